@@ -1,0 +1,32 @@
+"""Verify consumer: negative-review messages → cases. Lambda handler: `case_consumer.handler`.
+
+Each message is handled on its own; a failure is reported as a partial batch failure so only that
+message returns to the queue (and, after the redrive limit, to the dead-letter queue).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from govrate import clock, runtime
+from govrate.models import NegativeReviewMessage
+from govrate.observability import logger
+from govrate.services.cases import open_case
+from govrate.settings import get_settings
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def open_case_for(record: SQSRecord) -> None:
+    message = NegativeReviewMessage.model_validate_json(record.body)
+    opened = open_case(message, cases=runtime.case_repository(), now=clock.now(get_settings().utc_offset_hours))
+    logger.info("case opened" if opened else "case already open", extra={"evaluation_id": message.evaluation_id})
+
+
+@logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=open_case_for, processor=processor, context=context)

@@ -1,0 +1,1 @@
+"""Govrate domain package: the rules of government service evaluation, shared by every function."""

@@ -1,0 +1,36 @@
+"""Domain exceptions. The HTTP edge maps each type to a status code and a problem type."""
+
+from __future__ import annotations
+
+
+class GovrateError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class InvalidInput(GovrateError):
+    """Input that breaks a rule; `errors` names the offending fields."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFound(GovrateError):
+    """The thing asked for does not exist, or the caller may not know that it does."""
+
+
+class Conflict(GovrateError):
+    """The request contradicts what is already stored."""
+
+
+class Forbidden(GovrateError):
+    """The caller is known but may not do this."""
+
+
+class Gone(GovrateError):
+    """The thing existed but is no longer usable (a revoked or rotated QR code)."""
+
+
+class StorageUnavailable(GovrateError):
+    """A table, queue or bucket could not be reached; the caller should retry."""

@@ -1,0 +1,1 @@
+"""Services hold the rules; they take their repositories as arguments."""

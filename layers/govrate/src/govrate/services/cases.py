@@ -1,0 +1,63 @@
+"""Opening the case of a bad review, and relaying bad reviews from the evaluations stream."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from govrate.models import CaseState, NegativeReviewMessage
+from govrate.scale import Level
+from govrate.storage.cases import CaseRepository, StoredCase
+from govrate.storage.queue import NegativeReviewQueue
+from govrate.storage.tables import EVALUATION_ENTITY
+
+_deserializer = TypeDeserializer()
+
+
+def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | None) -> NegativeReviewMessage | None:
+    """The message for a newly inserted bad review, or None for anything else on the stream."""
+    if event_name != "INSERT" or not new_image:
+        return None
+    image = {key: _deserializer.deserialize(value) for key, value in new_image.items()}
+    if image.get("entity") != EVALUATION_ENTITY or not image.get("bad_review"):
+        return None
+    return NegativeReviewMessage(
+        evaluation_id=image["evaluation_id"],
+        item_code=image["item_code"],
+        agency_code=image["agency_code"],
+        region_code=image["region_code"],
+        level=Level(int(image["level"])),
+        created_at=datetime.fromisoformat(image["created_at"]),
+    )
+
+
+def relay_negative_review(event_name: str, new_image: Mapping[str, Any] | None, queue: NegativeReviewQueue) -> bool:
+    """Publish the stream record to the queue if it is a new bad review; True when something was sent.
+
+    The stream is the outbox: intake writes only to DynamoDB, and a record whose publish fails is
+    retried by the stream, so an accepted bad review always reaches the queue.
+    """
+    message = negative_review_from_stream(event_name, new_image)
+    if message is None:
+        return False
+    queue.publish(message)
+    return True
+
+
+def open_case(message: NegativeReviewMessage, *, cases: CaseRepository, now: datetime) -> bool:
+    """Open the case for a bad review; False when a redelivered message finds it open already."""
+    return cases.open(
+        StoredCase(
+            evaluation_id=message.evaluation_id,
+            item_code=message.item_code,
+            agency_code=message.agency_code,
+            region_code=message.region_code,
+            level=message.level,
+            state=CaseState.RECEIVED,
+            opened_at=now,
+            evaluated_at=message.created_at,
+        )
+    )

@@ -1,0 +1,34 @@
+"""Configuration, read once from the environment at cold start.
+
+Every name here is set by the CDK function factory in the cloud and by the local stack from the
+same synthesized template, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVRATE_", frozen=True)
+
+    evaluations_table: str = "govrate-evaluations"
+    cases_table: str = "govrate-cases"
+    reference_table: str = "govrate-reference"
+    negative_reviews_queue_url: str = ""
+    analytics_bucket: str = ""
+    qr_signing_secret_arn: str = ""
+    # Absolute base of links printed in QR codes and receipts; empty means "the host the request came to".
+    public_base_url: str = ""
+    # Shards of the time-ordered index; fixed once data exists, since readers query every shard.
+    day_shards: int = Field(default=16, ge=1, le=256)
+    utc_offset_hours: int = Field(default=8, ge=-12, le=14)
+    max_comment_length: int = 1000
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,111 @@
+"""Chalice glue shared by every HTTP function: one middleware and the body parser."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import BaseModel
+
+from govrate.errors import GovrateError
+from govrate.observability import logger
+from govrate.web.problems import PROBLEM_JSON, BodyTooLarge, MalformedBody, Problem, problem_for
+
+MAX_BODY_BYTES = 64 * 1024
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
+
+# Chalice's own error responses (415, 405, …) carry {"Code", "Message"}; we answer them as problems too.
+_CHALICE_CODES = {
+    400: ("malformed-body", "The request could not be parsed"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> Response:
+    return Response(
+        body=problem.body(instance),
+        status_code=problem.status,
+        headers={"Content-Type": PROBLEM_JSON, **problem.headers},
+    )
+
+
+def json_response(model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=model.model_dump_json(),
+        status_code=status_code,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def parse_json_body(request: Request, model: type[ModelT]) -> ModelT:
+    """The body validated as `model`; malformed JSON and invalid fields raise distinct errors."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"at most {MAX_BODY_BYTES} bytes")
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedBody(f"the body is not valid JSON: {exc}") from exc
+    return model.model_validate(document)
+
+
+class ApiBlueprint(Blueprint):
+    """A Chalice blueprint whose routes answer every failure with problem+json and log a correlation id.
+
+    Chalice turns exceptions raised in a view into its own 500 before middleware sees them, so each
+    view is wrapped here; the middleware rewrites Chalice's own errors (415, 405) as problems.
+    """
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self.register_middleware(_edge_middleware, "http")
+
+    def route(self, path: str, **kwargs: Any) -> Callable[[ViewT], ViewT]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: ViewT) -> ViewT:
+            @functools.wraps(view)
+            def answered(*args: Any, **view_kwargs: Any) -> Any:
+                try:
+                    return view(*args, **view_kwargs)
+                except Exception as exc:  # noqa: BLE001 - the edge turns every failure into a problem
+                    return _problem_from(exc, self.current_request.path)
+
+            register(answered)
+            return view
+
+        return decorator
+
+
+def _problem_from(exc: Exception, instance: str) -> Response:
+    if isinstance(exc, GovrateError | ValueError):
+        logger.info("request refused", extra={"error": type(exc).__name__, "detail": str(exc)})
+    else:
+        logger.exception("unhandled error")
+    return problem_response(problem_for(exc), instance)
+
+
+def _edge_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    correlation_id = event.headers.get("x-correlation-id") or event.context.get("requestId", "")
+    logger.set_correlation_id(correlation_id)
+    response = _as_problem(get_response(event), event.path)
+    response.headers["X-Correlation-Id"] = correlation_id
+    return response
+
+
+def _as_problem(response: Response, instance: str) -> Response:
+    """Rewrite Chalice's own error bodies as problem documents."""
+    known = _CHALICE_CODES.get(response.status_code)
+    if known is None or not isinstance(response.body, dict) or "Code" not in response.body:
+        return response
+    kind, title = known
+    detail: Any = response.body.get("Message", "")
+    return problem_response(Problem(kind, title, response.status_code, str(detail)), instance)

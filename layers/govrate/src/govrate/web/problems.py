@@ -1,0 +1,91 @@
+"""RFC 9457 problem details. Status codes are chosen here, from exception types only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from govrate.errors import (
+    Conflict,
+    Forbidden,
+    GovrateError,
+    Gone,
+    InvalidInput,
+    NotFound,
+    StorageUnavailable,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    title: str
+    status: int
+    detail: str = ""
+    errors: list[dict[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def type_uri(self) -> str:
+        return f"/problems/{self.kind}"
+
+    def body(self, instance: str | None = None) -> str:
+        document: dict[str, Any] = {"type": self.type_uri, "title": self.title, "status": self.status}
+        if self.detail:
+            document["detail"] = self.detail
+        if instance:
+            document["instance"] = instance
+        if self.errors:
+            document["errors"] = self.errors
+        return json.dumps(document, ensure_ascii=False)
+
+
+class MalformedBody(GovrateError):
+    """The body is not parseable JSON (or not the form the route takes)."""
+
+
+class BodyTooLarge(GovrateError):
+    pass
+
+
+# The order matters: the first matching type wins.
+_BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
+    (MalformedBody, "malformed-body", "The request body could not be parsed", 400),
+    (BodyTooLarge, "body-too-large", "The request body is too large", 413),
+    (InvalidInput, "validation-error", "The request is not valid", 422),
+    (NotFound, "not-found", "Not found", 404),
+    (Forbidden, "forbidden", "Forbidden", 403),
+    (Conflict, "conflict", "Conflicts with what is stored", 409),
+    (Gone, "gone", "No longer valid", 410),
+    (StorageUnavailable, "unavailable", "Temporarily unavailable, retry later", 503),
+]
+
+
+def problem_for(exc: Exception) -> Problem:
+    if isinstance(exc, ValidationError):
+        return Problem(
+            "validation-error", "The request is not valid", 422, "one or more fields are invalid",
+            errors=field_errors(exc),
+        )
+    for kind_type, kind, title, status in _BY_TYPE:
+        if isinstance(exc, kind_type):
+            errors = exc.errors if isinstance(exc, InvalidInput) else []
+            headers = {"Retry-After": "5"} if status == 503 else {}
+            return Problem(kind, title, status, str(exc), errors=errors, headers=headers)
+    return Problem("internal-error", "Internal error", 500, "the error was logged; retry later")
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """Pydantic errors as `{"field": "a.b[0]", "message": ...}`, the path of the offending field."""
+    result = []
+    for error in exc.errors(include_url=False):
+        path = ""
+        for part in error["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        result.append({"field": path or "body", "message": error["msg"]})
+    return result
