@@ -1,0 +1,47 @@
+# Govrate developer commands. Every target installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export UV_NATIVE_TLS := 1
+
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+.PHONY: help install lint test unit integration infra e2e synth dev bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --target .tools/lib uv
+	mkdir -p .tools/bin && ln -sf ../lib/bin/uv .tools/bin/uv
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --all-extras --frozen
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: .venv/.synced node_modules/.installed ## install Python and npm dependencies from the lock files
+
+lint: install ## ruff and mypy
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests
+	$(UV) run pytest
+
+synth: install ## synthesize the CDK app into cdk.out/
+	npx cdk synth --quiet
+
+dev: install ## start the whole system locally on moto, with demo data
+	$(UV) run python -m local.devstack
+
+bench: install ## run the benchmarks under bench/
+	$(UV) run python -m bench
+
+clean: ## remove build output and local state
+	rm -rf cdk.out .build .local
