@@ -1,0 +1,123 @@
+"""Moto-backed AWS for the integration tests: the tables, queue and bucket the functions use."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from govrate import runtime
+from govrate.models import ServiceItem, Stage
+from govrate.settings import get_settings
+from govrate.storage.catalogue import CatalogueRepository
+from govrate.storage.tables import CaseItem, CatalogueEntryItem, EvaluationItem, bind
+
+CATALOGUE_CSV = Path(__file__).resolve().parents[2] / "data" / "catalogue-sample.csv"
+
+
+@dataclass(frozen=True)
+class AwsResources:
+    evaluations_table: str
+    cases_table: str
+    reference_table: str
+    queue_url: str
+    dlq_url: str
+    analytics_bucket: str
+
+
+def clear_runtime_caches() -> None:
+    get_settings.cache_clear()
+    for name in dir(runtime):
+        cached = getattr(runtime, name)
+        if callable(getattr(cached, "cache_clear", None)):
+            cached.cache_clear()
+
+
+def catalogue_items() -> list[ServiceItem]:
+    with CATALOGUE_CSV.open(encoding="utf-8") as handle:
+        return [
+            ServiceItem(
+                item_code=row["item_code"],
+                version=int(row["version"]),
+                name_zh=row["name_zh"],
+                name_en=row["name_en"],
+                agency_code=row["agency_code"],
+                agency_name_zh=row["agency_name_zh"],
+                region_code=row["region_code"],
+                region_name_zh=row["region_name_zh"],
+                channels=tuple(row["channels"].split("|")),
+                stages=tuple(Stage(stage) for stage in row["stages"].split("|")),
+                promised_days=int(row["promised_days"]),
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
+    with mock_aws():
+        for model, name in (
+            (EvaluationItem, "test-evaluations"),
+            (CaseItem, "test-cases"),
+            (CatalogueEntryItem, "test-reference"),
+        ):
+            bind(model, name).create_table(billing_mode="PAY_PER_REQUEST")
+        boto3.client("dynamodb").update_table(
+            TableName="test-evaluations",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        sqs = boto3.client("sqs")
+        dlq_url = sqs.create_queue(QueueName="test-negative-reviews-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_url = sqs.create_queue(
+            QueueName="test-negative-reviews",
+            Attributes={
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
+                "VisibilityTimeout": "0",
+            },
+        )["QueueUrl"]
+        boto3.client("s3").create_bucket(
+            Bucket="test-analytics", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
+        )
+        resources = AwsResources(
+            "test-evaluations", "test-cases", "test-reference", queue_url, dlq_url, "test-analytics"
+        )
+        for key, value in {
+            "GOVRATE_EVALUATIONS_TABLE": resources.evaluations_table,
+            "GOVRATE_CASES_TABLE": resources.cases_table,
+            "GOVRATE_REFERENCE_TABLE": resources.reference_table,
+            "GOVRATE_NEGATIVE_REVIEWS_QUEUE_URL": resources.queue_url,
+            "GOVRATE_ANALYTICS_BUCKET": resources.analytics_bucket,
+        }.items():
+            monkeypatch.setenv(key, value)
+        clear_runtime_caches()
+        catalogue = CatalogueRepository(resources.reference_table)
+        for item in catalogue_items():
+            catalogue.put(item)
+        yield resources
+        clear_runtime_caches()
+
+
+class FakeLambdaContext:
+    function_name = "test-function"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:cn-north-1:123456789012:function:test-function"
+    memory_limit_in_mb = 256
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    log_group_name = "/aws/lambda/test-function"
+    log_stream_name = "test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> Any:
+    return FakeLambdaContext()

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+
+from govrate.scale import Level
+from govrate.services.cases import negative_review_from_stream
+
+_serializer = TypeSerializer()
+
+
+def image(**overrides: Any) -> dict[str, Any]:
+    attributes: dict[str, Any] = {
+        "pk": "EVAL#01JDQ4W7N0000000000000000",
+        "entity": "evaluation",
+        "evaluation_id": "01JDQ4W7N0000000000000000",
+        "item_code": "110105-GA-001",
+        "agency_code": "110105-GA",
+        "region_code": "110105",
+        "level": 1,
+        "bad_review": True,
+        "created_at": "2026-11-25T09:30:00+08:00",
+        "comment": "排队太久",
+        **overrides,
+    }
+    return {key: _serializer.serialize(value) for key, value in attributes.items()}
+
+
+def test_a_new_bad_review_becomes_a_message_without_personal_data() -> None:
+    message = negative_review_from_stream("INSERT", image())
+    assert message is not None
+    assert message.level is Level.VERY_DISSATISFIED
+    assert message.agency_code == "110105-GA"
+    assert "comment" not in message.model_dump()
+
+
+def test_good_reviews_updates_and_other_entities_are_not_relayed() -> None:
+    assert negative_review_from_stream("INSERT", image(level=4, bad_review=False)) is None
+    assert negative_review_from_stream("MODIFY", image()) is None
+    assert negative_review_from_stream("REMOVE", None) is None
+    assert negative_review_from_stream("INSERT", image(entity="guard")) is None
