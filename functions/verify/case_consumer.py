@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from govrate import clock, runtime
 from govrate.models import NegativeReviewMessage
 from govrate.observability import logger
@@ -28,5 +28,5 @@ def open_case_for(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=open_case_for, processor=processor, context=context)

@@ -11,13 +11,12 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-
 from govrate import runtime
 from govrate.models import ServiceItem, Stage
 from govrate.settings import get_settings
 from govrate.storage.catalogue import CatalogueRepository
-from govrate.storage.tables import CaseItem, CatalogueEntryItem, EvaluationItem, bind
+from govrate.storage.schema import TABLES
+from moto import mock_aws
 
 CATALOGUE_CSV = Path(__file__).resolve().parents[2] / "data" / "catalogue-sample.csv"
 
@@ -30,6 +29,7 @@ class AwsResources:
     queue_url: str
     dlq_url: str
     analytics_bucket: str
+    contact_key_id: str
 
 
 def clear_runtime_caches() -> None:
@@ -63,16 +63,9 @@ def catalogue_items() -> list[ServiceItem]:
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
     with mock_aws():
-        for model, name in (
-            (EvaluationItem, "test-evaluations"),
-            (CaseItem, "test-cases"),
-            (CatalogueEntryItem, "test-reference"),
-        ):
-            bind(model, name).create_table(billing_mode="PAY_PER_REQUEST")
-        boto3.client("dynamodb").update_table(
-            TableName="test-evaluations",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-        )
+        dynamodb = boto3.client("dynamodb")
+        for spec in TABLES:
+            dynamodb.create_table(**spec.create_table_arguments(f"test-{spec.name}"))
         sqs = boto3.client("sqs")
         dlq_url = sqs.create_queue(QueueName="test-negative-reviews-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -86,8 +79,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
         boto3.client("s3").create_bucket(
             Bucket="test-analytics", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
         )
+        contact_key_id = boto3.client("kms").create_key(Description="test contact key")["KeyMetadata"]["KeyId"]
         resources = AwsResources(
-            "test-evaluations", "test-cases", "test-reference", queue_url, dlq_url, "test-analytics"
+            "test-evaluations", "test-cases", "test-reference", queue_url, dlq_url, "test-analytics", contact_key_id
         )
         for key, value in {
             "GOVRATE_EVALUATIONS_TABLE": resources.evaluations_table,
@@ -95,6 +89,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
             "GOVRATE_REFERENCE_TABLE": resources.reference_table,
             "GOVRATE_NEGATIVE_REVIEWS_QUEUE_URL": resources.queue_url,
             "GOVRATE_ANALYTICS_BUCKET": resources.analytics_bucket,
+            "GOVRATE_CONTACT_KEY_ID": resources.contact_key_id,
         }.items():
             monkeypatch.setenv(key, value)
         clear_runtime_caches()

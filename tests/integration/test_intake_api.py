@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import boto3
+import intake_api
 import pytest
 from chalice.test import Client
 
-import intake_api
 from tests.integration.conftest import AwsResources
 
 BAD_REVIEW = {
@@ -18,6 +18,7 @@ BAD_REVIEW = {
     "region_code": "110105",
     "channel": "window_qr",
     "level": 2,
+    "reason_codes": ["unclear_requirements", "repeated_trips"],
     "comment": "材料清单不清楚，跑了两趟",
 }
 JSON = {"content-type": "application/json"}
@@ -58,7 +59,7 @@ def test_an_evaluation_is_stored_and_followed_with_its_receipt(client: Any, aws:
 
 
 def test_a_good_review_is_not_a_bad_review(client: Any) -> None:
-    accepted = json.loads(post(client, {**BAD_REVIEW, "level": 5, "comment": None}).body)
+    accepted = json.loads(post(client, {**BAD_REVIEW, "level": 5, "reason_codes": [], "comment": None}).body)
     assert accepted["bad_review"] is False
 
 

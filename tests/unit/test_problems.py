@@ -3,11 +3,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from pydantic import ValidationError
-
 from govrate.errors import Conflict, Gone, InvalidInput, NotFound, StorageUnavailable
 from govrate.models import EvaluationSubmission
 from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
+from pydantic import ValidationError
 
 
 @pytest.mark.parametrize(
@@ -40,8 +39,13 @@ def test_a_storage_outage_asks_the_client_to_retry() -> None:
 def test_validation_errors_name_the_offending_fields() -> None:
     with pytest.raises(ValidationError) as caught:
         EvaluationSubmission.model_validate(
-            {"item_code": "110105-GA-001", "agency_code": "110105-GA", "region_code": "99", "channel": "fax",
-             "level": 7}
+            {
+                "item_code": "110105-GA-001",
+                "agency_code": "110105-GA",
+                "region_code": "99",
+                "channel": "fax",
+                "level": 7,
+            }
         )
     body = json.loads(problem_for(caught.value).body("/v1/evaluations"))
     assert body["status"] == 422

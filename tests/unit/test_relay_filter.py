@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
-
 from govrate.scale import Level
 from govrate.services.cases import negative_review_from_stream
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from govrate.scale import DEFAULT_LEVEL_SCORES, Level, satisfaction_score
 
 

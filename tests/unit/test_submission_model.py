@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
-
 from govrate.models import Channel, EvaluationSubmission, Stage
 from govrate.scale import Level
+from pydantic import ValidationError
 
 VALID = {
     "item_code": "110105-GA-001",

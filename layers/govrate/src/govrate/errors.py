@@ -16,6 +16,10 @@ class InvalidInput(GovrateError):
         self.errors = errors or []
 
 
+class EvaluationPeriodOver(InvalidInput):
+    """A service record that can no longer be rated: its evaluation period has ended."""
+
+
 class NotFound(GovrateError):
     """The thing asked for does not exist, or the caller may not know that it does."""
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from functools import cache
 
+from govrate.services.evaluations import IntakeStores
 from govrate.settings import get_settings
 from govrate.storage.cases import CaseRepository
 from govrate.storage.catalogue import CatalogueRepository
+from govrate.storage.contact_vault import ContactVault
 from govrate.storage.evaluations import EvaluationRepository
+from govrate.storage.follow_ups import FollowUpRepository
+from govrate.storage.policies import RegionPolicyRepository
 from govrate.storage.queue import NegativeReviewQueue
+from govrate.storage.records import ServiceRecordRepository
 
 
 @cache
@@ -26,6 +31,23 @@ def case_repository() -> CaseRepository:
 @cache
 def catalogue_repository() -> CatalogueRepository:
     return CatalogueRepository(get_settings().reference_table)
+
+
+@cache
+def follow_up_repository() -> FollowUpRepository:
+    return FollowUpRepository(get_settings().evaluations_table)
+
+
+@cache
+def intake_stores() -> IntakeStores:
+    settings = get_settings()
+    return IntakeStores(
+        evaluations=evaluation_repository(),
+        records=ServiceRecordRepository(settings.evaluations_table, settings.day_shards, settings.utc_offset_hours),
+        catalogue=catalogue_repository(),
+        policies=RegionPolicyRepository(settings.reference_table),
+        vault=ContactVault(settings.contact_key_id),
+    )
 
 
 @cache

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     negative_reviews_queue_url: str = ""
     analytics_bucket: str = ""
     qr_signing_secret_arn: str = ""
+    # KMS key that encrypts evaluator and applicant contact data.
+    contact_key_id: str = ""
     # Absolute base of links printed in QR codes and receipts; empty means "the host the request came to".
     public_base_url: str = ""
     # Shards of the time-ordered index; fixed once data exists, since readers query every shard.

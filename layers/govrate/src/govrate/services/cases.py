@@ -26,7 +26,7 @@ def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | 
         return None
     return NegativeReviewMessage(
         evaluation_id=image["evaluation_id"],
-        item_code=image["item_code"],
+        item_code=image.get("item_code"),
         agency_code=image["agency_code"],
         region_code=image["region_code"],
         level=Level(int(image["level"])),

@@ -5,20 +5,37 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from ulid import ULID
 
-from govrate.errors import InvalidInput, NotFound
+from govrate.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
 from govrate.models import (
     CaseSummary,
     EvaluationAccepted,
     EvaluationStatus,
     EvaluationSubmission,
+    FollowUp,
+    FollowUpSubmission,
+    Stage,
 )
 from govrate.storage.cases import CaseRepository
 from govrate.storage.catalogue import CatalogueRepository
-from govrate.storage.evaluations import EvaluationRepository, StoredEvaluation
+from govrate.storage.contact_vault import ContactVault
+from govrate.storage.evaluations import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
+from govrate.storage.follow_ups import FollowUpRepository
+from govrate.storage.policies import RegionPolicyRepository
+from govrate.storage.records import ServiceRecordRepository
+
+
+@dataclass(frozen=True)
+class IntakeStores:
+    evaluations: EvaluationRepository
+    records: ServiceRecordRepository
+    catalogue: CatalogueRepository
+    policies: RegionPolicyRepository
+    vault: ContactVault
 
 
 def receipt_hash(receipt: str) -> str:
@@ -29,53 +46,73 @@ def status_path(evaluation_id: str, receipt: str) -> str:
     return f"/v1/evaluations/{evaluation_id}?receipt={receipt}"
 
 
+def fingerprint(submission: EvaluationSubmission) -> str:
+    """Identifies what was submitted, so a replay can be told from a different second evaluation."""
+    return hashlib.sha256(submission.model_dump_json(exclude={"external_id"}).encode()).hexdigest()
+
+
 def submit_evaluation(
     submission: EvaluationSubmission,
     *,
-    evaluations: EvaluationRepository,
-    catalogue: CatalogueRepository,
+    stores: IntakeStores,
     now: datetime,
+    submitted_by: str | None = None,
+    idempotency_key: str | None = None,
 ) -> EvaluationAccepted:
-    """Check the submission against the catalogue and store it. Accepted evaluations are never changed."""
-    try:
-        item = catalogue.get(submission.item_code)
-    except NotFound as exc:
-        raise InvalidInput(
-            "the service item is not in the catalogue",
-            [{"field": "item_code", "message": f"unknown service item {submission.item_code}"}],
-        ) from exc
-    mismatches = [
-        {"field": field, "message": f"service item {item.item_code} belongs to {expected}"}
-        for field, given, expected in (
-            ("agency_code", submission.agency_code, item.agency_code),
-            ("region_code", submission.region_code, item.region_code),
-        )
-        if given != expected
-    ]
-    if mismatches:
-        raise InvalidInput("the evaluation does not match the catalogue", mismatches)
-    if submission.stage.value not in {stage.value for stage in item.stages} | {"overall"}:
-        raise InvalidInput(
-            "the service item has no such stage",
-            [{"field": "stage", "message": f"{item.item_code} has stages {', '.join(item.stages)}"}],
-        )
+    """Check a submission against the catalogue, its service record and the region's policy, and store it.
+
+    At most one evaluation per natural key (record and stage; submitter and external id; or the
+    client's idempotency key): the same submission again is a replay, a different one a Conflict.
+    Accepted evaluations are never changed.
+    """
+    errors = submission.inconsistencies()
+    if errors:
+        raise InvalidInput("the evaluation is not consistent", errors)
+    item_version = _check_catalogue(submission, stores.catalogue)
+    if submission.record_id is not None:
+        _check_record(submission, stores, now)
 
     evaluation_id = str(ULID.from_datetime(now))
     receipt = secrets.token_urlsafe(16)
-    evaluations.add(
-        StoredEvaluation(
-            evaluation_id=evaluation_id,
-            item_code=submission.item_code,
-            agency_code=submission.agency_code,
-            region_code=submission.region_code,
-            channel=submission.channel,
-            stage=submission.stage,
-            level=submission.level,
-            comment=submission.comment or None,
-            created_at=now,
-            receipt_hash=receipt_hash(receipt),
-        )
+    contact = (
+        stores.vault.seal(submission.evaluator.model_dump_json(exclude_none=True), owner=evaluation_id)
+        if submission.evaluator is not None
+        else None
     )
+    stored = StoredEvaluation(
+        evaluation_id=evaluation_id,
+        item_code=submission.item_code,
+        item_version=item_version,
+        agency_code=submission.agency_code,
+        region_code=submission.region_code,
+        channel=submission.channel,
+        stage=submission.stage,
+        level=submission.level,
+        comment=submission.comment or None,
+        created_at=now,
+        receipt_hash=receipt_hash(receipt),
+        record_id=submission.record_id,
+        window_id=submission.window_id,
+        mode=submission.effective_mode,
+        indicators=submission.indicators,
+        reason_codes=tuple(submission.reason_codes),
+        contact_cipher=contact,
+        submitted_by=submitted_by,
+    )
+    try:
+        stores.evaluations.add(stored, _natural_key(submission, submitted_by, idempotency_key), fingerprint(submission))
+    except AlreadyEvaluated as taken:
+        if not taken.same:
+            raise Conflict(
+                f"already evaluated as {taken.evaluation_id}; an evaluation is never changed or repeated"
+            ) from taken
+        return EvaluationAccepted(
+            evaluation_id=taken.evaluation_id,
+            receipt=None,
+            status_url=None,
+            bad_review=submission.level.is_bad_review,
+            replayed=True,
+        )
     return EvaluationAccepted(
         evaluation_id=evaluation_id,
         receipt=receipt,
@@ -84,17 +121,124 @@ def submit_evaluation(
     )
 
 
+def _natural_key(submission: EvaluationSubmission, submitted_by: str | None, idempotency_key: str | None) -> str | None:
+    if submission.record_id is not None:
+        return f"RECORD#{submission.region_code}#{submission.record_id}#{submission.stage}"
+    if submission.external_id is not None:
+        return f"EXTERNAL#{submitted_by or 'public'}#{submission.external_id}"
+    if idempotency_key:
+        return f"IDEMPOTENCY#{idempotency_key}"
+    return None
+
+
+def _check_catalogue(submission: EvaluationSubmission, catalogue: CatalogueRepository) -> int | None:
+    """The catalogue version evaluated (None for an evaluation of an agency)."""
+    if submission.item_code is None:
+        try:
+            agency = catalogue.agency(submission.agency_code)
+        except NotFound as exc:
+            raise InvalidInput(
+                "the agency is not in the catalogue",
+                [{"field": "agency_code", "message": f"unknown agency {submission.agency_code}"}],
+            ) from exc
+        if agency.region_code != submission.region_code:
+            raise InvalidInput(
+                "the agency is in another region",
+                [{"field": "region_code", "message": f"agency {agency.agency_code} is in {agency.region_code}"}],
+            )
+        return None
+    try:
+        item = catalogue.get(submission.item_code, submission.item_version)
+    except NotFound as exc:
+        field = "item_version" if submission.item_version else "item_code"
+        raise InvalidInput("the service item is not in the catalogue", [{"field": field, "message": str(exc)}]) from exc
+    errors = [
+        {"field": field, "message": f"service item {item.item_code} belongs to {expected}"}
+        for field, given, expected in (
+            ("agency_code", submission.agency_code, item.agency_code),
+            ("region_code", submission.region_code, item.region_code),
+        )
+        if given != expected
+    ]
+    if submission.stage is not Stage.OVERALL and submission.stage not in item.stages:
+        stages = ", ".join(item.stages)
+        errors.append({"field": "stage", "message": f"{item.item_code} has the stages {stages}"})
+    if errors:
+        raise InvalidInput("the evaluation does not match the catalogue", errors)
+    return item.version
+
+
+def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: datetime) -> None:
+    assert submission.record_id is not None
+    try:
+        record = stores.records.get(submission.region_code, submission.record_id)
+    except NotFound as exc:
+        raise InvalidInput(
+            "the service record is unknown",
+            [{"field": "record_id", "message": f"no record {submission.record_id} in {submission.region_code}"}],
+        ) from exc
+    errors = [
+        {"field": field, "message": f"record {record.record_id} has {expected}"}
+        for field, given, expected in (
+            ("item_code", submission.item_code, record.item_code),
+            ("agency_code", submission.agency_code, record.agency_code),
+        )
+        if given != expected
+    ]
+    if submission.stage not in record.stages and submission.stage is not Stage.OVERALL:
+        errors.append({"field": "stage", "message": f"record {record.record_id} has no stage {submission.stage}"})
+    if errors:
+        raise InvalidInput("the evaluation does not match its service record", errors)
+    period_end = stores.policies.get(record.region_code).evaluation_deadline(record.completed_at)
+    if now > period_end:
+        raise EvaluationPeriodOver(
+            "the evaluation period of this service record has ended",
+            [{"field": "record_id", "message": f"could be rated until {period_end.isoformat()}"}],
+        )
+
+
+def add_follow_up(
+    evaluation_id: str,
+    submission: FollowUpSubmission,
+    *,
+    stores: IntakeStores,
+    follow_ups: FollowUpRepository,
+    now: datetime,
+) -> FollowUp:
+    """The one follow-up of an evaluation, within the region's follow-up period."""
+    evaluation = _evaluation_for_receipt(evaluation_id, submission.receipt, stores.evaluations)
+    deadline = stores.policies.get(evaluation.region_code).follow_up_deadline(evaluation.created_at)
+    if now > deadline:
+        raise InvalidInput(
+            "the follow-up period has ended", [{"field": "comment", "message": f"possible until {deadline}"}]
+        )
+    follow_up = FollowUp(comment=submission.comment, level=submission.level, created_at=now)
+    follow_ups.add(evaluation_id, follow_up)
+    return follow_up
+
+
+def _evaluation_for_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> StoredEvaluation:
+    """A wrong receipt looks like no evaluation at all."""
+    evaluation = evaluations.get(evaluation_id)
+    if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
+        raise NotFound(f"evaluation {evaluation_id}")
+    return evaluation
+
+
 def evaluation_status(
     evaluation_id: str,
     receipt: str,
     *,
     evaluations: EvaluationRepository,
     cases: CaseRepository,
+    follow_ups: FollowUpRepository,
 ) -> EvaluationStatus:
-    """The evaluation and its case, for the holder of the receipt. A wrong receipt looks like no evaluation."""
-    evaluation = evaluations.get(evaluation_id)
-    if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
-        raise NotFound(f"evaluation {evaluation_id}")
+    """The evaluation, its case and its follow-up, for the holder of the receipt."""
+    evaluation = _evaluation_for_receipt(evaluation_id, receipt, evaluations)
+    try:
+        follow_up: FollowUp | None = follow_ups.get(evaluation_id)
+    except NotFound:
+        follow_up = None
     case: CaseSummary | None = None
     if evaluation.bad_review:
         try:
@@ -117,4 +261,5 @@ def evaluation_status(
         created_at=evaluation.created_at,
         bad_review=evaluation.bad_review,
         case=case,
+        follow_up=follow_up,
     )

@@ -4,21 +4,29 @@ Tables:
 - evaluations: hash key `pk` (`EVAL#<ulid>`), stream NEW_IMAGE, GSI `by_day` on
   (`day_shard` = `<yyyymmdd>#<shard>`, `created_key` = `<utc iso>#<ulid>`) so that a day is read by
   querying every shard, never by a Scan and never through one hot partition.
-- cases: hash key `pk` (`CASE#<evaluation ulid>`), range key `sk`.
-- reference: hash key `pk`, range key `sk`; the service-item catalogue and the service windows.
+- cases: hash key `pk` (`CASE#<evaluation ulid>`), range key `sk`: the case (`CASE`) and its audit
+  chain (`AUDIT#<seq, 6 digits>`) in one partition. Sparse GSIs `open_by_agency` and `open_by_region`
+  (`open_agency` / `open_region`, `open_key` = `<pending deadline utc>#<ulid>`) list open cases by
+  deadline; sparse `by_due` (`due_shard` = `DUE#<shard>`, `due_key`) feeds the overdue sweep;
+  `by_rate_day` (`rate_day_shard` = `<yyyymmdd>#<shard>`, `evaluation_id`) gives analyze the rate
+  facts of a day's bad reviews. Models in this file and in storage/cases.py.
+- reference: hash key `pk`, range key `sk`; the service-item catalogue and the service windows
+  (models in catalogue.py and windows.py).
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 EVALUATION_ENTITY = "evaluation"
@@ -28,8 +36,9 @@ M = TypeVar("M", bound=Model)
 
 def bind(model: type[M], table_name: str) -> type[M]:
     """A subclass of `model` that talks to `table_name` (table names are only known at cold start)."""
-    meta: Any = type("Meta", (model.Meta,), {"table_name": table_name})
-    return type(model.__name__, (model,), {"Meta": meta})
+    base_meta: Any = model.Meta
+    meta = type("Meta", (base_meta,), {"table_name": table_name})
+    return cast(type[M], type(model.__name__, (model,), {"Meta": meta}))
 
 
 class ByDayIndex(GlobalSecondaryIndex["EvaluationItem"]):
@@ -48,7 +57,7 @@ class EvaluationItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     entity = UnicodeAttribute(default=EVALUATION_ENTITY)
     evaluation_id = UnicodeAttribute()
-    item_code = UnicodeAttribute()
+    item_code = UnicodeAttribute(null=True)
     agency_code = UnicodeAttribute()
     region_code = UnicodeAttribute()
     channel = UnicodeAttribute()
@@ -58,42 +67,133 @@ class EvaluationItem(Model):
     comment = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     receipt_hash = UnicodeAttribute()
+    item_version = NumberAttribute(null=True)
+    record_id = UnicodeAttribute(null=True)
+    window_id = UnicodeAttribute(null=True)
+    mode = UnicodeAttribute(null=True)
+    indicators = MapAttribute[str, Any](null=True)
+    reason_codes = ListAttribute[str](null=True)
+    real_name = BooleanAttribute(default=False)
+    contact_cipher = BinaryAttribute(null=True, legacy_encoding=False)
+    system_given = BooleanAttribute(default=False)
+    submitted_by = UnicodeAttribute(null=True)
+    fingerprint = UnicodeAttribute(null=True)
     day_shard = UnicodeAttribute()
     created_key = UnicodeAttribute()
     by_day = ByDayIndex()
 
 
+class OpenByAgencyIndex(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "open_by_agency"
+        projection = AllProjection()
+
+    open_agency = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)
+
+
+class OpenByRegionIndex(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "open_by_region"
+        projection = AllProjection()
+
+    open_region = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "by_due"
+        projection = KeysOnlyProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_key = UnicodeAttribute(range_key=True)
+
+
+# What analyze reads per bad review; nothing personal is projected.
+RATE_FACT_ATTRIBUTES = [
+    "agency_code",
+    "region_code",
+    "item_code",
+    "evaluated_at",
+    "state",
+    "real_name",
+    "answered_at",
+    "answered_within_deadline",
+    "visited_and_rectified",
+    "handling_rating",
+    "excluded_from_rates",
+]
+
+
+class RateDayIndex(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "by_rate_day"
+        projection = IncludeProjection(RATE_FACT_ATTRIBUTES)
+
+    rate_day_shard = UnicodeAttribute(hash_key=True)
+    evaluation_id = UnicodeAttribute(range_key=True)
+
+
 class CaseItem(Model):
+    """`CASE#<ulid>` / `CASE`. `audit_count` and `audit_head` describe the audit chain beside it."""
+
     class Meta:
         table_name = "cases"
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     evaluation_id = UnicodeAttribute()
-    item_code = UnicodeAttribute()
+    item_code = UnicodeAttribute(null=True)
     agency_code = UnicodeAttribute()
     region_code = UnicodeAttribute()
     level = NumberAttribute()
     state = UnicodeAttribute()
     opened_at = UnicodeAttribute()
     evaluated_at = UnicodeAttribute()
+    real_name = BooleanAttribute(default=False)
+    verify_due_at = UnicodeAttribute()
+    answer_due_at = UnicodeAttribute()
+    triage = UnicodeAttribute(null=True)
+    resume_state = UnicodeAttribute(null=True)
+    reopen_count = NumberAttribute(default=0)
+    visited = BooleanAttribute(default=False)
+    rectified = BooleanAttribute(default=False)
+    answer = UnicodeAttribute(null=True)
+    answered_at = UnicodeAttribute(null=True)
+    answered_within_deadline = BooleanAttribute(null=True)
+    handling_rating = UnicodeAttribute(null=True)
+    excluded_from_rates = BooleanAttribute(default=False)
+    visited_and_rectified = BooleanAttribute(default=False)
+    audit_count = NumberAttribute()
+    audit_head = UnicodeAttribute()
+    open_agency = UnicodeAttribute(null=True)
+    open_region = UnicodeAttribute(null=True)
+    open_key = UnicodeAttribute(null=True)
+    due_shard = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    rate_day_shard = UnicodeAttribute()
+    open_by_agency = OpenByAgencyIndex()
+    open_by_region = OpenByRegionIndex()
+    by_due = DueIndex()
+    by_rate_day = RateDayIndex()
 
 
-class CatalogueEntryItem(Model):
-    """A service item of the catalogue: `ITEM#<code>` / `META` in the reference table."""
+class CaseAuditItem(Model):
+    """`CASE#<ulid>` / `AUDIT#<seq>`: one entry of the case's audit chain, written once, never updated."""
 
     class Meta:
-        table_name = "reference"
+        table_name = "cases"
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    item_version = NumberAttribute(null=True)
-    name_zh = UnicodeAttribute(null=True)
-    name_en = UnicodeAttribute(null=True)
-    agency_code = UnicodeAttribute(null=True)
-    agency_name_zh = UnicodeAttribute(null=True)
-    region_code = UnicodeAttribute(null=True)
-    region_name_zh = UnicodeAttribute(null=True)
-    channels = ListAttribute(of=UnicodeAttribute, null=True)
-    stages = ListAttribute(of=UnicodeAttribute, null=True)
-    promised_days = NumberAttribute(null=True)
+    evaluation_id = UnicodeAttribute()
+    seq = NumberAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    from_state = UnicodeAttribute(null=True)
+    to_state = UnicodeAttribute()
+    detail = UnicodeAttribute()
+    prev_hash = UnicodeAttribute()
+    hash = UnicodeAttribute()

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from govrate.errors import GovrateError
+from govrate.errors import GovrateError, InvalidInput
 from govrate.observability import logger
 from govrate.web.problems import PROBLEM_JSON, BodyTooLarge, MalformedBody, Problem, problem_for
 
@@ -57,6 +57,22 @@ def parse_json_body(request: Request, model: type[ModelT]) -> ModelT:
     return model.model_validate(document)
 
 
+def query_params(request: Request) -> dict[str, str]:
+    """The query string as a plain mapping (the last value of a repeated parameter wins)."""
+    params = request.query_params
+    return {name: params[name] for name in params} if params else {}
+
+
+def query_int(query: dict[str, str], name: str, *, default: int, low: int, high: int) -> int:
+    """An integer query parameter within [low, high]; anything else is a validation error naming it."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidInput(f"{name} must be an integer from {low} to {high}", [{"field": name, "message": raw}])
+    return int(raw)
+
+
 class ApiBlueprint(Blueprint):
     """A Chalice blueprint whose routes answer every failure with problem+json and log a correlation id.
 
@@ -76,7 +92,7 @@ class ApiBlueprint(Blueprint):
             def answered(*args: Any, **view_kwargs: Any) -> Any:
                 try:
                     return view(*args, **view_kwargs)
-                except Exception as exc:  # noqa: BLE001 - the edge turns every failure into a problem
+                except Exception as exc:
                     return _problem_from(exc, self.current_request.path)
 
             register(answered)

@@ -10,9 +10,10 @@ from pydantic import ValidationError
 
 from govrate.errors import (
     Conflict,
+    EvaluationPeriodOver,
     Forbidden,
-    GovrateError,
     Gone,
+    GovrateError,
     InvalidInput,
     NotFound,
     StorageUnavailable,
@@ -57,6 +58,7 @@ class BodyTooLarge(GovrateError):
 _BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
     (MalformedBody, "malformed-body", "The request body could not be parsed", 400),
     (BodyTooLarge, "body-too-large", "The request body is too large", 413),
+    (EvaluationPeriodOver, "evaluation-period-over", "The evaluation period has ended", 422),
     (InvalidInput, "validation-error", "The request is not valid", 422),
     (NotFound, "not-found", "Not found", 404),
     (Forbidden, "forbidden", "Forbidden", 403),
@@ -69,7 +71,10 @@ _BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
 def problem_for(exc: Exception) -> Problem:
     if isinstance(exc, ValidationError):
         return Problem(
-            "validation-error", "The request is not valid", 422, "one or more fields are invalid",
+            "validation-error",
+            "The request is not valid",
+            422,
+            "one or more fields are invalid",
             errors=field_errors(exc),
         )
     for kind_type, kind, title, status in _BY_TYPE:

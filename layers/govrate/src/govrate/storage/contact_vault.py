@@ -1,0 +1,39 @@
+"""Evaluator and applicant contact data, encrypted with KMS before it is stored.
+
+The encryption context binds a ciphertext to its purpose and owner, so a blob copied onto another
+record does not decrypt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from govrate.errors import StorageUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
+
+class ContactVault:
+    def __init__(self, key_id: str, client: KMSClient | None = None) -> None:
+        self._key_id = key_id
+        self._client = client or boto3.client("kms")
+
+    def seal(self, plaintext: str, owner: str) -> bytes:
+        try:
+            response = self._client.encrypt(
+                KeyId=self._key_id, Plaintext=plaintext.encode(), EncryptionContext={"owner": owner}
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable("contact encryption unavailable") from exc
+        return bytes(response["CiphertextBlob"])
+
+    def open(self, ciphertext: bytes, owner: str) -> str:
+        try:
+            response = self._client.decrypt(CiphertextBlob=ciphertext, EncryptionContext={"owner": owner})
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable("contact decryption unavailable") from exc
+        return bytes(response["Plaintext"]).decode()

@@ -1,0 +1,78 @@
+"""Per-region evaluation policy in the reference table (`REGION#<code>` / `POLICY`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import GetError, PutError
+from pynamodb.models import Model
+
+from govrate.errors import StorageUnavailable
+from govrate.scale import Level
+from govrate.storage.tables import bind
+
+
+class RegionPolicy(BaseModel):
+    """What a region chose; the defaults are the national ones."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    evaluation_days: int = Field(default=7, ge=1, le=90, description="Natural days after completion to rate.")
+    follow_up_days: int = Field(default=30, ge=1, le=365, description="Natural days to add one follow-up.")
+    invite_after_days: int = Field(default=3, ge=1, le=30, description="Invite an unrated applicant after.")
+    default_level: Level | None = Field(
+        default=None, description="System rating of a record left unrated; null keeps it unrated."
+    )
+
+    def evaluation_deadline(self, completed_at: datetime) -> datetime:
+        return completed_at + timedelta(days=self.evaluation_days)
+
+    def follow_up_deadline(self, evaluated_at: datetime) -> datetime:
+        return evaluated_at + timedelta(days=self.follow_up_days)
+
+
+class RegionPolicyItem(Model):
+    class Meta:
+        table_name = "reference"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    evaluation_days = NumberAttribute()
+    follow_up_days = NumberAttribute()
+    invite_after_days = NumberAttribute()
+    default_level = NumberAttribute(null=True)
+
+
+class RegionPolicyRepository:
+    def __init__(self, table_name: str) -> None:
+        self._model = bind(RegionPolicyItem, table_name)
+
+    def get(self, region_code: str) -> RegionPolicy:
+        try:
+            item = self._model.get(f"REGION#{region_code}", "POLICY")
+        except self._model.DoesNotExist:
+            return RegionPolicy()
+        except GetError as exc:
+            raise StorageUnavailable("reference table unavailable") from exc
+        return RegionPolicy(
+            evaluation_days=int(item.evaluation_days),
+            follow_up_days=int(item.follow_up_days),
+            invite_after_days=int(item.invite_after_days),
+            default_level=Level(int(item.default_level)) if item.default_level is not None else None,
+        )
+
+    def put(self, region_code: str, policy: RegionPolicy) -> None:
+        item = self._model(
+            f"REGION#{region_code}",
+            "POLICY",
+            evaluation_days=policy.evaluation_days,
+            follow_up_days=policy.follow_up_days,
+            invite_after_days=policy.invite_after_days,
+            default_level=int(policy.default_level) if policy.default_level is not None else None,
+        )
+        try:
+            item.save()
+        except PutError as exc:
+            raise StorageUnavailable("reference table unavailable") from exc
