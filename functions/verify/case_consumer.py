@@ -1,7 +1,9 @@
 """Verify consumer: negative-review messages → cases. Lambda handler: `case_consumer.handler`.
 
 Each message is handled on its own; a failure is reported as a partial batch failure so only that
-message returns to the queue (and, after the redrive limit, to the dead-letter queue).
+message returns to the queue (and, after the queue's maxReceiveCount, to the dead-letter queue).
+Opening is idempotent by the evaluation id: a redelivery, or a retry after a crash between writing
+the case and deleting the message, finds the case open and is acknowledged.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock, runtime
+from govrate import clock
+from govrate.cases import runtime
+from govrate.cases.service import open_case
 from govrate.models import NegativeReviewMessage
 from govrate.observability import logger
-from govrate.services.cases import open_case
 from govrate.settings import get_settings
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -23,7 +26,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def open_case_for(record: SQSRecord) -> None:
     message = NegativeReviewMessage.model_validate_json(record.body)
-    opened = open_case(message, cases=runtime.case_repository(), now=clock.now(get_settings().utc_offset_hours))
+    opened = open_case(message, stores=runtime.case_stores(), now=clock.now(get_settings().utc_offset_hours))
     logger.info("case opened" if opened else "case already open", extra={"evaluation_id": message.evaluation_id})
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from govrate import runtime
-from govrate.models import ServiceItem, Stage
+from govrate.services.catalogue import import_catalogue, read_catalogue
 from govrate.settings import get_settings
 from govrate.storage.catalogue import CatalogueRepository
 from govrate.storage.schema import TABLES
@@ -38,26 +37,6 @@ def clear_runtime_caches() -> None:
         cached = getattr(runtime, name)
         if callable(getattr(cached, "cache_clear", None)):
             cached.cache_clear()
-
-
-def catalogue_items() -> list[ServiceItem]:
-    with CATALOGUE_CSV.open(encoding="utf-8") as handle:
-        return [
-            ServiceItem(
-                item_code=row["item_code"],
-                version=int(row["version"]),
-                name_zh=row["name_zh"],
-                name_en=row["name_en"],
-                agency_code=row["agency_code"],
-                agency_name_zh=row["agency_name_zh"],
-                region_code=row["region_code"],
-                region_name_zh=row["region_name_zh"],
-                channels=tuple(row["channels"].split("|")),
-                stages=tuple(Stage(stage) for stage in row["stages"].split("|")),
-                promised_days=int(row["promised_days"]),
-            )
-            for row in csv.DictReader(handle)
-        ]
 
 
 @pytest.fixture
@@ -93,9 +72,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
         }.items():
             monkeypatch.setenv(key, value)
         clear_runtime_caches()
-        catalogue = CatalogueRepository(resources.reference_table)
-        for item in catalogue_items():
-            catalogue.put(item)
+        report = import_catalogue(
+            read_catalogue(CATALOGUE_CSV.read_text(encoding="utf-8"), "csv"),
+            CatalogueRepository(resources.reference_table),
+        )
+        assert report.rejected == 0
         yield resources
         clear_runtime_caches()
 

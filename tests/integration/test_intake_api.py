@@ -65,7 +65,7 @@ def test_a_good_review_is_not_a_bad_review(client: Any) -> None:
 
 def test_a_wrong_or_missing_receipt_reveals_nothing(client: Any) -> None:
     accepted = json.loads(post(client, BAD_REVIEW).body)
-    wrong = client.http.get(f"/v1/evaluations/{accepted['evaluation_id']}?receipt=guess")
+    wrong = client.http.get(f"/v1/evaluations/{accepted['evaluation_id']}?receipt=guess-the-receipt")
     assert wrong.status_code == 404
     assert json.loads(wrong.body)["type"] == "/problems/not-found"
     missing = client.http.get(f"/v1/evaluations/{accepted['evaluation_id']}")

@@ -293,3 +293,21 @@ class ServiceRecordRegistered(_Contract):
 class CataloguePage(_Contract):
     items: list[ServiceItem]
     cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class ServiceItemQuery(_Contract):
+    region: RegionCode | None = Field(default=None, description="Items of this division.")
+    agency: AgencyCode | None = Field(default=None, description="Items of this agency.")
+    q: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = Field(
+        default=None, description="A keyword in the name (Chinese or English) or the code."
+    )
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None, description="From the previous page."
+    )
+
+
+class ReceiptQuery(_Contract):
+    receipt: Annotated[str, StringConstraints(min_length=8, max_length=64)] = Field(
+        description="The receipt given when the evaluation was accepted."
+    )

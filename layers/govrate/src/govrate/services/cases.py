@@ -1,4 +1,4 @@
-"""Opening the case of a bad review, and relaying bad reviews from the evaluations stream."""
+"""Relaying bad reviews from the evaluations stream to the queue (cases are opened in govrate.cases)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from govrate.models import CaseState, NegativeReviewMessage
+from govrate.models import NegativeReviewMessage
 from govrate.scale import Level
-from govrate.storage.cases import CaseRepository, StoredCase
 from govrate.storage.queue import NegativeReviewQueue
 from govrate.storage.tables import EVALUATION_ENTITY
 
@@ -45,19 +44,3 @@ def relay_negative_review(event_name: str, new_image: Mapping[str, Any] | None, 
         return False
     queue.publish(message)
     return True
-
-
-def open_case(message: NegativeReviewMessage, *, cases: CaseRepository, now: datetime) -> bool:
-    """Open the case for a bad review; False when a redelivered message finds it open already."""
-    return cases.open(
-        StoredCase(
-            evaluation_id=message.evaluation_id,
-            item_code=message.item_code,
-            agency_code=message.agency_code,
-            region_code=message.region_code,
-            level=message.level,
-            state=CaseState.RECEIVED,
-            opened_at=now,
-            evaluated_at=message.created_at,
-        )
-    )

@@ -292,4 +292,3 @@ def _decode_cursor(cursor: str, hash_name: str, hash_value: str) -> dict[str, An
 
 def _bad_cursor() -> InvalidInput:
     return InvalidInput("the cursor is not valid", [{"field": "cursor", "message": "not a cursor of this list"}])
-

@@ -1,4 +1,4 @@
-"""Chalice glue shared by every HTTP function: one middleware and the body parser."""
+"""Chalice glue shared by every HTTP function: problem+json, body and query parsing, declared operations."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from govrate.errors import GovrateError, InvalidInput
+from govrate.errors import GovrateError
 from govrate.observability import logger
+from govrate.web.operations import Operation
 from govrate.web.problems import PROBLEM_JSON, BodyTooLarge, MalformedBody, Problem, problem_for
 
 MAX_BODY_BYTES = 64 * 1024
@@ -63,14 +64,9 @@ def query_params(request: Request) -> dict[str, str]:
     return {name: params[name] for name in params} if params else {}
 
 
-def query_int(query: dict[str, str], name: str, *, default: int, low: int, high: int) -> int:
-    """An integer query parameter within [low, high]; anything else is a validation error naming it."""
-    raw = query.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise InvalidInput(f"{name} must be an integer from {low} to {high}", [{"field": name, "message": raw}])
-    return int(raw)
+def parse_query(request: Request, model: type[ModelT]) -> ModelT:
+    """The query string validated as `model`; errors name the parameter."""
+    return model.model_validate(query_params(request))
 
 
 class ApiBlueprint(Blueprint):
@@ -83,8 +79,12 @@ class ApiBlueprint(Blueprint):
     def __init__(self, import_name: str) -> None:
         super().__init__(import_name)
         self.register_middleware(_edge_middleware, "http")
+        self.operations: list[tuple[str, str, Operation]] = []
 
-    def route(self, path: str, **kwargs: Any) -> Callable[[ViewT], ViewT]:
+    def route(self, path: str, *, doc: Operation | None = None, **kwargs: Any) -> Callable[[ViewT], ViewT]:
+        """Chalice's route, plus `doc`: what the route promises, for the OpenAPI document."""
+        if doc is not None:
+            self.operations += [(path, method, doc) for method in kwargs.get("methods", ["GET"])]
         register = super().route(path, **kwargs)
 
         def decorator(view: ViewT) -> ViewT:
