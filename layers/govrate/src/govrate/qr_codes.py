@@ -1,0 +1,104 @@
+"""Signed short URLs for the windows' QR codes, and the QR images that carry them.
+
+A token is `<window_id>.<rotation>.<tag>`: the tag is an HMAC-SHA256 (itsdangerous `Signer`, key
+derived from the secret with HMAC and a purpose salt) truncated to 128 bits, so that
+`<base>/q/<token>` stays within QR version 6 at error correction M. The rotation number makes
+rotating or revoking a window invalidate the codes printed before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+from dataclasses import dataclass
+from typing import Final
+
+import segno
+from itsdangerous import BadSignature, HMACAlgorithm, Signer
+
+from govrate.errors import NotFound
+
+MAX_QR_VERSION: Final = 6
+QR_ERROR_LEVEL: Final = "m"
+LANDING_PATH: Final = "/q/"
+TAG_BYTES: Final = 16
+SIGNING_SALT: Final = "govrate.window-qr"
+# Pixels (SVG user units) per module: a version-6 PNG is 490 px, about 4 cm at 300 dpi, for printing.
+IMAGE_SCALE: Final = 10
+
+_PAYLOAD = re.compile(r"^(?P<window_id>[0-9A-Za-z][0-9A-Za-z-]*)\.(?P<rotation>[1-9]\d{0,8})$")
+
+
+class QrUrlTooLongError(RuntimeError):
+    """The URL needs a QR version above the maximum: the configured base URL is too long."""
+
+
+@dataclass(frozen=True)
+class WindowTokenClaims:
+    window_id: str
+    rotation: int
+
+
+class _TruncatedHmacSha256(HMACAlgorithm):
+    def __init__(self) -> None:
+        super().__init__(hashlib.sha256)
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return super().get_signature(key, value)[:TAG_BYTES]
+
+
+class WindowTokenSigner:
+    def __init__(self, secret_key: str | bytes) -> None:
+        self._signer = Signer(
+            secret_key,
+            salt=SIGNING_SALT,
+            sep=".",
+            key_derivation="hmac",
+            digest_method=hashlib.sha256,
+            algorithm=_TruncatedHmacSha256(),
+        )
+
+    def sign(self, window_id: str, rotation: int) -> str:
+        return self._signer.sign(f"{window_id}.{rotation}").decode("ascii")
+
+    def verify(self, token: str) -> WindowTokenClaims:
+        """The window and rotation a token names; NotFound for anything this signer did not issue."""
+        try:
+            payload = self._signer.unsign(token).decode("ascii")
+        except (BadSignature, UnicodeError) as exc:
+            raise NotFound("unknown QR code") from exc
+        parsed = _PAYLOAD.match(payload)
+        if parsed is None:
+            raise NotFound("unknown QR code")
+        claims = WindowTokenClaims(parsed["window_id"], int(parsed["rotation"]))
+        # Base64 lets several spellings decode to the same tag; only the one we issue is accepted.
+        if not hmac.compare_digest(self.sign(claims.window_id, claims.rotation), token):
+            raise NotFound("unknown QR code")
+        return claims
+
+
+def landing_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}{LANDING_PATH}{token}"
+
+
+def window_qr_code(url: str) -> segno.QRCode:
+    """The QR code of a landing URL; refuses a URL that would need more than version 6 at level M."""
+    code = segno.make(url, error=QR_ERROR_LEVEL, micro=False)
+    version = int(code.version)  # a number, since micro codes are excluded
+    if version > MAX_QR_VERSION:
+        raise QrUrlTooLongError(f"{url} needs QR version {version}; shorten the public base URL")
+    return code
+
+
+def qr_svg(url: str) -> str:
+    out = io.BytesIO()
+    window_qr_code(url).save(out, kind="svg", scale=IMAGE_SCALE, title="服务评价二维码")
+    return out.getvalue().decode("utf-8")
+
+
+def qr_png(url: str) -> bytes:
+    out = io.BytesIO()
+    window_qr_code(url).save(out, kind="png", scale=IMAGE_SCALE)
+    return out.getvalue()

@@ -1,0 +1,385 @@
+"""The QR HTTP function through Chalice's test client, on moto: windows, signed codes, the rating page."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import intake_api
+import pytest
+import qr_api
+import segno
+from chalice.test import Client
+from govrate import qr_runtime, runtime
+from govrate.models import ReasonCode, ServiceItem
+from govrate.services.catalogue import parse_items, read_catalogue
+from govrate.services.windows import register_agency_windows
+from govrate.settings import get_settings
+
+from tests.integration.conftest import CATALOGUE_CSV, AwsResources
+
+WINDOW_ID = "110105-GA-W01"
+WINDOW: dict[str, Any] = {
+    "window_id": WINDOW_ID,
+    "name_zh": "朝阳区政务服务中心 公安综合窗口1号",
+    "name_en": "Chaoyang service centre, police counter 1",
+    "agency_code": "110105-GA",
+    "region_code": "110105",
+    "item_codes": ["110105-GA-001", "110105-GA-002"],
+}
+JSON = {"content-type": "application/json"}
+PUBLIC_BASE = "https://pj.zwfw.example.gov.cn"
+
+
+def clear_qr_caches() -> None:
+    get_settings.cache_clear()
+    qr_runtime.window_repository.cache_clear()
+    qr_runtime.window_token_signer.cache_clear()
+
+
+@pytest.fixture
+def signing_secret(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    arn = boto3.client("secretsmanager").create_secret(Name="test-qr-signing", SecretString="s" * 64)["ARN"]
+    monkeypatch.setenv("GOVRATE_QR_SIGNING_SECRET_ARN", arn)
+    clear_qr_caches()
+    yield arn
+    clear_qr_caches()
+
+
+@pytest.fixture
+def client(signing_secret: str) -> Iterator[Any]:
+    with Client(qr_api.app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def window(client: Any) -> dict[str, Any]:
+    response = register(client, WINDOW)
+    assert response.status_code == 201, response.body
+    return dict(json.loads(response.body))
+
+
+def register(client: Any, body: dict[str, Any]) -> Any:
+    return client.http.post("/v1/windows", headers=JSON, body=json.dumps(body).encode())
+
+
+def issue(client: Any, window_id: str = WINDOW_ID, headers: dict[str, str] | None = None) -> Any:
+    return client.http.post(f"/v1/windows/{window_id}/qr", headers=headers or {})
+
+
+def issued_token(client: Any) -> str:
+    response = issue(client)
+    assert response.status_code == 200, response.body
+    return str(json.loads(response.body)["url"]).rsplit("/q/", 1)[1]
+
+
+def problem(response: Any) -> dict[str, Any]:
+    assert response.headers["Content-Type"] == "application/problem+json"
+    return dict(json.loads(response.body))
+
+
+# Registering windows
+
+
+def test_a_window_is_registered_with_its_first_rotation(window: dict[str, Any]) -> None:
+    assert window == {**WINDOW, "rotation": 1, "revoked": False}
+
+
+def test_registering_the_same_window_again_is_a_replay(client: Any, window: dict[str, Any]) -> None:
+    replay = register(client, WINDOW)
+    assert replay.status_code == 201
+    assert json.loads(replay.body) == window
+    assert replay.headers["Location"] == "/v1/windows/110105-GA-W01"
+
+
+def test_a_different_window_under_a_taken_id_is_a_conflict(client: Any, window: dict[str, Any]) -> None:
+    response = register(client, {**WINDOW, "name_zh": "另一个窗口"})
+    assert response.status_code == 409
+    assert problem(response)["type"] == "/problems/conflict"
+
+
+@pytest.mark.parametrize(
+    ("item_codes", "message"),
+    [
+        (["110105-GA-001", "999999-XX-001"], "unknown service item"),
+        (["110105-GA-001", "110105-SJ-001"], "belongs to 110105-SJ"),
+    ],
+)
+def test_a_window_takes_only_items_of_its_agency(client: Any, item_codes: list[str], message: str) -> None:
+    response = register(client, {**WINDOW, "item_codes": item_codes})
+    assert response.status_code == 422
+    errors = problem(response)["errors"]
+    assert [error["field"] for error in errors] == ["item_codes[1]"]
+    assert message in errors[0]["message"]
+
+
+def test_a_window_takes_only_items_offered_at_a_window(client: Any) -> None:
+    online_only = {**WINDOW, "agency_code": "110105-YB", "item_codes": ["110105-YB-001"]}
+    response = register(client, online_only)
+    assert response.status_code == 422
+    assert "not offered at a window" in problem(response)["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"window_id": "W" * 25}, "window_id"),
+        ({"window_id": "110105.GA"}, "window_id"),
+        ({"item_codes": []}, "item_codes"),
+        ({"item_codes": ["110105-GA-001", "110105-GA-001"]}, "item_codes"),
+        ({"region_code": "12345"}, "region_code"),
+    ],
+)
+def test_an_invalid_registration_names_the_field(client: Any, change: dict[str, Any], field: str) -> None:
+    response = register(client, {**WINDOW, **change})
+    assert response.status_code == 422
+    assert problem(response)["errors"][0]["field"] == field
+
+
+def test_the_demo_seed_registers_one_window_per_agency(client: Any) -> None:
+    rows = read_catalogue(CATALOGUE_CSV.read_text(encoding="utf-8"), "csv")
+    items = [item for _, item in parse_items(rows) if isinstance(item, ServiceItem)]
+    windows, catalogue = qr_runtime.window_repository(), runtime.catalogue_repository()
+    seeded = register_agency_windows(items, windows=windows, catalogue=catalogue)
+    assert register_agency_windows(items, windows=windows, catalogue=catalogue) == seeded  # idempotent
+    window_items = [item for item in items if "window" in item.channels]
+    assert sorted(code for window in seeded for code in window.item_codes) == sorted(
+        item.item_code for item in window_items
+    )
+    assert len(seeded) == len({item.agency_code for item in window_items})
+    police = next(window for window in seeded if window.window_id == "110105-GA-W01")
+    assert police.item_codes == ("110105-GA-001", "110105-GA-002")
+    assert police.name_zh == "北京市公安局朝阳分局 综合窗口"
+    for window in seeded:
+        assert issue(client, window.window_id).status_code == 200
+
+
+def test_a_window_is_shown_with_the_state_of_its_codes(client: Any, window: dict[str, Any]) -> None:
+    response = client.http.get("/v1/windows/110105-GA-W01")
+    assert response.status_code == 200
+    assert json.loads(response.body) == window
+    assert client.http.get("/v1/windows/110105-GA-W99").status_code == 404
+
+
+# Issuing codes and images
+
+
+def test_issuing_gives_the_signed_url_and_the_image_links(client: Any, window: dict[str, Any]) -> None:
+    response = issue(client)
+    assert response.status_code == 200
+    issued = json.loads(response.body)
+    assert issued["rotation"] == 1
+    assert re.fullmatch(r"http://localhost/q/110105-GA-W01\.1\.[A-Za-z0-9_-]{22}", issued["url"])
+    assert issued["svg_url"] == "http://localhost/v1/windows/110105-GA-W01/qr.svg"
+    assert issued["png_url"] == "http://localhost/v1/windows/110105-GA-W01/qr.png"
+    assert json.loads(issue(client).body) == issued  # the same code can be printed again
+
+
+def test_the_url_is_built_from_the_host_the_request_came_to(client: Any, window: dict[str, Any]) -> None:
+    headers = {"Host": "pj.example.gov.cn", "X-Forwarded-Proto": "https"}
+    issued = json.loads(issue(client, headers=headers).body)
+    assert issued["url"].startswith("https://pj.example.gov.cn/q/110105-GA-W01.1.")
+
+
+def test_behind_api_gateway_the_stage_prefix_is_kept(signing_secret: str) -> None:
+    with Client(qr_api.app) as test_client:
+        register(test_client, WINDOW)
+    event = {
+        "resource": "/v1/windows/{window_id}/qr",
+        "path": "/v1/windows/110105-GA-W01/qr",
+        "httpMethod": "POST",
+        "headers": {"Host": "abc123.execute-api.cn-north-1.amazonaws.com.cn", "X-Forwarded-Proto": "https"},
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"window_id": "110105-GA-W01"},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/v1/windows/{window_id}/qr",
+            "httpMethod": "POST",
+            "path": "/prod/v1/windows/110105-GA-W01/qr",
+            "stage": "prod",
+            "requestId": "req-1",
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
+    response = qr_api.app(event, None)
+    assert response["statusCode"] == 200, response["body"]
+    issued = json.loads(response["body"])
+    assert issued["url"].startswith("https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod/q/")
+    assert issued["png_url"].endswith("/prod/v1/windows/110105-GA-W01/qr.png")
+
+
+def test_a_configured_public_base_url_wins_and_fits_qr_version_6(
+    client: Any, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVRATE_PUBLIC_BASE_URL", PUBLIC_BASE + "/")
+    get_settings.cache_clear()
+    url = json.loads(issue(client, headers={"Host": "ignored.example"}).body)["url"]
+    assert url.startswith(f"{PUBLIC_BASE}/q/110105-GA-W01.1.")
+    assert int(segno.make(url, error="m").version) <= 6
+
+
+def test_a_base_url_too_long_for_the_qr_code_is_an_internal_error(
+    client: Any, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVRATE_PUBLIC_BASE_URL", "https://" + "long-subdomain." * 6 + "example.gov.cn")
+    get_settings.cache_clear()
+    response = issue(client)
+    assert response.status_code == 500
+    assert "Traceback" not in response.body.decode()
+
+
+def test_the_svg_image(client: Any, window: dict[str, Any]) -> None:
+    response = client.http.get("/v1/windows/110105-GA-W01/qr.svg")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/svg+xml"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert b"<svg" in response.body
+
+
+@pytest.mark.parametrize("accept", ["image/png", "*/*", "image/avif,image/webp,image/*,*/*;q=0.8"])
+def test_the_png_image_for_a_client_that_accepts_it(client: Any, window: dict[str, Any], accept: str) -> None:
+    response = client.http.get("/v1/windows/110105-GA-W01/qr.png", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.body.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Accept": "application/json"}, {"Accept": "image/*"}])
+def test_the_png_image_needs_an_accept_header_for_it(
+    client: Any, window: dict[str, Any], headers: dict[str, str]
+) -> None:
+    response = client.http.get("/v1/windows/110105-GA-W01/qr.png", headers=headers)
+    assert response.status_code == 406
+    assert problem(response)["type"] == "/problems/not-acceptable"
+
+
+def test_an_unknown_window_has_no_code(client: Any) -> None:
+    assert problem(issue(client, "110105-GA-W99"))["status"] == 404
+    assert client.http.post("/v1/windows/110105-GA-W99/rotate").status_code == 404
+    assert client.http.post("/v1/windows/110105-GA-W99/revoke").status_code == 404
+    assert client.http.get("/v1/windows/110105-GA-W99/qr.svg").status_code == 404
+
+
+def test_without_the_signing_secret_codes_are_unavailable(
+    client: Any, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVRATE_QR_SIGNING_SECRET_ARN", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:gone")
+    clear_qr_caches()
+    response = issue(client)
+    assert response.status_code == 503
+    assert problem(response)["type"] == "/problems/unavailable"
+    page = client.http.get("/q/110105-GA-W01.1.AAAAAAAAAAAAAAAAAAAAAA")
+    assert page.status_code == 503
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert page.headers["Retry-After"] == "5"
+
+
+# The rating page behind a code
+
+
+def test_the_rating_page(client: Any, window: dict[str, Any]) -> None:
+    response = client.http.get(f"/q/{issued_token(client)}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "script-src 'sha256-" in response.headers["Content-Security-Policy"]
+    page = response.body.decode()
+    assert len(response.body) < 50 * 1024
+    assert '<html lang="zh-CN">' in page
+    assert WINDOW["name_zh"] in page
+    for label in ("居民身份证换领", "户口迁移登记", "非常满意", "满意", "基本满意", "不满意", "非常不满意"):
+        assert label in page
+    levels = re.findall(r'name="level" value="(\d)"', page)
+    assert levels == ["5", "4", "3", "2", "1"]
+    assert set(re.findall(r'name="reason" value="([a-z_]+)"', page)) == {code.value for code in ReasonCode}
+    assert '<label for="comment">' in page
+
+
+def test_what_the_page_posts_is_accepted_by_intake(client: Any, window: dict[str, Any]) -> None:
+    page = client.http.get(f"/q/{issued_token(client)}").body.decode()
+    form = dict(re.findall(r'data-(window|agency|region|channel)="([^"]+)"', page))
+    item_code = re.findall(r'name="item" value="([^"]+)"', page)[0]
+    body = {
+        "item_code": item_code,
+        "agency_code": form["agency"],
+        "region_code": form["region"],
+        "window_id": form["window"],
+        "channel": form["channel"],
+        "level": 2,
+        "reason_codes": ["slow"],
+        "comment": "等了一个小时",
+    }
+    with Client(intake_api.app) as intake:
+        response = intake.http.post("/v1/evaluations", headers=JSON, body=json.dumps(body).encode())
+    assert response.status_code == 201, response.body
+    assert json.loads(response.body)["status_url"].startswith("/v1/evaluations/")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "110105-GA-W01.1.AAAAAAAAAAAAAAAAAAAAAA",
+        "110105-GA-W99.1.AAAAAAAAAAAAAAAAAAAAAA",
+        "not-a-token",
+    ],
+)
+def test_a_forged_code_gets_a_friendly_refusal_page(client: Any, window: dict[str, Any], token: str) -> None:
+    response = client.http.get(f"/q/{token}")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "二维码无法识别" in response.body.decode()
+
+
+def test_a_tampered_code_is_refused(client: Any, window: dict[str, Any]) -> None:
+    token = issued_token(client)
+    tampered = token.replace("110105-GA-W01", "110105-GA-W02")
+    assert client.http.get(f"/q/{tampered}").status_code == 404
+
+
+def test_rotating_invalidates_the_printed_code(client: Any, window: dict[str, Any]) -> None:
+    old = issued_token(client)
+    rotated = client.http.post("/v1/windows/110105-GA-W01/rotate")
+    assert rotated.status_code == 200
+    issued = json.loads(rotated.body)
+    assert issued["rotation"] == 2
+    new = issued["url"].rsplit("/q/", 1)[1]
+    assert new != old
+    gone = client.http.get(f"/q/{old}")
+    assert gone.status_code == 410
+    assert "二维码已失效" in gone.body.decode()
+    assert client.http.get(f"/q/{new}").status_code == 200
+    assert issued_token(client) == new
+
+
+def test_revoking_refuses_every_code_until_the_next_rotation(client: Any, window: dict[str, Any]) -> None:
+    token = issued_token(client)
+    revoked = client.http.post("/v1/windows/110105-GA-W01/revoke")
+    assert revoked.status_code == 200
+    assert json.loads(revoked.body)["revoked"] is True
+    assert client.http.get(f"/q/{token}").status_code == 410
+    assert problem(issue(client))["status"] == 410
+    assert client.http.get("/v1/windows/110105-GA-W01/qr.svg").status_code == 410
+
+    reissued = json.loads(client.http.post("/v1/windows/110105-GA-W01/rotate").body)
+    assert reissued["rotation"] == 2
+    assert client.http.get(f"/q/{token}").status_code == 410
+    assert client.http.get(f"/q/{reissued['url'].rsplit('/q/', 1)[1]}").status_code == 200
+
+
+def test_the_routes_the_api_mirrors() -> None:
+    routes = {(path, method) for path, methods in qr_api.app.routes.items() for method in methods}
+    assert routes == {
+        ("/v1/windows", "POST"),
+        ("/v1/windows/{window_id}", "GET"),
+        ("/v1/windows/{window_id}/qr", "POST"),
+        ("/v1/windows/{window_id}/qr.svg", "GET"),
+        ("/v1/windows/{window_id}/qr.png", "GET"),
+        ("/v1/windows/{window_id}/rotate", "POST"),
+        ("/v1/windows/{window_id}/revoke", "POST"),
+        ("/q/{token}", "GET"),
+    }
+    assert "image/png" in qr_api.app.api.binary_types
