@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chalice.app import Chalice, Response
-from govrate import clock, runtime
+from govrate import clock, qr_runtime, runtime
 from govrate.models import (
     CataloguePage,
     EvaluationAccepted,
@@ -39,8 +39,8 @@ blueprint = ApiBlueprint(__name__)
         responses={201: EvaluationAccepted, 200: EvaluationAccepted},
         headers={"Idempotency-Key": "Makes a retried post a replay (200) instead of a second evaluation."},
         description="From a citizen's page, a kiosk or a web module. A bad review (level 1 or 2) needs reason "
-        "codes. With a service record, at most one evaluation per record and stage: the same one again is a "
-        "replay (200), a different one 409.",
+        "codes. A service record is rated with its evaluation ticket, at most once per record and stage: the "
+        "same evaluation again is a replay (200), a different one 409.",
         errors=(409,),
     ),
 )
@@ -50,6 +50,7 @@ def post_evaluation() -> Response:
     accepted = submit_evaluation(
         submission,
         stores=runtime.intake_stores(),
+        tickets=qr_runtime.ticket_signer,
         now=clock.now(get_settings().utc_offset_hours),
         idempotency_key=request.headers.get("idempotency-key"),
     )

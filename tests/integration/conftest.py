@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from govrate import runtime
+from govrate import qr_runtime, runtime
 from govrate.services.catalogue import import_catalogue, read_catalogue
 from govrate.settings import get_settings
 from govrate.storage.catalogue import CatalogueRepository
@@ -29,14 +29,17 @@ class AwsResources:
     dlq_url: str
     analytics_bucket: str
     contact_key_id: str
+    signing_secret_arn: str
 
 
 def clear_runtime_caches() -> None:
+    """Forget the repositories built from the previous test's settings."""
     get_settings.cache_clear()
-    for name in dir(runtime):
-        cached = getattr(runtime, name)
-        if callable(getattr(cached, "cache_clear", None)):
-            cached.cache_clear()
+    for module in (runtime, qr_runtime):
+        for name in dir(module):
+            cached = getattr(module, name)
+            if callable(getattr(cached, "cache_clear", None)):
+                cached.cache_clear()
 
 
 @pytest.fixture
@@ -59,8 +62,18 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
             Bucket="test-analytics", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
         )
         contact_key_id = boto3.client("kms").create_key(Description="test contact key")["KeyMetadata"]["KeyId"]
+        signing_secret_arn = boto3.client("secretsmanager").create_secret(
+            Name="test-qr-signing", SecretString="s" * 64
+        )["ARN"]
         resources = AwsResources(
-            "test-evaluations", "test-cases", "test-reference", queue_url, dlq_url, "test-analytics", contact_key_id
+            "test-evaluations",
+            "test-cases",
+            "test-reference",
+            queue_url,
+            dlq_url,
+            "test-analytics",
+            contact_key_id,
+            signing_secret_arn,
         )
         for key, value in {
             "GOVRATE_EVALUATIONS_TABLE": resources.evaluations_table,
@@ -69,6 +82,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
             "GOVRATE_NEGATIVE_REVIEWS_QUEUE_URL": resources.queue_url,
             "GOVRATE_ANALYTICS_BUCKET": resources.analytics_bucket,
             "GOVRATE_CONTACT_KEY_ID": resources.contact_key_id,
+            "GOVRATE_QR_SIGNING_SECRET_ARN": resources.signing_secret_arn,
         }.items():
             monkeypatch.setenv(key, value)
         clear_runtime_caches()

@@ -12,7 +12,7 @@ import intake_api
 import pytest
 import time_machine
 from chalice.test import Client
-from govrate import runtime
+from govrate import qr_runtime, runtime
 from govrate.clock import zone
 from govrate.models import Stage
 from govrate.storage.policies import RegionPolicy
@@ -49,6 +49,10 @@ def fields(response: Any) -> set[str]:
 def stored_item(aws: AwsResources, evaluation_id: str) -> dict[str, Any]:
     table = boto3.resource("dynamodb").Table(aws.evaluations_table)
     return dict(table.get_item(Key={"pk": f"EVAL#{evaluation_id}"})["Item"])
+
+
+def ticket(record_id: str = "BJ-2026-000001") -> str:
+    return qr_runtime.ticket_signer().sign("110105", record_id)
 
 
 def register_record(record_id: str = "BJ-2026-000001", completed_at: datetime = COMPLETED) -> None:
@@ -141,7 +145,7 @@ def test_a_replayed_post_with_an_idempotency_key_is_not_a_second_vote(client: An
 @time_machine.travel(COMPLETED + timedelta(hours=2), tick=False)
 def test_one_evaluation_per_record_and_stage(client: Any, aws: AwsResources) -> None:
     register_record()
-    accept = {**BAD, "record_id": "BJ-2026-000001", "stage": "accept"}
+    accept = {**BAD, "record_id": "BJ-2026-000001", "stage": "accept", "ticket": ticket()}
     first = post(client, accept)
     assert first.status_code == 201
     replay = post(client, accept)
@@ -150,7 +154,8 @@ def test_one_evaluation_per_record_and_stage(client: Any, aws: AwsResources) -> 
     different = post(client, {**accept, "level": 5, "reason_codes": []})
     assert different.status_code == 409
     assert json.loads(different.body)["type"] == "/problems/conflict"
-    assert post(client, {**GOOD, "record_id": "BJ-2026-000001", "stage": "deliver"}).status_code == 201
+    deliver = {**GOOD, "record_id": "BJ-2026-000001", "stage": "deliver", "ticket": ticket()}
+    assert post(client, deliver).status_code == 201
     count = boto3.client("dynamodb").scan(TableName=aws.evaluations_table, Select="COUNT")["Count"]
     assert count == 2 + 2 + 1  # two evaluations, their two guards, the record
 
@@ -158,14 +163,25 @@ def test_one_evaluation_per_record_and_stage(client: Any, aws: AwsResources) -> 
 @time_machine.travel(COMPLETED + timedelta(hours=2), tick=False)
 def test_an_evaluation_must_match_its_record(client: Any) -> None:
     register_record()
-    assert fields(post(client, {**BAD, "record_id": "BJ-UNKNOWN"})) == {"record_id"}
-    other_item = {**BAD, "record_id": "BJ-2026-000001", "item_code": "110105-GA-001"}
+    assert fields(post(client, {**BAD, "record_id": "BJ-UNKNOWN", "ticket": ticket("BJ-UNKNOWN")})) == {"record_id"}
+    other_item = {**BAD, "record_id": "BJ-2026-000001", "item_code": "110105-GA-001", "ticket": ticket()}
     assert "item_code" in fields(post(client, other_item))
+
+
+@time_machine.travel(COMPLETED + timedelta(hours=2), tick=False)
+def test_a_record_is_rated_only_with_its_ticket(client: Any) -> None:
+    register_record()
+    register_record("BJ-2026-000002")
+    without = {**BAD, "record_id": "BJ-2026-000001"}
+    assert fields(post(client, without)) == {"ticket"}
+    assert fields(post(client, {**without, "ticket": "110105.BJ-2026-000001.forgedforgedforgedfo"})) == {"ticket"}
+    assert fields(post(client, {**without, "ticket": ticket("BJ-2026-000002")})) == {"ticket"}
+    assert post(client, {**without, "ticket": ticket()}).status_code == 201
 
 
 def test_the_evaluation_period_is_enforced_per_region(client: Any) -> None:
     register_record()
-    late = {**BAD, "record_id": "BJ-2026-000001"}
+    late = {**BAD, "record_id": "BJ-2026-000001", "ticket": ticket()}
     with time_machine.travel(COMPLETED + timedelta(days=7, minutes=1), tick=False):
         response = post(client, late)
         assert response.status_code == 422

@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import intake_api
 import pytest
 import qr_api
@@ -19,7 +18,7 @@ from govrate.services.catalogue import parse_items, read_catalogue
 from govrate.services.windows import register_agency_windows
 from govrate.settings import get_settings
 
-from tests.integration.conftest import CATALOGUE_CSV, AwsResources
+from tests.integration.conftest import CATALOGUE_CSV, AwsResources, clear_runtime_caches
 
 WINDOW_ID = "110105-GA-W01"
 WINDOW: dict[str, Any] = {
@@ -34,23 +33,8 @@ JSON = {"content-type": "application/json"}
 PUBLIC_BASE = "https://pj.zwfw.example.gov.cn"
 
 
-def clear_qr_caches() -> None:
-    get_settings.cache_clear()
-    qr_runtime.window_repository.cache_clear()
-    qr_runtime.window_token_signer.cache_clear()
-
-
 @pytest.fixture
-def signing_secret(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    arn = boto3.client("secretsmanager").create_secret(Name="test-qr-signing", SecretString="s" * 64)["ARN"]
-    monkeypatch.setenv("GOVRATE_QR_SIGNING_SECRET_ARN", arn)
-    clear_qr_caches()
-    yield arn
-    clear_qr_caches()
-
-
-@pytest.fixture
-def client(signing_secret: str) -> Iterator[Any]:
+def client(aws: AwsResources) -> Iterator[Any]:
     with Client(qr_api.app) as test_client:
         yield test_client
 
@@ -184,7 +168,7 @@ def test_the_url_is_built_from_the_host_the_request_came_to(client: Any, window:
     assert issued["url"].startswith("https://pj.example.gov.cn/q/110105-GA-W01.1.")
 
 
-def test_behind_api_gateway_the_stage_prefix_is_kept(signing_secret: str) -> None:
+def test_behind_api_gateway_the_stage_prefix_is_kept(aws: AwsResources) -> None:
     with Client(qr_api.app) as test_client:
         register(test_client, WINDOW)
     event = {
@@ -268,7 +252,7 @@ def test_without_the_signing_secret_codes_are_unavailable(
     client: Any, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOVRATE_QR_SIGNING_SECRET_ARN", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:gone")
-    clear_qr_caches()
+    clear_runtime_caches()
     response = issue(client)
     assert response.status_code == 503
     assert problem(response)["type"] == "/problems/unavailable"

@@ -116,6 +116,11 @@ class EvaluationSubmission(_Contract):
     record_id: RecordId | None = Field(
         default=None, description="Service record (办件编号); at most one evaluation per record and stage."
     )
+    ticket: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None,
+        description="The evaluation ticket of the service record (from its QR code or SMS link); required "
+        "with record_id on the public endpoint, where it proves the evaluator was served.",
+    )
     window_id: WindowId | None = None
     external_id: RecordId | None = Field(
         default=None,

@@ -23,12 +23,15 @@ from govrate.errors import NotFound
 MAX_QR_VERSION: Final = 6
 QR_ERROR_LEVEL: Final = "m"
 LANDING_PATH: Final = "/q/"
+TICKET_PATH: Final = "/t/"
 TAG_BYTES: Final = 16
-SIGNING_SALT: Final = "govrate.window-qr"
+WINDOW_SALT: Final = "govrate.window-qr"
+TICKET_SALT: Final = "govrate.record-ticket"
 # Pixels (SVG user units) per module: a version-6 PNG is 490 px, about 4 cm at 300 dpi, for printing.
 IMAGE_SCALE: Final = 10
 
-_PAYLOAD = re.compile(r"^(?P<window_id>[0-9A-Za-z][0-9A-Za-z-]*)\.(?P<rotation>[1-9]\d{0,8})$")
+_WINDOW_PAYLOAD = re.compile(r"^(?P<window_id>[0-9A-Za-z][0-9A-Za-z-]*)\.(?P<rotation>[1-9]\d{0,8})$")
+_TICKET_PAYLOAD = re.compile(r"^(?P<region_code>\d{6})\.(?P<record_id>[0-9A-Za-z][0-9A-Za-z._-]{3,63})$")
 
 
 class QrUrlTooLongError(RuntimeError):
@@ -49,38 +52,77 @@ class _TruncatedHmacSha256(HMACAlgorithm):
         return super().get_signature(key, value)[:TAG_BYTES]
 
 
-class WindowTokenSigner:
-    def __init__(self, secret_key: str | bytes) -> None:
+class ShortTokenSigner:
+    """Signs short ASCII payloads into `<payload>.<tag>` tokens for one purpose (the salt)."""
+
+    def __init__(self, secret_key: str | bytes, salt: str) -> None:
         self._signer = Signer(
             secret_key,
-            salt=SIGNING_SALT,
+            salt=salt,
             sep=".",
             key_derivation="hmac",
             digest_method=hashlib.sha256,
             algorithm=_TruncatedHmacSha256(),
         )
 
-    def sign(self, window_id: str, rotation: int) -> str:
-        return self._signer.sign(f"{window_id}.{rotation}").decode("ascii")
+    def sign(self, payload: str) -> str:
+        return self._signer.sign(payload).decode("ascii")
 
-    def verify(self, token: str) -> WindowTokenClaims:
-        """The window and rotation a token names; NotFound for anything this signer did not issue."""
+    def payload(self, token: str) -> str:
+        """The payload of a token this signer issued; NotFound for anything else."""
         try:
             payload = self._signer.unsign(token).decode("ascii")
         except (BadSignature, UnicodeError) as exc:
-            raise NotFound("unknown QR code") from exc
-        parsed = _PAYLOAD.match(payload)
+            raise NotFound("unknown code") from exc
+        # Base64 lets several spellings decode to the same tag; only the one we issue is accepted.
+        if not hmac.compare_digest(self.sign(payload), token):
+            raise NotFound("unknown code")
+        return payload
+
+
+class WindowTokenSigner:
+    def __init__(self, secret_key: str | bytes) -> None:
+        self._signer = ShortTokenSigner(secret_key, WINDOW_SALT)
+
+    def sign(self, window_id: str, rotation: int) -> str:
+        return self._signer.sign(f"{window_id}.{rotation}")
+
+    def verify(self, token: str) -> WindowTokenClaims:
+        """The window and rotation a token names; NotFound for anything this signer did not issue."""
+        parsed = _WINDOW_PAYLOAD.match(self._signer.payload(token))
         if parsed is None:
             raise NotFound("unknown QR code")
-        claims = WindowTokenClaims(parsed["window_id"], int(parsed["rotation"]))
-        # Base64 lets several spellings decode to the same tag; only the one we issue is accepted.
-        if not hmac.compare_digest(self.sign(claims.window_id, claims.rotation), token):
-            raise NotFound("unknown QR code")
-        return claims
+        return WindowTokenClaims(parsed["window_id"], int(parsed["rotation"]))
+
+
+@dataclass(frozen=True)
+class TicketClaims:
+    region_code: str
+    record_id: str
+
+
+class TicketSigner:
+    """The evaluation ticket of a service record: proof that the bearer was served in that transaction."""
+
+    def __init__(self, secret_key: str | bytes) -> None:
+        self._signer = ShortTokenSigner(secret_key, TICKET_SALT)
+
+    def sign(self, region_code: str, record_id: str) -> str:
+        return self._signer.sign(f"{region_code}.{record_id}")
+
+    def verify(self, token: str) -> TicketClaims:
+        parsed = _TICKET_PAYLOAD.match(self._signer.payload(token))
+        if parsed is None:
+            raise NotFound("unknown ticket")
+        return TicketClaims(parsed["region_code"], parsed["record_id"])
 
 
 def landing_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}{LANDING_PATH}{token}"
+
+
+def ticket_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}{TICKET_PATH}{token}"
 
 
 def window_qr_code(url: str) -> segno.QRCode:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from govrate.qr_codes import WindowTokenSigner
+from govrate.qr_codes import TicketSigner, WindowTokenSigner
 from govrate.settings import get_settings
 from govrate.storage.signing_keys import SigningKeyRepository
 from govrate.storage.windows import WindowRepository
@@ -22,3 +22,8 @@ def window_repository() -> WindowRepository:
 @cache
 def window_token_signer() -> WindowTokenSigner:
     return WindowTokenSigner(SigningKeyRepository(get_settings().qr_signing_secret_arn).qr_signing_key())
+
+
+@cache
+def ticket_signer() -> TicketSigner:
+    return TicketSigner(SigningKeyRepository(get_settings().qr_signing_secret_arn).qr_signing_key())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from govrate.models import (
     FollowUpSubmission,
     Stage,
 )
+from govrate.qr_codes import TicketSigner
 from govrate.storage.cases import CaseRepository
 from govrate.storage.catalogue import CatalogueRepository
 from govrate.storage.contact_vault import ContactVault
@@ -46,9 +48,24 @@ def status_path(evaluation_id: str, receipt: str) -> str:
     return f"/v1/evaluations/{evaluation_id}?receipt={receipt}"
 
 
+def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> None:
+    """A record can be rated only with its ticket, so nobody can take another applicant's vote."""
+    try:
+        claims = tickets.verify(submission.ticket or "")
+    except NotFound as exc:
+        raise InvalidInput(
+            "a service record is rated with its evaluation ticket",
+            [{"field": "ticket", "message": "missing or not valid"}],
+        ) from exc
+    if (claims.region_code, claims.record_id) != (submission.region_code, submission.record_id):
+        raise InvalidInput(
+            "the ticket belongs to another service record", [{"field": "ticket", "message": "another record"}]
+        )
+
+
 def fingerprint(submission: EvaluationSubmission) -> str:
     """Identifies what was submitted, so a replay can be told from a different second evaluation."""
-    return hashlib.sha256(submission.model_dump_json(exclude={"external_id"}).encode()).hexdigest()
+    return hashlib.sha256(submission.model_dump_json(exclude={"external_id", "ticket"}).encode()).hexdigest()
 
 
 def submit_evaluation(
@@ -56,6 +73,7 @@ def submit_evaluation(
     *,
     stores: IntakeStores,
     now: datetime,
+    tickets: Callable[[], TicketSigner] | None,
     submitted_by: str | None = None,
     idempotency_key: str | None = None,
 ) -> EvaluationAccepted:
@@ -63,13 +81,17 @@ def submit_evaluation(
 
     At most one evaluation per natural key (record and stage; submitter and external id; or the
     client's idempotency key): the same submission again is a replay, a different one a Conflict.
-    Accepted evaluations are never changed.
+    Accepted evaluations are never changed. `tickets` gives the signer that checks the evaluation
+    ticket of a service record (loaded only when needed); None means the submitter is trusted with
+    records (an authenticated platform).
     """
     errors = submission.inconsistencies()
     if errors:
         raise InvalidInput("the evaluation is not consistent", errors)
     item_version = _check_catalogue(submission, stores.catalogue)
     if submission.record_id is not None:
+        if tickets is not None:
+            _check_ticket(submission, tickets())
         _check_record(submission, stores, now)
 
     evaluation_id = str(ULID.from_datetime(now))
