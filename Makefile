@@ -5,9 +5,11 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export UV_NATIVE_TLS := 1
 
-UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+# `npx cdk synth` runs the app through uv (cdk.json), so uv must be on the PATH even when installed here.
+export PATH := $(dir $(UV)):$(PATH)
 
-.PHONY: help install lint test unit integration infra e2e synth dev bench clean
+.PHONY: help install lint test unit integration infra e2e openapi synth dev bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +35,21 @@ lint: install ## ruff and mypy
 
 test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests
 	$(UV) run pytest
+
+unit: install ## unit tests (no network, no moto)
+	$(UV) run pytest tests/unit -q
+
+integration: install ## integration tests on moto
+	$(UV) run pytest tests/integration -q
+
+infra: install ## CDK assertions, cdk-nag and cfn-lint
+	$(UV) run pytest tests/infra -q
+
+e2e: install ## the local stack over HTTP, and the browser tests
+	$(UV) run pytest tests/e2e -q
+
+openapi: install ## regenerate the committed OpenAPI document from the routes
+	$(UV) run python -m infra.openapi
 
 synth: install ## synthesize the CDK app into cdk.out/
 	npx cdk synth --quiet

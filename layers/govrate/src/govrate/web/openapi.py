@@ -1,14 +1,12 @@
 """The OpenAPI 3.1 document, generated from the routes' declared operations and pydantic models.
 
-Regenerate the committed copy with `make openapi`; a test keeps it identical to what the code says.
+`make openapi` writes the committed copy (infra/openapi.py, over the apps the API serves); a test
+keeps it identical to what the code says.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
 import re
-import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -187,16 +185,3 @@ def _can_fail_with(op: Operation, status: int) -> bool:
 def _operation_id(path: str, method: str) -> str:
     words = [part.strip("{}").replace("-", "_").replace(".", "_") for part in path.split("/") if part and part != "v1"]
     return "_".join([method.lower(), *words])
-
-
-def main(module_names: list[str]) -> None:
-    """Print the document of the `blueprint` of each named handler module (`intake_api`, `qr_api`, …)."""
-    routes = []
-    for name in module_names:
-        routes += importlib.import_module(name).blueprint.operations
-    json.dump(build_document(routes), sys.stdout, ensure_ascii=False, indent=2, sort_keys=False)
-    sys.stdout.write("\n")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""One construct per concern: data, pipeline, api, analytics, monitoring; and the function factory."""

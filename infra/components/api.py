@@ -1,0 +1,206 @@
+"""One REST API whose routes are read from the Chalice apps, so that a route is declared only once."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from aws_cdk import Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import environment
+from infra.components.data import Data, grant_data
+from infra.components.functions import FUNCTIONS_DIR, LOG_RETENTION, FunctionFactory, FunctionSpec
+from infra.nag import accepted
+
+STAGE = "api"
+# API Gateway turns a base64 body from Lambda back into bytes only when the request's *first* Accept
+# type is a binary media type; an <img> asks for image/avif or image/webp first, so the QR PNGs need
+# "*/*". Requests then reach Lambda base64-encoded, which Chalice decodes by itself.
+BINARY_MEDIA_TYPES = ("image/png", "*/*")
+
+
+@dataclass(frozen=True)
+class HttpApp:
+    """An HTTP function: a Chalice app whose routes the API serves."""
+
+    construct_id: str
+    code: str
+    """Directory under functions/ holding the module; it is also the function's code asset."""
+    module: str
+    """The module that defines `app`; the Lambda handler is `<module>.app`."""
+    description: str
+
+    def chalice_app(self) -> Any:
+        # The function directory is what Lambda puts on sys.path; the modules build their repositories
+        # lazily, so importing them needs no configuration.
+        code_dir = str(FUNCTIONS_DIR / self.code)
+        if code_dir not in sys.path:
+            sys.path.insert(0, code_dir)
+        return importlib.import_module(self.module).app
+
+    def blueprint(self) -> Any:
+        """The module's ApiBlueprint, whose declared operations describe the routes."""
+        self.chalice_app()
+        return importlib.import_module(self.module).blueprint
+
+
+INTAKE = HttpApp("Intake", "intake", "intake_api", "Evaluations from every channel")
+QR = HttpApp("Qr", "qr", "qr_api", "Service windows, their signed QR codes and the rating page behind them")
+# Every app the REST API serves; the OpenAPI document describes exactly these.
+HTTP_APPS = (INTAKE, QR)
+
+
+class Api(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, data: Data, factory: FunctionFactory) -> None:
+        super().__init__(scope, construct_id)
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN)
+        self.rest_api = apigateway.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"{Stack.of(self).stack_name}-api",
+            description="Govrate: evaluations, QR codes and rating pages",
+            # Edge-optimized endpoints do not exist in the China regions.
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            binary_media_types=list(BINARY_MEDIA_TYPES),
+            # Execution logs (below) need the account's API Gateway logging role.
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigateway.StageOptions(
+                stage_name=STAGE,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                metrics_enabled=True,
+                tracing_enabled=True,
+            ),
+        )
+
+        intake = self._serve(
+            factory,
+            INTAKE,
+            {
+                environment.EVALUATIONS_TABLE: data.evaluations.table_name,
+                environment.CASES_TABLE: data.cases.table_name,
+                environment.REFERENCE_TABLE: data.reference.table_name,
+                environment.CONTACT_KEY_ID: data.contact_key.key_id,
+                environment.QR_SIGNING_SECRET_ARN: data.qr_signing_key.secret_arn,
+            },
+        )
+        grant_data(data.evaluations, intake, write=True)
+        grant_data(data.cases, intake)
+        grant_data(data.reference, intake)
+        # Verifies the evaluation tickets of service records (same secret as the QR codes, another salt).
+        data.qr_signing_key.grant_read(intake)
+        # Seals contact data; reading it back is for the handlers of the evaluator's case only.
+        data.contact_key.grant(intake, "kms:Encrypt")
+
+        qr = self._serve(
+            factory,
+            QR,
+            {
+                environment.REFERENCE_TABLE: data.reference.table_name,
+                environment.QR_SIGNING_SECRET_ARN: data.qr_signing_key.secret_arn,
+            },
+        )
+        grant_data(data.reference, qr, write=True)
+        data.qr_signing_key.grant_read(qr)
+
+        Validations.of(self.rest_api).acknowledge(
+            accepted(
+                "APIG2",
+                "Requests are validated in the functions (pydantic), which answer with "
+                "application/problem+json and the offending field paths; API Gateway's validator cannot.",
+            ),
+            accepted(
+                "APIG4",
+                "Authentication happens in the functions, not in API Gateway: citizens rate anonymously "
+                "by design, and signed routes verify HTTP Message Signatures (RFC 9421, HMAC with per-platform "
+                "keys), which no API Gateway authorizer type can check.",
+            ),
+            accepted(
+                "COG4",
+                "No Cognito user pool, for the reasons given for AwsSolutions-APIG4.",
+            ),
+            accepted(
+                "APIG3",
+                "The WAF web ACL is the operator's choice per deployment (managed rule groups differ "
+                "between the aws and aws-cn partitions); API Gateway's throttling limits floods meanwhile.",
+            ),
+            accepted(
+                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+                "API Gateway's account-wide logging role, needed for the execution logs; the AWS-maintained "
+                "policy allows CloudWatch Logs actions only.",
+            ),
+        )
+
+    def _serve(self, factory: FunctionFactory, http_app: HttpApp, env: Mapping[str, str]) -> lambda_.Function:
+        """The app's function, with every route of the Chalice app as a method of the REST API."""
+        function = factory.create(
+            self,
+            http_app.construct_id,
+            FunctionSpec(
+                code=http_app.code, handler=f"{http_app.module}.app", description=http_app.description, environment=env
+            ),
+        )
+        # One invoke permission per method, scoped to its path; none for the console's test-invoke.
+        integration = apigateway.LambdaIntegration(function, allow_test_invoke=False)
+        _mirror_routes(http_app.chalice_app(), self.rest_api.root, integration)
+        return function
+
+
+def _mirror_routes(chalice_app: Any, root: apigateway.IResource, integration: apigateway.Integration) -> None:
+    """Every (path, method) of the Chalice app as a proxy method, and a CORS preflight where a route has CORS."""
+    for path, methods in sorted(chalice_app.routes.items()):
+        resource = root.resource_for_path(path)
+        cors_configs = []
+        for method, route in sorted(methods.items()):
+            # Anything API Gateway would have to enforce for the app must not be silently dropped.
+            if route.authorizer is not None or route.api_key_required:
+                raise ValueError(f"{method} {path}: authorizers and API keys are not mirrored")
+            resource.add_method(method, integration)
+            if route.cors is not None:
+                cors_configs.append(route.cors)
+        if cors_configs:
+            # Chalice refuses differing CORS configurations on one path, so the first speaks for all.
+            _add_preflight(resource, cors_configs[0].get_access_control_headers(), sorted(methods))
+
+
+def _add_preflight(resource: apigateway.IResource, headers: Mapping[str, str], methods: list[str]) -> None:
+    def listed(name: str) -> list[str] | None:
+        value = headers.get(name)
+        return value.split(",") if value else None
+
+    def when(name: str, convert: Callable[[str], Any]) -> Any:
+        value = headers.get(name)
+        return convert(value) if value else None
+
+    preflight = resource.add_cors_preflight(
+        allow_origins=[headers["Access-Control-Allow-Origin"]],
+        allow_headers=listed("Access-Control-Allow-Headers"),
+        allow_methods=methods,
+        expose_headers=listed("Access-Control-Expose-Headers"),
+        max_age=when("Access-Control-Max-Age", lambda seconds: Duration.seconds(int(seconds))),
+        allow_credentials=when("Access-Control-Allow-Credentials", lambda flag: flag == "true"),
+    )
+    # With "*/*" a binary media type, the mock integration would try to pass the (empty) body through
+    # as binary and answer 500; it must treat it as text.
+    cast(apigateway.CfnMethod, preflight.node.default_child).add_property_override(
+        "Integration.ContentHandling", "CONVERT_TO_TEXT"
+    )

@@ -1,0 +1,132 @@
+"""Bad reviews to cases: evaluations stream → relay → negative-reviews queue → verify consumer."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import environment
+from infra.components.data import Data, grant_data
+from infra.components.functions import FunctionFactory, FunctionSpec
+from infra.nag import accepted
+
+CONSUMER_TIMEOUT_SECONDS = 30
+# AWS's rule for SQS event sources: a message stays invisible for at least six consumer timeouts, so
+# that retries of a throttled or slow batch do not hand the same message to a second consumer.
+VISIBILITY_TIMEOUT_FACTOR = 6
+# Longer than a national holiday (7 days): a broken consumer must not lose bad reviews before staff return.
+RETENTION = Duration.days(14)
+STREAM_BATCH_SIZE = 100
+STREAM_RETRY_ATTEMPTS = 10
+
+
+class Pipeline(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, data: Data, factory: FunctionFactory, max_receive_count: int
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.negative_reviews_dlq = _queue(self, "NegativeReviewsDlq")
+        self.negative_reviews = _queue(
+            self,
+            "NegativeReviews",
+            visibility_timeout=Duration.seconds(CONSUMER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.negative_reviews_dlq),
+        )
+        # Where the stream's records go once the relay gave up on them, so that they can be replayed.
+        self.relay_failures = _queue(self, "RelayFailures")
+        Validations.of(self.relay_failures).acknowledge(
+            accepted(
+                "SQS3",
+                "This queue is itself a dead-letter queue: the on-failure destination of the "
+                "evaluations stream's event source mapping (Lambda, not an SQS redrive, puts records here).",
+            )
+        )
+
+        self.relay = factory.create(
+            self,
+            "Relay",
+            FunctionSpec(
+                code="intake",
+                handler="relay.handler",
+                description="Relays new bad reviews from the evaluations stream to the negative-review queue",
+                environment={environment.NEGATIVE_REVIEWS_QUEUE_URL: self.negative_reviews.queue_url},
+                timeout_seconds=60,
+                acknowledgments=[
+                    accepted(
+                        "IAM5[Resource::*]",
+                        "dynamodb:ListStreams (finding the evaluations stream) supports no resource-level "
+                        "permissions; the stream's read actions are granted on the stream ARN only.",
+                    )
+                ],
+            ),
+        )
+        self.negative_reviews.grant_send_messages(self.relay)
+        self.relay.add_event_source(
+            sources.DynamoEventSource(
+                data.evaluations,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=STREAM_BATCH_SIZE,
+                bisect_batch_on_error=True,
+                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(self.relay_failures),
+                # Only new bad reviews wake the relay; every other write costs nothing.
+                filters=[
+                    lambda_.FilterCriteria.filter(
+                        {
+                            "eventName": lambda_.FilterRule.is_equal("INSERT"),
+                            "dynamodb": {"NewImage": {"bad_review": {"BOOL": [True]}}},
+                        }
+                    )
+                ],
+            )
+        )
+
+        self.consumer = factory.create(
+            self,
+            "CaseConsumer",
+            FunctionSpec(
+                code="verify",
+                handler="case_consumer.handler",
+                description="Opens a case for every negative-review message",
+                environment={
+                    environment.CASES_TABLE: data.cases.table_name,
+                    environment.EVALUATIONS_TABLE: data.evaluations.table_name,
+                },
+                timeout_seconds=CONSUMER_TIMEOUT_SECONDS,
+            ),
+        )
+        grant_data(data.cases, self.consumer, write=True)
+        # Reads the one evaluation a case is opened for (whether it was given under a real name).
+        self.consumer.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[data.evaluations.table_arn])
+        )
+        self.consumer.add_event_source(
+            sources.SqsEventSource(self.negative_reviews, batch_size=10, report_batch_item_failures=True)
+        )
+
+    @property
+    def dead_letter_queues(self) -> list[sqs.Queue]:
+        return [self.negative_reviews_dlq, self.relay_failures]
+
+
+def _queue(
+    scope: Construct,
+    construct_id: str,
+    *,
+    visibility_timeout: Duration | None = None,
+    dead_letter_queue: sqs.DeadLetterQueue | None = None,
+) -> sqs.Queue:
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=RETENTION,
+        visibility_timeout=visibility_timeout,
+        dead_letter_queue=dead_letter_queue,
+    )

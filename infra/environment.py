@@ -1,0 +1,30 @@
+"""The functions' environment contract: the variables `govrate.settings.Settings` reads.
+
+Names are derived from the Settings model itself, so a renamed setting breaks synthesis instead of
+silently leaving a function unconfigured.
+"""
+
+from __future__ import annotations
+
+from govrate.settings import Settings
+
+# Powertools reads these; the namespace and service match govrate.observability.
+POWERTOOLS_SERVICE_NAME = "govrate"
+POWERTOOLS_METRICS_NAMESPACE = "Govrate"
+
+
+def setting(field: str) -> str:
+    """The environment variable that fills `Settings.<field>`, e.g. `GOVRATE_EVALUATIONS_TABLE`."""
+    if field not in Settings.model_fields:
+        raise KeyError(f"govrate.settings.Settings has no field {field!r}")
+    prefix = Settings.model_config.get("env_prefix", "")
+    return f"{prefix}{field}".upper()
+
+
+EVALUATIONS_TABLE = setting("evaluations_table")
+CASES_TABLE = setting("cases_table")
+REFERENCE_TABLE = setting("reference_table")
+NEGATIVE_REVIEWS_QUEUE_URL = setting("negative_reviews_queue_url")
+ANALYTICS_BUCKET = setting("analytics_bucket")
+QR_SIGNING_SECRET_ARN = setting("qr_signing_secret_arn")
+CONTACT_KEY_ID = setting("contact_key_id")

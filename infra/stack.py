@@ -1,0 +1,52 @@
+"""The Govrate stack, and the app-level wiring that the CLI entry point and the tests share."""
+
+from __future__ import annotations
+
+from aws_cdk import App, Stack, Validations
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from infra.components.analytics import Analytics
+from infra.components.api import Api
+from infra.components.data import Data
+from infra.components.functions import FunctionFactory, Layers
+from infra.components.monitoring import Monitoring
+from infra.components.pipeline import Pipeline
+from infra.config import GovrateConfig
+
+
+class GovrateStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: GovrateConfig) -> None:
+        # Environment-agnostic: account and region come from the deploying credentials.
+        super().__init__(
+            scope,
+            construct_id,
+            stack_name=config.stack_name,
+            description="Govrate: government service evaluations (好差评), intake to analytics",
+        )
+        self.layers = Layers(self, "Layers")
+        factory = FunctionFactory(layers=[self.layers.domain], log_level=config.log_level)
+        self.data = Data(self, "Data")
+        self.pipeline = Pipeline(
+            self, "Pipeline", data=self.data, factory=factory, max_receive_count=config.max_receive_count
+        )
+        self.api = Api(self, "Api", data=self.data, factory=factory)
+        self.analytics = Analytics(
+            self, "Analytics", data=self.data, factory=factory, analytics_layer=self.layers.analytics
+        )
+        Monitoring(
+            self,
+            "Monitoring",
+            functions=factory.functions,
+            dead_letter_queues=self.pipeline.dead_letter_queues,
+            stream_consumers=[self.pipeline.relay],
+            api=self.api.rest_api,
+        )
+
+
+def build(app: App) -> GovrateStack:
+    """The stack, checked by cdk-nag's AWS Solutions rules at synthesis (a finding fails the synth)."""
+    config = GovrateConfig.from_context(app.node)
+    stack = GovrateStack(app, config.stack_name, config=config)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return stack

@@ -1,0 +1,79 @@
+"""The CDK app synthesized once per session, with the same context as `npx cdk synth` but no bundling."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from infra.bundling import REPO_ROOT
+from infra.stack import GovrateStack, build
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    stack: GovrateStack
+    outdir: Path
+    template: Template
+    validation_error: str | None
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return cast(dict[str, dict[str, Any]], self.template.to_json()["Resources"])
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
+
+    def one(self, resource_type: str) -> tuple[str, dict[str, Any]]:
+        (found,) = self.of_type(resource_type).items()
+        return found
+
+    def function(self, handler: str) -> tuple[str, dict[str, Any]]:
+        """(logical id, properties) of the function with this handler."""
+        (found,) = [
+            (k, v["Properties"])
+            for k, v in self.of_type("AWS::Lambda::Function").items()
+            if v["Properties"]["Handler"] == handler
+        ]
+        return found
+
+    def logical_id(self, construct: Any) -> str:
+        return self.stack.get_logical_id(construct.node.default_child)
+
+    def role_statements(self, handler: str) -> list[dict[str, Any]]:
+        """Every statement of the policies attached to the role of the function with this handler."""
+        _, function = self.function(handler)
+        role_id = function["Role"]["Fn::GetAtt"][0]
+        return [
+            statement
+            for policy in self.of_type("AWS::IAM::Policy").values()
+            if {"Ref": role_id} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        ]
+
+    def metadata(self) -> dict[str, list[dict[str, Any]]]:
+        metadata = json.loads((self.outdir / f"{self.stack.artifact_id}.metadata.json").read_text())
+        return cast(dict[str, list[dict[str, Any]]], metadata)
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    # No stack is bundled: the layers are not built (test_infra_bundling covers the bundler itself).
+    context["aws:cdk:bundling-stacks"] = []
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = App(context=context, outdir=str(outdir))
+    stack = build(app)
+    try:
+        app.synth()
+        validation_error = None
+    except RuntimeError as exc:
+        # cdk-nag findings fail the synthesis but the template is still written; the nag test reports.
+        validation_error = f"{exc}\n{(outdir / 'validation-report.json').read_text()}"
+    template = json.loads((outdir / stack.template_file).read_text())
+    return Synthesized(stack, outdir, Template.from_json(template), validation_error)

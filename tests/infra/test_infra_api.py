@@ -1,0 +1,92 @@
+"""The REST API mirrors the Chalice apps' routes: each route once, as a Lambda proxy method."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from infra.components.api import INTAKE, QR, STAGE, HttpApp
+from tests.infra.conftest import Synthesized
+
+# (path, HTTP method) -> properties of the AWS::ApiGateway::Method
+Methods = dict[tuple[str, str], dict[str, Any]]
+
+HTTP_APPS = (INTAKE, QR)
+
+
+@pytest.fixture(scope="module")
+def methods(synth: Synthesized) -> Methods:
+    api_id, _ = synth.one("AWS::ApiGateway::RestApi")
+    root = {"Fn::GetAtt": [api_id, "RootResourceId"]}
+    resources = synth.of_type("AWS::ApiGateway::Resource")
+
+    def path_of(resource_id: Any) -> str:
+        if resource_id == root:
+            return ""
+        props = resources[resource_id["Ref"]]["Properties"]
+        return f"{path_of(props['ParentId'])}/{props['PathPart']}"
+
+    return {
+        (path_of(m["Properties"]["ResourceId"]) or "/", m["Properties"]["HttpMethod"]): m["Properties"]
+        for m in synth.of_type("AWS::ApiGateway::Method").values()
+    }
+
+
+def _routes() -> Iterator[tuple[HttpApp, str, str, Any]]:
+    for http_app in HTTP_APPS:
+        for path, entries in http_app.chalice_app().routes.items():
+            for method, entry in entries.items():
+                yield http_app, path, method, entry
+
+
+def test_every_chalice_route_is_a_lambda_proxy_method_of_its_function(synth: Synthesized, methods: Methods) -> None:
+    routes = list(_routes())
+    assert routes, "the Chalice apps declare no routes"
+    for http_app, path, method, _ in routes:
+        function_id, _ = synth.function(f"{http_app.module}.app")
+        integration = methods[(path, method)]["Integration"]
+        assert integration["Type"] == "AWS_PROXY"
+        assert integration["IntegrationHttpMethod"] == "POST"
+        assert {"Fn::GetAtt": [function_id, "Arn"]} in integration["Uri"]["Fn::Join"][1]
+
+
+def test_the_api_has_no_method_that_no_route_declares(methods: Methods) -> None:
+    declared = {(path, method) for _, path, method, _ in _routes()}
+    assert {key for key in methods if key[1] != "OPTIONS"} == declared
+
+
+def test_cors_routes_get_a_preflight_that_survives_binary_media_types(methods: Methods) -> None:
+    cors_paths = {path for _, path, _, entry in _routes() if entry.cors}
+    assert cors_paths, "no route has CORS; the preflight mirroring is untested"
+    assert {path for path, method in methods if method == "OPTIONS"} == cors_paths
+    for path in cors_paths:
+        integration = methods[(path, "OPTIONS")]["Integration"]
+        assert integration["Type"] == "MOCK"
+        assert integration["ContentHandling"] == "CONVERT_TO_TEXT"
+        allowed = integration["IntegrationResponses"][0]["ResponseParameters"]
+        assert allowed["method.response.header.Access-Control-Allow-Origin"] == "'*'"
+
+
+def test_one_regional_api_serves_png_and_is_staged_as_api(synth: Synthesized) -> None:
+    _, api = synth.one("AWS::ApiGateway::RestApi")
+    assert api["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert {"image/png", "*/*"} <= set(api["Properties"]["BinaryMediaTypes"])
+    _, stage = synth.one("AWS::ApiGateway::Stage")
+    assert stage["Properties"]["StageName"] == STAGE
+    assert stage["Properties"]["TracingEnabled"] is True
+    assert "DestinationArn" in stage["Properties"]["AccessLogSetting"]
+
+
+def test_each_method_may_invoke_only_its_own_function(synth: Synthesized, methods: Methods) -> None:
+    # One permission per proxy method, each scoped to the method's path (no test-invoke extras).
+    permissions = [
+        p["Properties"]
+        for p in synth.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+    assert len(permissions) == len([key for key in methods if key[1] != "OPTIONS"])
+    for permission in permissions:
+        source_parts = permission["SourceArn"]["Fn::Join"][1]
+        assert not str(source_parts[-1]).endswith("/*/*")

@@ -1,0 +1,41 @@
+"""cdk-nag (AWS Solutions) and cfn-lint over the synthesized template."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import Validations
+from cfnlint.api import ManualArgs, lint
+
+from tests.infra.conftest import Synthesized
+
+# Where the stack is meant to run: any commercial region, and the China regions (Beijing, Ningxia).
+LINT_REGIONS = ["us-east-1", "cn-north-1", "cn-northwest-1"]
+LINT_IGNORED = {
+    # CDK puts DependsOn on a function's role next to the Fn::GetAtt of that role; redundant, harmless.
+    "W3005",
+}
+
+
+def test_cdk_nag_reports_nothing_unacknowledged(synth: Synthesized) -> None:
+    assert synth.validation_error is None, synth.validation_error
+
+
+def test_every_acknowledged_finding_has_a_written_reason(synth: Synthesized) -> None:
+    acknowledged = [
+        (path, rule, reason)
+        for path, entries in synth.metadata().items()
+        for entry in entries
+        if entry["type"] == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for rule, reason in entry["data"].items()
+    ]
+    assert acknowledged
+    for path, rule, reason in acknowledged:
+        assert rule.startswith("AwsSolutions::AwsSolutions-"), (path, rule)
+        assert len(reason.split()) >= 8, (path, rule, reason)
+
+
+def test_cfn_lint_finds_no_problem(synth: Synthesized) -> None:
+    template = json.dumps(synth.template.to_json())
+    matches = lint(template, config=ManualArgs(regions=LINT_REGIONS, ignore_checks=sorted(LINT_IGNORED)))
+    assert [str(m) for m in matches] == []

@@ -1,0 +1,92 @@
+"""Tables and the QR signing secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Match
+from constructs import Construct
+from govrate.storage import schema
+
+from tests.infra.conftest import Synthesized
+
+
+def _table(synth: Synthesized, construct: Construct) -> dict[str, Any]:
+    return synth.resources[synth.logical_id(construct)]
+
+
+def test_every_table_is_on_demand_recoverable_encrypted_and_retained(synth: Synthesized) -> None:
+    tables = synth.of_type("AWS::DynamoDB::Table")
+    assert len(tables) == 3
+    for table in tables.values():
+        assert table["DeletionPolicy"] == "Retain"
+        assert table["UpdateReplacePolicy"] == "Retain"
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_evaluations_table_keys_stream_and_by_day_index(synth: Synthesized) -> None:
+    props = _table(synth, synth.stack.data.evaluations)["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert {"AttributeName": "pk", "AttributeType": "S"} in props["AttributeDefinitions"]
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    by_day = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}["by_day"]
+    assert by_day["KeySchema"] == [
+        {"AttributeName": "day_shard", "KeyType": "HASH"},
+        {"AttributeName": "created_key", "KeyType": "RANGE"},
+    ]
+    assert by_day["Projection"] == {"ProjectionType": "ALL"}
+    for name in ("day_shard", "created_key"):
+        assert {"AttributeName": name, "AttributeType": "S"} in props["AttributeDefinitions"]
+
+
+def test_cases_and_reference_tables_have_pk_and_sk(synth: Synthesized) -> None:
+    for construct in (synth.stack.data.cases, synth.stack.data.reference):
+        props = _table(synth, construct)["Properties"]
+        assert props["KeySchema"] == [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ]
+        assert "StreamSpecification" not in props
+
+
+def test_tables_are_the_shared_schema_that_local_tables_are_created_from(synth: Synthesized) -> None:
+    constructs = {
+        schema.EVALUATIONS.name: synth.stack.data.evaluations,
+        schema.CASES.name: synth.stack.data.cases,
+        schema.REFERENCE.name: synth.stack.data.reference,
+    }
+    assert {spec.name for spec in schema.TABLES} == set(constructs)
+    for spec in schema.TABLES:
+        expected = spec.create_table_arguments("unused")
+        props = _table(synth, constructs[spec.name])["Properties"]
+        assert props["KeySchema"] == expected["KeySchema"]
+        assert sorted(props["AttributeDefinitions"], key=str) == sorted(expected["AttributeDefinitions"], key=str)
+        assert props.get("GlobalSecondaryIndexes", []) == expected.get("GlobalSecondaryIndexes", [])
+        assert ("StreamSpecification" in props) == spec.stream
+        ttl = {"AttributeName": spec.ttl_attribute, "Enabled": True} if spec.ttl_attribute else None
+        assert props.get("TimeToLiveSpecification") == ttl
+
+
+def test_contact_key_rotates_and_only_intake_may_encrypt_with_it(synth: Synthesized) -> None:
+    key_id = synth.logical_id(synth.stack.data.contact_key)
+    assert synth.resources[key_id]["Properties"]["EnableKeyRotation"] is True
+    users = {
+        policy_id: [
+            s["Action"] for s in policy["Properties"]["PolicyDocument"]["Statement"] if key_id in str(s["Resource"])
+        ]
+        for policy_id, policy in synth.of_type("AWS::IAM::Policy").items()
+    }
+    assert [actions for actions in users.values() if actions] == [["kms:Encrypt"]]
+
+
+def test_qr_signing_key_is_a_generated_48_character_secret(synth: Synthesized) -> None:
+    synth.template.has_resource(
+        "AWS::SecretsManager::Secret",
+        {
+            "Properties": {"GenerateSecretString": Match.object_like({"PasswordLength": 48})},
+            "DeletionPolicy": "Retain",
+        },
+    )

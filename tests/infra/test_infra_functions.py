@@ -1,0 +1,172 @@
+"""Every function from the one factory; the environment contract; least-privilege spot checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from constructs import Construct
+
+from infra import environment
+from tests.infra.conftest import Synthesized
+
+# handler -> the variables it gets, beyond Powertools'
+Environments = dict[str, dict[str, Any]]
+
+HANDLERS = ("relay.handler", "case_consumer.handler", "intake_api.app", "qr_api.app", "analyze_job.handler")
+
+
+def _ref(synth: Synthesized, construct: Construct) -> dict[str, str]:
+    return {"Ref": synth.logical_id(construct)}
+
+
+@pytest.fixture(scope="module")
+def expected_environment(synth: Synthesized) -> Environments:
+    """The contract the local stack relies on: GOVRATE_* variable -> Ref of the resource, per handler."""
+    data, pipeline, analytics = synth.stack.data, synth.stack.pipeline, synth.stack.analytics
+    return {
+        "relay.handler": {environment.NEGATIVE_REVIEWS_QUEUE_URL: _ref(synth, pipeline.negative_reviews)},
+        "case_consumer.handler": {
+            environment.CASES_TABLE: _ref(synth, data.cases),
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+        },
+        "intake_api.app": {
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.CASES_TABLE: _ref(synth, data.cases),
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
+            environment.CONTACT_KEY_ID: _ref(synth, data.contact_key),
+            environment.QR_SIGNING_SECRET_ARN: _ref(synth, data.qr_signing_key),
+        },
+        "qr_api.app": {
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
+            environment.QR_SIGNING_SECRET_ARN: _ref(synth, data.qr_signing_key),
+        },
+        "analyze_job.handler": {
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.ANALYTICS_BUCKET: _ref(synth, analytics.bucket),
+        },
+    }
+
+
+def test_the_factory_made_every_function_alike(synth: Synthesized) -> None:
+    functions = synth.of_type("AWS::Lambda::Function")
+    assert sorted(f["Properties"]["Handler"] for f in functions.values()) == sorted(HANDLERS)
+    domain_layer = {"Ref": synth.logical_id(synth.stack.layers.domain)}
+    for function in functions.values():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.12"
+        assert props["Architectures"] == ["arm64"]
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert domain_layer in props["Layers"]
+        assert props["LoggingConfig"]["LogGroup"]["Ref"] in synth.of_type("AWS::Logs::LogGroup")
+
+
+def test_environment_is_powertools_plus_exactly_what_each_function_needs(
+    synth: Synthesized, expected_environment: Environments
+) -> None:
+    for handler, expected in expected_environment.items():
+        _, props = synth.function(handler)
+        variables = dict(props["Environment"]["Variables"])
+        assert variables.pop("POWERTOOLS_SERVICE_NAME") == "govrate"
+        assert variables.pop("POWERTOOLS_METRICS_NAMESPACE") == "Govrate"
+        assert variables.pop("LOG_LEVEL") == "INFO"
+        assert variables == expected, handler
+
+
+def test_only_analyze_gets_the_analytics_layer_and_its_size(synth: Synthesized) -> None:
+    analytics_layer = {"Ref": synth.logical_id(synth.stack.layers.analytics)}
+    for handler in HANDLERS:
+        _, props = synth.function(handler)
+        assert (analytics_layer in props["Layers"]) == (handler == "analyze_job.handler")
+    _, analyze = synth.function("analyze_job.handler")
+    assert (analyze["MemorySize"], analyze["Timeout"]) == (1024, 300)
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    actions = statement["Action"]
+    return {actions} if isinstance(actions, str) else set(actions)
+
+
+def _resources(statement: dict[str, Any]) -> list[Any]:
+    resources = statement["Resource"]
+    return resources if isinstance(resources, list) else [resources]
+
+
+def _touches(statement: dict[str, Any], construct_id: str) -> bool:
+    return any(construct_id in str(resource) for resource in _resources(statement))
+
+
+def test_no_role_has_an_action_wildcard_or_a_managed_policy(synth: Synthesized) -> None:
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert not any(action == "*" or action.endswith(":*") for action in _actions(statement))
+    functions_roles = {
+        f["Properties"]["Role"]["Fn::GetAtt"][0] for f in synth.of_type("AWS::Lambda::Function").values()
+    }
+    for role_id in functions_roles:
+        assert "ManagedPolicyArns" not in synth.resources[role_id]["Properties"]
+
+
+def test_relay_may_only_send_to_the_queues(synth: Synthesized) -> None:
+    statements = synth.role_statements("relay.handler")
+    negative_reviews = synth.logical_id(synth.stack.pipeline.negative_reviews)
+    send = [s for s in statements if "sqs:SendMessage" in _actions(s)]
+    assert any(_touches(s, negative_reviews) for s in send)
+    assert not any(
+        a.startswith(("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"))
+        for s in statements
+        for a in _actions(s)
+    )
+
+
+def test_consumer_writes_cases_and_only_gets_single_evaluations(synth: Synthesized) -> None:
+    data = synth.stack.data
+    statements = [
+        s for s in synth.role_statements("case_consumer.handler") if any(a.startswith("dynamodb:") for a in _actions(s))
+    ]
+    assert any(_touches(s, synth.logical_id(data.cases)) and "dynamodb:PutItem" in _actions(s) for s in statements)
+    for statement in statements:
+        assert not _touches(statement, synth.logical_id(data.reference))
+        if _touches(statement, synth.logical_id(data.evaluations)):
+            assert _actions(statement) == {"dynamodb:GetItem"}
+            assert _resources(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]
+
+
+def test_intake_writes_evaluations_only(synth: Synthesized) -> None:
+    data = synth.stack.data
+    writes = [
+        s
+        for s in synth.role_statements("intake_api.app")
+        if any(a in {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} for a in _actions(s))
+    ]
+    assert writes
+    for statement in writes:
+        assert _touches(statement, synth.logical_id(data.evaluations))
+        assert not _touches(statement, synth.logical_id(data.cases))
+        assert not _touches(statement, synth.logical_id(data.reference))
+
+
+def test_only_qr_and_intake_read_the_signing_key(synth: Synthesized) -> None:
+    """QR signs window codes with it; intake verifies the evaluation tickets of service records."""
+    secret = synth.logical_id(synth.stack.data.qr_signing_key)
+    for handler in HANDLERS:
+        reads = [s for s in synth.role_statements(handler) if "secretsmanager:GetSecretValue" in _actions(s)]
+        assert bool(reads) == (handler in {"qr_api.app", "intake_api.app"})
+        assert all(_resources(s) == [{"Ref": secret}] for s in reads)
+
+
+def test_analyze_queries_the_by_day_index_and_writes_the_export_prefix_only(synth: Synthesized) -> None:
+    statements = synth.role_statements("analyze_job.handler")
+    evaluations = synth.logical_id(synth.stack.data.evaluations)
+    bucket = synth.logical_id(synth.stack.analytics.bucket)
+    dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in _actions(s))]
+    assert [(_actions(s), _resources(s)) for s in dynamodb] == [
+        ({"dynamodb:Query"}, [{"Fn::Join": ["", [{"Fn::GetAtt": [evaluations, "Arn"]}, "/index/by_day"]]}])
+    ]
+    s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
+    assert [(_actions(s), _resources(s)) for s in s3] == [
+        (
+            {"s3:PutObject", "s3:AbortMultipartUpload"},
+            [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/evaluations/*"]]}],
+        )
+    ]
