@@ -15,6 +15,8 @@ class GovrateConfig:
     log_level: str = "INFO"
     # Deliveries of a negative-review message before it moves to the dead-letter queue.
     max_receive_count: int = 5
+    # Where citizens reach the API (a custom domain); empty means the REST API's own URL.
+    public_base_url: str = ""
 
     @classmethod
     def from_context(cls, node: Node) -> GovrateConfig:
@@ -28,4 +30,5 @@ class GovrateConfig:
             stack_name=context("stackName") or defaults.stack_name,
             log_level=(context("logLevel") or defaults.log_level).upper(),
             max_receive_count=int(context("maxReceiveCount") or defaults.max_receive_count),
+            public_base_url=context("publicBaseUrl") or defaults.public_base_url,
         )

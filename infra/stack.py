@@ -12,6 +12,7 @@ from infra.components.data import Data
 from infra.components.functions import FunctionFactory, Layers
 from infra.components.monitoring import Monitoring
 from infra.components.pipeline import Pipeline
+from infra.components.records import Records
 from infra.config import GovrateConfig
 
 
@@ -31,6 +32,13 @@ class GovrateStack(Stack):
             self, "Pipeline", data=self.data, factory=factory, max_receive_count=config.max_receive_count
         )
         self.api = Api(self, "Api", data=self.data, factory=factory)
+        self.records = Records(
+            self,
+            "Records",
+            data=self.data,
+            factory=factory,
+            public_base_url=config.public_base_url or self.api.rest_api.url.rstrip("/"),
+        )
         self.analytics = Analytics(
             self, "Analytics", data=self.data, factory=factory, analytics_layer=self.layers.analytics
         )
@@ -38,7 +46,7 @@ class GovrateStack(Stack):
             self,
             "Monitoring",
             functions=factory.functions,
-            dead_letter_queues=self.pipeline.dead_letter_queues,
+            dead_letter_queues=[*self.pipeline.dead_letter_queues, self.records.invitation_dlq],
             stream_consumers=[self.pipeline.relay],
             api=self.api.rest_api,
         )

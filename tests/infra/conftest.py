@@ -42,6 +42,17 @@ class Synthesized:
         ]
         return found
 
+    def schedule_of(self, handler: str) -> dict[str, Any]:
+        """Properties of the one EventBridge rule that targets the function with this handler."""
+        function_id, _ = self.function(handler)
+        found: dict[str, Any]
+        (found,) = [
+            rule["Properties"]
+            for rule in self.of_type("AWS::Events::Rule").values()
+            if {"Fn::GetAtt": [function_id, "Arn"]} in [target["Arn"] for target in rule["Properties"]["Targets"]]
+        ]
+        return found
+
     def logical_id(self, construct: Any) -> str:
         return self.stack.get_logical_id(construct.node.default_child)
 

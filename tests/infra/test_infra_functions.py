@@ -13,7 +13,14 @@ from tests.infra.conftest import Synthesized
 # handler -> the variables it gets, beyond Powertools'
 Environments = dict[str, dict[str, Any]]
 
-HANDLERS = ("relay.handler", "case_consumer.handler", "intake_api.app", "qr_api.app", "analyze_job.handler")
+HANDLERS = (
+    "relay.handler",
+    "case_consumer.handler",
+    "intake_api.app",
+    "qr_api.app",
+    "analyze_job.handler",
+    "record_sweep.handler",
+)
 
 
 def _ref(synth: Synthesized, construct: Construct) -> dict[str, str]:
@@ -44,6 +51,15 @@ def expected_environment(synth: Synthesized) -> Environments:
         "analyze_job.handler": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
             environment.ANALYTICS_BUCKET: _ref(synth, analytics.bucket),
+        },
+        "record_sweep.handler": {
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
+            environment.QR_SIGNING_SECRET_ARN: _ref(synth, data.qr_signing_key),
+            environment.INVITATION_QUEUE_URL: _ref(synth, synth.stack.records.invitations),
+            environment.PUBLIC_BASE_URL: synth.function("record_sweep.handler")[1]["Environment"]["Variables"][
+                environment.PUBLIC_BASE_URL
+            ],
         },
     }
 
@@ -151,7 +167,7 @@ def test_only_qr_and_intake_read_the_signing_key(synth: Synthesized) -> None:
     secret = synth.logical_id(synth.stack.data.qr_signing_key)
     for handler in HANDLERS:
         reads = [s for s in synth.role_statements(handler) if "secretsmanager:GetSecretValue" in _actions(s)]
-        assert bool(reads) == (handler in {"qr_api.app", "intake_api.app"})
+        assert bool(reads) == (handler in {"qr_api.app", "intake_api.app", "record_sweep.handler"})
         assert all(_resources(s) == [{"Ref": secret}] for s in reads)
 
 

@@ -17,7 +17,7 @@ def _arn(synth: Synthesized, construct: Construct) -> dict[str, list[str]]:
 
 def test_queues_are_encrypted_and_refuse_plain_http(synth: Synthesized) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
-    assert len(queues) == 3
+    assert len(queues) == 5  # negative reviews, its DLQ, relay failures, invitations, its DLQ
     assert all(q["Properties"]["SqsManagedSseEnabled"] is True for q in queues.values())
     protected: set[str] = set()
     for policy in synth.of_type("AWS::SQS::QueuePolicy").values():

@@ -30,6 +30,7 @@ class AwsResources:
     analytics_bucket: str
     contact_key_id: str
     signing_secret_arn: str
+    invitation_queue_url: str
 
 
 def clear_runtime_caches() -> None:
@@ -74,6 +75,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
             "test-analytics",
             contact_key_id,
             signing_secret_arn,
+            sqs.create_queue(QueueName="test-invitations")["QueueUrl"],
         )
         for key, value in {
             "GOVRATE_EVALUATIONS_TABLE": resources.evaluations_table,
@@ -83,6 +85,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
             "GOVRATE_ANALYTICS_BUCKET": resources.analytics_bucket,
             "GOVRATE_CONTACT_KEY_ID": resources.contact_key_id,
             "GOVRATE_QR_SIGNING_SECRET_ARN": resources.signing_secret_arn,
+            "GOVRATE_INVITATION_QUEUE_URL": resources.invitation_queue_url,
         }.items():
             monkeypatch.setenv(key, value)
         clear_runtime_caches()

@@ -29,6 +29,8 @@ class Channel(StrEnum):
     SUPERVISION_PLATFORM = "supervision_platform"
     SURVEY = "survey"
     PLATFORM_API = "platform_api"
+    # Only the default-rating sweep gives this channel, for a region's system-given rating.
+    SYSTEM = "system"
 
 
 class Stage(StrEnum):
@@ -152,6 +154,8 @@ class EvaluationSubmission(_Contract):
     def inconsistencies(self) -> list[dict[str, str]]:
         """Rules that span fields, as `{"field", "message"}` errors (empty when consistent)."""
         errors: list[dict[str, str]] = []
+        if self.channel is Channel.SYSTEM:
+            errors.append({"field": "channel", "message": "system ratings are given only by the system"})
         if self.level.is_bad_review and not self.reason_codes:
             errors.append({"field": "reason_codes", "message": "a bad review (level 1 or 2) needs a reason code"})
         if not self.level.is_bad_review and self.reason_codes:

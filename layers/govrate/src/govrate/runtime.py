@@ -12,6 +12,7 @@ from govrate.storage.catalogue import CatalogueRepository
 from govrate.storage.contact_vault import ContactVault
 from govrate.storage.evaluations import EvaluationRepository
 from govrate.storage.follow_ups import FollowUpRepository
+from govrate.storage.invitation_queue import QueueInvitationSender
 from govrate.storage.policies import RegionPolicyRepository
 from govrate.storage.queue import NegativeReviewQueue
 from govrate.storage.records import ServiceRecordRepository
@@ -53,3 +54,8 @@ def intake_stores() -> IntakeStores:
 @cache
 def negative_review_queue() -> NegativeReviewQueue:
     return NegativeReviewQueue(get_settings().negative_reviews_queue_url)
+
+
+@cache
+def invitation_sender() -> QueueInvitationSender:
+    return QueueInvitationSender(get_settings().invitation_queue_url)

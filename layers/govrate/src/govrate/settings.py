@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     cases_table: str = "govrate-cases"
     reference_table: str = "govrate-reference"
     negative_reviews_queue_url: str = ""
+    invitation_queue_url: str = ""
     analytics_bucket: str = ""
     qr_signing_secret_arn: str = ""
     # KMS key that encrypts evaluator and applicant contact data.

@@ -143,9 +143,14 @@ def submit_evaluation(
     )
 
 
+def record_stage_key(region_code: str, record_id: str, stage: Stage) -> str:
+    """The natural key of the one evaluation of a record's stage."""
+    return f"RECORD#{region_code}#{record_id}#{stage}"
+
+
 def _natural_key(submission: EvaluationSubmission, submitted_by: str | None, idempotency_key: str | None) -> str | None:
     if submission.record_id is not None:
-        return f"RECORD#{submission.region_code}#{submission.record_id}#{submission.stage}"
+        return record_stage_key(submission.region_code, submission.record_id, submission.stage)
     if submission.external_id is not None:
         return f"EXTERNAL#{submitted_by or 'public'}#{submission.external_id}"
     if idempotency_key:

@@ -121,7 +121,10 @@ class EvaluationRepository:
             reasons = [reason.code if reason else None for reason in exc.cancellation_reasons or []]
             if "ConditionalCheckFailed" not in reasons:
                 raise StorageUnavailable("evaluations table unavailable") from exc
-            holder = self._guard_of(natural_key)
+            try:
+                holder = self._guard_of(natural_key)
+            except self._guard.DoesNotExist as missing:
+                raise StorageUnavailable("a conflicting write is in flight; retry") from missing
             raise AlreadyEvaluated(holder.evaluation_id, holder.fingerprint == fingerprint) from exc
 
     def get(self, evaluation_id: str) -> StoredEvaluation:
@@ -142,10 +145,17 @@ class EvaluationRepository:
         except QueryError as exc:
             raise StorageUnavailable("evaluations index unavailable") from exc
 
+    def holder(self, natural_key: str) -> str | None:
+        """The evaluation that holds a natural key, or None while it is free."""
+        try:
+            return self._guard_of(natural_key).evaluation_id
+        except self._guard.DoesNotExist:
+            return None
+
     def _guard_of(self, natural_key: str) -> EvaluationGuardItem:
         try:
             return self._guard.get(f"GUARD#{natural_key}", consistent_read=True)
-        except (GetError, self._guard.DoesNotExist) as exc:
+        except GetError as exc:
             raise StorageUnavailable("evaluations table unavailable") from exc
 
     def _item(self, evaluation: StoredEvaluation, fingerprint: str) -> EvaluationItem:

@@ -1,17 +1,20 @@
-"""Per-region evaluation policy in the reference table (`REGION#<code>` / `POLICY`)."""
+"""Per-region evaluation policy in the reference table (`POLICY` / `<region code>`: one small partition,
+so the daily sweep can read every region's choice with one Query)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import GetError, PutError
+from pynamodb.exceptions import GetError, PutError, QueryError
 from pynamodb.models import Model
 
 from govrate.errors import StorageUnavailable
 from govrate.scale import Level
 from govrate.storage.tables import bind
+
+POLICY_PK = "POLICY"
 
 
 class RegionPolicy(BaseModel):
@@ -25,6 +28,13 @@ class RegionPolicy(BaseModel):
     default_level: Level | None = Field(
         default=None, description="System rating of a record left unrated; null keeps it unrated."
     )
+
+    @field_validator("default_level")
+    @classmethod
+    def _never_a_bad_review(cls, level: Level | None) -> Level | None:
+        if level is not None and level.is_bad_review:
+            raise ValueError("a system-given rating is never a bad review")
+        return level
 
     def evaluation_deadline(self, completed_at: datetime) -> datetime:
         return completed_at + timedelta(days=self.evaluation_days)
@@ -51,22 +61,24 @@ class RegionPolicyRepository:
 
     def get(self, region_code: str) -> RegionPolicy:
         try:
-            item = self._model.get(f"REGION#{region_code}", "POLICY")
+            item = self._model.get(POLICY_PK, region_code)
         except self._model.DoesNotExist:
             return RegionPolicy()
         except GetError as exc:
             raise StorageUnavailable("reference table unavailable") from exc
-        return RegionPolicy(
-            evaluation_days=int(item.evaluation_days),
-            follow_up_days=int(item.follow_up_days),
-            invite_after_days=int(item.invite_after_days),
-            default_level=Level(int(item.default_level)) if item.default_level is not None else None,
-        )
+        return _to_domain(item)
+
+    def all(self) -> dict[str, RegionPolicy]:
+        """Every region that chose its own policy; the others follow the national defaults."""
+        try:
+            return {item.sk: _to_domain(item) for item in self._model.query(POLICY_PK)}
+        except QueryError as exc:
+            raise StorageUnavailable("reference table unavailable") from exc
 
     def put(self, region_code: str, policy: RegionPolicy) -> None:
         item = self._model(
-            f"REGION#{region_code}",
-            "POLICY",
+            POLICY_PK,
+            region_code,
             evaluation_days=policy.evaluation_days,
             follow_up_days=policy.follow_up_days,
             invite_after_days=policy.invite_after_days,
@@ -76,3 +88,12 @@ class RegionPolicyRepository:
             item.save()
         except PutError as exc:
             raise StorageUnavailable("reference table unavailable") from exc
+
+
+def _to_domain(item: RegionPolicyItem) -> RegionPolicy:
+    return RegionPolicy(
+        evaluation_days=int(item.evaluation_days),
+        follow_up_days=int(item.follow_up_days),
+        invite_after_days=int(item.invite_after_days),
+        default_level=Level(int(item.default_level)) if item.default_level is not None else None,
+    )

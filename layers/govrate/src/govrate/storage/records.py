@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
 from pynamodb.attributes import BinaryAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import GetError, PutError, QueryError
+from pynamodb.exceptions import DeleteError, GetError, PutError, QueryError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -53,6 +53,17 @@ class ServiceRecordItem(Model):
     by_day = RecordsByDayIndex()
 
 
+class InvitationMarkItem(Model):
+    """`INVITED#<region>#<record>`: the applicant was invited once; the sweep never invites twice."""
+
+    class Meta:
+        table_name = "evaluations"
+
+    pk = UnicodeAttribute(hash_key=True)
+    entity = UnicodeAttribute(default="invitation_mark")
+    invited_at = UnicodeAttribute()
+
+
 class StoredRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +83,7 @@ class StoredRecord(BaseModel):
 class ServiceRecordRepository:
     def __init__(self, table_name: str, day_shards: int, utc_offset_hours: int = 8) -> None:
         self._model = bind(ServiceRecordItem, table_name)
+        self._mark = bind(InvitationMarkItem, table_name)
         self._shards = day_shards
         self._offset = utc_offset_hours
 
@@ -110,6 +122,24 @@ class ServiceRecordRepository:
         except GetError as exc:
             raise StorageUnavailable("evaluations table unavailable") from exc
         return _to_domain(item)
+
+    def mark_invited(self, region_code: str, record_id: str, at: datetime) -> bool:
+        """Claim the record's one invitation; False when it was claimed before."""
+        mark = self._mark(f"INVITED#{region_code}#{record_id}", invited_at=at.isoformat())
+        try:
+            mark.save(condition=self._mark.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise StorageUnavailable("evaluations table unavailable") from exc
+        return True
+
+    def unmark_invited(self, region_code: str, record_id: str) -> None:
+        """Release the claim after a failed send, so the next sweep tries again."""
+        try:
+            self._mark(f"INVITED#{region_code}#{record_id}").delete()
+        except DeleteError as exc:
+            raise StorageUnavailable("evaluations table unavailable") from exc
 
     def completed_on(self, day: date) -> list[StoredRecord]:
         try:

@@ -1,0 +1,39 @@
+"""Daily sweep of unrated service records (invitations, default ratings). Lambda handler: `record_sweep.handler`.
+
+Runs on an EventBridge schedule; the local day of the event's `time` is "today". A manual run may
+pass `{"day": "YYYY-MM-DD"}`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from govrate import clock, qr_runtime, runtime
+from govrate.observability import logger, metrics
+from govrate.qr_codes import ticket_url
+from govrate.services.record_sweep import sweep_unrated_records
+from govrate.settings import get_settings
+
+
+def ticket_link(region_code: str, record_id: str) -> str:
+    return ticket_url(get_settings().public_base_url, qr_runtime.ticket_signer().sign(region_code, record_id))
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    offset = get_settings().utc_offset_hours
+    now = clock.now(offset)
+    if "day" in event:
+        today = date.fromisoformat(event["day"])
+    else:
+        today = clock.local_day(datetime.fromisoformat(event["time"].replace("Z", "+00:00")), offset)
+    report = sweep_unrated_records(
+        today, stores=runtime.intake_stores(), sender=runtime.invitation_sender(), ticket_link=ticket_link, now=now
+    )
+    logger.info("unrated records swept", extra={"day": today.isoformat(), **report.model_dump()})
+    metrics.add_metric(name="InvitationsSent", unit="Count", value=report.invited)
+    metrics.add_metric(name="DefaultRatingsGiven", unit="Count", value=report.defaulted)
+    return report.model_dump()
