@@ -39,3 +39,10 @@ def test_good_reviews_updates_and_other_entities_are_not_relayed() -> None:
     assert negative_review_from_stream("MODIFY", image()) is None
     assert negative_review_from_stream("REMOVE", None) is None
     assert negative_review_from_stream("INSERT", image(entity="guard")) is None
+
+
+def test_a_real_name_bad_review_is_relayed_although_lambda_gives_binaries_as_base64_text() -> None:
+    with_contact = {**image(), "contact_cipher": {"B": "AQIDBA=="}}
+    message = negative_review_from_stream("INSERT", with_contact)
+    assert message is not None
+    assert message.evaluation_id == "01JDQ4W7N0000000000000000"

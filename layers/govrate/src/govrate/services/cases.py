@@ -14,13 +14,26 @@ from govrate.storage.queue import NegativeReviewQueue
 from govrate.storage.tables import EVALUATION_ENTITY
 
 _deserializer = TypeDeserializer()
+# The attributes a message is made of. Only these are read: Lambda hands binary attributes (the
+# sealed contact) over as base64 text, which the deserializer would refuse, and the relay never
+# needs them.
+_MESSAGE_ATTRIBUTES = (
+    "entity",
+    "bad_review",
+    "evaluation_id",
+    "item_code",
+    "agency_code",
+    "region_code",
+    "level",
+    "created_at",
+)
 
 
 def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | None) -> NegativeReviewMessage | None:
     """The message for a newly inserted bad review, or None for anything else on the stream."""
     if event_name != "INSERT" or not new_image:
         return None
-    image = {key: _deserializer.deserialize(value) for key, value in new_image.items()}
+    image = {key: _deserializer.deserialize(new_image[key]) for key in _MESSAGE_ATTRIBUTES if key in new_image}
     if image.get("entity") != EVALUATION_ENTITY or not image.get("bad_review"):
         return None
     return NegativeReviewMessage(

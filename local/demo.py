@@ -1,0 +1,88 @@
+"""Demo data for the local stack: the sample catalogue, and one service window per region with its QR code."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from govrate import qr_runtime, runtime
+from govrate.models import ServiceItem, Stage
+from govrate.services.windows import WINDOW_CHANNEL, issue_qr_code, register_window
+from govrate.window_models import WindowRegistration
+
+CATALOGUE_CSV = Path(__file__).resolve().parent.parent / "data" / "catalogue-sample.csv"
+
+
+@dataclass(frozen=True)
+class DemoWindow:
+    window_id: str
+    name_zh: str
+    region_name_zh: str
+    landing_url: str
+
+
+def read_catalogue(path: Path = CATALOGUE_CSV) -> list[ServiceItem]:
+    """The catalogue CSV (described in data/README of the shared sample): `|` separates list columns."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            ServiceItem(
+                item_code=row["item_code"],
+                version=int(row["version"]),
+                name_zh=row["name_zh"],
+                name_en=row["name_en"],
+                agency_code=row["agency_code"],
+                agency_name_zh=row["agency_name_zh"],
+                region_code=row["region_code"],
+                region_name_zh=row["region_name_zh"],
+                channels=tuple(row["channels"].split("|")),
+                stages=tuple(Stage(stage) for stage in row["stages"].split("|")),
+                promised_days=int(row["promised_days"]),
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def demo_windows(items: Iterable[ServiceItem]) -> list[tuple[WindowRegistration, str]]:
+    """Window 1 of the first agency (in catalogue order) of each region that serves at a window,
+    handling that agency's window items; with the region's name."""
+    by_agency: dict[str, list[ServiceItem]] = {}
+    for item in items:
+        if WINDOW_CHANNEL in item.channels:
+            by_agency.setdefault(item.agency_code, []).append(item)
+    windows: dict[str, tuple[WindowRegistration, str]] = {}
+    for agency_items in by_agency.values():
+        first = agency_items[0]
+        if first.region_code in windows:
+            continue
+        registration = WindowRegistration(
+            window_id=f"{first.agency_code}-W01",
+            name_zh=f"{first.agency_name_zh} 1号窗口",
+            name_en="Window 1",
+            agency_code=first.agency_code,
+            region_code=first.region_code,
+            item_codes=tuple(item.item_code for item in agency_items),
+        )
+        windows[first.region_code] = (registration, first.region_name_zh)
+    return list(windows.values())
+
+
+def seed(base_url: str) -> list[DemoWindow]:
+    """Store the catalogue and the demo windows through the domain repositories; the windows' QR
+    codes point at `base_url`."""
+    catalogue = runtime.catalogue_repository()
+    items = read_catalogue()
+    for item in items:
+        catalogue.put(item)
+    seeded = []
+    for registration, region_name in demo_windows(items):
+        window = register_window(registration, windows=qr_runtime.window_repository(), catalogue=catalogue)
+        issued = issue_qr_code(
+            window.window_id,
+            windows=qr_runtime.window_repository(),
+            signer=qr_runtime.window_token_signer(),
+            base_url=base_url,
+        )
+        seeded.append(DemoWindow(window.window_id, window.name_zh, region_name, issued.url))
+    return seeded

@@ -1,0 +1,96 @@
+"""`make dev`: start the local stack and run until Ctrl-C (SIGINT) or SIGTERM.
+
+    uv run python -m local.devstack [--port 8000] [--aws-port 0] [--schedule-every 60] [--no-seed]
+
+When everything is up it prints the URLs, then one machine-readable line, `READY_PREFIX` followed by
+JSON (api_url, aws_endpoint, region, environment, qr_pages, …), which tests and scripts wait for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from dataclasses import asdict
+from types import FrameType
+
+from local.stack import LocalStack, Ready
+
+READY_PREFIX = "govrate-local-stack ready "
+
+log = logging.getLogger("local.devstack")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.devstack", description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=8000, help="HTTP port of the API (0: any free port)")
+    parser.add_argument("--aws-port", type=int, default=0, help="port of moto, the local AWS (0: any free port)")
+    parser.add_argument(
+        "--schedule-every",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="run scheduled functions at start and then this often",
+    )
+    parser.add_argument("--no-seed", action="store_true", help="start without the demo catalogue and windows")
+    return parser.parse_args(argv)
+
+
+def banner(ready: Ready) -> str:
+    lines = [
+        "",
+        "Govrate local stack is up. Its data lives in moto's memory and is gone when it stops (Ctrl-C).",
+        f"  API               {ready.api_url}",
+        *(f"  API description   {url}" for url in ready.docs_urls),
+        f"  AWS (moto)        {ready.aws_endpoint}  (region {ready.region}; for the aws CLI: "
+        f"--endpoint-url {ready.aws_endpoint})",
+        "  Events            " + "\n                    ".join(ready.wiring),
+    ]
+    if ready.qr_pages:
+        lines.append("  QR landing pages (one demo window per region):")
+        lines += [f"    {page['region']} {page['name']}\n      {page['url']}" for page in ready.qr_pages]
+    if ready.left_out:
+        left_out = ", ".join(f"{kind} ×{count}" for kind, count in sorted(ready.left_out.items()))
+        lines.append(f"  Not created locally: {left_out}")
+    if ready.not_run:
+        lines.append(f"  Functions not run locally (no code under functions/): {', '.join(ready.not_run)}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("local").setLevel(logging.INFO)
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s: stopping", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    stack = LocalStack(
+        port=args.port, aws_port=args.aws_port, schedule_interval=args.schedule_every, seed=not args.no_seed
+    )
+    try:
+        ready = stack.start()
+    except Exception:
+        if stopping.is_set():  # Ctrl-C also reached the synthesis subprocess, which failed; not an error
+            return 0
+        raise
+    try:
+        print(banner(ready), flush=True)
+        print(READY_PREFIX + json.dumps(asdict(ready), ensure_ascii=False), flush=True)
+        while not stopping.wait(1):  # a timeout keeps the main thread responsive to signals
+            pass
+    finally:
+        stack.stop()
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

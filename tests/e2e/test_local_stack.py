@@ -1,0 +1,158 @@
+"""The local stack over real HTTP: `python -m local.devstack` in a subprocess on free ports, driven
+with requests and, for what only AWS can show (the queue, the cases table), boto3 against its moto."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+import requests
+from govrate.services.cases import negative_review_from_stream
+from govrate.storage.cases import CASE_SK, case_pk
+
+from local.devstack import READY_PREFIX
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 120  # synthesizing the CDK app is most of it
+CASE_TIMEOUT_S = 10
+
+BAD_REVIEW = {
+    "item_code": "110105-GA-001",
+    "agency_code": "110105-GA",
+    "region_code": "110105",
+    "channel": "window_qr",
+    "level": 2,
+    "reason_codes": ["unclear_requirements"],
+    "comment": "材料清单不清楚，跑了两趟",
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    output = tmp_path_factory.mktemp("devstack") / "output.log"
+    with output.open("w", encoding="utf-8") as sink:
+        process = subprocess.Popen(
+            # no scheduled run during the test: the schedule ticker would only add noise
+            [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "3600"],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            yield wait_until_ready(process, output)
+        finally:
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=30)
+        assert code == 0, output.read_text(encoding="utf-8")[-4000:]
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], output: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for line in output.read_text(encoding="utf-8").splitlines():
+            if line.startswith(READY_PREFIX):
+                ready: dict[str, Any] = json.loads(line[len(READY_PREFIX) :])
+                return ready
+        if process.poll() is not None:
+            pytest.fail(f"the local stack exited with {process.returncode}:\n{output.read_text(encoding='utf-8')}")
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{output.read_text(encoding='utf-8')}")
+
+
+def session(stack: dict[str, Any]) -> boto3.Session:
+    """A session for the stack's moto (any credentials do)."""
+    return boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=stack["region"])
+
+
+def dynamodb(stack: dict[str, Any]) -> DynamoDBClient:
+    return session(stack).client("dynamodb", endpoint_url=stack["aws_endpoint"])
+
+
+def sqs(stack: dict[str, Any]) -> SQSClient:
+    return session(stack).client("sqs", endpoint_url=stack["aws_endpoint"])
+
+
+def case_partition(stack: dict[str, Any], evaluation_id: str) -> list[dict[str, Any]]:
+    """Every item stored for the case of an evaluation: the case itself and its audit chain."""
+    return dynamodb(stack).query(
+        TableName=stack["environment"]["GOVRATE_CASES_TABLE"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": case_pk(evaluation_id)}},
+        ConsistentRead=True,
+    )["Items"]
+
+
+def queue_is_drained(stack: dict[str, Any]) -> bool:
+    attributes = sqs(stack).get_queue_attributes(
+        QueueUrl=stack["environment"]["GOVRATE_NEGATIVE_REVIEWS_QUEUE_URL"],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return all(value == "0" for value in attributes.values())
+
+
+def poll(condition: Any, timeout_s: float) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"not within {timeout_s} s: {condition.__doc__ or condition}")
+
+
+def test_a_bad_review_gets_exactly_one_case_even_when_its_message_comes_twice(stack: dict[str, Any]) -> None:
+    api = stack["api_url"]
+    response = requests.post(f"{api}/v1/evaluations", json=BAD_REVIEW, timeout=10)
+    assert response.status_code == 201, response.text
+    accepted = response.json()
+    status_url = f"{api}{accepted['status_url']}"
+
+    def case_is_open() -> Any:
+        """the case of the bad review is open"""
+        return requests.get(status_url, timeout=10).json()["case"]
+
+    # intake → DynamoDB → stream → relay → SQS → case consumer → cases table, all through the handlers
+    case = poll(case_is_open, CASE_TIMEOUT_S)
+
+    stored_case = case_partition(stack, accepted["evaluation_id"])
+    assert [item["sk"]["S"] for item in stored_case].count(CASE_SK) == 1
+
+    # Deliver the relay's message again, twice, as an at-least-once queue may.
+    stored = dynamodb(stack).get_item(
+        TableName=stack["environment"]["GOVRATE_EVALUATIONS_TABLE"],
+        Key={"pk": {"S": f"EVAL#{accepted['evaluation_id']}"}},
+    )["Item"]
+    message = negative_review_from_stream("INSERT", stored)
+    assert message is not None
+    for _ in range(2):
+        sqs(stack).send_message(
+            QueueUrl=stack["environment"]["GOVRATE_NEGATIVE_REVIEWS_QUEUE_URL"], MessageBody=message.model_dump_json()
+        )
+    poll(lambda: queue_is_drained(stack), CASE_TIMEOUT_S)
+
+    assert case_partition(stack, accepted["evaluation_id"]) == stored_case  # the redeliveries wrote nothing
+    assert requests.get(status_url, timeout=10).json()["case"] == case
+
+
+def test_the_demo_qr_code_opens_the_rating_page_of_its_window(stack: dict[str, Any]) -> None:
+    page = stack["qr_pages"][0]
+    response = requests.get(page["url"], timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert page["name"] in response.text
