@@ -58,7 +58,7 @@ dev: install ## start the whole system locally on moto, with demo data
 	$(UV) run python -m local.devstack
 
 bench: install ## run the benchmarks under bench/
-	$(UV) run python -m bench
+	PYTHONPATH=functions/intake $(UV) run python -m bench
 
 clean: ## remove build output and local state
-	rm -rf cdk.out .build .local
+	rm -rf cdk.out .build .local test-artifacts

@@ -21,7 +21,7 @@ DOCUMENT_PATH = FUNCTIONS_DIR / "intake" / "openapi.json"
 def api_document(apps: tuple[HttpApp, ...] = HTTP_APPS) -> dict[str, Any]:
     routes = []
     for http_app in apps:
-        routes += http_app.blueprint().operations
+        routes += http_app.operations()
     return build_document(routes)
 
 

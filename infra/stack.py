@@ -31,7 +31,7 @@ class GovrateStack(Stack):
         self.pipeline = Pipeline(
             self, "Pipeline", data=self.data, factory=factory, max_receive_count=config.max_receive_count
         )
-        self.api = Api(self, "Api", data=self.data, factory=factory)
+        self.api = Api(self, "Api", data=self.data, factory=factory, platforms=config.platforms)
         self.records = Records(
             self,
             "Records",

@@ -10,6 +10,7 @@ from pathlib import Path
 from govrate import qr_runtime, runtime
 from govrate.models import ServiceItem, Stage
 from govrate.services.windows import WINDOW_CHANNEL, issue_qr_code, register_window
+from govrate.settings import get_settings
 from govrate.window_models import WindowRegistration
 
 CATALOGUE_CSV = Path(__file__).resolve().parent.parent / "data" / "catalogue-sample.csv"
@@ -86,3 +87,22 @@ def seed(base_url: str) -> list[DemoWindow]:
         )
         seeded.append(DemoWindow(window.window_id, window.name_zh, region_name, issued.url))
     return seeded
+
+
+@dataclass(frozen=True)
+class LocalPlatform:
+    """A regional platform of the template, with the key the local stack generated for it in moto."""
+
+    platform_id: str
+    key_id: str
+    regions: tuple[str, ...]
+    key: str
+
+
+def local_platforms() -> list[LocalPlatform]:
+    """The platforms the intake function accepts, with their keys, so that a local client can sign."""
+    keys = runtime.platform_keys()
+    return [
+        LocalPlatform(platform.platform_id, key_id, platform.regions, keys.key(platform.secret_arn).decode())
+        for key_id, platform in get_settings().platforms.items()
+    ]

@@ -52,6 +52,13 @@ def banner(ready: Ready) -> str:
     if ready.qr_pages:
         lines.append("  QR landing pages (one demo window per region):")
         lines += [f"    {page['region']} {page['name']}\n      {page['url']}" for page in ready.qr_pages]
+    if ready.platforms:
+        lines.append("  Regional platforms (signed API, docs/integration.md; API keys are not checked locally):")
+        lines += [
+            f"    {p['platform_id']}  regions {', '.join(p['regions'])}\n"
+            f"      GOVRATE_KEY_ID={p['key_id']} GOVRATE_KEY={p['key']}"
+            for p in ready.platforms
+        ]
     if ready.left_out:
         left_out = ", ".join(f"{kind} ×{count}" for kind, count in sorted(ready.left_out.items()))
         lines.append(f"  Not created locally: {left_out}")

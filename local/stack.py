@@ -11,9 +11,10 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from chalice.app import Chalice
 
@@ -56,6 +57,8 @@ class Ready:
     wiring: list[str] = field(default_factory=list)
     docs_urls: list[str] = field(default_factory=list)
     qr_pages: list[dict[str, str]] = field(default_factory=list)
+    # regional platforms with their signing keys: platform_id, key_id, regions, key
+    platforms: list[dict[str, Any]] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)
     not_run: list[str] = field(default_factory=list)  # functions whose code is not under functions/
 
@@ -124,9 +127,10 @@ class LocalStack:
         self._http = HttpServer("127.0.0.1", self._port)
         ready = Ready(self._http.base_url, endpoint, REGION, {}, left_out=dict(provisioned.left_out))
         handlers = self._load_functions(template, provisioned, self._http, ready)
-        if self._seed:
-            from local.demo import seed  # imports the domain package, so only after the environment is set
+        from local.demo import local_platforms, seed  # import the domain package: only after the environment is set
 
+        ready.platforms = [asdict(platform) for platform in local_platforms()]
+        if self._seed:
             ready.qr_pages = [
                 {"window_id": w.window_id, "name": w.name_zh, "region": w.region_name_zh, "url": w.landing_url}
                 for w in seed(ready.api_url)

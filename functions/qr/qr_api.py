@@ -1,66 +1,45 @@
-"""QR HTTP function: service windows, their signed QR codes, and the rating page behind a code.
+"""QR HTTP function: service windows, their QR codes, posters and kiosks, and the pages people rate on.
 
-Lambda handler: `qr_api.app`. The `/v1/windows…` routes are for administrators and are not yet
-authenticated; the `/q/{token}` page is public.
+Lambda handler: `qr_api.app`. The `/v1/windows…` and `/v1/site-keys…` routes are for administrators
+and window systems and are not yet authenticated; the pages are public. The routes live in four
+blueprints: this module (windows), `citizen_pages` (rating, receipt and status pages), `kiosk_pages`
+(the windows' evaluation devices) and `web_module` (the module that online platforms embed).
 """
 
 from __future__ import annotations
 
+import citizen_pages
+import kiosk_pages
+import web_module
 from chalice.app import Chalice, Request, Response
-from govrate import qr_runtime, runtime
-from govrate.errors import GovrateError
-from govrate.observability import logger
-from govrate.qr_codes import qr_png, qr_svg
+from govrate import clock, qr_runtime, runtime
+from govrate.qr_codes import MAX_QR_VERSION
+from govrate.rating_models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
+from govrate.services.kiosks import issue_kiosk, push_transaction
 from govrate.services.windows import (
     get_window,
     issue_qr_code,
-    open_rating_page,
     register_window,
     revoke_qr_codes,
     rotate_qr_code,
+    window_poster,
 )
 from govrate.settings import get_settings
-from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, problem_response
+from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Media, Operation
-from govrate.web.problems import Problem, problem_for
-from govrate.web.window_page import (
-    RATING_PAGE_HEADERS,
-    REFUSAL_PAGE_HEADERS,
-    render_rating_page,
-    render_refusal_page,
-)
+from govrate.web.page_edge import html
+from govrate.web.pages import poster_page
+from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
+from govrate.web.urls import public_base_url
 from govrate.window_models import QrCodeIssued, ServiceWindow, WindowRegistration
 
-PNG = "image/png"
-SVG = "image/svg+xml"
 HTML = "text/html"
 ADMIN_ONLY = "For administrators; not yet authenticated."
-IMAGE_HEADERS = {"Cache-Control": "no-store"}
+WINDOW_SYSTEMS = (
+    "For window systems; not yet authenticated, but only a ticket of a record served at the window is taken."
+)
 
 blueprint = ApiBlueprint(__name__)
-
-
-def public_base_url(request: Request) -> str:
-    """Where the API is reached from outside: the configured base, else scheme, Host and stage prefix.
-
-    Behind API Gateway's own domain the client's path starts with `/<stage>`; on a custom domain, and
-    on Chalice's local server, it does not.
-    """
-    configured = get_settings().public_base_url
-    if configured:
-        return configured.rstrip("/")
-    scheme = request.headers.get("x-forwarded-proto", "http").split(",")[0].strip()
-    host = request.headers.get("host", "localhost")
-    stage = request.context.get("stage", "")
-    client_path = request.context.get("path", "")
-    prefix = f"/{stage}" if stage and client_path.startswith(f"/{stage}/") else ""
-    return f"{scheme}://{host}{prefix}"
-
-
-def accepts(request: Request, media_type: str) -> bool:
-    """Whether Accept names the type or `*/*`: the only forms for which Chalice sends a binary body."""
-    accepted = {part.split(";")[0].strip().lower() for part in request.headers.get("accept", "").split(",")}
-    return bool(accepted & {media_type, "*/*"})
 
 
 def current_qr_code(window_id: str, request: Request) -> QrCodeIssued:
@@ -135,8 +114,7 @@ def post_qr_code(window_id: str) -> Response:
     ),
 )
 def get_qr_svg(window_id: str) -> Response:
-    issued = current_qr_code(window_id, blueprint.current_request)
-    return Response(body=qr_svg(issued.url), headers={"Content-Type": SVG, **IMAGE_HEADERS})
+    return svg_response(current_qr_code(window_id, blueprint.current_request).url, MAX_QR_VERSION)
 
 
 @blueprint.route(
@@ -148,19 +126,46 @@ def get_qr_svg(window_id: str) -> Response:
         responses={200: Media(PNG, "The QR code, 10 pixels per module.")},
         headers={"Accept": "Must name image/png or */*; otherwise 406."},
         description=ADMIN_ONLY,
-        errors=(410,),
+        errors=(406, 410),
     ),
 )
 def get_qr_png(window_id: str) -> Response:
     request = blueprint.current_request
-    # Chalice and API Gateway send a binary body only to a request whose Accept names its type.
-    if not accepts(request, PNG):
-        return problem_response(
-            Problem("not-acceptable", "Not acceptable", 406, f"send Accept: {PNG} to receive the PNG image"),
-            request.path,
-        )
-    issued = current_qr_code(window_id, request)
-    return Response(body=qr_png(issued.url), headers={"Content-Type": PNG, **IMAGE_HEADERS})
+    if not accepts_png(request):
+        return not_acceptable(request)
+    return png_response(current_qr_code(window_id, request).url, MAX_QR_VERSION)
+
+
+@blueprint.route(
+    "/v1/windows/{window_id}/poster",
+    methods=["GET"],
+    doc=Operation(
+        summary="A printable poster of the window's current QR code",
+        tag="windows",
+        query=PosterQuery,
+        responses={
+            200: Media(
+                HTML,
+                "An A4 or A5 page: the window's name, the code and how to rate, in Chinese "
+                "and English; print it from the browser.",
+            )
+        },
+        description=f"{ADMIN_ONLY} 410 while the window is revoked.",
+        errors=(410,),
+    ),
+)
+def get_poster(window_id: str) -> Response:
+    request = blueprint.current_request
+    size = parse_query(request, PosterQuery).size
+    poster = window_poster(
+        window_id,
+        windows=qr_runtime.window_repository(),
+        catalogue=runtime.catalogue_repository(),
+        signer=qr_runtime.window_token_signer(),
+        base_url=public_base_url(request),
+    )
+    other = PosterSize.A5 if size is PosterSize.A4 else PosterSize.A4
+    return html(poster_page(poster, size, other_size_url=f"?size={other.value}"))
 
 
 @blueprint.route(
@@ -170,7 +175,8 @@ def get_qr_png(window_id: str) -> Response:
         summary="Replace the window's QR code",
         tag="windows",
         responses={200: QrCodeIssued},
-        description=f"{ADMIN_ONLY} Every code printed before is refused (410) from now on; lifts a revocation.",
+        description=f"{ADMIN_ONLY} Every code printed before, and the kiosk's address, is refused (410) from now "
+        "on; lifts a revocation.",
     ),
 )
 def post_rotate(window_id: str) -> Response:
@@ -190,7 +196,8 @@ def post_rotate(window_id: str) -> Response:
         summary="Withdraw every QR code of the window",
         tag="windows",
         responses={200: ServiceWindow},
-        description=f"{ADMIN_ONLY} Codes are refused (410) and none is issued until the window is rotated.",
+        description=f"{ADMIN_ONLY} Codes and the kiosk are refused (410) and none is issued until the window is "
+        "rotated.",
     ),
 )
 def post_revoke(window_id: str) -> Response:
@@ -198,38 +205,59 @@ def post_revoke(window_id: str) -> Response:
 
 
 @blueprint.route(
-    "/q/{token}",
-    methods=["GET"],
+    "/v1/windows/{window_id}/kiosk",
+    methods=["POST"],
     doc=Operation(
-        summary="The rating page behind a window's QR code",
-        tag="windows",
-        responses={
-            200: Media(HTML, "The mobile rating page; it posts to POST /v1/evaluations."),
-            404: Media(HTML, "A page saying the code is forged or tampered with."),
-            410: Media(HTML, "A page saying the code was replaced or withdrawn."),
-            503: Media(HTML, "A page asking to retry later."),
-        },
+        summary="The address of the window's evaluation device (kiosk)",
+        tag="kiosks",
+        responses={200: KioskIssued},
+        description=f"{ADMIN_ONLY} Open it full-screen on the device at the window. The same address until the "
+        "window is rotated; 410 while revoked. See docs/kiosk.md.",
+        errors=(410,),
     ),
 )
-def get_rating_page(token: str) -> Response:
-    """The page a citizen's phone opens; a refused code gets a page too, never a JSON document."""
-    try:
-        page = open_rating_page(
-            token,
-            windows=qr_runtime.window_repository(),
-            catalogue=runtime.catalogue_repository(),
-            signer=qr_runtime.window_token_signer(),
-        )
-    except GovrateError as exc:
-        problem = problem_for(exc)
-        logger.info("QR code refused", extra={"error": type(exc).__name__, "detail": str(exc)})
-        return Response(
-            body=render_refusal_page(problem),
-            status_code=problem.status,
-            headers={**REFUSAL_PAGE_HEADERS, **problem.headers},
-        )
-    return Response(body=render_rating_page(page, get_settings().max_comment_length), headers=dict(RATING_PAGE_HEADERS))
+def post_kiosk(window_id: str) -> Response:
+    issued = issue_kiosk(
+        window_id,
+        stores=qr_runtime.rating_stores(),
+        signer=qr_runtime.kiosk_token_signer(),
+        base_url=public_base_url(blueprint.current_request),
+    )
+    return json_response(issued)
+
+
+@blueprint.route(
+    "/v1/windows/{window_id}/transaction",
+    methods=["POST"],
+    doc=Operation(
+        summary="Offer the transaction just finished at the window on its kiosk",
+        tag="kiosks",
+        body=TransactionPush,
+        responses={200: KioskTransaction},
+        description=f"{WINDOW_SYSTEMS} Register the service record first (its registration gives `ticket_url`); "
+        "the record must name this window. Replaces the transaction offered before. 409 when the stage (or every "
+        "stage) is rated; 422 `evaluation-period-over` after the record's evaluation period.",
+        errors=(409, 410),
+    ),
+)
+def post_transaction(window_id: str) -> Response:
+    request = blueprint.current_request
+    push = parse_json_body(request, TransactionPush)
+    settings = get_settings()
+    offered = push_transaction(
+        window_id,
+        push,
+        stores=qr_runtime.rating_stores(),
+        kiosks=qr_runtime.kiosk_repository(),
+        now=clock.now(settings.utc_offset_hours),
+        offer_minutes=settings.kiosk_transaction_minutes,
+        base_url=public_base_url(request),
+    )
+    return json_response(offered)
 
 
 app = Chalice(app_name="govrate-qr")
 app.register_blueprint(blueprint)
+app.register_blueprint(citizen_pages.blueprint)
+app.register_blueprint(kiosk_pages.blueprint)
+app.register_blueprint(web_module.blueprint)

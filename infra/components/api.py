@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -13,10 +13,14 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from govrate.web.chalice_edge import declared_operations
+from govrate.web.operations import Operation
 
 from infra import environment
 from infra.components.data import Data, grant_data
 from infra.components.functions import FUNCTIONS_DIR, LOG_RETENTION, FunctionFactory, FunctionSpec
+from infra.components.platforms import Platforms
+from infra.config import PlatformContext
 from infra.nag import accepted
 
 STAGE = "api"
@@ -45,21 +49,29 @@ class HttpApp:
             sys.path.insert(0, code_dir)
         return importlib.import_module(self.module).app
 
-    def blueprint(self) -> Any:
-        """The module's ApiBlueprint, whose declared operations describe the routes."""
-        self.chalice_app()
-        return importlib.import_module(self.module).blueprint
+    def operations(self) -> list[tuple[str, str, Operation]]:
+        """What the app's routes declare (those of every ApiBlueprint registered in it)."""
+        return declared_operations(self.chalice_app())
 
 
 INTAKE = HttpApp("Intake", "intake", "intake_api", "Evaluations from every channel")
-QR = HttpApp("Qr", "qr", "qr_api", "Service windows, their signed QR codes and the rating page behind them")
+QR = HttpApp("Qr", "qr", "qr_api", "Windows, QR codes, kiosks, the web module and the pages citizens rate on")
 # Every app the REST API serves; the OpenAPI document describes exactly these.
 HTTP_APPS = (INTAKE, QR)
 
 
 class Api(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, data: Data, factory: FunctionFactory) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data: Data,
+        factory: FunctionFactory,
+        platforms: Sequence[PlatformContext],
+    ) -> None:
         super().__init__(scope, construct_id)
+        self.platforms = Platforms(self, "Platforms", platforms=platforms)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN)
         self.rest_api = apigateway.RestApi(
             self,
@@ -101,6 +113,7 @@ class Api(Construct):
                 environment.REFERENCE_TABLE: data.reference.table_name,
                 environment.CONTACT_KEY_ID: data.contact_key.key_id,
                 environment.QR_SIGNING_SECRET_ARN: data.qr_signing_key.secret_arn,
+                environment.PLATFORMS: self.platforms.registry(),
             },
         )
         grant_data(data.evaluations, intake, write=True)
@@ -110,17 +123,28 @@ class Api(Construct):
         data.qr_signing_key.grant_read(intake)
         # Seals contact data; reading it back is for the handlers of the evaluator's case only.
         data.contact_key.grant(intake, "kms:Encrypt")
+        self.platforms.grant_verify(intake, data)
+        self.platforms.add_usage_plans(self.rest_api)
 
         qr = self._serve(
             factory,
             QR,
             {
+                environment.EVALUATIONS_TABLE: data.evaluations.table_name,
+                environment.CASES_TABLE: data.cases.table_name,
                 environment.REFERENCE_TABLE: data.reference.table_name,
+                environment.CONTACT_KEY_ID: data.contact_key.key_id,
                 environment.QR_SIGNING_SECRET_ARN: data.qr_signing_key.secret_arn,
             },
         )
+        # Windows, kiosks' transactions and site keys live in the reference table.
         grant_data(data.reference, qr, write=True)
+        # The rating pages, kiosks and web module submit through intake's rules (evaluations written once),
+        # and the evaluator's status page reads the case of a bad review.
+        grant_data(data.evaluations, qr, write=True)
+        grant_data(data.cases, qr)
         data.qr_signing_key.grant_read(qr)
+        data.contact_key.grant(qr, "kms:Encrypt")
 
         Validations.of(self.rest_api).acknowledge(
             accepted(
@@ -166,15 +190,16 @@ class Api(Construct):
 
 
 def _mirror_routes(chalice_app: Any, root: apigateway.IResource, integration: apigateway.Integration) -> None:
-    """Every (path, method) of the Chalice app as a proxy method, and a CORS preflight where a route has CORS."""
+    """Every (path, method) of the Chalice app as a proxy method (requiring an API key where the route
+    does), and a CORS preflight where a route has CORS."""
     for path, methods in sorted(chalice_app.routes.items()):
         resource = root.resource_for_path(path)
         cors_configs = []
         for method, route in sorted(methods.items()):
             # Anything API Gateway would have to enforce for the app must not be silently dropped.
-            if route.authorizer is not None or route.api_key_required:
-                raise ValueError(f"{method} {path}: authorizers and API keys are not mirrored")
-            resource.add_method(method, integration)
+            if route.authorizer is not None:
+                raise ValueError(f"{method} {path}: authorizers are not mirrored")
+            resource.add_method(method, integration, api_key_required=bool(route.api_key_required))
             if route.cors is not None:
                 cors_configs.append(route.cors)
         if cors_configs:

@@ -1,16 +1,8 @@
-"""The local stack over real HTTP: `python -m local.devstack` in a subprocess on free ports, driven
-with requests and, for what only AWS can show (the queue, the cases table), boto3 against its moto."""
+"""The local stack over real HTTP (the session's `stack`, tests/e2e/conftest.py), driven with requests
+and, for what only AWS can show (the queue, the cases table), boto3 against its moto."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -19,7 +11,7 @@ import requests
 from govrate.services.cases import negative_review_from_stream
 from govrate.storage.cases import CASE_SK, case_pk
 
-from local.devstack import READY_PREFIX
+from tests.e2e.conftest import poll
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -27,8 +19,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 120  # synthesizing the CDK app is most of it
 CASE_TIMEOUT_S = 10
 
 BAD_REVIEW = {
@@ -40,40 +30,6 @@ BAD_REVIEW = {
     "reason_codes": ["unclear_requirements"],
     "comment": "材料清单不清楚，跑了两趟",
 }
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    output = tmp_path_factory.mktemp("devstack") / "output.log"
-    with output.open("w", encoding="utf-8") as sink:
-        process = subprocess.Popen(
-            # no scheduled run during the test: the schedule ticker would only add noise
-            [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "3600"],
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            yield wait_until_ready(process, output)
-        finally:
-            process.send_signal(signal.SIGINT)
-            code = process.wait(timeout=30)
-        assert code == 0, output.read_text(encoding="utf-8")[-4000:]
-
-
-def wait_until_ready(process: subprocess.Popen[bytes], output: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        for line in output.read_text(encoding="utf-8").splitlines():
-            if line.startswith(READY_PREFIX):
-                ready: dict[str, Any] = json.loads(line[len(READY_PREFIX) :])
-                return ready
-        if process.poll() is not None:
-            pytest.fail(f"the local stack exited with {process.returncode}:\n{output.read_text(encoding='utf-8')}")
-        time.sleep(0.2)
-    process.kill()
-    pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{output.read_text(encoding='utf-8')}")
 
 
 def session(stack: dict[str, Any]) -> boto3.Session:
@@ -105,15 +61,6 @@ def queue_is_drained(stack: dict[str, Any]) -> bool:
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
     return all(value == "0" for value in attributes.values())
-
-
-def poll(condition: Any, timeout_s: float) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"not within {timeout_s} s: {condition.__doc__ or condition}")
 
 
 def test_a_bad_review_gets_exactly_one_case_even_when_its_message_comes_twice(stack: dict[str, Any]) -> None:

@@ -70,7 +70,8 @@ def test_tables_are_the_shared_schema_that_local_tables_are_created_from(synth: 
         assert props.get("TimeToLiveSpecification") == ttl
 
 
-def test_contact_key_rotates_and_only_intake_may_encrypt_with_it(synth: Synthesized) -> None:
+def test_contact_key_rotates_and_only_the_functions_taking_evaluations_may_encrypt_with_it(synth: Synthesized) -> None:
+    """Intake (the APIs) and QR (the rating pages, kiosks and web module) seal contacts; neither reads them."""
     key_id = synth.logical_id(synth.stack.data.contact_key)
     assert synth.resources[key_id]["Properties"]["EnableKeyRotation"] is True
     users = {
@@ -79,7 +80,7 @@ def test_contact_key_rotates_and_only_intake_may_encrypt_with_it(synth: Synthesi
         ]
         for policy_id, policy in synth.of_type("AWS::IAM::Policy").items()
     }
-    assert [actions for actions in users.values() if actions] == [["kms:Encrypt"]]
+    assert [actions for actions in users.values() if actions] == [["kms:Encrypt"], ["kms:Encrypt"]]
 
 
 def test_qr_signing_key_is_a_generated_48_character_secret(synth: Synthesized) -> None:

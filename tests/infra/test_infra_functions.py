@@ -43,9 +43,16 @@ def expected_environment(synth: Synthesized) -> Environments:
             environment.REFERENCE_TABLE: _ref(synth, data.reference),
             environment.CONTACT_KEY_ID: _ref(synth, data.contact_key),
             environment.QR_SIGNING_SECRET_ARN: _ref(synth, data.qr_signing_key),
+            # its content: tests/infra/test_infra_platforms.py
+            environment.PLATFORMS: synth.function("intake_api.app")[1]["Environment"]["Variables"][
+                environment.PLATFORMS
+            ],
         },
         "qr_api.app": {
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.CASES_TABLE: _ref(synth, data.cases),
             environment.REFERENCE_TABLE: _ref(synth, data.reference),
+            environment.CONTACT_KEY_ID: _ref(synth, data.contact_key),
             environment.QR_SIGNING_SECRET_ARN: _ref(synth, data.qr_signing_key),
         },
         "analyze_job.handler": {
@@ -148,27 +155,36 @@ def test_consumer_writes_cases_and_only_gets_single_evaluations(synth: Synthesiz
             assert _resources(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]
 
 
-def test_intake_writes_evaluations_only(synth: Synthesized) -> None:
+def test_intake_writes_evaluations_and_signature_nonces_only(synth: Synthesized) -> None:
     data = synth.stack.data
     writes = [
         s
         for s in synth.role_statements("intake_api.app")
         if any(a in {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} for a in _actions(s))
     ]
-    assert writes
+    nonces = [s for s in writes if _touches(s, synth.logical_id(data.reference))]
+    assert [(_actions(s), s["Condition"]) for s in nonces] == [
+        ({"dynamodb:PutItem"}, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["NONCE#*"]}})
+    ]
     for statement in writes:
-        assert _touches(statement, synth.logical_id(data.evaluations))
-        assert not _touches(statement, synth.logical_id(data.cases))
-        assert not _touches(statement, synth.logical_id(data.reference))
+        if statement not in nonces:
+            assert _touches(statement, synth.logical_id(data.evaluations))
+            assert not _touches(statement, synth.logical_id(data.cases))
 
 
 def test_only_qr_and_intake_read_the_signing_key(synth: Synthesized) -> None:
-    """QR signs window codes with it; intake verifies the evaluation tickets of service records."""
-    secret = synth.logical_id(synth.stack.data.qr_signing_key)
+    """QR signs window codes with it; intake verifies the evaluation tickets of service records, and the
+    platforms' signatures with their keys."""
+    secret = {"Ref": synth.logical_id(synth.stack.data.qr_signing_key)}
+    platform_keys = [{"Ref": synth.logical_id(key)} for key in synth.stack.api.platforms.keys.values()]
     for handler in HANDLERS:
         reads = [s for s in synth.role_statements(handler) if "secretsmanager:GetSecretValue" in _actions(s)]
         assert bool(reads) == (handler in {"qr_api.app", "intake_api.app", "record_sweep.handler"})
-        assert all(_resources(s) == [{"Ref": secret}] for s in reads)
+        read = [resource for s in reads for resource in _resources(s)]
+        if handler == "intake_api.app":
+            assert sorted(map(str, read)) == sorted(map(str, [secret, *platform_keys]))
+        elif reads:
+            assert read == [secret]
 
 
 def test_analyze_queries_the_by_day_index_and_writes_the_export_prefix_only(synth: Synthesized) -> None:
@@ -186,3 +202,25 @@ def test_analyze_queries_the_by_day_index_and_writes_the_export_prefix_only(synt
             [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/evaluations/*"]]}],
         )
     ]
+
+
+def test_qr_writes_evaluations_and_reference_reads_cases_and_only_seals_contacts(synth: Synthesized) -> None:
+    """The rating pages, kiosks and web module submit through intake's rules; the status page reads cases."""
+    data = synth.stack.data
+    statements = synth.role_statements("qr_api.app")
+    writes = [
+        s
+        for s in statements
+        if any(a in {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} for a in _actions(s))
+    ]
+    written = {
+        table
+        for table in (data.evaluations, data.reference)
+        if any(_touches(s, synth.logical_id(table)) for s in writes)
+    }
+    assert written == {data.evaluations, data.reference}
+    assert not any(_touches(s, synth.logical_id(data.cases)) for s in writes)
+    assert any(_touches(s, synth.logical_id(data.cases)) and "dynamodb:GetItem" in _actions(s) for s in statements)
+    contact_key = synth.logical_id(data.contact_key)
+    key_actions = {a for s in statements if _touches(s, contact_key) for a in _actions(s)}
+    assert key_actions == {"kms:Encrypt"}

@@ -13,7 +13,7 @@ def test_the_committed_document_is_what_the_code_declares() -> None:
 
 
 def test_every_route_of_every_app_is_described() -> None:
-    declared = {(path, method) for app in HTTP_APPS for path, method, _ in app.blueprint().operations}
+    declared = {(path, method) for app in HTTP_APPS for path, method, _ in app.operations()}
     routed = {
         (path, method) for app in HTTP_APPS for path, methods in app.chalice_app().routes.items() for method in methods
     }

@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import intake_api
 import pytest
 import qr_api
 import segno
@@ -280,27 +279,9 @@ def test_the_rating_page(client: Any, window: dict[str, Any]) -> None:
     levels = re.findall(r'name="level" value="(\d)"', page)
     assert levels == ["5", "4", "3", "2", "1"]
     assert set(re.findall(r'name="reason" value="([a-z_]+)"', page)) == {code.value for code in ReasonCode}
-    assert '<label for="comment">' in page
-
-
-def test_what_the_page_posts_is_accepted_by_intake(client: Any, window: dict[str, Any]) -> None:
-    page = client.http.get(f"/q/{issued_token(client)}").body.decode()
-    form = dict(re.findall(r'data-(window|agency|region|channel)="([^"]+)"', page))
-    item_code = re.findall(r'name="item" value="([^"]+)"', page)[0]
-    body = {
-        "item_code": item_code,
-        "agency_code": form["agency"],
-        "region_code": form["region"],
-        "window_id": form["window"],
-        "channel": form["channel"],
-        "level": 2,
-        "reason_codes": ["slow"],
-        "comment": "等了一个小时",
-    }
-    with Client(intake_api.app) as intake:
-        response = intake.http.post("/v1/evaluations", headers=JSON, body=json.dumps(body).encode())
-    assert response.status_code == 201, response.body
-    assert json.loads(response.body)["status_url"].startswith("/v1/evaluations/")
+    assert '<label class="field" for="field-comment">' in page
+    assert 'name="website"' in page  # the honeypot
+    assert re.search(r'name="nonce" value="[A-Za-z0-9_-]{22}"', page)
 
 
 @pytest.mark.parametrize(
@@ -362,8 +343,28 @@ def test_the_routes_the_api_mirrors() -> None:
         ("/v1/windows/{window_id}/qr", "POST"),
         ("/v1/windows/{window_id}/qr.svg", "GET"),
         ("/v1/windows/{window_id}/qr.png", "GET"),
+        ("/v1/windows/{window_id}/poster", "GET"),
         ("/v1/windows/{window_id}/rotate", "POST"),
         ("/v1/windows/{window_id}/revoke", "POST"),
+        ("/v1/windows/{window_id}/kiosk", "POST"),
+        ("/v1/windows/{window_id}/transaction", "POST"),
         ("/q/{token}", "GET"),
+        ("/q/{token}", "POST"),
+        ("/t/{ticket}", "GET"),
+        ("/t/{ticket}", "POST"),
+        ("/t/{ticket}/qr.svg", "GET"),
+        ("/t/{ticket}/qr.png", "GET"),
+        ("/e/{evaluation_id}/receipt", "GET"),
+        ("/e/{evaluation_id}", "GET"),
+        ("/k/{token}", "GET"),
+        ("/k/{token}/transaction", "GET"),
+        ("/k/{token}/evaluations", "POST"),
+        ("/v1/site-keys", "POST"),
+        ("/v1/site-keys/{site_key}", "GET"),
+        ("/w/widget.js", "GET"),
+        ("/w/{site_key}/config", "GET"),
+        ("/w/{site_key}/rate", "GET"),
+        ("/w/{site_key}/rate", "POST"),
+        ("/w/{site_key}/{evaluation_id}/receipt", "GET"),
     }
     assert "image/png" in qr_api.app.api.binary_types

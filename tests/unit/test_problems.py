@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from govrate.errors import Conflict, Gone, InvalidInput, NotFound, StorageUnavailable
+from govrate.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, StorageUnavailable, Unauthenticated
 from govrate.models import EvaluationSubmission
 from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
 from pydantic import ValidationError
@@ -16,6 +16,8 @@ from pydantic import ValidationError
         (BodyTooLarge("x"), 413, "body-too-large"),
         (InvalidInput("x"), 422, "validation-error"),
         (NotFound("x"), 404, "not-found"),
+        (Unauthenticated("x"), 401, "unauthenticated"),
+        (Forbidden("x"), 403, "forbidden"),
         (Conflict("x"), 409, "conflict"),
         (Gone("x"), 410, "gone"),
         (StorageUnavailable("x"), 503, "unavailable"),
@@ -25,6 +27,11 @@ from pydantic import ValidationError
 def test_status_and_type_come_from_the_exception_type(error: Exception, status: int, kind: str) -> None:
     problem = problem_for(error)
     assert (problem.status, problem.type_uri) == (status, f"/problems/{kind}")
+
+
+def test_a_forbidden_field_is_named() -> None:
+    problem = problem_for(Forbidden("not yours", [{"field": "region_code", "message": "another region"}]))
+    assert problem.errors == [{"field": "region_code", "message": "another region"}]
 
 
 def test_an_unexpected_error_never_shows_its_message() -> None:

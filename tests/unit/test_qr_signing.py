@@ -6,14 +6,19 @@ import pytest
 import segno
 from govrate.errors import NotFound
 from govrate.qr_codes import (
+    KIOSK_SALT,
     MAX_QR_VERSION,
+    TICKET_MAX_QR_VERSION,
     QrUrlTooLongError,
+    TicketSigner,
     WindowTokenClaims,
     WindowTokenSigner,
     landing_url,
+    qr_code,
     qr_png,
     qr_svg,
-    window_qr_code,
+    qr_svg_inline,
+    ticket_url,
 )
 
 SECRET = "k" * 64
@@ -92,7 +97,7 @@ def test_a_token_from_another_key_is_refused(signer: WindowTokenSigner) -> None:
 def test_the_longest_url_fits_qr_version_6_at_level_m(signer: WindowTokenSigner, prefix: str) -> None:
     url = landing_url(BASE + prefix, signer.sign(LONGEST_WINDOW_ID, 999_999_999))
     assert int(segno.make(url, error="m").version) <= MAX_QR_VERSION == 6
-    assert int(window_qr_code(url).version) <= 6
+    assert int(qr_code(url).version) <= 6
 
 
 def test_a_realistic_url_fits_qr_version_6_at_level_m(signer: WindowTokenSigner) -> None:
@@ -104,10 +109,37 @@ def test_a_realistic_url_fits_qr_version_6_at_level_m(signer: WindowTokenSigner)
 def test_a_base_url_too_long_for_version_6_is_refused(signer: WindowTokenSigner) -> None:
     url = landing_url("https://" + "very-long-subdomain." * 4 + "example.gov.cn", signer.sign(LONGEST_WINDOW_ID, 1))
     with pytest.raises(QrUrlTooLongError):
-        window_qr_code(url)
+        qr_code(url)
 
 
 def test_the_images_are_svg_and_png(signer: WindowTokenSigner) -> None:
     url = landing_url(BASE, signer.sign("110105-GA-W01", 1))
     assert "<svg" in qr_svg(url)
     assert qr_png(url).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_kiosk_address_is_signed_apart_from_the_windows_code(signer: WindowTokenSigner) -> None:
+    kiosk = WindowTokenSigner(SECRET, KIOSK_SALT)
+    token = kiosk.sign("110105-GA-W01", 1)
+    assert token != signer.sign("110105-GA-W01", 1)
+    assert kiosk.verify(token) == WindowTokenClaims("110105-GA-W01", 1)
+    with pytest.raises(NotFound):
+        signer.verify(token)
+    with pytest.raises(NotFound):
+        kiosk.verify(signer.sign("110105-GA-W01", 1))
+
+
+def test_the_longest_ticket_fits_the_ticket_qr_version() -> None:
+    longest = TicketSigner(SECRET).sign("513221", "R" * 64)
+    url = ticket_url(BASE + "/govrate-prod", longest)
+    assert int(qr_code(url, TICKET_MAX_QR_VERSION).version) <= TICKET_MAX_QR_VERSION == 10
+    with pytest.raises(QrUrlTooLongError):
+        qr_code(url)  # a window's limit is stricter
+
+
+def test_the_inline_svg_is_the_same_code_sized_by_the_page(signer: WindowTokenSigner) -> None:
+    url = landing_url(BASE, signer.sign("110105-GA-W01", 1))
+    svg = qr_svg_inline(url)
+    size = 17 + 4 * int(qr_code(url).version) + 2 * 4  # modules and the quiet zone
+    assert svg.startswith(f'<svg viewBox="0 0 {size} {size}" class="qr">')
+    assert "width=" not in svg.split(">", 1)[0]

@@ -28,8 +28,16 @@ class Conflict(GovrateError):
     """The request contradicts what is already stored."""
 
 
+class Unauthenticated(GovrateError):
+    """The caller did not prove who they are: no credentials, or credentials that do not verify."""
+
+
 class Forbidden(GovrateError):
-    """The caller is known but may not do this."""
+    """The caller is known but may not do this; `errors` may name the field that is not theirs."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
 
 
 class Gone(GovrateError):
@@ -38,3 +46,7 @@ class Gone(GovrateError):
 
 class StorageUnavailable(GovrateError):
     """A table, queue or bucket could not be reached; the caller should retry."""
+
+
+class SuspiciousSubmission(GovrateError):
+    """A submission that only a bot makes (a filled honeypot field): refused without a word to the sender."""

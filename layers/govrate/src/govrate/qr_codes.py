@@ -1,9 +1,10 @@
-"""Signed short URLs for the windows' QR codes, and the QR images that carry them.
+"""Signed short URLs for the windows' QR codes, the records' tickets and the kiosks, and the QR images.
 
 A token is `<window_id>.<rotation>.<tag>`: the tag is an HMAC-SHA256 (itsdangerous `Signer`, key
 derived from the secret with HMAC and a purpose salt) truncated to 128 bits, so that
 `<base>/q/<token>` stays within QR version 6 at error correction M. The rotation number makes
-rotating or revoking a window invalidate the codes printed before.
+rotating or revoking a window invalidate the codes printed before, and its kiosk's address (the
+same payload under another salt, `<base>/k/<token>`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from itsdangerous import BadSignature, HMACAlgorithm, Signer
 from govrate.errors import NotFound
 
 MAX_QR_VERSION: Final = 6
+# A ticket carries the record id (up to 64 characters); version 10 at M holds 213 bytes, enough for
+# any ticket URL under a base URL of up to 80 characters, and still prints at 2 cm on a receipt.
+TICKET_MAX_QR_VERSION: Final = 10
 QR_ERROR_LEVEL: Final = "m"
 LANDING_PATH: Final = "/q/"
 TICKET_PATH: Final = "/t/"
+KIOSK_PATH: Final = "/k/"
 TAG_BYTES: Final = 16
 WINDOW_SALT: Final = "govrate.window-qr"
+KIOSK_SALT: Final = "govrate.window-kiosk"
 TICKET_SALT: Final = "govrate.record-ticket"
+QR_TITLE: Final = "服务评价二维码"
 # Pixels (SVG user units) per module: a version-6 PNG is 490 px, about 4 cm at 300 dpi, for printing.
 IMAGE_SCALE: Final = 10
 
@@ -81,8 +88,10 @@ class ShortTokenSigner:
 
 
 class WindowTokenSigner:
-    def __init__(self, secret_key: str | bytes) -> None:
-        self._signer = ShortTokenSigner(secret_key, WINDOW_SALT)
+    """Tokens naming a window and its rotation: for its QR code (WINDOW_SALT) or its kiosk (KIOSK_SALT)."""
+
+    def __init__(self, secret_key: str | bytes, salt: str = WINDOW_SALT) -> None:
+        self._signer = ShortTokenSigner(secret_key, salt)
 
     def sign(self, window_id: str, rotation: int) -> str:
         return self._signer.sign(f"{window_id}.{rotation}")
@@ -125,22 +134,32 @@ def ticket_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}{TICKET_PATH}{token}"
 
 
-def window_qr_code(url: str) -> segno.QRCode:
-    """The QR code of a landing URL; refuses a URL that would need more than version 6 at level M."""
+def kiosk_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}{KIOSK_PATH}{token}"
+
+
+def qr_code(url: str, max_version: int = MAX_QR_VERSION) -> segno.QRCode:
+    """The QR code of a URL at level M; refuses a URL that would need more than `max_version`
+    (version 6, the contract of the windows' codes, unless told otherwise)."""
     code = segno.make(url, error=QR_ERROR_LEVEL, micro=False)
     version = int(code.version)  # a number, since micro codes are excluded
-    if version > MAX_QR_VERSION:
+    if version > max_version:
         raise QrUrlTooLongError(f"{url} needs QR version {version}; shorten the public base URL")
     return code
 
 
-def qr_svg(url: str) -> str:
+def qr_svg(url: str, max_version: int = MAX_QR_VERSION) -> str:
     out = io.BytesIO()
-    window_qr_code(url).save(out, kind="svg", scale=IMAGE_SCALE, title="服务评价二维码")
+    qr_code(url, max_version).save(out, kind="svg", scale=IMAGE_SCALE, title=QR_TITLE)
     return out.getvalue().decode("utf-8")
 
 
-def qr_png(url: str) -> bytes:
+def qr_svg_inline(url: str) -> str:
+    """A window's QR code as an `<svg>` element for an HTML page, sized by the page (viewBox only)."""
+    return str(qr_code(url).svg_inline(scale=1, omitsize=True, svgclass="qr", lineclass=None))
+
+
+def qr_png(url: str, max_version: int = MAX_QR_VERSION) -> bytes:
     out = io.BytesIO()
-    window_qr_code(url).save(out, kind="png", scale=IMAGE_SCALE)
+    qr_code(url, max_version).save(out, kind="png", scale=IMAGE_SCALE)
     return out.getvalue()

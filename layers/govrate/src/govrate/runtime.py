@@ -13,9 +13,14 @@ from govrate.storage.contact_vault import ContactVault
 from govrate.storage.evaluations import EvaluationRepository
 from govrate.storage.follow_ups import FollowUpRepository
 from govrate.storage.invitation_queue import QueueInvitationSender
+from govrate.storage.nonces import NonceRepository
 from govrate.storage.policies import RegionPolicyRepository
 from govrate.storage.queue import NegativeReviewQueue
 from govrate.storage.records import ServiceRecordRepository
+from govrate.storage.signing_keys import PlatformKeyRepository
+
+# How long a container keeps a platform's key: a rotated key is in use within this time.
+PLATFORM_KEY_TTL_SECONDS = 60
 
 
 @cache
@@ -59,3 +64,13 @@ def negative_review_queue() -> NegativeReviewQueue:
 @cache
 def invitation_sender() -> QueueInvitationSender:
     return QueueInvitationSender(get_settings().invitation_queue_url)
+
+
+@cache
+def platform_keys() -> PlatformKeyRepository:
+    return PlatformKeyRepository(PLATFORM_KEY_TTL_SECONDS)
+
+
+@cache
+def nonce_repository() -> NonceRepository:
+    return NonceRepository(get_settings().reference_table)

@@ -11,6 +11,8 @@ from functools import cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from govrate.platforms.registry import PlatformKey
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GOVRATE_", frozen=True)
@@ -30,6 +32,16 @@ class Settings(BaseSettings):
     day_shards: int = Field(default=16, ge=1, le=256)
     utc_offset_hours: int = Field(default=8, ge=-12, le=14)
     max_comment_length: int = 1000
+    # Evaluation devices at windows (kiosks, docs/kiosk.md): how often a kiosk asks for the window's
+    # current transaction, when an untouched prompt resets, how long repeat presses are ignored, how
+    # long the thanks screen stays, and how long a transaction the window system pushed is offered.
+    kiosk_poll_seconds: float = Field(default=2.0, ge=0.5, le=60)
+    kiosk_idle_seconds: int = Field(default=60, ge=3, le=600)
+    kiosk_debounce_ms: int = Field(default=1500, ge=0, le=10_000)
+    kiosk_thanks_seconds: int = Field(default=5, ge=1, le=60)
+    kiosk_transaction_minutes: int = Field(default=15, ge=1, le=240)
+    # Regional platforms by the key id they sign with (JSON); CDK writes it from the `govrate:platforms` context.
+    platforms: dict[str, PlatformKey] = Field(default_factory=dict)
 
 
 @cache

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from govrate.models import AgencyCode, ItemCode, RegionCode, ServiceItem
+from govrate.models import AgencyCode, ItemCode, RegionCode
 
 ShortWindowId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,23}$")]
 """A `models.WindowId` of at most 24 characters, so that the signed URL of the window's QR code stays
@@ -54,10 +54,3 @@ class QrCodeIssued(_Contract):
     url: str = Field(description="The signed short URL that the QR code holds.")
     svg_url: str = Field(description="The QR code as SVG, for printing.")
     png_url: str = Field(description="The QR code as PNG (send Accept: image/png).")
-
-
-class WindowRatingPage(_Contract):
-    """What the rating page behind a window's QR code shows."""
-
-    window: ServiceWindow
-    items: tuple[ServiceItem, ...]

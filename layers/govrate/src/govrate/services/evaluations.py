@@ -273,7 +273,7 @@ def evaluation_status(
         except NotFound:
             case = None
         else:
-            case = CaseSummary(state=stored.state, opened_at=stored.opened_at)
+            case = stored.summary()
     return EvaluationStatus(
         evaluation_id=evaluation.evaluation_id,
         item_code=evaluation.item_code,

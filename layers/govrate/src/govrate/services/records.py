@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Protocol
 
 from govrate.errors import Conflict, InvalidInput, NotFound
 from govrate.models import ServiceRecordRegistered, ServiceRecordRegistration, Stage
+from govrate.qr_codes import TicketSigner, ticket_url
 from govrate.services.evaluations import IntakeStores
 from govrate.storage.records import StoredRecord
 
 
 class TicketIssuer(Protocol):
     def ticket_url(self, region_code: str, record_id: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class SignedTicketLinks:
+    """Ticket URLs under the API's public base URL, signed with the record-ticket signer."""
+
+    signer: TicketSigner
+    base_url: str
+
+    def ticket_url(self, region_code: str, record_id: str) -> str:
+        return ticket_url(self.base_url, self.signer.sign(region_code, record_id))
 
 
 def register_record(

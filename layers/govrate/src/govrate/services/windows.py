@@ -1,4 +1,4 @@
-"""Service windows and their QR codes: registering, issuing, rotating, revoking, and the page behind a code.
+"""Service windows and their QR codes: registering, issuing, rotating, revoking, and the printable poster.
 
 A window's codes are deterministic: every issue at one rotation gives the same signed URL, so a code
 can be printed again at any time. Rotating starts the next generation (and lifts a revocation);
@@ -11,10 +11,11 @@ from collections.abc import Iterable
 
 from govrate.errors import Conflict, Gone, InvalidInput, NotFound
 from govrate.models import ServiceItem
-from govrate.qr_codes import WindowTokenSigner, landing_url, window_qr_code
+from govrate.qr_codes import WindowTokenSigner, landing_url, qr_code, qr_svg_inline
+from govrate.rating_models import WindowPoster
 from govrate.storage.catalogue import CatalogueRepository
 from govrate.storage.windows import WindowRepository
-from govrate.window_models import QrCodeIssued, ServiceWindow, WindowRatingPage, WindowRegistration
+from govrate.window_models import QrCodeIssued, ServiceWindow, WindowRegistration
 
 WINDOW_CHANNEL = "window"
 
@@ -99,24 +100,27 @@ def revoke_qr_codes(window_id: str, *, windows: WindowRepository) -> ServiceWind
     return windows.revoke(window_id)
 
 
-def open_rating_page(
-    token: str, *, windows: WindowRepository, catalogue: CatalogueRepository, signer: WindowTokenSigner
-) -> WindowRatingPage:
-    """The window behind a scanned code. NotFound for a forged or tampered code; Gone for a code of an
-    earlier rotation, of a revoked window, or of a window none of whose items is still in the catalogue."""
-    claims = signer.verify(token)
-    window = windows.get(claims.window_id)
-    if window.revoked or window.rotation != claims.rotation:
-        raise Gone("this QR code has been replaced or withdrawn")
-    items = tuple(item for code in window.item_codes if (item := _catalogue_item(code, catalogue)) is not None)
-    if not items:
-        raise Gone(f"window {window.window_id} has no service item in the catalogue")
-    return WindowRatingPage(window=window, items=items)
+def window_poster(
+    window_id: str,
+    *,
+    windows: WindowRepository,
+    catalogue: CatalogueRepository,
+    signer: WindowTokenSigner,
+    base_url: str,
+) -> WindowPoster:
+    """The printable poster of the window's current code; Gone while the window is revoked."""
+    issued = issue_qr_code(window_id, windows=windows, signer=signer, base_url=base_url)
+    window = windows.get(window_id)
+    try:
+        agency_name = catalogue.agency(window.agency_code).agency_name_zh
+    except NotFound:
+        agency_name = ""
+    return WindowPoster(window=window, agency_name_zh=agency_name, url=issued.url, qr_svg=qr_svg_inline(issued.url))
 
 
 def _issued(window: ServiceWindow, signer: WindowTokenSigner, base_url: str) -> QrCodeIssued:
     url = landing_url(base_url, signer.sign(window.window_id, window.rotation))
-    window_qr_code(url)  # refuses a URL too long for the QR version the contract allows
+    qr_code(url)  # refuses a URL too long for the QR version the contract allows
     images = f"{base_url.rstrip('/')}/v1/windows/{window.window_id}"
     return QrCodeIssued(
         window_id=window.window_id,
@@ -137,10 +141,3 @@ def _item_problem(item_code: str, window: WindowRegistration, catalogue: Catalog
     if WINDOW_CHANNEL not in item.channels:
         return f"service item {item_code} is not offered at a window"
     return None
-
-
-def _catalogue_item(item_code: str, catalogue: CatalogueRepository) -> ServiceItem | None:
-    try:
-        return catalogue.get(item_code)
-    except NotFound:
-        return None

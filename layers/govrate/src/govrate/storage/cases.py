@@ -54,6 +54,8 @@ class CaseRepository:
         self._day_shards = day_shards
         self._due_shards = due_shards
         self._offset = utc_offset_hours
+        # One connection for the transactions: each new one would build a botocore client afresh.
+        self._connection = Connection()
 
     # --- writes -------------------------------------------------------------------------------------
 
@@ -61,7 +63,7 @@ class CaseRepository:
         """Store a new case with the first entry of its chain; False when the evaluation already has a
         case (a redelivered message), in which case nothing is written."""
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(self._item(case), condition=self._model.pk.does_not_exist())
                 transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
         except TransactWriteError as exc:
@@ -74,7 +76,7 @@ class CaseRepository:
         """Store the changed case and the entries that record the change. Conflict when the case was
         changed (its chain grew) since it was read with `read_count` entries."""
         try:
-            with TransactWrite(connection=Connection()) as transaction:
+            with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(self._item(case), condition=self._model.audit_count == read_count)
                 for entry in entries:
                     transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())

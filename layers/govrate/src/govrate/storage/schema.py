@@ -68,7 +68,17 @@ EVALUATIONS = TableSpec(
     stream=True,
 )
 
-CASES = TableSpec(name="cases", partition_key="pk", sort_key="sk")
+CASES = TableSpec(
+    name="cases",
+    partition_key="pk",
+    sort_key="sk",
+    indexes=(
+        IndexSpec("open_by_agency", "open_agency", "open_key"),
+        IndexSpec("open_by_region", "open_region", "open_key"),
+        IndexSpec("by_due", "due_shard", "due_key"),
+        IndexSpec("by_rate_day", "rate_day_shard", "evaluation_id"),
+    ),
+)
 
 REFERENCE = TableSpec(
     name="reference",

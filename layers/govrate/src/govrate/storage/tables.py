@@ -9,7 +9,8 @@ Tables:
   (`open_agency` / `open_region`, `open_key` = `<pending deadline utc>#<ulid>`) list open cases by
   deadline; sparse `by_due` (`due_shard` = `DUE#<shard>`, `due_key`) feeds the overdue sweep;
   `by_rate_day` (`rate_day_shard` = `<yyyymmdd>#<shard>`, `evaluation_id`) gives analyze the rate
-  facts of a day's bad reviews. Models in this file and in storage/cases.py.
+  facts of a day's bad reviews. All projections are ALL: a case holds no personal data (the
+  evaluator's contact stays encrypted on the evaluation).
 - reference: hash key `pk`, range key `sk`; the service-item catalogue and the service windows
   (models in catalogue.py and windows.py).
 """
@@ -26,7 +27,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 EVALUATION_ENTITY = "evaluation"
@@ -104,32 +105,16 @@ class OpenByRegionIndex(GlobalSecondaryIndex["CaseItem"]):
 class DueIndex(GlobalSecondaryIndex["CaseItem"]):
     class Meta:
         index_name = "by_due"
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     due_shard = UnicodeAttribute(hash_key=True)
     due_key = UnicodeAttribute(range_key=True)
 
 
-# What analyze reads per bad review; nothing personal is projected.
-RATE_FACT_ATTRIBUTES = [
-    "agency_code",
-    "region_code",
-    "item_code",
-    "evaluated_at",
-    "state",
-    "real_name",
-    "answered_at",
-    "answered_within_deadline",
-    "visited_and_rectified",
-    "handling_rating",
-    "excluded_from_rates",
-]
-
-
 class RateDayIndex(GlobalSecondaryIndex["CaseItem"]):
     class Meta:
         index_name = "by_rate_day"
-        projection = IncludeProjection(RATE_FACT_ATTRIBUTES)
+        projection = AllProjection()
 
     rate_day_shard = UnicodeAttribute(hash_key=True)
     evaluation_id = UnicodeAttribute(range_key=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel
 
 from govrate.errors import GovrateError
@@ -46,16 +47,26 @@ def json_response(model: BaseModel, status_code: int = 200, headers: dict[str, s
     )
 
 
-def parse_json_body(request: Request, model: type[ModelT]) -> ModelT:
-    """The body validated as `model`; malformed JSON and invalid fields raise distinct errors."""
+def raw_body(request: Request) -> bytes:
+    """The body's bytes as the client sent them (Chalice decodes API Gateway's base64)."""
     raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise BodyTooLarge(f"at most {MAX_BODY_BYTES} bytes")
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+def parse_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
+    """The body as a JSON document, not yet validated; too large and malformed raise distinct errors."""
+    raw = raw_body(request)
+    if len(raw) > max_bytes:
+        raise BodyTooLarge(f"at most {max_bytes} bytes")
     try:
-        document = json.loads(raw)
+        return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from exc
-    return model.model_validate(document)
+
+
+def parse_json_body(request: Request, model: type[ModelT]) -> ModelT:
+    """The body validated as `model`; malformed JSON and invalid fields raise distinct errors."""
+    return model.model_validate(parse_json(request))
 
 
 def query_params(request: Request) -> dict[str, str]:
@@ -78,8 +89,15 @@ class ApiBlueprint(Blueprint):
 
     def __init__(self, import_name: str) -> None:
         super().__init__(import_name)
-        self.register_middleware(_edge_middleware, "http")
         self.operations: list[tuple[str, str, Operation]] = []
+
+    def register(self, app: Chalice, options: dict[str, Any]) -> None:
+        """Chalice's registration; the app gets the edge middleware once, however many ApiBlueprints it has."""
+        registered = _REGISTERED.setdefault(app, [])
+        if not registered:
+            app.register_middleware(_edge_middleware, "http")
+        registered.append(self)
+        super().register(app, options)
 
     def route(self, path: str, *, doc: Operation | None = None, **kwargs: Any) -> Callable[[ViewT], ViewT]:
         """Chalice's route, plus `doc`: what the route promises, for the OpenAPI document."""
@@ -99,6 +117,15 @@ class ApiBlueprint(Blueprint):
             return view
 
         return decorator
+
+
+# The ApiBlueprints registered in each app, in order.
+_REGISTERED: weakref.WeakKeyDictionary[Chalice, list[ApiBlueprint]] = weakref.WeakKeyDictionary()
+
+
+def declared_operations(app: Chalice) -> list[tuple[str, str, Operation]]:
+    """What the app's routes promise: the operations of every ApiBlueprint registered in it."""
+    return [operation for blueprint in _REGISTERED.get(app, []) for operation in blueprint.operations]
 
 
 def _problem_from(exc: Exception, instance: str) -> Response:

@@ -44,20 +44,31 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
     },
 }
 
-_SECURITY_SCHEMES: dict[Auth, dict[str, Any]] = {
+# The schemes each kind of authentication needs, all of them together.
+_SECURITY_SCHEMES: dict[Auth, dict[str, dict[str, Any]]] = {
     Auth.PLATFORM_SIGNATURE: {
-        "type": "apiKey",
-        "in": "header",
-        "name": "Signature",
-        "description": "RFC 9421 HTTP Message Signature, HMAC-SHA256 over @method, @target-uri, content-digest "
-        "(RFC 9530) with created and nonce; older than 300 s or a reused nonce is refused. "
-        "See docs/integration.md.",
+        Auth.PLATFORM_SIGNATURE.value: {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Signature",
+            "description": "RFC 9421 HTTP Message Signature (with its Signature-Input), HMAC-SHA256 over "
+            "@method, @target-uri and content-digest (the RFC 9530 Content-Digest of the body) with created, "
+            "keyid and nonce; older than 300 s or a reused nonce is refused. See docs/integration.md.",
+        },
+        "platform-api-key": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-api-key",
+            "description": "The platform's API key, which selects its usage plan (throttle and quota).",
+        },
     },
     Auth.STAFF: {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "JWT",
-        "description": "An ID token from the staff Cognito user pool.",
+        Auth.STAFF.value: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "An ID token from the staff Cognito user pool.",
+        },
     },
 }
 
@@ -66,6 +77,7 @@ _ERROR_STATUSES = {
     401: "Not authenticated",
     403: "Not allowed",
     404: "Not found",
+    406: "Not acceptable: the Accept header names no media type the route answers",
     409: "Conflicts with what is stored",
     410: "No longer valid",
     413: "The body is too large",
@@ -103,7 +115,12 @@ def build_document(routes: Iterable[tuple[str, str, Operation]]) -> dict[str, An
         "paths": paths,
         "components": {
             "schemas": dict(sorted(schemas.items())),
-            "securitySchemes": {auth.value: scheme for auth, scheme in _SECURITY_SCHEMES.items() if auth in used_auth},
+            "securitySchemes": {
+                name: scheme
+                for auth, schemes in _SECURITY_SCHEMES.items()
+                if auth in used_auth
+                for name, scheme in schemes.items()
+            },
         },
     }
 
@@ -157,7 +174,7 @@ def _operation(path: str, method: str, op: Operation) -> dict[str, Any]:
             )
     document["responses"] = responses
     if op.auth in _SECURITY_SCHEMES:
-        document["security"] = [{op.auth.value: []}]
+        document["security"] = [{name: [] for name in _SECURITY_SCHEMES[op.auth]}]
     return document
 
 
@@ -165,7 +182,10 @@ def _response(answer: type[BaseModel] | Media | None) -> dict[str, Any]:
     if answer is None:
         return {"description": "No content"}
     if isinstance(answer, Media):
-        return {"description": answer.description, "content": {answer.media_type: {}}}
+        return {
+            "description": answer.description,
+            "content": {media_type: {} for media_type in (answer.media_type, *answer.alternatives)},
+        }
     return {
         "description": (answer.__doc__ or answer.__name__).strip().splitlines()[0],
         "content": {"application/json": {"schema": {"$ref": SCHEMA_REF.format(model=answer.__name__)}}},

@@ -23,6 +23,8 @@ class Media:
 
     media_type: str
     description: str
+    # Other types the same answer comes in, chosen by the request's Accept (a page's script asks for JSON).
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from govrate.errors import (
     InvalidInput,
     NotFound,
     StorageUnavailable,
+    Unauthenticated,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -61,6 +62,7 @@ _BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
     (EvaluationPeriodOver, "evaluation-period-over", "The evaluation period has ended", 422),
     (InvalidInput, "validation-error", "The request is not valid", 422),
     (NotFound, "not-found", "Not found", 404),
+    (Unauthenticated, "unauthenticated", "Not authenticated", 401),
     (Forbidden, "forbidden", "Forbidden", 403),
     (Conflict, "conflict", "Conflicts with what is stored", 409),
     (Gone, "gone", "No longer valid", 410),
@@ -79,7 +81,7 @@ def problem_for(exc: Exception) -> Problem:
         )
     for kind_type, kind, title, status in _BY_TYPE:
         if isinstance(exc, kind_type):
-            errors = exc.errors if isinstance(exc, InvalidInput) else []
+            errors = exc.errors if isinstance(exc, InvalidInput | Forbidden) else []
             headers = {"Retry-After": "5"} if status == 503 else {}
             return Problem(kind, title, status, str(exc), errors=errors, headers=headers)
     return Problem("internal-error", "Internal error", 500, "the error was logged; retry later")

@@ -1,0 +1,9 @@
+"""`make bench`: every benchmark, one after the other."""
+
+from __future__ import annotations
+
+from bench import analytics, cold_start, intake, partitions
+
+for benchmark in (partitions, cold_start, intake, analytics):
+    benchmark.run()
+    print()

@@ -1,0 +1,170 @@
+"""The regional platforms' signed API: service records and evaluations, one at a time or in batches.
+
+Registered into the intake function's app (`intake_api.app`). Every request carries an RFC 9421
+signature made with the platform's key (see docs/integration.md) and, in the cloud, the platform's
+API key (`x-api-key`) for its usage plan.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Request, Response
+from govrate import clock, qr_runtime, runtime
+from govrate.models import EvaluationAccepted, EvaluationSubmission, ServiceRecordRegistered, ServiceRecordRegistration
+from govrate.platforms.models import (
+    BatchItemResult,
+    BatchItemStatus,
+    BatchResult,
+    EvaluationBatch,
+    FieldError,
+    ItemProblem,
+)
+from govrate.platforms.registry import PlatformKey
+from govrate.platforms.signatures import SignedRequest
+from govrate.services.platforms import (
+    BatchOutcome,
+    authenticate_platform,
+    register_platform_record,
+    submit_platform_batch,
+    submit_platform_evaluation,
+)
+from govrate.services.records import SignedTicketLinks
+from govrate.settings import get_settings
+from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json, parse_json_body, raw_body
+from govrate.web.operations import Auth, Operation
+from govrate.web.problems import problem_for
+from govrate.web.urls import public_base_url, target_uri
+
+# A batch of 100 evaluations with long comments is far beyond the single-post limit.
+BATCH_MAX_BYTES = 1024 * 1024
+RETRY_SAFE = (
+    "A retry is safe: the same evaluation again is a replay (200, `replayed: true`), a different one under "
+    "the same record and stage, or the same external_id, is 409."
+)
+
+blueprint = ApiBlueprint(__name__)
+
+
+def _platform(request: Request) -> PlatformKey:
+    """The platform that signed the request, or Unauthenticated."""
+    return authenticate_platform(
+        SignedRequest(request.method, target_uri(request), dict(request.headers), raw_body(request)),
+        platforms=get_settings().platforms,
+        keys=runtime.platform_keys(),
+        nonces=runtime.nonce_repository(),
+        now=clock.now(get_settings().utc_offset_hours),
+    )
+
+
+@blueprint.route(
+    "/v1/platform/service-records",
+    methods=["POST"],
+    api_key_required=True,
+    doc=Operation(
+        summary="Register a completed service record (办件) and get its evaluation ticket",
+        tag="platforms",
+        body=ServiceRecordRegistration,
+        responses={201: ServiceRecordRegistered, 200: ServiceRecordRegistered},
+        auth=Auth.PLATFORM_SIGNATURE,
+        description="For the platform's own regions (403 otherwise). The ticket URL goes into the SMS, onto the "
+        "receipt or to the kiosk. Idempotent on the record id: the same registration again answers 200 with the "
+        "same ticket, different details under a taken record id 409.",
+        errors=(409,),
+    ),
+)
+def post_service_record() -> Response:
+    request = blueprint.current_request
+    platform = _platform(request)
+    registration = parse_json_body(request, ServiceRecordRegistration)
+    registered = register_platform_record(
+        registration,
+        platform=platform,
+        stores=runtime.intake_stores(),
+        tickets=SignedTicketLinks(qr_runtime.ticket_signer(), public_base_url(request)),
+    )
+    return json_response(registered, 200 if registered.replayed else 201)
+
+
+@blueprint.route(
+    "/v1/platform/evaluations",
+    methods=["POST"],
+    api_key_required=True,
+    doc=Operation(
+        summary="Post one evaluation from a regional platform",
+        tag="platforms",
+        body=EvaluationSubmission,
+        responses={201: EvaluationAccepted, 200: EvaluationAccepted},
+        auth=Auth.PLATFORM_SIGNATURE,
+        description="In the channel the evaluation was given (window device, hotline, survey, …), for the "
+        "platform's own regions (403 otherwise). Give `record_id` (no ticket needed) or, for an evaluation "
+        f"without a service record, your own `external_id`. {RETRY_SAFE}",
+        errors=(409,),
+    ),
+)
+def post_platform_evaluation() -> Response:
+    request = blueprint.current_request
+    platform = _platform(request)
+    submission = parse_json_body(request, EvaluationSubmission)
+    accepted = submit_platform_evaluation(
+        submission,
+        platform=platform,
+        stores=runtime.intake_stores(),
+        now=clock.now(get_settings().utc_offset_hours),
+    )
+    if accepted.replayed:
+        return json_response(accepted, 200)
+    return json_response(accepted, 201, {"Location": accepted.status_url or ""})
+
+
+@blueprint.route(
+    "/v1/platform/evaluations/batch",
+    methods=["POST"],
+    api_key_required=True,
+    doc=Operation(
+        summary="Post up to 100 evaluations; one result per item",
+        tag="platforms",
+        body=EvaluationBatch,
+        responses={200: BatchResult},
+        auth=Auth.PLATFORM_SIGNATURE,
+        description="Each item is taken or refused on its own, with the rules of the single post: `accepted`, "
+        "`duplicate` (stored before: a retry) or `rejected` with the problem a single post would have answered "
+        "and the offending fields. Retry a whole batch after a failure or a 503: nothing is lost or doubled. "
+        f"Bodies up to {BATCH_MAX_BYTES // 1024} KiB; more than 100 items is 422.",
+    ),
+)
+def post_evaluation_batch() -> Response:
+    request = blueprint.current_request
+    platform = _platform(request)
+    items = EvaluationBatch.items_of(parse_json(request, BATCH_MAX_BYTES))
+    outcomes = submit_platform_batch(
+        items,
+        platform=platform,
+        stores=runtime.intake_stores(),
+        now=clock.now(get_settings().utc_offset_hours),
+    )
+    results = [_result(index, outcome) for index, outcome in enumerate(outcomes)]
+    return json_response(
+        BatchResult(
+            accepted=sum(result.status is BatchItemStatus.ACCEPTED for result in results),
+            duplicate=sum(result.status is BatchItemStatus.DUPLICATE for result in results),
+            rejected=sum(result.status is BatchItemStatus.REJECTED for result in results),
+            results=results,
+        )
+    )
+
+
+def _result(index: int, outcome: BatchOutcome) -> BatchItemResult:
+    if isinstance(outcome, EvaluationAccepted):
+        status = BatchItemStatus.DUPLICATE if outcome.replayed else BatchItemStatus.ACCEPTED
+        return BatchItemResult(index=index, status=status, evaluation=outcome)
+    problem = problem_for(outcome)
+    return BatchItemResult(
+        index=index,
+        status=BatchItemStatus.REJECTED,
+        problem=ItemProblem(
+            type=problem.type_uri,
+            title=problem.title,
+            status=problem.status,
+            detail=problem.detail,
+            errors=[FieldError(**error) for error in problem.errors],
+        ),
+    )

@@ -1,0 +1,266 @@
+"""The pages a citizen rates on, and follows the evaluation with. Registered into `qr_api.app`.
+
+A window's QR code opens `/q/<token>`; a service record's ticket (on the receipt, an SMS or the
+kiosk's screen) opens `/t/<ticket>`. Both post their form to themselves: a browser without script
+gets the receipt page by a 303 redirect, the page's script gets its URL as JSON. The receipt and
+the status page are reached with the evaluation's receipt, which only the evaluator holds.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from urllib.parse import urlencode
+
+from chalice.app import Request, Response
+from govrate import clock, qr_runtime, runtime
+from govrate.errors import NotFound
+from govrate.models import EvaluationAccepted
+from govrate.qr_codes import TICKET_MAX_QR_VERSION
+from govrate.rating_models import EvaluationView, Lang, PageAnswer, PageQuery, RatingForm, ReceiptPageQuery
+from govrate.services.rating import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
+from govrate.settings import get_settings
+from govrate.web.chalice_edge import ApiBlueprint, query_params
+from govrate.web.operations import Auth, Media, Operation
+from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating
+from govrate.web.pages import rating_page, receipt_page, status_page
+from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
+from govrate.web.urls import public_base_url
+from pydantic import BaseModel
+
+HTML = "text/html"
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+TAG = "pages"
+NONCE_BYTES = 16
+# What a page answers when it cannot be shown: a page, never a JSON document.
+PAGE_REFUSALS: dict[int, type[BaseModel] | Media | None] = {
+    404: Media(HTML, "A page saying the code or link is not one we issued (forged or altered)."),
+    409: Media(HTML, "A page saying the service has been rated already (every stage of the record)."),
+    410: Media(HTML, "A page saying the code was replaced or withdrawn."),
+    422: Media(HTML, "A page saying the link cannot be read, or the record's evaluation period has ended."),
+    503: Media(HTML, "A page asking to retry later."),
+}
+# A rating form's answers: pages for a browser, JSON for the page's script (Accept: application/json).
+FORM_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
+    303: None,
+    201: PageAnswer,
+    200: Media(HTML, "Thanks, with nothing new stored: the form was posted before, or by a bot.", (JSON,)),
+    422: Media(HTML, "The form again, each problem beside its field; or the period has ended.", (PROBLEM,)),
+    **{
+        status: Media(HTML, refused.description, (PROBLEM,))
+        for status, refused in PAGE_REFUSALS.items()
+        if isinstance(refused, Media) and status != 422
+    },
+    400: Media(HTML, "A page saying the form could not be read.", (PROBLEM,)),
+    413: Media(HTML, "A page saying the form is too large.", (PROBLEM,)),
+}
+FORM_DESCRIPTION = (
+    "The page's own form (application/x-www-form-urlencoded). A browser is sent to the receipt page (303); the "
+    "page's script, asking with Accept: application/json, gets the receipt page's URL instead. A filled honeypot "
+    "field stores nothing and gets the thank-you page."
+)
+
+blueprint = ApiBlueprint(__name__)
+
+
+def _now() -> datetime:
+    return clock.now(get_settings().utc_offset_hours)
+
+
+def receipt_url(request: Request, accepted: EvaluationAccepted, lang: Lang, path: str = "/e") -> str:
+    """The receipt page of a new evaluation, under `path` (`/e`, or a web module's own)."""
+    query = {"receipt": accepted.receipt or "", **({"lang": lang.value} if lang is not Lang.ZH else {})}
+    return f"{public_base_url(request)}{path}/{accepted.evaluation_id}/receipt?{urlencode(query)}"
+
+
+def status_url(request: Request, evaluation_id: str, receipt: str, lang: Lang) -> str:
+    query = {"receipt": receipt, **({"lang": lang.value} if lang is not Lang.ZH else {})}
+    return f"{public_base_url(request)}/e/{evaluation_id}?{urlencode(query)}"
+
+
+def view_for_receipt(request: Request, evaluation_id: str) -> tuple[EvaluationView, str]:
+    """The evaluation a receipt link shows; a link without a plausible receipt is one we never issued."""
+    receipt = query_params(request).get("receipt", "")
+    if not 8 <= len(receipt) <= 64:
+        raise NotFound("no such receipt")
+    view = evaluation_view(
+        evaluation_id,
+        receipt,
+        stores=runtime.intake_stores(),
+        cases=runtime.case_repository(),
+        follow_ups=runtime.follow_up_repository(),
+    )
+    return view, receipt
+
+
+@blueprint.route(
+    "/q/{token}",
+    methods=["GET"],
+    doc=Operation(
+        summary="The rating page behind a window's QR code",
+        tag=TAG,
+        query=PageQuery,
+        responses={200: Media(HTML, "The mobile rating page (under 50 KB, works without script)."), **PAGE_REFUSALS},
+    ),
+)
+@html_page(blueprint)
+def get_window_page(token: str) -> Response:
+    """The page a citizen's phone opens; a refused code gets a page too, never a JSON document."""
+    ctx = page_context(blueprint.current_request)
+    target = open_window_rating(token, stores=qr_runtime.rating_stores())
+    page = rating_page(
+        target, ctx, max_comment_length=get_settings().max_comment_length, nonce=secrets.token_urlsafe(NONCE_BYTES)
+    )
+    return html(page)
+
+
+@blueprint.route(
+    "/q/{token}",
+    methods=["POST"],
+    content_types=[FORM_MEDIA_TYPE],
+    doc=Operation(
+        summary="Rate at a window: the form of the page behind its QR code",
+        tag=TAG,
+        body=RatingForm,
+        body_media_type=FORM_MEDIA_TYPE,
+        query=PageQuery,
+        responses=FORM_ANSWERS,
+        description=f"Channel `window_qr`, for an item of the window. {FORM_DESCRIPTION}",
+    ),
+)
+@html_page(blueprint)
+def post_window_rating(token: str) -> Response:
+    request = blueprint.current_request
+    ctx = page_context(request)
+    stores = qr_runtime.rating_stores()
+    return post_rating(
+        request,
+        ctx,
+        open_target=lambda: open_window_rating(token, stores=stores),
+        receipt_url=lambda accepted: receipt_url(request, accepted, ctx.lang),
+        stores=stores,
+        now=_now(),
+    )
+
+
+@blueprint.route(
+    "/t/{ticket}",
+    methods=["GET"],
+    doc=Operation(
+        summary="The rating page of a service record, opened with its ticket",
+        tag=TAG,
+        query=PageQuery,
+        responses={200: Media(HTML, "The record's service item and its stages still to rate."), **PAGE_REFUSALS},
+    ),
+)
+@html_page(blueprint)
+def get_ticket_page(ticket: str) -> Response:
+    ctx = page_context(blueprint.current_request)
+    target = open_ticket_rating(ticket, stores=qr_runtime.rating_stores(), now=_now())
+    return html(rating_page(target, ctx, max_comment_length=get_settings().max_comment_length))
+
+
+@blueprint.route(
+    "/t/{ticket}",
+    methods=["POST"],
+    content_types=[FORM_MEDIA_TYPE],
+    doc=Operation(
+        summary="Rate a service record: the form of its ticket's page",
+        tag=TAG,
+        body=RatingForm,
+        body_media_type=FORM_MEDIA_TYPE,
+        query=PageQuery,
+        responses=FORM_ANSWERS,
+        description="Channel `window_qr` for a record served at a window, `mobile_app` otherwise; one evaluation "
+        f"per record and stage. {FORM_DESCRIPTION}",
+    ),
+)
+@html_page(blueprint)
+def post_ticket_rating(ticket: str) -> Response:
+    request = blueprint.current_request
+    ctx = page_context(request)
+    stores = qr_runtime.rating_stores()
+    now = _now()
+    return post_rating(
+        request,
+        ctx,
+        open_target=lambda: open_ticket_rating(ticket, stores=stores, now=now),
+        receipt_url=lambda accepted: receipt_url(request, accepted, ctx.lang),
+        stores=stores,
+        now=now,
+    )
+
+
+def current_ticket_url(request: Request, ticket: str) -> str:
+    return ticket_link(ticket, tickets=qr_runtime.ticket_signer(), base_url=public_base_url(request))
+
+
+@blueprint.route(
+    "/t/{ticket}/qr.svg",
+    methods=["GET"],
+    doc=Operation(
+        summary="A service record's ticket as a QR code (SVG), for the receipt or a kiosk's screen",
+        tag=TAG,
+        responses={200: Media(SVG, "The QR code of the ticket's page.")},
+    ),
+)
+def get_ticket_svg(ticket: str) -> Response:
+    return svg_response(current_ticket_url(blueprint.current_request, ticket), TICKET_MAX_QR_VERSION)
+
+
+@blueprint.route(
+    "/t/{ticket}/qr.png",
+    methods=["GET"],
+    doc=Operation(
+        summary="A service record's ticket as a QR code (PNG), for a receipt printer",
+        tag=TAG,
+        responses={200: Media(PNG, "The QR code of the ticket's page, 10 pixels per module.")},
+        headers={"Accept": "Must name image/png or */*; otherwise 406."},
+        errors=(406,),
+    ),
+)
+def get_ticket_png(ticket: str) -> Response:
+    request = blueprint.current_request
+    if not accepts_png(request):
+        return not_acceptable(request)
+    return png_response(current_ticket_url(request, ticket), TICKET_MAX_QR_VERSION)
+
+
+@blueprint.route(
+    "/e/{evaluation_id}/receipt",
+    methods=["GET"],
+    doc=Operation(
+        summary="The receipt page of a new evaluation, with the link to follow it",
+        tag=TAG,
+        query=ReceiptPageQuery,
+        auth=Auth.RECEIPT,
+        responses={200: Media(HTML, "What was rated, and the status link to keep."), **PAGE_REFUSALS},
+    ),
+)
+@html_page(blueprint)
+def get_receipt_page(evaluation_id: str) -> Response:
+    request = blueprint.current_request
+    ctx = page_context(request)
+    view, receipt = view_for_receipt(request, evaluation_id)
+    return html(receipt_page(view, ctx, status_url=status_url(request, evaluation_id, receipt, ctx.lang)))
+
+
+@blueprint.route(
+    "/e/{evaluation_id}",
+    methods=["GET"],
+    doc=Operation(
+        summary="The evaluator's page of an evaluation and, for a bad review, of its handling",
+        tag=TAG,
+        query=ReceiptPageQuery,
+        auth=Auth.RECEIPT,
+        responses={200: Media(HTML, "The evaluation, the case's state and the agency's answer."), **PAGE_REFUSALS},
+        description="The page of GET /v1/evaluations/{evaluation_id}.",
+    ),
+)
+@html_page(blueprint)
+def get_status_page(evaluation_id: str) -> Response:
+    request = blueprint.current_request
+    ctx = page_context(request)
+    view, _ = view_for_receipt(request, evaluation_id)
+    return html(status_page(view, ctx, refresh_url="?" + urlencode(query_params(request))))

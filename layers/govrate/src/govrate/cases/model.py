@@ -1,0 +1,311 @@
+"""The case of a bad review: what is stored, who acts on it, what they send and what they are shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from govrate.models import AgencyCode, CaseState, CaseSummary, EvaluatorContact, HandlingRating
+from govrate.scale import Level
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+GENESIS_HASH = "0" * 64
+
+
+class Triage(StrEnum):
+    FIX_NOW = "fix_now"  # 立行立改
+    RECTIFY_BY_DEADLINE = "rectify_by_deadline"  # 限期整改
+    EXPLAIN = "explain"  # 解释说明
+    APPEAL = "appeal"  # 申诉复核
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    SUPERVISOR = "supervisor"
+    EVALUATOR = "evaluator"
+    SYSTEM = "system"
+
+
+class Action(StrEnum):
+    """Everything that is written to a case's audit trail: the transitions, opening and contact views."""
+
+    OPEN = "open"
+    CONTACT = "contact"
+    VERIFY = "verify"
+    TRIAGE = "triage"
+    RECTIFY = "rectify"
+    ANSWER = "answer"
+    UPHOLD_APPEAL = "uphold_appeal"
+    REJECT_APPEAL = "reject_appeal"
+    RATE = "rate"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    ESCALATE = "escalate"
+    ESCALATE_OVERDUE = "escalate_overdue"
+    RESUME = "resume"
+    REASSIGN = "reassign"
+    VIEW_CONTACT = "view_contact"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Actor(_Frozen):
+    """Who did something: a signed-in staff member or supervisor, the evaluator (by receipt) or the system."""
+
+    role: Role
+    subject: str = Field(description="Cognito `sub` of staff; `evaluator`; `system:<function>`.")
+    name: str | None = None
+    agency_code: str | None = None
+    region_code: str | None = None
+
+    @classmethod
+    def system(cls, function: str) -> Actor:
+        return cls(role=Role.SYSTEM, subject=f"system:{function}")
+
+    @classmethod
+    def evaluator(cls) -> Actor:
+        return cls(role=Role.EVALUATOR, subject="evaluator")
+
+
+class Case(_Frozen):
+    """A case as stored. `audit_count` and `audit_head` are the length and the last hash of its audit
+    chain: every change of the case is written together with its audit entry, conditioned on them."""
+
+    evaluation_id: str
+    item_code: str | None
+    agency_code: str
+    region_code: str
+    level: Level
+    state: CaseState
+    opened_at: datetime
+    evaluated_at: datetime
+    real_name: bool = Field(description="The evaluator left a contact, so a return visit is possible.")
+    verify_due_at: datetime
+    answer_due_at: datetime
+    triage: Triage | None = None
+    resume_state: CaseState | None = Field(default=None, description="Where an escalated case resumes.")
+    reopen_count: int = 0
+    visited: bool = Field(default=False, description="The evaluator was reached on a return visit.")
+    rectified: bool = False
+    answer: str | None = None
+    answered_at: datetime | None = None
+    answered_within_deadline: bool | None = Field(
+        default=None, description="Whether the first answer came before the answer deadline."
+    )
+    handling_rating: HandlingRating | None = None
+    excluded_from_rates: bool = Field(default=False, description="An upheld appeal: kept, never counted.")
+    audit_count: int = 0
+    audit_head: str = GENESIS_HASH
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is not CaseState.CLOSED
+
+    @property
+    def pending_due_at(self) -> datetime | None:
+        """The deadline the agency works to now; None while the case waits on the evaluator or a supervisor."""
+        if self.state in (CaseState.RECEIVED, CaseState.CONTACTED):
+            return self.verify_due_at
+        if self.state in (CaseState.VERIFIED, CaseState.RECTIFIED):
+            return self.answer_due_at
+        if self.state is CaseState.TRIAGED and self.triage is not Triage.APPEAL:
+            return self.answer_due_at
+        return None
+
+    @property
+    def visited_and_rectified(self) -> bool:
+        """For the return-visit rectification rate: visited, and rectified or lawfully explained."""
+        return self.visited and (self.rectified or (self.triage is Triage.EXPLAIN and self.answered_at is not None))
+
+    def overdue(self, now: datetime) -> bool:
+        due = self.pending_due_at
+        return due is not None and now >= due
+
+    def summary(self) -> CaseSummary:
+        """What the evaluator sees through the status link."""
+        return CaseSummary(
+            state=self.state,
+            opened_at=self.opened_at,
+            answer=self.answer,
+            answered_at=self.answered_at,
+            awaiting_rating=self.state is CaseState.ANSWERED,
+            handling_rating=self.handling_rating,
+        )
+
+
+class AuditEntry(_Frozen):
+    """One link of a case's audit chain. `hash` covers every other field, `prev_hash` included."""
+
+    evaluation_id: str
+    seq: int = Field(ge=1)
+    at: datetime
+    actor: Actor
+    action: Action
+    from_state: CaseState | None
+    to_state: CaseState
+    detail: dict[str, Any] = Field(default_factory=dict)
+    prev_hash: str
+    hash: str
+
+
+# --- what staff and supervisors send -------------------------------------------------------------
+
+
+class ContactChannel(StrEnum):
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    VISIT = "visit"
+
+
+class ContactRecord(_Frozen):
+    """The return visit (回访): whether the evaluator was reached, and how."""
+
+    reached: bool
+    channel: ContactChannel
+    note: ShortText | None = None
+
+
+class VerificationRecord(_Frozen):
+    substantiated: bool = Field(description="Whether the facts of the bad review were confirmed.")
+    finding: Text
+
+
+class TriageDecision(_Frozen):
+    outcome: Triage
+    note: Text
+    evidence: list[ShortText] = Field(
+        default_factory=list, max_length=20, description="Required for an appeal: what shows the review mistaken."
+    )
+
+    @model_validator(mode="after")
+    def _appeal_has_evidence(self) -> TriageDecision:
+        if self.outcome is Triage.APPEAL and not self.evidence:
+            raise ValueError("an appeal needs at least one piece of evidence")
+        return self
+
+
+class RectificationRecord(_Frozen):
+    summary: Text
+
+
+class AnswerRecord(_Frozen):
+    message: Text = Field(description="What the evaluator reads.")
+
+
+class AppealDecision(_Frozen):
+    upheld: bool = Field(description="True: the review is excluded from the rates (never deleted).")
+    reason: Text
+
+
+class Reassignment(_Frozen):
+    agency_code: AgencyCode
+    reason: Text
+
+
+class Resumption(_Frozen):
+    reason: Text
+    working_days: int = Field(ge=1, le=30, description="New deadline for the step the case resumes at.")
+
+
+StaffCommand = (
+    ContactRecord
+    | VerificationRecord
+    | TriageDecision
+    | RectificationRecord
+    | AnswerRecord
+    | AppealDecision
+    | Reassignment
+    | Resumption
+)
+
+
+class HandlingRatingInput(_Frozen):
+    """The evaluator's rating of the handling, authenticated by the receipt of the evaluation."""
+
+    receipt: Annotated[str, StringConstraints(min_length=8, max_length=64)]
+    rating: HandlingRating
+    comment: ShortText | None = None
+    escalate: bool = Field(
+        default=False, description="When dissatisfied: go to the supervisor at once instead of reopening."
+    )
+
+
+# --- what they are shown --------------------------------------------------------------------------
+
+
+class CaseListQuery(_Frozen):
+    limit: int = Field(default=50, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None, description="From the previous page."
+    )
+
+
+class CaseListItem(_Frozen):
+    evaluation_id: str
+    item_code: str | None
+    agency_code: str
+    region_code: str
+    level: Level
+    state: CaseState
+    triage: Triage | None
+    opened_at: datetime
+    due_at: datetime | None = Field(description="The deadline pending now, if any.")
+    overdue: bool
+
+
+class CasePage(_Frozen):
+    items: list[CaseListItem]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
+
+
+class ChainProblem(_Frozen):
+    seq: int
+    kind: str = Field(description="edited | missing | out_of_order | broken_link | foreign | head_mismatch")
+    message: str
+
+
+class ChainReport(_Frozen):
+    intact: bool
+    entries: int
+    problems: list[ChainProblem]
+
+
+class CaseView(_Frozen):
+    """One case for its handlers: the case, the decrypted contact (this view is audited), the history."""
+
+    case: Case
+    due_at: datetime | None
+    overdue: bool
+    contact: EvaluatorContact | None
+    history: list[AuditEntry]
+    chain: ChainReport
+
+
+class CaseRateFacts(_Frozen):
+    """Per bad review, what the rates of DESIGN §2 need (no personal data). Read by day, never scanned."""
+
+    evaluation_id: str
+    agency_code: str
+    region_code: str
+    item_code: str | None
+    evaluated_at: datetime
+    state: CaseState
+    real_name: bool
+    answered: bool
+    answered_within_deadline: bool | None
+    visited_and_rectified: bool
+    handling_rating: HandlingRating | None
+    excluded_from_rates: bool
+
+
+class SweepReport(_Frozen):
+    escalated: list[str]
+    skipped: list[str] = Field(description="Changed by someone else meanwhile, or no longer overdue.")

@@ -1,0 +1,51 @@
+"""The case loop's stores and ports, built once per Lambda container from the settings (lazily, so
+importing a handler module needs no configuration)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from govrate import runtime
+from govrate.cases.auth import CognitoSignIn, JwksCache, TokenVerifier
+from govrate.cases.ports import RecordingNotifier
+from govrate.cases.rules import RulesBook
+from govrate.cases.service import CaseStores
+from govrate.cases.settings import get_case_settings
+from govrate.settings import get_settings
+from govrate.storage.cases import CaseRepository
+from govrate.storage.contact_vault import ContactVault
+
+
+@cache
+def case_stores() -> CaseStores:
+    settings = get_settings()
+    case_settings = get_case_settings()
+    return CaseStores(
+        cases=CaseRepository(
+            settings.cases_table,
+            day_shards=settings.day_shards,
+            due_shards=case_settings.case_due_shards,
+            utc_offset_hours=settings.utc_offset_hours,
+        ),
+        evaluations=runtime.evaluation_repository(),
+        vault=ContactVault(settings.contact_key_id),
+        notifier=notifier(),
+        rules=RulesBook(case_settings.case_rules_dir, settings.utc_offset_hours),
+    )
+
+
+@cache
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@cache
+def token_verifier() -> TokenVerifier:
+    settings = get_case_settings()
+    return TokenVerifier(issuer=settings.issuer, client_id=settings.staff_client_id, keys=JwksCache(settings.jwks_url))
+
+
+@cache
+def staff_sign_in() -> CognitoSignIn:
+    settings = get_case_settings()
+    return CognitoSignIn(settings.staff_client_id, settings.user_pool_region)

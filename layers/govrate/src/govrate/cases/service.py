@@ -1,0 +1,363 @@
+"""The services of the bad-review loop. Each takes its stores as arguments and the time as `now`.
+
+Every change of a case goes through `_step`: the state machine names the target state, the audit
+chain gets the entry, and the repository writes both in one conditional transaction.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from govrate.cases.audit import next_entry, verify_chain
+from govrate.cases.auth import authorize
+from govrate.cases.machine import CONTENT, target_of
+from govrate.cases.model import (
+    Action,
+    Actor,
+    AnswerRecord,
+    AppealDecision,
+    AuditEntry,
+    Case,
+    CaseListItem,
+    CasePage,
+    CaseView,
+    ContactRecord,
+    HandlingRatingInput,
+    Reassignment,
+    RectificationRecord,
+    Resumption,
+    Role,
+    StaffCommand,
+    SweepReport,
+    TriageDecision,
+    VerificationRecord,
+)
+from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind, Notifier
+from govrate.cases.rules import RegionRules, RulesBook
+from govrate.errors import Conflict, Forbidden, InvalidInput, NotFound
+from govrate.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
+from govrate.observability import logger
+from govrate.services.evaluations import receipt_hash
+from govrate.storage.cases import CaseRepository
+from govrate.storage.evaluations import EvaluationRepository
+
+# A contact view that races a change of the same case is retried this often before giving up.
+_VIEW_ATTEMPTS = 3
+_NOTICES = {
+    Action.ANSWER: NoticeKind.ANSWERED,
+    Action.REOPEN: NoticeKind.REOPENED,
+    Action.ESCALATE: NoticeKind.ESCALATED,
+    Action.ESCALATE_OVERDUE: NoticeKind.ESCALATED,
+    Action.CLOSE: NoticeKind.CLOSED,
+    Action.UPHOLD_APPEAL: NoticeKind.CLOSED,
+}
+
+
+@dataclass(frozen=True)
+class CaseStores:
+    cases: CaseRepository
+    evaluations: EvaluationRepository
+    vault: Encryptor
+    notifier: Notifier
+    rules: RulesBook
+
+
+@dataclass(frozen=True)
+class _Effect:
+    action: Action
+    changes: Mapping[str, Any]
+    detail: Mapping[str, Any]
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+
+def open_case(message: NegativeReviewMessage, *, stores: CaseStores, now: datetime) -> bool:
+    """Open the case of a bad review; False when a redelivered message finds it open already.
+
+    Deadlines run from the moment the review was given, so a late delivery costs the agency no time.
+    """
+    evaluation = stores.evaluations.get(message.evaluation_id)
+    rules = stores.rules.for_region(message.region_code)
+    start = message.created_at
+    case = Case(
+        evaluation_id=message.evaluation_id,
+        item_code=message.item_code,
+        agency_code=message.agency_code,
+        region_code=message.region_code,
+        level=message.level,
+        state=CaseState.RECEIVED,
+        opened_at=now,
+        evaluated_at=start,
+        real_name=evaluation.real_name,
+        verify_due_at=rules.due(start, rules.policy.verify_working_days),
+        answer_due_at=rules.due(start, rules.policy.answer_working_days),
+    )
+    _warn_if_calendar_unknown(rules, case.answer_due_at)
+    entry = next_entry(
+        case,
+        at=now,
+        actor=Actor.system("verify"),
+        action=Action.OPEN,
+        to_state=CaseState.RECEIVED,
+        detail={"verify_due_at": case.verify_due_at.isoformat(), "answer_due_at": case.answer_due_at.isoformat()},
+    )
+    return stores.cases.open(_chained(case, entry), entry)
+
+
+# --- staff and supervisors -----------------------------------------------------------------------
+
+
+def list_cases(actor: Actor, *, stores: CaseStores, now: datetime, limit: int, cursor: str | None) -> CasePage:
+    """Staff: their agency's open cases; supervisors: their division's. Nearest deadline first."""
+    if actor.role is Role.STAFF and actor.agency_code:
+        cases, following = stores.cases.open_of_agency(actor.agency_code, limit, cursor)
+    elif actor.role is Role.SUPERVISOR and actor.region_code:
+        cases, following = stores.cases.open_of_region(actor.region_code, limit, cursor)
+    else:
+        raise Forbidden("only staff and supervisors list cases")
+    return CasePage(items=[_list_item(case, now) for case in cases], next_cursor=following)
+
+
+def view_case(evaluation_id: str, *, actor: Actor, stores: CaseStores, now: datetime) -> CaseView:
+    """One case for its handlers. The evaluator's contact is decrypted here only, after the view is
+    written to the audit chain: no audit entry, no contact."""
+    case = stores.cases.get(evaluation_id)
+    authorize(actor, case)
+    contact: EvaluatorContact | None = None
+    cipher = stores.evaluations.get(evaluation_id).contact_cipher if case.real_name else None
+    if cipher is not None:
+        case = _record_contact_view(case, actor=actor, stores=stores, now=now)
+        contact = EvaluatorContact.model_validate_json(stores.vault.open(cipher, owner=evaluation_id))
+    history = stores.cases.history(evaluation_id)
+    return CaseView(
+        case=case,
+        due_at=case.pending_due_at,
+        overdue=case.overdue(now),
+        contact=contact,
+        history=history,
+        chain=verify_chain(evaluation_id, history, count=case.audit_count, head=case.audit_head),
+    )
+
+
+def act_on_case(evaluation_id: str, command: StaffCommand, *, actor: Actor, stores: CaseStores, now: datetime) -> Case:
+    """Record a step of the handling: contact, verification, triage (appeal included), rectification,
+    answer; or a supervisor's appeal decision, reassignment or resumption."""
+    case = stores.cases.get(evaluation_id)
+    authorize(actor, case)
+    effect = _effect_of(command, case, stores.rules.for_region(case.region_code), now)
+    changed, entry = _step(case, effect, actor=actor, now=now)
+    stores.cases.save(changed, [entry], read_count=case.audit_count)
+    _notify(stores.notifier, changed, [entry])
+    return changed
+
+
+def escalate_overdue(*, stores: CaseStores, now: datetime) -> SweepReport:
+    """Escalate every case past its pending deadline to the supervisors (the scheduled sweep)."""
+    escalated: list[str] = []
+    skipped: list[str] = []
+    for evaluation_id in list(stores.cases.overdue(now)):
+        case = stores.cases.get(evaluation_id)
+        if not case.overdue(now):
+            skipped.append(evaluation_id)
+            continue
+        effect = _Effect(
+            Action.ESCALATE_OVERDUE,
+            {"resume_state": case.state},
+            {"due_at": _iso(case.pending_due_at)},
+        )
+        try:
+            changed, entry = _step(case, effect, actor=Actor.system("sweep"), now=now)
+            stores.cases.save(changed, [entry], read_count=case.audit_count)
+        except Conflict:
+            skipped.append(evaluation_id)
+            continue
+        _notify(stores.notifier, changed, [entry])
+        escalated.append(evaluation_id)
+    return SweepReport(escalated=escalated, skipped=skipped)
+
+
+# --- the evaluator -------------------------------------------------------------------------------
+
+
+def handling_of(evaluation_id: str, receipt: str, *, stores: CaseStores) -> CaseSummary:
+    """The case of a bad review as its evaluator sees it (the receipt is the evaluator's key)."""
+    _check_receipt(evaluation_id, receipt, stores.evaluations)
+    return stores.cases.get(evaluation_id).summary()
+
+
+def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: CaseStores, now: datetime) -> CaseSummary:
+    """The evaluator rates the answered case. Content closes it; dissatisfied reopens it for a new
+    answer, or escalates it when the evaluator asks to or the region's reopen limit is reached."""
+    _check_receipt(evaluation_id, rating.receipt, stores.evaluations)
+    case = stores.cases.get(evaluation_id)
+    rules = stores.rules.for_region(case.region_code)
+    evaluator = Actor.evaluator()
+    rate = _Effect(
+        Action.RATE,
+        {"handling_rating": rating.rating},
+        {"rating": rating.rating.value, "comment": rating.comment},
+    )
+    rated, rated_entry = _step(case, rate, actor=evaluator, now=now)
+    if rating.rating in CONTENT:
+        follow = _Effect(Action.CLOSE, {}, {})
+    elif rating.escalate or case.reopen_count >= rules.policy.max_reopens:
+        follow = _Effect(Action.ESCALATE, {"resume_state": CaseState.VERIFIED}, {"asked": rating.escalate})
+    else:
+        answer_due = rules.due(now, rules.policy.answer_working_days)
+        follow = _Effect(
+            Action.REOPEN,
+            {"reopen_count": case.reopen_count + 1, "triage": None, "answer_due_at": answer_due},
+            {"answer_due_at": answer_due.isoformat()},
+        )
+    final, follow_entry = _step(rated, follow, actor=evaluator, now=now)
+    entries = [rated_entry, follow_entry]
+    stores.cases.save(final, entries, read_count=case.audit_count)
+    _notify(stores.notifier, final, entries)
+    return final.summary()
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+
+def _effect_of(command: StaffCommand, case: Case, rules: RegionRules, now: datetime) -> _Effect:
+    effect: _Effect
+    match command:
+        case ContactRecord():
+            effect = _Effect(Action.CONTACT, {"visited": command.reached}, command.model_dump(mode="json"))
+        case VerificationRecord():
+            effect = _Effect(Action.VERIFY, {}, command.model_dump(mode="json"))
+        case TriageDecision():
+            effect = _Effect(Action.TRIAGE, {"triage": command.outcome}, command.model_dump(mode="json"))
+        case RectificationRecord():
+            effect = _Effect(Action.RECTIFY, {"rectified": True}, command.model_dump(mode="json"))
+        case AnswerRecord():
+            effect = _answer(command, case, now)
+        case AppealDecision(upheld=True):
+            effect = _Effect(Action.UPHOLD_APPEAL, {"excluded_from_rates": True}, {"reason": command.reason})
+        case AppealDecision():
+            effect = _Effect(Action.REJECT_APPEAL, {"triage": None}, {"reason": command.reason})
+        case Reassignment():
+            effect = _reassignment(command, case, rules, now)
+        case Resumption():
+            effect = _resumption(command, case, rules, now)
+    return effect
+
+
+def _answer(command: AnswerRecord, case: Case, now: datetime) -> _Effect:
+    on_time = case.answered_within_deadline
+    if on_time is None:  # the reply rate counts the first answer
+        on_time = now < case.answer_due_at
+    changes = {"answer": command.message, "answered_at": now, "answered_within_deadline": on_time}
+    return _Effect(Action.ANSWER, changes, {"message": command.message, "on_time": on_time})
+
+
+def _reassignment(command: Reassignment, case: Case, rules: RegionRules, now: datetime) -> _Effect:
+    if command.agency_code == case.agency_code:
+        raise InvalidInput(
+            "the case is with that agency already",
+            [{"field": "agency_code", "message": f"case is with {case.agency_code}"}],
+        )
+    changes = {
+        "agency_code": command.agency_code,
+        "triage": None,
+        "resume_state": None,
+        "visited": False,
+        "rectified": False,
+        "verify_due_at": rules.due(now, rules.policy.verify_working_days),
+        "answer_due_at": rules.due(now, rules.policy.answer_working_days),
+    }
+    detail = {"from_agency": case.agency_code, "to_agency": command.agency_code, "reason": command.reason}
+    return _Effect(Action.REASSIGN, changes, detail)
+
+
+def _resumption(command: Resumption, case: Case, rules: RegionRules, now: datetime) -> _Effect:
+    due = rules.due(now, command.working_days)
+    verifying = case.resume_state in (CaseState.RECEIVED, CaseState.CONTACTED)
+    changes: dict[str, Any] = {"resume_state": None, "verify_due_at" if verifying else "answer_due_at": due}
+    return _Effect(Action.RESUME, changes, {"reason": command.reason, "due_at": due.isoformat()})
+
+
+def _step(case: Case, effect: _Effect, *, actor: Actor, now: datetime) -> tuple[Case, AuditEntry]:
+    """The case after `effect`, and the audit entry that records it; refused unless the machine allows."""
+    target = target_of(case, effect.action, actor.role)
+    entry = next_entry(
+        case,
+        at=now,
+        actor=actor,
+        action=effect.action,
+        from_state=case.state,
+        to_state=target,
+        detail=effect.detail,
+    )
+    changed = Case.model_validate({**case.model_dump(), **effect.changes, "state": target})
+    return _chained(changed, entry), entry
+
+
+def _chained(case: Case, entry: AuditEntry) -> Case:
+    return case.model_copy(update={"audit_count": entry.seq, "audit_head": entry.hash})
+
+
+def _record_contact_view(case: Case, *, actor: Actor, stores: CaseStores, now: datetime) -> Case:
+    for _ in range(_VIEW_ATTEMPTS - 1):
+        try:
+            return _append_view(case, actor, stores, now)
+        except Conflict:
+            case = stores.cases.get(case.evaluation_id)
+    return _append_view(case, actor, stores, now)
+
+
+def _append_view(case: Case, actor: Actor, stores: CaseStores, now: datetime) -> Case:
+    entry = next_entry(
+        case, at=now, actor=actor, action=Action.VIEW_CONTACT, from_state=case.state, to_state=case.state
+    )
+    viewed = _chained(case, entry)
+    stores.cases.save(viewed, [entry], read_count=case.audit_count)
+    return viewed
+
+
+def _notify(notifier: Notifier, case: Case, entries: list[AuditEntry]) -> None:
+    """Tell a real-name evaluator what changed for them (anonymous evaluators follow the status link)."""
+    if not case.real_name:
+        return
+    for entry in entries:
+        kind = _NOTICES.get(entry.action)
+        if kind is not None:
+            notifier.notify(EvaluatorNotice(evaluation_id=case.evaluation_id, kind=kind, state=entry.to_state))
+
+
+def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> None:
+    evaluation = evaluations.get(evaluation_id)
+    if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
+        raise NotFound(f"evaluation {evaluation_id}")
+
+
+def _list_item(case: Case, now: datetime) -> CaseListItem:
+    return CaseListItem(
+        evaluation_id=case.evaluation_id,
+        item_code=case.item_code,
+        agency_code=case.agency_code,
+        region_code=case.region_code,
+        level=case.level,
+        state=case.state,
+        triage=case.triage,
+        opened_at=case.opened_at,
+        due_at=case.pending_due_at,
+        overdue=case.overdue(now),
+    )
+
+
+def _warn_if_calendar_unknown(rules: RegionRules, last_due: datetime) -> None:
+    if not rules.calendar.covers(last_due.year):
+        logger.warning(
+            "working-day calendar unknown; weekends only",
+            extra={"year": last_due.year, "region_code": rules.region_code},
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

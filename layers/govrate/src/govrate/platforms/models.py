@@ -1,0 +1,81 @@
+"""Pydantic models of the regional-platform contract: the evaluation batch and its per-item results."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from govrate.models import EvaluationAccepted, EvaluationSubmission
+
+MAX_BATCH_ITEMS = 100
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EvaluationBatch(_Contract):
+    """Up to 100 evaluations; each one is accepted or refused on its own."""
+
+    evaluations: list[EvaluationSubmission] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
+
+    @classmethod
+    def items_of(cls, document: Any) -> list[EvaluationSubmission | ValidationError]:
+        """Each item of a batch document, validated on its own.
+
+        A document that is not a batch (not an object, no `evaluations`, more than 100 items, an
+        unknown member) raises the ValidationError; an invalid item only fails itself.
+        """
+        try:
+            return list(cls.model_validate(document).evaluations)
+        except ValidationError as exc:
+            if any(error["loc"][:1] != ("evaluations",) or len(error["loc"]) < 2 for error in exc.errors()):
+                raise
+        items: list[EvaluationSubmission | ValidationError] = []
+        for item in document["evaluations"]:
+            try:
+                items.append(EvaluationSubmission.model_validate(item))
+            except ValidationError as invalid:
+                items.append(invalid)
+        return items
+
+
+class BatchItemStatus(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class FieldError(_Contract):
+    field: str = Field(description="Path of the offending field within the item, e.g. `evaluator.phone`.")
+    message: str
+
+
+class ItemProblem(_Contract):
+    """Why an item was rejected: the problem (RFC 9457) a single post of it would have answered."""
+
+    type: str = Field(description="Stable per kind of error, e.g. /problems/validation-error.")
+    title: str
+    status: int = Field(description="The HTTP status a single post of the item would have answered.")
+    detail: str = ""
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class BatchItemResult(_Contract):
+    index: int = Field(ge=0, description="Position of the item in `evaluations`.")
+    status: BatchItemStatus = Field(
+        description="accepted: stored now; duplicate: stored before (a retry), nothing new; rejected: see `problem`."
+    )
+    evaluation: EvaluationAccepted | None = Field(default=None, description="For accepted and duplicate items.")
+    problem: ItemProblem | None = Field(default=None, description="For rejected items.")
+
+
+class BatchResult(_Contract):
+    """One result per item, in the order of the batch."""
+
+    accepted: int
+    duplicate: int
+    rejected: int
+    results: list[BatchItemResult]

@@ -1,0 +1,42 @@
+"""The platform registry: one entry per key id, from the `GOVRATE_PLATFORMS` setting that CDK writes.
+
+A platform posts only for its own regions. A region code covers itself and, by the GB/T 2260
+hierarchy, what lies under it: a province (`510000`) every `51xxxx`, a city (`510100`) every `5101xx`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from govrate.errors import Forbidden
+from govrate.models import RegionCode
+
+
+def region_prefix(region_code: str) -> str:
+    """The prefix shared by every division under `region_code`: `51` for 510000, `5101` for 510100."""
+    if region_code.endswith("0000"):
+        return region_code[:2]
+    if region_code.endswith("00"):
+        return region_code[:4]
+    return region_code
+
+
+class PlatformKey(BaseModel):
+    """A platform, as its key id names it. The secret itself stays in Secrets Manager."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platform_id: str = Field(min_length=1, max_length=64)
+    regions: tuple[RegionCode, ...] = Field(min_length=1, description="Division codes the platform posts for.")
+    secret_arn: str = Field(min_length=1, description="Secrets Manager secret holding the HMAC key.")
+
+    def covers(self, region_code: str) -> bool:
+        return any(region_code.startswith(region_prefix(region)) for region in self.regions)
+
+    def check_region(self, region_code: str, field: str = "region_code") -> None:
+        """Forbidden, naming the field, for a region that is not the platform's."""
+        if not self.covers(region_code):
+            raise Forbidden(
+                f"platform {self.platform_id} posts for {', '.join(self.regions)} only",
+                [{"field": field, "message": f"{region_code} is not a region of platform {self.platform_id}"}],
+            )

@@ -1,0 +1,191 @@
+"""What the citizen-facing pages say, in Chinese (the default) and English: one small dictionary."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from govrate.models import CaseState, HandlingRating, ReasonCode, Stage
+from govrate.rating_models import Lang
+from govrate.scale import Level
+
+HTML_LANG: Final = {Lang.ZH: "zh-CN", Lang.EN: "en"}
+
+# key -> (Chinese, English)
+TEXTS: Final[dict[str, tuple[str, str]]] = {
+    "site.name": ("政务服务好差评", "Government service evaluation"),
+    "lang.switch": ("English", "中文"),
+    "rate.title": ("请对本次服务进行评价", "Please rate this service"),
+    "rate.record": ("办件编号", "Record number"),
+    "rate.deadline": ("可评价至", "Can be rated until"),
+    "rate.item": ("办理事项", "Service"),
+    "rate.stage": ("评价环节", "Stage to rate"),
+    "rate.stage_rated": ("已评价", "rated"),
+    "rate.level": ("您对本次服务满意吗？", "How satisfied are you with this service?"),
+    "rate.reasons": ("不满意的原因（可多选）", "What went wrong? (choose one or more)"),
+    "rate.reasons_hint": (
+        "如选择“不满意”或“非常不满意”，请至少选择一项原因。",
+        "If you choose Dissatisfied or Very dissatisfied, choose at least one reason.",
+    ),
+    "rate.comment": ("意见建议（选填）", "Comments (optional)"),
+    "rate.comment_hint": ("最多 {max} 字", "Up to {max} characters"),
+    "rate.contact": ("联系方式（选填）", "Contact for a follow-up (optional)"),
+    "rate.contact_hint": (
+        "留下联系方式，办理部门可就您的评价回访。也可以匿名评价。",
+        "Leave a contact if you would like the agency to follow up on your evaluation. You can also stay anonymous.",
+    ),
+    "rate.contact_name": ("称呼（选填）", "Name (optional)"),
+    "rate.contact_phone": ("手机号", "Mobile number"),
+    "rate.contact_email": ("电子邮箱", "E-mail"),
+    "rate.contact_consent": (
+        "我同意办理部门就本次评价及其处理情况与我联系。联系方式加密保存，仅用于处理本次评价。",
+        "I agree that the agency may contact me about this evaluation and its handling. "
+        "My contact is stored encrypted and used for this evaluation only.",
+    ),
+    "rate.honeypot": ("网址（请勿填写）", "Website (leave empty)"),
+    "rate.submit": ("提交评价", "Submit"),
+    "rate.sending": ("正在提交……", "Sending…"),
+    "rate.failed": ("提交未成功，请检查网络后重试。", "Not sent. Check the connection and try again."),
+    "rate.errors": ("请修改以下内容后再提交：", "Please correct the following and submit again:"),
+    "rate.freedom": (
+        "评价自愿，可匿名；任何单位和个人不得强迫或干预评价。",
+        "Rating is voluntary and may be anonymous; no one may force or influence your evaluation.",
+    ),
+    "error.item": ("请选择办理事项。", "Choose the service you used."),
+    "error.stage": ("请选择要评价的环节。", "Choose the stage to rate."),
+    "error.level": ("请选择满意程度。", "Choose how satisfied you are."),
+    "error.reason": ("请至少选择一项不满意的原因。", "Choose at least one reason."),
+    "error.comment": ("意见建议过长，请精简。", "The comment is too long; please shorten it."),
+    "error.contact": ("请填写手机号或电子邮箱，或不留联系方式。", "Give a mobile number or an e-mail, or no contact."),
+    "error.contact_name": ("称呼过长。", "The name is too long."),
+    "error.contact_phone": ("请填写正确的11位手机号。", "Enter an 11-digit mainland mobile number."),
+    "error.contact_email": ("请填写正确的电子邮箱。", "Enter a valid e-mail address."),
+    "error.contact_consent": ("留下联系方式需勾选同意回访。", "To leave a contact, tick the consent."),
+    "error.form": (
+        "本次评价无法提交，请向工作人员咨询。",
+        "This evaluation cannot be submitted; please ask the staff.",
+    ),
+    "thanks.title": ("感谢您的评价", "Thank you for your evaluation"),
+    "thanks.received": ("您的评价已收到，感谢您的反馈。", "Your evaluation has been received. Thank you."),
+    "receipt.title": ("评价已提交", "Evaluation submitted"),
+    "receipt.thanks": ("感谢您的评价。", "Thank you for your evaluation."),
+    "receipt.bad": (
+        "您的不满意评价已转交办理部门核实整改，处理结果将反馈给您。",
+        "Your bad review goes to the agency to verify and put right; you will be told the outcome.",
+    ),
+    "receipt.keep": (
+        "请保存下面的链接，随时查看评价及处理进度（链接仅您本人持有，请勿转发）：",
+        "Keep the link below to follow your evaluation and its handling (it is yours alone; do not share it):",
+    ),
+    "receipt.status_link": ("查看我的评价及处理进度", "Follow my evaluation"),
+    "receipt.number": ("评价编号", "Evaluation number"),
+    "status.title": ("我的评价", "My evaluation"),
+    "status.item": ("办理事项", "Service"),
+    "status.stage": ("评价环节", "Stage"),
+    "status.level": ("满意程度", "Rating"),
+    "status.comment": ("意见建议", "Comments"),
+    "status.created": ("评价时间", "Rated at"),
+    "status.case": ("差评处理进度", "Handling of the bad review"),
+    "status.case_pending": (
+        "正在转交办理部门，请稍后刷新查看。",
+        "Being passed to the agency; refresh this page later.",
+    ),
+    "status.case_state": ("当前状态", "Current state"),
+    "status.case_opened": ("受理时间", "Opened at"),
+    "status.answer": ("办理部门答复", "The agency's answer"),
+    "status.answered": ("答复时间", "Answered at"),
+    "status.handling_rating": ("您对处理结果的评价", "Your rating of the handling"),
+    "status.follow_up": ("追评", "Follow-up review"),
+    "status.refresh": ("刷新", "Refresh"),
+    "refusal.back": ("如有疑问，请向窗口工作人员咨询。", "If in doubt, ask the staff at the window."),
+    "refusal.not-found.title": ("二维码无法识别", "Code not recognised"),
+    "refusal.not-found.text": (
+        "这个二维码或链接不是本系统签发的，或已被改动。",
+        "This code or link was not issued by this system, or has been altered.",
+    ),
+    "refusal.gone.title": ("二维码已失效", "Code no longer valid"),
+    "refusal.gone.text": (
+        "这个二维码已更换或停用。请扫描窗口现在张贴的二维码。",
+        "This code has been replaced or withdrawn. Please scan the code now displayed at the window.",
+    ),
+    "refusal.evaluation-period-over.title": ("评价期已过", "The evaluation period has ended"),
+    "refusal.evaluation-period-over.text": (
+        "这次办理的评价期已经结束，无法再评价。如有意见，可拨打12345政务服务便民热线。",
+        "This service can no longer be rated. For comments, call the 12345 government service hotline.",
+    ),
+    "refusal.conflict.title": ("已经评价过了", "Already rated"),
+    "refusal.conflict.text": (
+        "这次办理已经评价过了。每次办理、每个环节只评价一次，评价提交后不能更改。",
+        "This service has been rated already. Each service, and each of its stages, is rated once; "
+        "an evaluation cannot be changed.",
+    ),
+    "refusal.unavailable.title": ("服务暂时不可用", "Temporarily unavailable"),
+    "refusal.unavailable.text": ("评价服务暂时不可用，请稍后再试。", "Please try again in a moment."),
+    "refusal.other.title": ("暂时无法评价", "Cannot rate now"),
+    "refusal.other.text": ("页面出现问题，请稍后再试。", "Something went wrong; please try again later."),
+    "kiosk.title": ("服务评价", "Service evaluation"),
+    "kiosk.idle": ("办理完成后，请在此为本次服务评价", "When your service is done, please rate it here"),
+    "kiosk.prompt": ("请为本次服务评价", "Please rate this service"),
+    "kiosk.phone": ("也可用手机扫码评价", "Or scan to rate on your phone"),
+    "kiosk.submit": ("提交", "Submit"),
+    "kiosk.thanks": ("感谢您的评价！", "Thank you!"),
+    "kiosk.rated": ("这次办理已经评价过了", "This service has been rated already"),
+    "kiosk.failed": ("提交未成功，请再按一次", "Not sent; please press again"),
+    "kiosk.noscript": ("本评价设备需要启用浏览器脚本。", "This evaluation device needs JavaScript."),
+    "poster.title": ("请您评价", "Please rate our service"),
+    "poster.scan": ("扫码评价本次服务", "Scan to rate this service"),
+    "poster.step1": ("用手机扫描二维码", "Scan the code with your phone"),
+    "poster.step2": ("选择满意程度，不满意可选择原因", "Choose how satisfied you are; if not, tell us why"),
+    "poster.step3": ("提交评价，可保存链接查看处理进度", "Submit; keep the link to follow the handling"),
+    "poster.print": ("用浏览器打印本页（{size}纸）。", "Print this page from the browser ({size} paper)."),
+    "poster.other_size": ("改为 {size}", "Switch to {size}"),
+    "widget.title": ("服务评价", "Service evaluation"),
+    "widget.open": ("评价本次服务", "Rate this service"),
+    "widget.close": ("关闭", "Close"),
+}
+
+REASONS: Final[dict[ReasonCode, tuple[str, str]]] = {
+    ReasonCode.ATTITUDE: ("服务态度不好", "Unfriendly staff"),
+    ReasonCode.SLOW: ("办理慢、等候久", "Slow, long wait"),
+    ReasonCode.UNCLEAR_REQUIREMENTS: ("办事要求讲不清", "Unclear requirements"),
+    ReasonCode.REPEATED_TRIPS: ("来回跑、多次跑", "Had to come back again"),
+    ReasonCode.SYSTEM_FAULT: ("系统故障", "System fault"),
+    ReasonCode.POLICY: ("政策规定不合理", "Unreasonable rules"),
+    ReasonCode.OTHER: ("其他", "Other"),
+}
+
+STAGES: Final[dict[Stage, tuple[str, str]]] = {
+    Stage.ACCEPT: ("受理", "Acceptance"),
+    Stage.APPROVE: ("审批", "Approval"),
+    Stage.DELIVER: ("出件", "Delivery"),
+    Stage.OVERALL: ("整体", "Overall"),
+}
+
+CASE_STATES: Final[dict[CaseState, tuple[str, str]]] = {
+    CaseState.RECEIVED: ("已受理，等待回访核实", "Received; the agency will contact you and verify"),
+    CaseState.CONTACTED: ("已回访", "You have been contacted"),
+    CaseState.VERIFIED: ("已核实", "Verified"),
+    CaseState.TRIAGED: ("正在整改", "Being put right"),
+    CaseState.RECTIFIED: ("已整改", "Put right"),
+    CaseState.ANSWERED: ("已答复，请评价处理结果", "Answered; please rate the handling"),
+    CaseState.RATED: ("您已评价处理结果", "You have rated the handling"),
+    CaseState.CLOSED: ("已办结", "Closed"),
+    CaseState.ESCALATED: ("已提级督办", "Escalated to the supervisor"),
+}
+
+HANDLING: Final[dict[HandlingRating, tuple[str, str]]] = {
+    HandlingRating.SATISFIED: ("满意", "Satisfied"),
+    HandlingRating.BASICALLY_SATISFIED: ("基本满意", "Basically satisfied"),
+    HandlingRating.DISSATISFIED: ("不满意", "Dissatisfied"),
+}
+
+
+def pick(pair: tuple[str, str], lang: Lang) -> str:
+    return pair[0] if lang is Lang.ZH else pair[1]
+
+
+def text(key: str, lang: Lang, **values: object) -> str:
+    return pick(TEXTS[key], lang).format(**values) if values else pick(TEXTS[key], lang)
+
+
+def level_label(level: Level, lang: Lang) -> str:
+    return level.label_zh if lang is Lang.ZH else level.label_en

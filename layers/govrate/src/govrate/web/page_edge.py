@@ -1,0 +1,204 @@
+"""Chalice glue for the pages people see: forms, the page's language, refusals as pages, and the one
+handler of a rating form, which answers the page's script with JSON and a browser without it with pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlencode
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from govrate.errors import EvaluationPeriodOver, GovrateError, InvalidInput, SuspiciousSubmission
+from govrate.models import EvaluationAccepted
+from govrate.observability import logger
+from govrate.rating_models import Lang, PageAnswer, RatingForm, RatingTarget
+from govrate.services.rating import FORM, FORM_FIELDS, RatingStores, read_rating_form, submit_rating
+from govrate.settings import get_settings
+from govrate.web import i18n
+from govrate.web.chalice_edge import json_response, problem_response, query_params, raw_body
+from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page
+from govrate.web.problems import BodyTooLarge, MalformedBody, Problem, field_errors, problem_for
+
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 16 * 1024
+
+FormT = TypeVar("FormT", bound=BaseModel)
+ViewT = TypeVar("ViewT", bound=Callable[..., Response])
+
+
+def page_lang(request: Request) -> Lang:
+    """The language asked for with `?lang=`; Chinese for anything else."""
+    asked = query_params(request).get("lang", "")
+    return Lang(asked) if asked in {lang.value for lang in Lang} else Lang.ZH
+
+
+def page_context(request: Request, frame_ancestors: tuple[str, ...] = ()) -> PageContext:
+    """The page's language, and a relative link to the same page in the other language."""
+    lang = page_lang(request)
+    query = {**query_params(request), "lang": OTHER_LANG[lang].value}
+    return PageContext(
+        lang=lang,
+        switch_url="?" + urlencode(query),
+        frame_ancestors=frame_ancestors,
+        utc_offset_hours=get_settings().utc_offset_hours,
+    )
+
+
+def wants_json(request: Request) -> bool:
+    """The page's script asks for JSON; a browser posting the form itself asks for HTML."""
+    return "application/json" in request.headers.get("accept", "")
+
+
+def parse_form(request: Request, model: type[FormT]) -> FormT:
+    """An application/x-www-form-urlencoded body as `model`; list fields take every value given."""
+    raw = raw_body(request)
+    if len(raw) > MAX_FORM_BYTES:
+        raise BodyTooLarge(f"at most {MAX_FORM_BYTES} bytes")
+    try:
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedBody(f"the body is not a form: {exc}") from exc
+    values: dict[str, Any] = {
+        name: given if _is_list(model, name) else given[-1]
+        for name, given in fields.items()
+        if name in model.model_fields
+    }
+    return model.model_validate(values)
+
+
+def _is_list(model: type[BaseModel], name: str) -> bool:
+    return typing.get_origin(model.model_fields[name].annotation) is list
+
+
+def html(page: Page) -> Response:
+    return Response(body=page.body, status_code=page.status, headers=dict(page.headers))
+
+
+def see_other(url: str) -> Response:
+    """After a form post, the page to show (303): reloading it never posts the form again."""
+    return Response(body="", status_code=303, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+def refusal(exc: Exception, ctx: PageContext) -> Response:
+    """The page saying why a page cannot be shown; an unexpected error is logged with its trace."""
+    problem = _logged_problem(exc)
+    return html(refusal_page(problem.kind, problem.status, ctx, problem.headers))
+
+
+def _logged_problem(exc: Exception) -> Problem:
+    problem = problem_for(exc)
+    if isinstance(exc, GovrateError | ValidationError):
+        logger.info("page refused", extra={"error": type(exc).__name__, "detail": str(exc)})
+    else:
+        logger.exception("unhandled error on a page")
+    return problem
+
+
+def html_page(blueprint: Blueprint) -> Callable[[ViewT], ViewT]:
+    """A view that answers every failure with a page in the asked language, never with JSON."""
+
+    def decorate(view: ViewT) -> ViewT:
+        @functools.wraps(view)
+        def answered(*args: Any, **kwargs: Any) -> Response:
+            try:
+                return view(*args, **kwargs)
+            except Exception as exc:
+                return refusal(exc, page_context(blueprint.current_request))
+
+        return typing.cast(ViewT, answered)
+
+    return decorate
+
+
+def post_rating(
+    request: Request,
+    ctx: PageContext,
+    *,
+    open_target: Callable[[], RatingTarget],
+    receipt_url: Callable[[EvaluationAccepted], str],
+    stores: RatingStores,
+    now: datetime,
+) -> Response:
+    """Take a posted rating form: on success the receipt page (303, or its URL as JSON for the script);
+    otherwise the form again with each problem beside its field (422), or the page saying why not."""
+    as_json = wants_json(request)
+    try:
+        target = open_target()
+    except Exception as exc:
+        return _refused(exc, ctx, as_json)
+    form = RatingForm()
+    accepted: EvaluationAccepted | None
+    try:
+        form = parse_form(request, RatingForm)
+        rating = read_rating_form(target, form, get_settings().max_comment_length)
+        accepted = submit_rating(target, rating, stores=stores, now=now)
+    except SuspiciousSubmission as exc:
+        # Bots are told nothing: they get the thanks page, and nothing is stored.
+        logger.warning(
+            "suspicious submission refused quietly",
+            extra={"reason": str(exc), "path": request.path, "user_agent": request.headers.get("user-agent", "")[:200]},
+        )
+        accepted = None
+    except (InvalidInput, ValidationError) as exc:
+        if isinstance(exc, EvaluationPeriodOver):
+            return _refused(exc, ctx, as_json)
+        errors = exc.errors if isinstance(exc, InvalidInput) else field_errors(exc)
+        return _form_errors(target, ctx, form, _localized(errors, ctx.lang), as_json)
+    except Exception as exc:
+        return _refused(exc, ctx, as_json)
+    if accepted is None or accepted.replayed:  # a bot, or the same form posted twice
+        return _thanks(ctx, as_json)
+    url = receipt_url(accepted)
+    return json_response(PageAnswer(next_url=url), 201) if as_json else see_other(url)
+
+
+def _refused(exc: Exception, ctx: PageContext, as_json: bool) -> Response:
+    """Why the form cannot be taken at all: a page, or for the script a problem with a sentence to show."""
+    if not as_json:
+        return refusal(exc, ctx)
+    problem = _logged_problem(exc)
+    return problem_response(
+        Problem(
+            problem.kind,
+            problem.title,
+            problem.status,
+            refusal_message(problem.kind, ctx.lang),
+            headers=problem.headers,
+        )
+    )
+
+
+def _thanks(ctx: PageContext, as_json: bool) -> Response:
+    if as_json:
+        return json_response(PageAnswer(next_url=None, message=i18n.text("thanks.received", ctx.lang)))
+    return html(thanks_page(ctx))
+
+
+def _localized(errors: list[dict[str, str]], lang: Lang) -> dict[str, str]:
+    """One message per form field, in the page's language."""
+    fields = [error["field"] if error["field"] in FORM_FIELDS else FORM for error in errors] or [FORM]
+    return {field: i18n.text(f"error.{field}", lang) for field in fields}
+
+
+def _form_errors(
+    target: RatingTarget, ctx: PageContext, form: RatingForm, errors: dict[str, str], as_json: bool
+) -> Response:
+    if as_json:
+        problem = Problem(
+            "validation-error",
+            "The form is not complete",
+            422,
+            i18n.text("rate.errors", ctx.lang),
+            errors=[{"field": field, "message": message} for field, message in errors.items()],
+        )
+        return problem_response(problem)
+    page = rating_page(
+        target, ctx, max_comment_length=get_settings().max_comment_length, nonce=form.nonce, values=form, errors=errors
+    )
+    return html(page)

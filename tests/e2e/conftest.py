@@ -1,0 +1,205 @@
+"""What the e2e tests share: one local stack for the session (`python -m local.devstack` in a subprocess
+on free ports), and a real browser (Debian's chromium, driven by Playwright) with axe-core in every page.
+
+Screenshots, PDFs and accessibility reports go to test-artifacts/e2e/ (git-ignored; CI keeps them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
+
+from local.devstack import READY_PREFIX
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+START_TIMEOUT_S = 120  # synthesizing the CDK app is most of it
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("GOVRATE_CHROMIUM", "/usr/bin/chromium")
+# Flags that let Debian's chromium run headless as root in a container, quietly and offline.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The kiosk's timing, short enough for a test to watch a reset happen.
+KIOSK_ENVIRONMENT = {
+    "GOVRATE_KIOSK_POLL_SECONDS": "0.5",
+    "GOVRATE_KIOSK_IDLE_SECONDS": "6",
+    "GOVRATE_KIOSK_DEBOUNCE_MS": "1500",
+    "GOVRATE_KIOSK_THANKS_SECONDS": "2",
+}
+# A citizen's page, its stylesheet and script included (QR images aside), must load within this.
+PAGE_BUDGET_BYTES = 50 * 1024
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The running local stack, as its ready line describes it (api_url, aws_endpoint, environment, …)."""
+    output = tmp_path_factory.mktemp("devstack") / "output.log"
+    with output.open("w", encoding="utf-8") as sink:
+        process = subprocess.Popen(
+            # no scheduled run during the tests: the schedule ticker would only add noise
+            [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "3600"],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **KIOSK_ENVIRONMENT, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            yield wait_until_ready(process, output)
+        finally:
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=30)
+        assert code == 0, output.read_text(encoding="utf-8")[-4000:]
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], output: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for line in output.read_text(encoding="utf-8").splitlines():
+            if line.startswith(READY_PREFIX):
+                ready: dict[str, Any] = json.loads(line[len(READY_PREFIX) :])
+                return ready
+        if process.poll() is not None:
+            pytest.fail(f"the local stack exited with {process.returncode}:\n{output.read_text(encoding='utf-8')}")
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{output.read_text(encoding='utf-8')}")
+
+
+def poll(condition: Callable[[], Any], timeout_s: float) -> Any:
+    """The first truthy answer of `condition` within the time; the test fails otherwise."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"not within {timeout_s} s: {condition.__doc__ or condition}")
+
+
+# The browser
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's chromium (never a downloaded one): `apt-get install chromium`, as .ci/run does."""
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.fail(f"no chromium at {CHROMIUM}: apt-get install -y --no-install-recommends chromium")
+    if not AXE.is_file():
+        pytest.fail(f"no axe-core at {AXE}: npm ci")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+# Set in the pages of a context without script (init scripts still run there): axe cannot finish in
+# such a page, as its timers never fire.
+WITHOUT_SCRIPT_MARK = "window.govrateTestWithoutScript = true;"
+
+
+def new_context(browser: Browser, *, javascript: bool = True, **options: Any) -> BrowserContext:
+    """A fresh context (cookies, storage) with axe-core in every page and frame, before the page's own
+    scripts (an init script is not subject to the page's Content-Security-Policy)."""
+    context = browser.new_context(java_script_enabled=javascript, locale="zh-CN", **options)
+    context.add_init_script(path=str(AXE))
+    if not javascript:
+        context.add_init_script(WITHOUT_SCRIPT_MARK)
+    return context
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    browser_context = new_context(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    yield browser_context
+    browser_context.close()
+
+
+@pytest.fixture
+def no_script_context(browser: Browser) -> Iterator[BrowserContext]:
+    browser_context = new_context(browser, javascript=False, viewport={"width": 390, "height": 844})
+    yield browser_context
+    browser_context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """No serious or critical axe-core violation on the page, its frames included; the full report is kept
+    as an artifact. A page seen without script is the server's HTML as it is, so axe checks a copy of it
+    in a context that runs script."""
+    if page.evaluate("() => window.govrateTestWithoutScript === true"):
+        browser = page.context.browser
+        assert browser is not None
+        checker = new_context(browser, viewport=page.viewport_size)
+        try:
+            copy = checker.new_page()
+            copy.set_content(page.content())
+            assert_accessible(copy, name)
+        finally:
+            checker.close()
+        return
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async () => {
+            const results = await axe.run(document, {resultTypes: ["violations"]});
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))
+            }));
+        }"""
+    )
+    (ARTIFACTS / f"{name}.axe.json").write_text(json.dumps(violations, ensure_ascii=False, indent=2), encoding="utf-8")
+    serious = [violation for violation in violations if violation["impact"] in SERIOUS]
+    assert not serious, f"{name}: {json.dumps(serious, ensure_ascii=False, indent=2)}"
+
+
+class Transfer:
+    """The bytes a page's loads moved (headers and bodies as they went over the wire), QR images aside."""
+
+    def __init__(self, page: Page) -> None:
+        self._requests: list[Request] = []
+        page.on("requestfinished", self._finished)
+
+    def _finished(self, request: Request) -> None:
+        self._requests.append(request)
+
+    def total(self) -> int:
+        total = 0
+        for request in self._requests:
+            if "/qr." in request.url:
+                continue
+            sizes = request.sizes()
+            total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        return total
+
+    def assert_within_budget(self, name: str) -> int:
+        total = self.total()
+        assert 0 < total <= PAGE_BUDGET_BYTES, f"{name}: {total} bytes transferred"
+        return total

@@ -1,0 +1,254 @@
+"""What the case-loop integration tests share (no tests here): moto's Cognito with staff accounts, the
+case indexes, and delivery as Lambda does it: the evaluations stream to the relay, the queue to the
+case consumer, deleting only what the consumer did not report as failed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import case_api
+import case_consumer
+import intake_api
+import pytest
+import relay
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from chalice.test import Client
+from govrate.cases import runtime as case_runtime
+from govrate.cases.settings import get_case_settings
+
+from local.lambdas import dynamodb_event_record, failed_item_ids, sqs_event_record
+from tests.integration.conftest import AwsResources, FakeLambdaContext
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
+
+# moto, like botocore, has no Cognito in the China regions; the pool lives in Hong Kong.
+COGNITO_REGION = "ap-east-1"
+PASSWORD = "Correct-Horse-9-Battery"
+JSON = {"content-type": "application/json"}
+BAD_REVIEW: dict[str, Any] = {
+    "item_code": "110105-GA-001",
+    "agency_code": "110105-GA",
+    "region_code": "110105",
+    "channel": "window_qr",
+    "level": 1,
+    "reason_codes": ["unclear_requirements", "repeated_trips"],
+    "comment": "材料清单不清楚，跑了两趟",
+}
+CONTACT = {"name": "张三", "phone": "13800138000", "consent": True}
+
+
+def clear_case_caches() -> None:
+    get_case_settings.cache_clear()
+    for name in ("case_stores", "notifier", "token_verifier", "staff_sign_in"):
+        getattr(case_runtime, name).cache_clear()
+
+
+@dataclass
+class Staff:
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}", **JSON}
+
+
+class World:
+    """The running system on moto, driven the way its users and Lambda's event sources drive it."""
+
+    def __init__(self, aws: AwsResources, monkeypatch: pytest.MonkeyPatch, intake: Any, cases: Any) -> None:
+        self.aws = aws
+        self.intake = intake
+        self.cases = cases
+        self.ctx: Any = FakeLambdaContext()
+        self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+        self.pool_id = self._cognito.create_user_pool(
+            PoolName="govrate-staff",
+            Schema=[
+                {"Name": name, "AttributeDataType": "String", "Mutable": True}
+                for name in ("agency_code", "region_code", "role")
+            ],
+        )["UserPool"]["Id"]
+        self.client_id = self._cognito.create_user_pool_client(
+            UserPoolId=self.pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+        )["UserPoolClient"]["ClientId"]
+        monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", self.pool_id)
+        monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", self.client_id)
+        monkeypatch.setenv("GOVRATE_NEGATIVE_REVIEWS_DLQ_URL", aws.dlq_url)
+        clear_case_caches()
+        self._sqs = boto3.client("sqs")
+        self._queue_arn = self._sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        # moto matches the streams endpoint by `.amazonaws.com`; China regions' end in `.com.cn`.
+        region = boto3.session.Session().region_name
+        self._streams = boto3.client("dynamodbstreams", endpoint_url=f"https://streams.dynamodb.{region}.amazonaws.com")
+        self._stream_arn = boto3.client("dynamodb").describe_table(TableName=aws.evaluations_table)["Table"][
+            "LatestStreamArn"
+        ]
+        self._iterators: dict[str, str] = {}
+
+    # --- people ----------------------------------------------------------------------------------
+
+    def account(self, username: str, role: str, region: str, agency: str | None = None) -> None:
+        attributes: list[AttributeTypeTypeDef] = [
+            {"Name": "custom:role", "Value": role},
+            {"Name": "custom:region_code", "Value": region},
+        ]
+        if agency:
+            attributes.append({"Name": "custom:agency_code", "Value": agency})
+        self._cognito.admin_create_user(
+            UserPoolId=self.pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS"
+        )
+        self._cognito.admin_set_user_password(
+            UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
+        )
+
+    def sign_in(self, username: str) -> Staff:
+        result = self._cognito.initiate_auth(
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
+        return Staff(username, result["IdToken"])
+
+    def staff(self, username: str, agency: str = "110105-GA", region: str = "110105") -> Staff:
+        self.account(username, "staff", region, agency)
+        return self.sign_in(username)
+
+    def supervisor(self, username: str, region: str = "110105") -> Staff:
+        self.account(username, "supervisor", region)
+        return self.sign_in(username)
+
+    # --- the evaluator ---------------------------------------------------------------------------
+
+    def review(self, *, contact: bool = True, **changes: Any) -> dict[str, Any]:
+        body = {**BAD_REVIEW, **changes, **({"evaluator": CONTACT} if contact else {})}
+        response = self.intake.http.post("/v1/evaluations", headers=JSON, body=json.dumps(body).encode())
+        assert response.status_code == 201, response.body
+        accepted: dict[str, Any] = json.loads(response.body)
+        return accepted
+
+    def handling(self, accepted: dict[str, Any]) -> dict[str, Any]:
+        response = self.cases.http.get(
+            f"/v1/evaluations/{accepted['evaluation_id']}/handling?receipt={accepted['receipt']}"
+        )
+        assert response.status_code == 200, response.body
+        shown: dict[str, Any] = json.loads(response.body)
+        return shown
+
+    def rate(self, accepted: dict[str, Any], rating: str, **extra: Any) -> Any:
+        body = {"receipt": accepted["receipt"], "rating": rating, **extra}
+        return self.cases.http.post(
+            f"/v1/evaluations/{accepted['evaluation_id']}/handling", headers=JSON, body=json.dumps(body).encode()
+        )
+
+    # --- staff over the API ----------------------------------------------------------------------
+
+    def get(self, staff: Staff, path: str) -> Any:
+        return self.cases.http.get(path, headers=staff.headers)
+
+    def step(self, staff: Staff, evaluation_id: str, step: str, body: dict[str, Any]) -> Any:
+        return self.cases.http.post(
+            f"/v1/cases/{evaluation_id}/{step}", headers=staff.headers, body=json.dumps(body).encode()
+        )
+
+    def ok_step(self, staff: Staff, evaluation_id: str, step: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.step(staff, evaluation_id, step, body)
+        assert response.status_code == 200, response.body
+        case: dict[str, Any] = json.loads(response.body)
+        return case
+
+    def view(self, staff: Staff, evaluation_id: str) -> dict[str, Any]:
+        response = self.get(staff, f"/v1/cases/{evaluation_id}")
+        assert response.status_code == 200, response.body
+        view: dict[str, Any] = json.loads(response.body)
+        return view
+
+    # --- Lambda's event sources ------------------------------------------------------------------
+
+    def relay_stream(self) -> int:
+        """Hand every new stream record to the relay; the number of records."""
+        if not self._iterators:
+            for shard in self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]:
+                self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+        records = []
+        for shard_id, iterator in list(self._iterators.items()):
+            page = self._streams.get_records(ShardIterator=iterator)
+            records += [dynamodb_event_record(dict(record), self._stream_arn) for record in page["Records"]]
+            self._iterators[shard_id] = page["NextShardIterator"]
+        if records:
+            assert failed_item_ids(relay.handler({"Records": records}, self.ctx)) == []
+        return len(records)
+
+    def consume_once(self, *, acknowledge: bool = True) -> tuple[int, list[str]]:
+        """One receive → consumer → delete round: (messages received, ids the consumer failed)."""
+        messages = self._sqs.receive_message(
+            QueueUrl=self.aws.queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return 0, []
+        event = {"Records": [sqs_event_record(message, self._queue_arn) for message in messages]}
+        try:
+            failed = failed_item_ids(case_consumer.handler(event, self.ctx))
+        except BatchProcessingError:  # every record failed: the invocation fails, nothing is deleted
+            failed = [message["MessageId"] for message in messages]
+        done = [message for message in messages if message["MessageId"] not in failed]
+        if acknowledge and done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self.aws.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        return len(messages), failed
+
+    def deliver(self) -> None:
+        """Everything waiting on the stream, through the relay and the queue to the consumer."""
+        self.relay_stream()
+        self.drain()
+
+    def drain(self) -> None:
+        for _ in range(20):
+            received, failed = self.consume_once()
+            assert failed == []
+            if not received:
+                return
+        raise AssertionError("the queue did not drain")
+
+    def send_raw(self, body: str, queue_url: str | None = None) -> None:
+        self._sqs.send_message(QueueUrl=queue_url or self.aws.queue_url, MessageBody=body)
+
+    def receive_bodies(self) -> list[str]:
+        """Look at the waiting messages (the fixture queue's visibility timeout is 0: they stay)."""
+        messages = self._sqs.receive_message(QueueUrl=self.aws.queue_url, MaxNumberOfMessages=10)
+        return [message["Body"] for message in messages.get("Messages", [])]
+
+    def queue_depth(self, url: str) -> int:
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def case_items(self, evaluation_id: str) -> list[dict[str, Any]]:
+        """The raw items of a case's partition (the case and its audit chain)."""
+        items: list[dict[str, Any]] = boto3.client("dynamodb").query(
+            TableName=self.aws.cases_table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"CASE#{evaluation_id}"}},
+        )["Items"]
+        return items
+
+    def notices(self) -> list[tuple[str, str]]:
+        return [(notice.evaluation_id, notice.kind.value) for notice in case_runtime.notifier().sent]
+
+
+def build_world(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with Client(intake_api.app) as intake, Client(case_api.app) as cases:
+        yield World(aws, monkeypatch, intake, cases)
+    clear_case_caches()

@@ -1,0 +1,450 @@
+"""The regional platforms' signed API on moto, driven as API Gateway drives it.
+
+Requests are signed with `requests-http-signature`, exactly as docs/integration.md tells integrators
+to, and handed to the intake function as API Gateway's proxy events: Host and the client's path with
+the stage prefix in the request context, the routed path apart, the body base64-encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import intake_api
+import pytest
+import requests
+import time_machine
+from govrate.clock import zone
+from govrate.storage.signing_keys import PlatformKeyRepository
+from requests_http_signature import HTTPSignatureAuth, algorithms
+
+from tests.integration.conftest import AwsResources, FakeLambdaContext, clear_runtime_caches
+
+HOST = "abc123.execute-api.cn-north-1.amazonaws.com.cn"
+STAGE = "api"
+KEY_ID = "tp-2026"
+OTHER_KEY_ID = "op-2026"
+COVERED = ("@method", "@target-uri", "content-digest")
+NOW = datetime.now(zone()).replace(microsecond=0)
+RECORD: dict[str, Any] = {
+    "record_id": "BJ-2026-000123",
+    "item_code": "110105-GA-002",  # accept | approve | deliver
+    "agency_code": "110105-GA",
+    "region_code": "110105",
+    "window_id": "110105-GA-W01",
+    "stages": ["accept", "deliver"],
+    "completed_at": (NOW - timedelta(days=1)).isoformat(),
+    "applicant": {"phone": "13800138000"},
+}
+HOTLINE: dict[str, Any] = {
+    "agency_code": "110105-GA",
+    "region_code": "110105",
+    "channel": "hotline",
+    "level": 2,
+    "reason_codes": ["slow"],
+    "comment": "12345 热线转来的评价",
+    "external_id": "12345-2026-0001",
+}
+SHENZHEN = {
+    "item_code": "440305-SJ-001",
+    "agency_code": "440305-SJ",
+    "region_code": "440305",
+    "channel": "web_module",
+    "level": 5,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Platforms:
+    secret: bytes
+    secret_arn: str
+    other_secret: bytes
+    aws: AwsResources
+
+
+@pytest.fixture
+def platforms(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Platforms:
+    """Two platforms: Beijing (110000) signing with KEY_ID, Zhejiang (330000) with OTHER_KEY_ID."""
+    secrets_manager = boto3.client("secretsmanager")
+    secret, other_secret = "k" * 64, "o" * 64
+    registry = {
+        KEY_ID: {
+            "platform_id": "bj-platform",
+            "regions": ["110000"],
+            "secret_arn": secrets_manager.create_secret(Name="bj", SecretString=secret)["ARN"],
+        },
+        OTHER_KEY_ID: {
+            "platform_id": "zj-platform",
+            "regions": ["330000"],
+            "secret_arn": secrets_manager.create_secret(Name="zj", SecretString=other_secret)["ARN"],
+        },
+    }
+    monkeypatch.setenv("GOVRATE_PLATFORMS", json.dumps(registry))
+    clear_runtime_caches()
+    return Platforms(secret.encode(), str(registry[KEY_ID]["secret_arn"]), other_secret.encode(), aws)
+
+
+def signer(key: bytes, key_id: str = KEY_ID, covered: tuple[str, ...] = COVERED) -> HTTPSignatureAuth:
+    return HTTPSignatureAuth(
+        signature_algorithm=algorithms.HMAC_SHA256,
+        key=key,
+        key_id=key_id,
+        covered_component_ids=covered,
+        use_nonce=True,
+    )
+
+
+def signed(
+    platforms: Platforms, path: str, body: Any, *, auth: HTTPSignatureAuth | None = None, prefix: str = f"/{STAGE}"
+) -> requests.PreparedRequest:
+    """A POST to `https://HOST<prefix><path>`, signed as an integrator signs it."""
+    prepared = requests.Request("POST", f"https://{HOST}{prefix}{path}", json=body).prepare()
+    signing = auth or signer(platforms.secret)
+    signing(prepared)
+    return prepared
+
+
+def deliver(prepared: requests.PreparedRequest, *, body: bytes | None = None) -> Answer:
+    """Hand the request to the intake function as API Gateway does (REST API, proxy integration, stage STAGE)."""
+    url = urlsplit(prepared.url or "")
+    client_path = url.path
+    routed_path = client_path.removeprefix(f"/{STAGE}")
+    raw = body if body is not None else prepared.body
+    assert isinstance(raw, bytes)
+    headers = {**prepared.headers, "Host": url.netloc, "X-Forwarded-Proto": "https"}
+    event = {
+        "resource": routed_path,
+        "path": routed_path,
+        "httpMethod": prepared.method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": routed_path,
+            "httpMethod": prepared.method,
+            "path": client_path,
+            "stage": STAGE,
+            "requestId": "test-request",
+            "identity": {"sourceIp": "203.0.113.7", "apiKey": "test-api-key"},
+        },
+        # "*/*" is a binary media type of the API, so every body arrives base64-encoded.
+        "body": base64.b64encode(raw).decode(),
+        "isBase64Encoded": True,
+    }
+    response = intake_api.app(event, FakeLambdaContext())
+    return Answer(response["statusCode"], response["headers"], json.loads(response["body"]))
+
+
+def post(platforms: Platforms, path: str, body: Any, **kwargs: Any) -> Answer:
+    return deliver(signed(platforms, path, body, **kwargs))
+
+
+def fields(answer: Answer) -> set[str]:
+    return {error["field"] for error in answer.body.get("errors", [])}
+
+
+def register(platforms: Platforms, record: dict[str, Any] = RECORD) -> Answer:
+    return post(platforms, "/v1/platform/service-records", record)
+
+
+def stored_by(aws: AwsResources, platform_id: str) -> list[dict[str, Any]]:
+    """The stored evaluations a platform submitted (a Scan: fine for a test table)."""
+    table = boto3.resource("dynamodb").Table(aws.evaluations_table)
+    items = table.scan()["Items"]
+    return [item for item in items if item.get("entity") == "evaluation" and item.get("submitted_by") == platform_id]
+
+
+# --- authentication ---------------------------------------------------------------------------------
+
+
+def test_a_signed_record_registration_gets_a_ticket_url_under_the_stage(platforms: Platforms) -> None:
+    answer = register(platforms)
+    assert answer.status == 201, answer.body
+    assert answer.body["replayed"] is False
+    assert answer.body["ticket_url"].startswith(f"https://{HOST}/{STAGE}/t/110105.BJ-2026-000123.")
+
+
+def test_the_target_uri_is_what_the_client_sent_with_the_stage_not_the_routed_path(platforms: Platforms) -> None:
+    # Signed for https://HOST/v1/… while the client's path (the request context) is /api/v1/…
+    request = signed(platforms, "/v1/platform/service-records", RECORD, prefix="")
+    request.url = f"https://{HOST}/{STAGE}/v1/platform/service-records"
+    answer = deliver(request)
+    assert answer.status == 401
+    assert answer.body["type"] == "/problems/unauthenticated"
+    assert f"https://{HOST}/{STAGE}/v1/platform/service-records" in answer.body["detail"]
+
+
+def test_a_tampered_body_fails_its_content_digest(platforms: Platforms) -> None:
+    request = signed(platforms, "/v1/platform/service-records", RECORD)
+    tampered = json.dumps({**RECORD, "record_id": "BJ-2026-999999"}).encode()
+    answer = deliver(request, body=tampered)
+    assert answer.status == 401
+    assert "Content-Digest does not match" in answer.body["detail"]
+
+
+def test_a_signature_with_another_key_is_refused(platforms: Platforms) -> None:
+    answer = register_with(platforms, signer(b"not the platform's key" * 3))
+    assert answer.status == 401
+    assert "the signature does not verify (wrong key" in answer.body["detail"]
+
+
+def test_an_unknown_key_id_is_refused(platforms: Platforms) -> None:
+    answer = register_with(platforms, signer(platforms.secret, key_id="nobody-2026"))
+    assert answer.status == 401
+    assert "unknown key id 'nobody-2026'" in answer.body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("covered", "missing"), [(("@method", "content-digest"), "@target-uri"), (("@target-uri",), "@method")]
+)
+def test_a_signature_must_cover_method_target_uri_and_digest(
+    platforms: Platforms, covered: tuple[str, ...], missing: str
+) -> None:
+    answer = register_with(platforms, signer(platforms.secret, covered=covered))
+    assert answer.status == 401
+    assert f'Required component "{missing}"' in answer.body["detail"]
+
+
+def test_an_unsigned_request_is_refused(platforms: Platforms) -> None:
+    prepared = requests.Request("POST", f"https://{HOST}/{STAGE}/v1/platform/evaluations", json=HOTLINE).prepare()
+    answer = deliver(prepared)
+    assert answer.status == 401
+    assert "not signed" in answer.body["detail"]
+    assert answer.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_signature_older_than_300_seconds_is_refused(platforms: Platforms) -> None:
+    with time_machine.travel(NOW, tick=False):
+        request = signed(platforms, "/v1/platform/service-records", RECORD)
+    with time_machine.travel(NOW + timedelta(seconds=301), tick=False):
+        stale = deliver(request)
+    assert stale.status == 401
+    assert "at most 300 s" in stale.body["detail"]
+    with time_machine.travel(NOW, tick=False):
+        request = signed(platforms, "/v1/platform/service-records", RECORD)
+    with time_machine.travel(NOW + timedelta(seconds=299), tick=False):
+        assert deliver(request).status == 201
+
+
+def test_a_signature_from_the_future_is_refused(platforms: Platforms) -> None:
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        request = signed(platforms, "/v1/platform/service-records", RECORD)
+    with time_machine.travel(NOW, tick=False):
+        answer = deliver(request)
+    assert answer.status == 401
+    assert "in the future" in answer.body["detail"]
+
+
+def test_a_replayed_request_is_refused_by_its_nonce(platforms: Platforms) -> None:
+    signed_at = int(datetime.now(zone()).timestamp())
+    request = signed(platforms, "/v1/platform/service-records", RECORD)
+    assert deliver(request).status == 201
+    replay = deliver(request)
+    assert replay.status == 401
+    assert "nonce was used before" in replay.body["detail"]
+    # The nonce is kept until the signature could no longer be accepted, then DynamoDB's TTL removes it.
+    table = boto3.resource("dynamodb").Table(platforms.aws.reference_table)
+    nonces = [item for item in table.scan()["Items"] if str(item["pk"]).startswith(f"NONCE#{KEY_ID}#")]
+    assert len(nonces) == 1
+    assert signed_at + 300 <= int(str(nonces[0]["expires_at"])) <= signed_at + 301
+
+
+def test_a_signature_without_a_nonce_is_refused(platforms: Platforms) -> None:
+    auth = signer(platforms.secret)
+    auth.use_nonce = False
+    answer = register_with(platforms, auth)
+    assert answer.status == 401
+    assert "nonce" in answer.body["detail"]
+
+
+def register_with(platforms: Platforms, auth: HTTPSignatureAuth) -> Answer:
+    return post(platforms, "/v1/platform/service-records", RECORD, auth=auth)
+
+
+# --- service records ----------------------------------------------------------------------------------
+
+
+def test_a_record_registration_is_idempotent_on_the_record_id(platforms: Platforms) -> None:
+    first = register(platforms)
+    again = register(platforms)
+    assert (first.status, again.status) == (201, 200)
+    assert again.body["replayed"] is True
+    assert again.body["ticket_url"] == first.body["ticket_url"]
+    different = register(platforms, {**RECORD, "stages": ["overall"]})
+    assert different.status == 409
+    assert different.body["type"] == "/problems/conflict"
+
+
+def test_a_platform_registers_records_only_for_its_regions(platforms: Platforms) -> None:
+    answer = register_with(platforms, signer(platforms.other_secret, key_id=OTHER_KEY_ID))
+    assert answer.status == 403
+    assert answer.body["type"] == "/problems/forbidden"
+    assert fields(answer) == {"region_code"}
+
+
+# --- evaluations ------------------------------------------------------------------------------------
+
+
+def test_a_record_is_rated_by_its_platform_without_a_ticket_once_per_stage(platforms: Platforms) -> None:
+    assert register(platforms).status == 201
+    evaluation = {
+        "item_code": "110105-GA-002",
+        "agency_code": "110105-GA",
+        "region_code": "110105",
+        "channel": "window_device",
+        "stage": "accept",
+        "level": 4,
+        "record_id": "BJ-2026-000123",
+    }
+    first = post(platforms, "/v1/platform/evaluations", evaluation)
+    assert first.status == 201, first.body
+    assert first.headers["Location"] == first.body["status_url"]
+    replay = post(platforms, "/v1/platform/evaluations", evaluation)
+    assert (replay.status, replay.body["evaluation_id"], replay.body["replayed"]) == (
+        200,
+        first.body["evaluation_id"],
+        True,
+    )
+    assert (
+        post(platforms, "/v1/platform/evaluations", {**evaluation, "level": 1, "reason_codes": ["slow"]}).status == 409
+    )
+    (stored,) = stored_by(platforms.aws, "bj-platform")
+    assert (stored["channel"], stored["record_id"], stored["stage"]) == ("window_device", "BJ-2026-000123", "accept")
+
+
+def test_an_evaluation_without_a_record_needs_the_platforms_own_id(platforms: Platforms) -> None:
+    anonymous = post(platforms, "/v1/platform/evaluations", {**HOTLINE, "external_id": None})
+    assert anonymous.status == 422
+    assert fields(anonymous) == {"external_id"}
+    accepted = post(platforms, "/v1/platform/evaluations", HOTLINE)
+    assert accepted.status == 201
+    assert accepted.body["bad_review"] is True
+    assert post(platforms, "/v1/platform/evaluations", HOTLINE).status == 200
+    (stored,) = stored_by(platforms.aws, "bj-platform")
+    assert stored["channel"] == "hotline"
+
+
+def test_a_platform_posts_evaluations_only_for_its_regions(platforms: Platforms) -> None:
+    answer = post(platforms, "/v1/platform/evaluations", {**SHENZHEN, "external_id": "sz-1"})
+    assert answer.status == 403
+    assert fields(answer) == {"region_code"}
+
+
+# --- batches ----------------------------------------------------------------------------------------
+
+
+def mixed_batch() -> list[dict[str, Any]]:
+    return [
+        HOTLINE,  # accepted
+        {**HOTLINE, "external_id": "12345-2026-0002", "level": 5, "reason_codes": []},  # accepted
+        {**HOTLINE, "external_id": "12345-2026-0003", "reason_codes": []},  # rejected: a bad review needs reasons
+        {**SHENZHEN, "external_id": "sz-1"},  # rejected: not the platform's region
+        HOTLINE,  # duplicate of the first
+        {**HOTLINE, "level": 1},  # rejected: the first's external id with another evaluation
+        {**HOTLINE, "external_id": "12345-2026-0004", "level": 7},  # rejected: no such level
+    ]
+
+
+def statuses(answer: Answer) -> list[tuple[str, int | None]]:
+    return [
+        (result["status"], result["problem"]["status"] if result["problem"] else None)
+        for result in answer.body["results"]
+    ]
+
+
+def test_a_batch_answers_each_item_on_its_own(platforms: Platforms) -> None:
+    answer = post(platforms, "/v1/platform/evaluations/batch", {"evaluations": mixed_batch()})
+    assert answer.status == 200, answer.body
+    assert statuses(answer) == [
+        ("accepted", None),
+        ("accepted", None),
+        ("rejected", 422),
+        ("rejected", 403),
+        ("duplicate", None),
+        ("rejected", 409),
+        ("rejected", 422),
+    ]
+    assert (answer.body["accepted"], answer.body["duplicate"], answer.body["rejected"]) == (2, 1, 4)
+    results = answer.body["results"]
+    assert [result["index"] for result in results] == list(range(7))
+    assert results[4]["evaluation"]["evaluation_id"] == results[0]["evaluation"]["evaluation_id"]
+    assert results[2]["problem"]["errors"] == [
+        {"field": "reason_codes", "message": "a bad review (level 1 or 2) needs a reason code"}
+    ]
+    assert results[3]["problem"]["type"] == "/problems/forbidden"
+    assert {error["field"] for error in results[6]["problem"]["errors"]} == {"level"}
+
+
+def test_a_retried_batch_neither_loses_nor_doubles_an_item(platforms: Platforms) -> None:
+    first = post(platforms, "/v1/platform/evaluations/batch", {"evaluations": mixed_batch()})
+    retried = post(platforms, "/v1/platform/evaluations/batch", {"evaluations": mixed_batch()})
+    assert [status for status, _ in statuses(retried)] == [
+        "duplicate",
+        "duplicate",
+        "rejected",
+        "rejected",
+        "duplicate",
+        "rejected",
+        "rejected",
+    ]
+    ids = [result["evaluation"]["evaluation_id"] for result in first.body["results"][:2]]
+    assert [result["evaluation"]["evaluation_id"] for result in retried.body["results"][:2]] == ids
+    assert sorted(item["evaluation_id"] for item in stored_by(platforms.aws, "bj-platform")) == sorted(ids)
+
+
+def test_a_batch_of_101_is_refused_whole(platforms: Platforms) -> None:
+    batch = [{**HOTLINE, "external_id": f"12345-2026-{n:04d}"} for n in range(101)]
+    answer = post(platforms, "/v1/platform/evaluations/batch", {"evaluations": batch})
+    assert answer.status == 422
+    assert fields(answer) == {"evaluations"}
+    assert stored_by(platforms.aws, "bj-platform") == []
+
+
+@pytest.mark.parametrize("document", [{"evaluations": []}, {"items": [HOTLINE]}, [HOTLINE]])
+def test_a_document_that_is_no_batch_is_refused_whole(platforms: Platforms, document: Any) -> None:
+    assert post(platforms, "/v1/platform/evaluations/batch", document).status == 422
+
+
+def test_a_batch_body_over_1_mib_is_413(platforms: Platforms) -> None:
+    comment = "长" * 1000
+    batch = [{**HOTLINE, "external_id": f"12345-2026-{n:04d}", "comment": comment} for n in range(100)]
+    request = requests.Request(
+        "POST",
+        f"https://{HOST}/{STAGE}/v1/platform/evaluations/batch",
+        data=json.dumps({"evaluations": batch, "padding": "x" * 800_000}).encode(),
+        headers={"Content-Type": "application/json"},
+    ).prepare()
+    signer(platforms.secret)(request)
+    answer = deliver(request)
+    assert answer.status == 413
+    assert answer.body["type"] == "/problems/body-too-large"
+
+
+# --- keys ---------------------------------------------------------------------------------------------
+
+
+def test_a_rotated_key_is_used_once_the_cached_one_expires(platforms: Platforms) -> None:
+    clock: list[float] = [0.0]
+    keys = PlatformKeyRepository(60, clock=lambda: clock[0])
+    arn = platforms.secret_arn
+    assert keys.key(arn) == platforms.secret
+    boto3.client("secretsmanager").put_secret_value(SecretId=arn, SecretString="n" * 64)
+    clock[0] = 59
+    assert keys.key(arn) == platforms.secret
+    clock[0] = 61
+    assert keys.key(arn) == b"n" * 64

@@ -1,0 +1,181 @@
+"""The staff API and console with tokens from moto's Cognito: who may see and do what."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+import time_machine
+
+from tests.integration.conftest import AwsResources
+from tests.integration.test_case_support import COGNITO_REGION, PASSWORD, Staff, World, build_world
+
+CST = timezone(timedelta(hours=8))
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def world(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    yield from build_world(aws, monkeypatch)
+
+
+@pytest.fixture
+def case_id(world: World) -> str:
+    review = world.review()
+    world.deliver()
+    return str(review["evaluation_id"])
+
+
+def problem(response: Any) -> str:
+    assert response.headers["Content-Type"] == "application/problem+json"
+    return str(json.loads(response.body)["type"])
+
+
+def test_no_token_or_a_bad_one_is_refused(world: World, case_id: str) -> None:
+    assert problem(world.cases.http.get("/v1/cases")) == "/problems/unauthenticated"
+    assert world.cases.http.get(f"/v1/cases/{case_id}").status_code == 401
+    assert world.get(Staff("nobody", "not.a.token"), "/v1/cases").status_code == 401
+    # A token of the same pool but of another app client has the wrong audience.
+    cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+    other = cognito.create_user_pool_client(
+        UserPoolId=world.pool_id, ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    world.account("li.ming", "staff", "110105", "110105-GA")
+    foreign = cognito.initiate_auth(
+        ClientId=other, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "li.ming", "PASSWORD": PASSWORD}
+    )["AuthenticationResult"]["IdToken"]
+    assert world.get(Staff("li.ming", foreign), "/v1/cases").status_code == 401
+    li = world.sign_in("li.ming")
+    assert world.get(li, "/v1/cases").status_code == 200
+    with time_machine.travel(datetime.now(CST) + timedelta(hours=2)):  # ID tokens live an hour
+        assert world.get(li, f"/v1/cases/{case_id}").status_code == 401
+
+
+def test_staff_see_their_agency_and_supervisors_their_region(world: World, case_id: str) -> None:
+    chen = world.staff("chen.jing", agency="110105-SJ")
+    assert problem(world.get(chen, f"/v1/cases/{case_id}")) == "/problems/forbidden"
+    assert world.step(chen, case_id, "contact", {"reached": True, "channel": "phone"}).status_code == 403
+    assert json.loads(world.get(chen, "/v1/cases").body)["items"] == []
+    # Nothing was recorded for the refused attempts: only the opening.
+    assert [item["sk"]["S"] for item in world.case_items(case_id)] == ["AUDIT#000001", "CASE"]
+
+    li = world.staff("li.ming")
+    assert (
+        world.step(li, case_id, "reassignment", {"agency_code": "110105-SJ", "reason": "不归我们"}).status_code == 403
+    )
+
+    beijing = world.supervisor("wang.fang", region="110000")
+    shenzhen = world.supervisor("liu.yang", region="440305")
+    assert world.view(beijing, case_id)["contact"]["phone"] == "13800138000"
+    assert world.get(shenzhen, f"/v1/cases/{case_id}").status_code == 403
+    chaoyang = world.supervisor("zhao.lei", region="110105")
+    assert [item["evaluation_id"] for item in json.loads(world.get(chaoyang, "/v1/cases").body)["items"]] == [case_id]
+
+    # A supervisor hands the case to the right agency: it starts again there, with fresh deadlines.
+    same = world.step(chaoyang, case_id, "reassignment", {"agency_code": "110105-GA", "reason": "x"})
+    assert same.status_code == 422
+    moved = world.ok_step(chaoyang, case_id, "reassignment", {"agency_code": "110105-SJ", "reason": "属市场监管"})
+    assert (moved["agency_code"], moved["state"]) == ("110105-SJ", "received")
+    assert world.get(li, f"/v1/cases/{case_id}").status_code == 403
+    assert [item["evaluation_id"] for item in json.loads(world.get(chen, "/v1/cases").body)["items"]] == [case_id]
+    assert world.view(chen, case_id)["contact"]["name"] == "张三"
+
+
+def test_steps_out_of_order_conflict_and_bad_input_names_its_field(world: World, case_id: str) -> None:
+    li = world.staff("li.ming")
+    out_of_order = world.step(li, case_id, "answer", {"message": "已处理"})
+    assert (out_of_order.status_code, problem(out_of_order)) == (409, "/problems/conflict")
+    invalid = world.step(li, case_id, "contact", {"reached": "perhaps", "channel": "pigeon"})
+    assert invalid.status_code == 422
+    assert {error["field"] for error in json.loads(invalid.body)["errors"]} == {"reached", "channel"}
+    assert (
+        world.step(li, "01K00000000000000000000000", "contact", {"reached": True, "channel": "sms"}).status_code == 404
+    )
+
+
+def test_the_list_pages_by_deadline(world: World) -> None:
+    ids = []
+    for day in (1, 2, 3):  # reviews on three days, so three different deadlines
+        with time_machine.travel(datetime(2025, 11, day + 2, 10, tzinfo=CST), tick=False):
+            review = world.review(contact=False)
+            world.deliver()
+            ids.append(review["evaluation_id"])
+    li = world.staff("li.ming")
+    first = json.loads(world.get(li, "/v1/cases?limit=2").body)
+    assert [item["evaluation_id"] for item in first["items"]] == ids[:2]
+    assert all(item["overdue"] for item in first["items"])  # it is later than November 2025 now
+    second = json.loads(world.get(li, f"/v1/cases?limit=2&cursor={first['next_cursor']}").body)
+    assert ([item["evaluation_id"] for item in second["items"]], second["next_cursor"]) == (ids[2:], None)
+    assert world.get(li, "/v1/cases?cursor=bm90LWEtY3Vyc29y").status_code == 422
+    chen = world.staff("chen.jing", agency="110105-SJ")
+    assert world.get(chen, f"/v1/cases?cursor={first['next_cursor']}").status_code == 422  # not their list
+    assert world.get(li, "/v1/cases?limit=1000").status_code == 422
+
+
+# --- the console ---------------------------------------------------------------------------------
+
+
+def console_login(world: World, username: str, password: str = PASSWORD) -> Any:
+    body = urlencode({"username": username, "password": password}).encode()
+    return world.cases.http.post("/console/login", headers=FORM, body=body)
+
+
+def session_of(response: Any) -> dict[str, str]:
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Strict" in cookie
+    return {"cookie": cookie.split(";", 1)[0]}
+
+
+def test_the_console_signs_in_lists_shows_and_records(world: World, case_id: str) -> None:
+    anonymous = world.cases.http.get("/console/cases")
+    assert (anonymous.status_code, anonymous.headers["Location"]) == (303, "/console/login")
+    assert "Sign in" in world.cases.http.get("/console/login").body.decode()
+
+    world.account("li.ming", "staff", "110105", "110105-GA")
+    assert console_login(world, "li.ming", "wrong-password").status_code == 401
+    signed_in = console_login(world, "li.ming")
+    assert (signed_in.status_code, signed_in.headers["Location"]) == (303, "/console/cases")
+    session = session_of(signed_in)
+
+    listing = world.cases.http.get("/console/cases", headers=session)
+    assert listing.headers["Content-Type"].startswith("text/html")
+    assert case_id in listing.body.decode()
+    page = world.cases.http.get(f"/console/cases/{case_id}", headers=session).body.decode()
+    assert "13800138000" in page and "张三" in page
+    assert f'action="/console/cases/{case_id}/contact"' in page
+    assert "/appeal-decision" not in page  # a supervisor's step
+
+    form = urlencode({"reached": "true", "channel": "phone", "note": "<script>alert(1)</script>"}).encode()
+    recorded = world.cases.http.post(f"/console/cases/{case_id}/contact", headers={**FORM, **session}, body=form)
+    assert (recorded.status_code, recorded.headers["Location"]) == (303, f"/console/cases/{case_id}")
+    page = world.cases.http.get(f"/console/cases/{case_id}", headers=session).body.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Audit chain intact" in page
+
+    verification = urlencode({"substantiated": "false", "finding": "不属实"}).encode()
+    world.cases.http.post(f"/console/cases/{case_id}/verification", headers={**FORM, **session}, body=verification)
+    appeal = urlencode({"outcome": "appeal", "note": "恶意", "evidence": "录像\n\n叫号记录\n"}).encode()
+    no_evidence = urlencode({"outcome": "appeal", "note": "恶意"}).encode()
+    refused = world.cases.http.post(f"/console/cases/{case_id}/triage", headers={**FORM, **session}, body=no_evidence)
+    assert refused.status_code == 422
+    assert "evidence" in refused.body.decode()
+    world.cases.http.post(f"/console/cases/{case_id}/triage", headers={**FORM, **session}, body=appeal)
+    view = world.view(world.sign_in("li.ming"), case_id)
+    assert view["history"][-2]["detail"]["evidence"] == ["录像", "叫号记录"]
+
+    signed_out = world.cases.http.post("/console/logout", headers={**FORM, **session}, body=b"")
+    assert "Max-Age=0" in signed_out.headers["Set-Cookie"]
+
+    world.account("chen.jing", "staff", "110105", "110105-SJ")
+    other_agency = session_of(console_login(world, "chen.jing"))
+    refused = world.cases.http.get(f"/console/cases/{case_id}", headers=other_agency)
+    assert refused.status_code == 403
+    assert "13800138000" not in refused.body.decode()
+    forged = world.cases.http.get("/console/cases", headers={"cookie": "govrate_staff=forged"})
+    assert forged.status_code == 303

@@ -1,0 +1,173 @@
+"""The pages people see, rendered without AWS: what the Content-Security-Policy allows is exactly what
+the page inlines, user text is escaped, and every page stays small."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from datetime import UTC, datetime
+
+import pytest
+from govrate.models import CaseState, CaseSummary, Channel, EvaluationStatus, ServiceItem, Stage
+from govrate.qr_codes import qr_svg_inline
+from govrate.rating_models import (
+    EvaluationView,
+    Lang,
+    PosterSize,
+    RatingForm,
+    RatingTarget,
+    StageChoice,
+    WindowPoster,
+)
+from govrate.scale import Level
+from govrate.web.pages import (
+    Page,
+    PageContext,
+    kiosk_page,
+    poster_page,
+    rating_page,
+    receipt_page,
+    refusal_page,
+    status_page,
+    thanks_page,
+)
+from govrate.window_models import ServiceWindow
+
+PAGE_BUDGET = 50 * 1024
+NOW = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+ITEM = ServiceItem(
+    item_code="110105-GA-002",
+    version=2,
+    name_zh="户口迁移登记",
+    name_en="Household registration transfer",
+    agency_code="110105-GA",
+    agency_name_zh="北京市公安局朝阳分局",
+    region_code="110105",
+    region_name_zh="北京市朝阳区",
+    channels=("window",),
+    stages=(Stage.ACCEPT, Stage.APPROVE, Stage.DELIVER),
+    promised_days=10,
+)
+WINDOW = ServiceWindow(
+    window_id="110105-GA-W01",
+    name_zh="公安综合窗口<1号>",
+    name_en="Police counter 1",
+    agency_code="110105-GA",
+    region_code="110105",
+    item_codes=("110105-GA-002",),
+    rotation=1,
+    revoked=False,
+)
+TARGET = RatingTarget(
+    channel=Channel.WINDOW_QR,
+    agency_code="110105-GA",
+    region_code="110105",
+    items=(ITEM,),
+    record_id="BJ-1",
+    ticket="t",
+    stages=tuple(StageChoice(stage=stage, rated=stage is Stage.ACCEPT) for stage in ITEM.stages),
+    evaluation_deadline=NOW,
+)
+VIEW = EvaluationView(
+    status=EvaluationStatus(
+        evaluation_id="01JDZ4Q4S0Z9T7XK3V6W8Y2A1B",
+        item_code="110105-GA-002",
+        agency_code="110105-GA",
+        region_code="110105",
+        channel=Channel.WINDOW_QR,
+        stage=Stage.DELIVER,
+        level=Level.DISSATISFIED,
+        level_label_zh="不满意",
+        level_label_en="Dissatisfied",
+        comment="</dd><script>alert(1)</script>",
+        created_at=NOW,
+        bad_review=True,
+        case=CaseSummary(state=CaseState.ANSWERED, opened_at=NOW, answer="已整改", answered_at=NOW),
+    ),
+    item_name_zh="户口迁移登记",
+    item_name_en="Household registration transfer",
+)
+
+
+def pages() -> dict[str, Page]:
+    framed = PageContext(lang=Lang.EN, switch_url="?lang=zh", frame_ancestors=("https://zwfw.example.gov.cn",))
+    plain = PageContext(switch_url="?lang=en")
+    return {
+        "rating": rating_page(TARGET, plain, max_comment_length=1000),
+        "rating with problems": rating_page(
+            TARGET,
+            plain,
+            max_comment_length=1000,
+            values=RatingForm(level="2", comment="<b>typed</b>"),
+            errors={"reason": "请至少选择一项不满意的原因。"},
+        ),
+        "framed rating": rating_page(TARGET, framed, max_comment_length=1000, nonce="n" * 22),
+        "refusal": refusal_page("gone", 410, plain),
+        "thanks": thanks_page(plain),
+        "receipt": receipt_page(VIEW, framed, status_url="https://pj.example.gov.cn/e/1?receipt=r"),
+        "status": status_page(VIEW, plain, refresh_url="?receipt=r"),
+        "kiosk": kiosk_page(
+            WINDOW, transaction_url="t", submit_url="s", poll_ms=2000, idle_ms=60000, debounce_ms=1500, thanks_ms=5000
+        ),
+        "poster": poster_page(
+            WindowPoster(
+                window=WINDOW,
+                agency_name_zh="北京市公安局朝阳分局",
+                url="https://x/q/t",
+                qr_svg=qr_svg_inline("https://x/q/t"),
+            ),
+            PosterSize.A4,
+            other_size_url="?size=a5",
+        ),
+    }
+
+
+def sha256(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+@pytest.mark.parametrize("name", list(pages()))
+def test_the_policy_allows_exactly_what_the_page_inlines(name: str) -> None:
+    page = pages()[name]
+    policy = dict(directive.split(" ", 1) for directive in page.headers["Content-Security-Policy"].split("; "))
+    assert policy["default-src"] == "'none'"
+    styles = re.findall(r"<style>(.*?)</style>", page.body, re.DOTALL)
+    scripts = re.findall(r"<script>(.*?)</script>", page.body, re.DOTALL)
+    assert policy["style-src"].split() == [sha256(style) for style in styles]
+    assert policy.get("script-src", "").split() == [sha256(script) for script in scripts]
+    assert "<script src" not in page.body
+    assert "<link" not in page.body
+    assert len(page.body.encode()) <= PAGE_BUDGET
+
+
+def test_user_text_is_escaped() -> None:
+    rendered = pages()
+    assert "&lt;/dd&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in rendered["status"].body
+    assert "&lt;b&gt;typed&lt;/b&gt;</textarea>" in rendered["rating with problems"].body
+    assert "公安综合窗口&lt;1号&gt;" in rendered["kiosk"].body
+
+
+def test_only_the_web_modules_pages_may_be_framed_and_by_its_origins_only() -> None:
+    for name, page in pages().items():
+        ancestors = page.headers["Content-Security-Policy"].split("frame-ancestors ")[1]
+        expected = "https://zwfw.example.gov.cn" if name in {"framed rating", "receipt"} else "'none'"
+        assert ancestors == expected, name
+
+
+def test_the_status_page_shows_the_case_and_the_agencys_answer() -> None:
+    body = pages()["status"].body
+    assert 'data-state="answered">已答复，请评价处理结果</dd>' in body
+    assert "<dd>已整改</dd>" in body
+    assert "2026-11-25 10:30" in body  # China time
+
+
+def test_the_rating_page_offers_the_open_stages_of_a_record() -> None:
+    body = pages()["rating"].body
+    inputs = re.findall(r'<input type="radio" name="stage" value="(\w+)"([^>]*)>', body)
+    assert [(stage, " disabled" in attributes) for stage, attributes in inputs] == [
+        ("accept", True),
+        ("approve", False),
+        ("deliver", False),
+    ]
+    assert "受理（已评价）" in body
