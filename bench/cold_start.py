@@ -23,7 +23,10 @@ def run() -> dict[str, float]:
     figures = {}
     print(f"cold start: import time of each handler module, median of {RUNS} fresh interpreters")
     for module, directory in HANDLERS.items():
-        code = f"import sys,time;sys.path.insert(0,{str(ROOT / directory)!r});t=time.perf_counter();import {module};print(time.perf_counter()-t)"
+        code = (
+            f"import sys,time;sys.path.insert(0,{str(ROOT / directory)!r});"
+            f"t=time.perf_counter();import {module};print(time.perf_counter()-t)"
+        )
         times = [
             float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
             for _ in range(RUNS)

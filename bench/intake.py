@@ -111,7 +111,7 @@ def _value_size(value: dict[str, Any]) -> int:
         return len(inner) // 2 + 1
     if kind == "B":
         return len(inner)
-    if kind == "BOOL" or kind == "NULL":
+    if kind in {"BOOL", "NULL"}:
         return 1
     if kind == "L":
         return 3 + sum(_value_size(element) + 1 for element in inner)

@@ -106,4 +106,3 @@ class CaseSweep(Construct):
             schedule=events.Schedule.rate(SWEEP_EVERY),
             targets=[targets.LambdaFunction(self.function, retry_attempts=2)],
         )
-
