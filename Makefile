@@ -9,7 +9,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 # `npx cdk synth` runs the app through uv (cdk.json), so uv must be on the PATH even when installed here.
 export PATH := $(dir $(UV)):$(PATH)
 
-.PHONY: help install lint test unit integration infra e2e openapi synth dev bench clean
+.PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ e2e: install ## the local stack over HTTP, and the browser tests
 
 openapi: install ## regenerate the committed OpenAPI document from the routes
 	$(UV) run python -m infra.openapi
+
+fuzz: install ## a longer schemathesis run over the OpenAPI document (FUZZ_EXAMPLES per operation, default 200)
+	GOVRATE_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),200) $(UV) run pytest tests/integration/test_schemathesis.py -q
 
 synth: install ## synthesize the CDK app into cdk.out/
 	npx cdk synth --quiet
