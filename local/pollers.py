@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +44,7 @@ class RecordFilter:
         return not self._patterns or any(pattern.matches_event(record) for pattern in self._patterns)  # type: ignore[arg-type]
 
 
-class Worker(threading.Thread):
+class Worker(threading.Thread, ABC):
     """A thread that polls until stopped; a failing poll is logged and retried, never fatal."""
 
     def __init__(self, name: str, function: FunctionSpec, handler: Handler, stop: threading.Event) -> None:
@@ -65,9 +66,9 @@ class Worker(threading.Thread):
             if not busy:
                 self.stop_event.wait(min(MAX_BACKOFF_SECONDS, IDLE_SECONDS * 2**failures))
 
+    @abstractmethod
     def poll(self) -> bool:
         """One round of work; False when there was nothing to do."""
-        raise NotImplementedError
 
     def call(self, event: dict[str, Any]) -> tuple[bool, Any]:
         """(True, response), or (False, None) when the handler raised: the whole batch failed."""
