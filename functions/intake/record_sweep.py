@@ -12,13 +12,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import clock, qr_runtime, runtime
 from govrate.observability import logger, metrics
-from govrate.qr_codes import ticket_url
 from govrate.services.record_sweep import sweep_unrated_records
+from govrate.services.records import SignedTicketLinks
 from govrate.settings import get_settings
-
-
-def ticket_link(region_code: str, record_id: str) -> str:
-    return ticket_url(get_settings().public_base_url, qr_runtime.ticket_signer().sign(region_code, record_id))
 
 
 @metrics.log_metrics
@@ -31,7 +27,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     else:
         today = clock.local_day(datetime.fromisoformat(event["time"].replace("Z", "+00:00")), offset)
     report = sweep_unrated_records(
-        today, stores=runtime.intake_stores(), sender=runtime.invitation_sender(), ticket_link=ticket_link, now=now
+        today,
+        stores=runtime.intake_stores(),
+        sender=runtime.invitation_sender(),
+        tickets=SignedTicketLinks(qr_runtime.ticket_signer(), get_settings().public_base_url),
+        now=now,
     )
     logger.info("unrated records swept", extra={"day": today.isoformat(), **report.model_dump()})
     metrics.add_metric(name="InvitationsSent", unit="Count", value=report.invited)

@@ -9,7 +9,6 @@ never replaces or doubles an evaluator's own rating.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +18,7 @@ from govrate.errors import StorageUnavailable
 from govrate.invitations import Invitation, InvitationSender
 from govrate.models import Channel, Stage
 from govrate.services.evaluations import IntakeStores, receipt_hash, record_stage_key
+from govrate.services.records import TicketIssuer
 from govrate.storage.evaluations import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
 from govrate.storage.policies import RegionPolicy
 from govrate.storage.records import StoredRecord
@@ -36,7 +36,7 @@ def sweep_unrated_records(
     *,
     stores: IntakeStores,
     sender: InvitationSender,
-    ticket_link: Callable[[str, str], str],
+    tickets: TicketIssuer,
     now: datetime,
 ) -> SweepReport:
     policies = stores.policies.all()
@@ -52,7 +52,7 @@ def sweep_unrated_records(
             if policy.invite_after_days != days or days >= policy.evaluation_days or record.contact_cipher is None:
                 continue
             unrated = unrated_stages(record, stores.evaluations)
-            if unrated and _invite(record, unrated, stores=stores, sender=sender, ticket_link=ticket_link, now=now):
+            if unrated and _invite(record, unrated, stores=stores, sender=sender, tickets=tickets, now=now):
                 invited += 1
 
     defaulted = 0
@@ -81,7 +81,7 @@ def _invite(
     *,
     stores: IntakeStores,
     sender: InvitationSender,
-    ticket_link: Callable[[str, str], str],
+    tickets: TicketIssuer,
     now: datetime,
 ) -> bool:
     if not stores.records.mark_invited(record.region_code, record.record_id, now):
@@ -91,7 +91,7 @@ def _invite(
         record_id=record.record_id,
         item_code=record.item_code,
         unrated_stages=unrated,
-        ticket_url=ticket_link(record.region_code, record.record_id),
+        ticket_url=tickets.ticket_url(record.region_code, record.record_id),
     )
     try:
         sender.invite(invitation)
