@@ -44,6 +44,16 @@ class PlatformContext(_Context):
     quota: Quota = Quota()
 
 
+class StaffPoolContext(_Context):
+    """An existing staff user pool (context `govrate:staffUserPool`), for regions without Cognito user
+    pools (the China regions): the pool lives in a region that has them, and the stack creates none."""
+
+    user_pool_id: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")] = Field(
+        alias="userPoolId"
+    )
+    client_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-z]{20,40}$")] = Field(alias="clientId")
+
+
 @dataclass(frozen=True)
 class GovrateConfig:
     stack_name: str = "Govrate"
@@ -54,6 +64,8 @@ class GovrateConfig:
     public_base_url: str = ""
     # The regional platforms allowed on the signed API; each gets a key secret, an API key and a usage plan.
     platforms: tuple[PlatformContext, ...] = ()
+    # None: the stack creates the staff user pool; otherwise the staff sign in to this existing one.
+    staff_user_pool: StaffPoolContext | None = None
 
     @classmethod
     def from_context(cls, node: Node) -> GovrateConfig:
@@ -69,6 +81,7 @@ class GovrateConfig:
             max_receive_count=int(context("maxReceiveCount") or defaults.max_receive_count),
             public_base_url=context("publicBaseUrl") or defaults.public_base_url,
             platforms=_platforms(node.try_get_context(PREFIX + "platforms")),
+            staff_user_pool=_staff_user_pool(node.try_get_context(PREFIX + "staffUserPool")),
         )
 
 
@@ -81,3 +94,10 @@ def _platforms(value: Any) -> tuple[PlatformContext, ...]:
         if len(set(values)) != len(values):
             raise ValueError(f"govrate:platforms: every {attribute} must be unique")
     return platforms
+
+
+def _staff_user_pool(value: Any) -> StaffPoolContext | None:
+    """`{"userPoolId": …, "clientId": …}` in cdk.json, or its JSON text with `-c`."""
+    if value is None or value == "":
+        return None
+    return StaffPoolContext.model_validate(json.loads(value) if isinstance(value, str) else value)

@@ -1,23 +1,26 @@
-"""The functions' environment contract: the variables `govrate.settings.Settings` reads.
+"""The functions' environment contract: the variables the settings models read.
 
-Names are derived from the Settings model itself, so a renamed setting breaks synthesis instead of
-silently leaving a function unconfigured.
+Names are derived from the settings models themselves (`govrate.settings.Settings` for every
+function, `govrate.cases.settings.CaseSettings` for the case loop's), so a renamed setting breaks
+synthesis instead of silently leaving a function unconfigured.
 """
 
 from __future__ import annotations
 
+from govrate.cases.settings import CaseSettings
 from govrate.settings import Settings
+from pydantic_settings import BaseSettings
 
 # Powertools reads these; the namespace and service match govrate.observability.
 POWERTOOLS_SERVICE_NAME = "govrate"
 POWERTOOLS_METRICS_NAMESPACE = "Govrate"
 
 
-def setting(field: str) -> str:
-    """The environment variable that fills `Settings.<field>`, e.g. `GOVRATE_EVALUATIONS_TABLE`."""
-    if field not in Settings.model_fields:
-        raise KeyError(f"govrate.settings.Settings has no field {field!r}")
-    prefix = Settings.model_config.get("env_prefix", "")
+def setting(field: str, model: type[BaseSettings] = Settings) -> str:
+    """The environment variable that fills `<model>.<field>`, e.g. `GOVRATE_EVALUATIONS_TABLE`."""
+    if field not in model.model_fields:
+        raise KeyError(f"{model.__module__}.{model.__name__} has no field {field!r}")
+    prefix = model.model_config.get("env_prefix", "")
     return f"{prefix}{field}".upper()
 
 
@@ -29,5 +32,9 @@ ANALYTICS_BUCKET = setting("analytics_bucket")
 QR_SIGNING_SECRET_ARN = setting("qr_signing_secret_arn")
 CONTACT_KEY_ID = setting("contact_key_id")
 INVITATION_QUEUE_URL = setting("invitation_queue_url")
+NOTICE_QUEUE_URL = setting("notice_queue_url")
 PUBLIC_BASE_URL = setting("public_base_url")
 PLATFORMS = setting("platforms")
+
+STAFF_USER_POOL_ID = setting("staff_user_pool_id", CaseSettings)
+STAFF_CLIENT_ID = setting("staff_client_id", CaseSettings)

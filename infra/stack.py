@@ -9,10 +9,12 @@ from constructs import Construct
 from infra.components.analytics import Analytics
 from infra.components.api import Api
 from infra.components.data import Data
+from infra.components.escalation import Escalation
 from infra.components.functions import FunctionFactory, Layers
 from infra.components.monitoring import Monitoring
 from infra.components.pipeline import Pipeline
 from infra.components.records import Records
+from infra.components.staff import Staff
 from infra.config import GovrateConfig
 
 
@@ -31,7 +33,9 @@ class GovrateStack(Stack):
         self.pipeline = Pipeline(
             self, "Pipeline", data=self.data, factory=factory, max_receive_count=config.max_receive_count
         )
-        self.api = Api(self, "Api", data=self.data, factory=factory, platforms=config.platforms)
+        self.staff = Staff(self, "Staff", existing=config.staff_user_pool)
+        self.api = Api(self, "Api", data=self.data, factory=factory, platforms=config.platforms, staff=self.staff)
+        self.escalation = Escalation(self, "Escalation", data=self.data, factory=factory)
         self.records = Records(
             self,
             "Records",

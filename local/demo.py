@@ -1,4 +1,5 @@
-"""Demo data for the local stack: the sample catalogue, and one service window per region with its QR code."""
+"""Demo data for the local stack: the sample catalogue, one service window per region with its QR code,
+and staff accounts in the staff user pool."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 from govrate import qr_runtime, runtime
 from govrate.models import ServiceItem, Stage
 from govrate.services.windows import WINDOW_CHANNEL, issue_qr_code, register_window
@@ -22,6 +24,8 @@ class DemoWindow:
     name_zh: str
     region_name_zh: str
     landing_url: str
+    agency_code: str
+    region_code: str
 
 
 def read_catalogue(path: Path = CATALOGUE_CSV) -> list[ServiceItem]:
@@ -85,8 +89,56 @@ def seed(base_url: str) -> list[DemoWindow]:
             signer=qr_runtime.window_token_signer(),
             base_url=base_url,
         )
-        seeded.append(DemoWindow(window.window_id, window.name_zh, region_name, issued.url))
+        seeded.append(
+            DemoWindow(
+                window.window_id, window.name_zh, region_name, issued.url, window.agency_code, window.region_code
+            )
+        )
     return seeded
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    """A staff account of the local user pool, with the password the console signs in with."""
+
+    username: str
+    password: str
+    role: str
+    region_code: str
+    agency_code: str | None = None
+
+
+# Meets the pool's password policy (12 characters, upper, lower, digit and symbol); printed in the banner.
+DEMO_PASSWORD = "Govrate-Demo-2026"  # noqa: S105 (demo accounts in moto, gone when it stops)
+
+
+def demo_staff(windows: Iterable[DemoWindow]) -> list[DemoStaff]:
+    """A staff member of each demo window's agency, and a supervisor of the first window's province."""
+    accounts = [
+        DemoStaff(f"staff-{window.agency_code}".lower(), DEMO_PASSWORD, "staff", window.region_code, window.agency_code)
+        for window in windows
+    ]
+    if accounts:
+        accounts.append(DemoStaff("supervisor-demo", DEMO_PASSWORD, "supervisor", f"{accounts[0].region_code[:2]}0000"))
+    return accounts
+
+
+def seed_staff(user_pool_id: str, accounts: Iterable[DemoStaff]) -> None:
+    """Create the accounts as an administrator would, with permanent passwords."""
+    cognito = boto3.client("cognito-idp")
+    for account in accounts:
+        attributes = {"custom:role": account.role, "custom:region_code": account.region_code}
+        if account.agency_code:
+            attributes["custom:agency_code"] = account.agency_code
+        cognito.admin_create_user(
+            UserPoolId=user_pool_id,
+            Username=account.username,
+            UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()],
+            MessageAction="SUPPRESS",
+        )
+        cognito.admin_set_user_password(
+            UserPoolId=user_pool_id, Username=account.username, Password=account.password, Permanent=True
+        )
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,12 @@ def banner(ready: Ready) -> str:
             f"      GOVRATE_KEY_ID={p['key_id']} GOVRATE_KEY={p['key']}"
             for p in ready.platforms
         ]
+    if ready.staff:
+        lines.append(f"  Staff console     {ready.api_url}/console/login  (docs/cases.md); accounts, password:")
+        lines += [
+            f"    {s['username']:<28} {s['role']:<10} {s['agency_code'] or s['region_code']}  {s['password']}"
+            for s in ready.staff
+        ]
     if ready.left_out:
         left_out = ", ".join(f"{kind} ×{count}" for kind, count in sorted(ready.left_out.items()))
         lines.append(f"  Not created locally: {left_out}")

@@ -59,6 +59,8 @@ class Ready:
     qr_pages: list[dict[str, str]] = field(default_factory=list)
     # regional platforms with their signing keys: platform_id, key_id, regions, key
     platforms: list[dict[str, Any]] = field(default_factory=list)
+    # staff accounts of the console: username, password, role, region_code, agency_code
+    staff: list[dict[str, Any]] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)
     not_run: list[str] = field(default_factory=list)  # functions whose code is not under functions/
 
@@ -127,14 +129,20 @@ class LocalStack:
         self._http = HttpServer("127.0.0.1", self._port)
         ready = Ready(self._http.base_url, endpoint, REGION, {}, left_out=dict(provisioned.left_out))
         handlers = self._load_functions(template, provisioned, self._http, ready)
-        from local.demo import local_platforms, seed  # import the domain package: only after the environment is set
+        # The domain package may be imported only now that the environment is set.
+        from local.demo import demo_staff, local_platforms, seed, seed_staff
 
         ready.platforms = [asdict(platform) for platform in local_platforms()]
         if self._seed:
+            windows = seed(ready.api_url)
             ready.qr_pages = [
                 {"window_id": w.window_id, "name": w.name_zh, "region": w.region_name_zh, "url": w.landing_url}
-                for w in seed(ready.api_url)
+                for w in windows
             ]
+            if STAFF_USER_POOL_ID in ready.environment:
+                accounts = demo_staff(windows)
+                seed_staff(ready.environment[STAFF_USER_POOL_ID], accounts)
+                ready.staff = [asdict(account) for account in accounts]
         self._wire_events(template, provisioned, handlers, ready)
         ready.docs_urls = [
             f"{ready.api_url}{path}"

@@ -10,18 +10,10 @@ from __future__ import annotations
 from chalice.app import Request, Response
 from govrate import clock, qr_runtime, runtime
 from govrate.models import EvaluationAccepted, EvaluationSubmission, ServiceRecordRegistered, ServiceRecordRegistration
-from govrate.platforms.models import (
-    BatchItemResult,
-    BatchItemStatus,
-    BatchResult,
-    EvaluationBatch,
-    FieldError,
-    ItemProblem,
-)
+from govrate.platforms.models import BatchItemResult, BatchResult, EvaluationBatch
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.signatures import SignedRequest
 from govrate.services.platforms import (
-    BatchOutcome,
     authenticate_platform,
     register_platform_record,
     submit_platform_batch,
@@ -31,7 +23,6 @@ from govrate.services.records import SignedTicketLinks
 from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json, parse_json_body, raw_body
 from govrate.web.operations import Auth, Operation
-from govrate.web.problems import problem_for
 from govrate.web.urls import public_base_url, target_uri
 
 # A batch of 100 evaluations with long comments is far beyond the single-post limit.
@@ -141,30 +132,4 @@ def post_evaluation_batch() -> Response:
         stores=runtime.intake_stores(),
         now=clock.now(get_settings().utc_offset_hours),
     )
-    results = [_result(index, outcome) for index, outcome in enumerate(outcomes)]
-    return json_response(
-        BatchResult(
-            accepted=sum(result.status is BatchItemStatus.ACCEPTED for result in results),
-            duplicate=sum(result.status is BatchItemStatus.DUPLICATE for result in results),
-            rejected=sum(result.status is BatchItemStatus.REJECTED for result in results),
-            results=results,
-        )
-    )
-
-
-def _result(index: int, outcome: BatchOutcome) -> BatchItemResult:
-    if isinstance(outcome, EvaluationAccepted):
-        status = BatchItemStatus.DUPLICATE if outcome.replayed else BatchItemStatus.ACCEPTED
-        return BatchItemResult(index=index, status=status, evaluation=outcome)
-    problem = problem_for(outcome)
-    return BatchItemResult(
-        index=index,
-        status=BatchItemStatus.REJECTED,
-        problem=ItemProblem(
-            type=problem.type_uri,
-            title=problem.title,
-            status=problem.status,
-            detail=problem.detail,
-            errors=[FieldError(**error) for error in problem.errors],
-        ),
-    )
+    return json_response(BatchResult.of([BatchItemResult.of(index, outcome) for index, outcome in enumerate(outcomes)]))

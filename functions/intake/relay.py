@@ -1,7 +1,8 @@
-"""Relay: the evaluations table's stream → the negative-review queue. Lambda handler: `relay.handler`.
+"""Relay: the tables' streams → the queues. Lambda handler: `relay.handler`.
 
-A record whose publish fails is reported as a batch item failure, so Lambda retries the stream from
-it: an accepted bad review cannot be left without its message.
+New bad reviews (evaluations stream) go to the negative-review queue; notices for evaluators (cases
+stream) to the notice queue of the region's SMS / e-mail gateway. A record whose publish fails is
+reported as a batch item failure, so Lambda retries the stream from it: nothing written is left unsent.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.observability import logger
-from govrate.services.cases import relay_negative_review
+from govrate.services.outbox import OutboxQueues, relay_stream_record
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -22,10 +23,13 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 def relay_record(record: DynamoDBRecord) -> None:
     change = record.dynamodb
     raw_image = record.raw_event["dynamodb"].get("NewImage") if change else None
-    if relay_negative_review(
-        str(record.event_name.name if record.event_name else ""), raw_image, runtime.negative_review_queue()
-    ):
-        logger.info("bad review relayed", extra={"sequence_number": change.sequence_number if change else None})
+    queues = OutboxQueues(negative_reviews=runtime.negative_review_queue(), notices=runtime.notice_queue())
+    relayed = relay_stream_record(str(record.event_name.name if record.event_name else ""), raw_image, queues)
+    if relayed is not None:
+        logger.info(
+            "relayed",
+            extra={"relayed": type(relayed).__name__, "sequence_number": change.sequence_number if change else None},
+        )
 
 
 @logger.inject_lambda_context(correlation_id_path="Records[0].eventID")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import datetime
+from html import escape
 from http.cookies import CookieError, SimpleCookie
 from typing import Annotated, TypeVar, get_origin
 from urllib.parse import parse_qsl, quote
@@ -268,7 +269,13 @@ def console_login() -> Response:
 @console_route(
     "/console/logout",
     "POST",
-    Operation(summary="Console: sign out", tag="console", responses={303: _TO_PAGE}, description=_SESSION),
+    Operation(
+        summary="Console: sign out",
+        tag="console",
+        responses={303: _TO_PAGE},
+        description=_SESSION + " The sign-out button posts an empty form.",
+        errors=(415,),
+    ),
 )
 def console_logout() -> Response:
     return _redirect("/console/login", f"{SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict")
@@ -385,10 +392,11 @@ def _html(body: str, status: int = 200) -> Response:
 
 
 def _redirect(path: str, cookie: str | None = None) -> Response:
-    headers: dict[str, str | list[str]] = {"Location": f"{_base()}{path}", "Cache-Control": "no-store"}
+    location = f"{_base()}{path}"
+    headers: dict[str, str | list[str]] = {"Location": location, "Cache-Control": "no-store", "Content-Type": HTML}
     if cookie:
         headers["Set-Cookie"] = cookie
-    return Response(body="", status_code=303, headers=headers)
+    return Response(body=f'<a href="{escape(location)}">{escape(location)}</a>', status_code=303, headers=headers)
 
 
 def _error_text(exc: Exception) -> str:

@@ -10,16 +10,18 @@ from typing import Any, cast
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from govrate.web.chalice_edge import declared_operations
-from govrate.web.operations import Operation
+from govrate.web.operations import Auth, Operation
 
 from infra import environment
 from infra.components.data import Data, grant_data
 from infra.components.functions import FUNCTIONS_DIR, LOG_RETENTION, FunctionFactory, FunctionSpec
 from infra.components.platforms import Platforms
+from infra.components.staff import Staff
 from infra.config import PlatformContext
 from infra.nag import accepted
 
@@ -56,8 +58,9 @@ class HttpApp:
 
 INTAKE = HttpApp("Intake", "intake", "intake_api", "Evaluations from every channel")
 QR = HttpApp("Qr", "qr", "qr_api", "Windows, QR codes, kiosks, the web module and the pages citizens rate on")
+CASES = HttpApp("Cases", "verify", "case_api", "Bad-review cases: the staff API and console, the evaluator's follow-up")
 # Every app the REST API serves; the OpenAPI document describes exactly these.
-HTTP_APPS = (INTAKE, QR)
+HTTP_APPS = (INTAKE, QR, CASES)
 
 
 class Api(Construct):
@@ -69,15 +72,20 @@ class Api(Construct):
         data: Data,
         factory: FunctionFactory,
         platforms: Sequence[PlatformContext],
+        staff: Staff,
     ) -> None:
         super().__init__(scope, construct_id)
         self.platforms = Platforms(self, "Platforms", platforms=platforms)
+        staff_sign_in = {
+            environment.STAFF_USER_POOL_ID: staff.user_pool_id,
+            environment.STAFF_CLIENT_ID: staff.client_id,
+        }
         access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN)
         self.rest_api = apigateway.RestApi(
             self,
             "RestApi",
             rest_api_name=f"{Stack.of(self).stack_name}-api",
-            description="Govrate: evaluations, QR codes and rating pages",
+            description="Govrate: evaluations, QR codes, rating pages and bad-review cases",
             # Edge-optimized endpoints do not exist in the China regions.
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             binary_media_types=list(BINARY_MEDIA_TYPES),
@@ -104,6 +112,19 @@ class Api(Construct):
             ),
         )
 
+        # Refuses a staff route's request without a valid ID token of the staff pool before a function
+        # runs; the functions verify the token again (govrate.cases.auth), as they must locally and
+        # with a pool in another region, which no authorizer can reference.
+        self.authorizers: dict[Auth, apigateway.IAuthorizer] = {}
+        if staff.user_pool is not None:
+            self.authorizers[Auth.STAFF] = apigateway.CognitoUserPoolsAuthorizer(
+                self,
+                "StaffAuthorizer",
+                cognito_user_pools=[staff.user_pool],
+                identity_source=apigateway.IdentitySource.header("Authorization"),
+                results_cache_ttl=Duration.minutes(5),
+            )
+
         intake = self._serve(
             factory,
             INTAKE,
@@ -114,6 +135,7 @@ class Api(Construct):
                 environment.CONTACT_KEY_ID: data.contact_key.key_id,
                 environment.QR_SIGNING_SECRET_ARN: data.qr_signing_key.secret_arn,
                 environment.PLATFORMS: self.platforms.registry(),
+                **staff_sign_in,
             },
         )
         grant_data(data.evaluations, intake, write=True)
@@ -146,6 +168,24 @@ class Api(Construct):
         data.qr_signing_key.grant_read(qr)
         data.contact_key.grant(qr, "kms:Encrypt")
 
+        cases = self._serve(
+            factory,
+            CASES,
+            {
+                environment.CASES_TABLE: data.cases.table_name,
+                environment.EVALUATIONS_TABLE: data.evaluations.table_name,
+                environment.CONTACT_KEY_ID: data.contact_key.key_id,
+                **staff_sign_in,
+            },
+        )
+        # Cases and their audit chains; the evaluation behind a case for the evaluator's receipt.
+        grant_data(data.cases, cases, write=True)
+        cases.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[data.evaluations.table_arn])
+        )
+        # The only function that opens an evaluator's contact: for the handlers of that case, audited.
+        data.contact_key.grant_decrypt(cases)
+
         Validations.of(self.rest_api).acknowledge(
             accepted(
                 "APIG2",
@@ -154,13 +194,16 @@ class Api(Construct):
             ),
             accepted(
                 "APIG4",
-                "Authentication happens in the functions, not in API Gateway: citizens rate anonymously "
-                "by design, and signed routes verify HTTP Message Signatures (RFC 9421, HMAC with per-platform "
-                "keys), which no API Gateway authorizer type can check.",
+                "Staff routes use the Cognito authorizer (with a staff pool in another region, the functions' "
+                "token verification: no authorizer can reference it). The others are public by design (citizens rate "
+                "anonymously; the evaluator's routes check the receipt, the console its session cookie in the "
+                "function) or verify HTTP Message Signatures (RFC 9421, HMAC with per-platform keys), which no "
+                "API Gateway authorizer type can check.",
             ),
             accepted(
                 "COG4",
-                "No Cognito user pool, for the reasons given for AwsSolutions-APIG4.",
+                "Only staff routes carry staff identities, and they use the Cognito authorizer; the other routes "
+                "are public or signed, for the reasons given for AwsSolutions-APIG4.",
             ),
             accepted(
                 "APIG3",
@@ -175,7 +218,8 @@ class Api(Construct):
         )
 
     def _serve(self, factory: FunctionFactory, http_app: HttpApp, env: Mapping[str, str]) -> lambda_.Function:
-        """The app's function, with every route of the Chalice app as a method of the REST API."""
+        """The app's function, with every route of the Chalice app as a method of the REST API; staff
+        routes behind the staff authorizer."""
         function = factory.create(
             self,
             http_app.construct_id,
@@ -185,21 +229,31 @@ class Api(Construct):
         )
         # One invoke permission per method, scoped to its path; none for the console's test-invoke.
         integration = apigateway.LambdaIntegration(function, allow_test_invoke=False)
-        _mirror_routes(http_app.chalice_app(), self.rest_api.root, integration)
+        _mirror_routes(http_app, self.rest_api.root, integration, self.authorizers)
         return function
 
 
-def _mirror_routes(chalice_app: Any, root: apigateway.IResource, integration: apigateway.Integration) -> None:
+def _mirror_routes(
+    http_app: HttpApp,
+    root: apigateway.IResource,
+    integration: apigateway.Integration,
+    authorizers: Mapping[Auth, apigateway.IAuthorizer],
+) -> None:
     """Every (path, method) of the Chalice app as a proxy method (requiring an API key where the route
-    does), and a CORS preflight where a route has CORS."""
-    for path, methods in sorted(chalice_app.routes.items()):
+    does, and the authorizer of its declared Auth where there is one), and a CORS preflight where a
+    route has CORS."""
+    declared_auth = {(path, method): operation.auth for path, method, operation in http_app.operations()}
+    for path, methods in sorted(http_app.chalice_app().routes.items()):
         resource = root.resource_for_path(path)
         cors_configs = []
         for method, route in sorted(methods.items()):
             # Anything API Gateway would have to enforce for the app must not be silently dropped.
             if route.authorizer is not None:
-                raise ValueError(f"{method} {path}: authorizers are not mirrored")
-            resource.add_method(method, integration, api_key_required=bool(route.api_key_required))
+                raise ValueError(f"{method} {path}: Chalice authorizers are not mirrored; declare Operation.auth")
+            authorizer = authorizers.get(declared_auth.get((path, method), Auth.PUBLIC))
+            resource.add_method(
+                method, integration, api_key_required=bool(route.api_key_required), authorizer=authorizer
+            )
             if route.cors is not None:
                 cors_configs.append(route.cors)
         if cors_configs:

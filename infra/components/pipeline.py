@@ -1,13 +1,21 @@
-"""Bad reviews to cases: evaluations stream → relay → negative-reviews queue → verify consumer."""
+"""Bad reviews to cases, and the case's news back to its evaluator.
+
+evaluations stream → relay → negative-reviews queue → verify consumer (opens the case);
+cases stream → relay → notice queue → the region's SMS / e-mail gateway (tells a real-name evaluator).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Duration, Validations
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from govrate.storage.cases import NOTICE_PREFIX
 
 from infra import environment
 from infra.components.data import Data, grant_data
@@ -36,13 +44,20 @@ class Pipeline(Construct):
             visibility_timeout=Duration.seconds(CONSUMER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.negative_reviews_dlq),
         )
-        # Where the stream's records go once the relay gave up on them, so that they can be replayed.
+        # Read by the region's SMS / e-mail gateway adapter; a notice names the case, never the contact.
+        self.notices_dlq = _queue(self, "EvaluatorNoticesDlq")
+        self.notices = _queue(
+            self,
+            "EvaluatorNotices",
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.notices_dlq),
+        )
+        # Where the streams' records go once the relay gave up on them, so that they can be replayed.
         self.relay_failures = _queue(self, "RelayFailures")
         Validations.of(self.relay_failures).acknowledge(
             accepted(
                 "SQS3",
                 "This queue is itself a dead-letter queue: the on-failure destination of the "
-                "evaluations stream's event source mapping (Lambda, not an SQS redrive, puts records here).",
+                "streams' event source mappings (Lambda, not an SQS redrive, puts records here).",
             )
         )
 
@@ -52,39 +67,26 @@ class Pipeline(Construct):
             FunctionSpec(
                 code="intake",
                 handler="relay.handler",
-                description="Relays new bad reviews from the evaluations stream to the negative-review queue",
-                environment={environment.NEGATIVE_REVIEWS_QUEUE_URL: self.negative_reviews.queue_url},
+                description="Relays new bad reviews and evaluator notices from the table streams to their queues",
+                environment={
+                    environment.NEGATIVE_REVIEWS_QUEUE_URL: self.negative_reviews.queue_url,
+                    environment.NOTICE_QUEUE_URL: self.notices.queue_url,
+                },
                 timeout_seconds=60,
                 acknowledgments=[
                     accepted(
                         "IAM5[Resource::*]",
-                        "dynamodb:ListStreams (finding the evaluations stream) supports no resource-level "
+                        "dynamodb:ListStreams (finding the tables' streams) supports no resource-level "
                         "permissions; the stream's read actions are granted on the stream ARN only.",
                     )
                 ],
             ),
         )
         self.negative_reviews.grant_send_messages(self.relay)
-        self.relay.add_event_source(
-            sources.DynamoEventSource(
-                data.evaluations,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=STREAM_BATCH_SIZE,
-                bisect_batch_on_error=True,
-                retry_attempts=STREAM_RETRY_ATTEMPTS,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(self.relay_failures),
-                # Only new bad reviews wake the relay; every other write costs nothing.
-                filters=[
-                    lambda_.FilterCriteria.filter(
-                        {
-                            "eventName": lambda_.FilterRule.is_equal("INSERT"),
-                            "dynamodb": {"NewImage": {"bad_review": {"BOOL": [True]}}},
-                        }
-                    )
-                ],
-            )
-        )
+        self.notices.grant_send_messages(self.relay)
+        # Only new bad reviews and new notices wake the relay; every other write costs nothing.
+        self._relay_from(data.evaluations, {"NewImage": {"bad_review": {"BOOL": [True]}}})
+        self._relay_from(data.cases, {"Keys": {"sk": {"S": lambda_.FilterRule.begins_with(NOTICE_PREFIX)}}})
 
         self.consumer = factory.create(
             self,
@@ -109,9 +111,28 @@ class Pipeline(Construct):
             sources.SqsEventSource(self.negative_reviews, batch_size=10, report_batch_item_failures=True)
         )
 
+    def _relay_from(self, table: dynamodb.Table, new_records: dict[str, Any]) -> None:
+        """The relay on the table's stream, for the inserted records that match `new_records`."""
+        self.relay.add_event_source(
+            sources.DynamoEventSource(
+                table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=STREAM_BATCH_SIZE,
+                bisect_batch_on_error=True,
+                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(self.relay_failures),
+                filters=[
+                    lambda_.FilterCriteria.filter(
+                        {"eventName": lambda_.FilterRule.is_equal("INSERT"), "dynamodb": new_records}
+                    )
+                ],
+            )
+        )
+
     @property
     def dead_letter_queues(self) -> list[sqs.Queue]:
-        return [self.negative_reviews_dlq, self.relay_failures]
+        return [self.negative_reviews_dlq, self.notices_dlq, self.relay_failures]
 
 
 def _queue(

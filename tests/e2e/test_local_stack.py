@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 import requests
-from govrate.services.cases import negative_review_from_stream
+from govrate.services.outbox import negative_review_from_stream
 from govrate.storage.cases import CASE_SK, case_pk
 
 from tests.e2e.conftest import poll

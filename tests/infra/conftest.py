@@ -1,4 +1,5 @@
-"""The CDK app synthesized once per session, with the same context as `npx cdk synth` but no bundling."""
+"""The CDK app synthesized once per session, with the same context as `npx cdk synth` but no bundling;
+and once more as deployed in a region without Cognito user pools (staff pool in another region)."""
 
 from __future__ import annotations
 
@@ -72,9 +73,22 @@ class Synthesized:
         return cast(dict[str, list[dict[str, Any]]], metadata)
 
 
+# What an operator of a China-region deployment passes: a staff pool in a region that has Cognito.
+EXISTING_STAFF_POOL = {"userPoolId": "ap-east-1_Ab12Cd34E", "clientId": "1example23456789abcdefghij"}
+
+
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return synthesize(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def synth_with_existing_staff_pool(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(tmp_path_factory, {"govrate:staffUserPool": EXISTING_STAFF_POOL})
+
+
+def synthesize(tmp_path_factory: pytest.TempPathFactory, extra_context: dict[str, Any] | None = None) -> Synthesized:
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"] | (extra_context or {})
     # No stack is bundled: the layers are not built (test_infra_bundling covers the bundler itself).
     context["aws:cdk:bundling-stacks"] = []
     outdir = tmp_path_factory.mktemp("cdk.out")

@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from govrate.web.operations import Auth
 
-from infra.components.api import INTAKE, QR, STAGE, HttpApp
+from infra.components.api import HTTP_APPS, STAGE, HttpApp
 from tests.infra.conftest import Synthesized
 
 # (path, HTTP method) -> properties of the AWS::ApiGateway::Method
 Methods = dict[tuple[str, str], dict[str, Any]]
-
-HTTP_APPS = (INTAKE, QR)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +54,29 @@ def test_every_chalice_route_is_a_lambda_proxy_method_of_its_function(synth: Syn
 def test_the_api_has_no_method_that_no_route_declares(methods: Methods) -> None:
     declared = {(path, method) for _, path, method, _ in _routes()}
     assert {key for key in methods if key[1] != "OPTIONS"} == declared
+
+
+def test_staff_routes_and_only_they_sit_behind_the_staff_pools_authorizer(synth: Synthesized, methods: Methods) -> None:
+    authorizer_id, authorizer = synth.one("AWS::ApiGateway::Authorizer")
+    assert authorizer["Properties"]["Type"] == "COGNITO_USER_POOLS"
+    assert authorizer["Properties"]["IdentitySource"] == "method.request.header.Authorization"
+    assert synth.stack.staff.user_pool is not None
+    pool = synth.logical_id(synth.stack.staff.user_pool)
+    assert authorizer["Properties"]["ProviderARNs"] == [{"Fn::GetAtt": [pool, "Arn"]}]
+    staff_routes = {
+        (path, method)
+        for http_app in HTTP_APPS
+        for path, method, operation in http_app.operations()
+        if operation.auth is Auth.STAFF
+    }
+    assert ("/v1/cases", "GET") in staff_routes
+    for key, method in methods.items():
+        if key in staff_routes:
+            assert method["AuthorizationType"] == "COGNITO_USER_POOLS", key
+            assert method["AuthorizerId"] == {"Ref": authorizer_id}, key
+        else:
+            # Citizens, receipts, signed platforms, the console's cookie session and CORS preflights.
+            assert method["AuthorizationType"] == "NONE", key
 
 
 def test_cors_routes_get_a_preflight_that_survives_binary_media_types(methods: Methods) -> None:

@@ -20,6 +20,8 @@ HANDLERS = (
     "qr_api.app",
     "analyze_job.handler",
     "record_sweep.handler",
+    "case_api.app",
+    "case_sweep.handler",
 )
 
 
@@ -31,8 +33,17 @@ def _ref(synth: Synthesized, construct: Construct) -> dict[str, str]:
 def expected_environment(synth: Synthesized) -> Environments:
     """The contract the local stack relies on: GOVRATE_* variable -> Ref of the resource, per handler."""
     data, pipeline, analytics = synth.stack.data, synth.stack.pipeline, synth.stack.analytics
+    assert synth.stack.staff.user_pool is not None
+    (staff_client,) = synth.of_type("AWS::Cognito::UserPoolClient")
+    staff_sign_in = {
+        environment.STAFF_USER_POOL_ID: _ref(synth, synth.stack.staff.user_pool),
+        environment.STAFF_CLIENT_ID: {"Ref": staff_client},
+    }
     return {
-        "relay.handler": {environment.NEGATIVE_REVIEWS_QUEUE_URL: _ref(synth, pipeline.negative_reviews)},
+        "relay.handler": {
+            environment.NEGATIVE_REVIEWS_QUEUE_URL: _ref(synth, pipeline.negative_reviews),
+            environment.NOTICE_QUEUE_URL: _ref(synth, pipeline.notices),
+        },
         "case_consumer.handler": {
             environment.CASES_TABLE: _ref(synth, data.cases),
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
@@ -47,6 +58,17 @@ def expected_environment(synth: Synthesized) -> Environments:
             environment.PLATFORMS: synth.function("intake_api.app")[1]["Environment"]["Variables"][
                 environment.PLATFORMS
             ],
+            **staff_sign_in,
+        },
+        "case_api.app": {
+            environment.CASES_TABLE: _ref(synth, data.cases),
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.CONTACT_KEY_ID: _ref(synth, data.contact_key),
+            **staff_sign_in,
+        },
+        "case_sweep.handler": {
+            environment.CASES_TABLE: _ref(synth, data.cases),
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
         },
         "qr_api.app": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),

@@ -17,7 +17,8 @@ def _arn(synth: Synthesized, construct: Construct) -> dict[str, list[str]]:
 
 def test_queues_are_encrypted_and_refuse_plain_http(synth: Synthesized) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
-    assert len(queues) == 5  # negative reviews, its DLQ, relay failures, invitations, its DLQ
+    # negative reviews, evaluator notices, invitations, a DLQ for each, and the relay's failures
+    assert len(queues) == 7
     assert all(q["Properties"]["SqsManagedSseEnabled"] is True for q in queues.values())
     protected: set[str] = set()
     for policy in synth.of_type("AWS::SQS::QueuePolicy").values():
@@ -27,13 +28,14 @@ def test_queues_are_encrypted_and_refuse_plain_http(synth: Synthesized) -> None:
     assert protected == set(queues)
 
 
-def test_negative_reviews_redrive_to_their_dead_letter_queue(synth: Synthesized) -> None:
+def test_negative_reviews_and_notices_redrive_to_their_dead_letter_queues(synth: Synthesized) -> None:
     pipeline = synth.stack.pipeline
-    props = synth.resources[synth.logical_id(pipeline.negative_reviews)]["Properties"]
-    assert props["RedrivePolicy"] == {
-        "deadLetterTargetArn": _arn(synth, pipeline.negative_reviews_dlq),
-        "maxReceiveCount": 5,
-    }
+    for queue, dlq in (
+        (pipeline.negative_reviews, pipeline.negative_reviews_dlq),
+        (pipeline.notices, pipeline.notices_dlq),
+    ):
+        props = synth.resources[synth.logical_id(queue)]["Properties"]
+        assert props["RedrivePolicy"] == {"deadLetterTargetArn": _arn(synth, dlq), "maxReceiveCount": 5}
 
 
 def test_visibility_timeout_is_at_least_six_consumer_timeouts(synth: Synthesized) -> None:
@@ -49,22 +51,29 @@ def test_max_receive_count_comes_from_context() -> None:
     assert GovrateConfig.from_context(App().node) == GovrateConfig()
 
 
-def test_relay_reads_the_stream_with_bisect_bounded_retries_and_partial_failures(synth: Synthesized) -> None:
+def test_relay_reads_both_streams_with_bisect_bounded_retries_and_partial_failures(synth: Synthesized) -> None:
     relay_id, _ = synth.function("relay.handler")
-    (mapping,) = [
-        m["Properties"]
+    mappings = {
+        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: m["Properties"]
         for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["FunctionName"] == {"Ref": relay_id}
-    ]
-    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [synth.logical_id(synth.stack.data.evaluations), "StreamArn"]}
-    assert mapping["StartingPosition"] == "TRIM_HORIZON"
-    assert mapping["BatchSize"] == 100
-    assert mapping["BisectBatchOnFunctionError"] is True
-    assert 0 <= mapping["MaximumRetryAttempts"] <= 10
-    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == _arn(synth, synth.stack.pipeline.relay_failures)
-    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
-    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"bad_review": {"BOOL": [True]}}}}
+    }
+    evaluations, cases = (synth.logical_id(synth.stack.data.evaluations), synth.logical_id(synth.stack.data.cases))
+    assert set(mappings) == {evaluations, cases}
+    for table, mapping in mappings.items():
+        assert mapping["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
+        assert mapping["StartingPosition"] == "TRIM_HORIZON"
+        assert mapping["BatchSize"] == 100
+        assert mapping["BisectBatchOnFunctionError"] is True
+        assert 0 <= mapping["MaximumRetryAttempts"] <= 10
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+        assert destination == _arn(synth, synth.stack.pipeline.relay_failures)
+    # Only what is relayed wakes the function: new bad reviews, and new notices for evaluators.
+    (bad_reviews,) = [json.loads(f["Pattern"]) for f in mappings[evaluations]["FilterCriteria"]["Filters"]]
+    assert bad_reviews == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"bad_review": {"BOOL": [True]}}}}
+    (notices,) = [json.loads(f["Pattern"]) for f in mappings[cases]["FilterCriteria"]["Filters"]]
+    assert notices == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "NOTICE#"}]}}}}
 
 
 def test_consumer_reads_the_queue_with_partial_batch_failures(synth: Synthesized) -> None:

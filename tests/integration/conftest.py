@@ -31,6 +31,7 @@ class AwsResources:
     contact_key_id: str
     signing_secret_arn: str
     invitation_queue_url: str
+    notice_queue_url: str
 
 
 def clear_runtime_caches() -> None:
@@ -76,6 +77,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
             contact_key_id,
             signing_secret_arn,
             sqs.create_queue(QueueName="test-invitations")["QueueUrl"],
+            # Visibility timeout 0: a test reads every notice sent so far, again and again.
+            sqs.create_queue(QueueName="test-notices", Attributes={"VisibilityTimeout": "0"})["QueueUrl"],
         )
         for key, value in {
             "GOVRATE_EVALUATIONS_TABLE": resources.evaluations_table,
@@ -86,6 +89,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
             "GOVRATE_CONTACT_KEY_ID": resources.contact_key_id,
             "GOVRATE_QR_SIGNING_SECRET_ARN": resources.signing_secret_arn,
             "GOVRATE_INVITATION_QUEUE_URL": resources.invitation_queue_url,
+            "GOVRATE_NOTICE_QUEUE_URL": resources.notice_queue_url,
         }.items():
             monkeypatch.setenv(key, value)
         clear_runtime_caches()

@@ -1,12 +1,17 @@
 """The queue side of the loop: duplicate deliveries, a crash before the acknowledgement, poison
-messages to the dead-letter queue after the redrive policy's tries, and the redrive command."""
+messages to the dead-letter queue after the redrive policy's tries, the redrive command, and the
+evaluator's notices on their way out through the cases table's stream."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import case_sweep
 import pytest
+import time_machine
+from govrate import runtime
 from govrate.cases import redrive
 from govrate.cases import runtime as case_runtime
 from govrate.errors import StorageUnavailable
@@ -111,3 +116,22 @@ def test_a_real_name_bad_review_reaches_the_queue_through_the_stream(world: Worl
     evaluation_id = world.review(contact=True)["evaluation_id"]
     world.deliver()
     assert world.case_items(evaluation_id)
+
+
+def test_a_notice_waits_on_the_cases_stream_while_the_gateway_queue_is_down(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evaluation_id = world.review()["evaluation_id"]  # real name: the evaluator is told of the escalation
+    world.deliver()
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=10)):
+        assert case_sweep.handler({"id": "tick"}, world.ctx)["escalated"] == [evaluation_id]
+    # The notice was stored with the escalation, in the same transaction.
+    assert "NOTICE#000002" in [item["sk"]["S"] for item in world.case_items(evaluation_id)]
+
+    def gateway_queue_down(message: Any) -> None:
+        raise StorageUnavailable("evaluator notice queue unavailable")
+
+    monkeypatch.setattr(runtime.notice_queue(), "publish", gateway_queue_down)
+    assert world.relay_stream(failures_expected=True) > 0
+    monkeypatch.undo()
+    assert world.notices() == [(evaluation_id, "escalated")]

@@ -1,6 +1,6 @@
 """Property-based requests from the committed OpenAPI document against the functions the API serves.
 
-The intake and QR apps run on Chalice's local server (as in `make dev`), on moto; schemathesis
+Every app the REST API serves runs on Chalice's local server (as in `make dev`), on moto; schemathesis
 generates requests for every operation, signs those to the platform routes as an integrator would,
 and checks that no answer is a 5xx and that every answer is what the document says (status, media
 type, schema). `GOVRATE_FUZZ_EXAMPLES` sets the examples per operation (`make fuzz` runs more).
@@ -14,9 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import intake_api
 import pytest
-import qr_api
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from requests_http_signature import HTTPSignatureAuth, algorithms
@@ -30,9 +28,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from infra.components.api import HTTP_APPS
 from infra.openapi import DOCUMENT_PATH
 from local.http import HttpServer
 from tests.integration.conftest import AwsResources, clear_runtime_caches
+from tests.integration.test_case_support import COGNITO_REGION, clear_case_caches
 
 EXAMPLES = int(os.environ.get("GOVRATE_FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -42,17 +42,26 @@ KEY = b"f" * 64
 
 @pytest.fixture
 def api_url(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Both apps behind one local server; one platform that may post for every region."""
+    """The apps behind one local server; one platform that may post for every region."""
     arn = boto3.client("secretsmanager").create_secret(Name="fuzz", SecretString=KEY.decode())["ARN"]
     regions = [f"{province}0000" for province in range(11, 83)]
     monkeypatch.setenv(
         "GOVRATE_PLATFORMS",
         json.dumps({KEY_ID: {"platform_id": "fuzz-platform", "regions": regions, "secret_arn": arn}}),
     )
+    # The staff user pool the case API and the staff uploads sign in to (moto has no Cognito in China).
+    cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+    pool_id = cognito.create_user_pool(PoolName="fuzz-staff")["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", pool_id)
+    monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", client_id)
     clear_runtime_caches()
+    clear_case_caches()
     server = HttpServer("127.0.0.1", 0)
-    for app in (intake_api.app, qr_api.app):
-        server.apps.add(app)
+    for http_app in HTTP_APPS:
+        server.apps.add(http_app.chalice_app())
     server.start()
     try:
         yield server.base_url

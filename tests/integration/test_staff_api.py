@@ -74,7 +74,13 @@ def test_staff_see_their_agency_and_supervisors_their_region(world: World, case_
     assert world.view(beijing, case_id)["contact"]["phone"] == "13800138000"
     assert world.get(shenzhen, f"/v1/cases/{case_id}").status_code == 403
     chaoyang = world.supervisor("zhao.lei", region="110105")
-    assert [item["evaluation_id"] for item in json.loads(world.get(chaoyang, "/v1/cases").body)["items"]] == [case_id]
+    # Supervisors list the open cases of their division and of every division it holds.
+    for supervisor in (chaoyang, world.supervisor("sun.li", region="110100"), beijing):
+        assert [item["evaluation_id"] for item in json.loads(world.get(supervisor, "/v1/cases").body)["items"]] == [
+            case_id
+        ]
+    for elsewhere in (shenzhen, world.supervisor("zhou.min", region="110106"), world.supervisor("wu.gang", "120000")):
+        assert json.loads(world.get(elsewhere, "/v1/cases").body)["items"] == []
 
     # A supervisor hands the case to the right agency: it starts again there, with fresh deadlines.
     same = world.step(chaoyang, case_id, "reassignment", {"agency_code": "110105-GA", "reason": "x"})

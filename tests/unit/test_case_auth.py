@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from govrate.cases.auth import JwksCache, NotSignedIn, TokenVerifier, authorize, bearer_token, within_region
 from govrate.cases.model import Actor, Case, Role
+from govrate.divisions import DivisionLevel, enclosing, level_of
 from govrate.errors import Forbidden
 from govrate.models import CaseState
 from govrate.scale import Level
@@ -178,3 +179,19 @@ def test_staff_touch_only_their_agencys_cases_and_supervisors_their_regions() ->
     for outsider in (Actor.evaluator(), Actor.system("sweep")):
         with pytest.raises(Forbidden):
             authorize(outsider, case_of("110105-GA", "110105"))
+
+
+@pytest.mark.parametrize(
+    ("code", "level", "city", "province"),
+    [
+        ("110105", DivisionLevel.COUNTY, "110100", "110000"),
+        ("513200", DivisionLevel.CITY, "513200", "510000"),
+        ("440000", DivisionLevel.PROVINCE, "440000", "440000"),
+    ],
+)
+def test_a_division_knows_its_level_and_the_divisions_that_hold_it(
+    code: str, level: DivisionLevel, city: str, province: str
+) -> None:
+    assert level_of(code) is level
+    assert (enclosing(code, DivisionLevel.CITY), enclosing(code, DivisionLevel.PROVINCE)) == (city, province)
+    assert enclosing(code, level) == code

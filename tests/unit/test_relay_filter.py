@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
+from govrate.cases.ports import EvaluatorNotice, NoticeKind
+from govrate.models import CaseState
 from govrate.scale import Level
-from govrate.services.cases import negative_review_from_stream
+from govrate.services.outbox import negative_review_from_stream, notice_from_stream
 
 _serializer = TypeSerializer()
 
@@ -46,3 +48,26 @@ def test_a_real_name_bad_review_is_relayed_although_lambda_gives_binaries_as_bas
     message = negative_review_from_stream("INSERT", with_contact)
     assert message is not None
     assert message.evaluation_id == "01JDQ4W7N0000000000000000"
+
+
+def notice_image(sk: str = "NOTICE#000007") -> dict[str, Any]:
+    attributes = {
+        "pk": "CASE#01JDQ4W7N0000000000000000",
+        "sk": sk,
+        "evaluation_id": "01JDQ4W7N0000000000000000",
+        "seq": 7,
+        "kind": "answered",
+        "state": "answered",
+    }
+    return {key: _serializer.serialize(value) for key, value in attributes.items()}
+
+
+def test_a_new_notice_on_the_cases_stream_is_relayed_and_nothing_else_there_is() -> None:
+    notice = notice_from_stream("INSERT", notice_image())
+    assert notice == EvaluatorNotice(
+        evaluation_id="01JDQ4W7N0000000000000000", seq=7, kind=NoticeKind.ANSWERED, state=CaseState.ANSWERED
+    )
+    assert notice_from_stream("MODIFY", notice_image()) is None
+    assert notice_from_stream("INSERT", notice_image(sk="AUDIT#000007")) is None
+    assert notice_from_stream("INSERT", image()) is None  # an evaluation has no sort key
+    assert negative_review_from_stream("INSERT", notice_image()) is None

@@ -1,6 +1,6 @@
 """The invitation port: asking an applicant who has not rated yet, by SMS or e-mail (the region's gateway).
 
-The cloud adapter (`storage/invitation_queue.py`) hands invitations to the gateway through an SQS
+The cloud adapter (`storage/queue.py`) hands invitations to the gateway through an SQS
 queue; on the local stack that queue lives in moto, where the invitations can be read. An invitation
 carries no contact data: the gateway adapter opens the record's sealed contact itself, with its own
 KMS grant, so the message on the queue and in the logs names only the record.
@@ -26,4 +26,4 @@ class Invitation(BaseModel):
 
 
 class InvitationSender(Protocol):
-    def invite(self, invitation: Invitation) -> None: ...
+    def publish(self, message: Invitation) -> None: ...

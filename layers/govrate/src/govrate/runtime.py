@@ -12,10 +12,9 @@ from govrate.storage.catalogue import CatalogueRepository
 from govrate.storage.contact_vault import ContactVault
 from govrate.storage.evaluations import EvaluationRepository
 from govrate.storage.follow_ups import FollowUpRepository
-from govrate.storage.invitation_queue import QueueInvitationSender
 from govrate.storage.nonces import NonceRepository
 from govrate.storage.policies import RegionPolicyRepository
-from govrate.storage.queue import NegativeReviewQueue
+from govrate.storage.queue import MessageQueue
 from govrate.storage.records import ServiceRecordRepository
 from govrate.storage.signing_keys import PlatformKeyRepository
 
@@ -57,13 +56,18 @@ def intake_stores() -> IntakeStores:
 
 
 @cache
-def negative_review_queue() -> NegativeReviewQueue:
-    return NegativeReviewQueue(get_settings().negative_reviews_queue_url)
+def negative_review_queue() -> MessageQueue:
+    return MessageQueue(get_settings().negative_reviews_queue_url, "negative-review")
 
 
 @cache
-def invitation_sender() -> QueueInvitationSender:
-    return QueueInvitationSender(get_settings().invitation_queue_url)
+def invitation_sender() -> MessageQueue:
+    return MessageQueue(get_settings().invitation_queue_url, "invitation")
+
+
+@cache
+def notice_queue() -> MessageQueue:
+    return MessageQueue(get_settings().notice_queue_url, "evaluator notice")
 
 
 @cache

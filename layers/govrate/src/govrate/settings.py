@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     cases_table: str = "govrate-cases"
     reference_table: str = "govrate-reference"
     negative_reviews_queue_url: str = ""
+    # The region's SMS / e-mail gateway reads invitations and evaluator notices from these queues.
     invitation_queue_url: str = ""
+    notice_queue_url: str = ""
     analytics_bucket: str = ""
     qr_signing_secret_arn: str = ""
     # KMS key that encrypts evaluator and applicant contact data.

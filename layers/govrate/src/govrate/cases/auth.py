@@ -20,6 +20,7 @@ import requests
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from govrate import divisions
 from govrate.cases.model import Actor, Case, Role
 from govrate.errors import Forbidden, StorageUnavailable, Unauthenticated
 from govrate.models import AgencyCode, RegionCode
@@ -140,13 +141,9 @@ def bearer_token(headers: Mapping[str, str]) -> str:
 
 
 def within_region(region_code: str, supervised: str) -> bool:
-    """Whether a division lies in a supervisor's division (GB/T 2260: `510000` holds `51xxxx`,
-    `513200` holds `5132xx`, a county code holds itself)."""
-    prefix = supervised
-    for _ in range(2):
-        if prefix.endswith("00"):
-            prefix = prefix[:-2]
-    return region_code.startswith(prefix)
+    """Whether a division lies in a supervisor's division (`510000` holds `51xxxx`, `513200` holds
+    `5132xx`, a county code holds itself)."""
+    return divisions.holds(supervised, region_code)
 
 
 def authorize(actor: Actor, case: Case) -> None:
@@ -158,15 +155,30 @@ def authorize(actor: Actor, case: Case) -> None:
     raise Forbidden(f"case {case.evaluation_id} is not one of yours")
 
 
+# What Cognito answers for a sign-in that cannot succeed as asked; anything else is an outage.
+_SIGN_IN_REFUSALS = {
+    "NotAuthorizedException": "wrong user name or password",
+    "UserNotFoundException": "wrong user name or password",
+    "InvalidParameterException": "wrong user name or password",
+    "PasswordResetRequiredException": "the password must be reset: ask an administrator",
+    "UserNotConfirmedException": "the account is not confirmed yet: ask an administrator",
+}
+
+
 class CognitoSignIn:
     """Password sign-in for the console (the app client allows USER_PASSWORD_AUTH)."""
 
     def __init__(self, client_id: str, region: str, client: CognitoIdentityProviderClient | None = None) -> None:
         self._client_id = client_id
-        self._client = client or boto3.client("cognito-idp", region_name=region)
+        self._region = region
+        self._client = client
 
     def id_token(self, username: str, password: str) -> tuple[str, int]:
         """The ID token and its lifetime in seconds; NotSignedIn for a wrong name or password."""
+        if not self._client_id:
+            raise NotSignedIn("staff sign-in is not configured")
+        if self._client is None:
+            self._client = boto3.client("cognito-idp", region_name=self._region)
         try:
             response = self._client.initiate_auth(
                 ClientId=self._client_id,
@@ -174,8 +186,9 @@ class CognitoSignIn:
                 AuthParameters={"USERNAME": username, "PASSWORD": password},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("NotAuthorizedException", "UserNotFoundException"):
-                raise NotSignedIn("wrong user name or password") from exc
+            refusal = _SIGN_IN_REFUSALS.get(exc.response["Error"]["Code"])
+            if refusal is not None:
+                raise NotSignedIn(refusal) from exc
             raise StorageUnavailable("sign-in unavailable") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable("sign-in unavailable") from exc

@@ -1,15 +1,13 @@
-"""The ports the case services use beyond their tables: contact encryption and evaluator notices."""
+"""What the case services use beyond their tables: contact encryption, and the notices for evaluators."""
 
 from __future__ import annotations
 
-from collections import deque
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from govrate.models import CaseState
-from govrate.observability import logger
 
 
 class Encryptor(Protocol):
@@ -29,26 +27,17 @@ class NoticeKind(StrEnum):
 
 
 class EvaluatorNotice(BaseModel):
-    """What the evaluator of a real-name bad review is told. No personal data: the sender resolves the
-    evaluation's contact itself; the evaluator follows the details through the status link."""
+    """What the evaluator of a real-name bad review is told, through the region's SMS / e-mail gateway.
+
+    No personal data: the gateway adapter opens the evaluation's contact itself; the evaluator follows
+    the details through the status link. A notice is stored with the change that causes it (the case
+    table's stream is the outbox) and may be delivered more than once: (evaluation_id, seq) is its
+    identity, for the gateway to drop a repeat.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     evaluation_id: str
+    seq: int = Field(description="The audit entry that caused the notice.")
     kind: NoticeKind
     state: CaseState
-
-
-class Notifier(Protocol):
-    def notify(self, notice: EvaluatorNotice) -> None: ...
-
-
-class RecordingNotifier:
-    """The local notifier: sends nothing, logs and keeps the latest notices it would have sent."""
-
-    def __init__(self, keep: int = 1000) -> None:
-        self.sent: deque[EvaluatorNotice] = deque(maxlen=keep)
-
-    def notify(self, notice: EvaluatorNotice) -> None:
-        self.sent.append(notice)
-        logger.info("evaluator notice", extra=notice.model_dump(mode="json"))

@@ -7,7 +7,6 @@ from functools import cache
 
 from govrate import runtime
 from govrate.cases.auth import CognitoSignIn, JwksCache, TokenVerifier
-from govrate.cases.ports import RecordingNotifier
 from govrate.cases.rules import RulesBook
 from govrate.cases.service import CaseStores
 from govrate.cases.settings import get_case_settings
@@ -29,14 +28,8 @@ def case_stores() -> CaseStores:
         ),
         evaluations=runtime.evaluation_repository(),
         vault=ContactVault(settings.contact_key_id),
-        notifier=notifier(),
         rules=RulesBook(case_settings.case_rules_dir, settings.utc_offset_hours),
     )
-
-
-@cache
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
 
 
 @cache

@@ -36,7 +36,7 @@ from govrate.cases.model import (
     TriageDecision,
     VerificationRecord,
 )
-from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind, Notifier
+from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
 from govrate.cases.rules import RegionRules, RulesBook
 from govrate.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
@@ -62,7 +62,6 @@ class CaseStores:
     cases: CaseRepository
     evaluations: EvaluationRepository
     vault: Encryptor
-    notifier: Notifier
     rules: RulesBook
 
 
@@ -151,8 +150,7 @@ def act_on_case(evaluation_id: str, command: StaffCommand, *, actor: Actor, stor
     authorize(actor, case)
     effect = _effect_of(command, case, stores.rules.for_region(case.region_code), now)
     changed, entry = _step(case, effect, actor=actor, now=now)
-    stores.cases.save(changed, [entry], read_count=case.audit_count)
-    _notify(stores.notifier, changed, [entry])
+    stores.cases.save(changed, [entry], read_count=case.audit_count, notices=_notices(changed, [entry]))
     return changed
 
 
@@ -172,11 +170,10 @@ def escalate_overdue(*, stores: CaseStores, now: datetime) -> SweepReport:
         )
         try:
             changed, entry = _step(case, effect, actor=Actor.system("sweep"), now=now)
-            stores.cases.save(changed, [entry], read_count=case.audit_count)
+            stores.cases.save(changed, [entry], read_count=case.audit_count, notices=_notices(changed, [entry]))
         except Conflict:
             skipped.append(evaluation_id)
             continue
-        _notify(stores.notifier, changed, [entry])
         escalated.append(evaluation_id)
     return SweepReport(escalated=escalated, skipped=skipped)
 
@@ -216,8 +213,7 @@ def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: Ca
         )
     final, follow_entry = _step(rated, follow, actor=evaluator, now=now)
     entries = [rated_entry, follow_entry]
-    stores.cases.save(final, entries, read_count=case.audit_count)
-    _notify(stores.notifier, final, entries)
+    stores.cases.save(final, entries, read_count=case.audit_count, notices=_notices(final, entries))
     return final.summary()
 
 
@@ -320,14 +316,15 @@ def _append_view(case: Case, actor: Actor, stores: CaseStores, now: datetime) ->
     return viewed
 
 
-def _notify(notifier: Notifier, case: Case, entries: list[AuditEntry]) -> None:
-    """Tell a real-name evaluator what changed for them (anonymous evaluators follow the status link)."""
+def _notices(case: Case, entries: list[AuditEntry]) -> list[EvaluatorNotice]:
+    """What a real-name evaluator is told of these changes (anonymous evaluators follow the status link)."""
     if not case.real_name:
-        return
-    for entry in entries:
-        kind = _NOTICES.get(entry.action)
-        if kind is not None:
-            notifier.notify(EvaluatorNotice(evaluation_id=case.evaluation_id, kind=kind, state=entry.to_state))
+        return []
+    return [
+        EvaluatorNotice(evaluation_id=case.evaluation_id, seq=entry.seq, kind=kind, state=entry.to_state)
+        for entry in entries
+        if (kind := _NOTICES.get(entry.action)) is not None
+    ]
 
 
 def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> None:

@@ -1,15 +1,25 @@
-"""Pydantic models of the regional-platform contract: the evaluation batch and its per-item results."""
+"""Pydantic models of the regional-platform contract: the evaluation batch and its per-item results.
+
+The per-item results are shared with every other way evaluations come in many at a time (the staff's
+CSV upload of transcribed forms).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from govrate.errors import GovrateError
 from govrate.models import EvaluationAccepted, EvaluationSubmission
+from govrate.web.problems import problem_for
 
 MAX_BATCH_ITEMS = 100
+
+# What became of one item: its acceptance (possibly a replay), or why it was refused.
+BatchOutcome = EvaluationAccepted | GovrateError | ValidationError
 
 
 class _Contract(BaseModel):
@@ -62,6 +72,17 @@ class ItemProblem(_Contract):
     detail: str = ""
     errors: list[FieldError] = Field(default_factory=list)
 
+    @classmethod
+    def of(cls, refused: GovrateError | ValidationError) -> ItemProblem:
+        problem = problem_for(refused)
+        return cls(
+            type=problem.type_uri,
+            title=problem.title,
+            status=problem.status,
+            detail=problem.detail,
+            errors=[FieldError(**error) for error in problem.errors],
+        )
+
 
 class BatchItemResult(_Contract):
     index: int = Field(ge=0, description="Position of the item in `evaluations`.")
@@ -71,6 +92,14 @@ class BatchItemResult(_Contract):
     evaluation: EvaluationAccepted | None = Field(default=None, description="For accepted and duplicate items.")
     problem: ItemProblem | None = Field(default=None, description="For rejected items.")
 
+    @classmethod
+    def of(cls, index: int, outcome: BatchOutcome, **context: Any) -> Self:
+        """The result of an outcome; `context` fills the fields a subclass adds."""
+        if isinstance(outcome, EvaluationAccepted):
+            status = BatchItemStatus.DUPLICATE if outcome.replayed else BatchItemStatus.ACCEPTED
+            return cls(index=index, status=status, evaluation=outcome, **context)
+        return cls(index=index, status=BatchItemStatus.REJECTED, problem=ItemProblem.of(outcome), **context)
+
 
 class BatchResult(_Contract):
     """One result per item, in the order of the batch."""
@@ -78,4 +107,13 @@ class BatchResult(_Contract):
     accepted: int
     duplicate: int
     rejected: int
-    results: list[BatchItemResult]
+    results: Sequence[BatchItemResult]
+
+    @classmethod
+    def of(cls, results: Sequence[BatchItemResult]) -> Self:
+        return cls(
+            accepted=sum(result.status is BatchItemStatus.ACCEPTED for result in results),
+            duplicate=sum(result.status is BatchItemStatus.DUPLICATE for result in results),
+            rejected=sum(result.status is BatchItemStatus.REJECTED for result in results),
+            results=results,
+        )

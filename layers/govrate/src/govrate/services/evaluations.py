@@ -76,11 +76,13 @@ def submit_evaluation(
     tickets: Callable[[], TicketSigner] | None,
     submitted_by: str | None = None,
     idempotency_key: str | None = None,
+    source_form: str | None = None,
 ) -> EvaluationAccepted:
     """Check a submission against the catalogue, its service record and the region's policy, and store it.
 
-    At most one evaluation per natural key (record and stage; submitter and external id; or the
-    client's idempotency key): the same submission again is a replay, a different one a Conflict.
+    At most one evaluation per natural key (record and stage; submitter and external id; the paper
+    form or ticket it was transcribed from, `source_form`; or the client's idempotency key): the same
+    submission again is a replay, a different one a Conflict.
     Accepted evaluations are never changed. `tickets` gives the signer that checks the evaluation
     ticket of a service record (loaded only when needed); None means the submitter is trusted with
     records (an authenticated platform).
@@ -122,7 +124,8 @@ def submit_evaluation(
         submitted_by=submitted_by,
     )
     try:
-        stores.evaluations.add(stored, _natural_key(submission, submitted_by, idempotency_key), fingerprint(submission))
+        natural_key = _natural_key(submission, submitted_by, source_form, idempotency_key)
+        stores.evaluations.add(stored, natural_key, fingerprint(submission))
     except AlreadyEvaluated as taken:
         if not taken.same:
             raise Conflict(
@@ -148,11 +151,16 @@ def record_stage_key(region_code: str, record_id: str, stage: Stage) -> str:
     return f"RECORD#{region_code}#{record_id}#{stage}"
 
 
-def _natural_key(submission: EvaluationSubmission, submitted_by: str | None, idempotency_key: str | None) -> str | None:
+def _natural_key(
+    submission: EvaluationSubmission, submitted_by: str | None, source_form: str | None, idempotency_key: str | None
+) -> str | None:
     if submission.record_id is not None:
         return record_stage_key(submission.region_code, submission.record_id, submission.stage)
     if submission.external_id is not None:
         return f"EXTERNAL#{submitted_by or 'public'}#{submission.external_id}"
+    if source_form is not None:
+        # Its own key space: no client's Idempotency-Key can claim a form before staff enter it.
+        return f"FORM#{source_form}"
     if idempotency_key:
         return f"IDEMPOTENCY#{idempotency_key}"
     return None

@@ -8,13 +8,15 @@ is a Conflict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from pydantic import ValidationError
 
 from govrate.errors import GovrateError, InvalidInput, StorageUnavailable, Unauthenticated
 from govrate.models import EvaluationAccepted, EvaluationSubmission, ServiceRecordRegistered, ServiceRecordRegistration
+from govrate.platforms.models import BatchOutcome
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.signatures import MAX_AGE, SignedRequest, signature_key_id, verify_signature
 from govrate.services.evaluations import IntakeStores, submit_evaluation
@@ -22,7 +24,7 @@ from govrate.services.records import TicketIssuer, register_record
 from govrate.storage.nonces import NonceRepository
 from govrate.storage.signing_keys import PlatformKeyRepository
 
-BatchOutcome = EvaluationAccepted | GovrateError | ValidationError
+ItemT = TypeVar("ItemT")
 
 
 def authenticate_platform(
@@ -73,18 +75,28 @@ def submit_platform_batch(
     stores: IntakeStores,
     now: datetime,
 ) -> list[BatchOutcome]:
-    """Each item on its own: its acceptance (possibly a replay) or why it was refused.
+    """Each item on its own (`submit_each`): an outage stops the batch, and the platform retries it whole."""
+    return submit_each(
+        items, lambda submission: submit_platform_evaluation(submission, platform=platform, stores=stores, now=now)
+    )
 
-    An outage stops the batch with StorageUnavailable: the platform retries the whole batch, and the
+
+def submit_each(
+    items: Iterable[ItemT | GovrateError | ValidationError], submit: Callable[[ItemT], EvaluationAccepted]
+) -> list[BatchOutcome]:
+    """Each item on its own: its acceptance (possibly a replay) or why it was refused; an item that
+    was refused before (it did not parse) stays refused.
+
+    An outage stops everything with StorageUnavailable: the client retries the whole batch, and the
     items stored before the outage come back as replays.
     """
     outcomes: list[BatchOutcome] = []
     for item in items:
-        if isinstance(item, ValidationError):
+        if isinstance(item, GovrateError | ValidationError):
             outcomes.append(item)
             continue
         try:
-            outcomes.append(submit_platform_evaluation(item, platform=platform, stores=stores, now=now))
+            outcomes.append(submit(item))
         except StorageUnavailable:
             raise
         except GovrateError as refused:

@@ -94,7 +94,7 @@ def _invite(
         ticket_url=tickets.ticket_url(record.region_code, record.record_id),
     )
     try:
-        sender.invite(invitation)
+        sender.publish(invitation)
     except StorageUnavailable:
         stores.records.unmark_invited(record.region_code, record.record_id)
         raise

@@ -20,15 +20,18 @@ from pynamodb.exceptions import GetError, QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from govrate.cases.model import Action, Actor, AuditEntry, Case, CaseRateFacts, Triage
+from govrate.cases.ports import EvaluatorNotice
 from govrate.clock import local_day
+from govrate.divisions import DivisionLevel, enclosing, level_of
 from govrate.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from govrate.models import CaseState, HandlingRating
 from govrate.scale import Level
 from govrate.storage.evaluations import day_shard, shard_of
-from govrate.storage.tables import CaseAuditItem, CaseItem, bind
+from govrate.storage.tables import CaseAuditItem, CaseItem, CaseNoticeItem, bind
 
 CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
+NOTICE_PREFIX = "NOTICE#"
 # Open cases without a pending deadline sort after every dated one.
 _NO_DEADLINE = "~"
 
@@ -41,6 +44,11 @@ def audit_sk(seq: int) -> str:
     return f"{AUDIT_PREFIX}{seq:06d}"
 
 
+def notice_sk(seq: int) -> str:
+    """A notice is keyed by the audit entry that caused it: one notice per entry at most."""
+    return f"{NOTICE_PREFIX}{seq:06d}"
+
+
 def _utc_key(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -51,6 +59,7 @@ class CaseRepository:
     ) -> None:
         self._model = bind(CaseItem, table_name)
         self._audit = bind(CaseAuditItem, table_name)
+        self._notice = bind(CaseNoticeItem, table_name)
         self._day_shards = day_shards
         self._due_shards = due_shards
         self._offset = utc_offset_hours
@@ -72,14 +81,24 @@ class CaseRepository:
             raise StorageUnavailable("cases table unavailable") from exc
         return True
 
-    def save(self, case: Case, entries: Sequence[AuditEntry], *, read_count: int) -> None:
-        """Store the changed case and the entries that record the change. Conflict when the case was
+    def save(
+        self,
+        case: Case,
+        entries: Sequence[AuditEntry],
+        *,
+        read_count: int,
+        notices: Sequence[EvaluatorNotice] = (),
+    ) -> None:
+        """Store the changed case, the entries that record the change and the notices it gives the
+        evaluator (the outbox the relay reads from the table's stream). Conflict when the case was
         changed (its chain grew) since it was read with `read_count` entries."""
         try:
             with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(self._item(case), condition=self._model.audit_count == read_count)
                 for entry in entries:
                     transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
+                for notice in notices:
+                    transaction.save(self._notice_item(notice), condition=self._notice.pk.does_not_exist())
         except TransactWriteError as exc:
             if _cancelled_by_condition(exc):
                 raise Conflict(f"case {case.evaluation_id} was changed meanwhile; reload it and retry") from exc
@@ -111,8 +130,13 @@ class CaseRepository:
         return self._page(self._model.open_by_agency, "open_agency", agency_code, limit, cursor)
 
     def open_of_region(self, region_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
-        """The open cases of a division code, the nearest deadline first."""
-        return self._page(self._model.open_by_region, "open_region", region_code, limit, cursor)
+        """The open cases of a division and of the divisions it holds, the nearest deadline first."""
+        index, hash_name = {
+            DivisionLevel.PROVINCE: (self._model.open_by_province, "open_province"),
+            DivisionLevel.CITY: (self._model.open_by_city, "open_city"),
+            DivisionLevel.COUNTY: (self._model.open_by_region, "open_region"),
+        }[level_of(region_code)]
+        return self._page(index, hash_name, region_code, limit, cursor)
 
     def overdue(self, now: datetime) -> Iterator[str]:
         """Evaluation ids of cases whose pending deadline has passed, from every shard of `by_due`."""
@@ -179,12 +203,24 @@ class CaseRepository:
             audit_head=case.audit_head,
             open_agency=case.agency_code if case.is_open else None,
             open_region=case.region_code if case.is_open else None,
+            open_city=enclosing(case.region_code, DivisionLevel.CITY) if case.is_open else None,
+            open_province=enclosing(case.region_code, DivisionLevel.PROVINCE) if case.is_open else None,
             open_key=open_key if case.is_open else None,
             due_shard=_due_shard(shard_of(case.evaluation_id, self._due_shards)) if sweeping else None,
             due_key=f"{_utc_key(due)}#{case.evaluation_id}" if due else None,
             rate_day_shard=day_shard(
                 local_day(case.evaluated_at, self._offset), shard_of(case.evaluation_id, self._day_shards)
             ),
+        )
+
+    def _notice_item(self, notice: EvaluatorNotice) -> CaseNoticeItem:
+        return self._notice(
+            case_pk(notice.evaluation_id),
+            notice_sk(notice.seq),
+            evaluation_id=notice.evaluation_id,
+            seq=notice.seq,
+            kind=notice.kind.value,
+            state=notice.state.value,
         )
 
     def _audit_item(self, entry: AuditEntry) -> CaseAuditItem:

@@ -1,4 +1,5 @@
-"""The negative-review queue (SQS)."""
+"""SQS queues that carry the system's messages: negative reviews to the case consumer, and
+invitations and evaluator notices to the region's SMS / e-mail gateway."""
 
 from __future__ import annotations
 
@@ -6,21 +7,24 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
 
 from govrate.errors import StorageUnavailable
-from govrate.models import NegativeReviewMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-class NegativeReviewQueue:
-    def __init__(self, queue_url: str, client: SQSClient | None = None) -> None:
+class MessageQueue:
+    """Publishes each message as its JSON document; an unreachable queue is StorageUnavailable."""
+
+    def __init__(self, queue_url: str, purpose: str, client: SQSClient | None = None) -> None:
         self._url = queue_url
+        self._purpose = purpose
         self._client = client or boto3.client("sqs")
 
-    def publish(self, message: NegativeReviewMessage) -> None:
+    def publish(self, message: BaseModel) -> None:
         try:
             self._client.send_message(QueueUrl=self._url, MessageBody=message.model_dump_json())
         except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable("negative-review queue unavailable") from exc
+            raise StorageUnavailable(f"{self._purpose} queue unavailable") from exc

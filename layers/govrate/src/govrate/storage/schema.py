@@ -75,9 +75,13 @@ CASES = TableSpec(
     indexes=(
         IndexSpec("open_by_agency", "open_agency", "open_key"),
         IndexSpec("open_by_region", "open_region", "open_key"),
+        IndexSpec("open_by_city", "open_city", "open_key"),
+        IndexSpec("open_by_province", "open_province", "open_key"),
         IndexSpec("by_due", "due_shard", "due_key"),
         IndexSpec("by_rate_day", "rate_day_shard", "evaluation_id"),
     ),
+    # The outbox of the evaluator's notices.
+    stream=True,
 )
 
 REFERENCE = TableSpec(

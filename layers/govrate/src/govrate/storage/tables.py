@@ -5,11 +5,14 @@ Tables:
   (`day_shard` = `<yyyymmdd>#<shard>`, `created_key` = `<utc iso>#<ulid>`) so that a day is read by
   querying every shard, never by a Scan and never through one hot partition.
 - cases: hash key `pk` (`CASE#<evaluation ulid>`), range key `sk`: the case (`CASE`) and its audit
-  chain (`AUDIT#<seq, 6 digits>`) in one partition. Sparse GSIs `open_by_agency` and `open_by_region`
-  (`open_agency` / `open_region`, `open_key` = `<pending deadline utc>#<ulid>`) list open cases by
-  deadline; sparse `by_due` (`due_shard` = `DUE#<shard>`, `due_key`) feeds the overdue sweep;
-  `by_rate_day` (`rate_day_shard` = `<yyyymmdd>#<shard>`, `evaluation_id`) gives analyze the rate
-  facts of a day's bad reviews. All projections are ALL: a case holds no personal data (the
+  chain (`AUDIT#<seq, 6 digits>`) in one partition. Sparse GSIs `open_by_agency`, `open_by_region`,
+  `open_by_city` and `open_by_province` (`open_agency`; `open_region`, `open_city`, `open_province` =
+  the case's division and the city and province that hold it; `open_key` = `<pending deadline
+  utc>#<ulid>`) list open cases by deadline for an agency and for a supervisor's division; sparse
+  `by_due` (`due_shard` = `DUE#<shard>`, `due_key`) feeds the overdue sweep; `by_rate_day`
+  (`rate_day_shard` = `<yyyymmdd>#<shard>`, `evaluation_id`) gives analyze the rate facts of a day's
+  bad reviews. Notices for the evaluator (`NOTICE#<seq>`) share the partition; the table's stream
+  (NEW_IMAGE) carries them to the relay. All projections are ALL: a case holds no personal data (the
   evaluator's contact stays encrypted on the evaluation).
 - reference: hash key `pk`, range key `sk`; the service-item catalogue and the service windows
   (models in catalogue.py and windows.py).
@@ -102,6 +105,24 @@ class OpenByRegionIndex(GlobalSecondaryIndex["CaseItem"]):
     open_key = UnicodeAttribute(range_key=True)
 
 
+class OpenByCityIndex(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "open_by_city"
+        projection = AllProjection()
+
+    open_city = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)
+
+
+class OpenByProvinceIndex(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "open_by_province"
+        projection = AllProjection()
+
+    open_province = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)
+
+
 class DueIndex(GlobalSecondaryIndex["CaseItem"]):
     class Meta:
         index_name = "by_due"
@@ -154,12 +175,16 @@ class CaseItem(Model):
     audit_head = UnicodeAttribute()
     open_agency = UnicodeAttribute(null=True)
     open_region = UnicodeAttribute(null=True)
+    open_city = UnicodeAttribute(null=True)
+    open_province = UnicodeAttribute(null=True)
     open_key = UnicodeAttribute(null=True)
     due_shard = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)
     rate_day_shard = UnicodeAttribute()
     open_by_agency = OpenByAgencyIndex()
     open_by_region = OpenByRegionIndex()
+    open_by_city = OpenByCityIndex()
+    open_by_province = OpenByProvinceIndex()
     by_due = DueIndex()
     by_rate_day = RateDayIndex()
 
@@ -182,3 +207,18 @@ class CaseAuditItem(Model):
     detail = UnicodeAttribute()
     prev_hash = UnicodeAttribute()
     hash = UnicodeAttribute()
+
+
+class CaseNoticeItem(Model):
+    """`CASE#<ulid>` / `NOTICE#<seq>`: a notice for the evaluator, written with the change that gives it;
+    the table's stream carries it to the relay (the outbox). Kept as the record of what was sent."""
+
+    class Meta:
+        table_name = "cases"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    evaluation_id = UnicodeAttribute()
+    seq = NumberAttribute()
+    kind = UnicodeAttribute()
+    state = UnicodeAttribute()

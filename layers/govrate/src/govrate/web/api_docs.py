@@ -94,7 +94,9 @@ def _ref(schema: dict[str, Any]) -> str:
     return ""
 
 
-def _type(spec: dict[str, Any]) -> str:
+def _type(spec: dict[str, Any] | bool) -> str:
+    if isinstance(spec, bool):  # a JSON Schema may be `true` (anything) or `false` (nothing)
+        return "any" if spec else "nothing"
     if "$ref" in spec:
         return _ref(spec)
     if "anyOf" in spec:

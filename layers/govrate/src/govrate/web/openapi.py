@@ -19,6 +19,7 @@ from govrate.web.problems import PROBLEM_JSON
 TITLE = "Govrate API"
 VERSION = "1.0.0"
 SCHEMA_REF = "#/components/schemas/{model}"
+JSON = "application/json"
 
 _PATH_PARAMETER = re.compile(r"{([^}]+)}")
 
@@ -160,6 +161,8 @@ def _operation(path: str, method: str, op: Operation) -> dict[str, Any]:
             "required": True,
             "content": {op.body_media_type: {"schema": {"$ref": SCHEMA_REF.format(model=op.body.__name__)}}},
         }
+    elif _takes_text(op):
+        document["requestBody"] = {"required": True, "content": {op.body_media_type: {"schema": {"type": "string"}}}}
     responses: dict[str, Any] = {}
     for status, answer in sorted(op.responses.items()):
         responses[str(status)] = _response(answer)
@@ -188,7 +191,7 @@ def _response(answer: type[BaseModel] | Media | None) -> dict[str, Any]:
         }
     return {
         "description": (answer.__doc__ or answer.__name__).strip().splitlines()[0],
-        "content": {"application/json": {"schema": {"$ref": SCHEMA_REF.format(model=answer.__name__)}}},
+        "content": {JSON: {"schema": {"$ref": SCHEMA_REF.format(model=answer.__name__)}}},
     }
 
 
@@ -196,10 +199,16 @@ def _can_fail_with(op: Operation, status: int) -> bool:
     if status in op.errors:
         return True
     if status in {400, 413, 415}:
-        return op.body is not None
+        return op.body is not None or _takes_text(op)
     if status in {401, 403}:
         return op.auth in {Auth.PLATFORM_SIGNATURE, Auth.STAFF}
     return status in {404, 422, 503}
+
+
+def _takes_text(op: Operation) -> bool:
+    """A body media type other than JSON, declared without a model: a text document such as a CSV file,
+    described in the operation's description."""
+    return op.body is None and op.body_media_type != JSON
 
 
 def _operation_id(path: str, method: str) -> str:

@@ -1,0 +1,109 @@
+"""The case loop on the local stack as staff meet it: tokens from the stack's Cognito (moto) on the
+staff API, and the console in a real browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import BrowserContext, expect
+
+from tests.e2e.conftest import assert_accessible, poll, screenshot
+from tests.e2e.test_local_stack import BAD_REVIEW, CASE_TIMEOUT_S, session
+
+pytestmark = pytest.mark.e2e
+
+CONTACT: dict[str, Any] = {"name": "王芳", "phone": "13912345678", "consent": True}
+AGENCY = str(BAD_REVIEW["agency_code"])
+
+
+def account(stack: dict[str, Any], *, role: str, agency: str | None = None) -> dict[str, Any]:
+    """A demo account the stack printed in its banner."""
+    found: dict[str, Any] = next(
+        staff
+        for staff in stack["staff"]
+        if staff["role"] == role and (agency is None or staff["agency_code"] == agency)
+    )
+    return found
+
+
+def id_token(stack: dict[str, Any], staff: dict[str, Any]) -> str:
+    cognito = session(stack).client("cognito-idp", endpoint_url=stack["aws_endpoint"])
+    result = cognito.initiate_auth(
+        ClientId=stack["environment"]["GOVRATE_STAFF_CLIENT_ID"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": staff["username"], "PASSWORD": staff["password"]},
+    )["AuthenticationResult"]
+    return str(result["IdToken"])
+
+
+def bearer(stack: dict[str, Any], staff: dict[str, Any]) -> dict[str, str]:
+    return {"authorization": f"Bearer {id_token(stack, staff)}"}
+
+
+def real_name_bad_review(stack: dict[str, Any]) -> str:
+    """A real-name bad review at the first demo window's agency, once its case is open."""
+    api = stack["api_url"]
+    response = requests.post(f"{api}/v1/evaluations", json={**BAD_REVIEW, "evaluator": CONTACT}, timeout=10)
+    assert response.status_code == 201, response.text
+    accepted = response.json()
+
+    def case_is_open() -> Any:
+        """the case of the bad review is open"""
+        return requests.get(f"{api}{accepted['status_url']}", timeout=10).json()["case"]
+
+    poll(case_is_open, CASE_TIMEOUT_S)
+    return str(accepted["evaluation_id"])
+
+
+def test_staff_see_their_agencys_case_supervisors_their_regions_and_no_one_else(stack: dict[str, Any]) -> None:
+    api = stack["api_url"]
+    case_id = real_name_bad_review(stack)
+    staff = bearer(stack, account(stack, role="staff", agency=AGENCY))
+    supervisor = bearer(stack, account(stack, role="supervisor"))
+    outsider = next(s for s in stack["staff"] if s["role"] == "staff" and s["region_code"][:2] != "11")
+
+    for headers in (staff, supervisor):
+        listed = requests.get(f"{api}/v1/cases", headers=headers, timeout=10)
+        assert listed.status_code == 200, listed.text
+        assert case_id in [item["evaluation_id"] for item in listed.json()["items"]]
+
+    seen = requests.get(f"{api}/v1/cases/{case_id}", headers=staff, timeout=10)
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["contact"]["phone"] == CONTACT["phone"]
+
+    refused = requests.get(f"{api}/v1/cases/{case_id}", headers=bearer(stack, outsider), timeout=10)
+    assert refused.status_code == 403
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert requests.get(f"{api}/v1/cases", timeout=10).status_code == 401
+
+
+def test_a_staff_member_signs_in_to_the_console_and_records_the_return_visit(
+    stack: dict[str, Any], context: BrowserContext
+) -> None:
+    case_id = real_name_bad_review(stack)
+    staff = account(stack, role="staff", agency=AGENCY)
+    page = context.new_page()
+    page.goto(f"{stack['api_url']}/console/cases")
+    expect(page).to_have_url(f"{stack['api_url']}/console/login")  # no session yet
+    page.get_by_label("User name").fill(staff["username"])
+    page.get_by_label("Password").fill(staff["password"])
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Open cases by deadline")).to_be_visible()
+    assert_accessible(page, "console-cases")
+    page.get_by_role("link", name=case_id).click()
+
+    expect(page.get_by_text(CONTACT["phone"])).to_be_visible()
+    expect(page.get_by_text("Audit chain intact")).to_be_visible()
+    assert_accessible(page, "console-case")
+    return_visit = page.locator("form.step").filter(has=page.get_by_role("heading", name="Return visit"))
+    return_visit.get_by_label("Note").fill("已电话回访，情况属实")
+    return_visit.get_by_role("button", name="Record").click()
+
+    expect(page.get_by_role("cell", name="contacted", exact=True).first).to_be_visible()
+    screenshot(page, "console-case-contacted")
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{stack['api_url']}/console/cases")
+    expect(page).to_have_url(f"{stack['api_url']}/console/login")

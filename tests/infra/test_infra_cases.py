@@ -1,0 +1,108 @@
+"""The case loop in the cloud: the staff user pool, the case API's function and the overdue sweep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra import environment
+from infra.components.staff import STAFF_ATTRIBUTES
+from tests.infra.conftest import EXISTING_STAFF_POOL, Synthesized
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    actions = statement["Action"]
+    return {actions} if isinstance(actions, str) else set(actions)
+
+
+def _resources(statement: dict[str, Any]) -> list[Any]:
+    resources = statement["Resource"]
+    return resources if isinstance(resources, list) else [resources]
+
+
+def test_staff_accounts_are_created_by_administrators_with_attributes_they_cannot_change(
+    synth: Synthesized,
+) -> None:
+    _, pool = synth.one("AWS::Cognito::UserPool")
+    properties = pool["Properties"]
+    assert properties["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    custom = {attribute["Name"]: attribute for attribute in properties["Schema"]}
+    assert set(STAFF_ATTRIBUTES) <= set(custom)
+    assert properties["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    assert pool["DeletionPolicy"] == "Retain"
+
+    _, client = synth.one("AWS::Cognito::UserPoolClient")
+    client_properties = client["Properties"]
+    assert client_properties["GenerateSecret"] is False
+    assert "ALLOW_USER_PASSWORD_AUTH" in client_properties["ExplicitAuthFlows"]
+    assert {f"custom:{name}" for name in STAFF_ATTRIBUTES} <= set(client_properties["ReadAttributes"])
+    assert not [name for name in client_properties["WriteAttributes"] if name.startswith("custom:")]
+
+
+def test_functions_that_verify_staff_tokens_know_the_pool_and_its_client(synth: Synthesized) -> None:
+    assert synth.stack.staff.user_pool is not None
+    pool = {"Ref": synth.logical_id(synth.stack.staff.user_pool)}
+    (client,) = [{"Ref": logical_id} for logical_id in synth.of_type("AWS::Cognito::UserPoolClient")]
+    for handler in ("case_api.app", "intake_api.app"):
+        _, function = synth.function(handler)
+        variables = function["Environment"]["Variables"]
+        assert variables[environment.STAFF_USER_POOL_ID] == pool, handler
+        assert variables[environment.STAFF_CLIENT_ID] == client, handler
+
+
+def test_only_the_case_api_may_decrypt_contact_data(synth: Synthesized) -> None:
+    key = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.contact_key), "Arn"]}
+    decrypting = {
+        handler
+        for handler in ("case_api.app", "intake_api.app", "qr_api.app", "case_consumer.handler", "case_sweep.handler")
+        if any(
+            "kms:Decrypt" in _actions(statement) and key in _resources(statement)
+            for statement in synth.role_statements(handler)
+        )
+    }
+    assert decrypting == {"case_api.app"}
+
+
+def test_the_case_api_writes_cases_and_only_reads_evaluations(synth: Synthesized) -> None:
+    evaluations = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.evaluations), "Arn"]}
+    on_evaluations = [
+        _actions(statement)
+        for statement in synth.role_statements("case_api.app")
+        if evaluations in _resources(statement)
+    ]
+    assert on_evaluations == [{"dynamodb:GetItem"}]
+    cases = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.cases), "Arn"]}
+    assert any(
+        "dynamodb:PutItem" in _actions(statement) and cases in _resources(statement)
+        for statement in synth.role_statements("case_api.app")
+    )
+
+
+def test_the_overdue_sweep_runs_every_15_minutes_with_least_privilege(synth: Synthesized) -> None:
+    assert synth.schedule_of("case_sweep.handler")["ScheduleExpression"] == "rate(15 minutes)"
+    cases = synth.logical_id(synth.stack.data.cases)
+    table_arn = {"Fn::GetAtt": [cases, "Arn"]}
+    dynamodb = [
+        (_actions(statement), statement["Resource"])
+        for statement in synth.role_statements("case_sweep.handler")
+        if any(action.startswith("dynamodb:") for action in _actions(statement))
+    ]
+    assert dynamodb == [
+        ({"dynamodb:Query"}, {"Fn::Join": ["", [table_arn, "/index/by_due"]]}),
+        ({"dynamodb:GetItem", "dynamodb:PutItem"}, table_arn),
+    ]
+
+
+def test_with_a_staff_pool_in_another_region_the_stack_creates_none_and_the_functions_verify_its_tokens(
+    synth_with_existing_staff_pool: Synthesized,
+) -> None:
+    synthesized = synth_with_existing_staff_pool
+    assert not synthesized.of_type("AWS::Cognito::UserPool")
+    # An API Gateway Cognito authorizer can only name a pool of its own region.
+    assert not synthesized.of_type("AWS::ApiGateway::Authorizer")
+    assert {m["Properties"]["AuthorizationType"] for m in synthesized.of_type("AWS::ApiGateway::Method").values()} == {
+        "NONE"
+    }
+    for handler in ("case_api.app", "intake_api.app"):
+        variables = synthesized.function(handler)[1]["Environment"]["Variables"]
+        assert variables[environment.STAFF_USER_POOL_ID] == EXISTING_STAFF_POOL["userPoolId"]
+        assert variables[environment.STAFF_CLIENT_ID] == EXISTING_STAFF_POOL["clientId"]

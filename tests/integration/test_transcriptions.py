@@ -1,0 +1,378 @@
+"""Staff upload transcribed paper forms and offline evaluations as CSV: through the intake app, on moto,
+with ID tokens from moto's Cognito."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import jwt
+import pytest
+from govrate import runtime
+from govrate.errors import StorageUnavailable
+from govrate.storage.evaluations import EvaluationRepository, StoredEvaluation
+
+from tests.integration.conftest import AwsResources
+from tests.integration.rating_support import now, register_service_record
+from tests.integration.test_case_support import Staff, World, build_world
+
+CSV = "text/csv"
+PAPER_HEADER = "form_id,channel,item_code,agency_code,region_code,level,indicators.attitude,reason_codes,comment"
+PAPER_FORM = "ZF-2026-0001,paper,110105-GA-001,110105-GA,110105,4,5,,窗口人员很耐心"
+
+
+@pytest.fixture
+def world(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    yield from build_world(aws, monkeypatch)
+
+
+@pytest.fixture
+def li(world: World) -> Staff:
+    """A staff member of the Chaoyang police (110105-GA)."""
+    return world.staff("li.ming")
+
+
+def csv_file(header: str, *rows: str, encoding: str = "utf-8") -> bytes:
+    """A CSV file as Excel writes it: CRLF line ends."""
+    return "\r\n".join([header, *rows, ""]).encode(encoding)
+
+
+def upload(world: World, staff: Staff | None, body: bytes, content_type: str = CSV) -> Any:
+    headers = {"content-type": content_type}
+    if staff is not None:
+        headers["authorization"] = f"Bearer {staff.token}"
+    return world.intake.http.post("/v1/transcribed-evaluations", headers=headers, body=body)
+
+
+def entered(world: World, staff: Staff, body: bytes) -> dict[str, Any]:
+    response = upload(world, staff, body)
+    assert response.status_code == 200, response.body
+    assert response.headers["Content-Type"] == "application/json"
+    result: dict[str, Any] = json.loads(response.body)
+    return result
+
+
+def statuses(result: dict[str, Any]) -> list[tuple[int, str, int | None]]:
+    """(row, status, the problem's HTTP status) of each result."""
+    return [
+        (row["row"], row["status"], row["problem"]["status"] if row["problem"] else None) for row in result["results"]
+    ]
+
+
+def problem(response: Any) -> dict[str, Any]:
+    assert response.headers["Content-Type"] == "application/problem+json"
+    document: dict[str, Any] = json.loads(response.body)
+    return document
+
+
+def evaluation_items(aws: AwsResources) -> list[dict[str, Any]]:
+    """Every stored evaluation (a Scan: fine for a test table)."""
+    items = boto3.resource("dynamodb").Table(aws.evaluations_table).scan()["Items"]
+    return [item for item in items if item.get("entity") == "evaluation"]
+
+
+def stored(evaluation_id: str) -> StoredEvaluation:
+    return runtime.evaluation_repository().get(evaluation_id)
+
+
+def subject(staff: Staff) -> str:
+    return str(jwt.decode(staff.token, options={"verify_signature": False})["sub"])
+
+
+# --- what is stored -------------------------------------------------------------------------------
+
+
+def test_a_paper_form_is_entered_by_the_staff_member_for_an_anonymous_evaluator(
+    world: World, li: Staff, aws: AwsResources
+) -> None:
+    result = entered(world, li, csv_file(PAPER_HEADER, PAPER_FORM))
+    assert (result["accepted"], result["duplicate"], result["rejected"]) == (1, 0, 0)
+    [row] = result["results"]
+    assert (row["index"], row["row"], row["form_id"], row["status"]) == (0, 2, "ZF-2026-0001", "accepted")
+    # No receipt: with it the staff member could rate the handling of the case for the evaluator.
+    assert (row["evaluation"]["receipt"], row["evaluation"]["status_url"]) == (None, None)
+
+    evaluation = stored(row["evaluation"]["evaluation_id"])
+    assert evaluation.submitted_by == f"staff:{subject(li)}"
+    assert evaluation.contact_cipher is None
+    assert (evaluation.channel, evaluation.item_code, evaluation.level, evaluation.mode) == (
+        "paper",
+        "110105-GA-001",
+        4,
+        "onsite",
+    )
+    assert evaluation.indicators == {"attitude": 5}
+    assert evaluation.comment == "窗口人员很耐心"
+    [item] = evaluation_items(aws)
+    assert item["real_name"] is False
+
+
+def test_a_contact_is_stored_sealed_and_only_with_consent(world: World, li: Staff, aws: AwsResources) -> None:
+    header = f"{PAPER_HEADER},evaluator.name,evaluator.phone,evaluator.consent"
+    bad_review = "paper,110105-GA-001,110105-GA,110105,1,,attitude|slow,态度差，跑了两趟"
+    body = csv_file(
+        header, f"ZF-2026-0002,{bad_review},张三,13800138000,是", f"ZF-2026-0003,{bad_review},李四,13900139000,"
+    )
+    result = entered(world, li, body)
+    assert statuses(result) == [(2, "accepted", None), (3, "rejected", 422)]
+    assert result["results"][0]["evaluation"]["bad_review"] is True
+    assert [error["field"] for error in result["results"][1]["problem"]["errors"]] == ["evaluator.consent"]
+
+    [item] = evaluation_items(aws)
+    assert item["real_name"] is True
+    assert item["contact_cipher"].value
+    assert "13800138000" not in repr(item)
+    # The bad review becomes a case of the agency, whose handler sees the contact.
+    world.deliver()
+    assert world.view(li, item["evaluation_id"])["contact"] == {
+        "name": "张三",
+        "phone": "13800138000",
+        "email": None,
+        "consent": True,
+    }
+
+
+def test_each_row_is_taken_on_its_own_and_named_by_its_spreadsheet_row(world: World, li: Staff) -> None:
+    body = csv_file(
+        PAPER_HEADER,
+        PAPER_FORM,
+        ",,,,,,,,",  # an empty row, as Excel leaves them: skipped, but counted
+        "ZF-2026-0002,paper,110105-GA-001,110105-GA,110105,2,,,材料清单不清楚",
+        'ZF-2026-0003,paper,110105-GA-001,110105-GA,110105,7,,,"两行\r\n的意见"',
+        "ZF-2026-0004,paper,110105-GA-001,110105-GA,110105,1,,repeated_trips,跑了三趟",
+    )
+    result = entered(world, li, body)
+    assert statuses(result) == [
+        (2, "accepted", None),
+        (4, "rejected", 422),
+        (5, "rejected", 422),
+        (6, "accepted", None),
+    ]
+    assert [row["index"] for row in result["results"]] == [0, 1, 2, 3]
+    assert [row["form_id"] for row in result["results"]] == [
+        "ZF-2026-0001",
+        "ZF-2026-0002",
+        "ZF-2026-0003",
+        "ZF-2026-0004",
+    ]
+    no_reason, no_level = result["results"][1]["problem"], result["results"][2]["problem"]
+    assert no_reason["type"] == "/problems/validation-error"
+    assert no_reason["errors"] == [
+        {"field": "reason_codes", "message": "a bad review (level 1 or 2) needs a reason code"}
+    ]
+    assert [error["field"] for error in no_level["errors"]] == ["level"]
+    assert result["results"][3]["evaluation"]["bad_review"] is True
+
+
+def test_uploading_a_file_again_doubles_nothing(world: World, li: Staff, aws: AwsResources) -> None:
+    register_service_record("BJ-2026-000777")
+    header = "form_id,channel,item_code,agency_code,region_code,record_id,stage,level,reason_codes"
+    body = csv_file(
+        header,
+        "ZF-2026-0001,paper,110105-GA-001,110105-GA,110105,,,5,",
+        "ZF-2026-0002,paper,110105-GA-002,110105-GA,110105,BJ-2026-000777,deliver,3,",
+        "12345-0301-0001,hotline,,110105-GA,110105,,,2,slow",
+    )
+    first = entered(world, li, body)
+    again = entered(world, li, body)
+    assert [status for _, status, _ in statuses(first)] == ["accepted"] * 3
+    assert [status for _, status, _ in statuses(again)] == ["duplicate"] * 3
+    ids = [row["evaluation"]["evaluation_id"] for row in first["results"]]
+    assert [row["evaluation"]["evaluation_id"] for row in again["results"]] == ids
+    assert sorted(item["evaluation_id"] for item in evaluation_items(aws)) == sorted(ids)
+    # A colleague uploading the same file is no different: the key is channel, agency and form id.
+    assert entered(world, world.staff("wang.qiang"), body)["duplicate"] == 3
+    assert len(evaluation_items(aws)) == 3
+
+
+def test_a_changed_row_under_a_taken_form_id_is_a_conflict(world: World, li: Staff, aws: AwsResources) -> None:
+    entered(world, li, csv_file(PAPER_HEADER, PAPER_FORM))
+    changed = PAPER_FORM.replace(",4,5,", ",3,5,")
+    box_slip = "ZF-2026-0001,suggestion_box,110105-GA-001,110105-GA,110105,4,,,窗口人员很耐心"
+    result = entered(world, li, csv_file(PAPER_HEADER, changed, box_slip))
+    assert statuses(result) == [(2, "rejected", 409), (3, "accepted", None)]
+    assert result["results"][0]["problem"]["type"] == "/problems/conflict"
+    # The same form id in another channel is another form.
+    assert len(evaluation_items(aws)) == 2
+
+
+def test_no_public_idempotency_key_can_claim_a_form_before_staff_enter_it(
+    world: World, li: Staff, aws: AwsResources
+) -> None:
+    guessed = {"agency_code": "110105-GA", "region_code": "110105", "channel": "email", "level": 5}
+    for key in ("email#110105-GA#MAIL-1", "FORM#email#110105-GA#MAIL-1"):
+        posted = world.intake.http.post(
+            "/v1/evaluations",
+            headers={"content-type": "application/json", "idempotency-key": key},
+            body=json.dumps(guessed).encode(),
+        )
+        assert posted.status_code == 201, posted.body
+    form = "MAIL-1,email,,110105-GA,110105,1,,slow,三周没有回复"
+    assert statuses(entered(world, li, csv_file(PAPER_HEADER, form))) == [(2, "accepted", None)]
+    assert len(evaluation_items(aws)) == 3
+
+
+def test_offline_channels_are_attributed_to_an_agency_or_an_item(world: World, li: Staff) -> None:
+    header = "form_id,channel,item_code,agency_code,region_code,mode,level,indicators.efficiency,reason_codes,comment"
+    body = csv_file(
+        header,
+        "12345-0301-0001,hotline,,110105-GA,110105,,2,,slow,热线反映办理慢",
+        "XYX-0042,suggestion_box,,110105-GA,110105,,5,,,",
+        "MAIL-2026-17,email,110105-GA-002,110105-GA,110105,online,3,4,,",
+        "DC-2026-0009,supervision_platform,110105-GA-001,110105-GA,110105,,1,,attitude,督查平台转办",
+        "W-0001,window_qr,110105-GA-001,110105-GA,110105,,5,,,",  # not an offline channel
+        "P-0001,paper,,110105-GA,110105,,5,,,",  # a paper form rates a service item
+    )
+    result = entered(world, li, body)
+    assert [status for _, status, _ in statuses(result)] == ["accepted"] * 4 + ["rejected"] * 2
+    evaluations = [stored(row["evaluation"]["evaluation_id"]) for row in result["results"][:4]]
+    assert [(e.channel, e.item_code, e.agency_code) for e in evaluations] == [
+        ("hotline", None, "110105-GA"),
+        ("suggestion_box", None, "110105-GA"),
+        ("email", "110105-GA-002", "110105-GA"),
+        ("supervision_platform", "110105-GA-001", "110105-GA"),
+    ]
+    assert evaluations[2].indicators == {"efficiency": 4}
+    assert [error["field"] for error in result["results"][4]["problem"]["errors"]] == ["channel"]
+    assert [error["field"] for error in result["results"][5]["problem"]["errors"]] == ["item_code"]
+
+
+def test_a_paper_form_of_a_service_record_follows_the_record_rules(world: World, li: Staff) -> None:
+    register_service_record("BJ-2026-000777")
+    register_service_record("BJ-2026-000778", completed_at=now() - timedelta(days=30))
+    header = "form_id,channel,item_code,agency_code,region_code,record_id,stage,level"
+    body = csv_file(
+        header,
+        "ZF-0001,paper,110105-GA-002,110105-GA,110105,BJ-2026-000777,accept,5",
+        "ZF-0002,paper,110105-GA-002,110105-GA,110105,BJ-2026-000777,accept,4",  # a second vote on the stage
+        "ZF-0003,paper,110105-GA-002,110105-GA,110105,BJ-2026-009999,accept,5",  # no such record
+        "ZF-0004,paper,110105-GA-002,110105-GA,110105,BJ-2026-000778,accept,5",  # rated too late
+        "12345-0001,hotline,,110105-GA,110105,BJ-2026-000777,,5",  # the hotline carries no record
+    )
+    result = entered(world, li, body)
+    assert statuses(result) == [
+        (2, "accepted", None),
+        (3, "rejected", 409),
+        (4, "rejected", 422),
+        (5, "rejected", 422),
+        (6, "rejected", 422),
+    ]
+    assert stored(result["results"][0]["evaluation"]["evaluation_id"]).record_id == "BJ-2026-000777"
+    problems = [row["problem"] for row in result["results"][2:]]
+    assert [p["type"] for p in problems] == [
+        "/problems/validation-error",
+        "/problems/evaluation-period-over",
+        "/problems/validation-error",
+    ]
+    assert [[error["field"] for error in p["errors"]] for p in problems] == [["record_id"]] * 3
+
+
+# --- who may enter what ---------------------------------------------------------------------------
+
+
+def test_staff_enter_their_agency_and_supervisors_their_division(world: World, li: Staff, aws: AwsResources) -> None:
+    header = "form_id,channel,agency_code,region_code,level"
+    ours, theirs, shenzhen = (
+        "12345-0001,hotline,110105-GA,110105,5",
+        "12345-0002,hotline,110105-SJ,110105,4",
+        "12345-0003,hotline,440305-SJ,440305,4",
+    )
+    result = entered(world, li, csv_file(header, ours, theirs))
+    assert statuses(result) == [(2, "accepted", None), (3, "rejected", 403)]
+    refused = result["results"][1]["problem"]
+    assert (refused["type"], refused["errors"][0]["field"]) == ("/problems/forbidden", "agency_code")
+
+    beijing = world.supervisor("zhao.lei", region="110000")
+    result = entered(world, beijing, csv_file(header, theirs, shenzhen))
+    assert statuses(result) == [(2, "accepted", None), (3, "rejected", 403)]
+    assert stored(result["results"][0]["evaluation"]["evaluation_id"]).submitted_by == f"supervisor:{subject(beijing)}"
+    assert len(evaluation_items(aws)) == 2
+
+
+def test_without_a_valid_token_nothing_is_entered(world: World, aws: AwsResources) -> None:
+    body = csv_file(PAPER_HEADER, PAPER_FORM)
+    assert problem(upload(world, None, body))["type"] == "/problems/unauthenticated"
+    assert upload(world, Staff("nobody", "not.a.token"), body).status_code == 401
+    assert evaluation_items(aws) == []
+
+
+# --- the file -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
+def test_excel_encodings_are_read(world: World, li: Staff, encoding: str) -> None:
+    result = entered(world, li, csv_file(PAPER_HEADER, PAPER_FORM, encoding=encoding))
+    assert result["accepted"] == 1
+    assert stored(result["results"][0]["evaluation"]["evaluation_id"]).comment == "窗口人员很耐心"
+
+
+def test_an_undecodable_file_is_refused(world: World, li: Staff) -> None:
+    response = upload(world, li, csv_file(PAPER_HEADER, PAPER_FORM) + b"\xff\xfe\x80")
+    assert response.status_code == 400
+    assert "GB18030" in problem(response)["detail"]
+
+
+@pytest.mark.parametrize(
+    ("header", "fields"),
+    [
+        (PAPER_HEADER.replace("indicators.attitude", "indicator_attitude"), ["indicator_attitude"]),
+        (f"{PAPER_HEADER},evaluator_phone", ["evaluator_phone"]),
+        (PAPER_HEADER.replace("level", "rating"), ["rating", "level"]),
+        (PAPER_HEADER.replace("comment", "channel"), ["channel"]),
+    ],
+)
+def test_an_unknown_missing_or_repeated_column_refuses_the_whole_file(
+    world: World, li: Staff, aws: AwsResources, header: str, fields: list[str]
+) -> None:
+    response = upload(world, li, csv_file(header, PAPER_FORM))
+    assert response.status_code == 422
+    document = problem(response)
+    assert [error["field"] for error in document["errors"]] == fields
+    assert all(field in document["detail"] for field in fields)
+    assert evaluation_items(aws) == []
+
+
+def test_a_misspelt_column_gets_a_suggestion(world: World, li: Staff) -> None:
+    response = upload(world, li, csv_file(f"{PAPER_HEADER},evaluator_phone", PAPER_FORM))
+    assert problem(response)["errors"][0]["message"].endswith("did you mean evaluator.phone?")
+
+
+def test_a_body_that_is_not_csv_is_415(world: World, li: Staff) -> None:
+    response = upload(world, li, b'{"form_id": "ZF-2026-0001"}', content_type="application/json")
+    assert response.status_code == 415
+    assert problem(response)["type"] == "/problems/unsupported-media-type"
+
+
+def test_more_than_200_rows_is_refused_whole(world: World, li: Staff, aws: AwsResources) -> None:
+    rows = [f"12345-{n:04d},hotline,,110105-GA,110105,5,,," for n in range(201)]
+    response = upload(world, li, csv_file(PAPER_HEADER, *rows))
+    assert response.status_code == 413
+    assert "200 rows" in problem(response)["detail"]
+    assert evaluation_items(aws) == []
+
+
+def test_an_outage_stops_the_upload_and_the_retry_enters_the_rest(
+    world: World, li: Staff, aws: AwsResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [f"12345-{n:04d},hotline,,110105-GA,110105,5,,," for n in range(3)]
+    add = EvaluationRepository.add
+    writes: list[str] = []
+
+    def failing_on_the_second_row(self: EvaluationRepository, evaluation: StoredEvaluation, *args: Any) -> None:
+        writes.append(evaluation.evaluation_id)
+        if len(writes) == 2:
+            raise StorageUnavailable("evaluations table unavailable")
+        add(self, evaluation, *args)
+
+    monkeypatch.setattr(EvaluationRepository, "add", failing_on_the_second_row)
+    response = upload(world, li, csv_file(PAPER_HEADER, *rows))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert len(evaluation_items(aws)) == 1
+
+    retried = entered(world, li, csv_file(PAPER_HEADER, *rows))
+    assert [status for _, status, _ in statuses(retried)] == ["duplicate", "accepted", "accepted"]
+    assert len(evaluation_items(aws)) == 3
