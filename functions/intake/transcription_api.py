@@ -1,15 +1,23 @@
 """Staff enter the evaluations of paper forms, the 12345 hotline, suggestion boxes, e-mail and the
 supervision platform by uploading a CSV file. Registered into the intake function's app
-(`intake_api.app`); `Authorization: Bearer <Cognito ID token>` of a staff member or supervisor.
+(`intake_api.app`):
+
+- `POST /v1/transcribed-evaluations`: the file as the body, `Authorization: Bearer <Cognito ID token>`
+  of a staff member or supervisor;
+- `/console/paper-forms`: the same in the staff console (its session cookie), as a file upload form.
+
 The columns, limits and results: docs/paper-forms.md.
 """
 
 from __future__ import annotations
 
+import transcription_console
 from chalice.app import Response
 from govrate import clock, runtime
 from govrate.cases import runtime as case_runtime
 from govrate.cases.auth import bearer_token
+from govrate.cases.model import Actor
+from govrate.errors import InvalidInput
 from govrate.services.transcriptions import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
@@ -18,10 +26,16 @@ from govrate.services.transcriptions import (
     enter_transcriptions,
 )
 from govrate.settings import get_settings
+from govrate.web import console
 from govrate.web.chalice_edge import ApiBlueprint, json_response, raw_body
 from govrate.web.operations import Auth, Operation
+from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
+from pydantic import BaseModel, Field
 
 CSV = "text/csv"
+MULTIPART = "multipart/form-data"
+# The form's boundaries and part headers around the file.
+MULTIPART_OVERHEAD_BYTES = 4096
 
 blueprint = ApiBlueprint(__name__)
 
@@ -52,17 +66,70 @@ blueprint = ApiBlueprint(__name__)
 def post_transcribed_evaluations() -> Response:
     request = blueprint.current_request
     actor = case_runtime.token_verifier().actor(bearer_token(request.headers))
+    return json_response(_enter(raw_body(request), actor))
+
+
+class PaperFormUpload(BaseModel):
+    """The console's upload form."""
+
+    file: str = Field(description="The CSV file (the columns of `POST /v1/transcribed-evaluations`).")
+
+
+@console.console_route(
+    blueprint,
+    console.PAPER_FORMS_PATH,
+    "GET",
+    Operation(
+        summary="Console: the upload form for paper forms",
+        tag="console",
+        responses={200: console.PAGE, 303: console.TO_PAGE},
+        description=console.SESSION,
+    ),
+    back=lambda _: console.PAPER_FORMS_PATH,
+)
+def console_paper_forms() -> Response:
+    actor = console.session_actor(blueprint.current_request)
+    return console.html_response(transcription_console.upload_page(actor, _base()))
+
+
+@console.console_route(
+    blueprint,
+    console.PAPER_FORMS_PATH,
+    "POST",
+    Operation(
+        summary="Console: enter paper forms from a CSV file; the result of every row",
+        tag="console",
+        body=PaperFormUpload,
+        body_media_type=MULTIPART,
+        responses={200: console.PAGE, 303: console.TO_PAGE},
+        description=console.SESSION + " A refused file comes back as the form with the reason.",
+    ),
+    name="console_enter_paper_forms",
+    content_types=[MULTIPART],
+    back=lambda _: console.PAPER_FORMS_PATH,
+)
+def console_enter_paper_forms() -> Response:
+    request = blueprint.current_request
+    actor = console.session_actor(request)
+    try:
+        result = _enter(console.uploaded_file(request, "file", MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES), actor)
+    except (InvalidInput, MalformedBody, BodyTooLarge) as refused:
+        page = transcription_console.upload_page(actor, _base(), console.error_text(refused))
+        return console.html_response(page, problem_for(refused).status)
+    return console.html_response(transcription_console.results_page(actor, result, _base()))
+
+
+def _enter(body: bytes, actor: Actor) -> TranscriptionResult:
     entered = enter_transcriptions(
-        raw_body(request),
-        actor=actor,
-        stores=runtime.intake_stores(),
-        now=clock.now(get_settings().utc_offset_hours),
+        body, actor=actor, stores=runtime.intake_stores(), now=clock.now(get_settings().utc_offset_hours)
     )
-    return json_response(
-        TranscriptionResult.of(
-            [
-                TranscribedRowResult.of(index, outcome, row=row.number, form_id=row.form_id)
-                for index, (row, outcome) in enumerate(entered)
-            ]
-        )
+    return TranscriptionResult.of(
+        [
+            TranscribedRowResult.of(index, outcome, row=row.number, form_id=row.form_id)
+            for index, (row, outcome) in enumerate(entered)
+        ]
     )
+
+
+def _base() -> str:
+    return console.stage_base(blueprint.current_request)

@@ -11,13 +11,10 @@ console) and each case service checks that the caller may act on that case.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import datetime
-from html import escape
-from http.cookies import CookieError, SimpleCookie
 from typing import Annotated, TypeVar, get_origin
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 import case_console
 from chalice.app import Chalice, Request, Response
@@ -42,9 +39,9 @@ from govrate.cases.model import (
     VerificationRecord,
 )
 from govrate.cases.service import act_on_case, handling_of, list_cases, rate_handling, view_case
-from govrate.errors import GovrateError
 from govrate.models import CaseSummary, ReceiptQuery
 from govrate.settings import get_settings
+from govrate.web import console
 from govrate.web.chalice_edge import (
     MAX_BODY_BYTES,
     ApiBlueprint,
@@ -52,16 +49,13 @@ from govrate.web.chalice_edge import (
     parse_json_body,
     parse_query,
 )
-from govrate.web.operations import Auth, Media, Operation
+from govrate.web.operations import Auth, Operation
 from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
-from pydantic import BaseModel, StringConstraints, ValidationError
+from pydantic import BaseModel, StringConstraints
 
 blueprint = ApiBlueprint(__name__)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-SESSION_COOKIE = "govrate_staff"
-FORM = "application/x-www-form-urlencoded"
-HTML = "text/html; charset=utf-8"
 # The steps of the handling, by the last segment of their path (API and console alike).
 STEPS: dict[str, tuple[type[StaffCommand], str]] = {
     "contact": (ContactRecord, "Record the return visit to the evaluator"),
@@ -194,64 +188,40 @@ def post_handling(evaluation_id: str) -> Response:
 
 # --- the console ---------------------------------------------------------------------------------
 
-ConsoleView = Callable[..., Response]
-_PAGE = Media("text/html", "A console page")
-_TO_PAGE = Media("text/html", "See Other: the next console page (Location)")
-_SESSION = (
-    "For people, in a browser. The session is the staff ID token in an HttpOnly, SameSite=Strict cookie set "
-    "by the sign-in form and verified by the function; without it the answer is a redirect to the sign-in."
-)
-
 
 class ConsoleSignIn(BaseModel):
     username: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-def console_route(
-    path: str, method: str, doc: Operation, name: str | None = None
-) -> Callable[[ConsoleView], ConsoleView]:
-    """A console page: refusals come back as a page with the message, not as problem+json, and a
-    request without a valid session goes to the sign-in page."""
-
-    def decorator(view: ConsoleView) -> ConsoleView:
-        @functools.wraps(view)
-        def page(*args: str, **kwargs: str) -> Response:
-            try:
-                return view(*args, **kwargs)
-            except NotSignedIn:
-                return _redirect("/console/login")
-            except (GovrateError, ValidationError) as exc:
-                case_id = kwargs.get("evaluation_id")
-                back = f"/console/cases/{quote(case_id)}" if case_id else "/console/cases"
-                return _html(case_console.message_page(_error_text(exc), _base(), back), problem_for(exc).status)
-
-        content_types = [FORM] if method == "POST" else ["application/json"]
-        blueprint.route(path, methods=[method], name=name or view.__name__, content_types=content_types, doc=doc)(page)
-        return view
-
-    return decorator
+def _back_to_case(path_parameters: dict[str, str]) -> str:
+    evaluation_id = path_parameters.get("evaluation_id")
+    return console.case_path(evaluation_id) if evaluation_id else console.CASES_PATH
 
 
-@console_route(
-    "/console/login",
+@console.console_route(
+    blueprint,
+    console.LOGIN_PATH,
     "GET",
-    Operation(summary="Console: the sign-in page", tag="console", responses={200: _PAGE}, description=_SESSION),
+    Operation(
+        summary="Console: the sign-in page", tag="console", responses={200: console.PAGE}, description=console.SESSION
+    ),
 )
 def console_login_form() -> Response:
-    return _html(case_console.login_page(_base()))
+    return console.html_response(case_console.login_page(_base()))
 
 
-@console_route(
-    "/console/login",
+@console.console_route(
+    blueprint,
+    console.LOGIN_PATH,
     "POST",
     Operation(
         summary="Console: sign in",
         tag="console",
         body=ConsoleSignIn,
-        body_media_type=FORM,
-        responses={303: _TO_PAGE, 401: _PAGE},
-        description=_SESSION,
+        body_media_type=console.FORM,
+        responses={303: console.TO_PAGE, 401: console.PAGE},
+        description=console.SESSION,
     ),
     name="console_login",
 )
@@ -261,96 +231,90 @@ def console_login() -> Response:
         token, lifetime = runtime.staff_sign_in().id_token(form.username, form.password)
         runtime.token_verifier().actor(token)
     except NotSignedIn as exc:
-        return _html(case_console.login_page(_base(), str(exc)), problem_for(exc).status)
-    cookie = f"{SESSION_COOKIE}={token}; Max-Age={lifetime}; Path=/; HttpOnly; Secure; SameSite=Strict"
-    return _redirect("/console/cases", cookie)
+        return console.html_response(case_console.login_page(_base(), str(exc)), problem_for(exc).status)
+    return console.redirect(blueprint.current_request, console.CASES_PATH, console.session_cookie(token, lifetime))
 
 
-@console_route(
+@console.console_route(
+    blueprint,
     "/console/logout",
     "POST",
     Operation(
         summary="Console: sign out",
         tag="console",
-        responses={303: _TO_PAGE},
-        description=_SESSION + " The sign-out button posts an empty form.",
+        responses={303: console.TO_PAGE},
+        description=console.SESSION + " The sign-out button posts an empty form.",
         errors=(415,),
     ),
 )
 def console_logout() -> Response:
-    return _redirect("/console/login", f"{SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict")
+    return console.redirect(blueprint.current_request, console.LOGIN_PATH, console.ended_session_cookie())
 
 
-@console_route(
-    "/console/cases",
+@console.console_route(
+    blueprint,
+    console.CASES_PATH,
     "GET",
     Operation(
         summary="Console: open cases by deadline",
         tag="console",
         query=CaseListQuery,
-        responses={200: _PAGE, 303: _TO_PAGE},
-        description=_SESSION,
+        responses={200: console.PAGE, 303: console.TO_PAGE},
+        description=console.SESSION,
     ),
 )
 def console_cases() -> Response:
-    actor = _console_actor()
+    actor = console.session_actor(blueprint.current_request)
     query = parse_query(blueprint.current_request, CaseListQuery)
     page = list_cases(actor, stores=runtime.case_stores(), now=_now(), limit=query.limit, cursor=query.cursor)
-    return _html(case_console.list_page(actor, page, _base()))
+    return console.html_response(case_console.list_page(actor, page, _base()))
 
 
-@console_route(
-    "/console/cases/{evaluation_id}",
+@console.console_route(
+    blueprint,
+    f"{console.CASES_PATH}/{{evaluation_id}}",
     "GET",
     Operation(
         summary="Console: one case, with the evaluator's contact (audited)",
         tag="console",
-        responses={200: _PAGE, 303: _TO_PAGE},
-        description=_SESSION,
+        responses={200: console.PAGE, 303: console.TO_PAGE},
+        description=console.SESSION,
     ),
+    back=_back_to_case,
 )
 def console_case(evaluation_id: str) -> Response:
-    actor = _console_actor()
+    actor = console.session_actor(blueprint.current_request)
     view = view_case(evaluation_id, actor=actor, stores=runtime.case_stores(), now=_now())
-    return _html(case_console.case_page(actor, view, _base()))
+    return console.html_response(case_console.case_page(actor, view, _base()))
 
 
-def _console_step(command_type: type[StaffCommand]) -> ConsoleView:
+def _console_step(command_type: type[StaffCommand]) -> console.ConsoleView:
     def console_step(evaluation_id: str) -> Response:
-        actor = _console_actor()
+        actor = console.session_actor(blueprint.current_request)
         command = _parse_form(blueprint.current_request, command_type)
         act_on_case(evaluation_id, command, actor=actor, stores=runtime.case_stores(), now=_now())
-        return _redirect(f"/console/cases/{quote(evaluation_id)}")
+        return console.redirect(blueprint.current_request, console.case_path(evaluation_id))
 
     return console_step
 
 
 for _step, (_command, _summary) in STEPS.items():
-    console_route(
-        f"/console/cases/{{evaluation_id}}/{_step}",
+    console.console_route(
+        blueprint,
+        f"{console.CASES_PATH}/{{evaluation_id}}/{_step}",
         "POST",
         Operation(
             summary=f"Console: {_summary[0].lower()}{_summary[1:]}",
             tag="console",
             body=_command,
-            body_media_type=FORM,
-            responses={303: _TO_PAGE},
-            description=_SESSION,
+            body_media_type=console.FORM,
+            responses={303: console.TO_PAGE},
+            description=console.SESSION,
             errors=(409,),
         ),
         name=f"console_{_step.replace('-', '_')}",
+        back=_back_to_case,
     )(_console_step(_command))
-
-
-def _console_actor() -> Actor:
-    raw = blueprint.current_request.headers.get("cookie", "")
-    try:
-        morsel = SimpleCookie(raw).get(SESSION_COOKIE)
-    except CookieError as exc:
-        raise NotSignedIn("unreadable cookie") from exc
-    if morsel is None or not morsel.value:
-        raise NotSignedIn("not signed in")
-    return runtime.token_verifier().actor(morsel.value)
 
 
 def _parse_form(request: Request, model: type[ModelT]) -> ModelT:
@@ -371,38 +335,7 @@ def _parse_form(request: Request, model: type[ModelT]) -> ModelT:
 
 
 def _base() -> str:
-    """The stage prefix the browser sees (`/prod` on an execute-api URL; empty on a custom domain)."""
-    context = blueprint.current_request.context
-    stage = context.get("stage")
-    return f"/{stage}" if stage and str(context.get("path", "")).startswith(f"/{stage}/") else ""
-
-
-def _html(body: str, status: int = 200) -> Response:
-    return Response(
-        body=body,
-        status_code=status,
-        headers={
-            "Content-Type": HTML,
-            "Cache-Control": "no-store",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-            "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
-
-
-def _redirect(path: str, cookie: str | None = None) -> Response:
-    location = f"{_base()}{path}"
-    headers: dict[str, str | list[str]] = {"Location": location, "Cache-Control": "no-store", "Content-Type": HTML}
-    if cookie:
-        headers["Set-Cookie"] = cookie
-    return Response(body=f'<a href="{escape(location)}">{escape(location)}</a>', status_code=303, headers=headers)
-
-
-def _error_text(exc: Exception) -> str:
-    problem = problem_for(exc)
-    fields = "; ".join(f"{error['field']}: {error['message']}" for error in problem.errors)
-    return f"{problem.title}: {problem.detail}" + (f" ({fields})" if fields else "")
+    return console.stage_base(blueprint.current_request)
 
 
 app = Chalice(app_name="govrate-cases")

@@ -23,6 +23,7 @@ from govrate.cases.model import (
     ContactChannel,
     Triage,
 )
+from govrate.web import console
 
 # The console path of each step and the form that records it (one field list per step).
 _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
@@ -83,35 +84,6 @@ _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
     ),
 }
 
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
-    "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;text-align:left}"
-    "label{display:block;margin:.3rem 0}textarea{width:100%;min-height:3rem}"
-    ".overdue{color:#b00;font-weight:bold}.error{background:#fee;padding:.5rem}.ok{color:#070}"
-    "form.step{border:1px solid #ddd;padding:.5rem;margin:.5rem 0}"
-)
-
-
-def _page(title: str, body: str, base: str, actor: Actor | None = None) -> str:
-    who = ""
-    if actor is not None:
-        who = (
-            f"<p>{escape(actor.name or actor.subject)} · {escape(actor.role)} · "
-            f"{escape(actor.agency_code or actor.region_code or '')} "
-            f'<form method="post" action="{escape(base)}/console/logout" style="display:inline">'
-            "<button>Sign out</button></form></p>"
-        )
-    return (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body>{who}<h1>{escape(title)}</h1>{body}</body></html>"
-    )
-
-
-def _error(message: str | None) -> str:
-    return f'<p class="error" role="alert">{escape(message)}</p>' if message else ""
-
 
 def _time(moment: datetime | None) -> str:
     return escape(moment.isoformat(timespec="minutes")) if moment else "—"
@@ -124,13 +96,7 @@ def login_page(base: str, error: str | None = None) -> str:
         '<label>Password <input name="password" type="password" autocomplete="current-password" required></label>'
         "<button>Sign in</button></form>"
     )
-    return _page("Govrate case console", _error(error) + form, base)
-
-
-def message_page(message: str, base: str, back: str) -> str:
-    """A refused request: what went wrong, and the way back."""
-    link = f'<p><a href="{escape(base + back)}">Back</a></p>'
-    return _page("Not done", _error(message) + link, base)
+    return console.page("Govrate case console", console.error_html(error) + form, base)
 
 
 def list_page(actor: Actor, page: CasePage, base: str) -> str:
@@ -144,7 +110,7 @@ def list_page(actor: Actor, page: CasePage, base: str) -> str:
         "<table><thead><tr><th>Case</th><th>Deadline</th><th>State</th><th>Agency</th>"
         f"<th>Item</th><th>Level</th></tr></thead><tbody>{rows}</tbody></table>{more}"
     )
-    return _page("Open cases by deadline", table, base, actor)
+    return console.page("Open cases by deadline", table, base, actor)
 
 
 def _list_row(item: CaseListItem, base: str) -> str:
@@ -209,7 +175,7 @@ def case_page(actor: Actor, view: CaseView, base: str) -> str:
         + chain
         + _history(view.history)
     )
-    return _page(f"Case {case.evaluation_id}", body, base, actor)
+    return console.page(f"Case {case.evaluation_id}", body, base, actor)
 
 
 def _forms(actor: Actor, case: Case, base: str) -> str:

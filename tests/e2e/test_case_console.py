@@ -3,7 +3,9 @@ staff API, and the console in a real browser."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import requests
@@ -107,3 +109,37 @@ def test_a_staff_member_signs_in_to_the_console_and_records_the_return_visit(
     page.get_by_role("button", name="Sign out").click()
     page.goto(f"{stack['api_url']}/console/cases")
     expect(page).to_have_url(f"{stack['api_url']}/console/login")
+
+
+def test_a_staff_member_enters_paper_forms_from_an_excel_file_in_the_console(
+    stack: dict[str, Any], context: BrowserContext, tmp_path: Path
+) -> None:
+    staff = account(stack, role="staff", agency=AGENCY)
+    forms = tmp_path / "窗口评价表.csv"
+    # As Excel on Chinese Windows saves "CSV (逗号分隔)": GBK, CRLF.
+    forms.write_bytes(
+        "\r\n".join(
+            [
+                "form_id,channel,item_code,agency_code,region_code,level,reason_codes,comment",
+                f"E2E-{uuid4().hex[:8]},paper,{BAD_REVIEW['item_code']},{AGENCY},{BAD_REVIEW['region_code']},5,,很好",
+                f"E2E-{uuid4().hex[:8]},paper,{BAD_REVIEW['item_code']},{AGENCY},{BAD_REVIEW['region_code']},2,,",
+                "",
+            ]
+        ).encode("gbk")
+    )
+    page = context.new_page()
+    page.goto(f"{stack['api_url']}/console/login")
+    page.get_by_label("User name").fill(staff["username"])
+    page.get_by_label("Password").fill(staff["password"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Enter paper forms").click()
+
+    expect(page.get_by_role("heading", name="Enter paper forms")).to_be_visible()
+    assert_accessible(page, "console-paper-forms")
+    page.get_by_label("CSV file").set_input_files(forms)
+    page.get_by_role("button", name="Enter the forms").click()
+
+    expect(page.get_by_role("status")).to_have_text("1 entered, 0 entered before, 1 refused.")
+    expect(page.get_by_text("reason_codes")).to_be_visible()  # the bad review without a reason, and why
+    assert_accessible(page, "console-paper-forms-entered")
+    screenshot(page, "console-paper-forms-entered")

@@ -102,3 +102,15 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory, extra_context: dict[str
         validation_error = f"{exc}\n{(outdir / 'validation-report.json').read_text()}"
     template = json.loads((outdir / stack.template_file).read_text())
     return Synthesized(stack, outdir, Template.from_json(template), validation_error)
+
+
+def actions_of(statement: dict[str, Any]) -> set[str]:
+    """The actions of an IAM policy statement (one, or a list)."""
+    actions = statement["Action"]
+    return {actions} if isinstance(actions, str) else set(actions)
+
+
+def resources_of(statement: dict[str, Any]) -> list[Any]:
+    """The resources of an IAM policy statement (one, or a list)."""
+    resources = statement["Resource"]
+    return resources if isinstance(resources, list) else [resources]

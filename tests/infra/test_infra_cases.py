@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from infra import environment
 from infra.components.staff import STAFF_ATTRIBUTES
-from tests.infra.conftest import EXISTING_STAFF_POOL, Synthesized
-
-
-def _actions(statement: dict[str, Any]) -> set[str]:
-    actions = statement["Action"]
-    return {actions} if isinstance(actions, str) else set(actions)
-
-
-def _resources(statement: dict[str, Any]) -> list[Any]:
-    resources = statement["Resource"]
-    return resources if isinstance(resources, list) else [resources]
+from tests.infra.conftest import EXISTING_STAFF_POOL, Synthesized, actions_of, resources_of
 
 
 def test_staff_accounts_are_created_by_administrators_with_attributes_they_cannot_change(
@@ -55,7 +43,7 @@ def test_only_the_case_api_may_decrypt_contact_data(synth: Synthesized) -> None:
         handler
         for handler in ("case_api.app", "intake_api.app", "qr_api.app", "case_consumer.handler", "case_sweep.handler")
         if any(
-            "kms:Decrypt" in _actions(statement) and key in _resources(statement)
+            "kms:Decrypt" in actions_of(statement) and key in resources_of(statement)
             for statement in synth.role_statements(handler)
         )
     }
@@ -65,14 +53,14 @@ def test_only_the_case_api_may_decrypt_contact_data(synth: Synthesized) -> None:
 def test_the_case_api_writes_cases_and_only_reads_evaluations(synth: Synthesized) -> None:
     evaluations = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.evaluations), "Arn"]}
     on_evaluations = [
-        _actions(statement)
+        actions_of(statement)
         for statement in synth.role_statements("case_api.app")
-        if evaluations in _resources(statement)
+        if evaluations in resources_of(statement)
     ]
     assert on_evaluations == [{"dynamodb:GetItem"}]
     cases = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.cases), "Arn"]}
     assert any(
-        "dynamodb:PutItem" in _actions(statement) and cases in _resources(statement)
+        "dynamodb:PutItem" in actions_of(statement) and cases in resources_of(statement)
         for statement in synth.role_statements("case_api.app")
     )
 
@@ -82,9 +70,9 @@ def test_the_overdue_sweep_runs_every_15_minutes_with_least_privilege(synth: Syn
     cases = synth.logical_id(synth.stack.data.cases)
     table_arn = {"Fn::GetAtt": [cases, "Arn"]}
     dynamodb = [
-        (_actions(statement), statement["Resource"])
+        (actions_of(statement), statement["Resource"])
         for statement in synth.role_statements("case_sweep.handler")
-        if any(action.startswith("dynamodb:") for action in _actions(statement))
+        if any(action.startswith("dynamodb:") for action in actions_of(statement))
     ]
     assert dynamodb == [
         ({"dynamodb:Query"}, {"Fn::Join": ["", [table_arn, "/index/by_due"]]}),

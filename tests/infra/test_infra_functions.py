@@ -8,7 +8,7 @@ import pytest
 from constructs import Construct
 
 from infra import environment
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import Synthesized, actions_of, resources_of
 
 # handler -> the variables it gets, beyond Powertools'
 Environments = dict[str, dict[str, Any]]
@@ -127,24 +127,14 @@ def test_only_analyze_gets_the_analytics_layer_and_its_size(synth: Synthesized) 
     assert (analyze["MemorySize"], analyze["Timeout"]) == (1024, 300)
 
 
-def _actions(statement: dict[str, Any]) -> set[str]:
-    actions = statement["Action"]
-    return {actions} if isinstance(actions, str) else set(actions)
-
-
-def _resources(statement: dict[str, Any]) -> list[Any]:
-    resources = statement["Resource"]
-    return resources if isinstance(resources, list) else [resources]
-
-
 def _touches(statement: dict[str, Any], construct_id: str) -> bool:
-    return any(construct_id in str(resource) for resource in _resources(statement))
+    return any(construct_id in str(resource) for resource in resources_of(statement))
 
 
 def test_no_role_has_an_action_wildcard_or_a_managed_policy(synth: Synthesized) -> None:
     for policy in synth.of_type("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            assert not any(action == "*" or action.endswith(":*") for action in _actions(statement))
+            assert not any(action == "*" or action.endswith(":*") for action in actions_of(statement))
     functions_roles = {
         f["Properties"]["Role"]["Fn::GetAtt"][0] for f in synth.of_type("AWS::Lambda::Function").values()
     }
@@ -155,26 +145,28 @@ def test_no_role_has_an_action_wildcard_or_a_managed_policy(synth: Synthesized) 
 def test_relay_may_only_send_to_the_queues(synth: Synthesized) -> None:
     statements = synth.role_statements("relay.handler")
     negative_reviews = synth.logical_id(synth.stack.pipeline.negative_reviews)
-    send = [s for s in statements if "sqs:SendMessage" in _actions(s)]
+    send = [s for s in statements if "sqs:SendMessage" in actions_of(s)]
     assert any(_touches(s, negative_reviews) for s in send)
     assert not any(
         a.startswith(("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"))
         for s in statements
-        for a in _actions(s)
+        for a in actions_of(s)
     )
 
 
 def test_consumer_writes_cases_and_only_gets_single_evaluations(synth: Synthesized) -> None:
     data = synth.stack.data
     statements = [
-        s for s in synth.role_statements("case_consumer.handler") if any(a.startswith("dynamodb:") for a in _actions(s))
+        statement
+        for statement in synth.role_statements("case_consumer.handler")
+        if any(action.startswith("dynamodb:") for action in actions_of(statement))
     ]
-    assert any(_touches(s, synth.logical_id(data.cases)) and "dynamodb:PutItem" in _actions(s) for s in statements)
+    assert any(_touches(s, synth.logical_id(data.cases)) and "dynamodb:PutItem" in actions_of(s) for s in statements)
     for statement in statements:
         assert not _touches(statement, synth.logical_id(data.reference))
         if _touches(statement, synth.logical_id(data.evaluations)):
-            assert _actions(statement) == {"dynamodb:GetItem"}
-            assert _resources(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]
+            assert actions_of(statement) == {"dynamodb:GetItem"}
+            assert resources_of(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]
 
 
 def test_intake_writes_evaluations_and_signature_nonces_only(synth: Synthesized) -> None:
@@ -182,10 +174,10 @@ def test_intake_writes_evaluations_and_signature_nonces_only(synth: Synthesized)
     writes = [
         s
         for s in synth.role_statements("intake_api.app")
-        if any(a in {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} for a in _actions(s))
+        if any(a in {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} for a in actions_of(s))
     ]
     nonces = [s for s in writes if _touches(s, synth.logical_id(data.reference))]
-    assert [(_actions(s), s["Condition"]) for s in nonces] == [
+    assert [(actions_of(s), s["Condition"]) for s in nonces] == [
         ({"dynamodb:PutItem"}, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["NONCE#*"]}})
     ]
     for statement in writes:
@@ -200,9 +192,9 @@ def test_only_qr_and_intake_read_the_signing_key(synth: Synthesized) -> None:
     secret = {"Ref": synth.logical_id(synth.stack.data.qr_signing_key)}
     platform_keys = [{"Ref": synth.logical_id(key)} for key in synth.stack.api.platforms.keys.values()]
     for handler in HANDLERS:
-        reads = [s for s in synth.role_statements(handler) if "secretsmanager:GetSecretValue" in _actions(s)]
+        reads = [s for s in synth.role_statements(handler) if "secretsmanager:GetSecretValue" in actions_of(s)]
         assert bool(reads) == (handler in {"qr_api.app", "intake_api.app", "record_sweep.handler"})
-        read = [resource for s in reads for resource in _resources(s)]
+        read = [resource for s in reads for resource in resources_of(s)]
         if handler == "intake_api.app":
             assert sorted(map(str, read)) == sorted(map(str, [secret, *platform_keys]))
         elif reads:
@@ -213,12 +205,12 @@ def test_analyze_queries_the_by_day_index_and_writes_the_export_prefix_only(synt
     statements = synth.role_statements("analyze_job.handler")
     evaluations = synth.logical_id(synth.stack.data.evaluations)
     bucket = synth.logical_id(synth.stack.analytics.bucket)
-    dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in _actions(s))]
-    assert [(_actions(s), _resources(s)) for s in dynamodb] == [
+    dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in actions_of(s))]
+    assert [(actions_of(s), resources_of(s)) for s in dynamodb] == [
         ({"dynamodb:Query"}, [{"Fn::Join": ["", [{"Fn::GetAtt": [evaluations, "Arn"]}, "/index/by_day"]]}])
     ]
-    s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
-    assert [(_actions(s), _resources(s)) for s in s3] == [
+    s3 = [s for s in statements if any(a.startswith("s3:") for a in actions_of(s))]
+    assert [(actions_of(s), resources_of(s)) for s in s3] == [
         (
             {"s3:PutObject", "s3:AbortMultipartUpload"},
             [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/evaluations/*"]]}],
@@ -233,7 +225,7 @@ def test_qr_writes_evaluations_and_reference_reads_cases_and_only_seals_contacts
     writes = [
         s
         for s in statements
-        if any(a in {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} for a in _actions(s))
+        if any(a in {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} for a in actions_of(s))
     ]
     written = {
         table
@@ -242,7 +234,7 @@ def test_qr_writes_evaluations_and_reference_reads_cases_and_only_seals_contacts
     }
     assert written == {data.evaluations, data.reference}
     assert not any(_touches(s, synth.logical_id(data.cases)) for s in writes)
-    assert any(_touches(s, synth.logical_id(data.cases)) and "dynamodb:GetItem" in _actions(s) for s in statements)
+    assert any(_touches(s, synth.logical_id(data.cases)) and "dynamodb:GetItem" in actions_of(s) for s in statements)
     contact_key = synth.logical_id(data.contact_key)
-    key_actions = {a for s in statements if _touches(s, contact_key) for a in _actions(s)}
+    key_actions = {a for s in statements if _touches(s, contact_key) for a in actions_of(s)}
     assert key_actions == {"kms:Encrypt"}

@@ -14,6 +14,7 @@ import pytest
 from govrate import runtime
 from govrate.errors import StorageUnavailable
 from govrate.storage.evaluations import EvaluationRepository, StoredEvaluation
+from urllib3 import encode_multipart_formdata
 
 from tests.integration.conftest import AwsResources
 from tests.integration.rating_support import now, register_service_record
@@ -376,3 +377,43 @@ def test_an_outage_stops_the_upload_and_the_retry_enters_the_rest(
     retried = entered(world, li, csv_file(PAPER_HEADER, *rows))
     assert [status for _, status, _ in statuses(retried)] == ["duplicate", "accepted", "accepted"]
     assert len(evaluation_items(aws)) == 3
+
+
+# --- the console's upload form ----------------------------------------------------------------------
+
+
+def console_upload(world: World, staff: Staff, content: bytes) -> Any:
+    body, content_type = encode_multipart_formdata({"file": ("forms.csv", content, "text/csv")})
+    headers = {"content-type": content_type, "cookie": f"govrate_staff={staff.token}"}
+    return world.intake.http.post("/console/paper-forms", headers=headers, body=body)
+
+
+def test_the_console_form_enters_an_excel_file_and_shows_every_row(world: World, li: Staff, aws: AwsResources) -> None:
+    assert world.intake.http.get("/console/paper-forms").headers["Location"] == "/console/login"
+    page = world.intake.http.get("/console/paper-forms", headers={"cookie": f"govrate_staff={li.token}"})
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in page.body.decode()
+
+    bad_review = "ZF-2026-0002,paper,110105-GA-001,110105-GA,110105,1,,,材料不全"
+    excel = csv_file(PAPER_HEADER, PAPER_FORM, bad_review, encoding="gbk")
+    response = console_upload(world, li, excel)
+    assert response.status_code == 200, response.body
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    text = response.body.decode()
+    assert "1 entered, 0 entered before, 1 refused." in text
+    assert "ZF-2026-0002" in text and "reason_codes" in text  # the refused row says why
+    [item] = evaluation_items(aws)
+    assert item["comment"] == "窗口人员很耐心" and item["submitted_by"] == f"staff:{subject(li)}"
+
+    again = console_upload(world, li, excel).body.decode()
+    assert "0 entered, 1 entered before, 1 refused." in again
+    assert len(evaluation_items(aws)) == 1
+
+
+def test_a_refused_file_comes_back_as_the_form_with_the_reason(world: World, li: Staff, aws: AwsResources) -> None:
+    response = console_upload(world, li, csv_file("form_id,channel,evaluator_phone", "A-1,paper,13800138000"))
+    assert response.status_code == 422
+    text = response.body.decode()
+    assert "did you mean evaluator.phone?" in text
+    assert 'type="file"' in text
+    assert evaluation_items(aws) == []
