@@ -1,7 +1,9 @@
 """QR HTTP function: service windows, their QR codes, posters and kiosks, and the pages people rate on.
 
-Lambda handler: `qr_api.app`. The `/v1/windows…` and `/v1/site-keys…` routes are for administrators
-and window systems and are not yet authenticated; the pages are public. The routes live in four
+Lambda handler: `qr_api.app`. Registering and managing windows and site keys takes the ID token of a
+staff member of the agency or a supervisor of its division (`Authorization: Bearer`); a window
+system's transaction push is checked by the ticket it carries; the QR images, posters and pages are
+public. The routes live in four
 blueprints: this module (windows), `citizen_pages` (rating, receipt and status pages), `kiosk_pages`
 (the windows' evaluation devices) and `web_module` (the module that online platforms embed).
 """
@@ -13,6 +15,8 @@ import kiosk_pages
 import web_module
 from chalice.app import Chalice, Request, Response
 from govrate import clock, qr_runtime, runtime
+from govrate.cases import runtime as case_runtime
+from govrate.cases.auth import authorize_for
 from govrate.qr_codes import MAX_QR_VERSION
 from govrate.rating_models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
 from govrate.services.kiosks import issue_kiosk, push_transaction
@@ -26,7 +30,7 @@ from govrate.services.windows import (
 )
 from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
-from govrate.web.operations import Media, Operation
+from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import html
 from govrate.web.pages import poster_page
 from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
@@ -34,12 +38,21 @@ from govrate.web.urls import public_base_url
 from govrate.window_models import QrCodeIssued, ServiceWindow, WindowRegistration
 
 HTML = "text/html"
-ADMIN_ONLY = "For administrators; not yet authenticated."
+ADMIN_ONLY = "For the staff of the window's agency and the supervisors of its division."
 WINDOW_SYSTEMS = (
-    "For window systems; not yet authenticated, but only a ticket of a record served at the window is taken."
+    "For window systems; no sign-in, but only a ticket of a record served at the window is taken, so a push "
+    "can offer nothing but that record's own evaluation."
 )
 
 blueprint = ApiBlueprint(__name__)
+
+
+def _administered_window(window_id: str) -> ServiceWindow:
+    """The window, once the caller is shown to be staff of its agency or a supervisor of its division."""
+    actor = case_runtime.staff_actor(blueprint.current_request.headers)
+    window = get_window(window_id, windows=qr_runtime.window_repository())
+    authorize_for(actor, window.agency_code, window.region_code)
+    return window
 
 
 def current_qr_code(window_id: str, request: Request) -> QrCodeIssued:
@@ -61,11 +74,14 @@ def current_qr_code(window_id: str, request: Request) -> QrCodeIssued:
         responses={201: ServiceWindow},
         description=f"{ADMIN_ONLY} The items must be window-channel items of the window's agency and region. "
         "Registering the same window again is a replay; a different window under a taken id is a 409.",
+        auth=Auth.STAFF,
         errors=(409,),
     ),
 )
 def post_window() -> Response:
+    actor = case_runtime.staff_actor(blueprint.current_request.headers)
     registration = parse_json_body(blueprint.current_request, WindowRegistration)
+    authorize_for(actor, registration.agency_code, registration.region_code)
     window = register_window(
         registration, windows=qr_runtime.window_repository(), catalogue=runtime.catalogue_repository()
     )
@@ -80,10 +96,11 @@ def post_window() -> Response:
         tag="windows",
         responses={200: ServiceWindow},
         description=ADMIN_ONLY,
+        auth=Auth.STAFF,
     ),
 )
 def get_window_state(window_id: str) -> Response:
-    return json_response(get_window(window_id, windows=qr_runtime.window_repository()))
+    return json_response(_administered_window(window_id))
 
 
 @blueprint.route(
@@ -94,10 +111,12 @@ def get_window_state(window_id: str) -> Response:
         tag="windows",
         responses={200: QrCodeIssued},
         description=f"{ADMIN_ONLY} The same code every time until the window is rotated; 410 while revoked.",
+        auth=Auth.STAFF,
         errors=(410,),
     ),
 )
 def post_qr_code(window_id: str) -> Response:
+    _administered_window(window_id)
     issued = current_qr_code(window_id, blueprint.current_request)
     return json_response(issued)
 
@@ -177,9 +196,11 @@ def get_poster(window_id: str) -> Response:
         responses={200: QrCodeIssued},
         description=f"{ADMIN_ONLY} Every code printed before, and the kiosk's address, is refused (410) from now "
         "on; lifts a revocation.",
+        auth=Auth.STAFF,
     ),
 )
 def post_rotate(window_id: str) -> Response:
+    _administered_window(window_id)
     issued = rotate_qr_code(
         window_id,
         windows=qr_runtime.window_repository(),
@@ -198,9 +219,11 @@ def post_rotate(window_id: str) -> Response:
         responses={200: ServiceWindow},
         description=f"{ADMIN_ONLY} Codes and the kiosk are refused (410) and none is issued until the window is "
         "rotated.",
+        auth=Auth.STAFF,
     ),
 )
 def post_revoke(window_id: str) -> Response:
+    _administered_window(window_id)
     return json_response(revoke_qr_codes(window_id, windows=qr_runtime.window_repository()))
 
 
@@ -213,10 +236,12 @@ def post_revoke(window_id: str) -> Response:
         responses={200: KioskIssued},
         description=f"{ADMIN_ONLY} Open it full-screen on the device at the window. The same address until the "
         "window is rotated; 410 while revoked. See docs/kiosk.md.",
+        auth=Auth.STAFF,
         errors=(410,),
     ),
 )
 def post_kiosk(window_id: str) -> Response:
+    _administered_window(window_id)
     issued = issue_kiosk(
         window_id,
         stores=qr_runtime.rating_stores(),

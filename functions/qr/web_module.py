@@ -14,6 +14,7 @@ from datetime import datetime
 import citizen_pages
 from chalice.app import Response
 from govrate import clock, qr_runtime, runtime
+from govrate.cases import runtime as case_runtime
 from govrate.rating_models import (
     RatingForm,
     ReceiptPageQuery,
@@ -23,7 +24,7 @@ from govrate.rating_models import (
     WidgetQuery,
 )
 from govrate.services.rating import open_widget_rating
-from govrate.services.site_keys import create_site_key, get_site_key, widget_frame_url
+from govrate.services.site_keys import administered_site_key, create_site_key, get_site_key, widget_frame_url
 from govrate.settings import get_settings
 from govrate.web import i18n
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
@@ -34,7 +35,7 @@ from govrate.web.urls import public_base_url
 
 HTML = "text/html"
 TAG = "web-module"
-ADMIN_ONLY = "For administrators; not yet authenticated."
+ADMIN_ONLY = "For the staff of the agency of every item, or a supervisor of a division that holds them all."
 SCRIPT_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/javascript; charset=utf-8",
     "Cache-Control": "public, max-age=300",
@@ -60,13 +61,16 @@ def _site_key(site_key: str) -> SiteKey:
         responses={201: SiteKey},
         description=f"{ADMIN_ONLY} The items must be in the catalogue and offered online. Origins are "
         "https://host[:port] (http only for localhost).",
+        auth=Auth.STAFF,
         errors=(409,),
     ),
 )
 def post_site_key() -> Response:
+    actor = case_runtime.staff_actor(blueprint.current_request.headers)
     registration = parse_json_body(blueprint.current_request, SiteKeyRegistration)
     site_key = create_site_key(
         registration,
+        actor=actor,
         site_keys=qr_runtime.site_key_repository(),
         catalogue=runtime.catalogue_repository(),
         now=clock.now(get_settings().utc_offset_hours),
@@ -77,10 +81,22 @@ def post_site_key() -> Response:
 @blueprint.route(
     "/v1/site-keys/{site_key}",
     methods=["GET"],
-    doc=Operation(summary="A site key of the web module", tag=TAG, responses={200: SiteKey}, description=ADMIN_ONLY),
+    doc=Operation(
+        summary="A site key of the web module",
+        tag=TAG,
+        responses={200: SiteKey},
+        description=ADMIN_ONLY,
+        auth=Auth.STAFF,
+    ),
 )
 def get_site_key_state(site_key: str) -> Response:
-    return json_response(_site_key(site_key))
+    key = administered_site_key(
+        site_key,
+        actor=case_runtime.staff_actor(blueprint.current_request.headers),
+        site_keys=qr_runtime.site_key_repository(),
+        catalogue=runtime.catalogue_repository(),
+    )
+    return json_response(key)
 
 
 @blueprint.route(

@@ -157,6 +157,7 @@ class Api(Construct):
                 environment.REFERENCE_TABLE: data.reference.table_name,
                 environment.CONTACT_KEY_ID: data.contact_key.key_id,
                 environment.QR_SIGNING_SECRET_ARN: data.qr_signing_key.secret_arn,
+                **staff_sign_in,
             },
         )
         # Windows, kiosks' transactions and site keys live in the reference table.

@@ -92,8 +92,27 @@ def push_transaction(stack: dict[str, Any], window_id: str, ticket_url: str) -> 
     return dict(response.json())
 
 
+def id_token(stack: dict[str, Any], staff: dict[str, Any]) -> str:
+    """A demo account's ID token from the stack's Cognito (moto), as the console's sign-in gets it."""
+    cognito = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=stack["region"])
+    result = cognito.client("cognito-idp", endpoint_url=stack["aws_endpoint"]).initiate_auth(
+        ClientId=stack["environment"]["GOVRATE_STAFF_CLIENT_ID"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": staff["username"], "PASSWORD": staff["password"]},
+    )["AuthenticationResult"]
+    return str(result["IdToken"])
+
+
+def administrator(stack: dict[str, Any]) -> dict[str, str]:
+    """The headers of the demo supervisor of Beijing, who manages the Beijing windows and site keys."""
+    supervisor = next(staff for staff in stack["staff"] if staff["role"] == "supervisor")
+    return {"authorization": f"Bearer {id_token(stack, supervisor)}"}
+
+
 def kiosk_url(stack: dict[str, Any], window_id: str) -> str:
-    response = requests.post(f"{stack['api_url']}/v1/windows/{window_id}/kiosk", timeout=TIMEOUT_S)
+    response = requests.post(
+        f"{stack['api_url']}/v1/windows/{window_id}/kiosk", headers=administrator(stack), timeout=TIMEOUT_S
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["url"])
 
@@ -102,6 +121,7 @@ def create_site_key(stack: dict[str, Any], origins: list[str], item_codes: list[
     response = requests.post(
         f"{stack['api_url']}/v1/site-keys",
         json={"name": "测试政务服务网", "allowed_origins": origins, "item_codes": item_codes},
+        headers=administrator(stack),
         timeout=TIMEOUT_S,
     )
     assert response.status_code == 201, response.text

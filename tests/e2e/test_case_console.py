@@ -12,7 +12,8 @@ import requests
 from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.conftest import assert_accessible, poll, screenshot
-from tests.e2e.test_local_stack import BAD_REVIEW, CASE_TIMEOUT_S, session
+from tests.e2e.govrate_client import id_token
+from tests.e2e.test_local_stack import BAD_REVIEW, CASE_TIMEOUT_S
 
 pytestmark = pytest.mark.e2e
 
@@ -28,16 +29,6 @@ def account(stack: dict[str, Any], *, role: str, agency: str | None = None) -> d
         if staff["role"] == role and (agency is None or staff["agency_code"] == agency)
     )
     return found
-
-
-def id_token(stack: dict[str, Any], staff: dict[str, Any]) -> str:
-    cognito = session(stack).client("cognito-idp", endpoint_url=stack["aws_endpoint"])
-    result = cognito.initiate_auth(
-        ClientId=stack["environment"]["GOVRATE_STAFF_CLIENT_ID"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": staff["username"], "PASSWORD": staff["password"]},
-    )["AuthenticationResult"]
-    return str(result["IdToken"])
 
 
 def bearer(stack: dict[str, Any], staff: dict[str, Any]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from govrate.clock import zone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, Transfer, assert_accessible, poll, screenshot
-from tests.e2e.govrate_client import demo_window, record_id, register_record
+from tests.e2e.govrate_client import administrator, demo_window, record_id, register_record
 
 pytestmark = pytest.mark.e2e
 
@@ -49,9 +49,10 @@ def revoked_window_code(stack: dict[str, Any]) -> str:
         "region_code": "110105",
         "item_codes": ["110105-GA-001"],
     }
-    assert requests.post(f"{api}/v1/windows", json=window, timeout=10).status_code == 201
-    url = str(requests.post(f"{api}/v1/windows/{window_id}/qr", timeout=10).json()["url"])
-    assert requests.post(f"{api}/v1/windows/{window_id}/revoke", timeout=10).status_code == 200
+    headers = administrator(stack)
+    assert requests.post(f"{api}/v1/windows", json=window, headers=headers, timeout=10).status_code == 201
+    url = str(requests.post(f"{api}/v1/windows/{window_id}/qr", headers=headers, timeout=10).json()["url"])
+    assert requests.post(f"{api}/v1/windows/{window_id}/revoke", headers=headers, timeout=10).status_code == 200
     return url
 
 

@@ -30,7 +30,7 @@ def test_functions_that_verify_staff_tokens_know_the_pool_and_its_client(synth: 
     assert synth.stack.staff.user_pool is not None
     pool = {"Ref": synth.logical_id(synth.stack.staff.user_pool)}
     (client,) = [{"Ref": logical_id} for logical_id in synth.of_type("AWS::Cognito::UserPoolClient")]
-    for handler in ("case_api.app", "intake_api.app"):
+    for handler in ("case_api.app", "intake_api.app", "qr_api.app"):
         _, function = synth.function(handler)
         variables = function["Environment"]["Variables"]
         assert variables[environment.STAFF_USER_POOL_ID] == pool, handler
@@ -90,7 +90,7 @@ def test_with_a_staff_pool_in_another_region_the_stack_creates_none_and_the_func
     assert {m["Properties"]["AuthorizationType"] for m in synthesized.of_type("AWS::ApiGateway::Method").values()} == {
         "NONE"
     }
-    for handler in ("case_api.app", "intake_api.app"):
+    for handler in ("case_api.app", "intake_api.app", "qr_api.app"):
         variables = synthesized.function(handler)[1]["Environment"]["Variables"]
         assert variables[environment.STAFF_USER_POOL_ID] == EXISTING_STAFF_POOL["userPoolId"]
         assert variables[environment.STAFF_CLIENT_ID] == EXISTING_STAFF_POOL["clientId"]

@@ -76,6 +76,7 @@ def expected_environment(synth: Synthesized) -> Environments:
             environment.REFERENCE_TABLE: _ref(synth, data.reference),
             environment.CONTACT_KEY_ID: _ref(synth, data.contact_key),
             environment.QR_SIGNING_SECRET_ARN: _ref(synth, data.qr_signing_key),
+            **staff_sign_in,
         },
         "analyze_job.handler": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),

@@ -10,12 +10,16 @@ from typing import Any
 
 import boto3
 import pytest
+import qr_api
+from chalice.test import Client
 from govrate import qr_runtime, runtime
 from govrate.services.catalogue import import_catalogue, read_catalogue
 from govrate.settings import get_settings
 from govrate.storage.catalogue import CatalogueRepository
 from govrate.storage.schema import TABLES
 from moto import mock_aws
+
+from tests.integration.staff_support import SignedIn, Staff, StaffPool
 
 CATALOGUE_CSV = Path(__file__).resolve().parents[2] / "data" / "catalogue-sample.csv"
 
@@ -118,3 +122,22 @@ class FakeLambdaContext:
 @pytest.fixture
 def lambda_context() -> Any:
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def staff_pool(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> StaffPool:
+    return StaffPool(monkeypatch)
+
+
+@pytest.fixture
+def administrator(staff_pool: StaffPool) -> Staff:
+    """A supervisor of Beijing (110000): manages the windows and site keys of the Chaoyang agencies
+    that the tests use."""
+    return staff_pool.supervisor("admin.beijing", region="110000")
+
+
+@pytest.fixture
+def client(administrator: Staff) -> Iterator[Any]:
+    """The QR function's test client, every request signed in as the administrator."""
+    with Client(qr_api.app) as test_client:
+        yield SignedIn(test_client, administrator)

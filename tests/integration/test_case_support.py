@@ -1,4 +1,4 @@
-"""What the case-loop integration tests share (no tests here): moto's Cognito with staff accounts, the
+"""What the case-loop integration tests share (no tests here): staff accounts (staff_support), the
 case indexes, and delivery as Lambda does it: the evaluations stream to the relay, the queue to the
 case consumer, deleting only what the consumer did not report as failed."""
 
@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import boto3
 import case_api
@@ -17,19 +16,12 @@ import pytest
 import relay
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from chalice.test import Client
-from govrate.cases import runtime as case_runtime
 from govrate.cases.ports import EvaluatorNotice
-from govrate.cases.settings import get_case_settings
 
 from local.lambdas import dynamodb_event_record, failed_item_ids, sqs_event_record
 from tests.integration.conftest import AwsResources, FakeLambdaContext
+from tests.integration.staff_support import Staff, StaffPool, clear_case_caches
 
-if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
-
-# moto, like botocore, has no Cognito in the China regions; the pool lives in Hong Kong.
-COGNITO_REGION = "ap-east-1"
-PASSWORD = "Correct-Horse-9-Battery"
 JSON = {"content-type": "application/json"}
 BAD_REVIEW: dict[str, Any] = {
     "item_code": "110105-GA-001",
@@ -43,43 +35,15 @@ BAD_REVIEW: dict[str, Any] = {
 CONTACT = {"name": "张三", "phone": "13800138000", "consent": True}
 
 
-def clear_case_caches() -> None:
-    get_case_settings.cache_clear()
-    for name in ("case_stores", "token_verifier", "staff_sign_in"):
-        getattr(case_runtime, name).cache_clear()
-
-
-@dataclass
-class Staff:
-    username: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.token}", **JSON}
-
-
-class World:
+class World(StaffPool):
     """The running system on moto, driven the way its users and Lambda's event sources drive it."""
 
     def __init__(self, aws: AwsResources, monkeypatch: pytest.MonkeyPatch, intake: Any, cases: Any) -> None:
+        super().__init__(monkeypatch)
         self.aws = aws
         self.intake = intake
         self.cases = cases
         self.ctx: Any = FakeLambdaContext()
-        self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-        self.pool_id = self._cognito.create_user_pool(
-            PoolName="govrate-staff",
-            Schema=[
-                {"Name": name, "AttributeDataType": "String", "Mutable": True}
-                for name in ("agency_code", "region_code", "role")
-            ],
-        )["UserPool"]["Id"]
-        self.client_id = self._cognito.create_user_pool_client(
-            UserPoolId=self.pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
-        )["UserPoolClient"]["ClientId"]
-        monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", self.pool_id)
-        monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", self.client_id)
         monkeypatch.setenv("GOVRATE_NEGATIVE_REVIEWS_DLQ_URL", aws.dlq_url)
         clear_case_caches()
         self._sqs = boto3.client("sqs")
@@ -96,38 +60,6 @@ class World:
             for table in (aws.evaluations_table, aws.cases_table)
         ]
         self._iterators: dict[tuple[str, str], str] = {}
-
-    # --- people ----------------------------------------------------------------------------------
-
-    def account(self, username: str, role: str, region: str, agency: str | None = None) -> None:
-        attributes: list[AttributeTypeTypeDef] = [
-            {"Name": "custom:role", "Value": role},
-            {"Name": "custom:region_code", "Value": region},
-        ]
-        if agency:
-            attributes.append({"Name": "custom:agency_code", "Value": agency})
-        self._cognito.admin_create_user(
-            UserPoolId=self.pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS"
-        )
-        self._cognito.admin_set_user_password(
-            UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
-        )
-
-    def sign_in(self, username: str) -> Staff:
-        result = self._cognito.initiate_auth(
-            ClientId=self.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
-        )["AuthenticationResult"]
-        return Staff(username, result["IdToken"])
-
-    def staff(self, username: str, agency: str = "110105-GA", region: str = "110105") -> Staff:
-        self.account(username, "staff", region, agency)
-        return self.sign_in(username)
-
-    def supervisor(self, username: str, region: str = "110105") -> Staff:
-        self.account(username, "supervisor", region)
-        return self.sign_in(username)
 
     # --- the evaluator ---------------------------------------------------------------------------
 

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import qr_api
 import time_machine
-from chalice.test import Client
 from govrate import runtime
 from govrate.models import Channel, Stage
 from govrate.settings import get_settings
 
-from tests.integration.conftest import AwsResources
 from tests.integration.rating_support import (
     BASE,
     JSON,
@@ -34,11 +30,10 @@ OTHER_WINDOW = {**WINDOW, "window_id": "110105-GA-W02", "name_zh": "公安综合
 
 
 @pytest.fixture
-def client(aws: AwsResources) -> Iterator[Any]:
-    with Client(qr_api.app) as test_client:
-        register_window(test_client)
-        register_window(test_client, OTHER_WINDOW)
-        yield test_client
+def client(client: Any) -> Any:
+    register_window(client)
+    register_window(client, OTHER_WINDOW)
+    return client
 
 
 @pytest.fixture

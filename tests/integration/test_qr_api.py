@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import qr_api
 import segno
-from chalice.test import Client
 from govrate import qr_runtime, runtime
 from govrate.models import ReasonCode, ServiceItem
 from govrate.services.catalogue import parse_items, read_catalogue
 from govrate.services.windows import register_agency_windows
 from govrate.settings import get_settings
 
-from tests.integration.conftest import CATALOGUE_CSV, AwsResources, clear_runtime_caches
+from tests.integration.conftest import CATALOGUE_CSV, clear_runtime_caches
+from tests.integration.staff_support import SignedIn, Staff, StaffPool
 
 WINDOW_ID = "110105-GA-W01"
 WINDOW: dict[str, Any] = {
@@ -30,12 +29,6 @@ WINDOW: dict[str, Any] = {
 }
 JSON = {"content-type": "application/json"}
 PUBLIC_BASE = "https://pj.zwfw.example.gov.cn"
-
-
-@pytest.fixture
-def client(aws: AwsResources) -> Iterator[Any]:
-    with Client(qr_api.app) as test_client:
-        yield test_client
 
 
 @pytest.fixture
@@ -136,8 +129,8 @@ def test_the_demo_seed_registers_one_window_per_agency(client: Any) -> None:
     police = next(window for window in seeded if window.window_id == "110105-GA-W01")
     assert police.item_codes == ("110105-GA-001", "110105-GA-002")
     assert police.name_zh == "北京市公安局朝阳分局 综合窗口"
-    for window in seeded:
-        assert issue(client, window.window_id).status_code == 200
+    for window in seeded:  # every region's window prints its code (an administrator issues it: see below)
+        assert client.http.get(f"/v1/windows/{window.window_id}/qr.svg").status_code == 200
 
 
 def test_a_window_is_shown_with_the_state_of_its_codes(client: Any, window: dict[str, Any]) -> None:
@@ -167,14 +160,17 @@ def test_the_url_is_built_from_the_host_the_request_came_to(client: Any, window:
     assert issued["url"].startswith("https://pj.example.gov.cn/q/110105-GA-W01.1.")
 
 
-def test_behind_api_gateway_the_stage_prefix_is_kept(aws: AwsResources) -> None:
-    with Client(qr_api.app) as test_client:
-        register(test_client, WINDOW)
+def test_behind_api_gateway_the_stage_prefix_is_kept(client: Any, administrator: Staff) -> None:
+    register(client, WINDOW)
     event = {
         "resource": "/v1/windows/{window_id}/qr",
         "path": "/v1/windows/110105-GA-W01/qr",
         "httpMethod": "POST",
-        "headers": {"Host": "abc123.execute-api.cn-north-1.amazonaws.com.cn", "X-Forwarded-Proto": "https"},
+        "headers": {
+            "Host": "abc123.execute-api.cn-north-1.amazonaws.com.cn",
+            "X-Forwarded-Proto": "https",
+            "Authorization": f"Bearer {administrator.token}",
+        },
         "multiValueQueryStringParameters": None,
         "pathParameters": {"window_id": "110105-GA-W01"},
         "stageVariables": None,
@@ -368,3 +364,39 @@ def test_the_routes_the_api_mirrors() -> None:
         ("/w/{site_key}/{evaluation_id}/receipt", "GET"),
     }
     assert "image/png" in qr_api.app.api.binary_types
+
+
+# Who may manage windows
+
+
+def test_managing_windows_takes_the_staff_of_the_agency_or_a_supervisor_of_its_division(
+    client: Any, window: dict[str, Any], staff_pool: StaffPool
+) -> None:
+    anonymous = client.unsigned  # the same app without the administrator's token
+    for method, path in (
+        ("POST", "/v1/windows"),
+        ("GET", f"/v1/windows/{WINDOW_ID}"),
+        ("POST", f"/v1/windows/{WINDOW_ID}/qr"),
+        ("POST", f"/v1/windows/{WINDOW_ID}/rotate"),
+        ("POST", f"/v1/windows/{WINDOW_ID}/revoke"),
+        ("POST", f"/v1/windows/{WINDOW_ID}/kiosk"),
+    ):
+        refused = anonymous.http.request(method, path, headers=JSON, body=json.dumps(WINDOW).encode())
+        assert (refused.status_code, problem(refused)["type"]) == (401, "/problems/unauthenticated"), path
+    # What a citizen needs stays public: the printed code and its poster.
+    assert anonymous.http.get(f"/v1/windows/{WINDOW_ID}/qr.svg").status_code == 200
+
+    police = SignedIn(anonymous, staff_pool.staff("li.ming", agency="110105-GA"))
+    market = SignedIn(anonymous, staff_pool.staff("chen.jing", agency="110105-SJ"))
+    hangzhou = SignedIn(anonymous, staff_pool.supervisor("zhou.min", region="330000"))
+    assert issue(police).status_code == 200
+    for outsider in (market, hangzhou):
+        refused = outsider.http.post(f"/v1/windows/{WINDOW_ID}/revoke")
+        assert (refused.status_code, problem(refused)["type"]) == (403, "/problems/forbidden")
+    assert not json.loads(client.http.get(f"/v1/windows/{WINDOW_ID}").body)["revoked"]
+    other = {**WINDOW, "window_id": "110105-SJ-W09", "agency_code": "110105-SJ", "item_codes": ["110105-SJ-001"]}
+    assert register(police, other).status_code == 403
+    assert problem(register(police, other))["errors"] == [
+        {"field": "agency_code", "message": "110105-SJ is not your agency"}
+    ]
+    assert register(market, other).status_code == 201

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import case_consumer
 import pytest
-import qr_api
 import segno
-from chalice.test import Client
 from govrate.models import Channel, NegativeReviewMessage, ReasonCode, Stage
 from govrate.scale import Level
 
-from tests.integration.conftest import AwsResources
 from tests.integration.rating_support import (
     FORM_FOR_SCRIPT,
     WINDOW,
@@ -37,10 +33,9 @@ BAD = {"item": "110105-GA-001", "level": "2", "reason": ["slow", "attitude"], "c
 
 
 @pytest.fixture
-def client(aws: AwsResources) -> Iterator[Any]:
-    with Client(qr_api.app) as test_client:
-        register_window(test_client)
-        yield test_client
+def client(client: Any) -> Any:
+    register_window(client)
+    return client
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from infra.components.api import HTTP_APPS
 from infra.openapi import DOCUMENT_PATH
 from local.http import HttpServer
 from tests.integration.conftest import AwsResources, clear_runtime_caches
-from tests.integration.test_case_support import COGNITO_REGION, clear_case_caches
+from tests.integration.staff_support import StaffPool
 
 EXAMPLES = int(os.environ.get("GOVRATE_FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -49,16 +49,8 @@ def api_url(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         "GOVRATE_PLATFORMS",
         json.dumps({KEY_ID: {"platform_id": "fuzz-platform", "regions": regions, "secret_arn": arn}}),
     )
-    # The staff user pool the case API and the staff uploads sign in to (moto has no Cognito in China).
-    cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-    pool_id = cognito.create_user_pool(PoolName="fuzz-staff")["UserPool"]["Id"]
-    client_id = cognito.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
-    )["UserPoolClient"]["ClientId"]
-    monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", pool_id)
-    monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", client_id)
+    StaffPool(monkeypatch)  # the staff user pool of the staff routes, named in the settings
     clear_runtime_caches()
-    clear_case_caches()
     server = HttpServer("127.0.0.1", 0)
     for http_app in HTTP_APPS:
         server.apps.add(http_app.chalice_app())

@@ -13,7 +13,8 @@ import pytest
 import time_machine
 
 from tests.integration.conftest import AwsResources
-from tests.integration.test_case_support import COGNITO_REGION, PASSWORD, Staff, World, build_world
+from tests.integration.staff_support import COGNITO_REGION, PASSWORD, Staff
+from tests.integration.test_case_support import World, build_world
 
 CST = timezone(timedelta(hours=8))
 FORM = {"content-type": "application/x-www-form-urlencoded"}

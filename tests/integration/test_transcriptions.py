@@ -18,7 +18,8 @@ from urllib3 import encode_multipart_formdata
 
 from tests.integration.conftest import AwsResources
 from tests.integration.rating_support import now, register_service_record
-from tests.integration.test_case_support import Staff, World, build_world
+from tests.integration.staff_support import Staff
+from tests.integration.test_case_support import World, build_world
 
 CSV = "text/csv"
 PAPER_HEADER = "form_id,channel,item_code,agency_code,region_code,level,indicators.attitude,reason_codes,comment"

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import qr_api
-from chalice.test import Client
 from govrate.models import Channel, Stage
 
-from tests.integration.conftest import AwsResources
 from tests.integration.rating_support import (
     FORM_FOR_SCRIPT,
     JSON,
@@ -24,6 +20,7 @@ from tests.integration.rating_support import (
     register_service_record,
     stored,
 )
+from tests.integration.staff_support import SignedIn, StaffPool
 
 PLATFORM = "https://zwfw.beijing.gov.cn"
 SITE_KEY = {
@@ -31,12 +28,6 @@ SITE_KEY = {
     "allowed_origins": ["https://ZWFW.beijing.gov.cn:443/", "http://localhost:8080"],
     "item_codes": ["110105-SJ-001", "110105-GA-002"],
 }
-
-
-@pytest.fixture
-def client(aws: AwsResources) -> Iterator[Any]:
-    with Client(qr_api.app) as test_client:
-        yield test_client
 
 
 @pytest.fixture
@@ -161,3 +152,21 @@ def test_the_module_takes_an_item_or_a_ticket(client: Any, site_key: str) -> Non
         assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert post_form(client, f"/w/{site_key}/rate", {"level": "5"}).status_code == 422
     assert evaluation_count() == 0
+
+
+def test_site_keys_are_for_the_items_of_ones_own_agency_or_division(client: Any, staff_pool: StaffPool) -> None:
+    body = json.dumps(SITE_KEY).encode()
+    assert client.unsigned.http.post("/v1/site-keys", headers=JSON, body=body).status_code == 401
+    police = SignedIn(client.unsigned, staff_pool.staff("li.ming", agency="110105-GA"))
+    refused = police.http.post("/v1/site-keys", headers=JSON, body=body)
+    assert refused.status_code == 403
+    assert json.loads(refused.body)["errors"] == [
+        {"field": "item_codes[0]", "message": "110105-SJ-001 is of agency 110105-SJ"}
+    ]
+    own = {**SITE_KEY, "item_codes": ["110105-GA-002"]}
+    created = police.http.post("/v1/site-keys", headers=JSON, body=json.dumps(own).encode())
+    assert created.status_code == 201, created.body
+    site_key = json.loads(created.body)["site_key"]
+    assert police.http.get(f"/v1/site-keys/{site_key}").status_code == 200
+    market = SignedIn(client.unsigned, staff_pool.staff("chen.jing", agency="110105-SJ"))
+    assert market.http.get(f"/v1/site-keys/{site_key}").status_code == 403

@@ -146,13 +146,32 @@ def within_region(region_code: str, supervised: str) -> bool:
     return divisions.holds(supervised, region_code)
 
 
+def authorize_for(actor: Actor, agency_code: str, region_code: str) -> None:
+    """Staff act for their own agency; supervisors for the agencies of their division. Forbidden
+    otherwise, naming the field that puts it out of reach."""
+    if actor.role is Role.STAFF and actor.agency_code == agency_code:
+        return
+    if actor.role is Role.SUPERVISOR and actor.region_code and within_region(region_code, actor.region_code):
+        return
+    if actor.role is Role.STAFF:
+        raise Forbidden(
+            f"staff act for their own agency ({actor.agency_code}) only",
+            [{"field": "agency_code", "message": f"{agency_code} is not your agency"}],
+        )
+    if actor.role is Role.SUPERVISOR:
+        raise Forbidden(
+            f"supervisors act for the agencies of their division ({actor.region_code}) only",
+            [{"field": "region_code", "message": f"{region_code} is outside {actor.region_code}"}],
+        )
+    raise Forbidden("only staff and supervisors act for an agency")
+
+
 def authorize(actor: Actor, case: Case) -> None:
     """Staff act on their agency's cases; supervisors on the cases of their region. Forbidden otherwise."""
-    if actor.role is Role.STAFF and actor.agency_code == case.agency_code:
-        return
-    if actor.role is Role.SUPERVISOR and actor.region_code and within_region(case.region_code, actor.region_code):
-        return
-    raise Forbidden(f"case {case.evaluation_id} is not one of yours")
+    try:
+        authorize_for(actor, case.agency_code, case.region_code)
+    except Forbidden as refused:
+        raise Forbidden(f"case {case.evaluation_id} is not one of yours") from refused
 
 
 # What Cognito answers for a sign-in that cannot succeed as asked; anything else is an outage.

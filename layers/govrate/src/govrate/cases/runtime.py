@@ -3,10 +3,12 @@ importing a handler module needs no configuration)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
 from govrate import runtime
-from govrate.cases.auth import CognitoSignIn, JwksCache, TokenVerifier
+from govrate.cases.auth import CognitoSignIn, JwksCache, TokenVerifier, bearer_token
+from govrate.cases.model import Actor
 from govrate.cases.rules import RulesBook
 from govrate.cases.service import CaseStores
 from govrate.cases.settings import get_case_settings
@@ -36,6 +38,11 @@ def case_stores() -> CaseStores:
 def token_verifier() -> TokenVerifier:
     settings = get_case_settings()
     return TokenVerifier(issuer=settings.issuer, client_id=settings.staff_client_id, keys=JwksCache(settings.jwks_url))
+
+
+def staff_actor(headers: Mapping[str, str]) -> Actor:
+    """The staff member or supervisor of the request's `Authorization: Bearer` ID token."""
+    return token_verifier().actor(bearer_token(headers))
 
 
 @cache

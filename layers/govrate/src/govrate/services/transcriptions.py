@@ -24,9 +24,9 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationError
 
-from govrate.cases.auth import within_region
-from govrate.cases.model import Actor, Role
-from govrate.errors import Forbidden, InvalidInput
+from govrate.cases.auth import authorize_for
+from govrate.cases.model import Actor
+from govrate.errors import InvalidInput
 from govrate.indicators import INDICATORS
 from govrate.models import Channel, EvaluationAccepted, EvaluationSubmission
 from govrate.platforms.models import BatchItemResult, BatchOutcome, BatchResult
@@ -155,7 +155,7 @@ def enter_transcribed(
     its evaluation period. The receipt is withheld: it would let the staff member follow the
     evaluation and rate the handling of its case in the evaluator's place.
     """
-    _check_may_enter(actor, evaluation)
+    authorize_for(actor, evaluation.agency_code, evaluation.region_code)
     accepted = submit_evaluation(
         evaluation,
         stores=stores,
@@ -170,23 +170,6 @@ def enter_transcribed(
 def entered_by(actor: Actor) -> str:
     """The submitter recorded on an evaluation a signed-in person entered: role and Cognito `sub`."""
     return f"{actor.role}:{actor.subject}"
-
-
-def _check_may_enter(actor: Actor, evaluation: EvaluationSubmission) -> None:
-    """Staff enter their own agency's evaluations, supervisors those within their division."""
-    if actor.role is Role.STAFF and actor.agency_code == evaluation.agency_code:
-        return
-    if actor.role is Role.SUPERVISOR and actor.region_code and within_region(evaluation.region_code, actor.region_code):
-        return
-    if actor.role is Role.STAFF:
-        raise Forbidden(
-            f"staff enter the evaluations of their own agency ({actor.agency_code}) only",
-            [{"field": "agency_code", "message": f"{evaluation.agency_code} is not your agency"}],
-        )
-    raise Forbidden(
-        f"supervisors enter the evaluations of their division ({actor.region_code}) only",
-        [{"field": "region_code", "message": f"{evaluation.region_code} is outside {actor.region_code}"}],
-    )
 
 
 def read_upload(body: bytes) -> list[UploadRow]:
