@@ -86,10 +86,10 @@ def page(title: str, body: str, base: str, actor: Actor | None = None) -> str:
         header = (
             f'<nav><a href="{escape(base)}{CASES_PATH}">Open cases</a>'
             f'<a href="{escape(base)}{PAPER_FORMS_PATH}">Enter paper forms</a></nav>'
-            f"<p>{escape(actor.name or actor.subject)} · {escape(actor.role)} · "
+            f"<div>{escape(actor.name or actor.subject)} · {escape(actor.role)} · "
             f"{escape(actor.agency_code or actor.region_code or '')} "
             f'<form method="post" action="{escape(base)}/console/logout" style="display:inline">'
-            "<button>Sign out</button></form></p>"
+            "<button>Sign out</button></form></div>"
         )
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
