@@ -28,58 +28,59 @@ from govrate.web import console
 # The console path of each step and the form that records it (one field list per step).
 _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
     "contact": (
-        "Return visit (回访)",
+        "回访 Return visit",
         (Action.CONTACT,),
-        '<label>Reached <select name="reached"><option value="true">yes</option>'
-        '<option value="false">no</option></select></label>'
-        '<label>Channel <select name="channel">'
+        '<label>联系上 Reached <select name="reached"><option value="true">是 yes</option>'
+        '<option value="false">否 no</option></select></label>'
+        '<label>方式 Channel <select name="channel">'
         + "".join(f'<option value="{c.value}">{c.value}</option>' for c in ContactChannel)
         + "</select></label>"
-        '<label>Note <input name="note" maxlength="500"></label>',
+        '<label>备注 Note <input name="note" maxlength="500"></label>',
     ),
     "verification": (
-        "Verification (核实)",
+        "核实 Verification",
         (Action.VERIFY,),
-        '<label>Substantiated <select name="substantiated"><option value="true">yes</option>'
-        '<option value="false">no</option></select></label>'
-        '<label>Finding <textarea name="finding" required maxlength="2000"></textarea></label>',
+        '<label>属实 Substantiated <select name="substantiated"><option value="true">是 yes</option>'
+        '<option value="false">否 no</option></select></label>'
+        '<label>核实情况 Finding <textarea name="finding" required maxlength="2000"></textarea></label>',
     ),
     "triage": (
-        "Triage (分类处置)",
+        "分类处置 Triage",
         (Action.TRIAGE,),
-        '<label>Outcome <select name="outcome">'
+        '<label>处置方式 Outcome <select name="outcome">'
         + "".join(f'<option value="{t.value}">{t.value}</option>' for t in Triage)
         + "</select></label>"
-        '<label>Note <textarea name="note" required maxlength="2000"></textarea></label>'
-        '<label>Evidence for an appeal, one item a line <textarea name="evidence"></textarea></label>',
+        '<label>说明 Note <textarea name="note" required maxlength="2000"></textarea></label>'
+        "<label>申诉证据，每行一项 Evidence for an appeal, one item a line "
+        '<textarea name="evidence"></textarea></label>',
     ),
     "rectification": (
-        "Rectification (整改)",
+        "整改 Rectification",
         (Action.RECTIFY,),
-        '<label>What was rectified <textarea name="summary" required maxlength="2000"></textarea></label>',
+        '<label>整改内容 What was rectified <textarea name="summary" required maxlength="2000"></textarea></label>',
     ),
     "answer": (
-        "Answer the evaluator (答复)",
+        "答复评价人 Answer the evaluator",
         (Action.ANSWER,),
-        '<label>Message <textarea name="message" required maxlength="2000"></textarea></label>',
+        '<label>答复内容 Message <textarea name="message" required maxlength="2000"></textarea></label>',
     ),
     "appeal-decision": (
-        "Appeal decision (申诉复核)",
+        "申诉复核 Appeal decision",
         (Action.UPHOLD_APPEAL, Action.REJECT_APPEAL),
-        '<label>Decision <select name="upheld"><option value="false">reject the appeal</option>'
-        '<option value="true">uphold: exclude from the rates</option></select></label>'
+        '<label>决定 Decision <select name="upheld"><option value="false">驳回申诉 reject the appeal</option>'
+        '<option value="true">支持申诉，不计入统计 uphold: exclude from the rates</option></select></label>'
         '<label>Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
     "reassignment": (
-        "Reassign",
+        "改派 Reassign",
         (Action.REASSIGN,),
-        '<label>Agency code <input name="agency_code" required maxlength="64"></label>'
+        '<label>部门代码 Agency code <input name="agency_code" required maxlength="64"></label>'
         '<label>Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
     "resumption": (
-        "Resume with a new deadline",
+        "恢复处理，重设期限 Resume with a new deadline",
         (Action.RESUME,),
-        '<label>Working days <input name="working_days" type="number" min="1" max="30" value="5"></label>'
+        '<label>工作日 Working days <input name="working_days" type="number" min="1" max="30" value="5"></label>'
         '<label>Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
 }
@@ -92,29 +93,30 @@ def _time(moment: datetime | None) -> str:
 def login_page(base: str, error: str | None = None) -> str:
     form = (
         f'<form method="post" action="{escape(base)}/console/login">'
-        '<label>User name <input name="username" autocomplete="username" required></label>'
-        '<label>Password <input name="password" type="password" autocomplete="current-password" required></label>'
-        "<button>Sign in</button></form>"
+        '<label>用户名 User name <input name="username" autocomplete="username" required></label>'
+        '<label>密码 Password <input name="password" type="password" autocomplete="current-password" required></label>'
+        "<button>登录 Sign in</button></form>"
     )
-    return console.page("Govrate case console", console.error_html(error) + form, base)
+    return console.page("好差评 案件处理 Govrate case console", console.error_html(error) + form, base)
 
 
 def list_page(actor: Actor, page: CasePage, base: str) -> str:
-    rows = "".join(_list_row(item, base) for item in page.items) or '<tr><td colspan="6">No open cases.</td></tr>'
+    empty = '<tr><td colspan="6">没有待办案件 No open cases.</td></tr>'
+    rows = "".join(_list_row(item, base) for item in page.items) or empty
     more = (
-        f'<p><a href="{escape(base)}/console/cases?cursor={escape(quote(page.next_cursor))}">Next page</a></p>'
+        f'<p><a href="{escape(base)}/console/cases?cursor={escape(quote(page.next_cursor))}">下一页 Next page</a></p>'
         if page.next_cursor
         else ""
     )
     table = (
-        "<table><thead><tr><th>Case</th><th>Deadline</th><th>State</th><th>Agency</th>"
-        f"<th>Item</th><th>Level</th></tr></thead><tbody>{rows}</tbody></table>{more}"
+        "<table><thead><tr><th>案件 Case</th><th>期限 Deadline</th><th>状态 State</th><th>部门 Agency</th>"
+        f"<th>事项 Item</th><th>等级 Level</th></tr></thead><tbody>{rows}</tbody></table>{more}"
     )
-    return console.page("Open cases by deadline", table, base, actor)
+    return console.page("待办案件，按期限 Open cases by deadline", table, base, actor)
 
 
 def _list_row(item: CaseListItem, base: str) -> str:
-    due = f'<span class="overdue">{_time(item.due_at)} overdue</span>' if item.overdue else _time(item.due_at)
+    due = f'<span class="overdue">{_time(item.due_at)} 已超期 overdue</span>' if item.overdue else _time(item.due_at)
     return (
         f'<tr><td><a href="{escape(base)}/console/cases/{escape(quote(item.evaluation_id))}">'
         f"{escape(item.evaluation_id)}</a></td>"
@@ -131,58 +133,62 @@ def case_page(actor: Actor, view: CaseView, base: str) -> str:
     case = view.case
     contact = view.contact
     contact_html = (
-        "<p>Anonymous evaluation: no contact.</p>"
+        "<p>匿名评价，无联系方式 Anonymous evaluation: no contact.</p>"
         if contact is None
         else "<dl>"
         + "".join(
             f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
-            for label, value in (("Name", contact.name), ("Phone", contact.phone), ("E-mail", contact.email))
+            for label, value in (
+                ("姓名 Name", contact.name),
+                ("电话 Phone", contact.phone),
+                ("邮箱 E-mail", contact.email),
+            )
             if value
         )
-        + "</dl><p><small>This view of the contact is recorded in the audit trail.</small></p>"
+        + "</dl><p><small>本次查看已记入审计链 This view of the contact is recorded in the audit trail.</small></p>"
     )
-    due = _time(view.due_at) + (' <span class="overdue">overdue</span>' if view.overdue else "")
+    due = _time(view.due_at) + (' <span class="overdue">已超期 overdue</span>' if view.overdue else "")
     facts = (
         "<table><tbody>"
-        f"<tr><th>State</th><td>{escape(case.state)}{_triage(case.triage)}</td></tr>"
-        f"<tr><th>Deadline now</th><td>{due}</td></tr>"
-        f"<tr><th>Verify by</th><td>{_time(case.verify_due_at)}</td></tr>"
-        f"<tr><th>Answer by</th><td>{_time(case.answer_due_at)}</td></tr>"
-        f"<tr><th>Agency · region</th><td>{escape(case.agency_code)} · {escape(case.region_code)}</td></tr>"
-        f"<tr><th>Service item</th><td>{escape(case.item_code or '—')}</td></tr>"
-        f"<tr><th>Level</th><td>{int(case.level)}</td></tr>"
-        f"<tr><th>Reviewed · opened</th><td>{_time(case.evaluated_at)} · {_time(case.opened_at)}</td></tr>"
-        f"<tr><th>Answer</th><td>{escape(case.answer or '—')}</td></tr>"
-        f"<tr><th>Handling rating</th><td>{escape(case.handling_rating or '—')}</td></tr>"
-        f"<tr><th>Excluded from rates</th><td>{'yes' if case.excluded_from_rates else 'no'}</td></tr>"
+        f"<tr><th>状态 State</th><td>{escape(case.state)}{_triage(case.triage)}</td></tr>"
+        f"<tr><th>当前期限 Deadline now</th><td>{due}</td></tr>"
+        f"<tr><th>核实期限 Verify by</th><td>{_time(case.verify_due_at)}</td></tr>"
+        f"<tr><th>答复期限 Answer by</th><td>{_time(case.answer_due_at)}</td></tr>"
+        f"<tr><th>部门 · 区划 Agency · region</th><td>{escape(case.agency_code)} · {escape(case.region_code)}</td></tr>"
+        f"<tr><th>事项 Service item</th><td>{escape(case.item_code or '—')}</td></tr>"
+        f"<tr><th>等级 Level</th><td>{int(case.level)}</td></tr>"
+        f"<tr><th>评价 · 立案 Reviewed · opened</th><td>{_time(case.evaluated_at)} · {_time(case.opened_at)}</td></tr>"
+        f"<tr><th>答复 Answer</th><td>{escape(case.answer or '—')}</td></tr>"
+        f"<tr><th>处置评价 Handling rating</th><td>{escape(case.handling_rating or '—')}</td></tr>"
+        f"<tr><th>不计入统计 Excluded from rates</th><td>{'是 yes' if case.excluded_from_rates else '否 no'}</td></tr>"
         "</tbody></table>"
     )
     chain = (
-        f'<p class="ok">Audit chain intact ({view.chain.entries} entries).</p>'
+        f'<p class="ok">审计链完整 Audit chain intact ({view.chain.entries} entries).</p>'
         if view.chain.intact
-        else '<p class="error">Audit chain damaged: '
+        else '<p class="error">审计链受损 Audit chain damaged: '
         + escape("; ".join(f"#{p.seq} {p.kind}: {p.message}" for p in view.chain.problems))
         + "</p>"
     )
     body = (
-        f'<p><a href="{escape(base)}/console/cases">← Open cases</a></p>'
+        f'<p><a href="{escape(base)}/console/cases">← 待办案件 Open cases</a></p>'
         + facts
-        + "<h2>Evaluator</h2>"
+        + "<h2>评价人 Evaluator</h2>"
         + contact_html
-        + "<h2>Next steps</h2>"
-        + (_forms(actor, case, base) or "<p>Nothing for you to do now.</p>")
-        + "<h2>History</h2>"
+        + "<h2>下一步 Next steps</h2>"
+        + (_forms(actor, case, base) or "<p>当前无需您处理 Nothing for you to do now.</p>")
+        + "<h2>处理记录 History</h2>"
         + chain
         + _history(view.history)
     )
-    return console.page(f"Case {case.evaluation_id}", body, base, actor)
+    return console.page(f"案件 Case {case.evaluation_id}", body, base, actor)
 
 
 def _forms(actor: Actor, case: Case, base: str) -> str:
     action = f"{base}/console/cases/{quote(case.evaluation_id)}"
     return "".join(
         f'<form class="step" method="post" action="{escape(action)}/{step}">'
-        f"<h3>{escape(title)}</h3>{fields}<button>Record</button></form>"
+        f"<h3>{escape(title)}</h3>{fields}<button>记录 Record</button></form>"
         for step, (title, actions, fields) in _FORMS.items()
         if _may(actor, case, actions)
     )
@@ -201,7 +207,8 @@ def _history(entries: list[AuditEntry]) -> str:
         for entry in entries
     )
     return (
-        "<table><thead><tr><th>#</th><th>When</th><th>Who</th><th>What</th><th>State</th><th>Detail</th>"
+        "<table><thead><tr><th>#</th><th>时间 When</th><th>人员 Who</th><th>操作 What</th><th>状态 State</th>"
+        "<th>详情 Detail</th>"
         f"</tr></thead><tbody>{rows}</tbody></table>"
     )
 

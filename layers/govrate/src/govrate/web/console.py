@@ -84,12 +84,12 @@ def page(title: str, body: str, base: str, actor: Actor | None = None) -> str:
     header = ""
     if actor is not None:
         header = (
-            f'<nav><a href="{escape(base)}{CASES_PATH}">Open cases</a>'
-            f'<a href="{escape(base)}{PAPER_FORMS_PATH}">Enter paper forms</a></nav>'
+            f'<nav><a href="{escape(base)}{CASES_PATH}">待办案件 Open cases</a>'
+            f'<a href="{escape(base)}{PAPER_FORMS_PATH}">录入纸质评价表 Enter paper forms</a></nav>'
             f"<div>{escape(actor.name or actor.subject)} · {escape(actor.role)} · "
             f"{escape(actor.agency_code or actor.region_code or '')} "
             f'<form method="post" action="{escape(base)}/console/logout" style="display:inline">'
-            "<button>Sign out</button></form></div>"
+            "<button>退出 Sign out</button></form></div>"
         )
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -105,7 +105,8 @@ def error_html(message: str | None) -> str:
 
 def message_page(message: str, base: str, back: str, actor: Actor | None = None) -> str:
     """A refused request: what went wrong, and the way back."""
-    return page("Not done", error_html(message) + f'<p><a href="{escape(base + back)}">Back</a></p>', base, actor)
+    back_link = f'<p><a href="{escape(base + back)}">返回 Back</a></p>'
+    return page("未完成 Not done", error_html(message) + back_link, base, actor)
 
 
 def html_response(body: str, status: int = 200) -> Response:
