@@ -21,7 +21,7 @@ from govrate.qr_codes import MAX_QR_VERSION
 from govrate.rating_models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
 from govrate.services.kiosks import issue_kiosk, push_transaction
 from govrate.services.windows import (
-    get_window,
+    administered_window,
     issue_qr_code,
     register_window,
     revoke_qr_codes,
@@ -48,11 +48,8 @@ blueprint = ApiBlueprint(__name__)
 
 
 def _administered_window(window_id: str) -> ServiceWindow:
-    """The window, once the caller is shown to be staff of its agency or a supervisor of its division."""
     actor = case_runtime.staff_actor(blueprint.current_request.headers)
-    window = get_window(window_id, windows=qr_runtime.window_repository())
-    authorize_for(actor, window.agency_code, window.region_code)
-    return window
+    return administered_window(window_id, actor=actor, windows=qr_runtime.window_repository())
 
 
 def current_qr_code(window_id: str, request: Request) -> QrCodeIssued:

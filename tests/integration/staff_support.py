@@ -110,12 +110,3 @@ class _SignedInHttp:
 
     def post(self, path: str, **kwargs: Any) -> Any:
         return self.request("POST", path, **kwargs)
-
-    def put(self, path: str, **kwargs: Any) -> Any:
-        return self.request("PUT", path, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> Any:
-        return self.request("DELETE", path, **kwargs)
-
-    def options(self, path: str, **kwargs: Any) -> Any:
-        return self.request("OPTIONS", path, **kwargs)

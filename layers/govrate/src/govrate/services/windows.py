@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from govrate.cases.auth import authorize_for
+from govrate.cases.model import Actor
 from govrate.errors import Conflict, Gone, InvalidInput, NotFound
 from govrate.models import ServiceItem
 from govrate.qr_codes import WindowTokenSigner, landing_url, qr_code, qr_svg_inline
@@ -75,8 +77,11 @@ def register_agency_windows(
     ]
 
 
-def get_window(window_id: str, *, windows: WindowRepository) -> ServiceWindow:
-    return windows.get(window_id)
+def administered_window(window_id: str, *, actor: Actor, windows: WindowRepository) -> ServiceWindow:
+    """The window, for the staff of its agency and the supervisors of its division; Forbidden otherwise."""
+    window = windows.get(window_id)
+    authorize_for(actor, window.agency_code, window.region_code)
+    return window
 
 
 def issue_qr_code(
