@@ -6,8 +6,6 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export UV_NATIVE_TLS := 1
 
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
-# `npx cdk synth` runs the app through uv (cdk.json), so uv must be on the PATH even when installed here.
-export PATH := $(dir $(UV)):$(PATH)
 
 .PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev bench clean
 
@@ -15,7 +13,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(UV):
-	python3 -m pip install --quiet --target .tools/lib uv
+	python3 -m pip install --quiet --target .tools/lib uv==0.13.9
 	mkdir -p .tools/bin && ln -sf ../lib/bin/uv .tools/bin/uv
 
 .venv/.synced: $(UV) pyproject.toml uv.lock
