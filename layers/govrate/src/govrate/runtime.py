@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from govrate.analytics.export import RepositorySources
+from govrate.analytics.store import AnalyticsBucket
 from govrate.services.evaluations import IntakeStores
 from govrate.settings import get_settings
 from govrate.storage.cases import CaseRepository
@@ -30,7 +32,10 @@ def evaluation_repository() -> EvaluationRepository:
 
 @cache
 def case_repository() -> CaseRepository:
-    return CaseRepository(get_settings().cases_table)
+    settings = get_settings()
+    return CaseRepository(
+        settings.cases_table, day_shards=settings.day_shards, utc_offset_hours=settings.utc_offset_hours
+    )
 
 
 @cache
@@ -44,11 +49,29 @@ def follow_up_repository() -> FollowUpRepository:
 
 
 @cache
+def service_record_repository() -> ServiceRecordRepository:
+    settings = get_settings()
+    return ServiceRecordRepository(settings.evaluations_table, settings.day_shards, settings.utc_offset_hours)
+
+
+@cache
+def analytics_bucket() -> AnalyticsBucket:
+    return AnalyticsBucket(get_settings().analytics_bucket)
+
+
+@cache
+def fact_sources() -> RepositorySources:
+    return RepositorySources(
+        evaluations=evaluation_repository(), cases=case_repository(), records=service_record_repository()
+    )
+
+
+@cache
 def intake_stores() -> IntakeStores:
     settings = get_settings()
     return IntakeStores(
         evaluations=evaluation_repository(),
-        records=ServiceRecordRepository(settings.evaluations_table, settings.day_shards, settings.utc_offset_hours),
+        records=service_record_repository(),
         catalogue=catalogue_repository(),
         policies=RegionPolicyRepository(settings.reference_table),
         vault=ContactVault(settings.contact_key_id),

@@ -1,0 +1,112 @@
+"""The analysis run (export, rates, publication) and the public read of its results."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from govrate.analytics.compute import MonthCells, compute_month, months_between
+from govrate.analytics.export import ExportWindow, FactSources, export_window
+from govrate.analytics.results import (
+    INDEX_KEY,
+    ResultsIndex,
+    ScopeKind,
+    ScopeResults,
+    build_documents,
+    document_key,
+    index_csv,
+    newest_months,
+    public_index,
+    public_scope,
+    scope_csv,
+)
+from govrate.analytics.store import AnalyticsBucket
+from govrate.errors import NotFound
+from govrate.scale import DEFAULT_LEVEL_SCORES, Level
+
+
+class AnalysisSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    first_day: date
+    last_day: date
+    rows: dict[str, int]
+    months: list[str]
+    documents: int
+
+
+def cells_key(month: date) -> str:
+    return f"cells/{month:%Y-%m}.json"
+
+
+def analyze(
+    window: ExportWindow,
+    *,
+    sources: FactSources,
+    bucket: AnalyticsBucket,
+    now: datetime,
+    today: date,
+    ranking_min_count: int,
+    scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
+) -> AnalysisSummary:
+    """Export the window's facts, recompute every month it touches, and publish the documents."""
+    written = export_window(window, sources=sources, bucket=bucket, now=now, scores=scores)
+    rows: dict[str, int] = {}
+    for partition in written:
+        rows[partition.table] = rows.get(partition.table, 0) + partition.rows
+    months = months_between(window.first_day, window.last_day)
+    for month in months:
+        cells = compute_month(month, bucket=bucket, ranking_min_count=ranking_min_count)
+        bucket.put_document(cells_key(month), cells.model_dump_json().encode())
+    documents = publish(bucket, today=today, generated_at=now)
+    return AnalysisSummary(
+        first_day=window.first_day,
+        last_day=window.last_day,
+        rows=rows,
+        months=[f"{month:%Y-%m}" for month in months],
+        documents=documents,
+    )
+
+
+def publish(bucket: AnalyticsBucket, *, today: date, generated_at: datetime) -> int:
+    """Roll the newest 12 months of cells up into the documents; return how many were written."""
+    months: list[MonthCells] = []
+    for month in newest_months(today - timedelta(days=1)):
+        try:
+            months.append(MonthCells.model_validate_json(bucket.get_document(cells_key(month)).body))
+        except NotFound:
+            continue
+    documents = build_documents(months, generated_at)
+    for key, document in documents.scopes.items():
+        bucket.put_document(key, document.model_dump_json().encode())
+    # The index last: a reader that finds a scope in it finds its document.
+    bucket.put_document(INDEX_KEY, documents.index.model_dump_json().encode())
+    return len(documents.scopes) + 1
+
+
+class PublishedResults(BaseModel):
+    """A public results answer: its JSON model or CSV text, and a validator for caches."""
+
+    model_config = ConfigDict(frozen=True)
+
+    json_body: ScopeResults | ResultsIndex
+    csv_body: str
+    etag: str
+
+
+def published_scope(bucket: AnalyticsBucket, scope: ScopeKind, code: str, *, min_count: int) -> PublishedResults:
+    stored = bucket.get_document(document_key(scope, code))
+    document = public_scope(ScopeResults.model_validate_json(stored.body), min_count)
+    return PublishedResults(json_body=document, csv_body=scope_csv(document), etag=_etag(stored.etag, min_count))
+
+
+def published_index(bucket: AnalyticsBucket, *, min_count: int) -> PublishedResults:
+    stored = bucket.get_document(INDEX_KEY)
+    index = public_index(ResultsIndex.model_validate_json(stored.body), min_count)
+    return PublishedResults(json_body=index, csv_body=index_csv(index), etag=_etag(stored.etag, min_count))
+
+
+def _etag(stored_etag: str, min_count: int) -> str:
+    """The stored object's ETag with the suppression threshold: either changing changes the answer."""
+    return f'"{stored_etag.strip(chr(34))}-{min_count}"'
