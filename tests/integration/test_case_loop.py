@@ -96,7 +96,10 @@ def test_a_bad_review_is_handled_across_national_day_and_rated(world: World, clo
     assert world.notices() == [(evaluation_id, "answered"), (evaluation_id, "closed")]
     assert json.loads(world.get(li, "/v1/cases").body)["items"] == []  # closed cases leave the list
 
-    facts = [case_row(case, datetime.now(timezone.utc)) for case in case_runtime.case_stores().cases.cases_on(date(2025, 9, 30))]
+    facts = [
+        case_row(case, datetime.now(timezone.utc))
+        for case in case_runtime.case_stores().cases.cases_on(date(2025, 9, 30))
+    ]
     assert [
         {
             name: fact[name]

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
 from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS, FactTable, Row, case_row, evaluation_row, record_row
-from govrate.analytics.parquet import write_parquet
+from govrate.analytics.parquet import connect, write_parquet
 from govrate.analytics.store import AnalyticsBucket, days
 from govrate.cases.model import Case
 from govrate.clock import local_day
@@ -143,7 +143,10 @@ def export_window(
 ) -> list[PartitionWritten]:
     """Write every day of the window, each table of each day as one object replacing the last export."""
     written = []
-    with tempfile.TemporaryDirectory(prefix="govrate-export-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="govrate-export-") as scratch,
+        connect(temp_directory=Path(scratch)) as connection,
+    ):
         for day in window.days():
             tables: tuple[tuple[FactTable, Iterator[Row]], ...] = (
                 (EVALUATIONS, (evaluation_row(stored, scores) for stored in sources.evaluations_on(day))),
@@ -152,7 +155,7 @@ def export_window(
             )
             for table, rows in tables:
                 path = Path(scratch) / f"{table.name}.parquet"
-                count = write_parquet(table, rows, path, Path(scratch))
+                count = write_parquet(connection, table, rows, path, Path(scratch))
                 key = bucket.put_partition(table, day, path)
                 written.append(PartitionWritten(table=table.name, day=day, rows=count, key=key))
     return written

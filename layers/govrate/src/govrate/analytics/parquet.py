@@ -39,7 +39,9 @@ def connect(
     return connection
 
 
-def write_parquet(table: FactTable, rows: Iterable[Row], target: Path, scratch: Path) -> int:
+def write_parquet(
+    connection: duckdb.DuckDBPyConnection, table: FactTable, rows: Iterable[Row], target: Path, scratch: Path
+) -> int:
     """Write the rows to `target` as Parquet with exactly the table's columns; return the row count.
 
     No rows still make a valid file with the full schema, which Athena reads as an empty partition.
@@ -52,12 +54,11 @@ def write_parquet(table: FactTable, rows: Iterable[Row], target: Path, scratch: 
             writer.writerow([_cell(row[name]) for name in table.column_names])
             count += 1
     columns = ", ".join(f"'{name}': '{DUCKDB_TYPES[kind]}'" for name, kind in table.columns)
-    with connect(temp_directory=scratch) as connection:
-        connection.execute(
-            f"COPY (SELECT * FROM read_csv('{_literal(staged)}', header = false, nullstr = '{_NULL}', "  # noqa: S608
-            f"columns = {{{columns}}}, auto_detect = false)) "
-            f"TO '{_literal(target)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
-        )
+    connection.execute(
+        f"COPY (SELECT * FROM read_csv('{_literal(staged)}', header = false, nullstr = '{_NULL}', "  # noqa: S608
+        f"columns = {{{columns}}}, auto_detect = false)) "
+        f"TO '{_literal(target)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+    )
     staged.unlink()
     return count
 
