@@ -3,8 +3,8 @@ independent Python computation over the same generated data."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 import boto3
@@ -28,14 +28,17 @@ NOW = datetime(2026, 12, 10, 1, 0, tzinfo=CST)
 MIN_COUNT = 15
 
 
-@pytest.fixture
-def exported(aws: AwsResources) -> tuple[FakeSources, AnalyticsBucket]:
-    sources = generate(seed=7, first_day=date(2026, 10, 20), days=44)
-    bucket = AnalyticsBucket(aws.analytics_bucket, boto3.client("s3"))
-    export_window(
-        ExportWindow(first_day=date(2026, 10, 20), last_day=date(2026, 12, 9)), sources=sources, bucket=bucket, now=NOW
-    )
-    return sources, bucket
+@pytest.fixture(scope="module")
+def exported() -> Iterator[tuple[FakeSources, AnalyticsBucket]]:
+    """One export for the whole module: the queries only read it."""
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="cn-north-1")
+        s3.create_bucket(Bucket="rates", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
+        sources = generate(seed=7, first_day=date(2026, 10, 20), days=44)
+        bucket = AnalyticsBucket("rates", s3)
+        window = ExportWindow(first_day=date(2026, 10, 20), last_day=date(2026, 12, 9))
+        export_window(window, sources=sources, bucket=bucket, now=NOW)
+        yield sources, bucket
 
 
 @pytest.mark.parametrize("month", [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)])
