@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from govrate.analytics.compute import RATED_WITHIN_DAYS, Cell, RankedEntry, month_end, month_start
 from govrate.analytics.queries import RankingName, RateName
@@ -53,7 +53,7 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 def make_evaluation(created_at: datetime, agency: str, level: Level, **fields: object) -> StoredEvaluation:
-    region = agency.split("-")[0]
+    region = agency.split("-", maxsplit=1)[0]
     values: dict[str, object] = {
         "evaluation_id": str(ULID.from_datetime(created_at)),
         "item_code": ITEMS[agency][0],
@@ -73,7 +73,7 @@ def make_evaluation(created_at: datetime, agency: str, level: Level, **fields: o
 def make_record(completed_at: datetime, agency: str, record_id: str, **fields: object) -> StoredRecord:
     values: dict[str, object] = {
         "record_id": record_id,
-        "region_code": agency.split("-")[0],
+        "region_code": agency.split("-", maxsplit=1)[0],
         "item_code": ITEMS[agency][0],
         "item_version": 1,
         "agency_code": agency,

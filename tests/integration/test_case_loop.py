@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -96,14 +96,11 @@ def test_a_bad_review_is_handled_across_national_day_and_rated(world: World, clo
     assert world.notices() == [(evaluation_id, "answered"), (evaluation_id, "closed")]
     assert json.loads(world.get(li, "/v1/cases").body)["items"] == []  # closed cases leave the list
 
-    facts = [
-        case_row(case, datetime.now(timezone.utc))
-        for case in case_runtime.case_stores().cases.cases_on(date(2025, 9, 30))
-    ]
+    facts = [case_row(case, datetime.now(UTC)) for case in case_runtime.case_stores().cases.cases_on(date(2025, 9, 30))]
     assert [
         {
             name: fact[name]
-            for name in {
+            for name in (
                 "evaluation_id",
                 "real_name",
                 "answered",
@@ -111,7 +108,7 @@ def test_a_bad_review_is_handled_across_national_day_and_rated(world: World, clo
                 "visited_and_rectified",
                 "handling_rating",
                 "excluded_from_rates",
-            }
+            )
         }
         for fact in facts
     ] == [

@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from govrate.analytics.compute import Cell, MonthCells, RankedEntry
 from govrate.analytics.queries import RankingName, RateName
@@ -362,3 +362,25 @@ def newest_months(today: date, count: int = TREND_MONTHS) -> list[date]:
         months.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months[::-1]
+
+
+# --- what the public asks -------------------------------------------------------------------------
+
+
+class ResultsFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class ResultsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: ResultsFormat = Field(default=ResultsFormat.JSON, description="json, or csv for a download.")
+
+
+class ScopePath(BaseModel):
+    """The code in a results URL: a division, agency or service-item code of the catalogue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,63}$")]
