@@ -34,6 +34,8 @@ def connect(
             "threads": threads,
         }
     )
+    # Every query of a run reads the same files: parse each file's footer once.
+    connection.execute("SET parquet_metadata_cache = true")
     if temp_directory is not None:
         connection.execute(f"SET temp_directory = '{_literal(temp_directory)}'")
     return connection
