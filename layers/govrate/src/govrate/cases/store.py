@@ -19,10 +19,11 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from govrate.cases.model import Action, Actor, AuditEntry, Case, CaseRateFacts, Triage
+from govrate.cases.model import Action, AuditEntry, Case, CaseRateFacts, Triage
 from govrate.cases.ports import EvaluatorNotice
 from govrate.evaluations.models import CaseState, HandlingRating
 from govrate.evaluations.store import day_shard, shard_of
+from govrate.identity.model import Actor
 from govrate.kernel.clock import local_day
 from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
 from govrate.kernel.errors import Conflict, InvalidInput, NotFound, StorageUnavailable

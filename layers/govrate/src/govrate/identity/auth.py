@@ -1,4 +1,4 @@
-"""Who a staff request comes from, and which cases they may touch. The one place for both.
+"""Who a staff request comes from, and which agencies and divisions they may act for. The one place for both.
 
 Staff sign in to the Cognito user pool; the ID token carries `custom:agency_code`,
 `custom:region_code` and `custom:role` (`staff` | `supervisor`), attributes only administrators can
@@ -18,9 +18,9 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from govrate.cases.model import Actor, Case, Role
-from govrate.evaluations.models import AgencyCode, RegionCode
+from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
+from govrate.kernel.contracts import AgencyCode, RegionCode
 from govrate.kernel.errors import Forbidden, StorageUnavailable, Unauthenticated
 
 if TYPE_CHECKING:
@@ -174,14 +174,6 @@ def authorize_for(actor: Actor, agency_code: str, region_code: str) -> None:
             [{"field": "region_code", "message": f"{region_code} is outside {actor.region_code}"}],
         )
     raise Forbidden("only staff and supervisors act for an agency")
-
-
-def authorize(actor: Actor, case: Case) -> None:
-    """Staff act on their agency's cases; supervisors on the cases of their region. Forbidden otherwise."""
-    try:
-        authorize_for(actor, case.agency_code, case.region_code)
-    except Forbidden as refused:
-        raise Forbidden(f"case {case.evaluation_id} is not one of yours") from refused
 
 
 # What Cognito answers for a sign-in that cannot succeed as asked; anything else is an outage.
