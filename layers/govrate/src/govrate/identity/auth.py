@@ -22,6 +22,7 @@ from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
 from govrate.kernel.contracts import AgencyCode, RegionCode
 from govrate.kernel.errors import Forbidden, StorageUnavailable, Unauthenticated
+from govrate.storage.errors import storage_error
 
 if TYPE_CHECKING:
     import jwt
@@ -210,9 +211,9 @@ class CognitoSignIn:
             refusal = _SIGN_IN_REFUSALS.get(exc.response["Error"]["Code"])
             if refusal is not None:
                 raise NotSignedIn(refusal) from exc
-            raise StorageUnavailable("sign-in unavailable") from exc
+            raise storage_error(exc, "sign-in") from exc
         except BotoCoreError as exc:
-            raise StorageUnavailable("sign-in unavailable") from exc
+            raise storage_error(exc, "sign-in") from exc
         result = response.get("AuthenticationResult")
         if result is None or "IdToken" not in result:
             raise NotSignedIn("the account must finish setting up its password first")

@@ -48,22 +48,25 @@ RETRYABLE_CODES = frozenset(
 
 def error_code(exc: BaseException) -> str:
     """The AWS error code behind `exc` (a ClientError, or a PynamoDB error caused by one); "" if none."""
+    # Not PynamoDB's `cause_response_code`: it fails on a cause whose `response` is None (a read timeout).
     if isinstance(exc, PynamoDBException):
-        code = exc.cause_response_code
-        if code:
-            return code
         return error_code(exc.cause) if isinstance(exc.cause, BaseException) else ""
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error") or {}
-        return str(error.get("Code") or "")
-    return ""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return ""
+    error = response.get("Error")
+    return str(error.get("Code") or "") if isinstance(error, dict) else ""
 
 
 def condition_failed(exc: BaseException) -> bool:
-    """Whether a conditional write (or a transaction) was refused by its condition."""
+    """Whether a conditional write was refused by its condition (a transaction: by a condition or a
+    concurrent transaction on one of its items)."""
     if isinstance(exc, TransactWriteError):
         reasons = exc.cancellation_reasons or []
-        return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+        return any(
+            reason is not None and reason.code in {"ConditionalCheckFailed", "TransactionConflict"}
+            for reason in reasons
+        )
     return error_code(exc) == CONDITION_FAILED
 
 
