@@ -12,14 +12,15 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import boto3
-from govrate import clock, qr_runtime, runtime
-from govrate.models import Channel, EvaluatorKind, ReasonCode, ServiceItem, Stage
-from govrate.scale import Level
-from govrate.services.windows import WINDOW_CHANNEL, issue_qr_code, register_window
+from govrate import runtime
+from govrate.evaluations.models import Channel, EvaluatorKind, ReasonCode, ServiceItem, Stage
+from govrate.evaluations.store import StoredEvaluation
+from govrate.kernel import clock
+from govrate.kernel.scale import Level
+from govrate.records.store import StoredRecord
 from govrate.settings import get_settings
-from govrate.storage.evaluations import StoredEvaluation
-from govrate.storage.records import StoredRecord
-from govrate.window_models import WindowRegistration
+from govrate.windows.models import WindowRegistration
+from govrate.windows.service import WINDOW_CHANNEL, issue_qr_code, register_window
 from ulid import ULID
 
 CATALOGUE_CSV = Path(__file__).resolve().parent.parent / "data" / "catalogue-sample.csv"
@@ -89,11 +90,11 @@ def seed(base_url: str) -> list[DemoWindow]:
         catalogue.put(item)
     seeded = []
     for registration, region_name in demo_windows(items):
-        window = register_window(registration, windows=qr_runtime.window_repository(), catalogue=catalogue)
+        window = register_window(registration, windows=runtime.window_repository(), catalogue=catalogue)
         issued = issue_qr_code(
             window.window_id,
-            windows=qr_runtime.window_repository(),
-            signer=qr_runtime.window_token_signer(),
+            windows=runtime.window_repository(),
+            signer=runtime.window_token_signer(),
             base_url=base_url,
         )
         seeded.append(

@@ -14,10 +14,11 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock, runtime
+from govrate import runtime
 from govrate.analytics.export import window_to_export
 from govrate.analytics.service import analyze
-from govrate.observability import logger, metrics
+from govrate.kernel import clock
+from govrate.kernel.observability import logger, metrics
 from govrate.settings import get_settings
 
 

@@ -17,7 +17,7 @@ from constructs import Construct
 from govrate.analytics.facts import FACT_TABLES, PARTITION_KEYS, FactTable
 from govrate.analytics.queries import all_queries
 from govrate.analytics.store import RESULTS_PREFIX
-from govrate.storage.records import RecordsByDayIndex
+from govrate.records.store import RecordsByDayIndex
 from govrate.storage.tables import ByDayIndex, RateDayIndex
 
 from infra import environment

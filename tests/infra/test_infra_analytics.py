@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from govrate.analytics.facts import FACT_TABLES, PARTITION_KEYS
 from govrate.analytics.queries import SQL_DIR, all_queries
 
@@ -9,7 +11,7 @@ from infra.components.analytics import BYTES_SCANNED_CUTOFF
 from tests.infra.conftest import Synthesized
 
 
-def _tables(synth: Synthesized) -> dict[str, dict[str, object]]:
+def _tables(synth: Synthesized) -> dict[str, Any]:
     return {
         table["Properties"]["TableInput"]["Name"]: table["Properties"]["TableInput"]
         for table in synth.of_type("AWS::Glue::Table").values()

@@ -7,14 +7,15 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 from govrate.analytics.compute import RATED_WITHIN_DAYS, Cell, RankedEntry, month_end, month_start
 from govrate.analytics.queries import RankingName, RateName
 from govrate.cases.model import Case, Triage
-from govrate.models import CaseState, Channel, EvaluatorKind, HandlingRating, ReasonCode, Stage
-from govrate.scale import DEFAULT_LEVEL_SCORES, Level
-from govrate.storage.evaluations import StoredEvaluation
-from govrate.storage.records import StoredRecord
+from govrate.evaluations.models import CaseState, Channel, EvaluatorKind, HandlingRating, ReasonCode, Stage
+from govrate.evaluations.store import StoredEvaluation
+from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
+from govrate.records.store import StoredRecord
 from ulid import ULID
 
 CST = timezone(timedelta(hours=8))
@@ -245,7 +246,7 @@ def expected_rankings(sources: FakeSources, month: date, min_count: int) -> dict
                 for position, value in enumerate(values):
                     target[position] += value
 
-    def ranked(groups: dict[tuple[str, ...], list[int]], within: int | None, worst_first: bool) -> list[RankedEntry]:
+    def ranked(groups: dict[Any, list[int]], within: int | None, worst_first: bool) -> list[RankedEntry]:
         kept = {key: sums for key, sums in groups.items() if sums[1] >= min_count}
 
         def merit(sums: list[int]) -> tuple[float, float]:

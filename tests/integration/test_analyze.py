@@ -18,11 +18,11 @@ from govrate.analytics.queries import RateName
 from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeResults, document_key
 from govrate.analytics.service import analyze
 from govrate.analytics.store import AnalyticsBucket, partition_key
-from govrate.errors import InvalidInput, NotFound
-from govrate.models import CaseState, Channel, EvaluatorKind
-from govrate.scale import Level
-from govrate.storage.evaluations import EvaluationRepository
-from govrate.storage.records import ServiceRecordRepository
+from govrate.evaluations.models import CaseState, Channel, EvaluatorKind
+from govrate.evaluations.store import EvaluationRepository
+from govrate.kernel.errors import InvalidInput, NotFound
+from govrate.kernel.scale import Level
+from govrate.records.store import ServiceRecordRepository
 
 from tests.integration.analytics_support import CST, FakeSources, at, case_of, make_evaluation, make_record
 from tests.integration.conftest import AwsResources
@@ -161,11 +161,10 @@ class Nights:
         document = ScopeResults.model_validate_json(
             self.bucket.get_document(document_key(ScopeKind.REGION, REGION)).body
         )
-        (period,) = [period for period in document.days if period.period == day.isoformat()] or [None]
-        if period is None:
-            return (0, 0)
-        value = period.rates[rate]
-        return value.numerator, value.denominator
+        for period in document.days:
+            if period.period == day.isoformat():
+                return period.rates[rate].numerator, period.rates[rate].denominator
+        return (0, 0)
 
 
 @pytest.fixture

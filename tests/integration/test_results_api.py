@@ -16,7 +16,7 @@ from chalice.test import Client
 from govrate.analytics.export import ExportWindow
 from govrate.analytics.service import analyze
 from govrate.analytics.store import AnalyticsBucket
-from govrate.scale import Level
+from govrate.kernel.scale import Level
 
 from tests.integration.analytics_support import CST, FakeSources, at, make_evaluation
 from tests.integration.conftest import AwsResources

@@ -25,12 +25,12 @@ from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS, FactTable, Row,
 from govrate.analytics.parquet import connect, write_parquet
 from govrate.analytics.store import AnalyticsBucket, days
 from govrate.cases.model import Case
-from govrate.clock import local_day
-from govrate.errors import InvalidInput
-from govrate.scale import DEFAULT_LEVEL_SCORES, Level
-from govrate.storage.cases import CaseRepository
-from govrate.storage.evaluations import EvaluationRepository, StoredEvaluation
-from govrate.storage.records import ServiceRecordRepository, StoredRecord
+from govrate.cases.store import CaseRepository
+from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
+from govrate.kernel.clock import local_day
+from govrate.kernel.errors import InvalidInput
+from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
+from govrate.records.store import ServiceRecordRepository, StoredRecord
 
 # A day's facts are re-exported for this many days: past the 7-day rating period of a record, the
 # 15 working days (three weeks and more over a holiday) to answer a bad review and the rating of the

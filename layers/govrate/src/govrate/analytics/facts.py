@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from govrate.cases.model import Case, Triage
-from govrate.indicators import INDICATORS
-from govrate.models import CaseState, ReasonCode
-from govrate.scale import DEFAULT_LEVEL_SCORES, Level
-from govrate.storage.evaluations import StoredEvaluation
-from govrate.storage.records import StoredRecord
+from govrate.evaluations.models import CaseState, ReasonCode
+from govrate.evaluations.store import StoredEvaluation
+from govrate.kernel.indicators import INDICATORS
+from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
+from govrate.records.store import StoredRecord
 
 # Glue/Hive column types; DuckDB writes the matching Parquet types (see govrate.analytics.parquet).
 STRING: Final = "string"

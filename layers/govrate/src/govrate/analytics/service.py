@@ -22,8 +22,8 @@ from govrate.analytics.results import (
     scope_csv,
 )
 from govrate.analytics.store import AnalyticsBucket
-from govrate.errors import NotFound
-from govrate.scale import DEFAULT_LEVEL_SCORES, Level
+from govrate.kernel.errors import NotFound
+from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
 
 
 class AnalysisSummary(BaseModel):

@@ -19,7 +19,7 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govrate.analytics.facts import FactTable
-from govrate.errors import NotFound, StorageUnavailable
+from govrate.kernel.errors import NotFound, StorageUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
