@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import disclosure_pages
 import platform_api
 import results_api
 import transcription_api
@@ -168,3 +169,4 @@ app.register_blueprint(blueprint)
 app.register_blueprint(platform_api.blueprint)
 app.register_blueprint(transcription_api.blueprint)
 app.register_blueprint(results_api.blueprint)
+app.register_blueprint(disclosure_pages.blueprint)

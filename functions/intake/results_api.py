@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from chalice.app import Request, Response
 from govrate import runtime
+from govrate.analytics.disclosure import RegionScorecards, ScorecardQuery
 from govrate.analytics.results import ResultsFormat, ResultsIndex, ResultsQuery, ScopeKind, ScopePath, ScopeResults
-from govrate.analytics.service import PublishedResults, published_index, published_scope
+from govrate.analytics.service import PublishedResults, published_index, published_scope, published_scorecards
 from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.operations import Media, Operation
@@ -121,3 +122,28 @@ def get_agency_results(code: str) -> Response:
 )
 def get_item_results(code: str) -> Response:
     return _scope(ScopeKind.ITEM, code)
+
+
+@blueprint.route(
+    "/v1/results/regions/{code}/scorecards",
+    methods=["GET"],
+    cors=True,
+    doc=Operation(
+        summary="Monthly scorecards of a region's agencies (绩效考核)",
+        tag="results",
+        query=ScorecardQuery,
+        responses={200: RegionScorecards, 304: None},
+        description="For each agency of the region in the month: every rate with its counts, its change against "
+        "the month before, its rank among the region's ranked agencies and the places gained. `?format=csv` for "
+        "a CSV download." + _SUPPRESSION,
+        alternatives=(Media(CSV, "The same scorecards as a CSV table"),),
+    ),
+)
+def get_region_scorecards(code: str) -> Response:
+    request = blueprint.current_request
+    query = parse_query(request, ScorecardQuery)
+    path = ScopePath(code=code)
+    cards, published = published_scorecards(
+        runtime.analytics_bucket(), path.code, query.month, min_count=get_settings().results_min_count
+    )
+    return _answer(request, published, query.format, f"scorecards-{path.code}-{cards.month}")

@@ -262,16 +262,17 @@ def _rankings_of(kind: ScopeKind, region: str, agency: str | None, months: list[
 # --- what the public sees -----------------------------------------------------------------------
 
 
+def suppress(value: RateValue, min_count: int) -> RateValue:
+    """The value as the public may see it: nothing of a cell below `min_count` (0 of 0 stays)."""
+    if (value.denominator or 0) >= min_count or not value.denominator:
+        return value
+    return RateValue(numerator=None, denominator=None, value=None, suppressed=True)
+
+
 def _suppressed(periods: list[PeriodRates], min_count: int) -> list[PeriodRates]:
     return [
         PeriodRates(
-            period=period.period,
-            rates={
-                rate: value
-                if (value.denominator or 0) >= min_count or not value.denominator
-                else RateValue(numerator=None, denominator=None, value=None, suppressed=True)
-                for rate, value in period.rates.items()
-            },
+            period=period.period, rates={rate: suppress(value, min_count) for rate, value in period.rates.items()}
         )
         for period in periods
     ]

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from govrate.analytics.compute import MonthCells, compute_month, months_between
+from govrate.analytics.disclosure import Disclosure, RegionScorecards, disclosure, region_scorecards, scorecards_csv
 from govrate.analytics.export import ExportWindow, FactSources, export_window
 from govrate.analytics.results import (
     INDEX_KEY,
@@ -90,7 +91,7 @@ class PublishedResults(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    json_body: ScopeResults | ResultsIndex
+    json_body: ScopeResults | ResultsIndex | RegionScorecards
     csv_body: str
     etag: str
 
@@ -110,3 +111,29 @@ def published_index(bucket: AnalyticsBucket, *, min_count: int) -> PublishedResu
 def _etag(stored_etag: str, min_count: int) -> str:
     """The stored object's ETag with the suppression threshold: either changing changes the answer."""
     return f'"{stored_etag.strip(chr(34))}-{min_count}"'
+
+
+def disclosure_of(bucket: AnalyticsBucket, scope: ScopeKind, code: str, *, min_count: int) -> Disclosure:
+    """A public disclosure page's numbers: one stored document, suppressed."""
+    stored = bucket.get_document(document_key(scope, code))
+    return disclosure(ScopeResults.model_validate_json(stored.body), min_count)
+
+
+def scorecards_of(bucket: AnalyticsBucket, region_code: str, month: str | None, *, min_count: int) -> RegionScorecards:
+    """The monthly scorecards of a region's agencies: one stored document, suppressed."""
+    return published_scorecards(bucket, region_code, month, min_count=min_count)[0]
+
+
+def published_scorecards(
+    bucket: AnalyticsBucket, region_code: str, month: str | None, *, min_count: int
+) -> tuple[RegionScorecards, PublishedResults]:
+    """The scorecards, and the same as an answer of the results API (JSON, CSV, ETag)."""
+    stored = bucket.get_document(document_key(ScopeKind.REGION, region_code))
+    cards = region_scorecards(ScopeResults.model_validate_json(stored.body), month, min_count)
+    etag = _etag(stored.etag, min_count)
+    published = PublishedResults(json_body=cards, csv_body=scorecards_csv(cards), etag=f'{etag[:-1]}-{cards.month}"')
+    return cards, published
+
+
+def results_index(bucket: AnalyticsBucket, *, min_count: int) -> ResultsIndex:
+    return public_index(ResultsIndex.model_validate_json(bucket.get_document(INDEX_KEY).body), min_count)

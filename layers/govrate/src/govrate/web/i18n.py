@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from govrate.analytics.queries import RateName
 from govrate.evaluations.models import CaseState, HandlingRating, ReasonCode, Stage
 from govrate.kernel.scale import Level
 from govrate.rating.models import Lang
@@ -141,6 +142,62 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "widget.title": ("服务评价", "Service evaluation"),
     "widget.open": ("评价本次服务", "Rate this service"),
     "widget.close": ("关闭", "Close"),
+    "thanks.results": ("查看各地各部门好差评结果公开", "See the published results of every region and agency"),
+    "disclosure.title": ("政务服务好差评结果公开", "Published evaluation results"),
+    "disclosure.region": ("地区 {code}", "Region {code}"),
+    "disclosure.agency": ("部门 {code}", "Agency {code}"),
+    "disclosure.item": ("服务事项 {code}", "Service item {code}"),
+    "disclosure.up": ("上一级", "Up one level"),
+    "disclosure.month": ("{month} 月度结果", "Results of {month}"),
+    "disclosure.no_data": ("暂无评价数据。", "No evaluations yet."),
+    "disclosure.rate": ("指标", "Rate"),
+    "disclosure.this_month": ("本月", "This month"),
+    "disclosure.year": ("近12个月", "Last 12 months"),
+    "disclosure.counts": ("{numerator} / {denominator}", "{numerator} of {denominator}"),
+    "disclosure.suppressed": ("样本过少，不公开", "Too few to publish"),
+    "disclosure.none": ("无", "none"),
+    "disclosure.answered": (
+        "差评按期答复：本月 {month}，近12个月 {year}。",
+        "Bad reviews answered on time: {month} this month, {year} in the last 12 months.",
+    ),
+    "disclosure.trend": ("近12个月趋势", "12-month trend"),
+    "disclosure.trend_desc": (
+        "按月的好评率、差评按期回复率和未评率；数值见下表。",
+        "Good-review rate, on-time reply rate of bad reviews and unrated rate by month; the numbers are in the table.",
+    ),
+    "disclosure.period": ("月份", "Month"),
+    "disclosure.by_month": ("逐月数据", "Month by month"),
+    "disclosure.children.region": ("各部门", "Agencies"),
+    "disclosure.children.agency": ("各服务事项", "Service items"),
+    "disclosure.regions": ("各地区", "Regions"),
+    "disclosure.code": ("代码", "Code"),
+    "disclosure.scorecards": ("部门月度绩效考核表", "Monthly scorecards of the agencies"),
+    "disclosure.suppression": (
+        "评价数少于 {min} 的指标不公开，以免识别评价人。数据更新于 {at}。",
+        "A rate counted over fewer than {min} is not published, so that no evaluator can be singled out. Updated {at}.",
+    ),
+    "disclosure.download": ("下载 CSV 数据", "Download the data (CSV)"),
+    "scorecard.title": ("{region} 部门绩效考核表 {month}", "Scorecards of {region}, {month}"),
+    "scorecard.rank": ("排名", "Rank"),
+    "scorecard.agency": ("部门", "Agency"),
+    "scorecard.change": ("较上月", "vs last month"),
+    "scorecard.unranked": ("未排名", "not ranked"),
+    "scorecard.ranking_note": (
+        "排名按好评率、再按满意度；当月有效评价少于 {min} 条的部门不排名。",
+        "Ranked by good-review rate, then satisfaction score; agencies with fewer than {min} rated "
+        "evaluations in the month are not ranked.",
+    ),
+    "scorecard.print": ("用浏览器打印本页。", "Print this page from the browser."),
+}
+
+RATES: Final[dict[RateName, tuple[str, str]]] = {
+    RateName.GOOD_REVIEW_RATE: ("好评率", "Good-review rate"),
+    RateName.ACTIVE_GOOD_REVIEW_RATE: ("主动评价好评率", "Good-review rate of evaluator-given ratings"),
+    RateName.UNRATED_RATE: ("未评率", "Unrated rate"),
+    RateName.BAD_REVIEW_REPLY_RATE: ("差评按期回复率", "Bad reviews answered on time"),
+    RateName.RETURN_VISIT_RECTIFICATION_RATE: ("回访整改率", "Return visits and rectifications"),
+    RateName.RECTIFICATION_SATISFACTION_RATE: ("回访整改满意率", "Satisfaction with the handling"),
+    RateName.SATISFACTION_SCORE: ("满意度", "Satisfaction score"),
 }
 
 REASONS: Final[dict[ReasonCode, tuple[str, str]]] = {

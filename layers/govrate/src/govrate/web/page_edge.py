@@ -32,6 +32,7 @@ from govrate.web import i18n
 from govrate.web.chalice_edge import json_response, problem_response, query_params, raw_body
 from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page
 from govrate.web.problems import Problem, problem_for
+from govrate.web.urls import public_base_url
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 16 * 1024
@@ -55,6 +56,7 @@ def page_context(request: Request, frame_ancestors: tuple[str, ...] = ()) -> Pag
         switch_url="?" + urlencode(query),
         frame_ancestors=frame_ancestors,
         utc_offset_hours=get_settings().utc_offset_hours,
+        base_url=public_base_url(request),
     )
 
 

@@ -19,6 +19,10 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from govrate.analytics.charts import Series, legend_styles, line_chart
+from govrate.analytics.disclosure import TREND_RATES, Disclosure, RegionScorecards
+from govrate.analytics.queries import RateName
+from govrate.analytics.results import SCORE_RATES, ResultsIndex, ScopeKind
 from govrate.evaluations.models import CaseState, HandlingRating, ServiceItem, Stage
 from govrate.kernel.clock import zone
 from govrate.kernel.scale import Level
@@ -28,6 +32,7 @@ from govrate.windows.models import ServiceWindow
 
 HTML: Final = "text/html; charset=utf-8"
 PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable")
+DISCLOSURE_PATH: Final = "/disclosure"
 OTHER_LANG: Final = {Lang.ZH: Lang.EN, Lang.EN: Lang.ZH}
 
 _ENVIRONMENT: Final = Environment(
@@ -55,6 +60,8 @@ class PageContext:
     # Origins allowed to embed the page (the web module's frame); none: the page is never framed.
     frame_ancestors: tuple[str, ...] = ()
     utc_offset_hours: int = 8
+    # Where the API is reached from outside, for links to other pages (the published results).
+    base_url: str = ""
 
     @property
     def framed(self) -> bool:
@@ -132,6 +139,8 @@ def _common(ctx: PageContext) -> dict[str, Any]:
         "pick": lambda pair: i18n.pick(pair, lang),
         "html_lang": i18n.HTML_LANG[lang],
         "switch_url": ctx.switch_url,
+        "base_url": ctx.base_url,
+        "results_url": f"{ctx.base_url}{DISCLOSURE_PATH}" + ("?lang=en" if lang is Lang.EN else ""),
         "switch_html_lang": i18n.HTML_LANG[OTHER_LANG[lang]],
         "framed": ctx.framed,
         "local_time": local_time,
@@ -277,3 +286,69 @@ def _both() -> dict[str, Callable[..., str]]:
         "zh": lambda key, **values: i18n.text(key, Lang.ZH, **values),
         "en": lambda key, **values: i18n.text(key, Lang.EN, **values),
     }
+
+
+# --- the published results (公开) and the agencies' scorecards ------------------------------------
+
+
+def _percent(value: float | None, rate: RateName) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if rate in SCORE_RATES else f"{value * 100:.1f}%"
+
+
+def _change(value: float | None, rate: RateName) -> str:
+    if value is None:
+        return "—"
+    amount = value if rate in SCORE_RATES else value * 100
+    unit = "" if rate in SCORE_RATES else " pt"
+    return f"{amount:+.1f}{unit}"
+
+
+def _results_common(ctx: PageContext) -> dict[str, Any]:
+    return {
+        **_common(ctx),
+        "rate_label": lambda rate: i18n.pick(i18n.RATES[rate], ctx.lang),
+        "percent": _percent,
+        "change": _change,
+        "rates": list(RateName),
+        "lang_query": "?lang=en" if ctx.lang is Lang.EN else "",
+        "local_time": lambda moment: moment.astimezone(zone(ctx.utc_offset_hours)).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _results_policy() -> _Policy:
+    return _Policy(styles=(asset("pages.css"), asset("results.css")))
+
+
+def disclosure_page(view: Disclosure, ctx: PageContext) -> Page:
+    """A region's, agency's or service item's published results, with the 12-month trend as SVG."""
+    labels = [period.period[2:] for period in view.trend]
+    series = [
+        Series(i18n.pick(i18n.RATES[rate], ctx.lang), [period.rates[rate].value for period in view.trend])
+        for rate in TREND_RATES
+    ]
+    chart = line_chart(
+        i18n.text("disclosure.trend", ctx.lang), i18n.text("disclosure.trend_desc", ctx.lang), labels, series
+    )
+    context = {
+        **_results_common(ctx),
+        "view": view,
+        "chart": chart,
+        "legend": list(zip(TREND_RATES, legend_styles(len(TREND_RATES)), strict=True)),
+        "trend_rates": TREND_RATES,
+    }
+    return _render("disclosure.html", _results_policy(), context)
+
+
+def disclosure_index_page(index: ResultsIndex, ctx: PageContext) -> Page:
+    """Where the published results start: every region with results."""
+    regions = sorted(ref.code for ref in index.scopes if ref.scope is ScopeKind.REGION)
+    context = {**_results_common(ctx), "index": index, "regions": regions}
+    return _render("disclosure_index.html", _results_policy(), context)
+
+
+def scorecard_page(scorecards: RegionScorecards, ctx: PageContext) -> Page:
+    """The printable monthly scorecards of a region's agencies (绩效考核)."""
+    context = {**_results_common(ctx), "cards": scorecards}
+    return _render("scorecard.html", _results_policy(), context)

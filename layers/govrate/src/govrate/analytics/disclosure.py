@@ -1,0 +1,237 @@
+"""What the public disclosure pages and the agencies' monthly scorecards show, from one results document.
+
+Both read one stored document (govrate.analytics.results) and apply the public suppression to every
+number they show, including the 12-month totals, which are summed from exact counts first and then
+suppressed like any other cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from govrate.analytics.compute import RankedEntry
+from govrate.analytics.queries import RankingName, RateName
+from govrate.analytics.results import (
+    ChildResults,
+    PeriodRates,
+    RateValue,
+    ResultsFormat,
+    ScopeKind,
+    ScopeResults,
+    public_scope,
+    suppress,
+)
+from govrate.kernel.errors import InvalidInput, NotFound
+
+# The rates a disclosure page draws as its 12-month trend (fractions; the score is a table row).
+TREND_RATES: Final = (RateName.GOOD_REVIEW_RATE, RateName.BAD_REVIEW_REPLY_RATE, RateName.UNRATED_RATE)
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Disclosure(_View):
+    """A disclosure page's numbers: the newest month, the 12-month totals, the trend, the children."""
+
+    scope: ScopeKind
+    code: str
+    region_code: str | None
+    agency_code: str | None
+    generated_at: datetime
+    min_count: int
+    month: str | None = Field(description="The newest month with data; null when there is none.")
+    month_rates: dict[RateName, RateValue]
+    year_rates: dict[RateName, RateValue] = Field(description="The 12 months together.")
+    trend: list[PeriodRates]
+    children: list[ChildResults] = Field(description="The children's rates in `month`, suppressed.")
+
+
+def _sum(periods: Iterable[PeriodRates], rate: RateName) -> RateValue:
+    numerator = denominator = 0
+    for period in periods:
+        value = period.rates.get(rate)
+        if value is not None:
+            numerator += value.numerator or 0
+            denominator += value.denominator or 0
+    return RateValue.of(numerator, denominator)
+
+
+def _newest_with_data(periods: list[PeriodRates]) -> PeriodRates | None:
+    with_data = [period for period in periods if any(value.denominator for value in period.rates.values())]
+    return with_data[-1] if with_data else None
+
+
+def disclosure(document: ScopeResults, min_count: int) -> Disclosure:
+    """The page of a scope from its exact document; nothing below `min_count` is shown."""
+    newest = _newest_with_data(document.months)
+    public = public_scope(document, min_count)
+    public_newest = next((p for p in public.months if newest and p.period == newest.period), None)
+    return Disclosure(
+        scope=document.scope,
+        code=document.code,
+        region_code=document.region_code,
+        agency_code=document.agency_code,
+        generated_at=document.generated_at,
+        min_count=min_count,
+        month=newest.period if newest else None,
+        month_rates=public_newest.rates if public_newest else {},
+        year_rates={rate: suppress(_sum(document.months, rate), min_count) for rate in RateName},
+        trend=public.months,
+        children=[
+            child.model_copy(update={"months": [p for p in child.months if newest and p.period == newest.period]})
+            for child in public.children
+        ],
+    )
+
+
+# --- the monthly scorecard (绩效考核) -------------------------------------------------------------------
+
+
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+MONTH_DESCRIPTION: Final = "YYYY-MM; by default the newest closed month (the one before the current)."
+
+
+class ScorecardQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    month: Month | None = Field(default=None, description=MONTH_DESCRIPTION)
+    format: ResultsFormat = Field(default=ResultsFormat.JSON, description="json, or csv for a download.")
+
+
+class ScorecardRate(_View):
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    suppressed: bool
+    change: float | None = Field(description="value minus last month's value; null if either is unknown.")
+
+
+class AgencyScorecard(_View):
+    agency_code: str
+    rates: dict[RateName, ScorecardRate]
+    rank: int | None = Field(description="Place among the region's ranked agencies (ties share); null: not ranked.")
+    rank_change: int | None = Field(description="Places gained since last month (positive: up); null if unranked.")
+    ranked_agencies: int = Field(description="How many agencies of the region were ranked this month.")
+
+
+class RegionScorecards(_View):
+    region_code: str
+    month: str
+    previous_month: str | None
+    generated_at: datetime
+    min_count: int = Field(description="Cells with a smaller denominator are suppressed.")
+    ranking_min_count: int | None = Field(description="Agencies with fewer rated evaluations are not ranked.")
+    agencies: list[AgencyScorecard] = Field(description="Ranked agencies by place, then the unranked by code.")
+
+
+def _ranking(document: ScopeResults, month: str | None) -> tuple[dict[str, int], int | None, int]:
+    for ranking in document.rankings:
+        if ranking.name is RankingName.AGENCIES_IN_REGION and ranking.month == month:
+            entries: list[RankedEntry] = ranking.entries
+            return {entry.agency_code: entry.place for entry in entries}, ranking.min_count, len(entries)
+    return {}, None, 0
+
+
+def _change(now: RateValue, before: RateValue | None) -> float | None:
+    if now.value is None or before is None or before.value is None:
+        return None
+    return round(now.value - before.value, 6)
+
+
+def region_scorecards(document: ScopeResults, month: str | None, min_count: int) -> RegionScorecards:
+    """Every agency of a region in `month`: its rates, their change since the month before, its rank."""
+    if document.scope is not ScopeKind.REGION:
+        raise NotFound("scorecards are by region")
+    months = [period.period for period in document.months]
+    if not months:
+        raise NotFound(f"no results for {document.code}")
+    chosen = month or (months[-2] if len(months) > 1 else months[-1])
+    if chosen not in months:
+        raise InvalidInput(
+            f"no results for {chosen}", [{"field": "month", "message": f"from {months[0]} to {months[-1]}"}]
+        )
+    position = months.index(chosen)
+    previous = months[position - 1] if position else None
+    places, ranking_min_count, ranked = _ranking(document, chosen)
+    previous_places, _, _ = _ranking(document, previous)
+    public = public_scope(document, min_count)
+    cards = []
+    for child in public.children:
+        now = child.months[position].rates
+        before = child.months[position - 1].rates if position else {}
+        place = places.get(child.code)
+        previous_place = previous_places.get(child.code)
+        cards.append(
+            AgencyScorecard(
+                agency_code=child.code,
+                rates={
+                    rate: ScorecardRate(**value.model_dump(), change=_change(value, before.get(rate)))
+                    for rate, value in now.items()
+                },
+                rank=place,
+                rank_change=previous_place - place if place is not None and previous_place is not None else None,
+                ranked_agencies=ranked,
+            )
+        )
+    cards.sort(key=lambda card: (card.rank is None, card.rank or 0, card.agency_code))
+    return RegionScorecards(
+        region_code=document.code,
+        month=chosen,
+        previous_month=previous,
+        generated_at=document.generated_at,
+        min_count=min_count,
+        ranking_min_count=ranking_min_count,
+        agencies=cards,
+    )
+
+
+SCORECARD_COLUMNS: Final = (
+    "region",
+    "month",
+    "agency",
+    "rank",
+    "ranked_agencies",
+    "rank_change",
+    "rate",
+    "numerator",
+    "denominator",
+    "value",
+    "change",
+    "suppressed",
+)
+
+
+def scorecards_csv(scorecards: RegionScorecards) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(SCORECARD_COLUMNS)
+    for card in scorecards.agencies:
+        for rate, value in card.rates.items():
+            writer.writerow(
+                [
+                    scorecards.region_code,
+                    scorecards.month,
+                    card.agency_code,
+                    _text(card.rank),
+                    card.ranked_agencies,
+                    _text(card.rank_change),
+                    rate.value,
+                    _text(value.numerator),
+                    _text(value.denominator),
+                    _text(value.value),
+                    _text(value.change),
+                    "true" if value.suppressed else "false",
+                ]
+            )
+    return out.getvalue()
+
+
+def _text(value: float | None) -> str:
+    return "" if value is None else str(value)
