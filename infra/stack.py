@@ -49,7 +49,7 @@ class GovrateStack(Stack):
             data=self.data,
             factory=factory,
             analytics_layer=self.layers.analytics,
-            results_readers=(self.api.intake,),
+            results_readers=(self.api.intake, self.api.cases),
         )
         Monitoring(
             self,

@@ -64,6 +64,8 @@ def banner(ready: Ready) -> str:
             f"  Public results    {ready.results_url}  (and /v1/results/regions/<code>, ?format=csv; "
             "published by the analyze job's schedule, docs/analytics.md)"
         )
+        lines.append(f"  Disclosure pages  {ready.api_url}/disclosure  (公开; ?lang=en; docs/disclosure.md)")
+        lines.append(f"  Dashboard         {ready.api_url}/console/dashboard  (sign in at the staff console)")
     if ready.staff:
         lines.append(f"  Staff console     {ready.api_url}/console/login  (docs/cases.md); accounts, password:")
         lines += [

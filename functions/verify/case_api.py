@@ -16,6 +16,7 @@ from typing import Annotated, TypeVar, get_origin
 from urllib.parse import parse_qsl
 
 import case_console
+import dashboard_console
 from chalice.app import Chalice, Request, Response
 from govrate import runtime
 from govrate.cases.model import (
@@ -334,3 +335,4 @@ def _base() -> str:
 
 app = Chalice(app_name="govrate-cases")
 app.register_blueprint(blueprint)
+app.register_blueprint(dashboard_console.blueprint)

@@ -179,6 +179,7 @@ class Api(Construct):
                 **staff_sign_in,
             },
         )
+        self.cases = cases
         # Cases and their audit chains; the evaluation behind a case for the evaluator's receipt.
         grant_data(data.cases, cases, write=True)
         cases.add_to_role_policy(

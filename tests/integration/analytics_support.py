@@ -57,7 +57,7 @@ def make_evaluation(created_at: datetime, agency: str, level: Level, **fields: o
     region = agency.split("-", maxsplit=1)[0]
     values: dict[str, object] = {
         "evaluation_id": str(ULID.from_datetime(created_at)),
-        "item_code": ITEMS[agency][0],
+        "item_code": ITEMS.get(agency, [f"{agency}-001"])[0],
         "agency_code": agency,
         "region_code": region,
         "channel": Channel.WINDOW_QR,
@@ -75,7 +75,7 @@ def make_record(completed_at: datetime, agency: str, record_id: str, **fields: o
     values: dict[str, object] = {
         "record_id": record_id,
         "region_code": agency.split("-", maxsplit=1)[0],
-        "item_code": ITEMS[agency][0],
+        "item_code": ITEMS.get(agency, [f"{agency}-001"])[0],
         "item_version": 1,
         "agency_code": agency,
         "window_id": None,

@@ -1,0 +1,200 @@
+"""The supervisor dashboard of the staff console: the division's rates over time, deadline compliance,
+open, overdue and escalated cases, and the ranking table with drill-down from region to agency to
+service item, each page one results document, with its CSV export. Routes of the case function.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import quote
+
+from chalice.app import Response
+from govrate import runtime
+from govrate.analytics.charts import Series, line_chart
+from govrate.analytics.dashboard import OpenCases, authorized_scope, division_regions, open_cases
+from govrate.analytics.disclosure import TREND_RATES
+from govrate.analytics.queries import RateName
+from govrate.analytics.results import (
+    SCORE_RATES,
+    RateValue,
+    ResultsQuery,
+    ScopeKind,
+    ScopePath,
+    ScopeResults,
+    scope_csv,
+)
+from govrate.identity.model import Actor, Role
+from govrate.web import console, i18n
+from govrate.web.chalice_edge import ApiBlueprint, parse_query
+from govrate.web.operations import Media, Operation
+
+DASHBOARD_PATH = "/console/dashboard"
+CSV = "text/csv; charset=utf-8"
+_PLURAL = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
+_NAMES = {ScopeKind.REGION: "地区 Region", ScopeKind.AGENCY: "部门 Agency", ScopeKind.ITEM: "事项 Item"}
+
+blueprint = ApiBlueprint(__name__)
+
+
+def _base() -> str:
+    return console.stage_base(blueprint.current_request)
+
+
+def _link(base: str, scope: ScopeKind, code: str, label: str | None = None) -> str:
+    href = f"{base}{DASHBOARD_PATH}/{_PLURAL[scope]}/{quote(code)}"
+    return f'<a href="{escape(href)}">{escape(label or code)}</a>'
+
+
+def _label(rate: RateName) -> str:
+    zh, en = i18n.RATES[rate]
+    return f"{zh} {en}"
+
+
+def _rate(rate: RateName, value: RateValue) -> str:
+    if value.value is None:
+        return "—"
+    shown = f"{value.value:.1f}" if rate in SCORE_RATES else f"{value.value * 100:.1f}%"
+    return f"{shown} <small>({value.numerator}/{value.denominator})</small>"
+
+
+def _months_table(document: ScopeResults) -> str:
+    head = "".join(f"<th>{escape(_label(rate))}</th>" for rate in RateName)
+    rows = "".join(
+        f"<tr><th>{escape(period.period)}</th>"
+        + "".join(f"<td>{_rate(rate, period.rates[rate])}</td>" for rate in RateName)
+        + "</tr>"
+        for period in document.months
+    )
+    return f"<table><thead><tr><th>月份 Month</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _ranking_table(document: ScopeResults, base: str) -> str:
+    """The newest month's ranking of the scope's children, each linked one level down."""
+    ranking = next((r for r in reversed(document.rankings) if r.entries), None)
+    child_kind = ScopeKind.AGENCY if document.scope is ScopeKind.REGION else ScopeKind.ITEM
+    if ranking is None:
+        return "<p>本期无排名 Nothing ranked yet.</p>"
+    rows = "".join(
+        f"<tr><td>{entry.place}</td>"
+        f"<td>{_link(base, child_kind, entry.item_code or entry.agency_code)}</td>"
+        f"<td>{entry.good_review_rate * 100:.1f}% ({entry.good}/{entry.rated})</td>"
+        f"<td>{entry.satisfaction_score:.1f}</td></tr>"
+        for entry in ranking.entries
+    )
+    return (
+        f"<h2>排名 Ranking {escape(ranking.month)}</h2>"
+        f"<p><small>有效评价少于 {ranking.min_count} 条不排名 "
+        f"Fewer than {ranking.min_count} rated: not ranked.</small></p>"
+        "<table><thead><tr><th>名次 Place</th><th>代码 Code</th><th>好评率 Good-review rate</th>"
+        f"<th>满意度 Score</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _cases(counts: OpenCases) -> str:
+    return (
+        "<h2>案件 Cases now</h2><table><tbody>"
+        f"<tr><th>待办 Open</th><td>{counts.open}</td></tr>"
+        f'<tr><th>已超期 Overdue</th><td class="overdue">{counts.overdue}</td></tr>'
+        f"<tr><th>已提级 Escalated</th><td>{counts.escalated}</td></tr></tbody></table>"
+    )
+
+
+def dashboard_page(actor: Actor, document: ScopeResults, counts: OpenCases | None, base: str) -> str:
+    up = []
+    if document.region_code:
+        up.append(_link(base, ScopeKind.REGION, document.region_code))
+    if document.agency_code:
+        up.append(_link(base, ScopeKind.AGENCY, document.agency_code))
+    chart = line_chart(
+        "近12个月 The last 12 months",
+        "好评率、差评按期回复率（期限执行）、未评率，按月；数值见下表。",
+        [period.period[2:] for period in document.months],
+        [Series(_label(rate), [period.rates[rate].value for period in document.months]) for rate in TREND_RATES],
+    )
+    legend = " · ".join(
+        f"{escape(_label(rate))} ({style})" for rate, style in zip(TREND_RATES, ("—", "- -", "···"), strict=True)
+    )
+    csv_href = f"{base}{DASHBOARD_PATH}/{_PLURAL[document.scope]}/{quote(document.code)}?format=csv"
+    body = (
+        f'<p><a href="{escape(base + DASHBOARD_PATH)}">← 总览 Overview</a> {" › ".join(up)}</p>'
+        + (_cases(counts) if counts else "")
+        + f"<h2>趋势 Trend</h2>{chart}<p><small>{legend}</small></p>"
+        + "<h2>按月 By month (差评按期回复率 = deadline compliance)</h2>"
+        + _months_table(document)
+        + (_ranking_table(document, base) if document.scope is not ScopeKind.ITEM else "")
+        + f'<p><a href="{escape(csv_href)}">导出 CSV Export CSV</a></p>'
+    )
+    title = f"{_NAMES[document.scope]} {document.code} · 好差评分析 Dashboard"
+    return console.page(title, body, base, actor)
+
+
+def overview_page(actor: Actor, regions: list[str], base: str) -> str:
+    items = "".join(f"<li>{_link(base, ScopeKind.REGION, code)}</li>" for code in regions)
+    body = f"<ul>{items}</ul>" if items else "<p>辖区内暂无结果 No results in your division yet.</p>"
+    return console.page(f"辖区 Division {actor.region_code or ''} · 好差评分析 Dashboard", body, base, actor)
+
+
+@console.console_route(
+    blueprint,
+    DASHBOARD_PATH,
+    "GET",
+    Operation(
+        summary="Console: the dashboard of the supervisor's division",
+        tag="console",
+        responses={200: console.PAGE, 303: console.TO_PAGE, 403: console.PAGE},
+        description=console.SESSION + " Supervisors see the regions their division holds; staff go to their agency.",
+    ),
+)
+def console_dashboard() -> Response:
+    actor = console.session_actor(blueprint.current_request)
+    if actor.role is Role.STAFF and actor.agency_code:
+        return console.redirect(blueprint.current_request, f"{DASHBOARD_PATH}/agencies/{quote(actor.agency_code)}")
+    regions = division_regions(runtime.analytics_bucket(), actor)
+    return console.html_response(overview_page(actor, regions, _base()))
+
+
+def _scope_view(scope: ScopeKind, code: str) -> Response:
+    request = blueprint.current_request
+    actor = console.session_actor(request)
+    query = parse_query(request, ResultsQuery)
+    document = authorized_scope(runtime.analytics_bucket(), actor, scope, ScopePath(code=code).code)
+    if query.format.value == "csv":
+        disposition = f'attachment; filename="govrate-dashboard-{scope.value}-{document.code}.csv"'
+        headers: dict[str, str | list[str]] = {
+            "Content-Type": CSV,
+            "Content-Disposition": disposition,
+            "Cache-Control": "no-store",
+        }
+        return Response(body=scope_csv(document), headers=headers)
+    counts = (
+        open_cases(actor, document.code, runtime.case_repository(), runtime.now())
+        if scope is ScopeKind.REGION
+        else None
+    )
+    return console.html_response(dashboard_page(actor, document, counts, _base()))
+
+
+def _scope_operation(scope: ScopeKind) -> Operation:
+    return Operation(
+        summary=f"Console: the dashboard of a{'n' if scope is not ScopeKind.REGION else ''} {scope.value}",
+        tag="console",
+        query=ResultsQuery,
+        responses={200: console.PAGE, 303: console.TO_PAGE, 403: console.PAGE, 404: console.PAGE},
+        alternatives=(Media(CSV, "The exact rates as CSV (`?format=csv`)"),),
+        description=console.SESSION + " Exact counts (nothing suppressed), for those who may see the scope's cases.",
+    )
+
+
+@console.console_route(blueprint, f"{DASHBOARD_PATH}/regions/{{code}}", "GET", _scope_operation(ScopeKind.REGION))
+def console_region_dashboard(code: str) -> Response:
+    return _scope_view(ScopeKind.REGION, code)
+
+
+@console.console_route(blueprint, f"{DASHBOARD_PATH}/agencies/{{code}}", "GET", _scope_operation(ScopeKind.AGENCY))
+def console_agency_dashboard(code: str) -> Response:
+    return _scope_view(ScopeKind.AGENCY, code)
+
+
+@console.console_route(blueprint, f"{DASHBOARD_PATH}/items/{{code}}", "GET", _scope_operation(ScopeKind.ITEM))
+def console_item_dashboard(code: str) -> Response:
+    return _scope_view(ScopeKind.ITEM, code)

@@ -1,0 +1,74 @@
+"""The supervisor dashboard's reads: the exact results documents, scoped by the same authorization as
+cases (supervisors see the divisions they hold, staff their own agency), and the open cases counted.
+
+Unlike the public pages nothing is suppressed: the readers are authorized to see every case anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeResults, document_key
+from govrate.analytics.store import AnalyticsBucket
+from govrate.cases.store import CaseRepository
+from govrate.evaluations.models import CaseState
+from govrate.identity.auth import authorize_for, within_region
+from govrate.identity.model import Actor, Role
+from govrate.kernel.errors import Forbidden
+
+CASES_PER_READ = 100
+
+
+class OpenCases(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    open: int
+    overdue: int
+    escalated: int
+
+
+def authorize_region(actor: Actor, region_code: str) -> None:
+    if actor.role is Role.SUPERVISOR and actor.region_code and within_region(region_code, actor.region_code):
+        return
+    raise Forbidden(
+        f"a region's results are for the supervisors of a division that holds it ({actor.region_code or 'none'})",
+        [{"field": "code", "message": f"{region_code} is outside your division"}],
+    )
+
+
+def authorized_scope(bucket: AnalyticsBucket, actor: Actor, scope: ScopeKind, code: str) -> ScopeResults:
+    """One scope's exact document, if the actor may see it."""
+    document = ScopeResults.model_validate_json(bucket.get_document(document_key(scope, code)).body)
+    if scope is ScopeKind.REGION:
+        authorize_region(actor, code)
+    else:
+        agency = document.code if scope is ScopeKind.AGENCY else document.agency_code
+        authorize_for(actor, agency or "", document.region_code or "")
+    return document
+
+
+def division_regions(bucket: AnalyticsBucket, actor: Actor) -> list[str]:
+    """The regions with results that a supervisor's division holds."""
+    if actor.role is not Role.SUPERVISOR or not actor.region_code:
+        raise Forbidden("the division's dashboard is for supervisors")
+    index = ResultsIndex.model_validate_json(bucket.get_document(INDEX_KEY).body)
+    supervised = actor.region_code
+    return sorted(
+        ref.code for ref in index.scopes if ref.scope is ScopeKind.REGION and within_region(ref.code, supervised)
+    )
+
+
+def open_cases(actor: Actor, region_code: str, cases: CaseRepository, now: datetime) -> OpenCases:
+    """How many of the region's cases are open, overdue and escalated now."""
+    authorize_region(actor, region_code)
+    total = overdue = escalated = 0
+    cursor: str | None = None
+    while True:
+        page, cursor = cases.open_of_region(region_code, CASES_PER_READ, cursor)
+        total += len(page)
+        overdue += sum(case.overdue(now) for case in page)
+        escalated += sum(case.state is CaseState.ESCALATED for case in page)
+        if cursor is None:
+            return OpenCases(open=total, overdue=overdue, escalated=escalated)

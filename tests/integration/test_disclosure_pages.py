@@ -1,0 +1,165 @@
+"""The disclosure pages and the scorecards on moto, over two months of generated history."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import boto3
+import intake_api
+import pytest
+from chalice.test import Client
+from govrate.analytics.export import ExportWindow
+from govrate.analytics.service import analyze
+from govrate.analytics.store import AnalyticsBucket
+from govrate.kernel.scale import Level
+
+from tests.integration.analytics_support import CST, at, generate, make_evaluation
+from tests.integration.conftest import AwsResources
+
+FIRST_DAY = date(2026, 10, 1)
+LAST_DAY = date(2026, 11, 20)
+MAX_PAGE_BYTES = 100 * 1024
+
+
+# The documents of one analysis, computed by the first test and copied into each test's bucket.
+_PUBLISHED: dict[str, bytes] = {}
+
+
+def _publish(bucket: str) -> None:
+    s3 = boto3.client("s3")
+    if not _PUBLISHED:
+        sources = generate(seed=9, first_day=FIRST_DAY, days=(LAST_DAY - FIRST_DAY).days + 1)
+        # A small agency: three evaluations, below the minimum count of 10, never shown.
+        for minute in range(3):
+            sources.add_evaluation(
+                make_evaluation(
+                    at(LAST_DAY) + timedelta(minutes=minute), "110105-XY", Level(5), item_code="110105-XY-001"
+                )
+            )
+        analyze(
+            ExportWindow(first_day=FIRST_DAY, last_day=LAST_DAY),
+            sources=sources,
+            bucket=AnalyticsBucket(bucket, s3),
+            now=datetime(2026, 11, 21, 0, 30, tzinfo=CST),
+            today=date(2026, 11, 21),
+            ranking_min_count=30,
+        )
+        for listed in s3.list_objects_v2(Bucket=bucket, Prefix="results/v1/")["Contents"]:
+            _PUBLISHED[listed["Key"]] = s3.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read()
+        return
+    for key, body in _PUBLISHED.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+
+@pytest.fixture
+def client(aws: AwsResources) -> Iterator[Any]:
+    _publish(aws.analytics_bucket)
+    with Client(intake_api.app) as test_client:
+        yield test_client
+
+
+def _page(client: Any, path: str) -> str:
+    answer = client.http.get(path)
+    assert answer.status_code == 200, answer.body
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert len(answer.body) <= MAX_PAGE_BYTES
+    assert "script-src" not in answer.headers["Content-Security-Policy"]
+    assert answer.headers["Cache-Control"].startswith("public")
+    return str(answer.body.decode() if isinstance(answer.body, bytes) else answer.body)
+
+
+def _json(client: Any, path: str) -> dict[str, Any]:
+    answer = client.http.get(path)
+    assert answer.status_code == 200, answer.body
+    document: dict[str, Any] = json.loads(answer.body)
+    return document
+
+
+def test_the_index_lists_every_region(client: Any) -> None:
+    body = _page(client, "/disclosure")
+    assert '<html lang="zh-CN">' in body
+    assert "/disclosure/regions/110105" in body and "/disclosure/regions/513231" in body
+
+
+def test_a_region_page_shows_the_api_numbers_with_a_server_drawn_trend(client: Any) -> None:
+    body = _page(client, "/disclosure/regions/110105")
+    document = _json(client, "/v1/results/regions/110105")
+    november = document["months"][-1]
+    assert november["period"] == "2026-11"
+    reply = november["rates"]["bad_review_reply_rate"]
+    good = november["rates"]["good_review_rate"]
+    answered = re.search(r'<p id="answered">(.*?)</p>', body)
+    assert answered is not None
+    assert f"本月 {reply['numerator']} / {reply['denominator']}" in answered.group(1)
+    assert f"<strong>{good['value'] * 100:.1f}%</strong>" in body
+    assert body.count("<svg") >= 1 and "<polyline" in body and 'role="img"' in body
+    # Twelve months in the table beside the chart, and each agency linked.
+    assert len(re.findall(r'<th scope="row">20\d\d-\d\d</th>', body)) == 12
+    assert "/disclosure/agencies/110105-GA" in body and "/disclosure/regions/110105/scorecards" in body
+
+
+def test_a_small_agency_is_suppressed_on_its_page(client: Any) -> None:
+    body = _page(client, "/disclosure/agencies/110105-XY")
+    assert "样本过少，不公开" in body
+    assert "3 / 3" not in body
+
+
+def test_pages_in_english(client: Any) -> None:
+    body = _page(client, "/disclosure/items/110105-GA-001?lang=en")
+    assert '<html lang="en">' in body
+    assert "Bad reviews answered on time" in body
+    assert (
+        'href="http://localhost/disclosure/agencies/110105-GA?lang=en"' in body or "agencies/110105-GA?lang=en" in body
+    )
+
+
+def test_unknown_and_malformed_codes_are_pages(client: Any) -> None:
+    unknown = client.http.get("/disclosure/agencies/999999-NO")
+    assert unknown.status_code == 404
+    assert unknown.headers["Content-Type"].startswith("text/html")
+    assert client.http.get("/disclosure/regions/%25%25").status_code == 422
+
+
+def test_scorecards_rank_each_agency_and_compare_with_the_month_before(client: Any) -> None:
+    region = _json(client, "/v1/results/regions/110105")
+    cards = _json(client, "/v1/results/regions/110105/scorecards?month=2026-11")
+    assert (cards["month"], cards["previous_month"]) == ("2026-11", "2026-10")
+    (ranking,) = [r for r in region["rankings"] if r["month"] == "2026-11"]
+    places = {entry["agency_code"]: entry["place"] for entry in ranking["entries"]}
+    by_code = {card["agency_code"]: card for card in cards["agencies"]}
+    assert set(by_code) == {child["code"] for child in region["children"]}
+    for child in region["children"]:
+        card = by_code[child["code"]]
+        assert card["rank"] == places.get(child["code"])
+        october, november = child["months"][-2]["rates"], child["months"][-1]["rates"]
+        rate = card["rates"]["good_review_rate"]
+        assert rate["numerator"] == november["good_review_rate"]["numerator"]
+        if not rate["suppressed"] and not october["good_review_rate"]["suppressed"]:
+            expected = november["good_review_rate"]["value"] - october["good_review_rate"]["value"]
+            assert rate["change"] == pytest.approx(expected, abs=1e-6)
+    assert by_code["110105-XY"]["rates"]["good_review_rate"]["suppressed"]
+    assert by_code["110105-XY"]["rank"] is None
+
+
+def test_scorecards_as_csv_and_as_a_printable_page(client: Any) -> None:
+    answer = client.http.get("/v1/results/regions/110105/scorecards?format=csv")
+    assert answer.status_code == 200
+    assert "scorecards-110105-2026-10.csv" in answer.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.body.decode())))
+    assert {row["month"] for row in rows} == {"2026-10"}
+    assert len(rows) == 3 * 7  # three agencies, seven rates
+    body = _page(client, "/disclosure/regions/110105/scorecards?month=2026-11")
+    assert "@media print" in body
+    assert body.count("<tr>") >= 1 + 3
+
+
+def test_scorecards_refuse_a_month_without_results(client: Any) -> None:
+    assert client.http.get("/v1/results/regions/110105/scorecards?month=2024-01").status_code == 422
+    assert client.http.get("/v1/results/regions/110105/scorecards?month=2026-13").status_code == 422
+    assert client.http.get("/disclosure/regions/110105/scorecards?month=nope").status_code == 422
