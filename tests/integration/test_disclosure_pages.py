@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import boto3
+import case_api
 import intake_api
 import pytest
 from chalice.test import Client
@@ -21,6 +22,7 @@ from govrate.kernel.scale import Level
 
 from tests.integration.analytics_support import CST, at, generate, make_evaluation
 from tests.integration.conftest import AwsResources
+from tests.integration.staff_support import Staff, StaffPool
 
 FIRST_DAY = date(2026, 10, 1)
 LAST_DAY = date(2026, 11, 20)
@@ -163,3 +165,66 @@ def test_scorecards_refuse_a_month_without_results(client: Any) -> None:
     assert client.http.get("/v1/results/regions/110105/scorecards?month=2024-01").status_code == 422
     assert client.http.get("/v1/results/regions/110105/scorecards?month=2026-13").status_code == 422
     assert client.http.get("/disclosure/regions/110105/scorecards?month=nope").status_code == 422
+
+
+# --- the supervisor dashboard (staff console) --------------------------------------------------------
+
+
+@pytest.fixture
+def console(aws: AwsResources, staff_pool: StaffPool) -> Iterator[tuple[Any, StaffPool]]:
+    _publish(aws.analytics_bucket)
+    with Client(case_api.app) as test_client:
+        yield test_client, staff_pool
+
+
+def _signed_in(staff: Staff) -> dict[str, str]:
+    return {"cookie": f"govrate_staff={staff.token}"}
+
+
+def test_a_city_supervisor_sees_the_city_only(console: tuple[Any, StaffPool]) -> None:
+    client, pool = console
+    city = _signed_in(pool.supervisor("city", region="110100"))
+    overview = client.http.get("/console/dashboard", headers=city)
+    assert overview.status_code == 200
+    assert "/console/dashboard/regions/110105" in overview.body.decode()
+    assert "513231" not in overview.body.decode()
+    region = client.http.get("/console/dashboard/regions/110105", headers=city)
+    assert region.status_code == 200
+    page = region.body.decode()
+    assert "<polyline" in page and "已超期 Overdue" in page
+    # The ranking drills down to the agencies, and an agency's to its items.
+    assert "/console/dashboard/agencies/110105-GA" in page
+    agency = client.http.get("/console/dashboard/agencies/110105-GA", headers=city).body.decode()
+    assert "/console/dashboard/items/110105-GA-001" in agency
+    for outside in (
+        "/console/dashboard/regions/513231",
+        "/console/dashboard/agencies/513231-MZ",
+        "/console/dashboard/items/513231-MZ-001",
+    ):
+        refused = client.http.get(outside, headers=city)
+        assert refused.status_code == 403, outside
+
+
+def test_the_dashboard_exports_exact_counts(console: tuple[Any, StaffPool]) -> None:
+    client, pool = console
+    county = _signed_in(pool.supervisor("county", region="110105"))
+    answer = client.http.get("/console/dashboard/regions/110105?format=csv", headers=county)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.body.decode())))
+    # The small agency, suppressed in public, is exact here.
+    small = [
+        r for r in rows if r["code"] == "110105-XY" and r["period"] == "2026-11" and r["rate"] == "good_review_rate"
+    ]
+    assert [(r["numerator"], r["denominator"], r["suppressed"]) for r in small] == [("3", "3", "false")]
+
+
+def test_staff_see_their_agency_only_and_strangers_sign_in(console: tuple[Any, StaffPool]) -> None:
+    client, pool = console
+    staff = _signed_in(pool.staff("clerk", agency="110105-GA", region="110105"))
+    landing = client.http.get("/console/dashboard", headers=staff)
+    assert landing.status_code == 303 and landing.headers["Location"].endswith("/console/dashboard/agencies/110105-GA")
+    assert client.http.get("/console/dashboard/agencies/110105-GA", headers=staff).status_code == 200
+    assert client.http.get("/console/dashboard/agencies/110105-SJ", headers=staff).status_code == 403
+    assert client.http.get("/console/dashboard/regions/110105", headers=staff).status_code == 403
+    anonymous = client.http.get("/console/dashboard/regions/110105")
+    assert anonymous.status_code == 303 and anonymous.headers["Location"].endswith("/console/login")

@@ -1,0 +1,75 @@
+"""The published results in a real browser on the local stack (seeded history, analysed at start): the
+disclosure pages at a phone's and a desktop's width, without script, under 100 KB and axe-clean; the
+scorecards page; and the way there from a citizen's thanks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import Transfer, assert_accessible, new_context, screenshot
+
+pytestmark = pytest.mark.e2e
+
+DISCLOSURE_BUDGET_BYTES = 100 * 1024
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def load(context: BrowserContext, url: str, name: str) -> Page:
+    page = context.new_page()
+    transfer = Transfer(page)
+    page.goto(url)
+    page.wait_for_load_state("load")
+    total = transfer.total()
+    assert 0 < total <= DISCLOSURE_BUDGET_BYTES, f"{name}: {total} bytes transferred"
+    assert_accessible(page, name)
+    screenshot(page, name)
+    return page
+
+
+def a_region(stack: dict[str, Any]) -> str:
+    index = requests.get(f"{stack['api_url']}/v1/results", timeout=10).json()
+    return next(ref["code"] for ref in index["scopes"] if ref["scope"] == "region")
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_the_published_results_without_script(
+    stack: dict[str, Any], browser: Browser, size: str, viewport: dict[str, int]
+) -> None:
+    context = new_context(browser, javascript=False, viewport=viewport)
+    try:
+        api, region = stack["api_url"], a_region(stack)
+        index = load(context, f"{api}/disclosure", f"40-disclosure-index-{size}")
+        expect(index.get_by_role("heading", name="政务服务好差评结果公开")).to_be_visible()
+        index.get_by_role("link", name=f"地区 {region}").click()
+        page = load(context, index.url, f"41-disclosure-region-{size}")
+        expect(page.get_by_role("img", name="近12个月趋势")).to_be_visible()
+        expect(page.locator("#answered")).to_contain_text("差评按期答复")
+        # The chart fits the screen: no sideways scrolling of the page itself.
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        agency = page.locator("table a[href*='/disclosure/agencies/']").first
+        agency.click()
+        page = load(context, page.url, f"42-disclosure-agency-{size}")
+        page.get_by_role("link", name="English").click()
+        page = load(context, page.url, f"43-disclosure-agency-en-{size}")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        page = load(context, f"{api}/disclosure/regions/{region}/scorecards", f"44-scorecards-{size}")
+        expect(page.get_by_role("columnheader", name="排名")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_the_thanks_page_leads_to_the_results(stack: dict[str, Any], no_script_context: BrowserContext) -> None:
+    page = no_script_context.new_page()
+    # A form posted with the honeypot filled stores nothing and gets the thanks page.
+    page.goto(stack["qr_pages"][0]["url"])
+    page.locator("#website").fill("x", force=True)
+    page.locator("button[type=submit], button").first.click()
+    link = page.get_by_role("link", name="查看各地各部门好差评结果公开")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.get_by_role("heading", name="政务服务好差评结果公开")).to_be_visible()
