@@ -101,7 +101,7 @@ def test_a_region_page_shows_the_api_numbers_with_a_server_drawn_trend(client: A
     assert f"本月 {reply['numerator']} / {reply['denominator']}" in answered.group(1)
     assert f"<strong>{good['value'] * 100:.1f}%</strong>" in body
     assert body.count("<svg") >= 1 and "<polyline" in body and 'role="img"' in body
-    # Twelve months in the table beside the chart, and each agency linked.
+    # Twelve months in the table beside the chart (before October: none), and each agency linked.
     assert len(re.findall(r'<th scope="row">20\d\d-\d\d</th>', body)) == 12
     assert "/disclosure/agencies/110105-GA" in body and "/disclosure/regions/110105/scorecards" in body
 

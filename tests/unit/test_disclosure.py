@@ -56,7 +56,10 @@ def test_the_year_is_summed_from_exact_counts_then_suppressed() -> None:
     # Each month (6 evaluations) is below the minimum count; the two together (12) are published.
     assert view.month == "2026-11"
     assert view.month_rates[RateName.GOOD_REVIEW_RATE].suppressed
-    assert view.trend[0].rates[RateName.GOOD_REVIEW_RATE].suppressed
+    assert view.trend[-2].rates[RateName.GOOD_REVIEW_RATE].suppressed
+    # The trend always spans 12 months; those without results are empty.
+    assert [period.period for period in view.trend][:2] == ["2025-12", "2026-01"]
+    assert view.trend[0].rates[RateName.GOOD_REVIEW_RATE].value is None
     assert view.year_rates[RateName.GOOD_REVIEW_RATE] == RateValue.of(10, 12)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -24,6 +24,7 @@ from govrate.analytics.results import (
     ResultsFormat,
     ScopeKind,
     ScopeResults,
+    newest_months,
     public_scope,
     suppress,
 )
@@ -68,6 +69,17 @@ def _newest_with_data(periods: list[PeriodRates]) -> PeriodRates | None:
     return with_data[-1] if with_data else None
 
 
+def _twelve_months(periods: list[PeriodRates]) -> list[PeriodRates]:
+    """The 12 months up to the newest one, a month without results empty (the chart shows a gap)."""
+    if not periods:
+        return []
+    newest = date.fromisoformat(periods[-1].period + "-01")
+    by_name = {period.period: period for period in periods}
+    empty = {rate: RateValue.of(0, 0) for rate in RateName}
+    names = [f"{month:%Y-%m}" for month in newest_months(newest)]
+    return [by_name.get(name) or PeriodRates(period=name, rates=empty) for name in names]
+
+
 def disclosure(document: ScopeResults, min_count: int) -> Disclosure:
     """The page of a scope from its exact document; nothing below `min_count` is shown."""
     newest = _newest_with_data(document.months)
@@ -83,7 +95,7 @@ def disclosure(document: ScopeResults, min_count: int) -> Disclosure:
         month=newest.period if newest else None,
         month_rates=public_newest.rates if public_newest else {},
         year_rates={rate: suppress(_sum(document.months, rate), min_count) for rate in RateName},
-        trend=public.months,
+        trend=_twelve_months(public.months),
         children=[
             child.model_copy(update={"months": [p for p in child.months if newest and p.period == newest.period]})
             for child in public.children
