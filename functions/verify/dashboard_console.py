@@ -27,10 +27,10 @@ from govrate.identity.model import Actor, Role
 from govrate.web import console, i18n
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.operations import Media, Operation
+from govrate.web.pages import SCOPE_PATHS
 
 DASHBOARD_PATH = "/console/dashboard"
 CSV = "text/csv; charset=utf-8"
-_PLURAL = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
 _NAMES = {ScopeKind.REGION: "地区 Region", ScopeKind.AGENCY: "部门 Agency", ScopeKind.ITEM: "事项 Item"}
 
 blueprint = ApiBlueprint(__name__)
@@ -41,7 +41,7 @@ def _base() -> str:
 
 
 def _link(base: str, scope: ScopeKind, code: str, label: str | None = None) -> str:
-    href = f"{base}{DASHBOARD_PATH}/{_PLURAL[scope]}/{quote(code)}"
+    href = f"{base}{DASHBOARD_PATH}/{SCOPE_PATHS[scope]}/{quote(code)}"
     return f'<a href="{escape(href)}">{escape(label or code)}</a>'
 
 
@@ -114,7 +114,7 @@ def dashboard_page(actor: Actor, document: ScopeResults, counts: OpenCases | Non
     legend = " · ".join(
         f"{escape(_label(rate))} ({style})" for rate, style in zip(TREND_RATES, ("—", "- -", "···"), strict=True)
     )
-    csv_href = f"{base}{DASHBOARD_PATH}/{_PLURAL[document.scope]}/{quote(document.code)}?format=csv"
+    csv_href = f"{base}{DASHBOARD_PATH}/{SCOPE_PATHS[document.scope]}/{quote(document.code)}?format=csv"
     body = (
         f'<p><a href="{escape(base + DASHBOARD_PATH)}">← 总览 Overview</a> {" › ".join(up)}</p>'
         + (_cases(counts) if counts else "")

@@ -33,6 +33,8 @@ from govrate.windows.models import ServiceWindow
 HTML: Final = "text/html; charset=utf-8"
 PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable")
 DISCLOSURE_PATH: Final = "/disclosure"
+# A scope's segment in the results and disclosure URLs.
+SCOPE_PATHS: Final = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
 OTHER_LANG: Final = {Lang.ZH: Lang.EN, Lang.EN: Lang.ZH}
 
 _ENVIRONMENT: Final = Environment(
@@ -313,6 +315,7 @@ def _results_common(ctx: PageContext) -> dict[str, Any]:
         "change": _change,
         "rates": list(RateName),
         "lang_query": "?lang=en" if ctx.lang is Lang.EN else "",
+        "plural": SCOPE_PATHS,
         "local_time": lambda moment: moment.astimezone(zone(ctx.utc_offset_hours)).strftime("%Y-%m-%d %H:%M"),
     }
 
