@@ -12,10 +12,9 @@ import boto3
 import pytest
 import qr_api
 from chalice.test import Client
-from govrate import qr_runtime, runtime
-from govrate.services.catalogue import import_catalogue, read_catalogue
-from govrate.settings import get_settings
-from govrate.storage.catalogue import CatalogueRepository
+from govrate import runtime
+from govrate.catalogue.service import import_catalogue, read_catalogue
+from govrate.catalogue.store import CatalogueRepository
 from govrate.storage.schema import TABLES
 from moto import mock_aws
 
@@ -56,16 +55,6 @@ class AwsResources:
             "GOVRATE_INVITATION_QUEUE_URL": self.invitation_queue_url,
             "GOVRATE_NOTICE_QUEUE_URL": self.notice_queue_url,
         }
-
-
-def clear_runtime_caches() -> None:
-    """Forget the repositories built from the previous test's settings."""
-    get_settings.cache_clear()
-    for module in (runtime, qr_runtime):
-        for name in dir(module):
-            cached = getattr(module, name)
-            if callable(getattr(cached, "cache_clear", None)):
-                cached.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -117,12 +106,12 @@ def create_world() -> MotoWorld:
     with pytest.MonkeyPatch.context() as environment:
         for key, value in resources.environment().items():
             environment.setenv(key, value)
-        clear_runtime_caches()
+        runtime.reset()
         report = import_catalogue(
             read_catalogue(CATALOGUE_CSV.read_text(encoding="utf-8"), "csv"),
             CatalogueRepository(resources.reference_table),
         )
-    clear_runtime_caches()
+    runtime.reset()
     assert report.rejected == 0
     return MotoWorld(resources, MotoBaseline(table_arguments, queues))
 
@@ -139,12 +128,12 @@ def aws(moto_world: MotoWorld, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsR
     """The shared resources, named in the settings; whatever the test changed in them is undone after it."""
     for key, value in moto_world.resources.environment().items():
         monkeypatch.setenv(key, value)
-    clear_runtime_caches()
+    runtime.reset()
     try:
         yield moto_world.resources
     finally:
         moto_world.baseline.restore()
-        clear_runtime_caches()
+        runtime.reset()
 
 
 class FakeLambdaContext:
