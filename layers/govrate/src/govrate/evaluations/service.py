@@ -19,6 +19,7 @@ from govrate.evaluations.models import (
     EvaluationAccepted,
     EvaluationStatus,
     EvaluationSubmission,
+    EvaluatorKind,
     FollowUp,
     FollowUpSubmission,
     Stage,
@@ -65,7 +66,9 @@ def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> No
 
 def fingerprint(submission: EvaluationSubmission) -> str:
     """Identifies what was submitted, so a replay can be told from a different second evaluation."""
-    return hashlib.sha256(submission.model_dump_json(exclude={"external_id", "ticket"}).encode()).hexdigest()
+    # An unstated evaluator kind stays out, so evaluations stored before the field existed replay alike.
+    unstated = {"evaluator_kind"} if submission.evaluator_kind is EvaluatorKind.UNKNOWN else set()
+    return hashlib.sha256(submission.model_dump_json(exclude={"external_id", "ticket", *unstated}).encode()).hexdigest()
 
 
 def submit_evaluation(
@@ -122,6 +125,7 @@ def submit_evaluation(
         reason_codes=tuple(submission.reason_codes),
         contact_cipher=contact,
         submitted_by=submitted_by,
+        evaluator_kind=submission.evaluator_kind,
     )
     try:
         natural_key = _natural_key(submission, submitted_by, source_form, idempotency_key)
