@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock, runtime
+from govrate import clock, observability, runtime
 from govrate.observability import logger, metrics
 from govrate.services.analytics import day_to_export, export_day
 from govrate.settings import get_settings
@@ -25,8 +25,7 @@ def analytics_store() -> AnalyticsStore:
     return AnalyticsStore(get_settings().analytics_bucket)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
+@observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     day = day_to_export(event, now=clock.now(settings.utc_offset_hours), utc_offset_hours=settings.utc_offset_hours)

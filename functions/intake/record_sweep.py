@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock, qr_runtime, runtime
+from govrate import clock, observability, qr_runtime, runtime
 from govrate.observability import logger, metrics
 from govrate.services.record_sweep import sweep_unrated_records
 from govrate.services.records import SignedTicketLinks
 from govrate.settings import get_settings
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
+@observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     offset = get_settings().utc_offset_hours
     now = clock.now(offset)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import runtime
+from govrate import observability, runtime
 from govrate.observability import logger
 from govrate.services.outbox import OutboxQueues, relay_stream_record
 
@@ -21,6 +21,8 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def relay_record(record: DynamoDBRecord) -> None:
+    # Each record its own correlation id: a batch holds the changes of many requests.
+    logger.set_correlation_id(record.event_id)
     change = record.dynamodb
     raw_image = record.raw_event["dynamodb"].get("NewImage") if change else None
     queues = OutboxQueues(negative_reviews=runtime.negative_review_queue(), notices=runtime.notice_queue())
@@ -32,6 +34,6 @@ def relay_record(record: DynamoDBRecord) -> None:
         )
 
 
-@logger.inject_lambda_context(correlation_id_path="Records[0].eventID")
+@observability.handler()
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=relay_record, processor=processor, context=context)

@@ -40,7 +40,7 @@ from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
 from govrate.cases.rules import RegionRules, RulesBook
 from govrate.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
-from govrate.observability import logger
+from govrate.observability import BusinessEvent, count, logger
 from govrate.services.evaluations import receipt_hash
 from govrate.storage.cases import CaseRepository
 from govrate.storage.evaluations import EvaluationRepository
@@ -105,7 +105,10 @@ def open_case(message: NegativeReviewMessage, *, stores: CaseStores, now: dateti
         to_state=CaseState.RECEIVED,
         detail={"verify_due_at": case.verify_due_at.isoformat(), "answer_due_at": case.answer_due_at.isoformat()},
     )
-    return stores.cases.open(_chained(case, entry), entry)
+    opened = stores.cases.open(_chained(case, entry), entry)
+    if opened:
+        count(BusinessEvent.CASE_OPENED)
+    return opened
 
 
 # --- staff and supervisors -----------------------------------------------------------------------
@@ -175,6 +178,7 @@ def escalate_overdue(*, stores: CaseStores, now: datetime) -> SweepReport:
             skipped.append(evaluation_id)
             continue
         escalated.append(evaluation_id)
+    count(BusinessEvent.CASE_OVERDUE, len(escalated))
     return SweepReport(escalated=escalated, skipped=skipped)
 
 
@@ -214,6 +218,7 @@ def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: Ca
     final, follow_entry = _step(rated, follow, actor=evaluator, now=now)
     entries = [rated_entry, follow_entry]
     stores.cases.save(final, entries, read_count=case.audit_count, notices=_notices(final, entries))
+    count(BusinessEvent.HANDLING_RATED, breakdown=rating.rating.value)
     return final.summary()
 
 

@@ -21,6 +21,7 @@ from govrate.models import (
     FollowUpSubmission,
     Stage,
 )
+from govrate.observability import BusinessEvent, count
 from govrate.qr_codes import TicketSigner
 from govrate.storage.cases import CaseRepository
 from govrate.storage.catalogue import CatalogueRepository
@@ -138,6 +139,9 @@ def submit_evaluation(
             bad_review=submission.level.is_bad_review,
             replayed=True,
         )
+    count(BusinessEvent.EVALUATION_ACCEPTED, breakdown=stored.channel)
+    if submission.level.is_bad_review:
+        count(BusinessEvent.BAD_REVIEW, breakdown=stored.channel)
     return EvaluationAccepted(
         evaluation_id=evaluation_id,
         receipt=receipt,
