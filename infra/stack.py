@@ -57,13 +57,16 @@ class GovrateStack(Stack):
         self.analytics = Analytics(
             self, "Analytics", data=self.data, factory=factory, analytics_layer=self.layers.analytics
         )
-        Monitoring(
+        self.monitoring = Monitoring(
             self,
             "Monitoring",
             functions=factory.functions,
             dead_letter_queues=[*self.pipeline.dead_letter_queues, self.records.invitation_dlq],
             stream_consumers=[self.pipeline.relay],
             api=self.api.rest_api,
+            web_acl=self.edge.web_acl,
+            settings=config.alarms,
+            retention=retention,
         )
 
 
