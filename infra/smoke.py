@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from govrate.models import CataloguePage, EvaluationAccepted, EvaluationStatus, ServiceItem
+from govrate.evaluations.models import CataloguePage, EvaluationAccepted, EvaluationStatus, ServiceItem
 
 TIMEOUT_S = 15
 CASE_WAIT_S = 90

@@ -5,7 +5,7 @@
   SameSite=Strict cookie set by the console's sign-in form.
 - `/v1/evaluations/{id}/handling`: the evaluator follows and rates the handling with the receipt.
 
-Every staff route resolves the caller through `govrate.cases.auth` (one verifier for the API and the
+Every staff route resolves the caller through `govrate.identity.auth` (one verifier for the API and the
 console) and each case service checks that the caller may act on that case.
 """
 
@@ -18,9 +18,7 @@ from urllib.parse import parse_qsl
 
 import case_console
 from chalice.app import Chalice, Request, Response
-from govrate import clock
 from govrate.cases import runtime
-from govrate.cases.auth import NotSignedIn
 from govrate.cases.model import (
     Actor,
     AnswerRecord,
@@ -39,8 +37,10 @@ from govrate.cases.model import (
     VerificationRecord,
 )
 from govrate.cases.service import act_on_case, handling_of, list_cases, rate_handling, view_case
-from govrate.models import CaseSummary, ReceiptQuery
-from govrate.settings import get_settings
+from govrate.evaluations.models import CaseSummary, ReceiptQuery
+from govrate.identity.auth import NotSignedIn
+from govrate.kernel import clock
+from govrate.kernel.settings import get_settings
 from govrate.web import console
 from govrate.web.chalice_edge import (
     MAX_BODY_BYTES,

@@ -7,12 +7,12 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock, observability
 from govrate.cases import runtime
 from govrate.cases.calendar import WorkingCalendar
 from govrate.cases.service import escalate_overdue
-from govrate.observability import logger
-from govrate.settings import get_settings
+from govrate.kernel import clock, observability
+from govrate.kernel.observability import logger
+from govrate.kernel.settings import get_settings
 
 
 @observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE)

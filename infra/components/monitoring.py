@@ -17,7 +17,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IConstruct
-from govrate.observability import NAMESPACE, SERVICE, WORKING_TIME, BusinessEvent
+from govrate.kernel.observability import NAMESPACE, SERVICE, WORKING_TIME, BusinessEvent
 
 from infra.config import AlarmsContext
 from infra.stages import Retention
@@ -59,7 +59,7 @@ RUNBOOKS = (
 
 
 def business_metric(name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
-    """A metric of govrate.observability, in total (dimension `service` only)."""
+    """A metric of govrate.kernel.observability, in total (dimension `service` only)."""
     return cloudwatch.Metric(
         namespace=NAMESPACE,
         metric_name=name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from govrate.services.transcriptions import MAX_UPLOAD_BYTES
+from govrate.transcriptions.service import MAX_UPLOAD_BYTES
 from govrate.web.chalice_edge import MAX_BODY_BYTES
 from govrate.web.console import LOGIN_PATH
 from transcription_api import MULTIPART_OVERHEAD_BYTES

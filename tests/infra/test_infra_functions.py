@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from constructs import Construct
-from govrate.observability import OBSERVED
+from govrate.kernel.observability import OBSERVED
 
 from infra import environment
 from infra.components.functions import FUNCTIONS_DIR
@@ -112,7 +112,7 @@ def test_the_factory_made_every_function_alike(synth: Synthesized) -> None:
 
 
 def test_every_deployed_handler_is_traced_and_logs_a_correlation_id(synth: Synthesized) -> None:
-    """Each handler (a plain function, or a Chalice app) wears govrate.observability's decorator."""
+    """Each handler (a plain function, or a Chalice app) wears govrate.kernel.observability's decorator."""
     for function in synth.of_type("AWS::Lambda::Function").values():
         module_name, attribute = function["Properties"]["Handler"].rsplit(".", 1)
         (path,) = FUNCTIONS_DIR.glob(f"*/{module_name}.py")

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from govrate.observability import BusinessEvent
+from govrate.kernel.observability import BusinessEvent
 
 from infra.bundling import REPO_ROOT
 from infra.components.monitoring import RUNBOOK, RUNBOOKS

@@ -12,9 +12,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from chalice.app import Blueprint, Chalice, ConvertToMiddleware, Request, Response
 from pydantic import BaseModel
 
-from govrate import observability
-from govrate.errors import GovrateError
-from govrate.observability import logger
+from govrate.kernel import observability
+from govrate.kernel.errors import GovrateError
+from govrate.kernel.observability import logger
 from govrate.web.operations import Operation
 from govrate.web.problems import PROBLEM_JSON, BodyTooLarge, MalformedBody, Problem, problem_for
 
@@ -35,7 +35,7 @@ _CHALICE_CODES = {
 
 def observed(app: Chalice) -> Chalice:
     """The HTTP function's app with every request traced and logged under API Gateway's request id, like
-    the other handlers (`govrate.observability.handler`)."""
+    the other handlers (`govrate.kernel.observability.handler`)."""
     app.register_middleware(
         ConvertToMiddleware(observability.handler(correlation_id_path=correlation_paths.API_GATEWAY_REST)), "http"
     )

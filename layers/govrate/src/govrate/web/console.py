@@ -22,9 +22,9 @@ from chalice.app import Request, Response
 from pydantic import ValidationError
 
 from govrate.cases import runtime
-from govrate.cases.auth import NotSignedIn
 from govrate.cases.model import Actor
-from govrate.errors import GovrateError, InvalidInput
+from govrate.identity.auth import NotSignedIn
+from govrate.kernel.errors import GovrateError, InvalidInput
 from govrate.web.chalice_edge import ApiBlueprint, raw_body
 from govrate.web.operations import Media, Operation
 from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
