@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
-from govrate.evaluations.models import RegionCode
+from govrate.kernel.contracts import RegionCode
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 if TYPE_CHECKING:

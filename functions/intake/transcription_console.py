@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from govrate.cases.model import Actor
+from govrate.identity.model import Actor
 from govrate.platforms.models import BatchItemStatus
 from govrate.transcriptions.service import (
     MAX_ROWS,

@@ -7,17 +7,16 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate.cases import runtime
+from govrate import runtime
 from govrate.cases.calendar import WorkingCalendar
 from govrate.cases.service import escalate_overdue
-from govrate.kernel import clock, observability
+from govrate.kernel import observability
 from govrate.kernel.observability import logger
-from govrate.kernel.settings import get_settings
 
 
 @observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    now = clock.now(get_settings().utc_offset_hours)
+    now = runtime.now()
     report = escalate_overdue(stores=runtime.case_stores(), now=now)
     # The mainland calendar: what tells the "no evaluations" alarm that service halls are open.
     observability.gauge(observability.WORKING_TIME, 1 if WorkingCalendar().is_working_time(now) else 0)

@@ -16,7 +16,6 @@ from govrate.cases.audit import next_entry, verify_chain
 from govrate.cases.machine import CONTENT, target_of
 from govrate.cases.model import (
     Action,
-    Actor,
     AnswerRecord,
     AppealDecision,
     AuditEntry,
@@ -29,7 +28,6 @@ from govrate.cases.model import (
     Reassignment,
     RectificationRecord,
     Resumption,
-    Role,
     StaffCommand,
     SweepReport,
     TriageDecision,
@@ -41,7 +39,8 @@ from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
 from govrate.evaluations.service import receipt_hash
 from govrate.evaluations.store import EvaluationRepository
-from govrate.identity.auth import authorize
+from govrate.identity.auth import authorize_for
+from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.kernel.observability import BusinessEvent, count, logger
 
@@ -363,3 +362,11 @@ def _warn_if_calendar_unknown(rules: RegionRules, last_due: datetime) -> None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def authorize(actor: Actor, case: Case) -> None:
+    """Staff act on their agency's cases; supervisors on the cases of their region. Forbidden otherwise."""
+    try:
+        authorize_for(actor, case.agency_code, case.region_code)
+    except Forbidden as refused:
+        raise Forbidden(f"case {case.evaluation_id} is not one of yours") from refused

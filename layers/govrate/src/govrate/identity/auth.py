@@ -1,4 +1,4 @@
-"""Who a staff request comes from, and which cases they may touch. The one place for both.
+"""Who a staff request comes from, and which agencies and divisions they may act for. The one place for both.
 
 Staff sign in to the Cognito user pool; the ID token carries `custom:agency_code`,
 `custom:region_code` and `custom:role` (`staff` | `supervisor`), attributes only administrators can
@@ -18,10 +18,11 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from govrate.cases.model import Actor, Case, Role
-from govrate.evaluations.models import AgencyCode, RegionCode
+from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
+from govrate.kernel.contracts import AgencyCode, RegionCode
 from govrate.kernel.errors import Forbidden, StorageUnavailable, Unauthenticated
+from govrate.storage.errors import storage_error
 
 if TYPE_CHECKING:
     import jwt
@@ -176,14 +177,6 @@ def authorize_for(actor: Actor, agency_code: str, region_code: str) -> None:
     raise Forbidden("only staff and supervisors act for an agency")
 
 
-def authorize(actor: Actor, case: Case) -> None:
-    """Staff act on their agency's cases; supervisors on the cases of their region. Forbidden otherwise."""
-    try:
-        authorize_for(actor, case.agency_code, case.region_code)
-    except Forbidden as refused:
-        raise Forbidden(f"case {case.evaluation_id} is not one of yours") from refused
-
-
 # What Cognito answers for a sign-in that cannot succeed as asked; anything else is an outage.
 _SIGN_IN_REFUSALS = {
     "NotAuthorizedException": "wrong user name or password",
@@ -218,9 +211,9 @@ class CognitoSignIn:
             refusal = _SIGN_IN_REFUSALS.get(exc.response["Error"]["Code"])
             if refusal is not None:
                 raise NotSignedIn(refusal) from exc
-            raise StorageUnavailable("sign-in unavailable") from exc
+            raise storage_error(exc, "sign-in") from exc
         except BotoCoreError as exc:
-            raise StorageUnavailable("sign-in unavailable") from exc
+            raise storage_error(exc, "sign-in") from exc
         result = response.get("AuthenticationResult")
         if result is None or "IdToken" not in result:
             raise NotSignedIn("the account must finish setting up its password first")

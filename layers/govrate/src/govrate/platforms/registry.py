@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govrate.evaluations.models import RegionCode
+from govrate.kernel.contracts import RegionCode
 from govrate.kernel.errors import Forbidden
 
 

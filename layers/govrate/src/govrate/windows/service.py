@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from govrate.cases.model import Actor
 from govrate.catalogue.store import CatalogueRepository
 from govrate.evaluations.models import ServiceItem
 from govrate.identity.auth import authorize_for
+from govrate.identity.model import Actor
 from govrate.kernel.errors import Conflict, Gone, InvalidInput, NotFound
 from govrate.kernel.qr_codes import WindowTokenSigner, landing_url, qr_code, qr_svg_inline
 from govrate.rating.models import WindowPoster
