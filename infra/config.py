@@ -128,10 +128,6 @@ class GovrateConfig:
             object.__setattr__(self, "stack_name", f"Govrate-{self.province}-{self.stage.value}")
 
     @property
-    def production(self) -> bool:
-        return self.stage is StageKind.PROD
-
-    @property
     def tags(self) -> dict[str, str]:
         """Tags of the stack, which CloudFormation puts on every resource that takes tags."""
         return {"project": "govrate", "province": self.province, "stage": self.stage.value}

@@ -33,7 +33,6 @@ class GovrateStack(Stack):
             env=Environment(account=config.account or None, region=config.region or None),
             tags=config.tags,
         )
-        self.config = config
         retention = Retention.of(config.stage)
         self.layers = Layers(self, "Layers")
         factory = FunctionFactory(layers=[self.layers.domain], log_level=config.log_level, retention=retention)

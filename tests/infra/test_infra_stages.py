@@ -19,7 +19,7 @@ def test_names_and_tags_per_province_and_stage(synth: Synthesized, synth_with_ex
 def test_context_names_the_province_stage_and_target() -> None:
     context = {"govrate:province": "gd", "govrate:stage": "prod", "govrate:account": "123456789012"}
     config = GovrateConfig.from_values(context.get)
-    assert (config.stack_name, config.stage, config.production) == ("Govrate-gd-prod", StageKind.PROD, True)
+    assert (config.stack_name, config.stage) == ("Govrate-gd-prod", StageKind.PROD)
     assert config.account == "123456789012"
     with pytest.raises(ValueError, match="govrate:province"):
         GovrateConfig.from_values({"govrate:province": "Guang Dong"}.get)
