@@ -31,7 +31,11 @@ def relay_record(record: DynamoDBRecord) -> None:
     if relayed is not None:
         logger.info(
             "relayed",
-            extra={"relayed": type(relayed).__name__, "sequence_number": change.sequence_number if change else None},
+            extra={
+                "relayed": type(relayed).__name__,
+                "evaluation_id": relayed.evaluation_id,
+                "sequence_number": change.sequence_number if change else None,
+            },
         )
 
 
