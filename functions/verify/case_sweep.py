@@ -8,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
-from govrate.cases.calendar import WorkingCalendar
 from govrate.cases.service import escalate_overdue
 from govrate.kernel import observability
 from govrate.kernel.observability import logger
+from govrate.regions.calendar import WorkingCalendar
 
 
 @observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE)

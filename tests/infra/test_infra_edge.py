@@ -10,9 +10,9 @@ from govrate.web.chalice_edge import MAX_BODY_BYTES
 from govrate.web.console import LOGIN_PATH
 from transcription_api import MULTIPART_OVERHEAD_BYTES
 
-from infra.components.api import HTTP_APPS
 from infra.components.edge import UPLOAD_PATHS, UPLOAD_TOO_LARGE, WAF_LOG_GROUP_PREFIX
 from infra.config import EdgeContext
+from infra.http_apps import HTTP_APPS
 from tests.infra.conftest import Synthesized
 
 CDK_JSON_EDGE = EdgeContext(rate_limit=1500, sign_in_rate_limit=50, window_seconds=300)

@@ -11,7 +11,7 @@ from constructs import Construct
 from govrate.kernel.observability import OBSERVED
 
 from infra import environment
-from infra.components.functions import FUNCTIONS_DIR
+from infra.http_apps import FUNCTIONS_DIR
 from tests.infra.conftest import Synthesized, actions_of, resources_of
 
 # handler -> the variables it gets, beyond Powertools'

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from govrate.cases.calendar import WorkingCalendar
 from govrate.kernel.clock import zone
 from govrate.kernel.observability import OBSERVED, BusinessEvent, count, handler, logger
+from govrate.regions.calendar import WorkingCalendar
 
 
 class FakeContext:
