@@ -7,7 +7,7 @@ export UV_NATIVE_TLS := 1
 
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 
-.PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev bench clean
+.PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev smoke bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,6 +60,10 @@ synth: install ## synthesize the CDK app into cdk.out/
 
 dev: install ## start the whole system locally on moto, with demo data
 	$(UV) run python -m local.devstack
+
+smoke: install ## smoke-test a running stack: make smoke API=http://127.0.0.1:8000 (or a deployed stage's URL)
+	@test -n "$(API)" || { echo "usage: make smoke API=<the API's base URL>"; exit 2; }
+	$(UV) run python -m infra.smoke $(API) $(if $(ITEM),--item $(ITEM))
 
 bench: install ## run the benchmarks under bench/
 	PYTHONPATH=functions/intake $(UV) run python -m bench

@@ -26,6 +26,7 @@ from govrate.evaluations.models import (
 )
 from govrate.evaluations.store import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
+from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
 from govrate.records.store import ServiceRecordRepository
 from govrate.regions.policies import RegionPolicyRepository
@@ -142,6 +143,9 @@ def submit_evaluation(
             bad_review=submission.level.is_bad_review,
             replayed=True,
         )
+    count(BusinessEvent.EVALUATION_ACCEPTED, breakdown=stored.channel)
+    if submission.level.is_bad_review:
+        count(BusinessEvent.BAD_REVIEW, breakdown=stored.channel)
     return EvaluationAccepted(
         evaluation_id=evaluation_id,
         receipt=receipt,
