@@ -19,6 +19,7 @@ from govrate.storage.catalogue import CatalogueRepository
 from govrate.storage.schema import TABLES
 from moto import mock_aws
 
+from local.moto_dynamodb import hold_under_concurrency
 from tests.integration.staff_support import SignedIn, Staff, StaffPool
 
 CATALOGUE_CSV = Path(__file__).resolve().parents[2] / "data" / "catalogue-sample.csv"
@@ -46,6 +47,12 @@ def clear_runtime_caches() -> None:
             cached = getattr(module, name)
             if callable(getattr(cached, "cache_clear", None)):
                 cached.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def moto_holds_under_concurrency() -> None:
+    """In-process moto races as its server does: a batch writes its items in parallel."""
+    hold_under_concurrency()
 
 
 @pytest.fixture
