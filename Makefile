@@ -26,10 +26,11 @@ node_modules/.installed: package.json package-lock.json
 
 install: .venv/.synced node_modules/.installed ## install Python and npm dependencies from the lock files
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the import contracts (import-linter)
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports
 
 test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests
 	$(UV) run pytest

@@ -5,24 +5,20 @@
   SameSite=Strict cookie set by the console's sign-in form.
 - `/v1/evaluations/{id}/handling`: the evaluator follows and rates the handling with the receipt.
 
-Every staff route resolves the caller through `govrate.cases.auth` (one verifier for the API and the
+Every staff route resolves the caller through `govrate.identity.auth` (one verifier for the API and the
 console) and each case service checks that the caller may act on that case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, TypeVar, get_origin
 from urllib.parse import parse_qsl
 
 import case_console
 from chalice.app import Chalice, Request, Response
-from govrate import clock
-from govrate.cases import runtime
-from govrate.cases.auth import NotSignedIn
+from govrate import runtime
 from govrate.cases.model import (
-    Actor,
     AnswerRecord,
     AppealDecision,
     Case,
@@ -39,8 +35,10 @@ from govrate.cases.model import (
     VerificationRecord,
 )
 from govrate.cases.service import act_on_case, handling_of, list_cases, rate_handling, view_case
-from govrate.models import CaseSummary, ReceiptQuery
-from govrate.settings import get_settings
+from govrate.evaluations.models import CaseSummary, ReceiptQuery
+from govrate.identity.auth import NotSignedIn
+from govrate.identity.model import Actor
+from govrate.kernel.errors import BodyTooLarge, MalformedBody
 from govrate.web import console
 from govrate.web.chalice_edge import (
     MAX_BODY_BYTES,
@@ -50,7 +48,7 @@ from govrate.web.chalice_edge import (
     parse_query,
 )
 from govrate.web.operations import Auth, Operation
-from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
+from govrate.web.problems import problem_for
 from pydantic import BaseModel, StringConstraints
 
 blueprint = ApiBlueprint(__name__)
@@ -67,10 +65,6 @@ STEPS: dict[str, tuple[type[StaffCommand], str]] = {
     "reassignment": (Reassignment, "Supervisor: reassign the case to another agency"),
     "resumption": (Resumption, "Supervisor: resume an escalated case with a new deadline"),
 }
-
-
-def _now() -> datetime:
-    return clock.now(get_settings().utc_offset_hours)
 
 
 def _api_actor() -> Actor:
@@ -95,7 +89,7 @@ def _api_actor() -> Actor:
 def get_cases() -> Response:
     actor = _api_actor()
     query = parse_query(blueprint.current_request, CaseListQuery)
-    page = list_cases(actor, stores=runtime.case_stores(), now=_now(), limit=query.limit, cursor=query.cursor)
+    page = list_cases(actor, stores=runtime.case_stores(), now=runtime.now(), limit=query.limit, cursor=query.cursor)
     return json_response(page, headers={"Cache-Control": "no-store"})
 
 
@@ -112,7 +106,7 @@ def get_cases() -> Response:
     ),
 )
 def get_case(evaluation_id: str) -> Response:
-    view = view_case(evaluation_id, actor=_api_actor(), stores=runtime.case_stores(), now=_now())
+    view = view_case(evaluation_id, actor=_api_actor(), stores=runtime.case_stores(), now=runtime.now())
     return json_response(view, headers={"Cache-Control": "no-store"})
 
 
@@ -120,7 +114,7 @@ def _api_step(command_type: type[StaffCommand]) -> Callable[[str], Response]:
     def post_step(evaluation_id: str) -> Response:
         actor = _api_actor()
         command = parse_json_body(blueprint.current_request, command_type)
-        case = act_on_case(evaluation_id, command, actor=actor, stores=runtime.case_stores(), now=_now())
+        case = act_on_case(evaluation_id, command, actor=actor, stores=runtime.case_stores(), now=runtime.now())
         return json_response(case)
 
     return post_step
@@ -182,7 +176,7 @@ def get_handling(evaluation_id: str) -> Response:
 )
 def post_handling(evaluation_id: str) -> Response:
     rating = parse_json_body(blueprint.current_request, HandlingRatingInput)
-    summary = rate_handling(evaluation_id, rating, stores=runtime.case_stores(), now=_now())
+    summary = rate_handling(evaluation_id, rating, stores=runtime.case_stores(), now=runtime.now())
     return json_response(summary)
 
 
@@ -266,7 +260,7 @@ def console_logout() -> Response:
 def console_cases() -> Response:
     actor = console.session_actor(blueprint.current_request)
     query = parse_query(blueprint.current_request, CaseListQuery)
-    page = list_cases(actor, stores=runtime.case_stores(), now=_now(), limit=query.limit, cursor=query.cursor)
+    page = list_cases(actor, stores=runtime.case_stores(), now=runtime.now(), limit=query.limit, cursor=query.cursor)
     return console.html_response(case_console.list_page(actor, page, _base()))
 
 
@@ -284,7 +278,7 @@ def console_cases() -> Response:
 )
 def console_case(evaluation_id: str) -> Response:
     actor = console.session_actor(blueprint.current_request)
-    view = view_case(evaluation_id, actor=actor, stores=runtime.case_stores(), now=_now())
+    view = view_case(evaluation_id, actor=actor, stores=runtime.case_stores(), now=runtime.now())
     return console.html_response(case_console.case_page(actor, view, _base()))
 
 
@@ -292,7 +286,7 @@ def _console_step(command_type: type[StaffCommand]) -> console.ConsoleView:
     def console_step(evaluation_id: str) -> Response:
         actor = console.session_actor(blueprint.current_request)
         command = _parse_form(blueprint.current_request, command_type)
-        act_on_case(evaluation_id, command, actor=actor, stores=runtime.case_stores(), now=_now())
+        act_on_case(evaluation_id, command, actor=actor, stores=runtime.case_stores(), now=runtime.now())
         return console.redirect(blueprint.current_request, console.case_path(evaluation_id))
 
     return console_step

@@ -12,17 +12,8 @@ from html import escape
 from urllib.parse import quote
 
 from govrate.cases.machine import TRANSITIONS
-from govrate.cases.model import (
-    Action,
-    Actor,
-    AuditEntry,
-    Case,
-    CaseListItem,
-    CasePage,
-    CaseView,
-    ContactChannel,
-    Triage,
-)
+from govrate.cases.model import Action, AuditEntry, Case, CaseListItem, CasePage, CaseView, ContactChannel, Triage
+from govrate.identity.model import Actor
 from govrate.web import console
 
 # The console path of each step and the form that records it (one field list per step).

@@ -113,7 +113,7 @@ class Api(Construct):
         )
 
         # Refuses a staff route's request without a valid ID token of the staff pool before a function
-        # runs; the functions verify the token again (govrate.cases.auth), as they must locally and
+        # runs; the functions verify the token again (govrate.identity.auth), as they must locally and
         # with a pool in another region, which no authorizer can reference.
         self.authorizers: dict[Auth, apigateway.IAuthorizer] = {}
         if staff.user_pool is not None:

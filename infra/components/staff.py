@@ -10,7 +10,7 @@ from constructs import Construct
 from infra.config import StaffPoolContext
 from infra.nag import accepted
 
-# The token claims the case API reads (govrate.cases.auth.StaffClaims): the agency and division a user
+# The token claims the case API reads (govrate.identity.auth.StaffClaims): the agency and division a user
 # works for, and their role.
 STAFF_ATTRIBUTES = ("agency_code", "region_code", "role")
 TOKEN_VALIDITY = Duration.hours(1)

@@ -12,10 +12,9 @@ import boto3
 import pytest
 import qr_api
 from chalice.test import Client
-from govrate import qr_runtime, runtime
-from govrate.services.catalogue import import_catalogue, read_catalogue
-from govrate.settings import get_settings
-from govrate.storage.catalogue import CatalogueRepository
+from govrate import runtime
+from govrate.catalogue.service import import_catalogue, read_catalogue
+from govrate.catalogue.store import CatalogueRepository
 from govrate.storage.schema import TABLES
 from moto import mock_aws
 
@@ -37,16 +36,6 @@ class AwsResources:
     signing_secret_arn: str
     invitation_queue_url: str
     notice_queue_url: str
-
-
-def clear_runtime_caches() -> None:
-    """Forget the repositories built from the previous test's settings."""
-    get_settings.cache_clear()
-    for module in (runtime, qr_runtime):
-        for name in dir(module):
-            cached = getattr(module, name)
-            if callable(getattr(cached, "cache_clear", None)):
-                cached.cache_clear()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -103,14 +92,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
             "GOVRATE_NOTICE_QUEUE_URL": resources.notice_queue_url,
         }.items():
             monkeypatch.setenv(key, value)
-        clear_runtime_caches()
+        runtime.reset()
         report = import_catalogue(
             read_catalogue(CATALOGUE_CSV.read_text(encoding="utf-8"), "csv"),
             CatalogueRepository(resources.reference_table),
         )
         assert report.rejected == 0
         yield resources
-        clear_runtime_caches()
+        runtime.reset()
 
 
 class FakeLambdaContext:

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from govrate.cases import runtime as case_runtime
-from govrate.cases.settings import get_case_settings
+from govrate import runtime
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
@@ -16,12 +15,6 @@ if TYPE_CHECKING:
 # moto, like botocore, has no Cognito in the China regions; the pool lives in Hong Kong.
 COGNITO_REGION = "ap-east-1"
 PASSWORD = "Correct-Horse-9-Battery"
-
-
-def clear_case_caches() -> None:
-    get_case_settings.cache_clear()
-    for name in ("case_stores", "token_verifier", "staff_sign_in"):
-        getattr(case_runtime, name).cache_clear()
 
 
 @dataclass
@@ -52,7 +45,7 @@ class StaffPool:
         )["UserPoolClient"]["ClientId"]
         monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", self.pool_id)
         monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", self.client_id)
-        clear_case_caches()
+        runtime.reset()
 
     def account(self, username: str, role: str, region: str, agency: str | None = None) -> None:
         attributes: list[AttributeTypeTypeDef] = [

@@ -16,11 +16,12 @@ import pytest
 import relay
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from chalice.test import Client
+from govrate import runtime
 from govrate.cases.ports import EvaluatorNotice
 
 from local.lambdas import dynamodb_event_record, failed_item_ids, sqs_event_record
 from tests.integration.conftest import AwsResources, FakeLambdaContext
-from tests.integration.staff_support import Staff, StaffPool, clear_case_caches
+from tests.integration.staff_support import Staff, StaffPool
 
 JSON = {"content-type": "application/json"}
 BAD_REVIEW: dict[str, Any] = {
@@ -45,7 +46,7 @@ class World(StaffPool):
         self.cases = cases
         self.ctx: Any = FakeLambdaContext()
         monkeypatch.setenv("GOVRATE_NEGATIVE_REVIEWS_DLQ_URL", aws.dlq_url)
-        clear_case_caches()
+        runtime.reset()
         self._sqs = boto3.client("sqs")
         self._queue_arn = self._sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -195,4 +196,4 @@ class World(StaffPool):
 def build_world(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with Client(intake_api.app) as intake, Client(case_api.app) as cases:
         yield World(aws, monkeypatch, intake, cases)
-    clear_case_caches()
+    runtime.reset()

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 import schemathesis
+from govrate import runtime
 from hypothesis import HealthCheck, given, settings
 from requests_http_signature import HTTPSignatureAuth, algorithms
 from schemathesis import APIOperation
@@ -31,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from infra.components.api import HTTP_APPS
 from infra.openapi import DOCUMENT_PATH
 from local.http import HttpServer
-from tests.integration.conftest import AwsResources, clear_runtime_caches
+from tests.integration.conftest import AwsResources
 from tests.integration.staff_support import StaffPool
 
 EXAMPLES = int(os.environ.get("GOVRATE_FUZZ_EXAMPLES", "10"))
@@ -50,7 +51,7 @@ def api_url(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         json.dumps({KEY_ID: {"platform_id": "fuzz-platform", "regions": regions, "secret_arn": arn}}),
     )
     StaffPool(monkeypatch)  # the staff user pool of the staff routes, named in the settings
-    clear_runtime_caches()
+    runtime.reset()
     server = HttpServer("127.0.0.1", 0)
     for http_app in HTTP_APPS:
         server.apps.add(http_app.chalice_app())

@@ -11,12 +11,14 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from govrate.cases.auth import JwksCache, NotSignedIn, TokenVerifier, authorize, bearer_token, within_region
-from govrate.cases.model import Actor, Case, Role
-from govrate.divisions import DivisionLevel, enclosing, level_of
-from govrate.errors import Forbidden
-from govrate.models import CaseState
-from govrate.scale import Level
+from govrate.cases.model import Case
+from govrate.cases.service import authorize
+from govrate.evaluations.models import CaseState
+from govrate.identity.auth import JwksCache, NotSignedIn, TokenVerifier, bearer_token, within_region
+from govrate.identity.model import Actor, Role
+from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
+from govrate.kernel.errors import Forbidden
+from govrate.kernel.scale import Level
 
 ISSUER = "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_Test"
 CLIENT_ID = "console-client"

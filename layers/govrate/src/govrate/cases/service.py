@@ -13,11 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from govrate.cases.audit import next_entry, verify_chain
-from govrate.cases.auth import authorize
 from govrate.cases.machine import CONTENT, target_of
 from govrate.cases.model import (
     Action,
-    Actor,
     AnswerRecord,
     AppealDecision,
     AuditEntry,
@@ -30,7 +28,6 @@ from govrate.cases.model import (
     Reassignment,
     RectificationRecord,
     Resumption,
-    Role,
     StaffCommand,
     SweepReport,
     TriageDecision,
@@ -38,12 +35,14 @@ from govrate.cases.model import (
 )
 from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
 from govrate.cases.rules import RegionRules, RulesBook
-from govrate.errors import Conflict, Forbidden, InvalidInput, NotFound
-from govrate.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
-from govrate.observability import logger
-from govrate.services.evaluations import receipt_hash
-from govrate.storage.cases import CaseRepository
-from govrate.storage.evaluations import EvaluationRepository
+from govrate.cases.store import CaseRepository
+from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
+from govrate.evaluations.service import receipt_hash
+from govrate.evaluations.store import EvaluationRepository
+from govrate.identity.auth import authorize_for
+from govrate.identity.model import Actor, Role
+from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from govrate.kernel.observability import logger
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -358,3 +357,11 @@ def _warn_if_calendar_unknown(rules: RegionRules, last_due: datetime) -> None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def authorize(actor: Actor, case: Case) -> None:
+    """Staff act on their agency's cases; supervisors on the cases of their region. Forbidden otherwise."""
+    try:
+        authorize_for(actor, case.agency_code, case.region_code)
+    except Forbidden as refused:
+        raise Forbidden(f"case {case.evaluation_id} is not one of yours") from refused

@@ -21,13 +21,13 @@ from urllib.parse import quote
 from chalice.app import Request, Response
 from pydantic import ValidationError
 
-from govrate.cases import runtime
-from govrate.cases.auth import NotSignedIn
-from govrate.cases.model import Actor
-from govrate.errors import GovrateError, InvalidInput
+from govrate import runtime
+from govrate.identity.auth import NotSignedIn
+from govrate.identity.model import Actor
+from govrate.kernel.errors import BodyTooLarge, GovrateError, InvalidInput, MalformedBody
 from govrate.web.chalice_edge import ApiBlueprint, raw_body
 from govrate.web.operations import Media, Operation
-from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
+from govrate.web.problems import problem_for
 
 SESSION_COOKIE = "govrate_staff"
 HTML = "text/html; charset=utf-8"
