@@ -16,7 +16,7 @@ from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, LocalGateway
+from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, LocalGateway, ThreadedHTTPServer
 
 LOCAL_APP_NAME = "govrate-local"
 PROBLEM_JSON = "application/problem+json"
@@ -101,6 +101,11 @@ class _RequestHandler(ChaliceRequestHandler):
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # handles the request
 
 
+class _Server(ThreadedHTTPServer):
+    # Python's default backlog of 5 refuses connections when a few dozen clients post at once.
+    request_queue_size = 128
+
+
 class HttpServer:
     """Chalice's local server in a thread. The socket is bound at once (port 0 picks a free port), so
     the base URL is known before the functions are added."""
@@ -108,7 +113,12 @@ class HttpServer:
     def __init__(self, host: str, port: int) -> None:
         self.apps = RoutedApps()
         self._server = LocalDevServer(
-            self.apps, Config.create(app_name=LOCAL_APP_NAME), host, port, handler_cls=_RequestHandler
+            self.apps,
+            Config.create(app_name=LOCAL_APP_NAME),
+            host,
+            port,
+            handler_cls=_RequestHandler,
+            server_cls=_Server,
         )
         self._thread = threading.Thread(target=self._server.server.serve_forever, name="http", daemon=True)
 
