@@ -26,6 +26,7 @@ from govrate.evaluations.models import (
 )
 from govrate.evaluations.store import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
+from govrate.kernel.fingerprint import content_fingerprint
 from govrate.kernel.qr_codes import TicketSigner
 from govrate.records.store import ServiceRecordRepository
 from govrate.regions.policies import RegionPolicyRepository
@@ -73,8 +74,9 @@ def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> No
 
 
 def fingerprint(submission: EvaluationSubmission) -> str:
-    """Identifies what was submitted, so a replay can be told from a different second evaluation."""
-    return hashlib.sha256(submission.model_dump_json(exclude={"external_id", "ticket"}).encode()).hexdigest()
+    """Identifies what was submitted by its meaning, so a replay can be told from a different second
+    evaluation (kernel.fingerprint): the reason codes are a set, the indicators an object."""
+    return content_fingerprint(submission, sets={"reason_codes"}, exclude={"external_id", "ticket"})
 
 
 def submit_evaluation(
