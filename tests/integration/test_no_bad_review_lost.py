@@ -1,19 +1,24 @@
-"""No bad review is ever lost: a queue outage longer than any retry budget only delays the cases, and
-the reconciler repairs a bad review that the outbox never turned into a case."""
+"""No bad review is ever lost: a queue outage longer than any retry budget only delays the cases, the
+batches the relay gave up on are replayed from their recorded positions, and the reconciler repairs a
+bad review that the outbox never turned into a case."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import bad_review_reconciler
+import boto3
 import pytest
 import relay
 import time_machine
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.exceptions import EndpointConnectionError
 from govrate import runtime
+from govrate.evaluations.outbox import OutboxQueues
+from govrate.evaluations.replay import RelayReplay
 
 from tests.integration.conftest import AwsResources
 from tests.integration.test_case_support import World, build_world
@@ -71,3 +76,37 @@ def test_the_reconciler_sends_a_bad_review_without_a_case_again_once(
         assert bad_review_reconciler.handler({}, world.ctx)["resent"] == []
 
     assert (cases_of(world, lost), cases_of(world, handled)) == (1, 1)
+
+
+def test_batches_the_relay_gave_up_on_are_replayed_from_their_recorded_positions(
+    world: World, aws: AwsResources
+) -> None:
+    reviews = [world.review(contact=False)["evaluation_id"] for _ in range(2)]
+    region = boto3.session.Session().region_name
+    streams = boto3.client("dynamodbstreams", endpoint_url=f"https://streams.dynamodb.{region}.amazonaws.com")
+    stream_arn = boto3.client("dynamodb").describe_table(TableName=aws.evaluations_table)["Table"]["LatestStreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    sequence_numbers = [
+        r["dynamodb"]["SequenceNumber"] for r in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    ]
+    # What Lambda sends to the on-failure destination when it gives up on a batch: positions only.
+    failures_url = boto3.client("sqs").create_queue(QueueName="relay-failures")["QueueUrl"]
+    batch_info = {
+        "shardId": shard["ShardId"],
+        "startSequenceNumber": sequence_numbers[0],
+        "endSequenceNumber": sequence_numbers[-1],
+        "batchSize": len(sequence_numbers),
+        "streamArn": stream_arn,
+    }
+    boto3.client("sqs").send_message(QueueUrl=failures_url, MessageBody=json.dumps({"DDBStreamBatchInfo": batch_info}))
+
+    queues = OutboxQueues(negative_reviews=runtime.negative_review_queue(), notices=runtime.notice_queue())
+
+    assert RelayReplay(queues, streams=streams).replay(failures_url, limit=100) == (1, 2)
+
+    world.drain()
+    assert [cases_of(world, evaluation_id) for evaluation_id in reviews] == [1, 1]
+    assert world.queue_depth(failures_url) == 0
