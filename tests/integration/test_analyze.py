@@ -19,7 +19,7 @@ from govrate.analytics.schema import EVALUATION_COLUMNS
 from govrate.analytics.store import EvaluationFact, evaluation_schema
 from govrate.evaluations.models import Channel, Stage
 from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
-from govrate.kernel.errors import InvalidInput, StorageUnavailable
+from govrate.kernel.errors import InvalidInput, StorageMisconfigured
 from govrate.kernel.scale import Level
 from ulid import ULID
 
@@ -200,6 +200,5 @@ def test_a_missing_bucket_is_a_storage_error(
 ) -> None:
     monkeypatch.setenv("GOVRATE_ANALYTICS_BUCKET", "no-such-bucket")
     runtime.reset()
-    runtime.reset()
-    with pytest.raises(StorageUnavailable):
+    with pytest.raises(StorageMisconfigured):
         analyze_job.handler(SCHEDULED_EVENT, lambda_context)

@@ -15,7 +15,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 from govrate.analytics.store import AnalyticsStore
-from govrate.cases.rules import RulesBook
 from govrate.cases.service import CaseStores
 from govrate.cases.store import CaseRepository
 from govrate.catalogue.store import CatalogueRepository
@@ -29,6 +28,7 @@ from govrate.kernel.qr_codes import KIOSK_SALT, TicketSigner, WindowTokenSigner
 from govrate.platforms.nonces import NonceRepository
 from govrate.rating.service import RatingStores
 from govrate.records.store import ServiceRecordRepository
+from govrate.regions.case_rules import RulesBook
 from govrate.regions.policies import RegionPolicyRepository
 from govrate.settings import get_settings
 from govrate.storage.contact_vault import ContactVault

@@ -34,7 +34,6 @@ from govrate.cases.model import (
     VerificationRecord,
 )
 from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
-from govrate.cases.rules import RegionRules, RulesBook
 from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
 from govrate.evaluations.service import receipt_hash
@@ -43,6 +42,7 @@ from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.kernel.observability import logger
+from govrate.regions.case_rules import RegionRules, RulesBook
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
