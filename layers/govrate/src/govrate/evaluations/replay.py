@@ -23,9 +23,7 @@ import boto3
 
 from govrate.evaluations.outbox import OutboxQueues, relay_stream_record
 from govrate.kernel.errors import GovrateError
-from govrate.settings import get_settings
 from govrate.storage.errors import AWS_ERRORS, translated
-from govrate.storage.queue import MessageQueue
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
@@ -90,11 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failures", required=True, help="URL of the relay's on-failure queue")
     parser.add_argument("--limit", type=int, default=10_000, help="replay at most this many batches")
     arguments = parser.parse_args(argv)
-    settings = get_settings()
-    queues = OutboxQueues(
-        negative_reviews=MessageQueue(settings.negative_reviews_queue_url, "negative-review"),
-        notices=MessageQueue(settings.notice_queue_url, "evaluator notice"),
-    )
+    from govrate import runtime  # the command is a composition root of its own, like a handler
+
+    queues = OutboxQueues(negative_reviews=runtime.negative_review_queue(), notices=runtime.notice_queue())
     try:
         batches, published = RelayReplay(queues).replay(arguments.failures, limit=arguments.limit)
     except (GovrateError, *AWS_ERRORS) as exc:
