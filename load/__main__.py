@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -24,7 +25,7 @@ import locust  # noqa: F401  # before any networking: locust patches the standar
 import psutil
 from locust.env import Environment
 
-from load.invariants import StackTables, check
+from load.invariants import Findings, StackTables, check
 from load.stack_process import ROOT, start_stack
 from load.traffic import Citizen
 
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stack = start_stack(out / f"{args.name}-stack.log")
     try:
         tables = StackTables(stack.ready)
-        before = tables.evaluation_count()
+        before = tables.evaluation_ids()
         Citizen.platform = stack.ready["platforms"][0]
         Citizen.run_id = f"{args.name}-{uuid.uuid4().hex[:8]}"
         # At the end every user finishes the post it is in, so that each write has its answer.
@@ -93,6 +94,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         runner.quit()
         sampler.kill()
         load_s = time.monotonic() - started
+        # The load's figures first: the checks may take a while after a long run.
+        unchecked = Findings(broken=["the checks did not finish"])
+        write(args.name, figures(args, samples, memory_mb=memory_mb, load_s=load_s, findings=unchecked, exit_code=-1))
         findings = check(tables, Citizen.ledger.accepted, before)
     finally:
         code = stack.stop()
@@ -156,11 +160,16 @@ def verdict(result: dict[str, Any], memory_limit_mb: int) -> list[str]:
     return failures
 
 
+def write(name: str, result: dict[str, Any]) -> Path:
+    path = ROOT / ".local" / "load" / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     result = run(args)
-    path = ROOT / ".local" / "load" / f"{args.name}.json"
-    path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    path = write(args.name, result)
     print(json.dumps(result, indent=2))
     failures = verdict(result, args.memory_limit_mb)
     for failure in failures:
