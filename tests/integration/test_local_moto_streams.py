@@ -13,9 +13,10 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from local import moto_dynamodb
-from local.provision import DUMMY_KEY, REGION, MotoServer
+from local.provision import ACCOUNT, DUMMY_KEY, REGION, MotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -126,15 +127,16 @@ def test_stream_records_every_live_iterator_has_passed_are_dropped(
 ) -> None:
     dynamodb, streams = clients
     monkeypatch.setattr(moto_dynamodb, "TRIM_EVERY_S", 0.0)
-    monkeypatch.setattr(moto_dynamodb, "ITERATOR_LIFETIME_S", 1.0)
     create_table(dynamodb)
     iterator = shard_iterator(dynamodb, streams)
     for n in range(5):
         dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": f"EVAL#{n}"}})
-    time.sleep(0.6)
     page = streams.get_records(ShardIterator=iterator)
     assert len(page["Records"]) == 5
-    time.sleep(0.5)  # the first iterator has expired, the one after the five records has not
+    # Every iterator but the one after the five records is past its lifetime.
+    for arn, issued in dynamodbstreams_backends[ACCOUNT][REGION].shard_iterators.items():
+        if arn != page["NextShardIterator"]:
+            issued.issued_at = time.monotonic() - moto_dynamodb.ITERATOR_LIFETIME_S - 1  # type: ignore[attr-defined]
     dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "EVAL#5"}})
 
     fresh = streams.get_records(ShardIterator=page["NextShardIterator"])
