@@ -44,7 +44,12 @@ class GovrateStack(Stack):
             public_base_url=config.public_base_url or self.api.rest_api.url.rstrip("/"),
         )
         self.analytics = Analytics(
-            self, "Analytics", data=self.data, factory=factory, analytics_layer=self.layers.analytics
+            self,
+            "Analytics",
+            data=self.data,
+            factory=factory,
+            analytics_layer=self.layers.analytics,
+            results_readers=(self.api.intake,),
         )
         Monitoring(
             self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platform_api
+import results_api
 import transcription_api
 from chalice.app import Chalice, Response
 from govrate import runtime
@@ -166,3 +167,4 @@ app = Chalice(app_name="govrate-intake")
 app.register_blueprint(blueprint)
 app.register_blueprint(platform_api.blueprint)
 app.register_blueprint(transcription_api.blueprint)
+app.register_blueprint(results_api.blueprint)

@@ -91,7 +91,7 @@ class Api(Construct):
                 results_cache_ttl=Duration.minutes(5),
             )
 
-        intake = self._serve(
+        self.intake = intake = self._serve(
             factory,
             INTAKE,
             {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Size, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -46,13 +46,14 @@ class FunctionSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     memory_size: int = 256
     timeout_seconds: int = 30
+    ephemeral_storage_mib: int = 512
     extra_layers: Sequence[lambda_.ILayerVersion] = ()
     acknowledgments: Sequence[Acknowledgment] = ()
     """cdk-nag findings on this function, its role or its policies that are accepted, with the reason."""
 
 
 class Layers(Construct):
-    """The domain layer (govrate and its dependencies) and the analytics layer (pyarrow), built locally."""
+    """The domain layer (govrate and its dependencies) and the analytics layer (DuckDB), built locally."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -60,12 +61,8 @@ class Layers(Construct):
             domain_layer_requirements(), packages=[REPO_ROOT / "layers" / "govrate" / "src" / "govrate"]
         )
         self.domain = self._layer("Domain", domain, "govrate domain package and its runtime dependencies")
-        analytics = PythonLayerBundler(
-            extra_layer_requirements("analytics"),
-            # Only needed to build against or to test pyarrow itself; ~10 MB of the 250 MB layer budget.
-            strip=("pyarrow/tests", "pyarrow/include", "pyarrow/**/*.pyx", "pyarrow/**/*.pxd", "pyarrow/**/*.pxi"),
-        )
-        self.analytics = self._layer("Analytics", analytics, "pyarrow for the analytics export")
+        analytics = PythonLayerBundler(extra_layer_requirements("analytics"))
+        self.analytics = self._layer("Analytics", analytics, "DuckDB for the analytics export and rates")
 
     def _layer(self, construct_id: str, bundler: PythonLayerBundler, description: str) -> lambda_.LayerVersion:
         return lambda_.LayerVersion(
@@ -118,6 +115,7 @@ class FunctionFactory:
                 **spec.environment,
             },
             memory_size=spec.memory_size,
+            ephemeral_storage_size=Size.mebibytes(spec.ephemeral_storage_mib),
             timeout=Duration.seconds(spec.timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,

@@ -20,6 +20,7 @@ from govrate.evaluations.models import (
     EvaluationAccepted,
     EvaluationStatus,
     EvaluationSubmission,
+    EvaluatorKind,
     FollowUp,
     FollowUpSubmission,
     Stage,
@@ -75,8 +76,10 @@ def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> No
 
 def fingerprint(submission: EvaluationSubmission) -> str:
     """Identifies what was submitted by its meaning, so a replay can be told from a different second
-    evaluation (kernel.fingerprint): the reason codes are a set, the indicators an object."""
-    return content_fingerprint(submission, sets={"reason_codes"}, exclude={"external_id", "ticket"})
+    evaluation (kernel.fingerprint): the reason codes are a set, the indicators an object. An unstated
+    evaluator kind stays out, so evaluations stored before the field existed replay alike."""
+    unstated = {"evaluator_kind"} if submission.evaluator_kind is EvaluatorKind.UNKNOWN else set()
+    return content_fingerprint(submission, sets={"reason_codes"}, exclude={"external_id", "ticket", *unstated})
 
 
 def submit_evaluation(
@@ -133,6 +136,7 @@ def submit_evaluation(
         reason_codes=tuple(submission.reason_codes),
         contact_cipher=contact,
         submitted_by=submitted_by,
+        evaluator_kind=submission.evaluator_kind,
     )
     try:
         natural_key = _natural_key(submission, submitted_by, source_form, idempotency_key)
