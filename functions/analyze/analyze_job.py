@@ -15,13 +15,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.analytics.service import day_to_export, export_day
 from govrate.kernel.observability import logger, metrics
-from govrate.settings import get_settings
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = get_settings()
+    settings = runtime.settings()
     day = day_to_export(event, now=runtime.now(), utc_offset_hours=settings.utc_offset_hours)
     exported = export_day(day, evaluations=runtime.evaluation_repository(), store=runtime.analytics_store())
     summary = exported.model_dump(mode="json")

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from govrate.analytics.store import AnalyticsStore, EvaluationFact
-from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
 from govrate.kernel.clock import local_day
 from govrate.kernel.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from govrate.analytics.store import AnalyticsStore, EvaluationFact
+    from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
 
 
 class ExportRequest(BaseModel):
@@ -58,6 +60,8 @@ def day_to_export(event: Mapping[str, Any], *, now: datetime, utc_offset_hours: 
 
 
 def evaluation_fact(evaluation: StoredEvaluation) -> EvaluationFact:
+    from govrate.analytics.store import EvaluationFact  # pyarrow: loaded by the export, not the import
+
     return EvaluationFact(
         evaluation_id=evaluation.evaluation_id,
         created_at=evaluation.created_at.astimezone(UTC),

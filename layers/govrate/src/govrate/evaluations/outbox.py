@@ -12,19 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer
 from pydantic import BaseModel
 
 from govrate.cases.ports import EvaluatorNotice, NoticeKind
-from govrate.cases.store import NOTICE_PREFIX
 from govrate.evaluations.models import CaseState, NegativeReviewMessage
 from govrate.kernel.scale import Level
-from govrate.storage.queue import MessageQueue
-from govrate.storage.tables import EVALUATION_ENTITY
 
-_deserializer = TypeDeserializer()
+if TYPE_CHECKING:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    from govrate.storage.queue import MessageQueue
+
 # The attributes a message is made of. Only these are read: Lambda hands binary attributes (the
 # sealed contact) over as base64 text, which the deserializer would refuse, and the relay never
 # needs them.
@@ -40,11 +41,25 @@ _MESSAGE_ATTRIBUTES = (
 )
 
 
+def _deserialize(value: Mapping[str, Any]) -> Any:
+    return _deserializer().deserialize(value)
+
+
+@cache
+def _deserializer() -> TypeDeserializer:
+    """boto3's reader of DynamoDB's typed values, loaded with the first stream record."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    return TypeDeserializer()
+
+
 def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | None) -> NegativeReviewMessage | None:
     """The message for a newly inserted bad review, or None for anything else on the stream."""
+    from govrate.storage.tables import EVALUATION_ENTITY
+
     if event_name != "INSERT" or not new_image:
         return None
-    image = {key: _deserializer.deserialize(new_image[key]) for key in _MESSAGE_ATTRIBUTES if key in new_image}
+    image = {key: _deserialize(new_image[key]) for key in _MESSAGE_ATTRIBUTES if key in new_image}
     if image.get("entity") != EVALUATION_ENTITY or not image.get("bad_review"):
         return None
     return NegativeReviewMessage(
@@ -59,11 +74,13 @@ def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | 
 
 def notice_from_stream(event_name: str, new_image: Mapping[str, Any] | None) -> EvaluatorNotice | None:
     """The notice for an evaluator newly stored with a case change, or None for anything else."""
+    from govrate.cases.store import NOTICE_PREFIX
+
     if event_name != "INSERT" or not new_image:
         return None
-    if not _deserializer.deserialize(new_image.get("sk", {"S": ""})).startswith(NOTICE_PREFIX):
+    if not _deserialize(new_image.get("sk", {"S": ""})).startswith(NOTICE_PREFIX):
         return None
-    image = {key: _deserializer.deserialize(new_image[key]) for key in ("evaluation_id", "seq", "kind", "state")}
+    image = {key: _deserialize(new_image[key]) for key in ("evaluation_id", "seq", "kind", "state")}
     return EvaluatorNotice(
         evaluation_id=image["evaluation_id"],
         seq=int(image["seq"]),
