@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from govrate.kernel import clock
 
 if TYPE_CHECKING:
-    from govrate.analytics.store import AnalyticsStore
+    from govrate.analytics.export import RepositorySources
+    from govrate.analytics.store import AnalyticsBucket
     from govrate.cases.service import CaseStores
     from govrate.cases.store import CaseRepository
     from govrate.catalogue.store import CatalogueRepository
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from govrate.kernel.qr_codes import TicketSigner, WindowTokenSigner
     from govrate.platforms.nonces import NonceRepository
     from govrate.rating.service import RatingStores
+    from govrate.records.store import ServiceRecordRepository
     from govrate.settings import Settings
     from govrate.storage.contact_vault import ContactVault
     from govrate.storage.queue import MessageQueue
@@ -110,6 +112,30 @@ def follow_up_repository() -> FollowUpRepository:
 
 
 @_once
+def service_record_repository() -> ServiceRecordRepository:
+    from govrate.records.store import ServiceRecordRepository
+
+    config = settings()
+    return ServiceRecordRepository(config.evaluations_table, config.day_shards, config.utc_offset_hours)
+
+
+@_once
+def analytics_bucket() -> AnalyticsBucket:
+    from govrate.analytics.store import AnalyticsBucket
+
+    return AnalyticsBucket(settings().analytics_bucket)
+
+
+@_once
+def fact_sources() -> RepositorySources:
+    from govrate.analytics.export import RepositorySources
+
+    return RepositorySources(
+        evaluations=evaluation_repository(), cases=case_repository(), records=service_record_repository()
+    )
+
+
+@_once
 def contact_vault() -> ContactVault:
     from govrate.storage.contact_vault import ContactVault
 
@@ -119,13 +145,12 @@ def contact_vault() -> ContactVault:
 @_once
 def intake_stores() -> IntakeStores:
     from govrate.evaluations.service import IntakeStores
-    from govrate.records.store import ServiceRecordRepository
     from govrate.regions.policies import RegionPolicyRepository
 
     config = settings()
     return IntakeStores(
         evaluations=evaluation_repository(),
-        records=ServiceRecordRepository(config.evaluations_table, config.day_shards, config.utc_offset_hours),
+        records=service_record_repository(),
         catalogue=catalogue_repository(),
         policies=RegionPolicyRepository(config.reference_table),
         vault=contact_vault(),
@@ -165,13 +190,6 @@ def nonce_repository() -> NonceRepository:
     from govrate.platforms.nonces import NonceRepository
 
     return NonceRepository(settings().reference_table)
-
-
-@_once
-def analytics_store() -> AnalyticsStore:
-    from govrate.analytics.store import AnalyticsStore
-
-    return AnalyticsStore(settings().analytics_bucket)
 
 
 @_once

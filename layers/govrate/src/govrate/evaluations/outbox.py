@@ -12,20 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel
+from boto3.dynamodb.types import TypeDeserializer
 
 from govrate.cases.ports import EvaluatorNotice, NoticeKind
+from govrate.cases.store import NOTICE_PREFIX
 from govrate.evaluations.models import CaseState, NegativeReviewMessage
 from govrate.kernel.scale import Level
+from govrate.storage.queue import MessageQueue
+from govrate.storage.tables import EVALUATION_ENTITY
 
-if TYPE_CHECKING:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    from govrate.storage.queue import MessageQueue
-
+_deserializer = TypeDeserializer()
 # The attributes a message is made of. Only these are read: Lambda hands binary attributes (the
 # sealed contact) over as base64 text, which the deserializer would refuse, and the relay never
 # needs them.
@@ -41,25 +39,11 @@ _MESSAGE_ATTRIBUTES = (
 )
 
 
-def _deserialize(value: Mapping[str, Any]) -> Any:
-    return _deserializer().deserialize(value)
-
-
-@cache
-def _deserializer() -> TypeDeserializer:
-    """boto3's reader of DynamoDB's typed values, loaded with the first stream record."""
-    from boto3.dynamodb.types import TypeDeserializer
-
-    return TypeDeserializer()
-
-
 def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | None) -> NegativeReviewMessage | None:
     """The message for a newly inserted bad review, or None for anything else on the stream."""
-    from govrate.storage.tables import EVALUATION_ENTITY
-
     if event_name != "INSERT" or not new_image:
         return None
-    image = {key: _deserialize(new_image[key]) for key in _MESSAGE_ATTRIBUTES if key in new_image}
+    image = {key: _deserializer.deserialize(new_image[key]) for key in _MESSAGE_ATTRIBUTES if key in new_image}
     if image.get("entity") != EVALUATION_ENTITY or not image.get("bad_review"):
         return None
     return NegativeReviewMessage(
@@ -74,13 +58,11 @@ def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | 
 
 def notice_from_stream(event_name: str, new_image: Mapping[str, Any] | None) -> EvaluatorNotice | None:
     """The notice for an evaluator newly stored with a case change, or None for anything else."""
-    from govrate.cases.store import NOTICE_PREFIX
-
     if event_name != "INSERT" or not new_image:
         return None
-    if not _deserialize(new_image.get("sk", {"S": ""})).startswith(NOTICE_PREFIX):
+    if not _deserializer.deserialize(new_image.get("sk", {"S": ""})).startswith(NOTICE_PREFIX):
         return None
-    image = {key: _deserialize(new_image[key]) for key in ("evaluation_id", "seq", "kind", "state")}
+    image = {key: _deserializer.deserialize(new_image[key]) for key in ("evaluation_id", "seq", "kind", "state")}
     return EvaluatorNotice(
         evaluation_id=image["evaluation_id"],
         seq=int(image["seq"]),
@@ -95,7 +77,9 @@ class OutboxQueues:
     notices: MessageQueue
 
 
-def relay_stream_record(event_name: str, new_image: Mapping[str, Any] | None, queues: OutboxQueues) -> BaseModel | None:
+def relay_stream_record(
+    event_name: str, new_image: Mapping[str, Any] | None, queues: OutboxQueues
+) -> NegativeReviewMessage | EvaluatorNotice | None:
     """Publish a stream record that is a new bad review or a notice to its queue; what was published."""
     bad_review = negative_review_from_stream(event_name, new_image)
     if bad_review is not None:
