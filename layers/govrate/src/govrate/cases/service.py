@@ -10,7 +10,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govrate.cases.audit import next_entry, verify_chain
 from govrate.cases.machine import CONTENT, target_of
@@ -34,15 +34,17 @@ from govrate.cases.model import (
     VerificationRecord,
 )
 from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
-from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
 from govrate.evaluations.service import receipt_hash
-from govrate.evaluations.store import EvaluationRepository
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.kernel.observability import BusinessEvent, count, logger
 from govrate.regions.case_rules import RegionRules, RulesBook
+
+if TYPE_CHECKING:
+    from govrate.cases.store import CaseRepository
+    from govrate.evaluations.store import EvaluationRepository
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3

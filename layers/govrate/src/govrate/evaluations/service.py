@@ -9,12 +9,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ulid import ULID
 
-from govrate.cases.store import CaseRepository
-from govrate.catalogue.store import CatalogueRepository
-from govrate.evaluations.follow_ups import FollowUpRepository
 from govrate.evaluations.models import (
     CaseSummary,
     EvaluationAccepted,
@@ -25,14 +23,19 @@ from govrate.evaluations.models import (
     FollowUpSubmission,
     Stage,
 )
-from govrate.evaluations.store import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
 from govrate.kernel.fingerprint import content_fingerprint
 from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
-from govrate.records.store import ServiceRecordRepository
-from govrate.regions.policies import RegionPolicyRepository
-from govrate.storage.contact_vault import ContactVault
+
+if TYPE_CHECKING:
+    from govrate.cases.store import CaseRepository
+    from govrate.catalogue.store import CatalogueRepository
+    from govrate.evaluations.follow_ups import FollowUpRepository
+    from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
+    from govrate.records.store import ServiceRecordRepository
+    from govrate.regions.policies import RegionPolicyRepository
+    from govrate.storage.contact_vault import ContactVault
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ def submit_evaluation(
     ticket of a service record (loaded only when needed); None means the submitter is trusted with
     records (an authenticated platform).
     """
+    from govrate.evaluations.store import AlreadyEvaluated, StoredEvaluation
+
     errors = submission.inconsistencies()
     if errors:
         raise InvalidInput("the evaluation is not consistent", errors)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
@@ -24,11 +24,13 @@ from govrate.evaluations.models import (
 from govrate.evaluations.service import IntakeStores, submit_evaluation
 from govrate.kernel.errors import GovrateError, InvalidInput, StorageUnavailable, Unauthenticated
 from govrate.platforms.models import BatchOutcome
-from govrate.platforms.nonces import NonceRepository
 from govrate.platforms.registry import PlatformKey
-from govrate.platforms.signatures import MAX_AGE, SignedRequest, signature_key_id, verify_signature
 from govrate.records.service import TicketIssuer, register_record
-from govrate.storage.signing_keys import PlatformKeyRepository
+
+if TYPE_CHECKING:
+    from govrate.platforms.nonces import NonceRepository
+    from govrate.platforms.signatures import SignedRequest
+    from govrate.storage.signing_keys import PlatformKeyRepository
 
 ItemT = TypeVar("ItemT")
 # Items of a platform's batch written at a time: a batch of 100 is answered in well under 2 s.
@@ -45,6 +47,8 @@ def authenticate_platform(
 ) -> PlatformKey:
     """The platform whose key signed the request; Unauthenticated for an unknown key id, a signature
     that does not verify, one that is too old, and a nonce used before."""
+    from govrate.platforms.signatures import MAX_AGE, signature_key_id, verify_signature
+
     key_id = signature_key_id(request.headers)
     platform = platforms.get(key_id)
     if platform is None:

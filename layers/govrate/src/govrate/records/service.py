@@ -10,7 +10,6 @@ from govrate.evaluations.service import IntakeStores
 from govrate.kernel.errors import Conflict, InvalidInput, NotFound
 from govrate.kernel.fingerprint import content_fingerprint
 from govrate.kernel.qr_codes import TicketSigner, ticket_url
-from govrate.records.store import StoredRecord
 
 
 class TicketIssuer(Protocol):
@@ -36,6 +35,8 @@ def register_record(
     registered_by: str,
 ) -> ServiceRecordRegistered:
     """Store the record once; the same registration again returns the same ticket, a different one is a Conflict."""
+    from govrate.records.store import StoredRecord
+
     try:
         item = stores.catalogue.get(registration.item_code, registration.item_version)
     except NotFound as exc:
