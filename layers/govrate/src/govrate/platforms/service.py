@@ -23,11 +23,10 @@ from govrate.evaluations.models import (
 from govrate.evaluations.service import IntakeStores, submit_evaluation
 from govrate.kernel.errors import GovrateError, InvalidInput, StorageUnavailable, Unauthenticated
 from govrate.platforms.models import BatchOutcome
-from govrate.platforms.nonces import NonceRepository
+from govrate.platforms.ports import NonceStore, PlatformKeys
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.signatures import MAX_AGE, SignedRequest, signature_key_id, verify_signature
 from govrate.records.service import TicketIssuer, register_record
-from govrate.storage.signing_keys import PlatformKeyRepository
 
 ItemT = TypeVar("ItemT")
 
@@ -36,8 +35,8 @@ def authenticate_platform(
     request: SignedRequest,
     *,
     platforms: Mapping[str, PlatformKey],
-    keys: PlatformKeyRepository,
-    nonces: NonceRepository,
+    keys: PlatformKeys,
+    nonces: NonceStore,
     now: datetime,
 ) -> PlatformKey:
     """The platform whose key signed the request; Unauthenticated for an unknown key id, a signature

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict
 from ulid import ULID
 
 from govrate.evaluations.models import Channel, Stage
+from govrate.evaluations.ports import EvaluationStore
 from govrate.evaluations.service import IntakeStores, receipt_hash, record_stage_key
-from govrate.evaluations.store import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
+from govrate.evaluations.store import AlreadyEvaluated, StoredEvaluation
 from govrate.kernel.errors import StorageUnavailable
 from govrate.records.invitations import Invitation, InvitationSender
 from govrate.records.service import TicketIssuer
@@ -67,7 +68,7 @@ def sweep_unrated_records(
     return SweepReport(invited=invited, defaulted=defaulted)
 
 
-def unrated_stages(record: StoredRecord, evaluations: EvaluationRepository) -> tuple[Stage, ...]:
+def unrated_stages(record: StoredRecord, evaluations: EvaluationStore) -> tuple[Stage, ...]:
     return tuple(
         stage
         for stage in record.stages
@@ -102,7 +103,7 @@ def _invite(
 
 
 def _give_default_rating(
-    record: StoredRecord, stage: Stage, policy: RegionPolicy, evaluations: EvaluationRepository, now: datetime
+    record: StoredRecord, stage: Stage, policy: RegionPolicy, evaluations: EvaluationStore, now: datetime
 ) -> int:
     """1 when the stage got the system-given rating, 0 when the evaluator rated it meanwhile."""
     assert policy.default_level is not None

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
-from govrate.catalogue.store import CatalogueRepository
+from govrate.catalogue.ports import CatalogueReader
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor
 from govrate.kernel.errors import Forbidden, InvalidInput, NotFound
@@ -23,7 +23,7 @@ def create_site_key(
     *,
     actor: Actor,
     site_keys: SiteKeyRepository,
-    catalogue: CatalogueRepository,
+    catalogue: CatalogueReader,
     now: datetime,
 ) -> SiteKey:
     """A new key for an online platform; its items must be in the catalogue, offered online, and of the
@@ -54,7 +54,7 @@ def get_site_key(site_key: str, *, site_keys: SiteKeyRepository) -> SiteKey:
 
 
 def administered_site_key(
-    site_key: str, *, actor: Actor, site_keys: SiteKeyRepository, catalogue: CatalogueRepository
+    site_key: str, *, actor: Actor, site_keys: SiteKeyRepository, catalogue: CatalogueReader
 ) -> SiteKey:
     """A key, for the staff and supervisors who could have created it."""
     key = site_keys.get(site_key)
@@ -62,7 +62,7 @@ def administered_site_key(
     return key
 
 
-def authorize_items(actor: Actor, item_codes: Sequence[str], catalogue: CatalogueRepository) -> None:
+def authorize_items(actor: Actor, item_codes: Sequence[str], catalogue: CatalogueReader) -> None:
     """Forbidden unless the actor may act for the agency of every item (see `authorize_for`)."""
     refused = []
     for index, item_code in enumerate(item_codes):
