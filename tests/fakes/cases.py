@@ -52,7 +52,8 @@ class InMemoryCases:
         return self._page([case for case in self.stored.values() if case.agency_code == agency_code], limit, cursor)
 
     def open_of_region(self, region_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
-        return self._page([case for case in self.stored.values() if holds(region_code, case.region_code)], limit, cursor)
+        held = [case for case in self.stored.values() if holds(region_code, case.region_code)]
+        return self._page(held, limit, cursor)
 
     def overdue(self, now: datetime) -> Iterator[str]:
         for case in list(self.stored.values()):
