@@ -1,5 +1,5 @@
 """The reference table in memory: the catalogue (`govrate.catalogue.store`), the regions' policies
-(`govrate.regions.policies`) and the windows (`govrate.windows.store`)."""
+(`govrate.regions.policies`), the windows (`govrate.windows.store`) and the web module's site keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from govrate.catalogue.service import import_catalogue, read_catalogue
 from govrate.catalogue.store import Agency
 from govrate.evaluations.models import ServiceItem
 from govrate.kernel.errors import Conflict, NotFound
+from govrate.rating.models import SiteKey
 from govrate.regions.policies import RegionPolicy
 from govrate.windows.models import ServiceWindow
 
@@ -85,3 +86,18 @@ class InMemoryWindows:
     def _replace(self, window: ServiceWindow) -> ServiceWindow:
         self.stored[window.window_id] = window
         return window
+
+
+class InMemorySiteKeys:
+    def __init__(self) -> None:
+        self.stored: dict[str, SiteKey] = {}
+
+    def add(self, site_key: SiteKey) -> None:
+        if site_key.site_key in self.stored:
+            raise Conflict(f"site key {site_key.site_key} exists")
+        self.stored[site_key.site_key] = site_key
+
+    def get(self, site_key: str) -> SiteKey:
+        if site_key not in self.stored:
+            raise NotFound(f"site key {site_key}")
+        return self.stored[site_key]

@@ -34,8 +34,7 @@ from govrate.kernel.errors import Conflict, EvaluationPeriodOver, Gone, InvalidI
 from govrate.kernel.qr_codes import TicketSigner, WindowTokenSigner, ticket_url
 from govrate.kernel.scale import Level
 from govrate.rating.models import EvaluationView, RatingForm, RatingTarget, SiteKey, StageChoice, WidgetQuery
-from govrate.windows.ports import WindowStore
-from govrate.windows.site_key_store import SiteKeyRepository
+from govrate.windows.ports import SiteKeyStore, WindowStore
 
 # Form fields whose problems a page shows next to them; any other problem is shown for the form.
 FORM_FIELDS = frozenset(
@@ -50,7 +49,7 @@ _EVALUATOR_FIELDS = {"name": "contact_name", "phone": "contact_phone", "email": 
 class RatingStores:
     intake: IntakeStores
     windows: WindowStore
-    site_keys: SiteKeyRepository
+    site_keys: SiteKeyStore
     window_signer: Callable[[], WindowTokenSigner]
     tickets: Callable[[], TicketSigner]
 

@@ -1,9 +1,10 @@
-"""What the window services need from storage (`store` in the cloud, in memory in tests)."""
+"""What the window and site-key services need from storage (`store` and `site_key_store` in the cloud)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from govrate.rating.models import SiteKey
 from govrate.windows.models import ServiceWindow
 
 
@@ -22,4 +23,14 @@ class WindowStore(Protocol):
 
     def revoke(self, window_id: str) -> ServiceWindow:
         """NotFound for an unknown window."""
+        ...
+
+
+class SiteKeyStore(Protocol):
+    def add(self, site_key: SiteKey) -> None:
+        """Store a new site key; Conflict when it is taken."""
+        ...
+
+    def get(self, site_key: str) -> SiteKey:
+        """NotFound when there is none."""
         ...

@@ -12,7 +12,7 @@ from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor
 from govrate.kernel.errors import Forbidden, InvalidInput, NotFound
 from govrate.rating.models import SiteKey, SiteKeyRegistration, WidgetQuery
-from govrate.windows.site_key_store import SiteKeyRepository
+from govrate.windows.ports import SiteKeyStore
 
 ONLINE_CHANNEL = "online"
 SITE_KEY_PREFIX = "gw_"
@@ -22,7 +22,7 @@ def create_site_key(
     registration: SiteKeyRegistration,
     *,
     actor: Actor,
-    site_keys: SiteKeyRepository,
+    site_keys: SiteKeyStore,
     catalogue: CatalogueReader,
     now: datetime,
 ) -> SiteKey:
@@ -49,12 +49,12 @@ def create_site_key(
     return site_key
 
 
-def get_site_key(site_key: str, *, site_keys: SiteKeyRepository) -> SiteKey:
+def get_site_key(site_key: str, *, site_keys: SiteKeyStore) -> SiteKey:
     return site_keys.get(site_key)
 
 
 def administered_site_key(
-    site_key: str, *, actor: Actor, site_keys: SiteKeyRepository, catalogue: CatalogueReader
+    site_key: str, *, actor: Actor, site_keys: SiteKeyStore, catalogue: CatalogueReader
 ) -> SiteKey:
     """A key, for the staff and supervisors who could have created it."""
     key = site_keys.get(site_key)
@@ -75,9 +75,7 @@ def authorize_items(actor: Actor, item_codes: Sequence[str], catalogue: Catalogu
         raise Forbidden("site keys are for the items of your own agency, or of your division's agencies", refused)
 
 
-def widget_frame_url(
-    site_key: str, query: WidgetQuery, origin: str, *, site_keys: SiteKeyRepository, base_url: str
-) -> str:
+def widget_frame_url(site_key: str, query: WidgetQuery, origin: str, *, site_keys: SiteKeyStore, base_url: str) -> str:
     """The frame that the script tag renders on a page of `origin`; Forbidden for an origin the key does
     not allow. The frame checks the item or ticket itself, and shows a page saying why it cannot rate."""
     key = site_keys.get(site_key)
