@@ -1,11 +1,12 @@
-"""Service records in memory (`govrate.records.store`)."""
+"""Service records in memory (`govrate.records.store`), and the invitations sent (`govrate.storage.queue`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from govrate.kernel.clock import local_day
-from govrate.kernel.errors import NotFound
+from govrate.kernel.errors import NotFound, StorageUnavailable
+from govrate.records.invitations import Invitation
 from govrate.records.store import StoredRecord
 
 
@@ -38,3 +39,16 @@ class InMemoryRecords:
 
     def completed_on(self, day: date) -> list[StoredRecord]:
         return [record for record in self.stored.values() if local_day(record.completed_at, self._offset) == day]
+
+
+class InvitationOutbox:
+    """The invitations sent, in order; `unavailable` makes the next sends fail as an SQS outage does."""
+
+    def __init__(self) -> None:
+        self.sent: list[Invitation] = []
+        self.unavailable = False
+
+    def publish(self, message: Invitation) -> None:
+        if self.unavailable:
+            raise StorageUnavailable("the invitation queue is unavailable")
+        self.sent.append(message)

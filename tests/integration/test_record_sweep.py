@@ -131,20 +131,6 @@ def test_the_default_rating_fills_only_unrated_stages_after_the_period(
     assert by_stage == {"accept": (False, "window_qr", "5"), "deliver": (True, "system", "3")}
 
 
-def test_regions_without_a_default_level_stay_unrated(sweep_env: AwsResources, lambda_context: Any) -> None:
-    register("BJ-DEF-2")
-    assert run_sweep("2026-11-24", lambda_context)["defaulted"] == 0
-
-
-def test_a_system_rating_is_never_a_bad_review_and_never_submitted_by_a_client() -> None:
-    with pytest.raises(ValueError, match="never a bad review"):
-        RegionPolicy(default_level=Level.DISSATISFIED)
-    submission = EvaluationSubmission(
-        item_code="110105-GA-001", agency_code="110105-GA", region_code="110105", channel=Channel.SYSTEM, level=Level(5)
-    )
-    assert submission.inconsistencies()[0]["field"] == "channel"
-
-
 @time_machine.travel(datetime(2026, 11, 19, 2, 0, tzinfo=zone()), tick=False)
 def test_the_scheduled_event_sweeps_its_local_day(sweep_env: AwsResources, lambda_context: Any) -> None:
     register("BJ-INV-5")
