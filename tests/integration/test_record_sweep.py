@@ -18,7 +18,7 @@ from govrate.kernel.clock import zone
 from govrate.kernel.errors import StorageUnavailable
 from govrate.kernel.scale import Level
 from govrate.records.store import StoredRecord
-from govrate.regions.policies import RegionPolicy
+from govrate.regions.policies import RegionPolicy, RegionPolicyRepository
 
 from tests.integration.conftest import AwsResources
 
@@ -117,7 +117,8 @@ def test_a_failed_send_is_tried_again_by_the_next_sweep(sweep_env: AwsResources,
 def test_the_default_rating_fills_only_unrated_stages_after_the_period(
     sweep_env: AwsResources, lambda_context: Any
 ) -> None:
-    runtime.intake_stores().policies.put("110105", RegionPolicy(default_level=Level.BASICALLY_SATISFIED))
+    policies = RegionPolicyRepository(sweep_env.reference_table)
+    policies.put("110105", RegionPolicy(default_level=Level.BASICALLY_SATISFIED))
     register("BJ-DEF-1")
     rate("BJ-DEF-1", Stage.ACCEPT, level=5)
 
