@@ -22,7 +22,7 @@ from govrate.records.invitations import Invitation, InvitationSender
 from govrate.records.service import TicketIssuer
 
 if TYPE_CHECKING:
-    from govrate.evaluations.store import EvaluationRepository
+    from govrate.evaluations.ports import EvaluationStore
     from govrate.records.store import StoredRecord
     from govrate.regions.policies import RegionPolicy
 
@@ -72,7 +72,7 @@ def sweep_unrated_records(
     return SweepReport(invited=invited, defaulted=defaulted)
 
 
-def unrated_stages(record: StoredRecord, evaluations: EvaluationRepository) -> tuple[Stage, ...]:
+def unrated_stages(record: StoredRecord, evaluations: EvaluationStore) -> tuple[Stage, ...]:
     return tuple(
         stage
         for stage in record.stages
@@ -107,7 +107,7 @@ def _invite(
 
 
 def _give_default_rating(
-    record: StoredRecord, stage: Stage, policy: RegionPolicy, evaluations: EvaluationRepository, now: datetime
+    record: StoredRecord, stage: Stage, policy: RegionPolicy, evaluations: EvaluationStore, now: datetime
 ) -> int:
     """1 when the stage got the system-given rating, 0 when the evaluator rated it meanwhile."""
 
