@@ -11,7 +11,6 @@ from govrate.analytics.disclosure import MONTH_DESCRIPTION, Month
 from govrate.analytics.results import ScopeKind, ScopePath
 from govrate.analytics.service import disclosure_of, results_index, scorecards_of
 from govrate.rating.models import PageQuery
-from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.operations import Media, Operation
 from govrate.web.page_edge import html, html_page, page_context
@@ -55,7 +54,7 @@ def _operation(summary: str, description: str, query: type[PageQuery] = PageQuer
 def get_disclosure_index() -> Response:
     request = blueprint.current_request
     parse_query(request, PageQuery)
-    index = results_index(runtime.analytics_bucket(), min_count=get_settings().results_min_count)
+    index = results_index(runtime.analytics_bucket(), min_count=runtime.settings().results_min_count)
     return _cached(disclosure_index_page(index, page_context(request)))
 
 
@@ -63,7 +62,7 @@ def _scope_page(scope: ScopeKind, code: str) -> Response:
     request = blueprint.current_request
     parse_query(request, PageQuery)
     path = ScopePath(code=code)
-    view = disclosure_of(runtime.analytics_bucket(), scope, path.code, min_count=get_settings().results_min_count)
+    view = disclosure_of(runtime.analytics_bucket(), scope, path.code, min_count=runtime.settings().results_min_count)
     return _cached(disclosure_page(view, page_context(request)))
 
 
@@ -122,6 +121,6 @@ def get_scorecards_page(code: str) -> Response:
     query = parse_query(request, ScorecardPageQuery)
     path = ScopePath(code=code)
     cards = scorecards_of(
-        runtime.analytics_bucket(), path.code, query.month, min_count=get_settings().results_min_count
+        runtime.analytics_bucket(), path.code, query.month, min_count=runtime.settings().results_min_count
     )
     return _cached(scorecard_page(cards, page_context(request)))

@@ -45,6 +45,7 @@ from govrate.web.chalice_edge import (
     MAX_BODY_BYTES,
     ApiBlueprint,
     json_response,
+    observed,
     parse_json_body,
     parse_query,
 )
@@ -333,6 +334,6 @@ def _base() -> str:
     return console.stage_base(blueprint.current_request)
 
 
-app = Chalice(app_name="govrate-cases")
+app = observed(Chalice(app_name="govrate-cases"))
 app.register_blueprint(blueprint)
 app.register_blueprint(dashboard_console.blueprint)

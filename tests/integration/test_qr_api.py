@@ -70,34 +70,6 @@ def test_registering_the_same_window_again_is_a_replay(client: Any, window: dict
     assert replay.headers["Location"] == "/v1/windows/110105-GA-W01"
 
 
-def test_a_different_window_under_a_taken_id_is_a_conflict(client: Any, window: dict[str, Any]) -> None:
-    response = register(client, {**WINDOW, "name_zh": "另一个窗口"})
-    assert response.status_code == 409
-    assert problem(response)["type"] == "/problems/conflict"
-
-
-@pytest.mark.parametrize(
-    ("item_codes", "message"),
-    [
-        (["110105-GA-001", "999999-XX-001"], "unknown service item"),
-        (["110105-GA-001", "110105-SJ-001"], "belongs to 110105-SJ"),
-    ],
-)
-def test_a_window_takes_only_items_of_its_agency(client: Any, item_codes: list[str], message: str) -> None:
-    response = register(client, {**WINDOW, "item_codes": item_codes})
-    assert response.status_code == 422
-    errors = problem(response)["errors"]
-    assert [error["field"] for error in errors] == ["item_codes[1]"]
-    assert message in errors[0]["message"]
-
-
-def test_a_window_takes_only_items_offered_at_a_window(client: Any) -> None:
-    online_only = {**WINDOW, "agency_code": "110105-YB", "item_codes": ["110105-YB-001"]}
-    response = register(client, online_only)
-    assert response.status_code == 422
-    assert "not offered at a window" in problem(response)["errors"][0]["message"]
-
-
 @pytest.mark.parametrize(
     ("change", "field"),
     [

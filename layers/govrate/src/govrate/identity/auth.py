@@ -14,15 +14,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
 from govrate.kernel.contracts import AgencyCode, RegionCode
 from govrate.kernel.errors import Forbidden, StorageUnavailable, Unauthenticated
-from govrate.storage.errors import storage_error
 
 if TYPE_CHECKING:
     import jwt
@@ -151,18 +148,12 @@ def bearer_token(headers: Mapping[str, str]) -> str:
     return token.strip()
 
 
-def within_region(region_code: str, supervised: str) -> bool:
-    """Whether a division lies in a supervisor's division (`510000` holds `51xxxx`, `513200` holds
-    `5132xx`, a county code holds itself)."""
-    return divisions.holds(supervised, region_code)
-
-
 def authorize_for(actor: Actor, agency_code: str, region_code: str) -> None:
     """Staff act for their own agency; supervisors for the agencies of their division. Forbidden
     otherwise, naming the field that puts it out of reach."""
     if actor.role is Role.STAFF and actor.agency_code == agency_code:
         return
-    if actor.role is Role.SUPERVISOR and actor.region_code and within_region(region_code, actor.region_code):
+    if actor.role is Role.SUPERVISOR and actor.region_code and divisions.holds(actor.region_code, region_code):
         return
     if actor.role is Role.STAFF:
         raise Forbidden(
@@ -197,6 +188,11 @@ class CognitoSignIn:
 
     def id_token(self, username: str, password: str) -> tuple[str, int]:
         """The ID token and its lifetime in seconds; NotSignedIn for a wrong name or password."""
+        import boto3  # the sign-in form's route only
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from govrate.storage.errors import storage_error
+
         if not self._client_id:
             raise NotSignedIn("staff sign-in is not configured")
         if self._client is None:
