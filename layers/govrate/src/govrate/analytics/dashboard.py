@@ -14,8 +14,9 @@ from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeR
 from govrate.analytics.store import AnalyticsBucket
 from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import CaseState
-from govrate.identity.auth import authorize_for, within_region
+from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor, Role
+from govrate.kernel import divisions
 from govrate.kernel.errors import Forbidden
 
 CASES_PER_READ = 100
@@ -30,7 +31,7 @@ class OpenCases(BaseModel):
 
 
 def authorize_region(actor: Actor, region_code: str) -> None:
-    if actor.role is Role.SUPERVISOR and actor.region_code and within_region(region_code, actor.region_code):
+    if actor.role is Role.SUPERVISOR and actor.region_code and divisions.holds(actor.region_code, region_code):
         return
     raise Forbidden(
         f"a region's results are for the supervisors of a division that holds it ({actor.region_code or 'none'})",
@@ -56,7 +57,7 @@ def division_regions(bucket: AnalyticsBucket, actor: Actor) -> list[str]:
     index = ResultsIndex.model_validate_json(bucket.get_document(INDEX_KEY).body)
     supervised = actor.region_code
     return sorted(
-        ref.code for ref in index.scopes if ref.scope is ScopeKind.REGION and within_region(ref.code, supervised)
+        ref.code for ref in index.scopes if ref.scope is ScopeKind.REGION and divisions.holds(supervised, ref.code)
     )
 
 
