@@ -33,7 +33,7 @@ def load(context: BrowserContext, url: str, name: str) -> Page:
 
 def a_region(stack: dict[str, Any]) -> str:
     index = requests.get(f"{stack['api_url']}/v1/results", timeout=10).json()
-    return next(ref["code"] for ref in index["scopes"] if ref["scope"] == "region")
+    return str(next(ref["code"] for ref in index["scopes"] if ref["scope"] == "region"))
 
 
 @pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
