@@ -29,13 +29,12 @@ from local.provision import (
     point_clients_at,
     provision,
 )
-from local.synth import cached_template
+from local.synth import cached_template, stack_name_of
 from local.template import CdkTemplate, EventSourceSpec, FunctionSpec
 
 log = logging.getLogger("local.stack")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STACK_NAME = "Govrate"
 SETTINGS_PREFIX = "GOVRATE_"
 # Pointing at the local server, whatever the cloud sets it to.
 PUBLIC_BASE_URL = "GOVRATE_PUBLIC_BASE_URL"
@@ -76,14 +75,14 @@ class LocalStack:
         schedule_interval: float = 60.0,
         seed: bool = True,
         root: Path = REPO_ROOT,
-        stack_name: str = STACK_NAME,
+        stack_name: str | None = None,
     ) -> None:
         self._port = port
         self._aws_port = aws_port
         self._schedule_interval = schedule_interval
         self._seed = seed
         self._root = root
-        self._stack_name = stack_name
+        self._stack_name = stack_name or stack_name_of(root)
         self._stop = threading.Event()
         self._moto: MotoServer | None = None
         self._http: HttpServer | None = None

@@ -17,16 +17,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.analytics.export import window_to_export
 from govrate.analytics.service import analyze
-from govrate.kernel import clock
+from govrate.kernel import clock, observability
 from govrate.kernel.observability import logger, metrics
 from govrate.settings import get_settings
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
+@observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
-    now = clock.now(settings.utc_offset_hours)
+    now = runtime.now()
     window = window_to_export(
         event, now=now, utc_offset_hours=settings.utc_offset_hours, window_days=settings.analytics_window_days
     )

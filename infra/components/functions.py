@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Size, Validations
+from aws_cdk import Acknowledgment, Duration, Size, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -15,11 +15,10 @@ from infra import environment
 from infra.bundling import REPO_ROOT, PythonLayerBundler, domain_layer_requirements, extra_layer_requirements
 from infra.http_apps import FUNCTIONS_DIR
 from infra.nag import accepted
+from infra.stages import Retention
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
-# China's Cybersecurity Law asks for network logs to be kept at least six months.
-LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 _EVERY_FUNCTION_ACKNOWLEDGES = (
     accepted(
@@ -82,14 +81,20 @@ class FunctionFactory:
     Callers add grants for what the function touches; the factory grants nothing else.
     """
 
-    def __init__(self, *, layers: Sequence[lambda_.ILayerVersion], log_level: str) -> None:
+    def __init__(self, *, layers: Sequence[lambda_.ILayerVersion], log_level: str, retention: Retention) -> None:
         self._layers = tuple(layers)
         self._log_level = log_level
+        self.retention = retention
         self.functions: list[lambda_.Function] = []
 
     def create(self, scope: Construct, construct_id: str, spec: FunctionSpec) -> lambda_.Function:
         holder = Construct(scope, construct_id)
-        log_group = logs.LogGroup(holder, "Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN)
+        log_group = logs.LogGroup(
+            holder,
+            "Logs",
+            retention=self.retention.log_retention,
+            removal_policy=self.retention.removal_policy,
+        )
         # Our own role instead of the default one: the managed AWSLambdaBasicExecutionRole may write to
         # any log group, this role only to the function's own.
         role = iam.Role(
@@ -112,6 +117,9 @@ class FunctionFactory:
                 "POWERTOOLS_SERVICE_NAME": environment.POWERTOOLS_SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": environment.POWERTOOLS_METRICS_NAMESPACE,
                 "LOG_LEVEL": self._log_level,
+                # Responses can carry personal data (a receipt, an evaluator's contact) and binaries (QR
+                # images); traces keep timings and errors only.
+                "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
                 **spec.environment,
             },
             memory_size=spec.memory_size,

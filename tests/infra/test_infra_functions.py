@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from typing import Any
 
 import pytest
 from constructs import Construct
+from govrate.kernel.observability import OBSERVED
 
 from infra import environment
+from infra.http_apps import FUNCTIONS_DIR
 from tests.infra.conftest import Synthesized, actions_of, resources_of
 
 # handler -> the variables it gets, beyond Powertools'
@@ -111,6 +115,17 @@ def test_the_factory_made_every_function_alike(synth: Synthesized) -> None:
         assert props["LoggingConfig"]["LogGroup"]["Ref"] in synth.of_type("AWS::Logs::LogGroup")
 
 
+def test_every_deployed_handler_is_traced_and_logs_a_correlation_id(synth: Synthesized) -> None:
+    """Each handler (a plain function, or a Chalice app) wears govrate.kernel.observability's decorator."""
+    for function in synth.of_type("AWS::Lambda::Function").values():
+        module_name, attribute = function["Properties"]["Handler"].rsplit(".", 1)
+        (path,) = FUNCTIONS_DIR.glob(f"*/{module_name}.py")
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))
+        deployed = getattr(importlib.import_module(module_name), attribute)
+        assert getattr(deployed, OBSERVED, False), function["Properties"]["Handler"]
+
+
 def test_environment_is_powertools_plus_exactly_what_each_function_needs(
     synth: Synthesized, expected_environment: Environments
 ) -> None:
@@ -120,6 +135,7 @@ def test_environment_is_powertools_plus_exactly_what_each_function_needs(
         assert variables.pop("POWERTOOLS_SERVICE_NAME") == "govrate"
         assert variables.pop("POWERTOOLS_METRICS_NAMESPACE") == "Govrate"
         assert variables.pop("LOG_LEVEL") == "INFO"
+        assert variables.pop("POWERTOOLS_TRACER_CAPTURE_RESPONSE") == "false"
         assert variables == expected, handler
 
 

@@ -138,8 +138,29 @@ def test_a_replayed_post_with_an_idempotency_key_is_not_a_second_vote(client: An
     assert (first.status_code, again.status_code) == (201, 200)
     assert json.loads(again.body)["evaluation_id"] == json.loads(first.body)["evaluation_id"]
     assert json.loads(again.body)["replayed"] is True
-    assert json.loads(again.body)["receipt"] is None
+    assert json.loads(again.body)["receipt"] == json.loads(first.body)["receipt"]
     assert post(client, GOOD, headers).status_code == 409
+
+
+@pytest.mark.parametrize("lost_answers", [1, 4])
+def test_a_post_whose_answers_were_lost_gets_its_receipt_and_is_stored_once(
+    client: Any, aws: AwsResources, lost_answers: int
+) -> None:
+    """The client posts, the answer never arrives (once, or every time until the last try), and it
+    posts the same again with the same key: one evaluation, and the receipt of the first post."""
+    headers = {**JSON, "Idempotency-Key": "b1d7f0c2-9a3e-4f61-8c55-3e2a7d9c0f14"}
+    lost = [post(client, BAD, headers) for _ in range(lost_answers)]
+    answered = post(client, BAD, headers)
+
+    assert answered.status_code == 200
+    answer = json.loads(answered.body)
+    assert answer["replayed"] is True
+    assert answer["evaluation_id"] == json.loads(lost[0].body)["evaluation_id"]
+    assert answer["receipt"] == json.loads(lost[0].body)["receipt"]
+    status = client.http.get(answer["status_url"])
+    assert status.status_code == 200, status.body
+    items = boto3.resource("dynamodb").Table(aws.evaluations_table).scan()["Items"]
+    assert [item["entity"] for item in items].count("evaluation") == 1
 
 
 @time_machine.travel(COMPLETED + timedelta(hours=2), tick=False)

@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from govrate.cases.store import CaseRepository
-from govrate.catalogue.store import CatalogueRepository
-from govrate.evaluations.follow_ups import FollowUpRepository
 from govrate.evaluations.models import (
     Channel,
     EvaluationAccepted,
@@ -34,8 +32,13 @@ from govrate.kernel.errors import Conflict, EvaluationPeriodOver, Gone, InvalidI
 from govrate.kernel.qr_codes import TicketSigner, WindowTokenSigner, ticket_url
 from govrate.kernel.scale import Level
 from govrate.rating.models import EvaluationView, RatingForm, RatingTarget, SiteKey, StageChoice, WidgetQuery
-from govrate.windows.site_key_store import SiteKeyRepository
-from govrate.windows.store import WindowRepository
+
+if TYPE_CHECKING:
+    from govrate.cases.store import CaseRepository
+    from govrate.catalogue.store import CatalogueRepository
+    from govrate.evaluations.follow_ups import FollowUpRepository
+    from govrate.windows.site_key_store import SiteKeyRepository
+    from govrate.windows.store import WindowRepository
 
 # Form fields whose problems a page shows next to them; any other problem is shown for the form.
 FORM_FIELDS = frozenset(

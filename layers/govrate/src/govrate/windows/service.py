@@ -8,8 +8,8 @@ revoking refuses every code of the window until the next rotation.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from govrate.catalogue.store import CatalogueRepository
 from govrate.evaluations.models import ServiceItem
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor
@@ -17,7 +17,10 @@ from govrate.kernel.errors import Conflict, Gone, InvalidInput, NotFound
 from govrate.kernel.qr_codes import WindowTokenSigner, landing_url, qr_code, qr_svg_inline
 from govrate.rating.models import WindowPoster
 from govrate.windows.models import QrCodeIssued, ServiceWindow, WindowRegistration
-from govrate.windows.store import WindowRepository
+
+if TYPE_CHECKING:
+    from govrate.catalogue.store import CatalogueRepository
+    from govrate.windows.store import WindowRepository
 
 WINDOW_CHANNEL = "window"
 

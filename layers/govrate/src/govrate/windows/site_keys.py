@@ -5,14 +5,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from govrate.catalogue.store import CatalogueRepository
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor
 from govrate.kernel.errors import Forbidden, InvalidInput, NotFound
 from govrate.rating.models import SiteKey, SiteKeyRegistration, WidgetQuery
-from govrate.windows.site_key_store import SiteKeyRepository
+
+if TYPE_CHECKING:
+    from govrate.catalogue.store import CatalogueRepository
+    from govrate.windows.site_key_store import SiteKeyRepository
 
 ONLINE_CHANNEL = "online"
 SITE_KEY_PREFIX = "gw_"
