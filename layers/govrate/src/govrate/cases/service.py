@@ -33,8 +33,9 @@ from govrate.cases.model import (
     TriageDecision,
     VerificationRecord,
 )
-from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
+from govrate.cases.ports import CaseStore, Encryptor, EvaluatorNotice, NoticeKind
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
+from govrate.evaluations.ports import EvaluationStore
 from govrate.evaluations.service import receipt_hash
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor, Role
@@ -43,8 +44,7 @@ from govrate.kernel.observability import BusinessEvent, count, logger
 from govrate.regions.case_rules import RegionRules, RulesBook
 
 if TYPE_CHECKING:
-    from govrate.cases.store import CaseRepository
-    from govrate.evaluations.store import EvaluationRepository
+    pass
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -60,8 +60,8 @@ _NOTICES = {
 
 @dataclass(frozen=True)
 class CaseStores:
-    cases: CaseRepository
-    evaluations: EvaluationRepository
+    cases: CaseStore
+    evaluations: EvaluationStore
     vault: Encryptor
     rules: RulesBook
 
@@ -333,7 +333,7 @@ def _notices(case: Case, entries: list[AuditEntry]) -> list[EvaluatorNotice]:
     ]
 
 
-def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> None:
+def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationStore) -> None:
     evaluation = evaluations.get(evaluation_id)
     if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
         raise NotFound(f"evaluation {evaluation_id}")

@@ -29,22 +29,21 @@ from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
 
 if TYPE_CHECKING:
-    from govrate.cases.store import CaseRepository
-    from govrate.catalogue.store import CatalogueRepository
-    from govrate.evaluations.follow_ups import FollowUpRepository
-    from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
-    from govrate.records.store import ServiceRecordRepository
-    from govrate.regions.policies import RegionPolicyRepository
-    from govrate.storage.contact_vault import ContactVault
+    from govrate.cases.ports import CaseStore, Encryptor
+    from govrate.catalogue.ports import CatalogueReader
+    from govrate.evaluations.ports import EvaluationStore, FollowUpStore
+    from govrate.evaluations.store import StoredEvaluation
+    from govrate.records.ports import RecordStore
+    from govrate.regions.ports import PolicyStore
 
 
 @dataclass(frozen=True)
 class IntakeStores:
-    evaluations: EvaluationRepository
-    records: ServiceRecordRepository
-    catalogue: CatalogueRepository
-    policies: RegionPolicyRepository
-    vault: ContactVault
+    evaluations: EvaluationStore
+    records: RecordStore
+    catalogue: CatalogueReader
+    policies: PolicyStore
+    vault: Encryptor
 
 
 def receipt_hash(receipt: str) -> str:
@@ -202,7 +201,7 @@ def _natural_key(
     return None
 
 
-def _check_catalogue(submission: EvaluationSubmission, catalogue: CatalogueRepository) -> int | None:
+def _check_catalogue(submission: EvaluationSubmission, catalogue: CatalogueReader) -> int | None:
     """The catalogue version evaluated (None for an evaluation of an agency)."""
     if submission.item_code is None:
         try:
@@ -273,7 +272,7 @@ def add_follow_up(
     submission: FollowUpSubmission,
     *,
     stores: IntakeStores,
-    follow_ups: FollowUpRepository,
+    follow_ups: FollowUpStore,
     now: datetime,
 ) -> FollowUp:
     """The one follow-up of an evaluation, within the region's follow-up period."""
@@ -288,7 +287,7 @@ def add_follow_up(
     return follow_up
 
 
-def _evaluation_for_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> StoredEvaluation:
+def _evaluation_for_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationStore) -> StoredEvaluation:
     """A wrong receipt looks like no evaluation at all."""
     evaluation = evaluations.get(evaluation_id)
     if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
@@ -300,9 +299,9 @@ def evaluation_status(
     evaluation_id: str,
     receipt: str,
     *,
-    evaluations: EvaluationRepository,
-    cases: CaseRepository,
-    follow_ups: FollowUpRepository,
+    evaluations: EvaluationStore,
+    cases: CaseStore,
+    follow_ups: FollowUpStore,
 ) -> EvaluationStatus:
     """The evaluation, its case and its follow-up, for the holder of the receipt."""
     evaluation = _evaluation_for_receipt(evaluation_id, receipt, evaluations)

@@ -28,9 +28,8 @@ from govrate.platforms.registry import PlatformKey
 from govrate.records.service import TicketIssuer, register_record
 
 if TYPE_CHECKING:
-    from govrate.platforms.nonces import NonceRepository
+    from govrate.platforms.ports import NonceStore, PlatformKeys
     from govrate.platforms.signatures import SignedRequest
-    from govrate.storage.signing_keys import PlatformKeyRepository
 
 ItemT = TypeVar("ItemT")
 # Items of a platform's batch written at a time: a batch of 100 is answered in well under 2 s.
@@ -41,8 +40,8 @@ def authenticate_platform(
     request: SignedRequest,
     *,
     platforms: Mapping[str, PlatformKey],
-    keys: PlatformKeyRepository,
-    nonces: NonceRepository,
+    keys: PlatformKeys,
+    nonces: NonceStore,
     now: datetime,
 ) -> PlatformKey:
     """The platform whose key signed the request; Unauthenticated for an unknown key id, a signature
