@@ -214,18 +214,18 @@ def test_an_unknown_window_has_no_code(client: Any) -> None:
     assert client.http.get("/v1/windows/110105-GA-W99/qr.svg").status_code == 404
 
 
-def test_without_the_signing_secret_codes_are_unavailable(
+def test_without_the_signing_secret_codes_are_a_logged_fault(
     client: Any, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOVRATE_QR_SIGNING_SECRET_ARN", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:gone")
     runtime.reset()
+    # A missing secret is the deployment's fault, which no retry cures: 500, logged at ERROR.
     response = issue(client)
-    assert response.status_code == 503
-    assert problem(response)["type"] == "/problems/unavailable"
+    assert response.status_code == 500
+    assert problem(response)["type"] == "/problems/internal-error"
     page = client.http.get("/q/110105-GA-W01.1.AAAAAAAAAAAAAAAAAAAAAA")
-    assert page.status_code == 503
+    assert page.status_code == 500
     assert page.headers["Content-Type"].startswith("text/html")
-    assert page.headers["Retry-After"] == "5"
 
 
 # The rating page behind a code
