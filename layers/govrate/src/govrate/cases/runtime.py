@@ -7,14 +7,16 @@ from collections.abc import Mapping
 from functools import cache
 
 from govrate import runtime
-from govrate.cases.auth import CognitoSignIn, JwksCache, TokenVerifier, bearer_token
+from govrate.cases.auth import CognitoAccounts, JwksCache, StaffAuthenticator, TokenVerifier, bearer_token
 from govrate.cases.model import Actor
 from govrate.cases.rules import RulesBook
 from govrate.cases.service import CaseStores
+from govrate.cases.sessions import SessionPorts
 from govrate.cases.settings import get_case_settings
 from govrate.settings import get_settings
 from govrate.storage.cases import CaseRepository
 from govrate.storage.contact_vault import ContactVault
+from govrate.storage.sessions import SessionStore
 
 
 @cache
@@ -31,6 +33,7 @@ def case_stores() -> CaseStores:
         evaluations=runtime.evaluation_repository(),
         vault=ContactVault(settings.contact_key_id),
         rules=RulesBook(case_settings.case_rules_dir, settings.utc_offset_hours),
+        catalogue=runtime.catalogue_repository(),
     )
 
 
@@ -40,12 +43,24 @@ def token_verifier() -> TokenVerifier:
     return TokenVerifier(issuer=settings.issuer, client_id=settings.staff_client_id, keys=JwksCache(settings.jwks_url))
 
 
-def staff_actor(headers: Mapping[str, str]) -> Actor:
-    """The staff member or supervisor of the request's `Authorization: Bearer` ID token."""
-    return token_verifier().actor(bearer_token(headers))
+@cache
+def staff_accounts() -> CognitoAccounts:
+    settings = get_case_settings()
+    return CognitoAccounts(settings.staff_client_id, settings.user_pool_region)
 
 
 @cache
-def staff_sign_in() -> CognitoSignIn:
-    settings = get_case_settings()
-    return CognitoSignIn(settings.staff_client_id, settings.user_pool_region)
+def staff_authenticator() -> StaffAuthenticator:
+    return StaffAuthenticator(token_verifier(), staff_accounts())
+
+
+def staff_actor(headers: Mapping[str, str]) -> Actor:
+    """The staff member or supervisor of the request's `Authorization: Bearer` access token."""
+    return staff_authenticator().actor(bearer_token(headers))
+
+
+@cache
+def session_ports() -> SessionPorts:
+    return SessionPorts(
+        accounts=staff_accounts(), verifier=token_verifier(), store=SessionStore(get_settings().reference_table)
+    )
