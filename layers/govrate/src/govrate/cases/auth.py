@@ -244,7 +244,7 @@ class CognitoAccounts:
         ).get("AuthenticationResult")
         if result is None or "AccessToken" not in result:
             raise NotSignedIn("the session's refresh gave no token")
-        return result["AccessToken"]
+        return str(result["AccessToken"])
 
     def check(self, access_token: str) -> None:
         """NotSignedIn unless Cognito still honours the token: the account exists, is enabled and has

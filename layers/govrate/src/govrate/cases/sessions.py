@@ -169,7 +169,7 @@ def sign_in(
         notice=_notice(missed),
     )
     ports.store.put(SESSION_KEY_PREFIX, _digest(session_id), session, expires_at=session.ends_at())
-    new_device = device_token if device else secrets.token_urlsafe(32)
+    new_device = device_token if device and device_token else secrets.token_urlsafe(32)
     ports.store.put(
         DEVICE_KEY_PREFIX, _digest(new_device), TrustedDevice(username=account), expires_at=now + DEVICE_LIFETIME
     )
