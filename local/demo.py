@@ -10,6 +10,8 @@ from pathlib import Path
 
 import boto3
 from govrate import qr_runtime, runtime
+from govrate.cases import staff_admin
+from govrate.cases.model import Role
 from govrate.models import ServiceItem, Stage
 from govrate.services.windows import WINDOW_CHANNEL, issue_qr_code, register_window
 from govrate.settings import get_settings
@@ -124,20 +126,20 @@ def demo_staff(windows: Iterable[DemoWindow]) -> list[DemoStaff]:
 
 
 def seed_staff(user_pool_id: str, accounts: Iterable[DemoStaff]) -> None:
-    """Create the accounts as an administrator would, with permanent passwords."""
+    """Create the accounts as an administrator would, with permanent passwords and their groups."""
     cognito = boto3.client("cognito-idp")
     for account in accounts:
-        attributes = {"custom:role": account.role, "custom:region_code": account.region_code}
-        if account.agency_code:
-            attributes["custom:agency_code"] = account.agency_code
-        cognito.admin_create_user(
-            UserPoolId=user_pool_id,
-            Username=account.username,
-            UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()],
-            MessageAction="SUPPRESS",
-        )
+        cognito.admin_create_user(UserPoolId=user_pool_id, Username=account.username, MessageAction="SUPPRESS")
         cognito.admin_set_user_password(
             UserPoolId=user_pool_id, Username=account.username, Password=account.password, Permanent=True
+        )
+        staff_admin.assign(
+            cognito,
+            user_pool_id,
+            account.username,
+            role=Role(account.role),
+            agency_code=account.agency_code,
+            division=account.region_code,
         )
 
 

@@ -1,7 +1,7 @@
 """QR HTTP function: service windows, their QR codes, posters and kiosks, and the pages people rate on.
 
 Lambda handler: `qr_api.app`. Registering and managing windows and site keys takes the ID token of a
-staff member of the agency or a supervisor of its division (`Authorization: Bearer`); a window
+staff member of the agency or a supervisor of its division (`Authorization: Bearer`, a Cognito access token); a window
 system's transaction push is checked by the ticket it carries; the QR images, posters and pages are
 public. The routes live in four
 blueprints: this module (windows), `citizen_pages` (rating, receipt and status pages), `kiosk_pages`
@@ -16,12 +16,12 @@ import web_module
 from chalice.app import Chalice, Request, Response
 from govrate import clock, qr_runtime, runtime
 from govrate.cases import runtime as case_runtime
-from govrate.cases.auth import authorize_for
 from govrate.qr_codes import MAX_QR_VERSION
 from govrate.rating_models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
 from govrate.services.kiosks import issue_kiosk, push_transaction
 from govrate.services.windows import (
     administered_window,
+    authorize_registration,
     issue_qr_code,
     register_window,
     revoke_qr_codes,
@@ -78,7 +78,7 @@ def current_qr_code(window_id: str, request: Request) -> QrCodeIssued:
 def post_window() -> Response:
     actor = case_runtime.staff_actor(blueprint.current_request.headers)
     registration = parse_json_body(blueprint.current_request, WindowRegistration)
-    authorize_for(actor, registration.agency_code, registration.region_code)
+    authorize_registration(actor, registration, runtime.catalogue_repository())
     window = register_window(
         registration, windows=qr_runtime.window_repository(), catalogue=runtime.catalogue_repository()
     )

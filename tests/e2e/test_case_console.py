@@ -12,7 +12,7 @@ import requests
 from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.conftest import assert_accessible, poll, screenshot
-from tests.e2e.govrate_client import id_token
+from tests.e2e.govrate_client import access_token
 from tests.e2e.test_local_stack import BAD_REVIEW, CASE_TIMEOUT_S
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,7 @@ def account(stack: dict[str, Any], *, role: str, agency: str | None = None) -> d
 
 
 def bearer(stack: dict[str, Any], staff: dict[str, Any]) -> dict[str, str]:
-    return {"authorization": f"Bearer {id_token(stack, staff)}"}
+    return {"authorization": f"Bearer {access_token(stack, staff)}"}
 
 
 def real_name_bad_review(stack: dict[str, Any]) -> str:

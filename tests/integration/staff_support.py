@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
 from govrate.cases import runtime as case_runtime
+from govrate.cases import staff_admin
+from govrate.cases.model import Role
 from govrate.cases.settings import get_case_settings
-
-if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
 # moto, like botocore, has no Cognito in the China regions; the pool lives in Hong Kong.
 COGNITO_REGION = "ap-east-1"
@@ -20,7 +21,7 @@ PASSWORD = "Correct-Horse-9-Battery"
 
 def clear_case_caches() -> None:
     get_case_settings.cache_clear()
-    for name in ("case_stores", "token_verifier", "staff_sign_in"):
+    for name in ("case_stores", "token_verifier", "staff_accounts", "staff_authenticator", "session_ports"):
         getattr(case_runtime, name).cache_clear()
 
 
@@ -40,13 +41,8 @@ class StaffPool:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-        self.pool_id = self._cognito.create_user_pool(
-            PoolName="govrate-staff",
-            Schema=[
-                {"Name": name, "AttributeDataType": "String", "Mutable": True}
-                for name in ("agency_code", "region_code", "role")
-            ],
-        )["UserPool"]["Id"]
+        self.cognito = self._cognito
+        self.pool_id = self._cognito.create_user_pool(PoolName="govrate-staff")["UserPool"]["Id"]
         self.client_id = self._cognito.create_user_pool_client(
             UserPoolId=self.pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
         )["UserPoolClient"]["ClientId"]
@@ -55,18 +51,12 @@ class StaffPool:
         clear_case_caches()
 
     def account(self, username: str, role: str, region: str, agency: str | None = None) -> None:
-        attributes: list[AttributeTypeTypeDef] = [
-            {"Name": "custom:role", "Value": role},
-            {"Name": "custom:region_code", "Value": region},
-        ]
-        if agency:
-            attributes.append({"Name": "custom:agency_code", "Value": agency})
-        self._cognito.admin_create_user(
-            UserPoolId=self.pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS"
-        )
+        """An account as administrators create it: role, agency and division as its groups."""
+        self._cognito.admin_create_user(UserPoolId=self.pool_id, Username=username, MessageAction="SUPPRESS")
         self._cognito.admin_set_user_password(
             UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
         )
+        staff_admin.assign(self._cognito, self.pool_id, username, role=Role(role), agency_code=agency, division=region)
 
     def sign_in(self, username: str) -> Staff:
         result = self._cognito.initiate_auth(
@@ -74,7 +64,7 @@ class StaffPool:
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
         )["AuthenticationResult"]
-        return Staff(username, result["IdToken"])
+        return Staff(username, result["AccessToken"])
 
     def staff(self, username: str, agency: str = "110105-GA", region: str = "110105") -> Staff:
         self.account(username, "staff", region, agency)
@@ -86,7 +76,7 @@ class StaffPool:
 
 
 class SignedIn:
-    """A Chalice test client whose every request carries a staff member's ID token (the tests of the
+    """A Chalice test client whose every request carries a staff member's access token (the tests of the
     administrators' routes use it as their client)."""
 
     def __init__(self, client: Any, staff: Staff) -> None:
@@ -110,3 +100,58 @@ class _SignedInHttp:
 
     def post(self, path: str, **kwargs: Any) -> Any:
         return self.request("POST", path, **kwargs)
+
+
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+class ConsoleBrowser:
+    """What a browser does with the console: keeps its cookies, sends forms with the token of the page
+    they are on, and says where a request comes from (`Sec-Fetch-Site`, `Origin`) as browsers do."""
+
+    HOST = "console.test"
+
+    def __init__(self, cases: Any) -> None:
+        self._cases = cases
+        self.cookies: dict[str, str] = {}
+
+    def headers(self, site: str = "same-origin", origin: str | None = None) -> dict[str, str]:
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        return {
+            "host": self.HOST,
+            "origin": origin or f"https://{self.HOST}",
+            "sec-fetch-site": site,
+            **({"cookie": cookie} if cookie else {}),
+        }
+
+    def keep(self, response: Any) -> Any:
+        set_cookies = response.headers.get("Set-Cookie") or []
+        for line in [set_cookies] if isinstance(set_cookies, str) else set_cookies:
+            name, _, rest = line.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in line:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    def get(self, path: str, http: Any = None) -> Any:
+        return self.keep((http or self._cases.http).get(path, headers=self.headers()))
+
+    def post(self, path: str, fields: dict[str, str], http: Any = None, **where: str) -> Any:
+        headers = {**self.headers(**where), "content-type": "application/x-www-form-urlencoded"}
+        return self.keep((http or self._cases.http).post(path, headers=headers, body=urlencode(fields).encode()))
+
+    def submit(self, page_path: str, action: str, fields: dict[str, str], http: Any = None, **where: str) -> Any:
+        """Open `page_path` and send the form at `action` with the page's form token."""
+        token = self.token(self.get(page_path, http))
+        return self.post(action, {"form_token": token, **fields}, http, **where)
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> Any:
+        return self.submit("/console/login", "/console/login", {"username": username, "password": password})
+
+    @staticmethod
+    def token(response: Any) -> str:
+        found = FORM_TOKEN.search(response.body.decode())
+        assert found, "the page has no form token"
+        return found.group(1)

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationError
 
-from govrate.cases.auth import authorize_for
+from govrate.cases.auth import authorize_agency
 from govrate.cases.model import Actor
 from govrate.errors import InvalidInput
 from govrate.indicators import INDICATORS
@@ -155,7 +155,8 @@ def enter_transcribed(
     its evaluation period. The receipt is withheld: it would let the staff member follow the
     evaluation and rate the handling of its case in the evaluator's place.
     """
-    authorize_for(actor, evaluation.agency_code, evaluation.region_code)
+    # The agency's region as the catalogue has it; a row that claims another is refused by the intake rules.
+    authorize_agency(actor, evaluation.agency_code, stores.catalogue)
     accepted = submit_evaluation(
         evaluation,
         stores=stores,
