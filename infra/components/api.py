@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import importlib
+import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -257,7 +256,7 @@ def _grant_sessions(data: Data, function: lambda_.Function) -> None:
 
 
 # The scope of every access token that Cognito's own sign-in (USER_PASSWORD_AUTH) issues.
-STAFF_TOKEN_SCOPE = "aws.cognito.signin.user.admin"
+STAFF_TOKEN_SCOPE = "aws.cognito.signin.user.admin"  # noqa: S105 (an OAuth scope name)
 # API Gateway's own answers, before any function runs. Its defaults echo parts of the request (an
 # unknown path's message quotes the caller's Authorization header); these echo nothing.
 GATEWAY_RESPONSES: dict[apigateway.ResponseType, tuple[str, int, str]] = {

@@ -278,7 +278,7 @@ class StaffAuthenticator:
     refused)."""
 
     def __init__(
-        self, verifier: TokenVerifier, accounts: StaffAccounts, clock: Callable[[], float] = time.monotonic
+        self, verifier: TokenVerifier, accounts: StaffAccounts, clock: Callable[[], float] = time.time
     ) -> None:
         self._verifier = verifier
         self._accounts = accounts

@@ -1,6 +1,7 @@
 """The administrators' command for staff accounts: what a person may do, and ending their access.
 
-    python -m govrate.cases.staff_admin --pool ap-east-1_AbC123 assign li.ming --role staff --agency 110105-GA --division 110105
+    python -m govrate.cases.staff_admin --pool ap-east-1_AbC123 \
+        assign li.ming --role staff --agency 110105-GA --division 110105
     python -m govrate.cases.staff_admin --pool ap-east-1_AbC123 revoke li.ming
 
 Role, agency and division are the account's Cognito groups (`govrate.cases.auth`), which only callers
@@ -14,6 +15,7 @@ with the operator's AWS identity, and Cognito's administrator calls are recorded
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -53,10 +55,8 @@ def assign(
             cognito.admin_remove_user_from_group(UserPoolId=pool_id, Username=username, GroupName=group)
     for group in wanted:
         if group not in current:
-            try:
+            with contextlib.suppress(cognito.exceptions.GroupExistsException):
                 cognito.create_group(UserPoolId=pool_id, GroupName=group)
-            except cognito.exceptions.GroupExistsException:
-                pass
             cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
     cognito.admin_user_global_sign_out(UserPoolId=pool_id, Username=username)
     return actor
