@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from govrate.cases.auth import NotSignedIn, StaffAccounts, TokenVerifier
 from govrate.cases.model import Actor
-from govrate.errors import Forbidden, TooManyAttempts
+from govrate.errors import Forbidden, StorageUnavailable, TooManyAttempts
 from govrate.observability import logger
 from govrate.storage.sessions import DEVICE_KEY_PREFIX, SESSION_KEY_PREFIX, SIGN_IN_KEY_PREFIX, SessionStore
 
@@ -201,12 +201,18 @@ def current_session(session_id: str, *, ports: SessionPorts, now: datetime) -> S
 
 
 def sign_out(session_id: str, *, ports: SessionPorts, now: datetime) -> None:
-    """End the session here and its refresh token at Cognito."""
+    """End the session here, and its refresh token at Cognito. The session ends even when Cognito
+    cannot be reached (or, as moto, does not revoke tokens): the refresh token is known only to the
+    deleted session."""
     key = _digest(session_id)
     session = ports.store.get(SESSION_KEY_PREFIX, key, StaffSession, now=now)
     ports.store.delete(SESSION_KEY_PREFIX, key)
-    if session is not None:
+    if session is None:
+        return
+    try:
         ports.accounts.sign_out(session.refresh_token)
+    except StorageUnavailable as exc:
+        logger.warning("refresh token not revoked; the session has ended", extra={"reason": str(exc)})
 
 
 def check_form_token(session: StaffSession, form_token: str | None) -> None:
