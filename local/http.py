@@ -9,12 +9,14 @@ function's own app has registered already comes out wrong a second time (every r
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalDevServer
+from govrate.web.chalice_edge import secure
 
 LOCAL_APP_NAME = "govrate-local"
 
@@ -40,7 +42,19 @@ class RoutedApps(Chalice):
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         context_of_request = event["requestContext"]
-        return self._owners[context_of_request["resourcePath"], context_of_request["httpMethod"]](event, context)
+        path, method = context_of_request["resourcePath"], context_of_request["httpMethod"]
+        owner = self._owners.get((path, method))
+        if owner is None:
+            return method_not_allowed(sorted(self.routes[path]))
+        return owner(event, context)
+
+
+def method_not_allowed(allowed: list[str]) -> dict[str, Any]:
+    """What API Gateway answers for an undeclared method of a declared path (infra.components.api)."""
+    body = {"type": "/problems/method-not-allowed", "title": "Method not allowed", "status": 405}
+    headers = {"Content-Type": "application/problem+json", "Allow": ", ".join(allowed)}
+    secure(headers)
+    return {"statusCode": 405, "headers": headers, "multiValueHeaders": {}, "body": json.dumps(body)}
 
 
 class HttpServer:
