@@ -271,8 +271,8 @@ GATEWAY_RESPONSES: dict[apigateway.ResponseType, tuple[str, int, str]] = {
     apigateway.ResponseType.QUOTA_EXCEEDED: ("too-many-requests", 429, "Too many requests"),
     apigateway.ResponseType.REQUEST_TOO_LARGE: ("body-too-large", 413, "The request body is too large"),
     apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE: ("unsupported-media-type", 415, "Unsupported media type"),
-    apigateway.ResponseType.DEFAULT_4XX: ("bad-request", 400, "Bad request"),
-    apigateway.ResponseType.DEFAULT_5XX: ("unavailable", 503, "Temporarily unavailable, retry later"),
+    apigateway.ResponseType.DEFAULT_4_XX: ("bad-request", 400, "Bad request"),
+    apigateway.ResponseType.DEFAULT_5_XX: ("unavailable", 503, "Temporarily unavailable, retry later"),
 }
 # The headers every answer carries (govrate.web.chalice_edge.SECURITY_HEADERS and its default CSP).
 GATEWAY_RESPONSE_HEADERS = {
