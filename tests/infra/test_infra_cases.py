@@ -30,7 +30,6 @@ def test_staff_accounts_are_created_by_administrators_and_carry_no_authority_in_
         "AllowedOAuthScopes",
         "CallbackURLs",
         "LogoutURLs",
-        "SupportedIdentityProviders",
     ):
         assert not client_properties.get(unused), unused
     assert client_properties.get("AllowedOAuthFlowsUserPoolClient") in (None, False)
