@@ -17,7 +17,7 @@ def run() -> dict[str, float]:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     import boto3
-    from govrate.storage.analytics_store import AnalyticsStore, EvaluationFact
+    from govrate.analytics.store import AnalyticsStore, EvaluationFact
     from moto import mock_aws
 
     start = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)

@@ -74,8 +74,8 @@ def run() -> dict[str, float]:
 def _provision(boto3: Any) -> None:
     from pathlib import Path
 
-    from govrate.services.catalogue import import_catalogue, read_catalogue
-    from govrate.storage.catalogue import CatalogueRepository
+    from govrate.catalogue.service import import_catalogue, read_catalogue
+    from govrate.catalogue.store import CatalogueRepository
     from govrate.storage.schema import TABLES
 
     dynamodb = boto3.client("dynamodb")

@@ -13,8 +13,8 @@ import os
 from collections import Counter
 from datetime import UTC, datetime
 
-from govrate.settings import Settings
-from govrate.storage.evaluations import day_shard, shard_of
+from govrate.evaluations.store import day_shard, shard_of
+from govrate.kernel.settings import Settings
 from ulid import ULID
 
 RATE = 10_000

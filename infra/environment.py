@@ -1,6 +1,6 @@
 """The functions' environment contract: the variables the settings models read.
 
-Names are derived from the settings models themselves (`govrate.settings.Settings` for every
+Names are derived from the settings models themselves (`govrate.kernel.settings.Settings` for every
 function, `govrate.cases.settings.CaseSettings` for the case loop's), so a renamed setting breaks
 synthesis instead of silently leaving a function unconfigured.
 """
@@ -8,10 +8,10 @@ synthesis instead of silently leaving a function unconfigured.
 from __future__ import annotations
 
 from govrate.cases.settings import CaseSettings
-from govrate.settings import Settings
+from govrate.kernel.settings import Settings
 from pydantic_settings import BaseSettings
 
-# Powertools reads these; the namespace and service match govrate.observability.
+# Powertools reads these; the namespace and service match govrate.kernel.observability.
 POWERTOOLS_SERVICE_NAME = "govrate"
 POWERTOOLS_METRICS_NAMESPACE = "Govrate"
 

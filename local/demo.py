@@ -10,12 +10,12 @@ from pathlib import Path
 
 import boto3
 from govrate import qr_runtime, runtime
-from govrate.cases import staff_admin
 from govrate.cases.model import Role
-from govrate.models import ServiceItem, Stage
-from govrate.services.windows import WINDOW_CHANNEL, issue_qr_code, register_window
-from govrate.settings import get_settings
-from govrate.window_models import WindowRegistration
+from govrate.evaluations.models import ServiceItem, Stage
+from govrate.identity import staff_admin
+from govrate.kernel.settings import get_settings
+from govrate.windows.models import WindowRegistration
+from govrate.windows.service import WINDOW_CHANNEL, issue_qr_code, register_window
 
 CATALOGUE_CSV = Path(__file__).resolve().parent.parent / "data" / "catalogue-sample.csv"
 

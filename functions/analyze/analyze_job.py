@@ -13,11 +13,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock, runtime
-from govrate.observability import logger, metrics
-from govrate.services.analytics import day_to_export, export_day
-from govrate.settings import get_settings
-from govrate.storage.analytics_store import AnalyticsStore
+from govrate import runtime
+from govrate.analytics.service import day_to_export, export_day
+from govrate.analytics.store import AnalyticsStore
+from govrate.kernel import clock
+from govrate.kernel.observability import logger, metrics
+from govrate.kernel.settings import get_settings
 
 
 @cache

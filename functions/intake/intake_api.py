@@ -7,8 +7,8 @@ from pathlib import Path
 import platform_api
 import transcription_api
 from chalice.app import Chalice, Response
-from govrate import clock, qr_runtime, runtime
-from govrate.models import (
+from govrate import qr_runtime, runtime
+from govrate.evaluations.models import (
     CataloguePage,
     EvaluationAccepted,
     EvaluationStatus,
@@ -18,8 +18,9 @@ from govrate.models import (
     ReceiptQuery,
     ServiceItemQuery,
 )
-from govrate.services.evaluations import add_follow_up, evaluation_status, submit_evaluation
-from govrate.settings import get_settings
+from govrate.evaluations.service import add_follow_up, evaluation_status, submit_evaluation
+from govrate.kernel import clock
+from govrate.kernel.settings import get_settings
 from govrate.web.api_docs import render_docs_page
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation

@@ -8,19 +8,25 @@ API key (`x-api-key`) for its usage plan.
 from __future__ import annotations
 
 from chalice.app import Request, Response
-from govrate import clock, qr_runtime, runtime
-from govrate.models import EvaluationAccepted, EvaluationSubmission, ServiceRecordRegistered, ServiceRecordRegistration
+from govrate import qr_runtime, runtime
+from govrate.evaluations.models import (
+    EvaluationAccepted,
+    EvaluationSubmission,
+    ServiceRecordRegistered,
+    ServiceRecordRegistration,
+)
+from govrate.kernel import clock
+from govrate.kernel.settings import get_settings
 from govrate.platforms.models import BatchItemResult, BatchResult, EvaluationBatch
 from govrate.platforms.registry import PlatformKey
-from govrate.platforms.signatures import SignedRequest
-from govrate.services.platforms import (
+from govrate.platforms.service import (
     authenticate_platform,
     register_platform_record,
     submit_platform_batch,
     submit_platform_evaluation,
 )
-from govrate.services.records import SignedTicketLinks
-from govrate.settings import get_settings
+from govrate.platforms.signatures import SignedRequest
+from govrate.records.service import SignedTicketLinks
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json, parse_json_body, raw_body
 from govrate.web.operations import Auth, Operation
 from govrate.web.urls import public_base_url, target_uri

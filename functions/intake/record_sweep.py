@@ -10,11 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock, qr_runtime, runtime
-from govrate.observability import logger, metrics
-from govrate.services.record_sweep import sweep_unrated_records
-from govrate.services.records import SignedTicketLinks
-from govrate.settings import get_settings
+from govrate import qr_runtime, runtime
+from govrate.kernel import clock
+from govrate.kernel.observability import logger, metrics
+from govrate.kernel.settings import get_settings
+from govrate.records.service import SignedTicketLinks
+from govrate.records.sweep import sweep_unrated_records
 
 
 @metrics.log_metrics

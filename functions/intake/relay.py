@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
-from govrate.observability import logger
-from govrate.services.outbox import OutboxQueues, relay_stream_record
+from govrate.evaluations.outbox import OutboxQueues, relay_stream_record
+from govrate.kernel.observability import logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

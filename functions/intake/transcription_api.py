@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import transcription_console
 from chalice.app import Response
-from govrate import clock, runtime
+from govrate import runtime
 from govrate.cases import runtime as case_runtime
 from govrate.cases.model import Actor
-from govrate.errors import InvalidInput
-from govrate.services.transcriptions import (
+from govrate.kernel import clock
+from govrate.kernel.errors import InvalidInput
+from govrate.kernel.settings import get_settings
+from govrate.transcriptions.service import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
     TranscribedRowResult,
     TranscriptionResult,
     enter_transcriptions,
 )
-from govrate.settings import get_settings
 from govrate.web import console
 from govrate.web.chalice_edge import ApiBlueprint, json_response, raw_body
 from govrate.web.operations import Auth, Operation

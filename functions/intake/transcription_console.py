@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from govrate.cases.sessions import StaffSession
+from govrate.identity.sessions import StaffSession
 from govrate.platforms.models import BatchItemStatus
-from govrate.services.transcriptions import (
+from govrate.transcriptions.service import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
     REQUIRED_COLUMNS,

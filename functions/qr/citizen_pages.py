@@ -13,13 +13,14 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from chalice.app import Request, Response
-from govrate import clock, qr_runtime, runtime
-from govrate.errors import NotFound
-from govrate.models import EvaluationAccepted
-from govrate.qr_codes import TICKET_MAX_QR_VERSION
-from govrate.rating_models import EvaluationView, Lang, PageAnswer, PageQuery, RatingForm, ReceiptPageQuery
-from govrate.services.rating import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
-from govrate.settings import get_settings
+from govrate import qr_runtime, runtime
+from govrate.evaluations.models import EvaluationAccepted
+from govrate.kernel import clock
+from govrate.kernel.errors import NotFound
+from govrate.kernel.qr_codes import TICKET_MAX_QR_VERSION
+from govrate.kernel.settings import get_settings
+from govrate.rating.models import EvaluationView, Lang, PageAnswer, PageQuery, RatingForm, ReceiptPageQuery
+from govrate.rating.service import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import citizen_pages
 from chalice.app import Response
-from govrate import clock, qr_runtime
-from govrate.rating_models import KioskEvaluation, KioskRated, KioskTransaction
-from govrate.services.kiosks import current_transaction, open_kiosk, rate_at_kiosk
-from govrate.settings import get_settings
+from govrate import qr_runtime
+from govrate.kernel import clock
+from govrate.kernel.settings import get_settings
+from govrate.rating.models import KioskEvaluation, KioskRated, KioskTransaction
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body
 from govrate.web.operations import Media, Operation
 from govrate.web.page_edge import html, html_page
 from govrate.web.pages import kiosk_page
 from govrate.web.urls import public_base_url
+from govrate.windows.kiosks import current_transaction, open_kiosk, rate_at_kiosk
 
 HTML = "text/html"
 TAG = "kiosks"

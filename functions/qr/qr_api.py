@@ -14,12 +14,21 @@ import citizen_pages
 import kiosk_pages
 import web_module
 from chalice.app import Chalice, Request, Response
-from govrate import clock, qr_runtime, runtime
+from govrate import qr_runtime, runtime
 from govrate.cases import runtime as case_runtime
-from govrate.qr_codes import MAX_QR_VERSION
-from govrate.rating_models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
-from govrate.services.kiosks import issue_kiosk, push_transaction
-from govrate.services.windows import (
+from govrate.kernel import clock
+from govrate.kernel.qr_codes import MAX_QR_VERSION
+from govrate.kernel.settings import get_settings
+from govrate.rating.models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
+from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
+from govrate.web.operations import Auth, Media, Operation
+from govrate.web.page_edge import html
+from govrate.web.pages import poster_page
+from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
+from govrate.web.urls import public_base_url
+from govrate.windows.kiosks import issue_kiosk, push_transaction
+from govrate.windows.models import QrCodeIssued, ServiceWindow, WindowRegistration
+from govrate.windows.service import (
     administered_window,
     authorize_registration,
     issue_qr_code,
@@ -28,14 +37,6 @@ from govrate.services.windows import (
     rotate_qr_code,
     window_poster,
 )
-from govrate.settings import get_settings
-from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
-from govrate.web.operations import Auth, Media, Operation
-from govrate.web.page_edge import html
-from govrate.web.pages import poster_page
-from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
-from govrate.web.urls import public_base_url
-from govrate.window_models import QrCodeIssued, ServiceWindow, WindowRegistration
 
 HTML = "text/html"
 ADMIN_ONLY = "For the staff of the window's agency and the supervisors of its division."

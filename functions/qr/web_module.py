@@ -13,25 +13,19 @@ from datetime import datetime
 
 import citizen_pages
 from chalice.app import Response
-from govrate import clock, qr_runtime, runtime
+from govrate import qr_runtime, runtime
 from govrate.cases import runtime as case_runtime
-from govrate.rating_models import (
-    RatingForm,
-    ReceiptPageQuery,
-    SiteKey,
-    SiteKeyRegistration,
-    WidgetConfig,
-    WidgetQuery,
-)
-from govrate.services.rating import open_widget_rating
-from govrate.services.site_keys import administered_site_key, create_site_key, get_site_key, widget_frame_url
-from govrate.settings import get_settings
+from govrate.kernel import clock
+from govrate.kernel.settings import get_settings
+from govrate.rating.models import RatingForm, ReceiptPageQuery, SiteKey, SiteKeyRegistration, WidgetConfig, WidgetQuery
+from govrate.rating.service import open_widget_rating
 from govrate.web import i18n
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, page_lang, post_rating, refusal
 from govrate.web.pages import asset, rating_page, receipt_page
 from govrate.web.urls import public_base_url
+from govrate.windows.site_keys import administered_site_key, create_site_key, get_site_key, widget_frame_url
 
 HTML = "text/html"
 TAG = "web-module"

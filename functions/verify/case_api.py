@@ -2,10 +2,10 @@
 
 - `/v1/cases…`: the staff and supervisor API, JSON, `Authorization: Bearer <Cognito access token>`.
 - `/console/…`: the same for people, as server-rendered pages with a server-side session
-  (`govrate.cases.sessions`, `govrate.web.console`).
+  (`govrate.identity.sessions`, `govrate.web.console`).
 - `/v1/evaluations/{id}/handling`: the evaluator follows and rates the handling with the receipt.
 
-Every staff route resolves the caller through `govrate.cases.auth` (one verifier for the API and the
+Every staff route resolves the caller through `govrate.identity.auth` (one verifier for the API and the
 console) and each case service checks that the caller may act on that case.
 """
 
@@ -18,9 +18,7 @@ from typing import Annotated, TypeVar, get_origin
 
 import case_console
 from chalice.app import Chalice, Response
-from govrate import clock
 from govrate.cases import runtime
-from govrate.cases.auth import NotSignedIn
 from govrate.cases.model import (
     Actor,
     AnswerRecord,
@@ -39,11 +37,13 @@ from govrate.cases.model import (
     VerificationRecord,
 )
 from govrate.cases.service import act_on_case, handling_of, list_cases, rate_handling, view_case
-from govrate.cases.sessions import sign_in, sign_out
-from govrate.errors import Forbidden, TooManyAttempts
-from govrate.models import CaseSummary, ReceiptQuery
-from govrate.observability import logger
-from govrate.settings import get_settings
+from govrate.evaluations.models import CaseSummary, ReceiptQuery
+from govrate.identity.auth import NotSignedIn
+from govrate.identity.sessions import sign_in, sign_out
+from govrate.kernel import clock
+from govrate.kernel.errors import Forbidden, TooManyAttempts
+from govrate.kernel.observability import logger
+from govrate.kernel.settings import get_settings
 from govrate.web import console
 from govrate.web.chalice_edge import (
     ApiBlueprint,

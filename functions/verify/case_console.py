@@ -23,7 +23,7 @@ from govrate.cases.model import (
     ContactChannel,
     Triage,
 )
-from govrate.cases.sessions import StaffSession
+from govrate.identity.sessions import StaffSession
 from govrate.web import console
 
 # The console path of each step and the form that records it (one field list per step).

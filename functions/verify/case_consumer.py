@@ -14,12 +14,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock
 from govrate.cases import runtime
 from govrate.cases.service import open_case
-from govrate.models import NegativeReviewMessage
-from govrate.observability import logger
-from govrate.settings import get_settings
+from govrate.evaluations.models import NegativeReviewMessage
+from govrate.kernel import clock
+from govrate.kernel.observability import logger
+from govrate.kernel.settings import get_settings
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

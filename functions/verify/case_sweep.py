@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import clock
 from govrate.cases import runtime
 from govrate.cases.service import escalate_overdue
-from govrate.observability import logger, metrics
-from govrate.settings import get_settings
+from govrate.kernel import clock
+from govrate.kernel.observability import logger, metrics
+from govrate.kernel.settings import get_settings
 
 
 @metrics.log_metrics

@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from govrate.analytics_schema import (
+from govrate.analytics.schema import (
     EVALUATION_COLUMNS,
     EVALUATION_PARTITION_KEYS,
     EVALUATIONS_PREFIX,

@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from govrate.storage.sessions import KEY_PREFIXES as SESSION_KEY_PREFIXES
+from govrate.identity.store import KEY_PREFIXES as SESSION_KEY_PREFIXES
 from govrate.web.chalice_edge import declared_operations
 from govrate.web.operations import Auth, Operation
 
@@ -115,8 +115,11 @@ class Api(Construct):
         )
 
         # Refuses a staff route's request without a valid access token of the staff pool before a
-        # function runs; the functions verify the token again (govrate.cases.auth), as they must locally
+        # function runs; the functions verify the token again (govrate.identity.auth), as they must locally
         # and with a pool in another region, which no authorizer can reference.
+        # Refuses a staff route's request without a valid ID token of the staff pool before a function
+        # runs; the functions verify the token again (govrate.identity.auth), as they must locally and
+        # with a pool in another region, which no authorizer can reference.
         self.authorizers: dict[Auth, apigateway.IAuthorizer] = {}
         if staff.user_pool is not None:
             self.authorizers[Auth.STAFF] = apigateway.CognitoUserPoolsAuthorizer(
@@ -245,7 +248,7 @@ class Api(Construct):
 
 def _grant_sessions(data: Data, function: lambda_.Function) -> None:
     """Write the console's sessions, sign-in attempts and trusted devices, and nothing else of the
-    reference table (govrate.storage.sessions)."""
+    reference table (govrate.identity.store)."""
     function.add_to_role_policy(
         iam.PolicyStatement(
             actions=["dynamodb:PutItem", "dynamodb:DeleteItem"],

@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
-from govrate.storage.nonces import NONCE_KEY_PREFIX
+from govrate.platforms.nonces import NONCE_KEY_PREFIX
 
 from infra.components.data import Data
 from infra.config import PlatformContext

@@ -10,16 +10,16 @@ from constructs import Construct
 from infra.config import StaffPoolContext
 from infra.nag import accepted
 
-# Access tokens live an hour (govrate.cases.auth.MAX_TOKEN_LIFETIME_S refuses longer ones); a console
-# session ends after 8 hours at most (govrate.cases.sessions.ABSOLUTE_TIMEOUT), within the refresh
+# Access tokens live an hour (govrate.identity.auth.MAX_TOKEN_LIFETIME_S refuses longer ones); a console
+# session ends after 8 hours at most (govrate.identity.sessions.ABSOLUTE_TIMEOUT), within the refresh
 # token's day.
 TOKEN_VALIDITY = Duration.hours(1)
 
 
 class Staff(Construct):
     """Accounts are created by administrators (no self sign-up); role, agency and division are the
-    account's groups (`role:…`, `agency:…`, `division:…`, govrate.cases.auth), which only administrators
-    change (govrate.cases.staff_admin). No user attribute carries authority.
+    account's groups (`role:…`, `agency:…`, `division:…`, govrate.identity.auth), which only administrators
+    change (govrate.identity.staff_admin). No user attribute carries authority.
 
     `user_pool` is the pool this stack created, or None when the staff sign in to an existing pool in
     another region: API Gateway's Cognito authorizer then cannot check their tokens, and the functions'

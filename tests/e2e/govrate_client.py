@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import requests
-from govrate.clock import zone
+from govrate.kernel.clock import zone
 from govrate.platforms.registry import PlatformKey
 from requests_http_signature import HTTPSignatureAuth, algorithms
 

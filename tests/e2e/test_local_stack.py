@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 import requests
-from govrate.services.outbox import negative_review_from_stream
-from govrate.storage.cases import CASE_SK, case_pk
+from govrate.cases.store import CASE_SK, case_pk
+from govrate.evaluations.outbox import negative_review_from_stream
 
 from tests.e2e.conftest import poll
 

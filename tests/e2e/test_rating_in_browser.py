@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from govrate.clock import zone
+from govrate.kernel.clock import zone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, Transfer, assert_accessible, poll, screenshot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govrate.analytics_schema import EVALUATION_COLUMNS, EVALUATION_PARTITION_KEYS, EVALUATIONS_TABLE
+from govrate.analytics.schema import EVALUATION_COLUMNS, EVALUATION_PARTITION_KEYS, EVALUATIONS_TABLE
 
 from tests.infra.conftest import Synthesized
 

@@ -12,7 +12,7 @@ def test_staff_accounts_are_created_by_administrators_and_carry_no_authority_in_
     _, pool = synth.one("AWS::Cognito::UserPool")
     properties = pool["Properties"]
     assert properties["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
-    # Role, agency and division are groups (govrate.cases.auth): no custom attribute exists to forge.
+    # Role, agency and division are groups (govrate.identity.auth): no custom attribute exists to forge.
     assert not [attribute for attribute in properties.get("Schema", []) if "AttributeDataType" in attribute]
     assert properties["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
     assert pool["DeletionPolicy"] == "Retain"

@@ -13,9 +13,9 @@ import pytest
 import qr_api
 from chalice.test import Client
 from govrate import qr_runtime, runtime
-from govrate.services.catalogue import import_catalogue, read_catalogue
-from govrate.settings import get_settings
-from govrate.storage.catalogue import CatalogueRepository
+from govrate.catalogue.service import import_catalogue, read_catalogue
+from govrate.catalogue.store import CatalogueRepository
+from govrate.kernel.settings import get_settings
 from govrate.storage.schema import TABLES
 from moto import mock_aws
 

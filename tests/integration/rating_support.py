@@ -9,10 +9,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from govrate import qr_runtime, runtime
-from govrate.clock import zone
-from govrate.models import ServiceRecordRegistration, Stage
-from govrate.services.records import SignedTicketLinks, register_record
-from govrate.storage.evaluations import StoredEvaluation
+from govrate.evaluations.models import ServiceRecordRegistration, Stage
+from govrate.evaluations.store import StoredEvaluation
+from govrate.kernel.clock import zone
+from govrate.records.service import SignedTicketLinks, register_record
 
 JSON = {"content-type": "application/json"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}

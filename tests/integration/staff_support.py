@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 from govrate.cases import runtime as case_runtime
-from govrate.cases import staff_admin
 from govrate.cases.model import Role
 from govrate.cases.settings import get_case_settings
+from govrate.identity import staff_admin
 
 # moto, like botocore, has no Cognito in the China regions; the pool lives in Hong Kong.
 COGNITO_REGION = "ap-east-1"

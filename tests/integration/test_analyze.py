@@ -14,13 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import time_machine
-from govrate.analytics_schema import EVALUATION_COLUMNS
-from govrate.errors import InvalidInput, StorageUnavailable
-from govrate.models import Channel, Stage
-from govrate.scale import Level
-from govrate.settings import get_settings
-from govrate.storage.analytics_store import EvaluationFact, evaluation_schema
-from govrate.storage.evaluations import EvaluationRepository, StoredEvaluation
+from govrate.analytics.schema import EVALUATION_COLUMNS
+from govrate.analytics.store import EvaluationFact, evaluation_schema
+from govrate.evaluations.models import Channel, Stage
+from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
+from govrate.kernel.errors import InvalidInput, StorageUnavailable
+from govrate.kernel.scale import Level
+from govrate.kernel.settings import get_settings
 from ulid import ULID
 
 from tests.integration.conftest import AwsResources

@@ -14,7 +14,7 @@ import time_machine
 from govrate import runtime
 from govrate.cases import redrive
 from govrate.cases import runtime as case_runtime
-from govrate.errors import StorageUnavailable
+from govrate.kernel.errors import StorageUnavailable
 
 from tests.integration.conftest import AwsResources
 from tests.integration.test_case_support import World, build_world

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from govrate import runtime
-from govrate.catalogue_import import main
-from govrate.errors import NotFound
+from govrate.catalogue.importer import main
+from govrate.kernel.errors import NotFound
 
 from tests.integration.conftest import AwsResources
 

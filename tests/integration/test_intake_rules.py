@@ -13,10 +13,10 @@ import pytest
 import time_machine
 from chalice.test import Client
 from govrate import qr_runtime, runtime
-from govrate.clock import zone
-from govrate.models import Stage
-from govrate.storage.policies import RegionPolicy
-from govrate.storage.records import StoredRecord
+from govrate.evaluations.models import Stage
+from govrate.kernel.clock import zone
+from govrate.records.store import StoredRecord
+from govrate.regions.policies import RegionPolicy
 
 from tests.integration.conftest import AwsResources
 

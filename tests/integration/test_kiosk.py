@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import time_machine
 from govrate import runtime
-from govrate.models import Channel, Stage
-from govrate.settings import get_settings
+from govrate.evaluations.models import Channel, Stage
+from govrate.kernel.settings import get_settings
 
 from tests.integration.rating_support import (
     BASE,

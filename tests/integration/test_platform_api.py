@@ -19,7 +19,7 @@ import intake_api
 import pytest
 import requests
 import time_machine
-from govrate.clock import zone
+from govrate.kernel.clock import zone
 from govrate.storage.signing_keys import PlatformKeyRepository
 from requests_http_signature import HTTPSignatureAuth, algorithms
 

@@ -10,10 +10,10 @@ import pytest
 import qr_api
 import segno
 from govrate import qr_runtime, runtime
-from govrate.models import ReasonCode, ServiceItem
-from govrate.services.catalogue import parse_items, read_catalogue
-from govrate.services.windows import register_agency_windows
-from govrate.settings import get_settings
+from govrate.catalogue.service import parse_items, read_catalogue
+from govrate.evaluations.models import ReasonCode, ServiceItem
+from govrate.kernel.settings import get_settings
+from govrate.windows.service import register_agency_windows
 
 from tests.integration.conftest import CATALOGUE_CSV, clear_runtime_caches
 from tests.integration.staff_support import SignedIn, Staff, StaffPool

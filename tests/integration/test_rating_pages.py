@@ -11,8 +11,8 @@ from typing import Any
 import case_consumer
 import pytest
 import segno
-from govrate.models import Channel, NegativeReviewMessage, ReasonCode, Stage
-from govrate.scale import Level
+from govrate.evaluations.models import Channel, NegativeReviewMessage, ReasonCode, Stage
+from govrate.kernel.scale import Level
 
 from tests.integration.rating_support import (
     FORM_FOR_SCRIPT,

@@ -12,13 +12,13 @@ import pytest
 import record_sweep
 import time_machine
 from govrate import qr_runtime, runtime
-from govrate.clock import zone
-from govrate.errors import StorageUnavailable
-from govrate.models import ApplicantContact, Channel, EvaluationSubmission, Stage
-from govrate.scale import Level
-from govrate.services.evaluations import submit_evaluation
-from govrate.storage.policies import RegionPolicy
-from govrate.storage.records import StoredRecord
+from govrate.evaluations.models import ApplicantContact, Channel, EvaluationSubmission, Stage
+from govrate.evaluations.service import submit_evaluation
+from govrate.kernel.clock import zone
+from govrate.kernel.errors import StorageUnavailable
+from govrate.kernel.scale import Level
+from govrate.records.store import StoredRecord
+from govrate.regions.policies import RegionPolicy
 
 from tests.integration.conftest import AwsResources, clear_runtime_caches
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from govrate.cases.sessions import ACCOUNT_POLICY, IDLE_TIMEOUT, RECHECK_AFTER
+from govrate.identity.sessions import ACCOUNT_POLICY, IDLE_TIMEOUT, RECHECK_AFTER
 
 from tests.integration.conftest import AwsResources
 from tests.integration.staff_support import PASSWORD, ConsoleBrowser

@@ -12,8 +12,8 @@ import boto3
 import jwt
 import pytest
 from govrate import runtime
-from govrate.errors import StorageUnavailable
-from govrate.storage.evaluations import EvaluationRepository, StoredEvaluation
+from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
+from govrate.kernel.errors import StorageUnavailable
 from urllib3 import encode_multipart_formdata
 
 from tests.integration.conftest import AwsResources

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from govrate.models import Channel, Stage
+from govrate.evaluations.models import Channel, Stage
 
 from tests.integration.rating_support import (
     FORM_FOR_SCRIPT,

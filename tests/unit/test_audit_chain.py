@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from govrate.cases.audit import entry_hash, next_entry, verify_chain
 from govrate.cases.model import Action, Actor, AuditEntry, Case, Role
-from govrate.models import CaseState
-from govrate.scale import Level
+from govrate.evaluations.models import CaseState
+from govrate.kernel.scale import Level
 
 CST = timezone(timedelta(hours=8))
 START = datetime(2025, 9, 30, 10, 0, 0, 123456, tzinfo=CST)

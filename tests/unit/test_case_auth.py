@@ -11,7 +11,9 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from govrate.cases.auth import (
+from govrate.cases.model import Actor, Case, Role
+from govrate.evaluations.models import CaseState
+from govrate.identity.auth import (
     REVOCATION_CHECK_S,
     JwksCache,
     NotSignedIn,
@@ -21,11 +23,9 @@ from govrate.cases.auth import (
     bearer_token,
     within_region,
 )
-from govrate.cases.model import Actor, Case, Role
-from govrate.divisions import DivisionLevel, enclosing, level_of
-from govrate.errors import Forbidden
-from govrate.models import CaseState
-from govrate.scale import Level
+from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
+from govrate.kernel.errors import Forbidden
+from govrate.kernel.scale import Level
 
 ISSUER = "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_Test"
 CLIENT_ID = "console-client"

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from govrate.cases.machine import TRANSITIONS, TransitionRefused, target_of
 from govrate.cases.model import Action, Case, Role, Triage
-from govrate.errors import Forbidden
-from govrate.models import CaseState, HandlingRating
-from govrate.scale import Level
+from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.kernel.errors import Forbidden
+from govrate.kernel.scale import Level
 
 S = CaseState
 T = Triage

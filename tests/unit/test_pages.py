@@ -9,18 +9,10 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from govrate.models import CaseState, CaseSummary, Channel, EvaluationStatus, ServiceItem, Stage
-from govrate.qr_codes import qr_svg_inline
-from govrate.rating_models import (
-    EvaluationView,
-    Lang,
-    PosterSize,
-    RatingForm,
-    RatingTarget,
-    StageChoice,
-    WindowPoster,
-)
-from govrate.scale import Level
+from govrate.evaluations.models import CaseState, CaseSummary, Channel, EvaluationStatus, ServiceItem, Stage
+from govrate.kernel.qr_codes import qr_svg_inline
+from govrate.kernel.scale import Level
+from govrate.rating.models import EvaluationView, Lang, PosterSize, RatingForm, RatingTarget, StageChoice, WindowPoster
 from govrate.web.pages import (
     Page,
     PageContext,
@@ -32,7 +24,7 @@ from govrate.web.pages import (
     status_page,
     thanks_page,
 )
-from govrate.window_models import ServiceWindow
+from govrate.windows.models import ServiceWindow
 
 PAGE_BUDGET = 50 * 1024
 NOW = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)

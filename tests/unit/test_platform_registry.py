@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from govrate.errors import Forbidden
-from govrate.models import EvaluationSubmission
+from govrate.evaluations.models import EvaluationSubmission
+from govrate.kernel.errors import Forbidden
 from govrate.platforms.models import EvaluationBatch
 from govrate.platforms.registry import PlatformKey
 from pydantic import ValidationError

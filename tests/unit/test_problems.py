@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from govrate.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, StorageUnavailable, Unauthenticated
-from govrate.models import EvaluationSubmission
+from govrate.evaluations.models import EvaluationSubmission
+from govrate.kernel.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, StorageUnavailable, Unauthenticated
 from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
 from pydantic import ValidationError
 

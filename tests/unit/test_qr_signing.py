@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import segno
-from govrate.errors import NotFound
-from govrate.qr_codes import (
+from govrate.kernel.errors import NotFound
+from govrate.kernel.qr_codes import (
     KIOSK_SALT,
     MAX_QR_VERSION,
     TICKET_MAX_QR_VERSION,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from govrate.errors import InvalidInput, SuspiciousSubmission
-from govrate.models import Channel, ReasonCode, ServiceItem, Stage
-from govrate.rating_models import RatingForm, RatingTarget, StageChoice
-from govrate.scale import Level
-from govrate.services.rating import read_rating_form
+from govrate.evaluations.models import Channel, ReasonCode, ServiceItem, Stage
+from govrate.kernel.errors import InvalidInput, SuspiciousSubmission
+from govrate.kernel.scale import Level
+from govrate.rating.models import RatingForm, RatingTarget, StageChoice
+from govrate.rating.service import read_rating_form
 
 ITEM = ServiceItem(
     item_code="110105-GA-002",

@@ -4,9 +4,9 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 from govrate.cases.ports import EvaluatorNotice, NoticeKind
-from govrate.models import CaseState
-from govrate.scale import Level
-from govrate.services.outbox import negative_review_from_stream, notice_from_stream
+from govrate.evaluations.models import CaseState
+from govrate.evaluations.outbox import negative_review_from_stream, notice_from_stream
+from govrate.kernel.scale import Level
 
 _serializer = TypeSerializer()
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from govrate.scale import DEFAULT_LEVEL_SCORES, Level, satisfaction_score
+from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level, satisfaction_score
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from govrate.models import Channel, EvaluationSubmission, Stage
-from govrate.scale import Level
+from govrate.evaluations.models import Channel, EvaluationSubmission, Stage
+from govrate.kernel.scale import Level
 from pydantic import ValidationError
 
 VALID = {

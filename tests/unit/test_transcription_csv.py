@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from govrate.errors import InvalidInput
-from govrate.models import Channel, EvaluatorContact, ReasonCode
-from govrate.services.transcriptions import (
+from govrate.evaluations.models import Channel, EvaluatorContact, ReasonCode
+from govrate.kernel.errors import InvalidInput
+from govrate.transcriptions.service import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
     REQUIRED_COLUMNS,

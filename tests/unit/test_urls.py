@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from chalice.app import Request
-from govrate.settings import get_settings
+from govrate.kernel.settings import get_settings
 from govrate.web.urls import public_base_url, target_uri
 
 HOST = "abc123.execute-api.cn-north-1.amazonaws.com.cn"

@@ -9,13 +9,13 @@ from __future__ import annotations
 from functools import cache
 
 from govrate import runtime
-from govrate.qr_codes import KIOSK_SALT, TicketSigner, WindowTokenSigner
-from govrate.services.rating import RatingStores
-from govrate.settings import get_settings
-from govrate.storage.kiosks import KioskRepository
+from govrate.kernel.qr_codes import KIOSK_SALT, TicketSigner, WindowTokenSigner
+from govrate.kernel.settings import get_settings
+from govrate.rating.service import RatingStores
 from govrate.storage.signing_keys import SigningKeyRepository
-from govrate.storage.site_keys import SiteKeyRepository
-from govrate.storage.windows import WindowRepository
+from govrate.windows.kiosk_store import KioskRepository
+from govrate.windows.site_key_store import SiteKeyRepository
+from govrate.windows.store import WindowRepository
 
 
 @cache

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from functools import cache
 
-from govrate.services.evaluations import IntakeStores
-from govrate.settings import get_settings
-from govrate.storage.cases import CaseRepository
-from govrate.storage.catalogue import CatalogueRepository
+from govrate.cases.store import CaseRepository
+from govrate.catalogue.store import CatalogueRepository
+from govrate.evaluations.follow_ups import FollowUpRepository
+from govrate.evaluations.service import IntakeStores
+from govrate.evaluations.store import EvaluationRepository
+from govrate.kernel.settings import get_settings
+from govrate.platforms.nonces import NonceRepository
+from govrate.records.store import ServiceRecordRepository
+from govrate.regions.policies import RegionPolicyRepository
 from govrate.storage.contact_vault import ContactVault
-from govrate.storage.evaluations import EvaluationRepository
-from govrate.storage.follow_ups import FollowUpRepository
-from govrate.storage.nonces import NonceRepository
-from govrate.storage.policies import RegionPolicyRepository
 from govrate.storage.queue import MessageQueue
-from govrate.storage.records import ServiceRecordRepository
 from govrate.storage.signing_keys import PlatformKeyRepository
 
 # How long a container keeps a platform's key: a rotated key is in use within this time.

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from govrate.cases.model import GENESIS_HASH, Action, Actor, AuditEntry, Case, ChainProblem, ChainReport
-from govrate.models import CaseState
+from govrate.evaluations.models import CaseState
 
 
 def entry_hash(entry: AuditEntry) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 import chinese_calendar  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field
 
-from govrate.clock import zone
+from govrate.kernel.clock import zone
 
 _PACKAGE_HOLIDAYS: frozenset[date] = frozenset(chinese_calendar.holidays)
 _PACKAGE_WORKDAYS: frozenset[date] = frozenset(chinese_calendar.workdays)

@@ -9,7 +9,7 @@
     a supervisor may reassign a working or escalated case to another agency → received
 
 Who may act is part of the transition; whether this particular person may act on this particular
-case (their agency, their region) is `govrate.cases.auth`.
+case (their agency, their region) is `govrate.identity.auth`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govrate.cases.model import Action, Case, Role, Triage
-from govrate.errors import Conflict, Forbidden
-from govrate.models import CaseState, HandlingRating
+from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.kernel.errors import Conflict, Forbidden
 
 _S = CaseState
 _WORKING = frozenset({_S.RECEIVED, _S.CONTACTED, _S.VERIFIED, _S.TRIAGED, _S.RECTIFIED})

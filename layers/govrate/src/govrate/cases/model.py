@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from govrate.models import AgencyCode, CaseState, CaseSummary, EvaluatorContact, HandlingRating
-from govrate.scale import Level
+from govrate.evaluations.models import AgencyCode, CaseState, CaseSummary, EvaluatorContact, HandlingRating
+from govrate.kernel.scale import Level
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]

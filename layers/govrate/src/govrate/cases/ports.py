@@ -7,7 +7,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govrate.models import CaseState
+from govrate.evaluations.models import CaseState
 
 
 class Encryptor(Protocol):

@@ -19,8 +19,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govrate.cases.settings import get_case_settings
-from govrate.errors import StorageUnavailable
-from govrate.settings import get_settings
+from govrate.kernel.errors import StorageUnavailable
+from govrate.kernel.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -7,16 +7,22 @@ from collections.abc import Mapping
 from functools import cache
 
 from govrate import runtime
-from govrate.cases.auth import CognitoAccounts, JwksCache, StaffAuthenticator, TokenVerifier, bearer_token
 from govrate.cases.model import Actor
 from govrate.cases.rules import RulesBook
 from govrate.cases.service import CaseStores
-from govrate.cases.sessions import SessionPorts
 from govrate.cases.settings import get_case_settings
-from govrate.settings import get_settings
-from govrate.storage.cases import CaseRepository
+from govrate.cases.store import CaseRepository
+from govrate.identity.auth import (
+    CognitoAccounts,
+    JwksCache,
+    StaffAuthenticator,
+    TokenVerifier,
+    bearer_token,
+)
+from govrate.identity.sessions import SessionPorts
+from govrate.identity.store import SessionStore
+from govrate.kernel.settings import get_settings
 from govrate.storage.contact_vault import ContactVault
-from govrate.storage.sessions import SessionStore
 
 
 @cache

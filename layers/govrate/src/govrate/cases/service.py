@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from govrate.cases.audit import next_entry, verify_chain
-from govrate.cases.auth import authorize, authorize_agency
 from govrate.cases.machine import CONTENT, target_of
 from govrate.cases.model import (
     Action,
@@ -38,13 +37,14 @@ from govrate.cases.model import (
 )
 from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
 from govrate.cases.rules import RegionRules, RulesBook
-from govrate.errors import Conflict, Forbidden, InvalidInput, NotFound
-from govrate.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
-from govrate.observability import logger
-from govrate.services.evaluations import receipt_hash
-from govrate.storage.cases import CaseRepository
-from govrate.storage.catalogue import CatalogueRepository
-from govrate.storage.evaluations import EvaluationRepository
+from govrate.cases.store import CaseRepository
+from govrate.catalogue.store import CatalogueRepository
+from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
+from govrate.evaluations.service import receipt_hash
+from govrate.evaluations.store import EvaluationRepository
+from govrate.identity.auth import authorize, authorize_agency
+from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from govrate.kernel.observability import logger
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3

@@ -12,8 +12,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from govrate.errors import GovrateError
-from govrate.models import EvaluationAccepted, EvaluationSubmission
+from govrate.evaluations.models import EvaluationAccepted, EvaluationSubmission
+from govrate.kernel.errors import GovrateError
 from govrate.web.problems import problem_for
 
 MAX_BATCH_ITEMS = 100

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govrate.errors import Forbidden
-from govrate.models import RegionCode
+from govrate.evaluations.models import RegionCode
+from govrate.kernel.errors import Forbidden
 
 
 def region_prefix(region_code: str) -> str:

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature as HmacMismatch
 from http_message_signatures import HTTPMessageVerifier, MappingKeyResolver, algorithms
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
-from govrate.errors import Unauthenticated
+from govrate.kernel.errors import Unauthenticated
 
 REQUIRED_COMPONENTS = ("@method", "@target-uri", "content-digest")
 MAX_AGE = timedelta(seconds=300)

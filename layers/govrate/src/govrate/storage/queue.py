@@ -9,7 +9,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from govrate.errors import StorageUnavailable
+from govrate.kernel.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

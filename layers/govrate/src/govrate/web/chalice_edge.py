@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel
 
-from govrate.errors import GovrateError
-from govrate.observability import logger
+from govrate.kernel.errors import GovrateError
+from govrate.kernel.observability import logger
 from govrate.web.operations import Operation
 from govrate.web.problems import PROBLEM_JSON, BodyTooLarge, MalformedBody, Problem, problem_for
 

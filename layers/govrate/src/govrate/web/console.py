@@ -1,7 +1,7 @@
 """The staff console's shell, shared by every function that serves console pages (the case API's
 pages, intake's upload of paper forms): the session, the page frame, and answers as pages.
 
-The session is server-side (`govrate.cases.sessions`): the browser holds only its opaque id, in a
+The session is server-side (`govrate.identity.sessions`): the browser holds only its opaque id, in a
 `__Host-` cookie (HttpOnly, Secure, SameSite=Strict, path /) that the sign-in form sets
 (`/console/login`, served by the case API). Every form that changes something carries the session's
 form token and must come from the console's own origin (`Origin`, `Sec-Fetch-Site`); the sign-in form
@@ -24,13 +24,13 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from chalice.app import Request, Response
 from pydantic import ValidationError
 
-from govrate import clock
 from govrate.cases import runtime
-from govrate.cases.auth import NotSignedIn
-from govrate.cases.sessions import DEVICE_LIFETIME, StaffSession, check_form_token, current_session
-from govrate.errors import Forbidden, GovrateError, InvalidInput
-from govrate.observability import logger
-from govrate.settings import get_settings
+from govrate.identity.auth import NotSignedIn
+from govrate.identity.sessions import DEVICE_LIFETIME, StaffSession, check_form_token, current_session
+from govrate.kernel import clock
+from govrate.kernel.errors import Forbidden, GovrateError, InvalidInput
+from govrate.kernel.observability import logger
+from govrate.kernel.settings import get_settings
 from govrate.web.chalice_edge import MAX_BODY_BYTES, ApiBlueprint, raw_body
 from govrate.web.operations import Media, Operation
 from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from govrate.models import CaseState, HandlingRating, ReasonCode, Stage
-from govrate.rating_models import Lang
-from govrate.scale import Level
+from govrate.evaluations.models import CaseState, HandlingRating, ReasonCode, Stage
+from govrate.kernel.scale import Level
+from govrate.rating.models import Lang
 
 HTML_LANG: Final = {Lang.ZH: "zh-CN", Lang.EN: "en"}
 

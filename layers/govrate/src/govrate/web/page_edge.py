@@ -14,12 +14,12 @@ from urllib.parse import parse_qs, urlencode
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from govrate.errors import EvaluationPeriodOver, GovrateError, InvalidInput, SuspiciousSubmission
-from govrate.models import EvaluationAccepted
-from govrate.observability import logger
-from govrate.rating_models import Lang, PageAnswer, RatingForm, RatingTarget
-from govrate.services.rating import FORM, FORM_FIELDS, RatingStores, read_rating_form, submit_rating
-from govrate.settings import get_settings
+from govrate.evaluations.models import EvaluationAccepted
+from govrate.kernel.errors import EvaluationPeriodOver, GovrateError, InvalidInput, SuspiciousSubmission
+from govrate.kernel.observability import logger
+from govrate.kernel.settings import get_settings
+from govrate.rating.models import Lang, PageAnswer, RatingForm, RatingTarget
+from govrate.rating.service import FORM, FORM_FIELDS, RatingStores, read_rating_form, submit_rating
 from govrate.web import i18n
 from govrate.web.chalice_edge import json_response, problem_response, query_params, raw_body
 from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page

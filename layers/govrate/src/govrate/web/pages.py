@@ -19,12 +19,12 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from govrate.clock import zone
-from govrate.models import CaseState, HandlingRating, ServiceItem, Stage
-from govrate.rating_models import EvaluationView, Lang, PosterSize, RatingForm, RatingTarget, WindowPoster
-from govrate.scale import Level
+from govrate.evaluations.models import CaseState, HandlingRating, ServiceItem, Stage
+from govrate.kernel.clock import zone
+from govrate.kernel.scale import Level
+from govrate.rating.models import EvaluationView, Lang, PosterSize, RatingForm, RatingTarget, WindowPoster
 from govrate.web import i18n
-from govrate.window_models import ServiceWindow
+from govrate.windows.models import ServiceWindow
 
 HTML: Final = "text/html; charset=utf-8"
 PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable")

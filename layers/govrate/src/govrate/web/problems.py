@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from govrate.errors import (
+from govrate.kernel.errors import (
     Conflict,
     EvaluationPeriodOver,
     Forbidden,

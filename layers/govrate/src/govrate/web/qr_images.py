@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Request, Response
 
-from govrate.qr_codes import qr_png, qr_svg
+from govrate.kernel.qr_codes import qr_png, qr_svg
 from govrate.web.chalice_edge import problem_response
 from govrate.web.problems import Problem
 

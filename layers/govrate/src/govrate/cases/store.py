@@ -1,0 +1,332 @@
+"""Cases in DynamoDB: one per bad review, keyed by the evaluation id so a redelivery cannot make two.
+
+A case and its audit chain share a partition. Every write puts the whole case item, conditioned on
+the chain length it was read with, together with the new audit entries (each conditioned on not
+existing) in one transaction: a change without its audit entry, or two concurrent changes, cannot
+happen. The index attributes are derived here from the case, so they can never disagree with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import GetError, QueryError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from govrate.cases.model import Action, Actor, AuditEntry, Case, CaseRateFacts, Triage
+from govrate.cases.ports import EvaluatorNotice
+from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.evaluations.store import day_shard, shard_of
+from govrate.kernel.clock import local_day
+from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
+from govrate.kernel.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
+from govrate.kernel.scale import Level
+from govrate.storage.tables import CaseAuditItem, CaseItem, CaseNoticeItem, bind
+
+CASE_SK = "CASE"
+AUDIT_PREFIX = "AUDIT#"
+NOTICE_PREFIX = "NOTICE#"
+# Open cases without a pending deadline sort after every dated one.
+_NO_DEADLINE = "~"
+
+
+def case_pk(evaluation_id: str) -> str:
+    return f"CASE#{evaluation_id}"
+
+
+def audit_sk(seq: int) -> str:
+    return f"{AUDIT_PREFIX}{seq:06d}"
+
+
+def notice_sk(seq: int) -> str:
+    """A notice is keyed by the audit entry that caused it: one notice per entry at most."""
+    return f"{NOTICE_PREFIX}{seq:06d}"
+
+
+def _utc_key(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CaseRepository:
+    def __init__(
+        self, table_name: str, *, day_shards: int = 16, due_shards: int = 16, utc_offset_hours: int = 8
+    ) -> None:
+        self._model = bind(CaseItem, table_name)
+        self._audit = bind(CaseAuditItem, table_name)
+        self._notice = bind(CaseNoticeItem, table_name)
+        self._day_shards = day_shards
+        self._due_shards = due_shards
+        self._offset = utc_offset_hours
+        # One connection for the transactions: each new one would build a botocore client afresh.
+        self._connection = Connection()
+
+    # --- writes -------------------------------------------------------------------------------------
+
+    def open(self, case: Case, entry: AuditEntry) -> bool:
+        """Store a new case with the first entry of its chain; False when the evaluation already has a
+        case (a redelivered message), in which case nothing is written."""
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.save(self._item(case), condition=self._model.pk.does_not_exist())
+                transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _cancelled_by_condition(exc):
+                return False
+            raise StorageUnavailable("cases table unavailable") from exc
+        return True
+
+    def save(
+        self,
+        case: Case,
+        entries: Sequence[AuditEntry],
+        *,
+        read_count: int,
+        notices: Sequence[EvaluatorNotice] = (),
+    ) -> None:
+        """Store the changed case, the entries that record the change and the notices it gives the
+        evaluator (the outbox the relay reads from the table's stream). Conflict when the case was
+        changed (its chain grew) since it was read with `read_count` entries."""
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.save(self._item(case), condition=self._model.audit_count == read_count)
+                for entry in entries:
+                    transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
+                for notice in notices:
+                    transaction.save(self._notice_item(notice), condition=self._notice.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _cancelled_by_condition(exc):
+                raise Conflict(f"case {case.evaluation_id} was changed meanwhile; reload it and retry") from exc
+            raise StorageUnavailable("cases table unavailable") from exc
+
+    # --- reads --------------------------------------------------------------------------------------
+
+    def get(self, evaluation_id: str) -> Case:
+        try:
+            item = self._model.get(case_pk(evaluation_id), CASE_SK, consistent_read=True)
+        except self._model.DoesNotExist as exc:
+            raise NotFound(f"case of evaluation {evaluation_id}") from exc
+        except GetError as exc:
+            raise StorageUnavailable("cases table unavailable") from exc
+        return _case(item)
+
+    def history(self, evaluation_id: str) -> list[AuditEntry]:
+        """The audit chain as stored, oldest first."""
+        try:
+            items = self._audit.query(
+                case_pk(evaluation_id), self._audit.sk.startswith(AUDIT_PREFIX), consistent_read=True
+            )
+            return [_entry(item) for item in items]
+        except QueryError as exc:
+            raise StorageUnavailable("cases table unavailable") from exc
+
+    def open_of_agency(self, agency_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """The agency's open cases, the nearest deadline first."""
+        return self._page(self._model.open_by_agency, "open_agency", agency_code, limit, cursor)
+
+    def open_of_region(self, region_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """The open cases of a division and of the divisions it holds, the nearest deadline first."""
+        index, hash_name = {
+            DivisionLevel.PROVINCE: (self._model.open_by_province, "open_province"),
+            DivisionLevel.CITY: (self._model.open_by_city, "open_city"),
+            DivisionLevel.COUNTY: (self._model.open_by_region, "open_region"),
+        }[level_of(region_code)]
+        return self._page(index, hash_name, region_code, limit, cursor)
+
+    def overdue(self, now: datetime) -> Iterator[str]:
+        """Evaluation ids of cases whose pending deadline has passed, from every shard of `by_due`."""
+        try:
+            for shard in range(self._due_shards):
+                for item in self._model.by_due.query(_due_shard(shard), self._model.due_key < _utc_key(now)):
+                    yield item.pk.removeprefix("CASE#")
+        except QueryError as exc:
+            raise StorageUnavailable("cases index unavailable") from exc
+
+    def rate_facts_on(self, day: date) -> Iterator[CaseRateFacts]:
+        """The rate facts of the bad reviews given on a local day (analyze's read), shard by shard."""
+        try:
+            for shard in range(self._day_shards):
+                for item in self._model.by_rate_day.query(day_shard(day, shard)):
+                    yield _rate_facts(item)
+        except QueryError as exc:
+            raise StorageUnavailable("cases index unavailable") from exc
+
+    def _page(
+        self, index: Any, hash_name: str, hash_value: str, limit: int, cursor: str | None
+    ) -> tuple[list[Case], str | None]:
+        start = _decode_cursor(cursor, hash_name, hash_value) if cursor else None
+        try:
+            result = index.query(hash_value, limit=limit, last_evaluated_key=start)
+            cases = [_case(item) for item in result]
+        except QueryError as exc:
+            raise StorageUnavailable("cases index unavailable") from exc
+        following = result.last_evaluated_key
+        return cases, _encode_cursor(following) if following else None
+
+    # --- mapping ------------------------------------------------------------------------------------
+
+    def _item(self, case: Case) -> CaseItem:
+        due = case.pending_due_at
+        open_key = f"{_utc_key(due) if due else _NO_DEADLINE}#{case.evaluation_id}"
+        sweeping = due is not None
+        return self._model(
+            case_pk(case.evaluation_id),
+            CASE_SK,
+            evaluation_id=case.evaluation_id,
+            item_code=case.item_code,
+            agency_code=case.agency_code,
+            region_code=case.region_code,
+            level=int(case.level),
+            state=case.state.value,
+            opened_at=case.opened_at.isoformat(),
+            evaluated_at=case.evaluated_at.isoformat(),
+            real_name=case.real_name,
+            verify_due_at=case.verify_due_at.isoformat(),
+            answer_due_at=case.answer_due_at.isoformat(),
+            triage=case.triage.value if case.triage else None,
+            resume_state=case.resume_state.value if case.resume_state else None,
+            reopen_count=case.reopen_count,
+            visited=case.visited,
+            rectified=case.rectified,
+            answer=case.answer,
+            answered_at=case.answered_at.isoformat() if case.answered_at else None,
+            answered_within_deadline=case.answered_within_deadline,
+            handling_rating=case.handling_rating.value if case.handling_rating else None,
+            excluded_from_rates=case.excluded_from_rates,
+            visited_and_rectified=case.visited_and_rectified,
+            audit_count=case.audit_count,
+            audit_head=case.audit_head,
+            open_agency=case.agency_code if case.is_open else None,
+            open_region=case.region_code if case.is_open else None,
+            open_city=enclosing(case.region_code, DivisionLevel.CITY) if case.is_open else None,
+            open_province=enclosing(case.region_code, DivisionLevel.PROVINCE) if case.is_open else None,
+            open_key=open_key if case.is_open else None,
+            due_shard=_due_shard(shard_of(case.evaluation_id, self._due_shards)) if sweeping else None,
+            due_key=f"{_utc_key(due)}#{case.evaluation_id}" if due else None,
+            rate_day_shard=day_shard(
+                local_day(case.evaluated_at, self._offset), shard_of(case.evaluation_id, self._day_shards)
+            ),
+        )
+
+    def _notice_item(self, notice: EvaluatorNotice) -> CaseNoticeItem:
+        return self._notice(
+            case_pk(notice.evaluation_id),
+            notice_sk(notice.seq),
+            evaluation_id=notice.evaluation_id,
+            seq=notice.seq,
+            kind=notice.kind.value,
+            state=notice.state.value,
+        )
+
+    def _audit_item(self, entry: AuditEntry) -> CaseAuditItem:
+        return self._audit(
+            case_pk(entry.evaluation_id),
+            audit_sk(entry.seq),
+            evaluation_id=entry.evaluation_id,
+            seq=entry.seq,
+            at=entry.at.isoformat(),
+            actor=entry.actor.model_dump_json(),
+            action=entry.action.value,
+            from_state=entry.from_state.value if entry.from_state else None,
+            to_state=entry.to_state.value,
+            detail=json.dumps(entry.detail, ensure_ascii=False, sort_keys=True),
+            prev_hash=entry.prev_hash,
+            hash=entry.hash,
+        )
+
+
+def _due_shard(shard: int) -> str:
+    return f"DUE#{shard:03d}"
+
+
+def _cancelled_by_condition(exc: TransactWriteError) -> bool:
+    reasons = {reason.code if reason else None for reason in exc.cancellation_reasons or []}
+    return bool(reasons & {"ConditionalCheckFailed", "TransactionConflict"})
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _case(item: CaseItem) -> Case:
+    return Case(
+        evaluation_id=item.evaluation_id,
+        item_code=item.item_code,
+        agency_code=item.agency_code,
+        region_code=item.region_code,
+        level=Level(int(item.level)),
+        state=CaseState(item.state),
+        opened_at=datetime.fromisoformat(item.opened_at),
+        evaluated_at=datetime.fromisoformat(item.evaluated_at),
+        real_name=bool(item.real_name),
+        verify_due_at=datetime.fromisoformat(item.verify_due_at),
+        answer_due_at=datetime.fromisoformat(item.answer_due_at),
+        triage=Triage(item.triage) if item.triage else None,
+        resume_state=CaseState(item.resume_state) if item.resume_state else None,
+        reopen_count=int(item.reopen_count or 0),
+        visited=bool(item.visited),
+        rectified=bool(item.rectified),
+        answer=item.answer,
+        answered_at=_optional_time(item.answered_at),
+        answered_within_deadline=item.answered_within_deadline,
+        handling_rating=HandlingRating(item.handling_rating) if item.handling_rating else None,
+        excluded_from_rates=bool(item.excluded_from_rates),
+        audit_count=int(item.audit_count),
+        audit_head=item.audit_head,
+    )
+
+
+def _entry(item: CaseAuditItem) -> AuditEntry:
+    return AuditEntry(
+        evaluation_id=item.evaluation_id,
+        seq=int(item.seq),
+        at=datetime.fromisoformat(item.at),
+        actor=Actor.model_validate_json(item.actor),
+        action=Action(item.action),
+        from_state=CaseState(item.from_state) if item.from_state else None,
+        to_state=CaseState(item.to_state),
+        detail=json.loads(item.detail),
+        prev_hash=item.prev_hash,
+        hash=item.hash,
+    )
+
+
+def _rate_facts(item: CaseItem) -> CaseRateFacts:
+    return CaseRateFacts(
+        evaluation_id=item.evaluation_id,
+        agency_code=item.agency_code,
+        region_code=item.region_code,
+        item_code=item.item_code,
+        evaluated_at=datetime.fromisoformat(item.evaluated_at),
+        state=CaseState(item.state),
+        real_name=bool(item.real_name),
+        answered=item.answered_at is not None,
+        answered_within_deadline=item.answered_within_deadline,
+        visited_and_rectified=bool(item.visited_and_rectified),
+        handling_rating=HandlingRating(item.handling_rating) if item.handling_rating else None,
+        excluded_from_rates=bool(item.excluded_from_rates),
+    )
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decode_cursor(cursor: str, hash_name: str, hash_value: str) -> dict[str, Any]:
+    """The start key a cursor names, refused unless it is one this listing handed out."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise _bad_cursor() from exc
+    if not isinstance(key, dict) or key.get(hash_name) != {"S": hash_value}:
+        raise _bad_cursor()
+    return key
+
+
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput("the cursor is not valid", [{"field": "cursor", "message": "not a cursor of this list"}])

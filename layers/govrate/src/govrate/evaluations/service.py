@@ -1,0 +1,300 @@
+"""Taking an evaluation in, and showing it to the evaluator who holds its receipt."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ulid import ULID
+
+from govrate.cases.store import CaseRepository
+from govrate.catalogue.store import CatalogueRepository
+from govrate.evaluations.follow_ups import FollowUpRepository
+from govrate.evaluations.models import (
+    CaseSummary,
+    EvaluationAccepted,
+    EvaluationStatus,
+    EvaluationSubmission,
+    FollowUp,
+    FollowUpSubmission,
+    Stage,
+)
+from govrate.evaluations.store import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
+from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
+from govrate.kernel.qr_codes import TicketSigner
+from govrate.records.store import ServiceRecordRepository
+from govrate.regions.policies import RegionPolicyRepository
+from govrate.storage.contact_vault import ContactVault
+
+
+@dataclass(frozen=True)
+class IntakeStores:
+    evaluations: EvaluationRepository
+    records: ServiceRecordRepository
+    catalogue: CatalogueRepository
+    policies: RegionPolicyRepository
+    vault: ContactVault
+
+
+def receipt_hash(receipt: str) -> str:
+    return hashlib.sha256(receipt.encode()).hexdigest()
+
+
+def status_path(evaluation_id: str, receipt: str) -> str:
+    return f"/v1/evaluations/{evaluation_id}?receipt={receipt}"
+
+
+def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> None:
+    """A record can be rated only with its ticket, so nobody can take another applicant's vote."""
+    try:
+        claims = tickets.verify(submission.ticket or "")
+    except NotFound as exc:
+        raise InvalidInput(
+            "a service record is rated with its evaluation ticket",
+            [{"field": "ticket", "message": "missing or not valid"}],
+        ) from exc
+    if (claims.region_code, claims.record_id) != (submission.region_code, submission.record_id):
+        raise InvalidInput(
+            "the ticket belongs to another service record", [{"field": "ticket", "message": "another record"}]
+        )
+
+
+def fingerprint(submission: EvaluationSubmission) -> str:
+    """Identifies what was submitted, so a replay can be told from a different second evaluation."""
+    return hashlib.sha256(submission.model_dump_json(exclude={"external_id", "ticket"}).encode()).hexdigest()
+
+
+def submit_evaluation(
+    submission: EvaluationSubmission,
+    *,
+    stores: IntakeStores,
+    now: datetime,
+    tickets: Callable[[], TicketSigner] | None,
+    submitted_by: str | None = None,
+    idempotency_key: str | None = None,
+    source_form: str | None = None,
+) -> EvaluationAccepted:
+    """Check a submission against the catalogue, its service record and the region's policy, and store it.
+
+    At most one evaluation per natural key (record and stage; submitter and external id; the paper
+    form or ticket it was transcribed from, `source_form`; or the client's idempotency key): the same
+    submission again is a replay, a different one a Conflict.
+    Accepted evaluations are never changed. `tickets` gives the signer that checks the evaluation
+    ticket of a service record (loaded only when needed); None means the submitter is trusted with
+    records (an authenticated platform).
+    """
+    errors = submission.inconsistencies()
+    if errors:
+        raise InvalidInput("the evaluation is not consistent", errors)
+    item_version = _check_catalogue(submission, stores.catalogue)
+    if submission.record_id is not None:
+        if tickets is not None:
+            _check_ticket(submission, tickets())
+        _check_record(submission, stores, now)
+
+    evaluation_id = str(ULID.from_datetime(now))
+    receipt = secrets.token_urlsafe(16)
+    contact = (
+        stores.vault.seal(submission.evaluator.model_dump_json(exclude_none=True), owner=evaluation_id)
+        if submission.evaluator is not None
+        else None
+    )
+    stored = StoredEvaluation(
+        evaluation_id=evaluation_id,
+        item_code=submission.item_code,
+        item_version=item_version,
+        agency_code=submission.agency_code,
+        region_code=submission.region_code,
+        channel=submission.channel,
+        stage=submission.stage,
+        level=submission.level,
+        comment=submission.comment or None,
+        created_at=now,
+        receipt_hash=receipt_hash(receipt),
+        record_id=submission.record_id,
+        window_id=submission.window_id,
+        mode=submission.effective_mode,
+        indicators=submission.indicators,
+        reason_codes=tuple(submission.reason_codes),
+        contact_cipher=contact,
+        submitted_by=submitted_by,
+    )
+    try:
+        natural_key = _natural_key(submission, submitted_by, source_form, idempotency_key)
+        stores.evaluations.add(stored, natural_key, fingerprint(submission))
+    except AlreadyEvaluated as taken:
+        if not taken.same:
+            raise Conflict(
+                f"already evaluated as {taken.evaluation_id}; an evaluation is never changed or repeated"
+            ) from taken
+        return EvaluationAccepted(
+            evaluation_id=taken.evaluation_id,
+            receipt=None,
+            status_url=None,
+            bad_review=submission.level.is_bad_review,
+            replayed=True,
+        )
+    return EvaluationAccepted(
+        evaluation_id=evaluation_id,
+        receipt=receipt,
+        status_url=status_path(evaluation_id, receipt),
+        bad_review=submission.level.is_bad_review,
+    )
+
+
+def record_stage_key(region_code: str, record_id: str, stage: Stage) -> str:
+    """The natural key of the one evaluation of a record's stage."""
+    return f"RECORD#{region_code}#{record_id}#{stage}"
+
+
+def _natural_key(
+    submission: EvaluationSubmission, submitted_by: str | None, source_form: str | None, idempotency_key: str | None
+) -> str | None:
+    if submission.record_id is not None:
+        return record_stage_key(submission.region_code, submission.record_id, submission.stage)
+    if submission.external_id is not None:
+        return f"EXTERNAL#{submitted_by or 'public'}#{submission.external_id}"
+    if source_form is not None:
+        # Its own key space: no client's Idempotency-Key can claim a form before staff enter it.
+        return f"FORM#{source_form}"
+    if idempotency_key:
+        return f"IDEMPOTENCY#{idempotency_key}"
+    return None
+
+
+def _check_catalogue(submission: EvaluationSubmission, catalogue: CatalogueRepository) -> int | None:
+    """The catalogue version evaluated (None for an evaluation of an agency)."""
+    if submission.item_code is None:
+        try:
+            agency = catalogue.agency(submission.agency_code)
+        except NotFound as exc:
+            raise InvalidInput(
+                "the agency is not in the catalogue",
+                [{"field": "agency_code", "message": f"unknown agency {submission.agency_code}"}],
+            ) from exc
+        if agency.region_code != submission.region_code:
+            raise InvalidInput(
+                "the agency is in another region",
+                [{"field": "region_code", "message": f"agency {agency.agency_code} is in {agency.region_code}"}],
+            )
+        return None
+    try:
+        item = catalogue.get(submission.item_code, submission.item_version)
+    except NotFound as exc:
+        field = "item_version" if submission.item_version else "item_code"
+        raise InvalidInput("the service item is not in the catalogue", [{"field": field, "message": str(exc)}]) from exc
+    errors = [
+        {"field": field, "message": f"service item {item.item_code} belongs to {expected}"}
+        for field, given, expected in (
+            ("agency_code", submission.agency_code, item.agency_code),
+            ("region_code", submission.region_code, item.region_code),
+        )
+        if given != expected
+    ]
+    if submission.stage is not Stage.OVERALL and submission.stage not in item.stages:
+        stages = ", ".join(item.stages)
+        errors.append({"field": "stage", "message": f"{item.item_code} has the stages {stages}"})
+    if errors:
+        raise InvalidInput("the evaluation does not match the catalogue", errors)
+    return item.version
+
+
+def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: datetime) -> None:
+    assert submission.record_id is not None
+    try:
+        record = stores.records.get(submission.region_code, submission.record_id)
+    except NotFound as exc:
+        raise InvalidInput(
+            "the service record is unknown",
+            [{"field": "record_id", "message": f"no record {submission.record_id} in {submission.region_code}"}],
+        ) from exc
+    errors = [
+        {"field": field, "message": f"record {record.record_id} has {expected}"}
+        for field, given, expected in (
+            ("item_code", submission.item_code, record.item_code),
+            ("agency_code", submission.agency_code, record.agency_code),
+        )
+        if given != expected
+    ]
+    if submission.stage not in record.stages and submission.stage is not Stage.OVERALL:
+        errors.append({"field": "stage", "message": f"record {record.record_id} has no stage {submission.stage}"})
+    if errors:
+        raise InvalidInput("the evaluation does not match its service record", errors)
+    period_end = stores.policies.get(record.region_code).evaluation_deadline(record.completed_at)
+    if now > period_end:
+        raise EvaluationPeriodOver(
+            "the evaluation period of this service record has ended",
+            [{"field": "record_id", "message": f"could be rated until {period_end.isoformat()}"}],
+        )
+
+
+def add_follow_up(
+    evaluation_id: str,
+    submission: FollowUpSubmission,
+    *,
+    stores: IntakeStores,
+    follow_ups: FollowUpRepository,
+    now: datetime,
+) -> FollowUp:
+    """The one follow-up of an evaluation, within the region's follow-up period."""
+    evaluation = _evaluation_for_receipt(evaluation_id, submission.receipt, stores.evaluations)
+    deadline = stores.policies.get(evaluation.region_code).follow_up_deadline(evaluation.created_at)
+    if now > deadline:
+        raise InvalidInput(
+            "the follow-up period has ended", [{"field": "comment", "message": f"possible until {deadline}"}]
+        )
+    follow_up = FollowUp(comment=submission.comment, level=submission.level, created_at=now)
+    follow_ups.add(evaluation_id, follow_up)
+    return follow_up
+
+
+def _evaluation_for_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> StoredEvaluation:
+    """A wrong receipt looks like no evaluation at all."""
+    evaluation = evaluations.get(evaluation_id)
+    if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
+        raise NotFound(f"evaluation {evaluation_id}")
+    return evaluation
+
+
+def evaluation_status(
+    evaluation_id: str,
+    receipt: str,
+    *,
+    evaluations: EvaluationRepository,
+    cases: CaseRepository,
+    follow_ups: FollowUpRepository,
+) -> EvaluationStatus:
+    """The evaluation, its case and its follow-up, for the holder of the receipt."""
+    evaluation = _evaluation_for_receipt(evaluation_id, receipt, evaluations)
+    try:
+        follow_up: FollowUp | None = follow_ups.get(evaluation_id)
+    except NotFound:
+        follow_up = None
+    case: CaseSummary | None = None
+    if evaluation.bad_review:
+        try:
+            stored = cases.get(evaluation_id)
+        except NotFound:
+            case = None
+        else:
+            case = stored.summary()
+    return EvaluationStatus(
+        evaluation_id=evaluation.evaluation_id,
+        item_code=evaluation.item_code,
+        agency_code=evaluation.agency_code,
+        region_code=evaluation.region_code,
+        channel=evaluation.channel,
+        stage=evaluation.stage,
+        level=evaluation.level,
+        level_label_zh=evaluation.level.label_zh,
+        level_label_en=evaluation.level.label_en,
+        comment=evaluation.comment,
+        created_at=evaluation.created_at,
+        bad_review=evaluation.bad_review,
+        case=case,
+        follow_up=follow_up,
+    )

@@ -1,0 +1,1 @@
+"""What the citizen pages show and accept: the rating service and its page models."""

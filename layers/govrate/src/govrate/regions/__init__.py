@@ -1,0 +1,1 @@
+"""Per-region rules: evaluation policy and case rules."""

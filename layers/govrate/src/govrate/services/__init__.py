@@ -1,1 +1,0 @@
-"""Services hold the rules; they take their repositories as arguments."""

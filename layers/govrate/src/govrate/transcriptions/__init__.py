@@ -1,0 +1,1 @@
+"""Paper forms transcribed by staff."""

@@ -1,0 +1,1 @@
+"""Windows, their QR codes and posters, the kiosks at windows, and the site keys of the web module."""
