@@ -1,7 +1,7 @@
 """QR HTTP function: service windows, their QR codes, posters and kiosks, and the pages people rate on.
 
-Lambda handler: `qr_api.app`. Registering and managing windows and site keys takes the ID token of a
-staff member of the agency or a supervisor of its division (`Authorization: Bearer`, a Cognito access token); a window
+Lambda handler: `qr_api.app`. Registering and managing windows and site keys takes the Cognito access
+token of a staff member of the agency or a supervisor of its division (`Authorization: Bearer`); a window
 system's transaction push is checked by the ticket it carries; the QR images, posters and pages are
 public. The routes live in four
 blueprints: this module (windows), `citizen_pages` (rating, receipt and status pages), `kiosk_pages`

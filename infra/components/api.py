@@ -117,9 +117,6 @@ class Api(Construct):
         # Refuses a staff route's request without a valid access token of the staff pool before a
         # function runs; the functions verify the token again (govrate.identity.auth), as they must locally
         # and with a pool in another region, which no authorizer can reference.
-        # Refuses a staff route's request without a valid ID token of the staff pool before a function
-        # runs; the functions verify the token again (govrate.identity.auth), as they must locally and
-        # with a pool in another region, which no authorizer can reference.
         self.authorizers: dict[Auth, apigateway.IAuthorizer] = {}
         if staff.user_pool is not None:
             self.authorizers[Auth.STAFF] = apigateway.CognitoUserPoolsAuthorizer(

@@ -1,4 +1,4 @@
-"""Staff sign-in: the Cognito user pool whose ID tokens the staff routes accept, created here or, where
+"""Staff sign-in: the Cognito user pool whose access tokens the staff routes accept, created here or, where
 the region has no Cognito user pools, an existing one named in context."""
 
 from __future__ import annotations

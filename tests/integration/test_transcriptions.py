@@ -1,5 +1,5 @@
 """Staff upload transcribed paper forms and offline evaluations as CSV: through the intake app, on moto,
-with ID tokens from moto's Cognito."""
+with access tokens from moto's Cognito."""
 
 from __future__ import annotations
 
