@@ -195,7 +195,8 @@ def html_response(body: str, status: int = 200) -> Response:
             "Cache-Control": "no-store",
             "Content-Security-Policy": CONSOLE_CSP,
             "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer",
+            # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on its own form posts.
+            "Referrer-Policy": "same-origin",
         },
     )
 
