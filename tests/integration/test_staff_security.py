@@ -54,6 +54,17 @@ def test_a_case_is_reassigned_only_to_a_catalogue_agency_of_the_supervisors_divi
     assert (moved["agency_code"], moved["region_code"]) == ("110105-SJ", "110105")  # the catalogue's region
 
 
+def test_a_supervisor_of_another_division_decides_no_appeal_and_resumes_nothing(world: World, case_id: str) -> None:
+    shenzhen = world.supervisor("liu.yang", region="440300")
+    for step, body in (
+        ("appeal-decision", {"upheld": True, "reason": "恶意差评"}),
+        ("resumption", {"reason": "重新处理", "working_days": 5}),
+        ("reassignment", {"agency_code": "440305-GA", "reason": "转深圳"}),
+    ):
+        assert world.step(shenzhen, case_id, step, body).status_code == 403, step
+    assert audit_actions(world, case_id) == ["AUDIT#000001"]
+
+
 def test_windows_and_paper_forms_are_authorized_against_the_catalogue(world: World) -> None:
     import qr_api
     from chalice.test import Client
