@@ -111,9 +111,9 @@ def console_paper_forms() -> Response:
 )
 def console_enter_paper_forms() -> Response:
     request = blueprint.current_request
-    console.same_origin(request)
+    signed_in = console.session(request)
     parts = console.uploaded_form(request, MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES)
-    signed_in = console.changing_session(request, parts.get(console.FORM_TOKEN, b"").decode(errors="replace"))
+    console.check_change(request, signed_in, parts.get(console.FORM_TOKEN, b"").decode(errors="replace"))
     try:
         result = _enter(console.uploaded_file(parts, "file"), signed_in.actor)
     except (InvalidInput, MalformedBody, BodyTooLarge) as refused:

@@ -240,7 +240,7 @@ def console_login_form() -> Response:
         tag="console",
         body=ConsoleSignIn,
         body_media_type=console.FORM,
-        responses={303: console.TO_PAGE, 401: console.PAGE, 429: console.PAGE},
+        responses={303: console.TO_PAGE, 401: console.PAGE, 403: console.PAGE, 429: console.PAGE},
         description=console.SESSION + " The form carries the sign-in token of its page (doubled in a cookie). "
         "Failed attempts are limited per account and per client; 429 with Retry-After while they must wait.",
     ),
@@ -293,7 +293,7 @@ def console_login() -> Response:
 )
 def console_logout() -> Response:
     request = blueprint.current_request
-    console.changing_session(request, _token_only())
+    console.check_change(request, console.session(request), _token_only())
     session_id = console.cookie(request, console.SESSION_COOKIE)
     if session_id is not None:
         sign_out(session_id, ports=runtime.session_ports(), now=_now())
@@ -353,15 +353,17 @@ def console_case(evaluation_id: str) -> Response:
     back=_back_to_case,
 )
 def console_evaluator_contact(evaluation_id: str) -> Response:
-    signed_in = console.changing_session(blueprint.current_request, _token_only())
+    signed_in = console.session(blueprint.current_request)
+    console.check_change(blueprint.current_request, signed_in, _token_only())
     view = view_case(evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=_now())
     return console.html_response(case_console.case_page(signed_in, view, _base()))
 
 
 def _console_step(command_type: type[StaffCommand]) -> console.ConsoleView:
     def console_step(evaluation_id: str) -> Response:
+        signed_in = console.session(blueprint.current_request)
         command, form_token = _form(command_type)
-        signed_in = console.changing_session(blueprint.current_request, form_token)
+        console.check_change(blueprint.current_request, signed_in, form_token)
         act_on_case(evaluation_id, command, actor=signed_in.actor, stores=runtime.case_stores(), now=_now())
         return console.redirect(blueprint.current_request, console.case_path(evaluation_id))
 

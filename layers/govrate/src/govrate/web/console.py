@@ -84,13 +84,12 @@ def session(request: Request) -> StaffSession:
     return current_session(session_id, ports=runtime.session_ports(), now=now())
 
 
-def changing_session(request: Request, form_token: str | None) -> StaffSession:
-    """The session of a request that changes something (or reveals personal data): from the console's
-    own origin, with the session's form token. Forbidden otherwise."""
+def check_change(request: Request, signed_in: StaffSession, form_token: str | None) -> None:
+    """Forbidden unless a request that changes something (or reveals personal data) comes from the
+    console's own origin with the session's form token. Called once the session is known, so that a
+    request without one is sent to the sign-in, whatever its body."""
     same_origin(request)
-    signed_in = session(request)
     check_form_token(signed_in, form_token)
-    return signed_in
 
 
 def same_origin(request: Request) -> None:
