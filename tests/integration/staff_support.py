@@ -13,6 +13,8 @@ from govrate.cases import runtime as case_runtime
 from govrate.cases.model import Role
 from govrate.cases.settings import get_case_settings
 from govrate.identity import staff_admin
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.responses import ActionResult, EmptyResult
 
 # moto, like botocore, has no Cognito in the China regions; the pool lives in Hong Kong.
 COGNITO_REGION = "ap-east-1"
@@ -35,6 +37,16 @@ class Staff:
         return {"authorization": f"Bearer {self.token}", "content-type": "application/json"}
 
 
+def _revoke_token(self: CognitoIdpResponse) -> ActionResult:
+    """Cognito's RevokeToken, which moto lacks: the refresh token is refused from now on (as moto does
+    after a global sign-out)."""
+    token = self._get_param("Token")
+    for pool in self.backend.user_pools.values():
+        if pool.refresh_tokens.get(token) is not None:
+            pool.refresh_tokens[token] = None
+    return EmptyResult()
+
+
 class StaffPool:
     """A staff user pool and its app client, as the stack creates them, named in the functions'
     settings; accounts created as administrators create them."""
@@ -46,6 +58,7 @@ class StaffPool:
         self.client_id = self._cognito.create_user_pool_client(
             UserPoolId=self.pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
         )["UserPoolClient"]["ClientId"]
+        monkeypatch.setattr(CognitoIdpResponse, "revoke_token", _revoke_token, raising=False)
         monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", self.pool_id)
         monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", self.client_id)
         clear_case_caches()
