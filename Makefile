@@ -16,8 +16,10 @@ $(UV):
 	python3 -m pip install --quiet --target .tools/lib uv==0.13.9
 	mkdir -p .tools/bin && ln -sf ../lib/bin/uv .tools/bin/uv
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --all-extras --frozen
+# Bytecode compiled once here: every test worker and subprocess then loads it instead of compiling the
+# packages from source (which it does every time where PYTHONDONTWRITEBYTECODE is set).
+.venv/.synced: $(UV) Makefile pyproject.toml uv.lock
+	$(UV) sync --all-extras --frozen --compile-bytecode
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -26,13 +28,14 @@ node_modules/.installed: package.json package-lock.json
 
 install: .venv/.synced node_modules/.installed ## install Python and npm dependencies from the lock files
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the import contracts (import-linter)
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports
 
-test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests
-	$(UV) run pytest
+test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests (one worker per core)
+	$(UV) run pytest -n auto --dist loadgroup --durations=25
 
 unit: install ## unit tests (no network, no moto)
 	$(UV) run pytest tests/unit -q

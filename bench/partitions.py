@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from govrate.evaluations.store import day_shard, shard_of
-from govrate.kernel.settings import Settings
+from govrate.settings import Settings
 from ulid import ULID
 
 RATE = 10_000

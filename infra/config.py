@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from constructs import Node
-from govrate.evaluations.models import RegionCode
+from govrate.kernel.contracts import RegionCode
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 PREFIX = "govrate:"

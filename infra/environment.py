@@ -1,26 +1,23 @@
 """The functions' environment contract: the variables the settings models read.
 
-Names are derived from the settings models themselves (`govrate.kernel.settings.Settings` for every
-function, `govrate.cases.settings.CaseSettings` for the case loop's), so a renamed setting breaks
+Names are derived from the settings model itself (`govrate.settings.Settings`), so a renamed setting breaks
 synthesis instead of silently leaving a function unconfigured.
 """
 
 from __future__ import annotations
 
-from govrate.cases.settings import CaseSettings
-from govrate.kernel.settings import Settings
-from pydantic_settings import BaseSettings
+from govrate.settings import Settings
 
 # Powertools reads these; the namespace and service match govrate.kernel.observability.
 POWERTOOLS_SERVICE_NAME = "govrate"
 POWERTOOLS_METRICS_NAMESPACE = "Govrate"
 
 
-def setting(field: str, model: type[BaseSettings] = Settings) -> str:
-    """The environment variable that fills `<model>.<field>`, e.g. `GOVRATE_EVALUATIONS_TABLE`."""
-    if field not in model.model_fields:
-        raise KeyError(f"{model.__module__}.{model.__name__} has no field {field!r}")
-    prefix = model.model_config.get("env_prefix", "")
+def setting(field: str) -> str:
+    """The environment variable that fills `Settings.<field>`, e.g. `GOVRATE_EVALUATIONS_TABLE`."""
+    if field not in Settings.model_fields:
+        raise KeyError(f"govrate.settings.Settings has no field {field!r}")
+    prefix = Settings.model_config.get("env_prefix", "")
     return f"{prefix}{field}".upper()
 
 
@@ -36,5 +33,5 @@ NOTICE_QUEUE_URL = setting("notice_queue_url")
 PUBLIC_BASE_URL = setting("public_base_url")
 PLATFORMS = setting("platforms")
 
-STAFF_USER_POOL_ID = setting("staff_user_pool_id", CaseSettings)
-STAFF_CLIENT_ID = setting("staff_client_id", CaseSettings)
+STAFF_USER_POOL_ID = setting("staff_user_pool_id")
+STAFF_CLIENT_ID = setting("staff_client_id")

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-from govrate import qr_runtime, runtime
-from govrate.cases.model import Role
+from govrate import runtime
 from govrate.evaluations.models import ServiceItem, Stage
 from govrate.identity import staff_admin
-from govrate.kernel.settings import get_settings
+from govrate.identity.model import Role
+from govrate.settings import get_settings
 from govrate.windows.models import WindowRegistration
 from govrate.windows.service import WINDOW_CHANNEL, issue_qr_code, register_window
 
@@ -84,11 +84,11 @@ def seed(base_url: str) -> list[DemoWindow]:
         catalogue.put(item)
     seeded = []
     for registration, region_name in demo_windows(items):
-        window = register_window(registration, windows=qr_runtime.window_repository(), catalogue=catalogue)
+        window = register_window(registration, windows=runtime.window_repository(), catalogue=catalogue)
         issued = issue_qr_code(
             window.window_id,
-            windows=qr_runtime.window_repository(),
-            signer=qr_runtime.window_token_signer(),
+            windows=runtime.window_repository(),
+            signer=runtime.window_token_signer(),
             base_url=base_url,
         )
         seeded.append(

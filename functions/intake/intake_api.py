@@ -7,7 +7,7 @@ from pathlib import Path
 import platform_api
 import transcription_api
 from chalice.app import Chalice, Response
-from govrate import qr_runtime, runtime
+from govrate import runtime
 from govrate.evaluations.models import (
     CataloguePage,
     EvaluationAccepted,
@@ -19,8 +19,6 @@ from govrate.evaluations.models import (
     ServiceItemQuery,
 )
 from govrate.evaluations.service import add_follow_up, evaluation_status, submit_evaluation
-from govrate.kernel import clock
-from govrate.kernel.settings import get_settings
 from govrate.web.api_docs import render_docs_page
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
@@ -53,8 +51,8 @@ def post_evaluation() -> Response:
     accepted = submit_evaluation(
         submission,
         stores=runtime.intake_stores(),
-        tickets=qr_runtime.ticket_signer,
-        now=clock.now(get_settings().utc_offset_hours),
+        tickets=runtime.ticket_signer,
+        now=runtime.now(),
         idempotency_key=request.headers.get("idempotency-key"),
     )
     if accepted.replayed:
@@ -107,7 +105,7 @@ def post_follow_up(evaluation_id: str) -> Response:
         submission,
         stores=runtime.intake_stores(),
         follow_ups=runtime.follow_up_repository(),
-        now=clock.now(get_settings().utc_offset_hours),
+        now=runtime.now(),
     )
     return json_response(follow_up, 201)
 

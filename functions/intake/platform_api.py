@@ -8,15 +8,13 @@ API key (`x-api-key`) for its usage plan.
 from __future__ import annotations
 
 from chalice.app import Request, Response
-from govrate import qr_runtime, runtime
+from govrate import runtime
 from govrate.evaluations.models import (
     EvaluationAccepted,
     EvaluationSubmission,
     ServiceRecordRegistered,
     ServiceRecordRegistration,
 )
-from govrate.kernel import clock
-from govrate.kernel.settings import get_settings
 from govrate.platforms.models import BatchItemResult, BatchResult, EvaluationBatch
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.service import (
@@ -27,8 +25,10 @@ from govrate.platforms.service import (
 )
 from govrate.platforms.signatures import SignedRequest
 from govrate.records.service import SignedTicketLinks
+from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json, parse_json_body, raw_body
 from govrate.web.operations import Auth, Operation
+from govrate.web.problems import item_problem
 from govrate.web.urls import public_base_url, target_uri
 
 # A batch of 100 evaluations with long comments is far beyond the single-post limit.
@@ -48,7 +48,7 @@ def _platform(request: Request) -> PlatformKey:
         platforms=get_settings().platforms,
         keys=runtime.platform_keys(),
         nonces=runtime.nonce_repository(),
-        now=clock.now(get_settings().utc_offset_hours),
+        now=runtime.now(),
     )
 
 
@@ -76,7 +76,7 @@ def post_service_record() -> Response:
         registration,
         platform=platform,
         stores=runtime.intake_stores(),
-        tickets=SignedTicketLinks(qr_runtime.ticket_signer(), public_base_url(request)),
+        tickets=SignedTicketLinks(runtime.ticket_signer(), public_base_url(request)),
     )
     return json_response(registered, 200 if registered.replayed else 201)
 
@@ -105,7 +105,7 @@ def post_platform_evaluation() -> Response:
         submission,
         platform=platform,
         stores=runtime.intake_stores(),
-        now=clock.now(get_settings().utc_offset_hours),
+        now=runtime.now(),
     )
     if accepted.replayed:
         return json_response(accepted, 200)
@@ -136,6 +136,8 @@ def post_evaluation_batch() -> Response:
         items,
         platform=platform,
         stores=runtime.intake_stores(),
-        now=clock.now(get_settings().utc_offset_hours),
+        now=runtime.now(),
     )
-    return json_response(BatchResult.of([BatchItemResult.of(index, outcome) for index, outcome in enumerate(outcomes)]))
+    return json_response(
+        BatchResult.of([BatchItemResult.of(index, outcome, item_problem) for index, outcome in enumerate(outcomes)])
+    )

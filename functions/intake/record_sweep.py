@@ -10,19 +10,19 @@ from datetime import date, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate import qr_runtime, runtime
+from govrate import runtime
 from govrate.kernel import clock
 from govrate.kernel.observability import logger, metrics
-from govrate.kernel.settings import get_settings
 from govrate.records.service import SignedTicketLinks
 from govrate.records.sweep import sweep_unrated_records
+from govrate.settings import get_settings
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     offset = get_settings().utc_offset_hours
-    now = clock.now(offset)
+    now = runtime.now()
     if "day" in event:
         today = date.fromisoformat(event["day"])
     else:
@@ -31,7 +31,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         today,
         stores=runtime.intake_stores(),
         sender=runtime.invitation_sender(),
-        tickets=SignedTicketLinks(qr_runtime.ticket_signer(), get_settings().public_base_url),
+        tickets=SignedTicketLinks(runtime.ticket_signer(), get_settings().public_base_url),
         now=now,
     )
     logger.info("unrated records swept", extra={"day": today.isoformat(), **report.model_dump()})

@@ -14,11 +14,8 @@ from __future__ import annotations
 import transcription_console
 from chalice.app import Response
 from govrate import runtime
-from govrate.cases import runtime as case_runtime
-from govrate.cases.model import Actor
-from govrate.kernel import clock
-from govrate.kernel.errors import InvalidInput
-from govrate.kernel.settings import get_settings
+from govrate.identity.model import Actor
+from govrate.kernel.errors import BodyTooLarge, InvalidInput, MalformedBody
 from govrate.transcriptions.service import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
@@ -29,7 +26,7 @@ from govrate.transcriptions.service import (
 from govrate.web import console
 from govrate.web.chalice_edge import ApiBlueprint, json_response, raw_body
 from govrate.web.operations import Auth, Operation
-from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
+from govrate.web.problems import item_problem, problem_for
 from pydantic import BaseModel, Field
 
 CSV = "text/csv"
@@ -65,7 +62,7 @@ blueprint = ApiBlueprint(__name__)
 )
 def post_transcribed_evaluations() -> Response:
     request = blueprint.current_request
-    actor = case_runtime.staff_actor(request.headers)
+    actor = runtime.staff_actor(request.headers)
     return json_response(_enter(raw_body(request), actor))
 
 
@@ -123,12 +120,10 @@ def console_enter_paper_forms() -> Response:
 
 
 def _enter(body: bytes, actor: Actor) -> TranscriptionResult:
-    entered = enter_transcriptions(
-        body, actor=actor, stores=runtime.intake_stores(), now=clock.now(get_settings().utc_offset_hours)
-    )
+    entered = enter_transcriptions(body, actor=actor, stores=runtime.intake_stores(), now=runtime.now())
     return TranscriptionResult.of(
         [
-            TranscribedRowResult.of(index, outcome, row=row.number, form_id=row.form_id)
+            TranscribedRowResult.of(index, outcome, item_problem, row=row.number, form_id=row.form_id)
             for index, (row, outcome) in enumerate(entered)
         ]
     )

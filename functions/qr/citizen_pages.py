@@ -9,18 +9,16 @@ the status page are reached with the evaluation's receipt, which only the evalua
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from urllib.parse import urlencode
 
 from chalice.app import Request, Response
-from govrate import qr_runtime, runtime
+from govrate import runtime
 from govrate.evaluations.models import EvaluationAccepted
-from govrate.kernel import clock
 from govrate.kernel.errors import NotFound
 from govrate.kernel.qr_codes import TICKET_MAX_QR_VERSION
-from govrate.kernel.settings import get_settings
 from govrate.rating.models import EvaluationView, Lang, PageAnswer, PageQuery, RatingForm, ReceiptPageQuery
 from govrate.rating.service import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
+from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating
@@ -65,10 +63,6 @@ FORM_DESCRIPTION = (
 blueprint = ApiBlueprint(__name__)
 
 
-def _now() -> datetime:
-    return clock.now(get_settings().utc_offset_hours)
-
-
 def receipt_url(request: Request, accepted: EvaluationAccepted, lang: Lang, path: str = "/e") -> str:
     """The receipt page of a new evaluation, under `path` (`/e`, or a web module's own)."""
     query = {"receipt": accepted.receipt or "", **({"lang": lang.value} if lang is not Lang.ZH else {})}
@@ -109,7 +103,7 @@ def view_for_receipt(request: Request, evaluation_id: str) -> tuple[EvaluationVi
 def get_window_page(token: str) -> Response:
     """The page a citizen's phone opens; a refused code gets a page too, never a JSON document."""
     ctx = page_context(blueprint.current_request)
-    target = open_window_rating(token, stores=qr_runtime.rating_stores())
+    target = open_window_rating(token, stores=runtime.rating_stores())
     page = rating_page(
         target, ctx, max_comment_length=get_settings().max_comment_length, nonce=secrets.token_urlsafe(NONCE_BYTES)
     )
@@ -134,14 +128,14 @@ def get_window_page(token: str) -> Response:
 def post_window_rating(token: str) -> Response:
     request = blueprint.current_request
     ctx = page_context(request)
-    stores = qr_runtime.rating_stores()
+    stores = runtime.rating_stores()
     return post_rating(
         request,
         ctx,
         open_target=lambda: open_window_rating(token, stores=stores),
         receipt_url=lambda accepted: receipt_url(request, accepted, ctx.lang),
         stores=stores,
-        now=_now(),
+        now=runtime.now(),
     )
 
 
@@ -158,7 +152,7 @@ def post_window_rating(token: str) -> Response:
 @html_page(blueprint)
 def get_ticket_page(ticket: str) -> Response:
     ctx = page_context(blueprint.current_request)
-    target = open_ticket_rating(ticket, stores=qr_runtime.rating_stores(), now=_now())
+    target = open_ticket_rating(ticket, stores=runtime.rating_stores(), now=runtime.now())
     return html(rating_page(target, ctx, max_comment_length=get_settings().max_comment_length))
 
 
@@ -181,8 +175,8 @@ def get_ticket_page(ticket: str) -> Response:
 def post_ticket_rating(ticket: str) -> Response:
     request = blueprint.current_request
     ctx = page_context(request)
-    stores = qr_runtime.rating_stores()
-    now = _now()
+    stores = runtime.rating_stores()
+    now = runtime.now()
     return post_rating(
         request,
         ctx,
@@ -194,7 +188,7 @@ def post_ticket_rating(ticket: str) -> Response:
 
 
 def current_ticket_url(request: Request, ticket: str) -> str:
-    return ticket_link(ticket, tickets=qr_runtime.ticket_signer(), base_url=public_base_url(request))
+    return ticket_link(ticket, tickets=runtime.ticket_signer(), base_url=public_base_url(request))
 
 
 @blueprint.route(

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import citizen_pages
 from chalice.app import Response
-from govrate import qr_runtime
-from govrate.kernel import clock
-from govrate.kernel.settings import get_settings
+from govrate import runtime
 from govrate.rating.models import KioskEvaluation, KioskRated, KioskTransaction
+from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body
 from govrate.web.operations import Media, Operation
 from govrate.web.page_edge import html, html_page
@@ -43,7 +42,7 @@ blueprint = ApiBlueprint(__name__)
 @html_page(blueprint)
 def get_kiosk_page(token: str) -> Response:
     request = blueprint.current_request
-    window = open_kiosk(token, stores=qr_runtime.rating_stores(), signer=qr_runtime.kiosk_token_signer())
+    window = open_kiosk(token, stores=runtime.rating_stores(), signer=runtime.kiosk_token_signer())
     settings = get_settings()
     here = f"{public_base_url(request)}/k/{token}"
     page = kiosk_page(
@@ -70,13 +69,12 @@ def get_kiosk_page(token: str) -> Response:
     ),
 )
 def get_kiosk_transaction(token: str) -> Response:
-    settings = get_settings()
     offered = current_transaction(
         token,
-        stores=qr_runtime.rating_stores(),
-        signer=qr_runtime.kiosk_token_signer(),
-        kiosks=qr_runtime.kiosk_repository(),
-        now=clock.now(settings.utc_offset_hours),
+        stores=runtime.rating_stores(),
+        signer=runtime.kiosk_token_signer(),
+        kiosks=runtime.kiosk_repository(),
+        now=runtime.now(),
         base_url=public_base_url(blueprint.current_request),
     )
     return json_response(offered, headers=NO_STORE)
@@ -101,10 +99,10 @@ def post_kiosk_evaluation(token: str) -> Response:
     accepted = rate_at_kiosk(
         token,
         evaluation,
-        stores=qr_runtime.rating_stores(),
-        signer=qr_runtime.kiosk_token_signer(),
-        kiosks=qr_runtime.kiosk_repository(),
-        now=clock.now(get_settings().utc_offset_hours),
+        stores=runtime.rating_stores(),
+        signer=runtime.kiosk_token_signer(),
+        kiosks=runtime.kiosk_repository(),
+        now=runtime.now(),
     )
     rated = KioskRated(evaluation_id=accepted.evaluation_id, bad_review=accepted.bad_review, replayed=accepted.replayed)
     return json_response(rated, 200 if accepted.replayed else 201, NO_STORE)

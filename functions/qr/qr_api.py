@@ -14,12 +14,10 @@ import citizen_pages
 import kiosk_pages
 import web_module
 from chalice.app import Chalice, Request, Response
-from govrate import qr_runtime, runtime
-from govrate.cases import runtime as case_runtime
-from govrate.kernel import clock
+from govrate import runtime
 from govrate.kernel.qr_codes import MAX_QR_VERSION
-from govrate.kernel.settings import get_settings
 from govrate.rating.models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
+from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import html
@@ -49,15 +47,15 @@ blueprint = ApiBlueprint(__name__)
 
 
 def _administered_window(window_id: str) -> ServiceWindow:
-    actor = case_runtime.staff_actor(blueprint.current_request.headers)
-    return administered_window(window_id, actor=actor, windows=qr_runtime.window_repository())
+    actor = runtime.staff_actor(blueprint.current_request.headers)
+    return administered_window(window_id, actor=actor, windows=runtime.window_repository())
 
 
 def current_qr_code(window_id: str, request: Request) -> QrCodeIssued:
     return issue_qr_code(
         window_id,
-        windows=qr_runtime.window_repository(),
-        signer=qr_runtime.window_token_signer(),
+        windows=runtime.window_repository(),
+        signer=runtime.window_token_signer(),
         base_url=public_base_url(request),
     )
 
@@ -77,11 +75,11 @@ def current_qr_code(window_id: str, request: Request) -> QrCodeIssued:
     ),
 )
 def post_window() -> Response:
-    actor = case_runtime.staff_actor(blueprint.current_request.headers)
+    actor = runtime.staff_actor(blueprint.current_request.headers)
     registration = parse_json_body(blueprint.current_request, WindowRegistration)
     authorize_registration(actor, registration, runtime.catalogue_repository())
     window = register_window(
-        registration, windows=qr_runtime.window_repository(), catalogue=runtime.catalogue_repository()
+        registration, windows=runtime.window_repository(), catalogue=runtime.catalogue_repository()
     )
     return json_response(window, 201, {"Location": f"/v1/windows/{window.window_id}"})
 
@@ -176,9 +174,9 @@ def get_poster(window_id: str) -> Response:
     size = parse_query(request, PosterQuery).size
     poster = window_poster(
         window_id,
-        windows=qr_runtime.window_repository(),
+        windows=runtime.window_repository(),
         catalogue=runtime.catalogue_repository(),
-        signer=qr_runtime.window_token_signer(),
+        signer=runtime.window_token_signer(),
         base_url=public_base_url(request),
     )
     other = PosterSize.A5 if size is PosterSize.A4 else PosterSize.A4
@@ -198,11 +196,11 @@ def get_poster(window_id: str) -> Response:
     ),
 )
 def post_rotate(window_id: str) -> Response:
-    _administered_window(window_id)
     issued = rotate_qr_code(
         window_id,
-        windows=qr_runtime.window_repository(),
-        signer=qr_runtime.window_token_signer(),
+        actor=runtime.staff_actor(blueprint.current_request.headers),
+        windows=runtime.window_repository(),
+        signer=runtime.window_token_signer(),
         base_url=public_base_url(blueprint.current_request),
     )
     return json_response(issued)
@@ -221,8 +219,8 @@ def post_rotate(window_id: str) -> Response:
     ),
 )
 def post_revoke(window_id: str) -> Response:
-    _administered_window(window_id)
-    return json_response(revoke_qr_codes(window_id, windows=qr_runtime.window_repository()))
+    actor = runtime.staff_actor(blueprint.current_request.headers)
+    return json_response(revoke_qr_codes(window_id, actor=actor, windows=runtime.window_repository()))
 
 
 @blueprint.route(
@@ -239,11 +237,11 @@ def post_revoke(window_id: str) -> Response:
     ),
 )
 def post_kiosk(window_id: str) -> Response:
-    _administered_window(window_id)
     issued = issue_kiosk(
         window_id,
-        stores=qr_runtime.rating_stores(),
-        signer=qr_runtime.kiosk_token_signer(),
+        actor=runtime.staff_actor(blueprint.current_request.headers),
+        stores=runtime.rating_stores(),
+        signer=runtime.kiosk_token_signer(),
         base_url=public_base_url(blueprint.current_request),
     )
     return json_response(issued)
@@ -270,9 +268,9 @@ def post_transaction(window_id: str) -> Response:
     offered = push_transaction(
         window_id,
         push,
-        stores=qr_runtime.rating_stores(),
-        kiosks=qr_runtime.kiosk_repository(),
-        now=clock.now(settings.utc_offset_hours),
+        stores=runtime.rating_stores(),
+        kiosks=runtime.kiosk_repository(),
+        now=runtime.now(),
         offer_minutes=settings.kiosk_transaction_minutes,
         base_url=public_base_url(request),
     )

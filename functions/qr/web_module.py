@@ -9,16 +9,13 @@ renders the frame `/w/<key>/rate`, which only those origins may frame (CSP `fram
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 
 import citizen_pages
 from chalice.app import Response
-from govrate import qr_runtime, runtime
-from govrate.cases import runtime as case_runtime
-from govrate.kernel import clock
-from govrate.kernel.settings import get_settings
+from govrate import runtime
 from govrate.rating.models import RatingForm, ReceiptPageQuery, SiteKey, SiteKeyRegistration, WidgetConfig, WidgetQuery
 from govrate.rating.service import open_widget_rating
+from govrate.settings import get_settings
 from govrate.web import i18n
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
@@ -42,7 +39,7 @@ blueprint = ApiBlueprint(__name__)
 
 
 def _site_key(site_key: str) -> SiteKey:
-    return get_site_key(site_key, site_keys=qr_runtime.site_key_repository())
+    return get_site_key(site_key, site_keys=runtime.site_key_repository())
 
 
 @blueprint.route(
@@ -60,14 +57,14 @@ def _site_key(site_key: str) -> SiteKey:
     ),
 )
 def post_site_key() -> Response:
-    actor = case_runtime.staff_actor(blueprint.current_request.headers)
+    actor = runtime.staff_actor(blueprint.current_request.headers)
     registration = parse_json_body(blueprint.current_request, SiteKeyRegistration)
     site_key = create_site_key(
         registration,
         actor=actor,
-        site_keys=qr_runtime.site_key_repository(),
+        site_keys=runtime.site_key_repository(),
         catalogue=runtime.catalogue_repository(),
-        now=clock.now(get_settings().utc_offset_hours),
+        now=runtime.now(),
     )
     return json_response(site_key, 201, {"Location": f"/v1/site-keys/{site_key.site_key}"})
 
@@ -86,8 +83,8 @@ def post_site_key() -> Response:
 def get_site_key_state(site_key: str) -> Response:
     key = administered_site_key(
         site_key,
-        actor=case_runtime.staff_actor(blueprint.current_request.headers),
-        site_keys=qr_runtime.site_key_repository(),
+        actor=runtime.staff_actor(blueprint.current_request.headers),
+        site_keys=runtime.site_key_repository(),
         catalogue=runtime.catalogue_repository(),
     )
     return json_response(key)
@@ -127,7 +124,7 @@ def get_widget_config(site_key: str) -> Response:
         site_key,
         query,
         origin,
-        site_keys=qr_runtime.site_key_repository(),
+        site_keys=runtime.site_key_repository(),
         base_url=public_base_url(request),
     )
     config = WidgetConfig(
@@ -161,7 +158,7 @@ def get_widget_page(site_key: str) -> Response:
     ctx = page_context(request, key.allowed_origins)
     try:
         query = parse_query(request, WidgetQuery)
-        target = open_widget_rating(key, query, stores=qr_runtime.rating_stores(), now=_now())
+        target = open_widget_rating(key, query, stores=runtime.rating_stores(), now=runtime.now())
     except Exception as exc:
         return refusal(exc, ctx)
     return html(rating_page(target, ctx, max_comment_length=get_settings().max_comment_length, nonce=_nonce()))
@@ -186,8 +183,8 @@ def post_widget_rating(site_key: str) -> Response:
     request = blueprint.current_request
     key = _site_key(site_key)
     ctx = page_context(request, key.allowed_origins)
-    stores = qr_runtime.rating_stores()
-    now = _now()
+    stores = runtime.rating_stores()
+    now = runtime.now()
     return post_rating(
         request,
         ctx,
@@ -220,10 +217,6 @@ def get_widget_receipt(site_key: str, evaluation_id: str) -> Response:
         return refusal(exc, ctx)
     url = citizen_pages.status_url(request, evaluation_id, receipt, page_lang(request))
     return html(receipt_page(view, ctx, status_url=url))
-
-
-def _now() -> datetime:
-    return clock.now(get_settings().utc_offset_hours)
 
 
 def _nonce() -> str:

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, TypeVar, get_origin
 
 import case_console
 from chalice.app import Chalice, Response
-from govrate.cases import runtime
+from govrate import runtime
 from govrate.cases.model import (
-    Actor,
     AnswerRecord,
     AppealDecision,
     Case,
@@ -39,11 +37,10 @@ from govrate.cases.model import (
 from govrate.cases.service import act_on_case, handling_of, list_cases, rate_handling, view_case
 from govrate.evaluations.models import CaseSummary, ReceiptQuery
 from govrate.identity.auth import NotSignedIn
+from govrate.identity.model import Actor
 from govrate.identity.sessions import sign_in, sign_out
-from govrate.kernel import clock
 from govrate.kernel.errors import Forbidden, TooManyAttempts
 from govrate.kernel.observability import logger
-from govrate.kernel.settings import get_settings
 from govrate.web import console
 from govrate.web.chalice_edge import (
     ApiBlueprint,
@@ -70,10 +67,6 @@ STEPS: dict[str, tuple[type[StaffCommand], str]] = {
 }
 
 
-def _now() -> datetime:
-    return clock.now(get_settings().utc_offset_hours)
-
-
 def _api_actor() -> Actor:
     return runtime.staff_actor(blueprint.current_request.headers)
 
@@ -96,7 +89,7 @@ def _api_actor() -> Actor:
 def get_cases() -> Response:
     actor = _api_actor()
     query = parse_query(blueprint.current_request, CaseListQuery)
-    page = list_cases(actor, stores=runtime.case_stores(), now=_now(), limit=query.limit, cursor=query.cursor)
+    page = list_cases(actor, stores=runtime.case_stores(), now=runtime.now(), limit=query.limit, cursor=query.cursor)
     return json_response(page, headers={"Cache-Control": "no-store"})
 
 
@@ -113,7 +106,7 @@ def get_cases() -> Response:
     ),
 )
 def get_case(evaluation_id: str) -> Response:
-    view = view_case(evaluation_id, actor=_api_actor(), stores=runtime.case_stores(), now=_now())
+    view = view_case(evaluation_id, actor=_api_actor(), stores=runtime.case_stores(), now=runtime.now())
     return json_response(view, headers={"Cache-Control": "no-store"})
 
 
@@ -121,7 +114,7 @@ def _api_step(command_type: type[StaffCommand]) -> Callable[[str], Response]:
     def post_step(evaluation_id: str) -> Response:
         actor = _api_actor()
         command = parse_json_body(blueprint.current_request, command_type)
-        case = act_on_case(evaluation_id, command, actor=actor, stores=runtime.case_stores(), now=_now())
+        case = act_on_case(evaluation_id, command, actor=actor, stores=runtime.case_stores(), now=runtime.now())
         return json_response(case)
 
     return post_step
@@ -183,7 +176,7 @@ def get_handling(evaluation_id: str) -> Response:
 )
 def post_handling(evaluation_id: str) -> Response:
     rating = parse_json_body(blueprint.current_request, HandlingRatingInput)
-    summary = rate_handling(evaluation_id, rating, stores=runtime.case_stores(), now=_now())
+    summary = rate_handling(evaluation_id, rating, stores=runtime.case_stores(), now=runtime.now())
     return json_response(summary)
 
 
@@ -260,7 +253,7 @@ def console_login() -> Response:
             client=console.client_address(request),
             device_token=console.cookie(request, console.DEVICE_COOKIE),
             ports=runtime.session_ports(),
-            now=_now(),
+            now=runtime.now(),
         )
     except NotSignedIn as exc:
         logger.info("console sign-in refused", extra={"reason": str(exc), "username": fields.username[:128]})
@@ -296,7 +289,7 @@ def console_logout() -> Response:
     console.check_change(request, console.session(request), _token_only())
     session_id = console.cookie(request, console.SESSION_COOKIE)
     if session_id is not None:
-        sign_out(session_id, ports=runtime.session_ports(), now=_now())
+        sign_out(session_id, ports=runtime.session_ports(), now=runtime.now())
     return console.redirect(request, console.LOGIN_PATH, [console.ended_session_cookie()])
 
 
@@ -315,7 +308,9 @@ def console_logout() -> Response:
 def console_cases() -> Response:
     signed_in = console.session(blueprint.current_request)
     query = parse_query(blueprint.current_request, CaseListQuery)
-    page = list_cases(signed_in.actor, stores=runtime.case_stores(), now=_now(), limit=query.limit, cursor=query.cursor)
+    page = list_cases(
+        signed_in.actor, stores=runtime.case_stores(), now=runtime.now(), limit=query.limit, cursor=query.cursor
+    )
     return console.html_response(case_console.list_page(signed_in, page, _base()))
 
 
@@ -333,7 +328,9 @@ def console_cases() -> Response:
 )
 def console_case(evaluation_id: str) -> Response:
     signed_in = console.session(blueprint.current_request)
-    view = view_case(evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=_now(), with_contact=False)
+    view = view_case(
+        evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now(), with_contact=False
+    )
     return console.html_response(case_console.case_page(signed_in, view, _base()))
 
 
@@ -355,7 +352,7 @@ def console_case(evaluation_id: str) -> Response:
 def console_evaluator_contact(evaluation_id: str) -> Response:
     signed_in = console.session(blueprint.current_request)
     console.check_change(blueprint.current_request, signed_in, _token_only())
-    view = view_case(evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=_now())
+    view = view_case(evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now())
     return console.html_response(case_console.case_page(signed_in, view, _base()))
 
 
@@ -364,7 +361,7 @@ def _console_step(command_type: type[StaffCommand]) -> console.ConsoleView:
         signed_in = console.session(blueprint.current_request)
         command, form_token = _form(command_type)
         console.check_change(blueprint.current_request, signed_in, form_token)
-        act_on_case(evaluation_id, command, actor=signed_in.actor, stores=runtime.case_stores(), now=_now())
+        act_on_case(evaluation_id, command, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now())
         return console.redirect(blueprint.current_request, console.case_path(evaluation_id))
 
     return console_step

@@ -12,17 +12,8 @@ from html import escape
 from urllib.parse import quote
 
 from govrate.cases.machine import TRANSITIONS
-from govrate.cases.model import (
-    Action,
-    Actor,
-    AuditEntry,
-    Case,
-    CaseListItem,
-    CasePage,
-    CaseView,
-    ContactChannel,
-    Triage,
-)
+from govrate.cases.model import Action, AuditEntry, Case, CaseListItem, CasePage, CaseView, ContactChannel, Triage
+from govrate.identity.model import Actor
 from govrate.identity.sessions import StaffSession
 from govrate.web import console
 

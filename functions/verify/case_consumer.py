@@ -14,19 +14,17 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from govrate.cases import runtime
+from govrate import runtime
 from govrate.cases.service import open_case
 from govrate.evaluations.models import NegativeReviewMessage
-from govrate.kernel import clock
 from govrate.kernel.observability import logger
-from govrate.kernel.settings import get_settings
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def open_case_for(record: SQSRecord) -> None:
     message = NegativeReviewMessage.model_validate_json(record.body)
-    opened = open_case(message, stores=runtime.case_stores(), now=clock.now(get_settings().utc_offset_hours))
+    opened = open_case(message, stores=runtime.case_stores(), now=runtime.now())
     logger.info("case opened" if opened else "case already open", extra={"evaluation_id": message.evaluation_id})
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Validations
@@ -16,15 +13,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from govrate.identity.store import KEY_PREFIXES as SESSION_KEY_PREFIXES
-from govrate.web.chalice_edge import declared_operations
-from govrate.web.operations import Auth, Operation
+from govrate.web.operations import Auth
 
 from infra import environment
 from infra.components.data import Data, grant_data
-from infra.components.functions import FUNCTIONS_DIR, LOG_RETENTION, FunctionFactory, FunctionSpec
+from infra.components.functions import LOG_RETENTION, FunctionFactory, FunctionSpec
 from infra.components.platforms import Platforms
 from infra.components.staff import Staff
 from infra.config import PlatformContext
+from infra.http_apps import CASES, INTAKE, QR, HttpApp
 from infra.nag import accepted
 
 STAGE = "api"
@@ -32,37 +29,6 @@ STAGE = "api"
 # type is a binary media type; an <img> asks for image/avif or image/webp first, so the QR PNGs need
 # "*/*". Requests then reach Lambda base64-encoded, which Chalice decodes by itself.
 BINARY_MEDIA_TYPES = ("image/png", "*/*")
-
-
-@dataclass(frozen=True)
-class HttpApp:
-    """An HTTP function: a Chalice app whose routes the API serves."""
-
-    construct_id: str
-    code: str
-    """Directory under functions/ holding the module; it is also the function's code asset."""
-    module: str
-    """The module that defines `app`; the Lambda handler is `<module>.app`."""
-    description: str
-
-    def chalice_app(self) -> Any:
-        # The function directory is what Lambda puts on sys.path; the modules build their repositories
-        # lazily, so importing them needs no configuration.
-        code_dir = str(FUNCTIONS_DIR / self.code)
-        if code_dir not in sys.path:
-            sys.path.insert(0, code_dir)
-        return importlib.import_module(self.module).app
-
-    def operations(self) -> list[tuple[str, str, Operation]]:
-        """What the app's routes declare (those of every ApiBlueprint registered in it)."""
-        return declared_operations(self.chalice_app())
-
-
-INTAKE = HttpApp("Intake", "intake", "intake_api", "Evaluations from every channel")
-QR = HttpApp("Qr", "qr", "qr_api", "Windows, QR codes, kiosks, the web module and the pages citizens rate on")
-CASES = HttpApp("Cases", "verify", "case_api", "Bad-review cases: the staff API and console, the evaluator's follow-up")
-# Every app the REST API serves; the OpenAPI document describes exactly these.
-HTTP_APPS = (INTAKE, QR, CASES)
 
 
 class Api(Construct):

@@ -13,9 +13,9 @@ from constructs import Construct
 
 from infra import environment
 from infra.bundling import REPO_ROOT, PythonLayerBundler, domain_layer_requirements, extra_layer_requirements
+from infra.http_apps import FUNCTIONS_DIR
 from infra.nag import accepted
 
-FUNCTIONS_DIR = REPO_ROOT / "functions"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
 # China's Cybersecurity Law asks for network logs to be kept at least six months.

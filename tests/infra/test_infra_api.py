@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from govrate.web.operations import Auth
 
-from infra.components.api import HTTP_APPS, STAGE, HttpApp
+from infra.components.api import STAGE
+from infra.http_apps import HTTP_APPS, HttpApp
 from tests.infra.conftest import Synthesized
 
 # (path, HTTP method) -> properties of the AWS::ApiGateway::Method

@@ -10,8 +10,8 @@ import pytest
 from aws_cdk import App
 
 from infra import environment
-from infra.components.api import INTAKE
 from infra.config import GovrateConfig, PlatformContext
+from infra.http_apps import INTAKE
 from tests.infra.conftest import Synthesized
 from tests.infra.test_infra_api import Methods, methods  # noqa: F401  (the fixture)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from govrate import qr_runtime, runtime
+from govrate import runtime
 from govrate.evaluations.models import ServiceRecordRegistration, Stage
 from govrate.evaluations.store import StoredEvaluation
 from govrate.kernel.clock import zone
@@ -65,7 +65,7 @@ def register_service_record(
     registered = register_record(
         registration,
         stores=runtime.intake_stores(),
-        tickets=SignedTicketLinks(qr_runtime.ticket_signer(), BASE),
+        tickets=SignedTicketLinks(runtime.ticket_signer(), BASE),
         registered_by="test-window-system",
     )
     return registered.ticket_url.rsplit("/t/", 1)[1]

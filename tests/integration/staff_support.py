@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import boto3
 import pytest
-from govrate.cases import runtime as case_runtime
-from govrate.cases.model import Role
-from govrate.cases.settings import get_case_settings
+from govrate import runtime
 from govrate.identity import staff_admin
+from govrate.identity.model import Role
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import SchemaAttributeTypeTypeDef
+
+    from tests.integration.conftest import AwsResources
 
 # moto, like botocore, has no Cognito in the China regions; the pool lives in Hong Kong.
 COGNITO_REGION = "ap-east-1"
 PASSWORD = "Correct-Horse-9-Battery"
-
-
-def clear_case_caches() -> None:
-    get_case_settings.cache_clear()
-    for name in ("case_stores", "token_verifier", "staff_accounts", "staff_authenticator", "session_ports"):
-        getattr(case_runtime, name).cache_clear()
 
 
 @dataclass
@@ -47,21 +47,38 @@ def _revoke_token(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
-class StaffPool:
-    """A staff user pool and its app client, as the stack creates them, named in the functions'
-    settings; accounts created as administrators create them."""
+def create_staff_pool(custom_attributes: Sequence[str] = ()) -> tuple[str, str]:
+    """A staff user pool and its app client, as the stack creates them (password sign-in, no custom
+    attributes unless named, as an older stack had them): (pool id, client id)."""
+    cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+    schema: list[SchemaAttributeTypeTypeDef] = [
+        {"Name": name, "AttributeDataType": "String", "Mutable": True} for name in custom_attributes
+    ]
+    pool_id = cognito.create_user_pool(PoolName="govrate-staff", Schema=schema)["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    return pool_id, client_id
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+
+class StaffPool:
+    """The staff user pool of the test resources, named in the functions' settings; accounts created as
+    administrators create them."""
+
+    def __init__(self, aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> None:
         self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-        self.cognito = self._cognito
-        self.pool_id = self._cognito.create_user_pool(PoolName="govrate-staff")["UserPool"]["Id"]
-        self.client_id = self._cognito.create_user_pool_client(
-            UserPoolId=self.pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
-        )["UserPoolClient"]["ClientId"]
+        self.cognito: CognitoIdentityProviderClient = self._cognito
+        self._monkeypatch = monkeypatch
         monkeypatch.setattr(CognitoIdpResponse, "revoke_token", _revoke_token, raising=False)
-        monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", self.pool_id)
-        monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", self.client_id)
-        clear_case_caches()
+        self.use_pool(aws.staff_pool_id, aws.staff_client_id)
+
+    def use_pool(self, pool_id: str, client_id: str) -> None:
+        """Name this pool and app client in the functions' settings (the shared pool, or a test's own)."""
+        self.pool_id = pool_id
+        self.client_id = client_id
+        self._monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", pool_id)
+        self._monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", client_id)
+        runtime.reset()
 
     def account(self, username: str, role: str, region: str, agency: str | None = None) -> None:
         """An account as administrators create it: role, agency and division as its groups."""

@@ -14,13 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import time_machine
+from govrate import runtime
 from govrate.analytics.schema import EVALUATION_COLUMNS
 from govrate.analytics.store import EvaluationFact, evaluation_schema
 from govrate.evaluations.models import Channel, Stage
 from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
-from govrate.kernel.errors import InvalidInput, StorageUnavailable
+from govrate.kernel.errors import InvalidInput, StorageMisconfigured
 from govrate.kernel.scale import Level
-from govrate.kernel.settings import get_settings
 from ulid import ULID
 
 from tests.integration.conftest import AwsResources
@@ -44,10 +44,10 @@ SCHEDULED_EVENT = {
 
 @pytest.fixture
 def bucket(aws: AwsResources) -> Iterator[str]:
-    analyze_job.analytics_store.cache_clear()
+    runtime.reset()
     with time_machine.travel(datetime(2026, 11, 25, 0, 5, tzinfo=CST), tick=True):
         yield aws.analytics_bucket
-    analyze_job.analytics_store.cache_clear()
+    runtime.reset()
 
 
 def evaluation(created_at: datetime, **fields: Any) -> StoredEvaluation:
@@ -199,7 +199,6 @@ def test_a_missing_bucket_is_a_storage_error(
     aws: AwsResources, bucket: str, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOVRATE_ANALYTICS_BUCKET", "no-such-bucket")
-    get_settings.cache_clear()
-    analyze_job.analytics_store.cache_clear()
-    with pytest.raises(StorageUnavailable):
+    runtime.reset()
+    with pytest.raises(StorageMisconfigured):
         analyze_job.handler(SCHEDULED_EVENT, lambda_context)

@@ -12,7 +12,7 @@ import boto3
 import case_sweep
 import pytest
 import time_machine
-from govrate.cases import runtime as case_runtime
+from govrate import runtime
 
 from tests.integration.conftest import AwsResources
 from tests.integration.test_case_support import World, build_world
@@ -95,7 +95,7 @@ def test_a_bad_review_is_handled_across_national_day_and_rated(world: World, clo
     assert world.notices() == [(evaluation_id, "answered"), (evaluation_id, "closed")]
     assert json.loads(world.get(li, "/v1/cases").body)["items"] == []  # closed cases leave the list
 
-    facts = list(case_runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30)))
+    facts = list(runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30)))
     assert [
         fact.model_dump(
             include={
@@ -128,7 +128,7 @@ def test_a_bad_review_is_handled_across_national_day_and_rated(world: World, clo
 def test_the_sweep_escalates_only_past_the_deadline_and_a_supervisor_resumes(world: World, clock: Any) -> None:
     evaluation_id = world.review(contact=False)["evaluation_id"]
     world.deliver()
-    assert case_runtime.case_stores().cases.get(evaluation_id).real_name is False
+    assert runtime.case_stores().cases.get(evaluation_id).real_name is False
 
     clock.move_to(at("2025-10-09T23:59:00"))  # the verify deadline is the end of 9 October
     assert case_sweep.handler({"id": "tick-1"}, world.ctx)["escalated"] == []
@@ -180,7 +180,7 @@ def test_dissatisfied_evaluators_reopen_once_then_escalate_or_escalate_at_once(w
     handle_and_answer(first=False)
     escalated = world.rate(review, "dissatisfied")
     assert json.loads(escalated.body)["state"] == "escalated"
-    case = case_runtime.case_stores().cases.get(evaluation_id)
+    case = runtime.case_stores().cases.get(evaluation_id)
     assert (case.reopen_count, case.resume_state, case.handling_rating) == (1, "verified", "dissatisfied")
     assert case.visited_and_rectified is True  # visited and lawfully explained
     assert world.notices() == [
@@ -206,7 +206,7 @@ def test_dissatisfied_evaluators_reopen_once_then_escalate_or_escalate_at_once(w
     assert world.cases.http.get(f"/v1/evaluations/{other_id}/handling?receipt=guessing1").status_code == 404
     assert json.loads(world.rate(anonymous, "dissatisfied", escalate=True).body)["state"] == "escalated"
     assert len(world.notices()) == 4  # anonymous evaluators follow the status link only
-    facts = {fact.evaluation_id: fact for fact in case_runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30))}
+    facts = {fact.evaluation_id: fact for fact in runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30))}
     assert (facts[other_id].real_name, facts[other_id].visited_and_rectified) == (False, False)
     assert (facts[evaluation_id].real_name, facts[evaluation_id].answered_within_deadline) == (True, True)
 
@@ -241,7 +241,7 @@ def test_an_upheld_appeal_excludes_the_review_and_a_rejected_one_returns_to_tria
     assert view["chain"]["intact"] is True
     # The evaluation itself is untouched and still followed with its receipt.
     assert world.intake.http.get(review["status_url"]).status_code == 200
-    facts = next(iter(case_runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30))))
+    facts = next(iter(runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30))))
     assert facts.excluded_from_rates is True
     assert world.notices() == [(evaluation_id, "closed")]
 

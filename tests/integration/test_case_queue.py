@@ -13,7 +13,6 @@ import pytest
 import time_machine
 from govrate import runtime
 from govrate.cases import redrive
-from govrate.cases import runtime as case_runtime
 from govrate.kernel.errors import StorageUnavailable
 
 from tests.integration.conftest import AwsResources
@@ -51,7 +50,7 @@ def test_a_crash_after_writing_the_case_is_healed_by_the_redelivery(
 ) -> None:
     evaluation_id = world.review(contact=False)["evaluation_id"]
     world.relay_stream()
-    cases = case_runtime.case_stores().cases
+    cases = runtime.case_stores().cases
     written_then_crash = cases.open
 
     def open_then_die(*args: Any, **kwargs: Any) -> bool:
@@ -87,7 +86,7 @@ def test_messages_that_failed_for_a_passing_fault_are_redriven(
 ) -> None:
     evaluation_id = world.review(contact=False)["evaluation_id"]
     world.relay_stream()
-    evaluations = case_runtime.case_stores().evaluations
+    evaluations = runtime.case_stores().evaluations
 
     def unavailable(evaluation_id: str) -> Any:
         raise StorageUnavailable("evaluations table unavailable")
@@ -102,7 +101,7 @@ def test_messages_that_failed_for_a_passing_fault_are_redriven(
     assert capsys.readouterr().out == "moved 1 messages\n"
     assert world.queue_depth(world.aws.dlq_url) == 0
     world.drain()
-    assert case_runtime.case_stores().cases.get(evaluation_id).state == "received"
+    assert runtime.case_stores().cases.get(evaluation_id).state == "received"
 
     mover = redrive.DeadLetterRedrive()
     for number in range(3):

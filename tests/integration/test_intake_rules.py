@@ -12,7 +12,7 @@ import intake_api
 import pytest
 import time_machine
 from chalice.test import Client
-from govrate import qr_runtime, runtime
+from govrate import runtime
 from govrate.evaluations.models import Stage
 from govrate.kernel.clock import zone
 from govrate.records.store import StoredRecord
@@ -52,7 +52,7 @@ def stored_item(aws: AwsResources, evaluation_id: str) -> dict[str, Any]:
 
 
 def ticket(record_id: str = "BJ-2026-000001") -> str:
-    return qr_runtime.ticket_signer().sign("110105", record_id)
+    return runtime.ticket_signer().sign("110105", record_id)
 
 
 def register_record(record_id: str = "BJ-2026-000001", completed_at: datetime = COMPLETED) -> None:

@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from govrate import runtime
 from govrate.evaluations.models import Channel, Stage
-from govrate.kernel.settings import get_settings
 
 from tests.integration.rating_support import (
     BASE,
@@ -78,7 +77,7 @@ def test_the_kiosk_page_carries_its_timing_and_addresses(client: Any, kiosk: str
 def test_the_timing_is_configurable(client: Any, kiosk: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOVRATE_KIOSK_DEBOUNCE_MS", "800")
     monkeypatch.setenv("GOVRATE_KIOSK_IDLE_SECONDS", "20")
-    get_settings.cache_clear()
+    runtime.reset()
     page = client.http.get(kiosk).body.decode()
     assert 'data-idle-ms="20000" data-debounce-ms="800"' in page
 

@@ -19,11 +19,12 @@ import intake_api
 import pytest
 import requests
 import time_machine
+from govrate import runtime
 from govrate.kernel.clock import zone
 from govrate.storage.signing_keys import PlatformKeyRepository
 from requests_http_signature import HTTPSignatureAuth, algorithms
 
-from tests.integration.conftest import AwsResources, FakeLambdaContext, clear_runtime_caches
+from tests.integration.conftest import AwsResources, FakeLambdaContext
 
 HOST = "abc123.execute-api.cn-north-1.amazonaws.com.cn"
 STAGE = "api"
@@ -92,7 +93,7 @@ def platforms(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Platforms:
         },
     }
     monkeypatch.setenv("GOVRATE_PLATFORMS", json.dumps(registry))
-    clear_runtime_caches()
+    runtime.reset()
     return Platforms(secret.encode(), str(registry[KEY_ID]["secret_arn"]), other_secret.encode(), aws)
 
 

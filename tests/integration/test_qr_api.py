@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 import qr_api
 import segno
-from govrate import qr_runtime, runtime
+from govrate import runtime
 from govrate.catalogue.service import parse_items, read_catalogue
 from govrate.evaluations.models import ReasonCode, ServiceItem
-from govrate.kernel.settings import get_settings
 from govrate.windows.service import register_agency_windows
 
-from tests.integration.conftest import CATALOGUE_CSV, clear_runtime_caches
+from tests.integration.conftest import CATALOGUE_CSV
 from tests.integration.staff_support import SignedIn, Staff, StaffPool
 
 WINDOW_ID = "110105-GA-W01"
@@ -118,7 +117,7 @@ def test_an_invalid_registration_names_the_field(client: Any, change: dict[str, 
 def test_the_demo_seed_registers_one_window_per_agency(client: Any) -> None:
     rows = read_catalogue(CATALOGUE_CSV.read_text(encoding="utf-8"), "csv")
     items = [item for _, item in parse_items(rows) if isinstance(item, ServiceItem)]
-    windows, catalogue = qr_runtime.window_repository(), runtime.catalogue_repository()
+    windows, catalogue = runtime.window_repository(), runtime.catalogue_repository()
     seeded = register_agency_windows(items, windows=windows, catalogue=catalogue)
     assert register_agency_windows(items, windows=windows, catalogue=catalogue) == seeded  # idempotent
     window_items = [item for item in items if "window" in item.channels]
@@ -195,7 +194,7 @@ def test_a_configured_public_base_url_wins_and_fits_qr_version_6(
     client: Any, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOVRATE_PUBLIC_BASE_URL", PUBLIC_BASE + "/")
-    get_settings.cache_clear()
+    runtime.reset()
     url = json.loads(issue(client, headers={"Host": "ignored.example"}).body)["url"]
     assert url.startswith(f"{PUBLIC_BASE}/q/110105-GA-W01.1.")
     assert int(segno.make(url, error="m").version) <= 6
@@ -205,7 +204,7 @@ def test_a_base_url_too_long_for_the_qr_code_is_an_internal_error(
     client: Any, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOVRATE_PUBLIC_BASE_URL", "https://" + "long-subdomain." * 6 + "example.gov.cn")
-    get_settings.cache_clear()
+    runtime.reset()
     response = issue(client)
     assert response.status_code == 500
     assert "Traceback" not in response.body.decode()
@@ -247,7 +246,7 @@ def test_without_the_signing_secret_codes_are_unavailable(
     client: Any, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOVRATE_QR_SIGNING_SECRET_ARN", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:gone")
-    clear_runtime_caches()
+    runtime.reset()
     response = issue(client)
     assert response.status_code == 503
     assert problem(response)["type"] == "/problems/unavailable"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 import record_sweep
 import time_machine
-from govrate import qr_runtime, runtime
+from govrate import runtime
 from govrate.evaluations.models import ApplicantContact, Channel, EvaluationSubmission, Stage
 from govrate.evaluations.service import submit_evaluation
 from govrate.kernel.clock import zone
@@ -20,7 +20,7 @@ from govrate.kernel.scale import Level
 from govrate.records.store import StoredRecord
 from govrate.regions.policies import RegionPolicy
 
-from tests.integration.conftest import AwsResources, clear_runtime_caches
+from tests.integration.conftest import AwsResources
 
 BASE_URL = "https://pj.zwfw.example.gov.cn"
 COMPLETED = datetime(2026, 11, 16, 15, 0, tzinfo=zone())
@@ -29,7 +29,7 @@ COMPLETED = datetime(2026, 11, 16, 15, 0, tzinfo=zone())
 @pytest.fixture
 def sweep_env(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> AwsResources:
     monkeypatch.setenv("GOVRATE_PUBLIC_BASE_URL", BASE_URL)
-    clear_runtime_caches()
+    runtime.reset()
     return aws
 
 
@@ -100,7 +100,7 @@ def test_an_applicant_with_a_contact_is_invited_once_three_days_after(
     assert invitation["unrated_stages"] == ["accept", "deliver"]
     assert "13800138000" not in json.dumps(invitation)
     token = invitation["ticket_url"].removeprefix(f"{BASE_URL}/t/")
-    claims = qr_runtime.ticket_signer().verify(token)
+    claims = runtime.ticket_signer().verify(token)
     assert (claims.region_code, claims.record_id) == ("110105", "BJ-INV-1")
 
 

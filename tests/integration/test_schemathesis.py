@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 import schemathesis
+from govrate import runtime
 from hypothesis import HealthCheck, given, settings
 from requests_http_signature import HTTPSignatureAuth, algorithms
 from schemathesis import APIOperation
@@ -28,10 +29,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from infra.components.api import HTTP_APPS
+from infra.http_apps import HTTP_APPS
 from infra.openapi import DOCUMENT_PATH
 from local.http import HttpServer
-from tests.integration.conftest import AwsResources, clear_runtime_caches
+from tests.integration.conftest import AwsResources
 from tests.integration.staff_support import StaffPool
 
 EXAMPLES = int(os.environ.get("GOVRATE_FUZZ_EXAMPLES", "10"))
@@ -49,8 +50,8 @@ def api_url(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         "GOVRATE_PLATFORMS",
         json.dumps({KEY_ID: {"platform_id": "fuzz-platform", "regions": regions, "secret_arn": arn}}),
     )
-    StaffPool(monkeypatch)  # the staff user pool of the staff routes, named in the settings
-    clear_runtime_caches()
+    StaffPool(aws, monkeypatch)  # the staff user pool of the staff routes, named in the settings
+    runtime.reset()
     server = HttpServer("127.0.0.1", 0)
     for http_app in HTTP_APPS:
         server.apps.add(http_app.chalice_app())

@@ -13,7 +13,7 @@ import time_machine
 from govrate.identity.sessions import ACCOUNT_POLICY, IDLE_TIMEOUT, RECHECK_AFTER
 
 from tests.integration.conftest import AwsResources
-from tests.integration.staff_support import PASSWORD, ConsoleBrowser
+from tests.integration.staff_support import PASSWORD, ConsoleBrowser, create_staff_pool
 from tests.integration.test_case_support import World, build_world
 
 CST = timezone(timedelta(hours=8))
@@ -95,15 +95,9 @@ def test_windows_and_paper_forms_are_authorized_against_the_catalogue(world: Wor
 
 
 def test_attributes_a_user_writes_with_their_own_token_confer_nothing(world: World, case_id: str) -> None:
-    world.account("chen.jing", "staff", "110105", "110105-SJ")
     # The pool of an older stack, with the attributes that once carried authority.
-    world.cognito.add_custom_attributes(
-        UserPoolId=world.pool_id,
-        CustomAttributes=[
-            {"Name": name, "AttributeDataType": "String", "Mutable": True}
-            for name in ("agency_code", "region_code", "role")
-        ],
-    )
+    world.use_pool(*create_staff_pool(custom_attributes=("agency_code", "region_code", "role")))
+    world.account("chen.jing", "staff", "110105", "110105-SJ")
     chen = world.sign_in("chen.jing")
     world.cognito.update_user_attributes(
         AccessToken=chen.token,

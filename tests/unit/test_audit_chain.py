@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from govrate.cases.audit import entry_hash, next_entry, verify_chain
-from govrate.cases.model import Action, Actor, AuditEntry, Case, Role
+from govrate.cases.model import Action, AuditEntry, Case
 from govrate.evaluations.models import CaseState
+from govrate.identity.model import Actor, Role
 from govrate.kernel.scale import Level
 
 CST = timezone(timedelta(hours=8))

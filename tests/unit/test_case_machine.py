@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from govrate.cases.machine import TRANSITIONS, TransitionRefused, target_of
-from govrate.cases.model import Action, Case, Role, Triage
+from govrate.cases.model import Action, Case, Triage
 from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.identity.model import Role
 from govrate.kernel.errors import Forbidden
 from govrate.kernel.scale import Level
 

@@ -4,8 +4,18 @@ import json
 
 import pytest
 from govrate.evaluations.models import EvaluationSubmission
-from govrate.kernel.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, StorageUnavailable, Unauthenticated
-from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
+from govrate.kernel.errors import (
+    BodyTooLarge,
+    Conflict,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    MalformedBody,
+    NotFound,
+    StorageUnavailable,
+    Unauthenticated,
+)
+from govrate.web.problems import problem_for
 from pydantic import ValidationError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from govrate.evaluations.models import Channel, EvaluatorContact, ReasonCode
-from govrate.kernel.errors import InvalidInput
+from govrate.kernel.errors import BodyTooLarge, InvalidInput, MalformedBody
 from govrate.transcriptions.service import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
@@ -13,7 +13,6 @@ from govrate.transcriptions.service import (
     UploadRow,
     read_upload,
 )
-from govrate.web.problems import BodyTooLarge, MalformedBody
 
 HEADER = "form_id,channel,agency_code,region_code,level"
 HOTLINE = "12345-0001,hotline,110105-GA,110105,5"

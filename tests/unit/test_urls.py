@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from chalice.app import Request
-from govrate.kernel.settings import get_settings
+from govrate import runtime
 from govrate.web.urls import public_base_url, target_uri
 
 HOST = "abc123.execute-api.cn-north-1.amazonaws.com.cn"
@@ -32,7 +32,7 @@ def request(client_path: str, *, stage: str = "api", query: dict[str, list[str]]
 @pytest.fixture(autouse=True)
 def no_configured_base(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GOVRATE_PUBLIC_BASE_URL", raising=False)
-    get_settings.cache_clear()
+    runtime.reset()
 
 
 def test_the_target_uri_keeps_the_stage_prefix_the_client_sent() -> None:

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
-from boto3.exceptions import S3UploadFailedError
-from botocore.exceptions import BotoCoreError, ClientError
 
 from govrate.analytics.schema import EVALUATION_COLUMNS, EVALUATIONS_PREFIX
-from govrate.kernel.errors import StorageUnavailable
+from govrate.kernel.errors import StorageMisconfigured
+from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -76,7 +75,7 @@ class AnalyticsStore:
         S3 replaces the object whole, so a reader never sees half a day.
         """
         if not self._bucket:
-            raise StorageUnavailable("no analytics bucket is configured")
+            raise StorageMisconfigured("no analytics bucket is configured")
         schema = evaluation_schema()
         key = evaluations_key(day)
         rows = 0
@@ -87,10 +86,8 @@ class AnalyticsStore:
                     writer.write_table(pa.Table.from_pydict(columns, schema=schema))
                     rows += len(group)
             parquet_file.seek(0)
-            try:
+            with translated("analytics bucket"):
                 self._client.upload_fileobj(parquet_file, self._bucket, key)
-            except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
-                raise StorageUnavailable("analytics bucket unavailable") from exc
         return WrittenPartition(key, rows)
 
 

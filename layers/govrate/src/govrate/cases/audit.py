@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from govrate.cases.model import GENESIS_HASH, Action, Actor, AuditEntry, Case, ChainProblem, ChainReport
+from govrate.cases.model import GENESIS_HASH, Action, AuditEntry, Case, ChainProblem, ChainReport
 from govrate.evaluations.models import CaseState
+from govrate.identity.model import Actor
 
 
 def entry_hash(entry: AuditEntry) -> str:

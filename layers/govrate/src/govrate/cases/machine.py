@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govrate.cases.model import Action, Case, Role, Triage
+from govrate.cases.model import Action, Case, Triage
 from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.identity.model import Role
 from govrate.kernel.errors import Conflict, Forbidden
 
 _S = CaseState

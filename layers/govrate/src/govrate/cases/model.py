@@ -6,9 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from govrate.evaluations.models import AgencyCode, CaseState, CaseSummary, EvaluatorContact, HandlingRating
+from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, HandlingRating
+from govrate.identity.model import Actor
+from govrate.kernel.contracts import AgencyCode, Contract
 from govrate.kernel.scale import Level
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -22,13 +24,6 @@ class Triage(StrEnum):
     RECTIFY_BY_DEADLINE = "rectify_by_deadline"  # 限期整改
     EXPLAIN = "explain"  # 解释说明
     APPEAL = "appeal"  # 申诉复核
-
-
-class Role(StrEnum):
-    STAFF = "staff"
-    SUPERVISOR = "supervisor"
-    EVALUATOR = "evaluator"
-    SYSTEM = "system"
 
 
 class Action(StrEnum):
@@ -52,29 +47,7 @@ class Action(StrEnum):
     VIEW_CONTACT = "view_contact"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Actor(_Frozen):
-    """Who did something: a signed-in staff member or supervisor, the evaluator (by receipt) or the system."""
-
-    role: Role
-    subject: str = Field(description="Cognito `sub` of staff; `evaluator`; `system:<function>`.")
-    name: str | None = None
-    agency_code: str | None = None
-    region_code: str | None = None
-
-    @classmethod
-    def system(cls, function: str) -> Actor:
-        return cls(role=Role.SYSTEM, subject=f"system:{function}")
-
-    @classmethod
-    def evaluator(cls) -> Actor:
-        return cls(role=Role.EVALUATOR, subject="evaluator")
-
-
-class Case(_Frozen):
+class Case(Contract):
     """A case as stored. `audit_count` and `audit_head` are the length and the last hash of its audit
     chain: every change of the case is written together with its audit entry, conditioned on them."""
 
@@ -140,7 +113,7 @@ class Case(_Frozen):
         )
 
 
-class AuditEntry(_Frozen):
+class AuditEntry(Contract):
     """One link of a case's audit chain. `hash` covers every other field, `prev_hash` included."""
 
     evaluation_id: str
@@ -165,7 +138,7 @@ class ContactChannel(StrEnum):
     VISIT = "visit"
 
 
-class ContactRecord(_Frozen):
+class ContactRecord(Contract):
     """The return visit (回访): whether the evaluator was reached, and how."""
 
     reached: bool
@@ -173,12 +146,12 @@ class ContactRecord(_Frozen):
     note: ShortText | None = None
 
 
-class VerificationRecord(_Frozen):
+class VerificationRecord(Contract):
     substantiated: bool = Field(description="Whether the facts of the bad review were confirmed.")
     finding: Text
 
 
-class TriageDecision(_Frozen):
+class TriageDecision(Contract):
     outcome: Triage
     note: Text
     evidence: list[ShortText] = Field(
@@ -192,25 +165,25 @@ class TriageDecision(_Frozen):
         return self
 
 
-class RectificationRecord(_Frozen):
+class RectificationRecord(Contract):
     summary: Text
 
 
-class AnswerRecord(_Frozen):
+class AnswerRecord(Contract):
     message: Text = Field(description="What the evaluator reads.")
 
 
-class AppealDecision(_Frozen):
+class AppealDecision(Contract):
     upheld: bool = Field(description="True: the review is excluded from the rates (never deleted).")
     reason: Text
 
 
-class Reassignment(_Frozen):
+class Reassignment(Contract):
     agency_code: AgencyCode
     reason: Text
 
 
-class Resumption(_Frozen):
+class Resumption(Contract):
     reason: Text
     working_days: int = Field(ge=1, le=30, description="New deadline for the step the case resumes at.")
 
@@ -227,7 +200,7 @@ StaffCommand = (
 )
 
 
-class HandlingRatingInput(_Frozen):
+class HandlingRatingInput(Contract):
     """The evaluator's rating of the handling, authenticated by the receipt of the evaluation."""
 
     receipt: Annotated[str, StringConstraints(min_length=8, max_length=64)]
@@ -241,14 +214,14 @@ class HandlingRatingInput(_Frozen):
 # --- what they are shown --------------------------------------------------------------------------
 
 
-class CaseListQuery(_Frozen):
+class CaseListQuery(Contract):
     limit: int = Field(default=50, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
         default=None, description="From the previous page."
     )
 
 
-class CaseListItem(_Frozen):
+class CaseListItem(Contract):
     evaluation_id: str
     item_code: str | None
     agency_code: str
@@ -261,24 +234,24 @@ class CaseListItem(_Frozen):
     overdue: bool
 
 
-class CasePage(_Frozen):
+class CasePage(Contract):
     items: list[CaseListItem]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
 
 
-class ChainProblem(_Frozen):
+class ChainProblem(Contract):
     seq: int
     kind: str = Field(description="edited | missing | out_of_order | broken_link | foreign | head_mismatch")
     message: str
 
 
-class ChainReport(_Frozen):
+class ChainReport(Contract):
     intact: bool
     entries: int
     problems: list[ChainProblem]
 
 
-class CaseView(_Frozen):
+class CaseView(Contract):
     """One case for its handlers: the case, the decrypted contact (this view is audited), the history."""
 
     case: Case
@@ -289,7 +262,7 @@ class CaseView(_Frozen):
     chain: ChainReport
 
 
-class CaseRateFacts(_Frozen):
+class CaseRateFacts(Contract):
     """Per bad review, what the rates of DESIGN §2 need (no personal data). Read by day, never scanned."""
 
     evaluation_id: str
@@ -306,6 +279,6 @@ class CaseRateFacts(_Frozen):
     excluded_from_rates: bool
 
 
-class SweepReport(_Frozen):
+class SweepReport(Contract):
     escalated: list[str]
     skipped: list[str] = Field(description="Changed by someone else meanwhile, or no longer overdue.")

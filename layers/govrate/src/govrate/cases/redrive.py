@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from govrate.cases.settings import get_case_settings
 from govrate.kernel.errors import StorageUnavailable
-from govrate.kernel.settings import get_settings
+from govrate.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -62,7 +61,7 @@ class DeadLetterRedrive:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m govrate.cases.redrive", description=__doc__.splitlines()[0])
-    parser.add_argument("--dlq", default=get_case_settings().negative_reviews_dlq_url, help="dead-letter queue URL")
+    parser.add_argument("--dlq", default=get_settings().negative_reviews_dlq_url, help="dead-letter queue URL")
     parser.add_argument("--queue", default=get_settings().negative_reviews_queue_url, help="queue URL")
     parser.add_argument("--limit", type=int, default=10_000, help="move at most this many messages")
     arguments = parser.parse_args(argv)

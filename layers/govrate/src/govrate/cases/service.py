@@ -16,7 +16,6 @@ from govrate.cases.audit import next_entry, verify_chain
 from govrate.cases.machine import CONTENT, target_of
 from govrate.cases.model import (
     Action,
-    Actor,
     AnswerRecord,
     AppealDecision,
     AuditEntry,
@@ -29,22 +28,22 @@ from govrate.cases.model import (
     Reassignment,
     RectificationRecord,
     Resumption,
-    Role,
     StaffCommand,
     SweepReport,
     TriageDecision,
     VerificationRecord,
 )
 from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
-from govrate.cases.rules import RegionRules, RulesBook
 from govrate.cases.store import CaseRepository
 from govrate.catalogue.store import CatalogueRepository
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
 from govrate.evaluations.service import receipt_hash
 from govrate.evaluations.store import EvaluationRepository
-from govrate.identity.auth import authorize, authorize_agency
+from govrate.identity.auth import authorize_agency, authorize_for
+from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.kernel.observability import logger
+from govrate.regions.case_rules import RegionRules, RulesBook
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -373,3 +372,11 @@ def _warn_if_calendar_unknown(rules: RegionRules, last_due: datetime) -> None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def authorize(actor: Actor, case: Case) -> None:
+    """Staff act on their agency's cases; supervisors on the cases of their region. Forbidden otherwise."""
+    try:
+        authorize_for(actor, case.agency_code, case.region_code)
+    except Forbidden as refused:
+        raise Forbidden(f"case {case.evaluation_id} is not one of yours") from refused

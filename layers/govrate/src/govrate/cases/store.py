@@ -16,17 +16,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import GetError, QueryError, TransactWriteError
+from pynamodb.exceptions import GetError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from govrate.cases.model import Action, Actor, AuditEntry, Case, CaseRateFacts, Triage
+from govrate.cases.model import Action, AuditEntry, Case, CaseRateFacts, Triage
 from govrate.cases.ports import EvaluatorNotice
 from govrate.evaluations.models import CaseState, HandlingRating
 from govrate.evaluations.store import day_shard, shard_of
+from govrate.identity.model import Actor
 from govrate.kernel.clock import local_day
 from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
-from govrate.kernel.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
+from govrate.kernel.errors import Conflict, InvalidInput, NotFound
 from govrate.kernel.scale import Level
+from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import CaseAuditItem, CaseItem, CaseNoticeItem, bind
 
 CASE_SK = "CASE"
@@ -76,9 +78,9 @@ class CaseRepository:
                 transaction.save(self._item(case), condition=self._model.pk.does_not_exist())
                 transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
         except TransactWriteError as exc:
-            if _cancelled_by_condition(exc):
+            if condition_failed(exc):
                 return False
-            raise StorageUnavailable("cases table unavailable") from exc
+            raise storage_error(exc, "cases table") from exc
         return True
 
     def save(
@@ -100,9 +102,9 @@ class CaseRepository:
                 for notice in notices:
                     transaction.save(self._notice_item(notice), condition=self._notice.pk.does_not_exist())
         except TransactWriteError as exc:
-            if _cancelled_by_condition(exc):
+            if condition_failed(exc):
                 raise Conflict(f"case {case.evaluation_id} was changed meanwhile; reload it and retry") from exc
-            raise StorageUnavailable("cases table unavailable") from exc
+            raise storage_error(exc, "cases table") from exc
 
     # --- reads --------------------------------------------------------------------------------------
 
@@ -112,18 +114,16 @@ class CaseRepository:
         except self._model.DoesNotExist as exc:
             raise NotFound(f"case of evaluation {evaluation_id}") from exc
         except GetError as exc:
-            raise StorageUnavailable("cases table unavailable") from exc
+            raise storage_error(exc, "cases table") from exc
         return _case(item)
 
     def history(self, evaluation_id: str) -> list[AuditEntry]:
         """The audit chain as stored, oldest first."""
-        try:
+        with translated("cases table"):
             items = self._audit.query(
                 case_pk(evaluation_id), self._audit.sk.startswith(AUDIT_PREFIX), consistent_read=True
             )
             return [_entry(item) for item in items]
-        except QueryError as exc:
-            raise StorageUnavailable("cases table unavailable") from exc
 
     def open_of_agency(self, agency_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
         """The agency's open cases, the nearest deadline first."""
@@ -140,31 +140,25 @@ class CaseRepository:
 
     def overdue(self, now: datetime) -> Iterator[str]:
         """Evaluation ids of cases whose pending deadline has passed, from every shard of `by_due`."""
-        try:
+        with translated("cases index"):
             for shard in range(self._due_shards):
                 for item in self._model.by_due.query(_due_shard(shard), self._model.due_key < _utc_key(now)):
                     yield item.pk.removeprefix("CASE#")
-        except QueryError as exc:
-            raise StorageUnavailable("cases index unavailable") from exc
 
     def rate_facts_on(self, day: date) -> Iterator[CaseRateFacts]:
         """The rate facts of the bad reviews given on a local day (analyze's read), shard by shard."""
-        try:
+        with translated("cases index"):
             for shard in range(self._day_shards):
                 for item in self._model.by_rate_day.query(day_shard(day, shard)):
                     yield _rate_facts(item)
-        except QueryError as exc:
-            raise StorageUnavailable("cases index unavailable") from exc
 
     def _page(
         self, index: Any, hash_name: str, hash_value: str, limit: int, cursor: str | None
     ) -> tuple[list[Case], str | None]:
         start = _decode_cursor(cursor, hash_name, hash_value) if cursor else None
-        try:
+        with translated("cases index"):
             result = index.query(hash_value, limit=limit, last_evaluated_key=start)
             cases = [_case(item) for item in result]
-        except QueryError as exc:
-            raise StorageUnavailable("cases index unavailable") from exc
         following = result.last_evaluated_key
         return cases, _encode_cursor(following) if following else None
 
@@ -242,11 +236,6 @@ class CaseRepository:
 
 def _due_shard(shard: int) -> str:
     return f"DUE#{shard:03d}"
-
-
-def _cancelled_by_condition(exc: TransactWriteError) -> bool:
-    reasons = {reason.code if reason else None for reason in exc.cancellation_reasons or []}
-    return bool(reasons & {"ConditionalCheckFailed", "TransactionConflict"})
 
 
 def _optional_time(value: str | None) -> datetime | None:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from govrate.catalogue.store import CatalogueRepository
 from govrate.evaluations.models import ServiceItem
-from govrate.web.problems import field_errors
+from govrate.kernel.contracts import field_errors
 
 CatalogueFormat = Literal["csv", "json"]
 # Multi-valued columns of the CSV layout are `|`-separated.

@@ -13,12 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import GetError, PutError, QueryError
+from pynamodb.exceptions import GetError, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from govrate.evaluations.models import CataloguePage, ServiceItem, Stage
-from govrate.kernel.errors import InvalidInput, NotFound, StorageUnavailable
+from govrate.kernel.errors import InvalidInput, NotFound
+from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import bind
 
 META_SK = "META"
@@ -110,16 +111,14 @@ class CatalogueRepository:
         agency = self._agency(
             f"AGENCY#{item.agency_code}", META_SK, agency_name_zh=item.agency_name_zh, region_code=item.region_code
         )
-        try:
+        with translated("reference table"):
             version.save()
             agency.save()
             try:
                 current.save(condition=self._model.pk.does_not_exist() | (self._model.item_version <= item.version))
             except PutError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
+                if not condition_failed(exc):
                     raise
-        except PutError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
 
     def get(self, item_code: str, version: int | None = None) -> ServiceItem:
         """The current entry, or a given version."""
@@ -129,7 +128,7 @@ class CatalogueRepository:
         except self._model.DoesNotExist as exc:
             raise NotFound(f"service item {item_code}" + (f" version {version}" if version else "")) from exc
         except GetError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return _to_domain(item_code, entry)
 
     def agency(self, agency_code: str) -> Agency:
@@ -138,7 +137,7 @@ class CatalogueRepository:
         except self._agency.DoesNotExist as exc:
             raise NotFound(f"agency {agency_code}") from exc
         except GetError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return Agency(agency_code=agency_code, agency_name_zh=entry.agency_name_zh, region_code=entry.region_code)
 
     def list(
@@ -165,13 +164,11 @@ class CatalogueRepository:
             matches = self._model.name_zh.contains(keyword) | self._model.name_en.contains(keyword)
             matches |= self._model.list_code.contains(keyword)
             condition = matches if condition is None else condition & matches
-        try:
+        with translated("reference index"):
             results = index.query(
                 key, filter_condition=condition, limit=limit, last_evaluated_key=_decode_cursor(cursor)
             )
             items = [_to_domain(entry.pk.removeprefix("ITEM#"), entry) for entry in results]
-        except QueryError as exc:
-            raise StorageUnavailable("reference index unavailable") from exc
         next_key = results.last_evaluated_key
         return CataloguePage(items=items, cursor=_encode_cursor(next_key) if next_key else None)
 

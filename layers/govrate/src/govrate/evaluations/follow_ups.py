@@ -9,8 +9,9 @@ from pynamodb.exceptions import GetError, PutError
 from pynamodb.models import Model
 
 from govrate.evaluations.models import FollowUp
-from govrate.kernel.errors import Conflict, NotFound, StorageUnavailable
+from govrate.kernel.errors import Conflict, NotFound
 from govrate.kernel.scale import Level
+from govrate.storage.errors import condition_failed, storage_error
 from govrate.storage.tables import bind
 
 
@@ -41,9 +42,9 @@ class FollowUpRepository:
         try:
             item.save(condition=self._model.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise Conflict(f"evaluation {evaluation_id} has its follow-up already") from exc
-            raise StorageUnavailable("evaluations table unavailable") from exc
+            raise storage_error(exc, "evaluations table") from exc
 
     def get(self, evaluation_id: str) -> FollowUp:
         try:
@@ -51,7 +52,7 @@ class FollowUpRepository:
         except self._model.DoesNotExist as exc:
             raise NotFound(f"follow-up of {evaluation_id}") from exc
         except GetError as exc:
-            raise StorageUnavailable("evaluations table unavailable") from exc
+            raise storage_error(exc, "evaluations table") from exc
         return FollowUp(
             comment=item.comment,
             level=Level(int(item.level)) if item.level is not None else None,

@@ -6,15 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
+from govrate.kernel.contracts import AgencyCode, Contract, ItemCode, RegionCode
 from govrate.kernel.indicators import INDICATOR_SET_VERSION, INDICATORS, ServiceMode
 from govrate.kernel.scale import Level
-
-RegionCode = Annotated[str, StringConstraints(pattern=r"^[1-8]\d{5}$")]
-"""GB/T 2260 six-digit administrative division code."""
-ItemCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,63}$")]
-AgencyCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,63}$")]
 
 
 class Channel(StrEnum):
@@ -73,16 +69,12 @@ class CaseState(StrEnum):
     ESCALATED = "escalated"
 
 
-class _Contract(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 RecordId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{3,63}$")]
 WindowId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{1,63}$")]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
-class EvaluatorContact(_Contract):
+class EvaluatorContact(Contract):
     """A real-name evaluator's contact, given only by choice; stored encrypted, shown only to case handlers."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None = None
@@ -101,7 +93,7 @@ class EvaluatorContact(_Contract):
         return self
 
 
-class EvaluationSubmission(_Contract):
+class EvaluationSubmission(Contract):
     """An evaluation as a citizen, a device or a platform submits it."""
 
     item_code: ItemCode | None = Field(
@@ -178,7 +170,7 @@ class EvaluationSubmission(_Contract):
         return errors
 
 
-class EvaluationAccepted(_Contract):
+class EvaluationAccepted(Contract):
     evaluation_id: str = Field(description="ULID of the stored evaluation.")
     receipt: str | None = Field(
         description="Secret that lets the evaluator follow this evaluation. Given once: null on a replay."
@@ -196,7 +188,7 @@ class HandlingRating(StrEnum):
     DISSATISFIED = "dissatisfied"
 
 
-class CaseSummary(_Contract):
+class CaseSummary(Contract):
     """What the evaluator may see of the case opened for a bad review."""
 
     state: CaseState
@@ -207,7 +199,7 @@ class CaseSummary(_Contract):
     handling_rating: HandlingRating | None = None
 
 
-class FollowUpSubmission(_Contract):
+class FollowUpSubmission(Contract):
     """One follow-up review (追评) of an evaluation, by the holder of its receipt."""
 
     receipt: Annotated[str, StringConstraints(min_length=8, max_length=64)]
@@ -215,13 +207,13 @@ class FollowUpSubmission(_Contract):
     level: Level | None = Field(default=None, description="A level for how things stand now; optional.")
 
 
-class FollowUp(_Contract):
+class FollowUp(Contract):
     comment: str
     level: Level | None
     created_at: datetime
 
 
-class EvaluationStatus(_Contract):
+class EvaluationStatus(Contract):
     evaluation_id: str
     item_code: str | None
     agency_code: str
@@ -240,7 +232,7 @@ class EvaluationStatus(_Contract):
     follow_up: FollowUp | None = None
 
 
-class NegativeReviewMessage(_Contract):
+class NegativeReviewMessage(Contract):
     """The SQS message that asks the verify function to open a case. It carries no personal data."""
 
     evaluation_id: str
@@ -251,7 +243,7 @@ class NegativeReviewMessage(_Contract):
     created_at: datetime
 
 
-class ServiceItem(_Contract):
+class ServiceItem(Contract):
     item_code: ItemCode
     version: int = Field(ge=1)
     name_zh: str
@@ -265,14 +257,14 @@ class ServiceItem(_Contract):
     promised_days: int = Field(ge=0)
 
 
-class ApplicantContact(_Contract):
+class ApplicantContact(Contract):
     """How to invite the applicant to rate (SMS or e-mail); stored encrypted, never shown in analytics."""
 
     phone: Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")] | None = None
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")] | None = None
 
 
-class ServiceRecordRegistration(_Contract):
+class ServiceRecordRegistration(Contract):
     """A completed transaction (办件), registered by a window system or a regional platform."""
 
     record_id: RecordId = Field(description="The record number (办件编号), unique within the region.")
@@ -291,7 +283,7 @@ class ServiceRecordRegistration(_Contract):
     applicant: ApplicantContact | None = None
 
 
-class ServiceRecordRegistered(_Contract):
+class ServiceRecordRegistered(Contract):
     record_id: str
     region_code: str
     ticket_url: str = Field(description="Evaluation ticket for the SMS, the receipt or the kiosk (QR).")
@@ -299,12 +291,12 @@ class ServiceRecordRegistered(_Contract):
     replayed: bool = Field(default=False, description="True when the record was registered before.")
 
 
-class CataloguePage(_Contract):
+class CataloguePage(Contract):
     items: list[ServiceItem]
     cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
-class ServiceItemQuery(_Contract):
+class ServiceItemQuery(Contract):
     region: RegionCode | None = Field(default=None, description="Items of this division.")
     agency: AgencyCode | None = Field(default=None, description="Items of this agency.")
     q: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = Field(
@@ -316,7 +308,7 @@ class ServiceItemQuery(_Contract):
     )
 
 
-class ReceiptQuery(_Contract):
+class ReceiptQuery(Contract):
     receipt: Annotated[str, StringConstraints(min_length=8, max_length=64)] = Field(
         description="The receipt given when the evaluation was accepted."
     )

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import GetError, PutError, QueryError, TransactWriteError
+from pynamodb.exceptions import GetError, PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 from ulid import ULID
@@ -24,6 +24,7 @@ from govrate.kernel.clock import local_day
 from govrate.kernel.errors import Conflict, NotFound, StorageUnavailable
 from govrate.kernel.indicators import ServiceMode
 from govrate.kernel.scale import Level
+from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import EvaluationItem, bind
 
 
@@ -108,9 +109,9 @@ class EvaluationRepository:
             try:
                 item.save(condition=self._model.pk.does_not_exist())
             except PutError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
+                if condition_failed(exc):
                     raise Conflict(f"evaluation {evaluation.evaluation_id} exists") from exc
-                raise StorageUnavailable("evaluations table unavailable") from exc
+                raise storage_error(exc, "evaluations table") from exc
             return
         guard = self._guard(f"GUARD#{natural_key}", evaluation_id=evaluation.evaluation_id, fingerprint=fingerprint)
         try:
@@ -120,7 +121,7 @@ class EvaluationRepository:
         except TransactWriteError as exc:
             reasons = [reason.code if reason else None for reason in exc.cancellation_reasons or []]
             if "ConditionalCheckFailed" not in reasons:
-                raise StorageUnavailable("evaluations table unavailable") from exc
+                raise storage_error(exc, "evaluations table") from exc
             try:
                 holder = self._guard_of(natural_key)
             except self._guard.DoesNotExist as missing:
@@ -133,17 +134,15 @@ class EvaluationRepository:
         except self._model.DoesNotExist as exc:
             raise NotFound(f"evaluation {evaluation_id}") from exc
         except GetError as exc:
-            raise StorageUnavailable("evaluations table unavailable") from exc
+            raise storage_error(exc, "evaluations table") from exc
         return _to_domain(item)
 
     def on_day(self, day: date) -> Iterator[StoredEvaluation]:
         """Every evaluation created on a local calendar day, shard by shard."""
-        try:
+        with translated("evaluations index"):
             for shard in range(self._shards):
                 for item in self._model.by_day.query(day_shard(day, shard)):
                     yield _to_domain(item)
-        except QueryError as exc:
-            raise StorageUnavailable("evaluations index unavailable") from exc
 
     def holder(self, natural_key: str) -> str | None:
         """The evaluation that holds a natural key, or None while it is free."""
@@ -153,10 +152,8 @@ class EvaluationRepository:
             return None
 
     def _guard_of(self, natural_key: str) -> EvaluationGuardItem:
-        try:
+        with translated("evaluations table"):
             return self._guard.get(f"GUARD#{natural_key}", consistent_read=True)
-        except GetError as exc:
-            raise StorageUnavailable("evaluations table unavailable") from exc
 
     def _item(self, evaluation: StoredEvaluation, fingerprint: str) -> EvaluationItem:
         created_utc = evaluation.created_at.astimezone(UTC)

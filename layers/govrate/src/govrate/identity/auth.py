@@ -1,4 +1,4 @@
-"""Who a staff request comes from, and which agencies and cases they may touch. The one place for both.
+"""Who a staff request comes from, and which agencies and divisions they may act for. The one place for both.
 
 Staff sign in to the Cognito user pool. What a person may do comes from the pool's groups, which only
 administrators change (`govrate.identity.staff_admin`): `role:staff` or `role:supervisor`, `agency:<code>`
@@ -22,20 +22,19 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from govrate.cases.model import Actor, Case, Role
+from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
 from govrate.kernel.errors import Forbidden, InvalidInput, NotFound, StorageUnavailable, Unauthenticated
+from govrate.storage.errors import storage_error
 
 if TYPE_CHECKING:
     import jwt
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-
-    from govrate.catalogue.store import Agency
 
 # jwt (with cryptography) and requests are imported where a token is checked, not at import: the
 # functions that serve citizens' pages import this module too, and their cold start would pay for
@@ -267,9 +266,9 @@ class CognitoAccounts:
             refusal = _SIGN_IN_REFUSALS.get(code)
             if refusal is not None:
                 raise NotSignedIn(f"{what}: {refusal} ({exc.response['Error'].get('Message', '')})") from exc
-            raise StorageUnavailable(f"staff sign-in unavailable ({what}: {code})") from exc
+            raise storage_error(exc, f"staff sign-in ({what})") from exc
         except BotoCoreError as exc:
-            raise StorageUnavailable(f"staff sign-in unavailable ({what})") from exc
+            raise storage_error(exc, f"staff sign-in ({what})") from exc
 
 
 class StaffAuthenticator:
@@ -310,19 +309,13 @@ def bearer_token(headers: Mapping[str, str]) -> str:
     return token.strip()
 
 
-def within_region(region_code: str, supervised: str) -> bool:
-    """Whether a division lies in a supervisor's division (`510000` holds `51xxxx`, `513200` holds
-    `5132xx`, a county code holds itself)."""
-    return divisions.holds(supervised, region_code)
-
-
 def authorize_for(actor: Actor, agency_code: str, region_code: str) -> None:
     """Staff act for their own agency; supervisors for the agencies of their division. Forbidden
     otherwise, naming the field that puts it out of reach. `region_code` must be the agency's region as
     the catalogue or a stored record has it, never one the caller claims (see `authorize_agency`)."""
     if actor.role is Role.STAFF and actor.agency_code == agency_code:
         return
-    if actor.role is Role.SUPERVISOR and actor.region_code and within_region(region_code, actor.region_code):
+    if actor.role is Role.SUPERVISOR and actor.region_code and divisions.holds(actor.region_code, region_code):
         return
     if actor.role is Role.STAFF:
         raise Forbidden(
@@ -337,13 +330,29 @@ def authorize_for(actor: Actor, agency_code: str, region_code: str) -> None:
     raise Forbidden("only staff and supervisors act for an agency")
 
 
-class AgencyDirectory(Protocol):
+class ListedAgency(Protocol):
+    """An agency as the catalogue lists it (`govrate.catalogue.store.Agency`)."""
+
+    @property
+    def agency_code(self) -> str: ...
+
+    @property
+    def region_code(self) -> str: ...
+
+
+ListedAgencyT_co = TypeVar("ListedAgencyT_co", bound=ListedAgency, covariant=True)
+ListedAgencyT = TypeVar("ListedAgencyT", bound=ListedAgency)
+
+
+class AgencyDirectory(Protocol[ListedAgencyT_co]):
     """Where agencies are looked up: the catalogue (`govrate.catalogue.store.CatalogueRepository`)."""
 
-    def agency(self, agency_code: str) -> Agency: ...
+    def agency(self, agency_code: str) -> ListedAgencyT_co: ...
 
 
-def authorize_agency(actor: Actor, agency_code: str, directory: AgencyDirectory, field: str = "agency_code") -> Agency:
+def authorize_agency(
+    actor: Actor, agency_code: str, directory: AgencyDirectory[ListedAgencyT], field: str = "agency_code"
+) -> ListedAgencyT:
     """The agency as the catalogue has it, when the actor may act for it: InvalidInput (naming `field`)
     for an agency the catalogue does not know, Forbidden for one out of the actor's reach. Its region
     is the catalogue's, whatever a request says."""
@@ -355,11 +364,3 @@ def authorize_agency(actor: Actor, agency_code: str, directory: AgencyDirectory,
         ) from exc
     authorize_for(actor, agency.agency_code, agency.region_code)
     return agency
-
-
-def authorize(actor: Actor, case: Case) -> None:
-    """Staff act on their agency's cases; supervisors on the cases of their region. Forbidden otherwise."""
-    try:
-        authorize_for(actor, case.agency_code, case.region_code)
-    except Forbidden as refused:
-        raise Forbidden(f"case {case.evaluation_id} is not one of yours") from refused

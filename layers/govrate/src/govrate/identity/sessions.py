@@ -26,11 +26,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
-
-from govrate.cases.model import Actor
 from govrate.identity.auth import NotSignedIn, StaffAccounts, TokenVerifier
+from govrate.identity.model import Actor
 from govrate.identity.store import DEVICE_KEY_PREFIX, SESSION_KEY_PREFIX, SIGN_IN_KEY_PREFIX, SessionStore
+from govrate.kernel.contracts import Contract
 from govrate.kernel.errors import Forbidden, StorageUnavailable, TooManyAttempts
 from govrate.kernel.observability import logger
 
@@ -44,11 +43,7 @@ DEVICE_LIFETIME = timedelta(days=90)
 ATTEMPTS_KEPT = timedelta(days=1)
 
 
-class _Document(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StaffSession(_Document):
+class StaffSession(Contract):
     username: str
     actor: Actor
     refresh_token: str
@@ -62,7 +57,7 @@ class StaffSession(_Document):
         return min(self.created_at + ABSOLUTE_TIMEOUT, self.last_seen_at + IDLE_TIMEOUT)
 
 
-class SignInAttempts(_Document):
+class SignInAttempts(Contract):
     """The failed attempts of one account, client or device."""
 
     failures: int = 0
@@ -71,7 +66,7 @@ class SignInAttempts(_Document):
     locks: int = 0
 
 
-class TrustedDevice(_Document):
+class TrustedDevice(Contract):
     username: str
 
 

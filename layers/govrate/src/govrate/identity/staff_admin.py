@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from govrate.cases.model import Actor, Role
 from govrate.identity.auth import AGENCY_GROUP, DIVISION_GROUP, ROLE_GROUP, actor_from_groups
+from govrate.identity.model import Actor, Role
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

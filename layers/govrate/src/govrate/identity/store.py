@@ -16,10 +16,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, GetError, PutError
+from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from govrate.kernel.errors import StorageUnavailable
+from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import bind
 
 SESSION_KEY_PREFIX = "SESSION#"
@@ -52,32 +52,22 @@ class SessionStore:
         item = self._model(
             f"{prefix}{key}", prefix.rstrip("#"), document=document.model_dump_json(), expires_at=expires_at
         )
-        try:
+        with translated("reference table"):
             item.save()
-        except PutError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
 
     def get(self, prefix: str, key: str, model: type[DocumentT], *, now: datetime) -> DocumentT | None:
-        try:
-            item = self._model.get(f"{prefix}{key}", prefix.rstrip("#"), consistent_read=True)
-        except self._model.DoesNotExist:
-            return None
-        except GetError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
-        if item.expires_at is not None and item.expires_at <= now:
-            return None
-        return model.model_validate_json(item.document)
+        document, _ = self.get_versioned(prefix, key, model, now=now)
+        return document
 
     def get_versioned(
         self, prefix: str, key: str, model: type[DocumentT], *, now: datetime
     ) -> tuple[DocumentT | None, int]:
         """The document and the version to pass to `put_versioned` (0 when there is none)."""
         try:
-            item = self._model.get(f"{prefix}{key}", prefix.rstrip("#"), consistent_read=True)
+            with translated("reference table"):
+                item = self._model.get(f"{prefix}{key}", prefix.rstrip("#"), consistent_read=True)
         except self._model.DoesNotExist:
             return None, 0
-        except GetError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
         if item.expires_at is not None and item.expires_at <= now:
             return None, int(item.version)
         return model.model_validate_json(item.document), int(item.version)
@@ -95,13 +85,11 @@ class SessionStore:
         try:
             item.save(condition=self._model.pk.does_not_exist() | current if version == 0 else current)
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return True
 
     def delete(self, prefix: str, key: str) -> None:
-        try:
+        with translated("reference table"):
             self._model(f"{prefix}{key}", prefix.rstrip("#")).delete()
-        except DeleteError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc

@@ -56,8 +56,21 @@ class Gone(GovrateError):
     """The thing existed but is no longer usable (a revoked or rotated QR code)."""
 
 
+class MalformedBody(GovrateError):
+    """The body is not parseable JSON (or not the form the route takes)."""
+
+
+class BodyTooLarge(GovrateError):
+    """The body, or an upload in it, is beyond what the route takes."""
+
+
 class StorageUnavailable(GovrateError):
     """A table, queue or bucket could not be reached; the caller should retry."""
+
+
+class StorageMisconfigured(GovrateError):
+    """AWS refused for good (access denied, a ciphertext KMS cannot open, a missing secret or table):
+    a fault of the deployment or the code that no retry cures."""
 
 
 class SuspiciousSubmission(GovrateError):

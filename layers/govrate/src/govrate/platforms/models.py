@@ -6,15 +6,15 @@ CSV upload of transcribed forms).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from govrate.evaluations.models import EvaluationAccepted, EvaluationSubmission
+from govrate.kernel.contracts import Contract
 from govrate.kernel.errors import GovrateError
-from govrate.web.problems import problem_for
 
 MAX_BATCH_ITEMS = 100
 
@@ -22,11 +22,7 @@ MAX_BATCH_ITEMS = 100
 BatchOutcome = EvaluationAccepted | GovrateError | ValidationError
 
 
-class _Contract(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EvaluationBatch(_Contract):
+class EvaluationBatch(Contract):
     """Up to 100 evaluations; each one is accepted or refused on its own."""
 
     evaluations: list[EvaluationSubmission] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
@@ -58,12 +54,12 @@ class BatchItemStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class FieldError(_Contract):
+class FieldError(Contract):
     field: str = Field(description="Path of the offending field within the item, e.g. `evaluator.phone`.")
     message: str
 
 
-class ItemProblem(_Contract):
+class ItemProblem(Contract):
     """Why an item was rejected: the problem (RFC 9457) a single post of it would have answered."""
 
     type: str = Field(description="Stable per kind of error, e.g. /problems/validation-error.")
@@ -72,19 +68,8 @@ class ItemProblem(_Contract):
     detail: str = ""
     errors: list[FieldError] = Field(default_factory=list)
 
-    @classmethod
-    def of(cls, refused: GovrateError | ValidationError) -> ItemProblem:
-        problem = problem_for(refused)
-        return cls(
-            type=problem.type_uri,
-            title=problem.title,
-            status=problem.status,
-            detail=problem.detail,
-            errors=[FieldError(**error) for error in problem.errors],
-        )
 
-
-class BatchItemResult(_Contract):
+class BatchItemResult(Contract):
     index: int = Field(ge=0, description="Position of the item in `evaluations`.")
     status: BatchItemStatus = Field(
         description="accepted: stored now; duplicate: stored before (a retry), nothing new; rejected: see `problem`."
@@ -93,15 +78,22 @@ class BatchItemResult(_Contract):
     problem: ItemProblem | None = Field(default=None, description="For rejected items.")
 
     @classmethod
-    def of(cls, index: int, outcome: BatchOutcome, **context: Any) -> Self:
-        """The result of an outcome; `context` fills the fields a subclass adds."""
+    def of(
+        cls,
+        index: int,
+        outcome: BatchOutcome,
+        problem_of: Callable[[GovrateError | ValidationError], ItemProblem],
+        **context: Any,
+    ) -> Self:
+        """The result of an outcome, a refusal described by `problem_of` (the edge's, which knows the
+        statuses); `context` fills the fields a subclass adds."""
         if isinstance(outcome, EvaluationAccepted):
             status = BatchItemStatus.DUPLICATE if outcome.replayed else BatchItemStatus.ACCEPTED
             return cls(index=index, status=status, evaluation=outcome, **context)
-        return cls(index=index, status=BatchItemStatus.REJECTED, problem=ItemProblem.of(outcome), **context)
+        return cls(index=index, status=BatchItemStatus.REJECTED, problem=problem_of(outcome), **context)
 
 
-class BatchResult(_Contract):
+class BatchResult(Contract):
     """One result per item, in the order of the batch."""
 
     accepted: int

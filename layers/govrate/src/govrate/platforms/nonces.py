@@ -12,7 +12,7 @@ from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from govrate.kernel.errors import StorageUnavailable
+from govrate.storage.errors import condition_failed, storage_error
 from govrate.storage.tables import bind
 
 NONCE_SK = "NONCE"
@@ -38,7 +38,7 @@ class NonceRepository:
         try:
             item.save(condition=self._model.pk.does_not_exist() | (self._model.expires_at < now))
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return True

@@ -9,16 +9,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from govrate.evaluations.models import (
-    AgencyCode,
-    Channel,
-    EvaluationStatus,
-    ItemCode,
-    ReasonCode,
-    RegionCode,
-    ServiceItem,
-    Stage,
-)
+from govrate.evaluations.models import Channel, EvaluationStatus, ReasonCode, ServiceItem, Stage
+from govrate.kernel.contracts import AgencyCode, Contract, ItemCode, RegionCode
 from govrate.kernel.qr_codes import TICKET_PATH
 from govrate.kernel.scale import Level
 from govrate.windows.models import ServiceWindow
@@ -30,10 +22,6 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
-class _Contract(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class Lang(StrEnum):
     """The language of a page: Chinese by default, English on request (`?lang=en`)."""
 
@@ -41,7 +29,7 @@ class Lang(StrEnum):
     EN = "en"
 
 
-class PageQuery(_Contract):
+class PageQuery(Contract):
     lang: Lang = Field(default=Lang.ZH, description="zh (default) or en.")
 
 
@@ -77,12 +65,12 @@ class RatingForm(BaseModel):
     nonce: FormNonce = Field(default="", description="One per rendered form: a second post of it is a replay.")
 
 
-class StageChoice(_Contract):
+class StageChoice(Contract):
     stage: Stage
     rated: bool = Field(description="True when this stage of the record has its one evaluation.")
 
 
-class RatingTarget(_Contract):
+class RatingTarget(Contract):
     """What a rating page rates, and through which channel."""
 
     channel: Channel
@@ -102,14 +90,14 @@ class RatingTarget(_Contract):
         return tuple(choice.stage for choice in self.stages if not choice.rated)
 
 
-class PageAnswer(_Contract):
+class PageAnswer(Contract):
     """The answer to a rating form posted by the page's script (Accept: application/json)."""
 
     next_url: str | None = Field(description="The receipt page to open; null when there is nothing to open.")
     message: str | None = Field(default=None, description="What to show instead, in the page's language.")
 
 
-class EvaluationView(_Contract):
+class EvaluationView(Contract):
     """The evaluator's own view of an evaluation: its status with the names of what was rated."""
 
     status: EvaluationStatus
@@ -120,13 +108,13 @@ class EvaluationView(_Contract):
 # Kiosks
 
 
-class KioskIssued(_Contract):
+class KioskIssued(Contract):
     window_id: str
     rotation: int
     url: str = Field(description="The kiosk page of the window; it changes when the window is rotated.")
 
 
-class TransactionPush(_Contract):
+class TransactionPush(Contract):
     """The transaction a window system has just finished, for the window's kiosk to offer for rating."""
 
     ticket_url: Annotated[str, StringConstraints(max_length=400)] = Field(
@@ -147,7 +135,7 @@ class TransactionPush(_Contract):
         return urlsplit(self.ticket_url).path.rpartition(TICKET_PATH)[2]
 
 
-class KioskTransaction(_Contract):
+class KioskTransaction(Contract):
     """What a kiosk offers for rating; `seq` is null when there is nothing to rate."""
 
     seq: int | None = Field(description="Changes with every transaction pushed to the window.")
@@ -158,7 +146,7 @@ class KioskTransaction(_Contract):
     offered_until: datetime | None = None
 
 
-class KioskRated(_Contract):
+class KioskRated(Contract):
     """A kiosk's rating was taken. No receipt: a shared device keeps no one's secret."""
 
     evaluation_id: str
@@ -166,7 +154,7 @@ class KioskRated(_Contract):
     replayed: bool
 
 
-class KioskEvaluation(_Contract):
+class KioskEvaluation(Contract):
     """A rating pressed on a kiosk, for the transaction it was offered (`seq`)."""
 
     seq: int = Field(ge=1)
@@ -195,7 +183,7 @@ def normalized_origin(origin: str) -> str:
 Origin = Annotated[str, StringConstraints(max_length=253), AfterValidator(normalized_origin)]
 
 
-class SiteKeyRegistration(_Contract):
+class SiteKeyRegistration(Contract):
     """An online service platform that embeds the evaluation module: where, and for which items."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -238,7 +226,7 @@ class WidgetQuery(PageQuery):
         return self
 
 
-class WidgetConfig(_Contract):
+class WidgetConfig(Contract):
     """What the script tag needs to render the module on an allowed origin."""
 
     frame_url: str
@@ -255,11 +243,11 @@ class PosterSize(StrEnum):
     A5 = "a5"
 
 
-class PosterQuery(_Contract):
+class PosterQuery(Contract):
     size: PosterSize = PosterSize.A4
 
 
-class WindowPoster(_Contract):
+class WindowPoster(Contract):
     """A printable poster of a window's QR code."""
 
     window: ServiceWindow

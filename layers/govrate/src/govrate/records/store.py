@@ -7,14 +7,15 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
 from pynamodb.attributes import BinaryAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, GetError, PutError, QueryError
+from pynamodb.exceptions import GetError, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from govrate.evaluations.models import Stage
 from govrate.evaluations.store import day_shard
 from govrate.kernel.clock import local_day
-from govrate.kernel.errors import NotFound, StorageUnavailable
+from govrate.kernel.errors import NotFound
+from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import bind
 
 RECORD_ENTITY = "service_record"
@@ -109,9 +110,9 @@ class ServiceRecordRepository:
         try:
             item.save(condition=self._model.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return self.get(record.region_code, record.record_id)
-            raise StorageUnavailable("evaluations table unavailable") from exc
+            raise storage_error(exc, "evaluations table") from exc
         return None
 
     def get(self, region_code: str, record_id: str) -> StoredRecord:
@@ -120,7 +121,7 @@ class ServiceRecordRepository:
         except self._model.DoesNotExist as exc:
             raise NotFound(f"service record {record_id} in {region_code}") from exc
         except GetError as exc:
-            raise StorageUnavailable("evaluations table unavailable") from exc
+            raise storage_error(exc, "evaluations table") from exc
         return _to_domain(item)
 
     def mark_invited(self, region_code: str, record_id: str, at: datetime) -> bool:
@@ -129,27 +130,23 @@ class ServiceRecordRepository:
         try:
             mark.save(condition=self._mark.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
-            raise StorageUnavailable("evaluations table unavailable") from exc
+            raise storage_error(exc, "evaluations table") from exc
         return True
 
     def unmark_invited(self, region_code: str, record_id: str) -> None:
         """Release the claim after a failed send, so the next sweep tries again."""
-        try:
+        with translated("evaluations table"):
             self._mark(f"INVITED#{region_code}#{record_id}").delete()
-        except DeleteError as exc:
-            raise StorageUnavailable("evaluations table unavailable") from exc
 
     def completed_on(self, day: date) -> list[StoredRecord]:
-        try:
+        with translated("records index"):
             return [
                 _to_domain(item)
                 for shard in range(self._shards)
                 for item in self._model.by_day.query(day_shard(day, shard))
             ]
-        except QueryError as exc:
-            raise StorageUnavailable("records index unavailable") from exc
 
 
 def _key(region_code: str, record_id: str) -> str:

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import GetError, PutError, QueryError
+from pynamodb.exceptions import GetError
 from pynamodb.models import Model
 
-from govrate.kernel.errors import StorageUnavailable
 from govrate.kernel.scale import Level
+from govrate.storage.errors import storage_error, translated
 from govrate.storage.tables import bind
 
 POLICY_PK = "POLICY"
@@ -65,15 +65,13 @@ class RegionPolicyRepository:
         except self._model.DoesNotExist:
             return RegionPolicy()
         except GetError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return _to_domain(item)
 
     def all(self) -> dict[str, RegionPolicy]:
         """Every region that chose its own policy; the others follow the national defaults."""
-        try:
+        with translated("reference table"):
             return {item.sk: _to_domain(item) for item in self._model.query(POLICY_PK)}
-        except QueryError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
 
     def put(self, region_code: str, policy: RegionPolicy) -> None:
         item = self._model(
@@ -84,10 +82,8 @@ class RegionPolicyRepository:
             invite_after_days=policy.invite_after_days,
             default_level=int(policy.default_level) if policy.default_level is not None else None,
         )
-        try:
+        with translated("reference table"):
             item.save()
-        except PutError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
 
 
 def _to_domain(item: RegionPolicyItem) -> RegionPolicy:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
-from govrate.kernel.errors import StorageUnavailable
+from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -23,17 +22,13 @@ class ContactVault:
         self._client = client or boto3.client("kms")
 
     def seal(self, plaintext: str, owner: str) -> bytes:
-        try:
+        with translated("contact encryption"):
             response = self._client.encrypt(
                 KeyId=self._key_id, Plaintext=plaintext.encode(), EncryptionContext={"owner": owner}
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable("contact encryption unavailable") from exc
         return bytes(response["CiphertextBlob"])
 
     def open(self, ciphertext: bytes, owner: str) -> str:
-        try:
+        with translated("contact decryption"):
             response = self._client.decrypt(CiphertextBlob=ciphertext, EncryptionContext={"owner": owner})
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable("contact decryption unavailable") from exc
         return bytes(response["Plaintext"]).decode()

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from govrate.kernel.errors import StorageUnavailable
+from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -24,7 +23,5 @@ class MessageQueue:
         self._client = client or boto3.client("sqs")
 
     def publish(self, message: BaseModel) -> None:
-        try:
+        with translated(f"{self._purpose} queue"):
             self._client.send_message(QueueUrl=self._url, MessageBody=message.model_dump_json())
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable(f"{self._purpose} queue unavailable") from exc

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
-from govrate.kernel.errors import StorageUnavailable
+from govrate.kernel.errors import StorageMisconfigured
+from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -19,14 +19,12 @@ if TYPE_CHECKING:
 def _secret_string(client: SecretsManagerClient, secret_arn: str, purpose: str) -> str:
     """The current value (SecretString) of a secret; StorageUnavailable when it cannot be had."""
     if not secret_arn:
-        raise StorageUnavailable(f"no {purpose} secret is configured")
-    try:
+        raise StorageMisconfigured(f"no {purpose} secret is configured")
+    with translated(f"{purpose} secret"):
         secret = client.get_secret_value(SecretId=secret_arn)
-    except (ClientError, BotoCoreError) as exc:
-        raise StorageUnavailable(f"{purpose} secret unavailable") from exc
     value = secret.get("SecretString", "")
     if not value:
-        raise StorageUnavailable(f"the {purpose} secret holds no SecretString")
+        raise StorageMisconfigured(f"the {purpose} secret holds no SecretString")
     return value
 
 

@@ -24,15 +24,15 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationError
 
-from govrate.cases.model import Actor
 from govrate.evaluations.models import Channel, EvaluationAccepted, EvaluationSubmission
 from govrate.evaluations.service import IntakeStores, submit_evaluation
 from govrate.identity.auth import authorize_agency
-from govrate.kernel.errors import InvalidInput
+from govrate.identity.model import Actor
+from govrate.kernel.contracts import field_errors
+from govrate.kernel.errors import BodyTooLarge, InvalidInput, MalformedBody
 from govrate.kernel.indicators import INDICATORS
 from govrate.platforms.models import BatchItemResult, BatchOutcome, BatchResult
 from govrate.platforms.service import submit_each
-from govrate.web.problems import BodyTooLarge, MalformedBody, field_errors
 
 TRANSCRIBED_CHANNELS = (
     Channel.PAPER,

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel
 
-from govrate.kernel.errors import GovrateError
+from govrate.kernel.errors import BodyTooLarge, MalformedBody, StorageUnavailable
 from govrate.kernel.observability import logger
 from govrate.web.operations import Operation
-from govrate.web.problems import PROBLEM_JSON, BodyTooLarge, MalformedBody, Problem, problem_for
+from govrate.web.problems import PROBLEM_JSON, Problem, problem_for
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -129,11 +129,15 @@ def declared_operations(app: Chalice) -> list[tuple[str, str, Operation]]:
 
 
 def _problem_from(exc: Exception, instance: str) -> Response:
-    if isinstance(exc, GovrateError | ValueError):
-        logger.info("request refused", extra={"error": type(exc).__name__, "detail": str(exc)})
+    problem = problem_for(exc)
+    if problem.status >= 500 and not isinstance(exc, StorageUnavailable):
+        # A bug or a deployment fault (a bare ValueError, AWS refusing for good): alarmable.
+        logger.exception("request failed", extra={"error": type(exc).__name__})
+    elif isinstance(exc, StorageUnavailable):
+        logger.warning("storage unavailable", extra={"error": type(exc).__name__, "detail": str(exc)})
     else:
-        logger.exception("unhandled error")
-    return problem_response(problem_for(exc), instance)
+        logger.info("request refused", extra={"error": type(exc).__name__, "detail": str(exc)})
+    return problem_response(problem, instance)
 
 
 # Every response: no content sniffing, HTTPS only (browsers ignore it over plain HTTP, as locally), and

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -24,16 +23,14 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from chalice.app import Request, Response
 from pydantic import ValidationError
 
-from govrate.cases import runtime
+from govrate import runtime
 from govrate.identity.auth import NotSignedIn
 from govrate.identity.sessions import DEVICE_LIFETIME, StaffSession, check_form_token, current_session
-from govrate.kernel import clock
-from govrate.kernel.errors import Forbidden, GovrateError, InvalidInput
+from govrate.kernel.errors import BodyTooLarge, Forbidden, GovrateError, InvalidInput, MalformedBody
 from govrate.kernel.observability import logger
-from govrate.kernel.settings import get_settings
 from govrate.web.chalice_edge import MAX_BODY_BYTES, ApiBlueprint, raw_body
 from govrate.web.operations import Media, Operation
-from govrate.web.problems import BodyTooLarge, MalformedBody, problem_for
+from govrate.web.problems import problem_for
 
 SESSION_COOKIE = "__Host-govrate_session"
 LOGIN_COOKIE = "__Host-govrate_login"
@@ -81,7 +78,7 @@ def session(request: Request) -> StaffSession:
     session_id = cookie(request, SESSION_COOKIE)
     if session_id is None:
         raise NotSignedIn("no session cookie")
-    return current_session(session_id, ports=runtime.session_ports(), now=now())
+    return current_session(session_id, ports=runtime.session_ports(), now=runtime.now())
 
 
 def check_change(request: Request, signed_in: StaffSession, form_token: str | None) -> None:
@@ -119,10 +116,6 @@ def client_address(request: Request) -> str:
     """The caller's address as API Gateway (or the local server) saw it."""
     identity = request.context.get("identity") or {}
     return str(identity.get("sourceIp") or "unknown")
-
-
-def now() -> datetime:
-    return clock.now(get_settings().utc_offset_hours)
 
 
 def session_cookie(session_id: str) -> str:

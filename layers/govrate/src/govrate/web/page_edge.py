@@ -15,15 +15,23 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from govrate.evaluations.models import EvaluationAccepted
-from govrate.kernel.errors import EvaluationPeriodOver, GovrateError, InvalidInput, SuspiciousSubmission
+from govrate.kernel.contracts import field_errors
+from govrate.kernel.errors import (
+    BodyTooLarge,
+    EvaluationPeriodOver,
+    GovrateError,
+    InvalidInput,
+    MalformedBody,
+    SuspiciousSubmission,
+)
 from govrate.kernel.observability import logger
-from govrate.kernel.settings import get_settings
 from govrate.rating.models import Lang, PageAnswer, RatingForm, RatingTarget
 from govrate.rating.service import FORM, FORM_FIELDS, RatingStores, read_rating_form, submit_rating
+from govrate.settings import get_settings
 from govrate.web import i18n
 from govrate.web.chalice_edge import json_response, problem_response, query_params, raw_body
 from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page
-from govrate.web.problems import BodyTooLarge, MalformedBody, Problem, field_errors, problem_for
+from govrate.web.problems import Problem, problem_for
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 16 * 1024

@@ -8,18 +8,22 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from govrate.kernel.contracts import field_errors
 from govrate.kernel.errors import (
+    BodyTooLarge,
     Conflict,
     EvaluationPeriodOver,
     Forbidden,
     Gone,
     GovrateError,
     InvalidInput,
+    MalformedBody,
     NotFound,
     StorageUnavailable,
     TooManyAttempts,
     Unauthenticated,
 )
+from govrate.platforms.models import FieldError, ItemProblem
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -46,14 +50,6 @@ class Problem:
         if self.errors:
             document["errors"] = self.errors
         return json.dumps(document, ensure_ascii=False)
-
-
-class MalformedBody(GovrateError):
-    """The body is not parseable JSON (or not the form the route takes)."""
-
-
-class BodyTooLarge(GovrateError):
-    pass
 
 
 # The order matters: the first matching type wins.
@@ -92,12 +88,13 @@ def problem_for(exc: Exception) -> Problem:
     return Problem("internal-error", "Internal error", 500, "the error was logged; retry later")
 
 
-def field_errors(exc: ValidationError) -> list[dict[str, str]]:
-    """Pydantic errors as `{"field": "a.b[0]", "message": ...}`, the path of the offending field."""
-    result = []
-    for error in exc.errors(include_url=False):
-        path = ""
-        for part in error["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        result.append({"field": path or "body", "message": error["msg"]})
-    return result
+def item_problem(refused: GovrateError | ValidationError) -> ItemProblem:
+    """The problem a single post of a refused batch item would have answered."""
+    problem = problem_for(refused)
+    return ItemProblem(
+        type=problem.type_uri,
+        title=problem.title,
+        status=problem.status,
+        detail=problem.detail,
+        errors=[FieldError(**error) for error in problem.errors],
+    )

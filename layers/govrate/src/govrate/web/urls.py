@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from chalice.app import Request
 
-from govrate.kernel.settings import get_settings
+from govrate.settings import get_settings
 
 
 def _origin(request: Request) -> str:

@@ -15,11 +15,10 @@ from pynamodb.exceptions import GetError, UpdateError
 from pynamodb.models import Model
 
 from govrate.evaluations.models import Stage
-from govrate.kernel.errors import StorageUnavailable
+from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import bind
 
 CURRENT_SK = "CURRENT"
-CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class KioskTransactionItem(Model):
@@ -68,7 +67,7 @@ class KioskRepository:
         """Make `transaction` the window's current one, with the next sequence number."""
         item = self._model(kiosk_key(window_id), CURRENT_SK)
         model = self._model
-        try:
+        with translated("reference table"):
             item.update(
                 actions=[
                     model.seq.add(1),
@@ -81,8 +80,6 @@ class KioskRepository:
                     model.expires_at.set(transaction.expires_at),
                 ]
             )
-        except UpdateError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
         return _to_domain(item)
 
     def current(self, window_id: str) -> StoredTransaction | None:
@@ -91,7 +88,7 @@ class KioskRepository:
         except self._model.DoesNotExist:
             return None
         except GetError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return _to_domain(item)
 
     def finish(self, window_id: str, seq: int) -> bool:
@@ -100,9 +97,9 @@ class KioskRepository:
         try:
             item.update(actions=[self._model.done.set(True)], condition=self._model.seq == seq)
         except UpdateError as exc:
-            if exc.cause_response_code == CONDITION_FAILED:
+            if condition_failed(exc):
                 return False
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return True
 
 

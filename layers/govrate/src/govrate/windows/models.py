@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
-from govrate.evaluations.models import AgencyCode, ItemCode, RegionCode
+from govrate.kernel.contracts import AgencyCode, Contract, ItemCode, RegionCode
 
 ShortWindowId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,23}$")]
 """A `models.WindowId` of at most 24 characters, so that the signed URL of the window's QR code stays
@@ -15,11 +15,7 @@ within QR version 6."""
 MAX_WINDOW_ITEMS = 50
 
 
-class _Contract(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WindowRegistration(_Contract):
+class WindowRegistration(Contract):
     """A service window (a counter of a service hall) and the service items handled there."""
 
     window_id: ShortWindowId = Field(description="Code of the window, unique in the system, e.g. 110105-GA-W01.")
@@ -48,7 +44,7 @@ class ServiceWindow(WindowRegistration):
     revoked: bool = Field(description="True when every QR code of the window is refused.")
 
 
-class QrCodeIssued(_Contract):
+class QrCodeIssued(Contract):
     window_id: str
     rotation: int
     url: str = Field(description="The signed short URL that the QR code holds.")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from govrate.cases.model import Actor
 from govrate.catalogue.store import CatalogueRepository
 from govrate.evaluations.models import ServiceItem
 from govrate.identity.auth import authorize_agency, authorize_for
+from govrate.identity.model import Actor
 from govrate.kernel.errors import Conflict, Gone, InvalidInput, NotFound
 from govrate.kernel.qr_codes import WindowTokenSigner, landing_url, qr_code, qr_svg_inline
 from govrate.rating.models import WindowPoster
@@ -106,13 +106,16 @@ def issue_qr_code(
 
 
 def rotate_qr_code(
-    window_id: str, *, windows: WindowRepository, signer: WindowTokenSigner, base_url: str
+    window_id: str, *, actor: Actor, windows: WindowRepository, signer: WindowTokenSigner, base_url: str
 ) -> QrCodeIssued:
-    """Invalidate every code printed so far and return the new one."""
+    """Invalidate every code printed so far and return the new one; for the window's administrators."""
+    administered_window(window_id, actor=actor, windows=windows)
     return _issued(windows.rotate(window_id), signer, base_url)
 
 
-def revoke_qr_codes(window_id: str, *, windows: WindowRepository) -> ServiceWindow:
+def revoke_qr_codes(window_id: str, *, actor: Actor, windows: WindowRepository) -> ServiceWindow:
+    """Refuse every code of the window until it is rotated; for the window's administrators."""
+    administered_window(window_id, actor=actor, windows=windows)
     return windows.revoke(window_id)
 
 

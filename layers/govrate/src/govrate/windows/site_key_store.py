@@ -8,8 +8,9 @@ from pynamodb.attributes import ListAttribute, UnicodeAttribute
 from pynamodb.exceptions import GetError, PutError
 from pynamodb.models import Model
 
-from govrate.kernel.errors import Conflict, NotFound, StorageUnavailable
+from govrate.kernel.errors import Conflict, NotFound
 from govrate.rating.models import SiteKey
+from govrate.storage.errors import condition_failed, storage_error
 from govrate.storage.tables import bind
 
 META_SK = "META"
@@ -47,9 +48,9 @@ class SiteKeyRepository:
         try:
             item.save(condition=self._model.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise Conflict(f"site key {site_key.site_key} exists") from exc
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
 
     def get(self, site_key: str) -> SiteKey:
         try:
@@ -57,7 +58,7 @@ class SiteKeyRepository:
         except self._model.DoesNotExist as exc:
             raise NotFound(f"site key {site_key}") from exc
         except GetError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return SiteKey(
             site_key=site_key,
             name=item.name,

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
-from govrate.cases.model import Actor
 from govrate.catalogue.store import CatalogueRepository
 from govrate.identity.auth import authorize_for
+from govrate.identity.model import Actor
 from govrate.kernel.errors import Forbidden, InvalidInput, NotFound
 from govrate.rating.models import SiteKey, SiteKeyRegistration, WidgetQuery
 from govrate.windows.site_key_store import SiteKeyRepository

@@ -8,12 +8,12 @@ from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute
 from pynamodb.exceptions import GetError, PutError, UpdateError
 from pynamodb.models import Model
 
-from govrate.kernel.errors import Conflict, NotFound, StorageUnavailable
+from govrate.kernel.errors import Conflict, NotFound
+from govrate.storage.errors import condition_failed, storage_error
 from govrate.storage.tables import bind
 from govrate.windows.models import ServiceWindow
 
 META_SK = "META"
-CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class WindowItem(Model):
@@ -55,9 +55,9 @@ class WindowRepository:
         try:
             item.save(condition=self._model.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == CONDITION_FAILED:
+            if condition_failed(exc):
                 raise Conflict(f"window {window.window_id} exists") from exc
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
 
     def get(self, window_id: str) -> ServiceWindow:
         try:
@@ -65,7 +65,7 @@ class WindowRepository:
         except self._model.DoesNotExist as exc:
             raise NotFound(f"window {window_id}") from exc
         except GetError as exc:
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return _to_domain(window_id, item)
 
     def rotate(self, window_id: str) -> ServiceWindow:
@@ -80,9 +80,9 @@ class WindowRepository:
         try:
             item.update(actions=actions, condition=self._model.pk.exists())
         except UpdateError as exc:
-            if exc.cause_response_code == CONDITION_FAILED:
+            if condition_failed(exc):
                 raise NotFound(f"window {window_id}") from exc
-            raise StorageUnavailable("reference table unavailable") from exc
+            raise storage_error(exc, "reference table") from exc
         return _to_domain(window_id, item)
 
 

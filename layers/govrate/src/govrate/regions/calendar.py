@@ -1,7 +1,7 @@
 """Working days on the mainland China calendar, with the adjusted working weekends (调休).
 
 The `chinese-calendar` package holds the State Council's holiday schedule for the years it knows.
-A region may add a rules file (see `govrate.cases.rules`) with its own holidays and adjusted
+A region may add a rules file (see `govrate.regions.case_rules`) with its own holidays and adjusted
 working days per year: for a year the package lacks, or for local holidays. A year that neither
 knows falls back to Monday-Friday working weeks; `covers` tells the caller so it can warn.
 """

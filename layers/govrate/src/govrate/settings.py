@@ -1,4 +1,5 @@
-"""Configuration, read once from the environment at cold start.
+"""Configuration, read once from the environment at cold start, by the composition root and the edge only:
+features take what they need as arguments.
 
 Every name here is set by the CDK function factory in the cloud and by the local stack from the
 same synthesized template, so the two cannot drift.
@@ -7,6 +8,7 @@ same synthesized template, so the two cannot drift.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +46,35 @@ class Settings(BaseSettings):
     kiosk_transaction_minutes: int = Field(default=15, ge=1, le=240)
     # Regional platforms by the key id they sign with (JSON); CDK writes it from the `govrate:platforms` context.
     platforms: dict[str, PlatformKey] = Field(default_factory=dict)
+
+    # The case loop (docs/cases.md).
+    # The staff user pool, e.g. `ap-east-1_AbC123`, and the app client staff sign in with.
+    staff_user_pool_id: str = ""
+    staff_client_id: str = ""
+    # Overrides for an OIDC issuer other than Cognito, or moto's JWKS in server mode.
+    staff_issuer: str = ""
+    staff_jwks_url: str = ""
+    # Directory of per-region rules files (`<division code>.json`); none: national defaults only.
+    case_rules_dir: Path | None = None
+    # Where poison negative-review messages end up; the redrive command moves them back.
+    negative_reviews_dlq_url: str = ""
+    # Shards of the overdue index; fixed once data exists, since the sweep queries every shard.
+    case_due_shards: int = Field(default=16, ge=1, le=256)
+
+    @property
+    def issuer(self) -> str:
+        if self.staff_issuer:
+            return self.staff_issuer
+        region = self.staff_user_pool_id.split("_", 1)[0]
+        return f"https://cognito-idp.{region}.amazonaws.com/{self.staff_user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.staff_jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+    @property
+    def user_pool_region(self) -> str:
+        return self.staff_user_pool_id.split("_", 1)[0]
 
 
 @cache
