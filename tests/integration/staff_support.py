@@ -18,7 +18,6 @@ from moto.core.responses import ActionResult, EmptyResult
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from mypy_boto3_cognito_idp.type_defs import SchemaAttributeTypeTypeDef
 
     from tests.integration.conftest import AwsResources
 
@@ -51,10 +50,14 @@ def create_staff_pool(custom_attributes: Sequence[str] = ()) -> tuple[str, str]:
     """A staff user pool and its app client, as the stack creates them (password sign-in, no custom
     attributes unless named, as an older stack had them): (pool id, client id)."""
     cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-    schema: list[SchemaAttributeTypeTypeDef] = [
-        {"Name": name, "AttributeDataType": "String", "Mutable": True} for name in custom_attributes
-    ]
-    pool_id = cognito.create_user_pool(PoolName="govrate-staff", Schema=schema)["UserPool"]["Id"]
+    pool_id = cognito.create_user_pool(PoolName="govrate-staff")["UserPool"]["Id"]
+    if custom_attributes:
+        cognito.add_custom_attributes(
+            UserPoolId=pool_id,
+            CustomAttributes=[
+                {"Name": name, "AttributeDataType": "String", "Mutable": True} for name in custom_attributes
+            ],
+        )
     client_id = cognito.create_user_pool_client(
         UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]["ClientId"]
