@@ -26,6 +26,7 @@ HANDLERS = (
     "record_sweep.handler",
     "case_api.app",
     "case_sweep.handler",
+    "bad_review_reconciler.handler",
 )
 
 
