@@ -11,14 +11,31 @@ from __future__ import annotations
 
 import json
 import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
-from chalice.local import LocalChalice, LocalDevServer
+from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, LocalGateway, ThreadedHTTPServer
 from govrate.web.chalice_edge import secure
 
 LOCAL_APP_NAME = "govrate-local"
+PROBLEM_JSON = "application/problem+json"
+
+
+def gateway_problem(
+    status: int, kind: str, title: str, *, detail: str, instance: str, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A problem+json answer given by the gateway itself, as the API's gateway responses shape it."""
+    document = {"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail, "instance": instance}
+    answer_headers = {"Content-Type": PROBLEM_JSON, **(headers or {})}
+    secure(answer_headers)
+    return {
+        "statusCode": status,
+        "headers": answer_headers,
+        "multiValueHeaders": {},
+        "body": json.dumps(document),
+    }
 
 
 class RoutedApps(Chalice):
@@ -41,20 +58,55 @@ class RoutedApps(Chalice):
         app.__class__ = type(f"Local{type(app).__name__}", (LocalChalice, type(app)), {})
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        context_of_request = event["requestContext"]
-        path, method = context_of_request["resourcePath"], context_of_request["httpMethod"]
-        owner = self._owners.get((path, method))
+        request = event["requestContext"]
+        owner = self._owners.get((request["resourcePath"], request["httpMethod"]))
         if owner is None:
-            return method_not_allowed(sorted(self.routes[path]))
+            allowed = ", ".join(sorted(self.routes[request["resourcePath"]]))
+            return gateway_problem(
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                detail=f"{request['httpMethod']} is not allowed here; allowed: {allowed}",
+                instance=request["path"],
+                headers={"Allow": allowed},
+            )
         return owner(event, context)
 
 
-def method_not_allowed(allowed: list[str]) -> dict[str, Any]:
-    """What API Gateway answers for an undeclared method of a declared path (infra.components.api)."""
-    body = {"type": "/problems/method-not-allowed", "title": "Method not allowed", "status": 405}
-    headers = {"Content-Type": "application/problem+json", "Allow": ", ".join(allowed)}
-    secure(headers)
-    return {"statusCode": 405, "headers": headers, "multiValueHeaders": {}, "body": json.dumps(body)}
+class _UnknownPath(Exception):
+    pass
+
+
+class _Gateway(LocalGateway):
+    """Chalice's local API Gateway, answering an unknown path with a 404 problem (as the deployed
+    API's gateway response does) instead of 403 "Missing Authentication Token"."""
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        try:
+            return super()._generate_lambda_event(method, path, headers, body)
+        except ValueError as exc:  # no route matches the path
+            raise _UnknownPath from exc
+
+    def handle_request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        try:
+            return super().handle_request(method, path, headers, body)
+        except _UnknownPath:
+            return gateway_problem(
+                404, "not-found", "Not found", detail="no such path", instance=path.partition("?")[0]
+            )
+
+
+class _RequestHandler(ChaliceRequestHandler):
+    def __init__(
+        self, request: Any, client_address: Any, server: HTTPServer, app_object: Chalice, config: Config
+    ) -> None:
+        self.local_gateway = _Gateway(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # handles the request
+
+
+class _Server(ThreadedHTTPServer):
+    # Python's default backlog of 5 refuses connections when a few dozen clients post at once.
+    request_queue_size = 128
 
 
 class HttpServer:
@@ -63,7 +115,14 @@ class HttpServer:
 
     def __init__(self, host: str, port: int) -> None:
         self.apps = RoutedApps()
-        self._server = LocalDevServer(self.apps, Config.create(app_name=LOCAL_APP_NAME), host, port)
+        self._server = LocalDevServer(
+            self.apps,
+            Config.create(app_name=LOCAL_APP_NAME),
+            host,
+            port,
+            handler_cls=_RequestHandler,
+            server_cls=_Server,
+        )
         self._thread = threading.Thread(target=self._server.server.serve_forever, name="http", daemon=True)
 
     @property

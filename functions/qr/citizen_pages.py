@@ -18,7 +18,6 @@ from govrate.kernel.errors import NotFound
 from govrate.kernel.qr_codes import TICKET_MAX_QR_VERSION
 from govrate.rating.models import EvaluationView, Lang, PageAnswer, PageQuery, RatingForm, ReceiptPageQuery
 from govrate.rating.service import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
-from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating
@@ -105,7 +104,7 @@ def get_window_page(token: str) -> Response:
     ctx = page_context(blueprint.current_request)
     target = open_window_rating(token, stores=runtime.rating_stores())
     page = rating_page(
-        target, ctx, max_comment_length=get_settings().max_comment_length, nonce=secrets.token_urlsafe(NONCE_BYTES)
+        target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=secrets.token_urlsafe(NONCE_BYTES)
     )
     return html(page)
 
@@ -153,7 +152,7 @@ def post_window_rating(token: str) -> Response:
 def get_ticket_page(ticket: str) -> Response:
     ctx = page_context(blueprint.current_request)
     target = open_ticket_rating(ticket, stores=runtime.rating_stores(), now=runtime.now())
-    return html(rating_page(target, ctx, max_comment_length=get_settings().max_comment_length))
+    return html(rating_page(target, ctx, max_comment_length=runtime.settings().max_comment_length))
 
 
 @blueprint.route(

@@ -18,7 +18,7 @@ from govrate import runtime
 from govrate.kernel.qr_codes import MAX_QR_VERSION
 from govrate.rating.models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
 from govrate.settings import get_settings
-from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
+from govrate.web.chalice_edge import ApiBlueprint, json_response, observed, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import html
 from govrate.web.pages import poster_page
@@ -277,7 +277,7 @@ def post_transaction(window_id: str) -> Response:
     return json_response(offered)
 
 
-app = Chalice(app_name="govrate-qr")
+app = observed(Chalice(app_name="govrate-qr"))
 app.register_blueprint(blueprint)
 app.register_blueprint(citizen_pages.blueprint)
 app.register_blueprint(kiosk_pages.blueprint)

@@ -15,7 +15,6 @@ from chalice.app import Response
 from govrate import runtime
 from govrate.rating.models import RatingForm, ReceiptPageQuery, SiteKey, SiteKeyRegistration, WidgetConfig, WidgetQuery
 from govrate.rating.service import open_widget_rating
-from govrate.settings import get_settings
 from govrate.web import i18n
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
@@ -161,7 +160,7 @@ def get_widget_page(site_key: str) -> Response:
         target = open_widget_rating(key, query, stores=runtime.rating_stores(), now=runtime.now())
     except Exception as exc:
         return refusal(exc, ctx)
-    return html(rating_page(target, ctx, max_comment_length=get_settings().max_comment_length, nonce=_nonce()))
+    return html(rating_page(target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=_nonce()))
 
 
 @blueprint.route(

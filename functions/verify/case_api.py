@@ -45,6 +45,7 @@ from govrate.web import console
 from govrate.web.chalice_edge import (
     ApiBlueprint,
     json_response,
+    observed,
     parse_json_body,
     parse_query,
 )
@@ -410,5 +411,5 @@ def _base() -> str:
     return console.stage_base(blueprint.current_request)
 
 
-app = Chalice(app_name="govrate-cases")
+app = observed(Chalice(app_name="govrate-cases"))
 app.register_blueprint(blueprint)

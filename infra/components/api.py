@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -17,7 +17,7 @@ from govrate.web.operations import Auth
 
 from infra import environment
 from infra.components.data import Data, grant_data
-from infra.components.functions import LOG_RETENTION, FunctionFactory, FunctionSpec
+from infra.components.functions import FunctionFactory, FunctionSpec
 from infra.components.platforms import Platforms
 from infra.components.staff import Staff
 from infra.config import PlatformContext
@@ -48,7 +48,12 @@ class Api(Construct):
             environment.STAFF_USER_POOL_ID: staff.user_pool_id,
             environment.STAFF_CLIENT_ID: staff.client_id,
         }
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN)
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=factory.retention.log_retention,
+            removal_policy=factory.retention.removal_policy,
+        )
         self.rest_api = apigateway.RestApi(
             self,
             "RestApi",
@@ -94,7 +99,7 @@ class Api(Construct):
             )
         _customize_gateway_responses(self.rest_api)
 
-        intake = self._serve(
+        self.intake = intake = self._serve(
             factory,
             INTAKE,
             {
@@ -182,11 +187,6 @@ class Api(Construct):
                 "are public or signed, for the reasons given for AwsSolutions-APIG4.",
             ),
             accepted(
-                "APIG3",
-                "The WAF web ACL is the operator's choice per deployment (managed rule groups differ "
-                "between the aws and aws-cn partitions); API Gateway's throttling limits floods meanwhile.",
-            ),
-            accepted(
                 "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
                 "API Gateway's account-wide logging role, needed for the execution logs; the AWS-maintained "
                 "policy allows CloudWatch Logs actions only.",
@@ -203,9 +203,14 @@ class Api(Construct):
                 code=http_app.code, handler=f"{http_app.module}.app", description=http_app.description, environment=env
             ),
         )
-        # One invoke permission per method, scoped to its path; none for the console's test-invoke.
-        integration = apigateway.LambdaIntegration(function, allow_test_invoke=False)
-        _mirror_routes(http_app, self.rest_api.root, integration, self.authorizers)
+        _mirror_routes(http_app, self.rest_api.root, _proxy_integration(function), self.authorizers)
+        # One invoke permission for all of the function's methods, scoped to this API's stage: a permission
+        # per method would add a resource per route and fill the function's 20 KB resource policy.
+        function.add_permission(
+            "InvokedByApi",
+            principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            source_arn=self.rest_api.arn_for_execute_api(method="*", path="/*", stage=STAGE),
+        )
         return function
 
 
@@ -252,9 +257,9 @@ GATEWAY_RESPONSE_HEADERS = {
 
 
 def _customize_gateway_responses(rest_api: apigateway.RestApi) -> None:
-    """Problem documents with a fixed text for API Gateway's own answers. An undeclared method on a
-    declared path is one of these too (403 MISSING_AUTHENTICATION_TOKEN in API Gateway's terms), so
-    it answers 404, as for a path that does not exist."""
+    """Problem documents with a fixed text for API Gateway's own answers: a path that does not exist
+    (403 MISSING_AUTHENTICATION_TOKEN in API Gateway's terms) answers 404. An undeclared method of a
+    declared path is the mock ANY method's 405 (`_add_method_not_allowed`)."""
     for response_type, (kind, status, title) in GATEWAY_RESPONSES.items():
         body = json.dumps({"type": f"/problems/{kind}", "title": title, "status": status})
         rest_api.add_gateway_response(
@@ -264,6 +269,21 @@ def _customize_gateway_responses(rest_api: apigateway.RestApi) -> None:
             response_headers=GATEWAY_RESPONSE_HEADERS,
             templates={"application/json": body},
         )
+
+
+def _proxy_integration(function: lambda_.IFunction) -> apigateway.Integration:
+    """A Lambda proxy integration that, unlike LambdaIntegration, adds no permission of its own."""
+    return apigateway.Integration(
+        type=apigateway.IntegrationType.AWS_PROXY,
+        integration_http_method="POST",
+        uri=Stack.of(function).format_arn(
+            service="apigateway",
+            account="lambda",
+            resource="path",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+            resource_name=f"2015-03-31/functions/{function.function_arn}/invocations",
+        ),
+    )
 
 
 def _mirror_routes(

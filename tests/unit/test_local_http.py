@@ -18,7 +18,7 @@ def test_an_undeclared_method_of_a_declared_path_is_a_405_problem_with_the_secur
 
     routed = RoutedApps()
     routed.add(app)
-    response = routed({"requestContext": {"resourcePath": "/things", "httpMethod": "DELETE"}}, None)
+    response = routed({"requestContext": {"resourcePath": "/things", "path": "/things", "httpMethod": "DELETE"}}, None)
     assert response["statusCode"] == 405
     assert response["headers"]["Allow"] == "GET, POST"
     assert response["headers"]["Content-Type"] == "application/problem+json"

@@ -10,7 +10,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govrate.cases.audit import next_entry, verify_chain
 from govrate.cases.machine import CONTENT, target_of
@@ -33,17 +33,18 @@ from govrate.cases.model import (
     TriageDecision,
     VerificationRecord,
 )
-from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
-from govrate.cases.store import CaseRepository
-from govrate.catalogue.store import CatalogueRepository
+from govrate.cases.ports import CaseStore, Encryptor, EvaluatorNotice, NoticeKind
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
+from govrate.evaluations.ports import EvaluationStore
 from govrate.evaluations.service import receipt_hash
-from govrate.evaluations.store import EvaluationRepository
 from govrate.identity.auth import authorize_agency, authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from govrate.kernel.observability import logger
+from govrate.kernel.observability import BusinessEvent, count, logger
 from govrate.regions.case_rules import RegionRules, RulesBook
+
+if TYPE_CHECKING:
+    from govrate.catalogue.ports import CatalogueReader
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -59,11 +60,11 @@ _NOTICES = {
 
 @dataclass(frozen=True)
 class CaseStores:
-    cases: CaseRepository
-    evaluations: EvaluationRepository
+    cases: CaseStore
+    evaluations: EvaluationStore
     vault: Encryptor
     rules: RulesBook
-    catalogue: CatalogueRepository
+    catalogue: CatalogueReader
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,10 @@ def open_case(message: NegativeReviewMessage, *, stores: CaseStores, now: dateti
         to_state=CaseState.RECEIVED,
         detail={"verify_due_at": case.verify_due_at.isoformat(), "answer_due_at": case.answer_due_at.isoformat()},
     )
-    return stores.cases.open(_chained(case, entry), entry)
+    opened = stores.cases.open(_chained(case, entry), entry)
+    if opened:
+        count(BusinessEvent.CASE_OPENED)
+    return opened
 
 
 # --- staff and supervisors -----------------------------------------------------------------------
@@ -178,6 +182,7 @@ def escalate_overdue(*, stores: CaseStores, now: datetime) -> SweepReport:
             skipped.append(evaluation_id)
             continue
         escalated.append(evaluation_id)
+    count(BusinessEvent.CASE_OVERDUE, len(escalated))
     return SweepReport(escalated=escalated, skipped=skipped)
 
 
@@ -217,6 +222,7 @@ def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: Ca
     final, follow_entry = _step(rated, follow, actor=evaluator, now=now)
     entries = [rated_entry, follow_entry]
     stores.cases.save(final, entries, read_count=case.audit_count, notices=_notices(final, entries))
+    count(BusinessEvent.HANDLING_RATED, breakdown=rating.rating.value)
     return final.summary()
 
 
@@ -341,7 +347,7 @@ def _notices(case: Case, entries: list[AuditEntry]) -> list[EvaluatorNotice]:
     ]
 
 
-def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> None:
+def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationStore) -> None:
     evaluation = evaluations.get(evaluation_id)
     if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
         raise NotFound(f"evaluation {evaluation_id}")

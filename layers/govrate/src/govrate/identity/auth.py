@@ -24,13 +24,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
 from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
 from govrate.kernel.errors import Forbidden, InvalidInput, NotFound, StorageUnavailable, Unauthenticated
-from govrate.storage.errors import storage_error
 
 if TYPE_CHECKING:
     import jwt
@@ -255,6 +251,11 @@ class CognitoAccounts:
         self._call("RevokeToken", lambda cognito: cognito.revoke_token(Token=refresh_token, ClientId=self._client_id))
 
     def _call(self, what: str, call: Callable[[CognitoIdentityProviderClient], Any]) -> Any:
+        import boto3  # the console's and the staff API's routes only
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from govrate.storage.errors import storage_error
+
         if not self._client_id:
             raise NotSignedIn("staff sign-in is not configured")
         if self._client is None:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from govrate import runtime
 from govrate.evaluations.models import EvaluationAccepted
 from govrate.kernel.contracts import field_errors
 from govrate.kernel.errors import (
@@ -27,7 +28,6 @@ from govrate.kernel.errors import (
 from govrate.kernel.observability import logger
 from govrate.rating.models import Lang, PageAnswer, RatingForm, RatingTarget
 from govrate.rating.service import FORM, FORM_FIELDS, RatingStores, read_rating_form, submit_rating
-from govrate.settings import get_settings
 from govrate.web import i18n
 from govrate.web.chalice_edge import json_response, problem_response, query_params, raw_body
 from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page
@@ -54,7 +54,7 @@ def page_context(request: Request, frame_ancestors: tuple[str, ...] = ()) -> Pag
         lang=lang,
         switch_url="?" + urlencode(query),
         frame_ancestors=frame_ancestors,
-        utc_offset_hours=get_settings().utc_offset_hours,
+        utc_offset_hours=runtime.settings().utc_offset_hours,
     )
 
 
@@ -144,7 +144,7 @@ def post_rating(
     accepted: EvaluationAccepted | None
     try:
         form = parse_form(request, RatingForm)
-        rating = read_rating_form(target, form, get_settings().max_comment_length)
+        rating = read_rating_form(target, form, runtime.settings().max_comment_length)
         accepted = submit_rating(target, rating, stores=stores, now=now)
     except SuspiciousSubmission as exc:
         # Bots are told nothing: they get the thanks page, and nothing is stored.
@@ -207,6 +207,11 @@ def _form_errors(
         )
         return problem_response(problem)
     page = rating_page(
-        target, ctx, max_comment_length=get_settings().max_comment_length, nonce=form.nonce, values=form, errors=errors
+        target,
+        ctx,
+        max_comment_length=runtime.settings().max_comment_length,
+        nonce=form.nonce,
+        values=form,
+        errors=errors,
     )
     return html(page)
