@@ -13,8 +13,8 @@ import pytest
 from govrate import runtime
 from govrate.identity import staff_admin
 from govrate.identity.model import Role
-from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.responses import ActionResult, EmptyResult
+
+from local.moto_cognito import add_revoke_token
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -34,16 +34,6 @@ class Staff:
     @property
     def headers(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token}", "content-type": "application/json"}
-
-
-def _revoke_token(self: CognitoIdpResponse) -> ActionResult:
-    """Cognito's RevokeToken, which moto lacks: the refresh token is refused from now on (as moto does
-    after a global sign-out)."""
-    token = self._get_param("Token")
-    for pool in self.backend.user_pools.values():
-        if pool.refresh_tokens.get(token) is not None:
-            pool.refresh_tokens[token] = None
-    return EmptyResult()
 
 
 def create_staff_pool(custom_attributes: Sequence[str] = ()) -> tuple[str, str]:
@@ -72,7 +62,7 @@ class StaffPool:
         self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
         self.cognito: CognitoIdentityProviderClient = self._cognito
         self._monkeypatch = monkeypatch
-        monkeypatch.setattr(CognitoIdpResponse, "revoke_token", _revoke_token, raising=False)
+        add_revoke_token()
         self.use_pool(aws.staff_pool_id, aws.staff_client_id)
 
     def use_pool(self, pool_id: str, client_id: str) -> None:
