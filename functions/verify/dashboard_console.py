@@ -23,13 +23,14 @@ from govrate.analytics.results import (
     ScopeResults,
     scope_csv,
 )
-from govrate.identity.model import Actor, Role
+from govrate.identity.model import Role
+from govrate.identity.sessions import StaffSession
 from govrate.web import console, i18n
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
+from govrate.web.console import DASHBOARD_PATH
 from govrate.web.operations import Media, Operation
 from govrate.web.pages import SCOPE_PATHS
 
-DASHBOARD_PATH = "/console/dashboard"
 CSV = "text/csv; charset=utf-8"
 _NAMES = {ScopeKind.REGION: "地区 Region", ScopeKind.AGENCY: "部门 Agency", ScopeKind.ITEM: "事项 Item"}
 
@@ -99,7 +100,7 @@ def _cases(counts: OpenCases) -> str:
     )
 
 
-def dashboard_page(actor: Actor, document: ScopeResults, counts: OpenCases | None, base: str) -> str:
+def dashboard_page(signed_in: StaffSession, document: ScopeResults, counts: OpenCases | None, base: str) -> str:
     up = []
     if document.region_code:
         up.append(_link(base, ScopeKind.REGION, document.region_code))
@@ -125,13 +126,14 @@ def dashboard_page(actor: Actor, document: ScopeResults, counts: OpenCases | Non
         + f'<p><a href="{escape(csv_href)}">导出 CSV Export CSV</a></p>'
     )
     title = f"{_NAMES[document.scope]} {document.code} · 好差评分析 Dashboard"
-    return console.page(title, body, base, actor)
+    return console.page(title, body, base, signed_in)
 
 
-def overview_page(actor: Actor, regions: list[str], base: str) -> str:
+def overview_page(signed_in: StaffSession, regions: list[str], base: str) -> str:
     items = "".join(f"<li>{_link(base, ScopeKind.REGION, code)}</li>" for code in regions)
     body = f"<ul>{items}</ul>" if items else "<p>辖区内暂无结果 No results in your division yet.</p>"
-    return console.page(f"辖区 Division {actor.region_code or ''} · 好差评分析 Dashboard", body, base, actor)
+    division = signed_in.actor.region_code or ""
+    return console.page(f"辖区 Division {division} · 好差评分析 Dashboard", body, base, signed_in)
 
 
 @console.console_route(
@@ -146,16 +148,18 @@ def overview_page(actor: Actor, regions: list[str], base: str) -> str:
     ),
 )
 def console_dashboard() -> Response:
-    actor = console.session_actor(blueprint.current_request)
+    signed_in = console.session(blueprint.current_request)
+    actor = signed_in.actor
     if actor.role is Role.STAFF and actor.agency_code:
         return console.redirect(blueprint.current_request, f"{DASHBOARD_PATH}/agencies/{quote(actor.agency_code)}")
     regions = division_regions(runtime.analytics_bucket(), actor)
-    return console.html_response(overview_page(actor, regions, _base()))
+    return console.html_response(overview_page(signed_in, regions, _base()))
 
 
 def _scope_view(scope: ScopeKind, code: str) -> Response:
     request = blueprint.current_request
-    actor = console.session_actor(request)
+    signed_in = console.session(request)
+    actor = signed_in.actor
     query = parse_query(request, ResultsQuery)
     document = authorized_scope(runtime.analytics_bucket(), actor, scope, ScopePath(code=code).code)
     if query.format.value == "csv":
@@ -171,7 +175,7 @@ def _scope_view(scope: ScopeKind, code: str) -> Response:
         if scope is ScopeKind.REGION
         else None
     )
-    return console.html_response(dashboard_page(actor, document, counts, _base()))
+    return console.html_response(dashboard_page(signed_in, document, counts, _base()))
 
 
 def _scope_operation(scope: ScopeKind) -> Operation:

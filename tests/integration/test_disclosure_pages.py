@@ -22,7 +22,7 @@ from govrate.kernel.scale import Level
 
 from tests.integration.analytics_support import CST, at, generate, make_evaluation
 from tests.integration.conftest import AwsResources
-from tests.integration.staff_support import Staff, StaffPool
+from tests.integration.staff_support import ConsoleBrowser, StaffPool
 
 FIRST_DAY = date(2026, 10, 1)
 LAST_DAY = date(2026, 11, 20)
@@ -177,38 +177,42 @@ def console(aws: AwsResources, staff_pool: StaffPool) -> Iterator[tuple[Any, Sta
         yield test_client, staff_pool
 
 
-def _signed_in(staff: Staff) -> dict[str, str]:
-    return {"cookie": f"govrate_staff={staff.token}"}
+def _signed_in(client: Any, pool: StaffPool, username: str, role: str, region: str, agency: str | None = None) -> Any:
+    """A browser signed in to the console as a new account."""
+    pool.account(username, role, region, agency)
+    browser = ConsoleBrowser(client)
+    assert browser.sign_in(username).status_code == 303
+    return browser
 
 
 def test_a_city_supervisor_sees_the_city_only(console: tuple[Any, StaffPool]) -> None:
     client, pool = console
-    city = _signed_in(pool.supervisor("city", region="110100"))
-    overview = client.http.get("/console/dashboard", headers=city)
+    city = _signed_in(client, pool, "city", "supervisor", "110100")
+    overview = city.get("/console/dashboard")
     assert overview.status_code == 200
     assert "/console/dashboard/regions/110105" in overview.body.decode()
     assert "513231" not in overview.body.decode()
-    region = client.http.get("/console/dashboard/regions/110105", headers=city)
+    region = city.get("/console/dashboard/regions/110105")
     assert region.status_code == 200
     page = region.body.decode()
     assert "<polyline" in page and "已超期 Overdue" in page
     # The ranking drills down to the agencies, and an agency's to its items.
     assert "/console/dashboard/agencies/110105-GA" in page
-    agency = client.http.get("/console/dashboard/agencies/110105-GA", headers=city).body.decode()
+    agency = city.get("/console/dashboard/agencies/110105-GA").body.decode()
     assert "/console/dashboard/items/110105-GA-001" in agency
     for outside in (
         "/console/dashboard/regions/513231",
         "/console/dashboard/agencies/513231-MZ",
         "/console/dashboard/items/513231-MZ-001",
     ):
-        refused = client.http.get(outside, headers=city)
+        refused = city.get(outside)
         assert refused.status_code == 403, outside
 
 
 def test_the_dashboard_exports_exact_counts(console: tuple[Any, StaffPool]) -> None:
     client, pool = console
-    county = _signed_in(pool.supervisor("county", region="110105"))
-    answer = client.http.get("/console/dashboard/regions/110105?format=csv", headers=county)
+    county = _signed_in(client, pool, "county", "supervisor", "110105")
+    answer = county.get("/console/dashboard/regions/110105?format=csv")
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.body.decode())))
     # The small agency, suppressed in public, is exact here.
@@ -220,11 +224,11 @@ def test_the_dashboard_exports_exact_counts(console: tuple[Any, StaffPool]) -> N
 
 def test_staff_see_their_agency_only_and_strangers_sign_in(console: tuple[Any, StaffPool]) -> None:
     client, pool = console
-    staff = _signed_in(pool.staff("clerk", agency="110105-GA", region="110105"))
-    landing = client.http.get("/console/dashboard", headers=staff)
+    staff = _signed_in(client, pool, "clerk", "staff", "110105", agency="110105-GA")
+    landing = staff.get("/console/dashboard")
     assert landing.status_code == 303 and landing.headers["Location"].endswith("/console/dashboard/agencies/110105-GA")
-    assert client.http.get("/console/dashboard/agencies/110105-GA", headers=staff).status_code == 200
-    assert client.http.get("/console/dashboard/agencies/110105-SJ", headers=staff).status_code == 403
-    assert client.http.get("/console/dashboard/regions/110105", headers=staff).status_code == 403
+    assert staff.get("/console/dashboard/agencies/110105-GA").status_code == 200
+    assert staff.get("/console/dashboard/agencies/110105-SJ").status_code == 403
+    assert staff.get("/console/dashboard/regions/110105").status_code == 403
     anonymous = client.http.get("/console/dashboard/regions/110105")
     assert anonymous.status_code == 303 and anonymous.headers["Location"].endswith("/console/login")

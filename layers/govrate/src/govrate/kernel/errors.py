@@ -31,6 +31,10 @@ class Conflict(GovrateError):
 class Unauthenticated(GovrateError):
     """The caller did not prove who they are: no credentials, or credentials that do not verify."""
 
+    # What the caller is told instead of the message, where the reason helps only an attacker (the
+    # message still goes to the log).
+    public_detail: str | None = None
+
 
 class Forbidden(GovrateError):
     """The caller is known but may not do this; `errors` may name the field that is not theirs."""
@@ -38,6 +42,14 @@ class Forbidden(GovrateError):
     def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail)
         self.errors = errors or []
+
+
+class TooManyAttempts(GovrateError):
+    """Too many attempts of something that is limited (sign-in); `retry_after_s` says when to try again."""
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
 
 
 class Gone(GovrateError):

@@ -20,6 +20,7 @@ from govrate.kernel.errors import (
     MalformedBody,
     NotFound,
     StorageUnavailable,
+    TooManyAttempts,
     Unauthenticated,
 )
 from govrate.platforms.models import FieldError, ItemProblem
@@ -62,6 +63,7 @@ _BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
     (Forbidden, "forbidden", "Forbidden", 403),
     (Conflict, "conflict", "Conflicts with what is stored", 409),
     (Gone, "gone", "No longer valid", 410),
+    (TooManyAttempts, "too-many-attempts", "Too many attempts, wait before trying again", 429),
     (StorageUnavailable, "unavailable", "Temporarily unavailable, retry later", 503),
 ]
 
@@ -79,7 +81,10 @@ def problem_for(exc: Exception) -> Problem:
         if isinstance(exc, kind_type):
             errors = exc.errors if isinstance(exc, InvalidInput | Forbidden) else []
             headers = {"Retry-After": "5"} if status == 503 else {}
-            return Problem(kind, title, status, str(exc), errors=errors, headers=headers)
+            if isinstance(exc, TooManyAttempts):
+                headers = {"Retry-After": str(exc.retry_after_s)}
+            detail = exc.public_detail if isinstance(exc, Unauthenticated) and exc.public_detail else str(exc)
+            return Problem(kind, title, status, detail, errors=errors, headers=headers)
     return Problem("internal-error", "Internal error", 500, "the error was logged; retry later")
 
 
