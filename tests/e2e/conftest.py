@@ -14,10 +14,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
 
 from local.devstack import READY_PREFIX
@@ -25,6 +27,7 @@ from local.devstack import READY_PREFIX
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 START_TIMEOUT_S = 300  # synthesizing the CDK app on a fresh clone is most of it
+RESULTS_TIMEOUT_S = 180  # the analysis of the demo history at start
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("GOVRATE_CHROMIUM", "/usr/bin/chromium")
 # Flags that let Debian's chromium run headless as root in a container, quietly and offline.
@@ -52,13 +55,29 @@ SERIOUS = ("serious", "critical")
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The running local stack, as its ready line describes it (api_url, aws_endpoint, environment, …)."""
+    """The running local stack, as its ready line describes it (api_url, aws_endpoint, environment, …).
+
+    No history: its thousands of stream records would queue ahead of the tests' bad reviews."""
+    with running_stack(tmp_path_factory, "--no-history") as ready:
+        yield ready
+
+
+@pytest.fixture(scope="session")
+def history_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A second local stack with the weeks of demo history, once its analysis at start has published
+    the results (the tests of the published results read them)."""
+    with running_stack(tmp_path_factory) as ready:
+        poll(lambda: requests.get(ready["results_url"], timeout=10).status_code == 200, RESULTS_TIMEOUT_S)
+        yield ready
+
+
+@contextmanager
+def running_stack(tmp_path_factory: pytest.TempPathFactory, *arguments: str) -> Iterator[dict[str, Any]]:
     output = tmp_path_factory.mktemp("devstack") / "output.log"
     with output.open("w", encoding="utf-8") as sink:
         process = subprocess.Popen(
-            # no scheduled run during the tests: the schedule ticker would only add noise
-            # No history: its thousands of stream records would queue ahead of the tests' bad reviews.
-            [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "3600", "--no-history"],
+            # The scheduled functions run at start only: a ticker during the tests would only add noise.
+            [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "3600", *arguments],
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -31,18 +31,18 @@ def load(context: BrowserContext, url: str, name: str) -> Page:
     return page
 
 
-def a_region(stack: dict[str, Any]) -> str:
-    index = requests.get(f"{stack['api_url']}/v1/results", timeout=10).json()
+def a_region(ready: dict[str, Any]) -> str:
+    index = requests.get(f"{ready['api_url']}/v1/results", timeout=10).json()
     return str(next(ref["code"] for ref in index["scopes"] if ref["scope"] == "region"))
 
 
 @pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_the_published_results_without_script(
-    stack: dict[str, Any], browser: Browser, size: str, viewport: dict[str, int]
+    history_stack: dict[str, Any], browser: Browser, size: str, viewport: dict[str, int]
 ) -> None:
     context = new_context(browser, javascript=False, viewport=viewport)
     try:
-        api, region = stack["api_url"], a_region(stack)
+        api, region = history_stack["api_url"], a_region(history_stack)
         index = load(context, f"{api}/disclosure", f"40-disclosure-index-{size}")
         expect(index.get_by_role("heading", name="政务服务好差评结果公开")).to_be_visible()
         index.get_by_role("link", name=f"地区 {region}").click()
@@ -63,10 +63,10 @@ def test_the_published_results_without_script(
         context.close()
 
 
-def test_the_thanks_page_leads_to_the_results(stack: dict[str, Any], no_script_context: BrowserContext) -> None:
+def test_the_thanks_page_leads_to_the_results(history_stack: dict[str, Any], no_script_context: BrowserContext) -> None:
     page = no_script_context.new_page()
     # A form posted with the honeypot filled stores nothing and gets the thanks page.
-    page.goto(stack["qr_pages"][0]["url"])
+    page.goto(history_stack["qr_pages"][0]["url"])
     page.locator("#website").fill("x", force=True)
     page.locator("button[type=submit], button").first.click()
     link = page.get_by_role("link", name="查看各地各部门好差评结果公开")
