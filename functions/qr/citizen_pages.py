@@ -53,6 +53,7 @@ FORM_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
     },
     400: Media(HTML, "A page saying the form could not be read.", (PROBLEM,)),
     413: Media(HTML, "A page saying the form is too large.", (PROBLEM,)),
+    429: Media(HTML, "A page saying to rate again in a few minutes (Retry-After); nothing was stored.", (PROBLEM,)),
 }
 FORM_DESCRIPTION = (
     "The page's own form (application/x-www-form-urlencoded). A browser is sent to the receipt page (303); the "
@@ -135,6 +136,7 @@ def post_window_rating(token: str) -> Response:
         open_target=lambda: open_window_rating(token, stores=stores),
         receipt_url=lambda accepted: receipt_url(request, accepted, ctx.lang),
         stores=stores,
+        gate=runtime.intake_gate(),
         now=runtime.now(),
     )
 
@@ -183,6 +185,7 @@ def post_ticket_rating(ticket: str) -> Response:
         open_target=lambda: open_ticket_rating(ticket, stores=stores, now=now),
         receipt_url=lambda accepted: receipt_url(request, accepted, ctx.lang),
         stores=stores,
+        gate=runtime.intake_gate(),
         now=now,
     )
 

@@ -191,6 +191,7 @@ def post_widget_rating(site_key: str) -> Response:
         open_target=lambda: open_widget_rating(key, parse_query(request, WidgetQuery), stores=stores, now=now),
         receipt_url=lambda accepted: citizen_pages.receipt_url(request, accepted, ctx.lang, f"/w/{site_key}"),
         stores=stores,
+        gate=runtime.intake_gate(),
         now=now,
     )
 

@@ -13,8 +13,10 @@ import pytest
 import time_machine
 from chalice.test import Client
 from govrate import runtime
-from govrate.evaluations.models import Stage
+from govrate.evaluations.models import EvaluationSubmission, Stage
+from govrate.evaluations.service import submit_evaluation
 from govrate.kernel.clock import zone
+from govrate.kernel.errors import InvalidInput
 from govrate.records.store import StoredRecord
 from govrate.regions.policies import RegionPolicy
 
@@ -26,7 +28,6 @@ GOOD = {
     "item_code": "110105-GA-002",  # accept | approve | deliver
     "agency_code": "110105-GA",
     "region_code": "110105",
-    "channel": "window_qr",
     "level": 5,
 }
 BAD = {**GOOD, "level": 1, "reason_codes": ["attitude"]}
@@ -79,10 +80,10 @@ def register_record(record_id: str = "BJ-2026-000001", completed_at: datetime = 
         ({**GOOD, "level": 2}, "reason_codes"),
         ({**GOOD, "reason_codes": ["slow"]}, "reason_codes"),
         ({**BAD, "reason_codes": ["slow", "slow"]}, "reason_codes"),
-        ({**GOOD, "indicators": {"platform_usability": 4}}, "indicators.platform_usability"),
-        ({**GOOD, "channel": "hotline", "indicators": {"attitude": 4}}, "indicators.attitude"),
+        ({**GOOD, "indicators": {"attitude": 4}}, "indicators.attitude"),
+        ({**GOOD, "mode": "onsite", "indicators": {"platform_usability": 4}}, "indicators.platform_usability"),
         ({**GOOD, "item_code": None}, "item_code"),
-        ({**GOOD, "channel": "hotline", "record_id": "BJ-1"}, "record_id"),
+        ({**GOOD, "channel": "hotline"}, "channel"),
         ({**GOOD, "item_version": 9}, "item_version"),
         ({**GOOD, "evaluator": {"consent": True}}, "evaluator"),
         ({**GOOD, "evaluator": {"phone": "13800138000", "consent": False}}, "evaluator.consent"),
@@ -96,7 +97,7 @@ def test_rules_that_span_fields_name_the_field(client: Any, body: dict[str, Any]
 
 
 def test_indicators_of_the_mode_are_stored(client: Any, aws: AwsResources) -> None:
-    online = {**GOOD, "channel": "web_module", "indicators": {"platform_usability": 3, "convenience": 5}}
+    online = {**GOOD, "indicators": {"platform_usability": 3, "convenience": 5}}
     accepted = json.loads(post(client, online).body)
     item = stored_item(aws, accepted["evaluation_id"])
     assert item["mode"] == "online"
@@ -107,13 +108,21 @@ def test_indicators_of_the_mode_are_stored(client: Any, aws: AwsResources) -> No
     assert int(item["item_version"]) == 2
 
 
-def test_an_agency_can_be_evaluated_without_an_item_by_the_hotline(client: Any, aws: AwsResources) -> None:
-    response = post(client, {**BAD, "item_code": None, "channel": "hotline"})
-    assert response.status_code == 201
-    assert stored_item(aws, json.loads(response.body)["evaluation_id"]).get("item_code") is None
-    unknown = post(client, {**BAD, "item_code": None, "channel": "hotline", "agency_code": "999999-XX"})
-    assert unknown.status_code == 422
-    assert fields(unknown) == {"agency_code"}
+def test_an_agency_can_be_evaluated_without_an_item_by_the_hotline(aws: AwsResources) -> None:
+    """Hotline tickets arrive through a platform or a staff upload, which vouch for the channel."""
+    hotline = {**BAD, "item_code": None, "channel": "hotline", "external_id": "HL-1"}
+    accepted = submit_evaluation(
+        EvaluationSubmission.model_validate(hotline), stores=runtime.intake_stores(), now=runtime.now(), tickets=None
+    )
+    assert stored_item(aws, accepted.evaluation_id).get("item_code") is None
+    with pytest.raises(InvalidInput) as unknown:
+        submit_evaluation(
+            EvaluationSubmission.model_validate({**hotline, "agency_code": "999999-XX"}),
+            stores=runtime.intake_stores(),
+            now=runtime.now(),
+            tickets=None,
+        )
+    assert [error["field"] for error in unknown.value.errors] == ["agency_code"]
 
 
 def test_the_evaluator_contact_is_stored_encrypted(client: Any, aws: AwsResources) -> None:

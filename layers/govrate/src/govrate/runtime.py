@@ -24,6 +24,8 @@ from govrate.evaluations.service import IntakeStores
 from govrate.evaluations.store import EvaluationRepository
 from govrate.identity.auth import CognitoSignIn, JwksCache, TokenVerifier, bearer_token
 from govrate.identity.model import Actor
+from govrate.integrity.counters import DynamoCounterRepository
+from govrate.integrity.limits import IntakeGate, IntakeLimits
 from govrate.kernel import clock
 from govrate.kernel.qr_codes import KIOSK_SALT, TicketSigner, WindowTokenSigner
 from govrate.platforms.nonces import NonceRepository
@@ -104,6 +106,7 @@ def intake_stores() -> IntakeStores:
         catalogue=catalogue_repository(),
         policies=RegionPolicyRepository(settings.reference_table),
         vault=contact_vault(),
+        windows=window_repository(),
     )
 
 
@@ -155,6 +158,19 @@ def site_key_repository() -> SiteKeyRepository:
 @_once
 def _signing_key() -> str:
     return SigningKeyRepository(get_settings().qr_signing_secret_arn).qr_signing_key()
+
+
+@_once
+def intake_gate() -> IntakeGate:
+    """The abuse limits of the unauthenticated paths; clients are hashed under a key derived from the
+    signing secret, so the hash cannot be recomputed from an address without it."""
+    settings = get_settings()
+    limits = IntakeLimits(
+        per_client_per_hour=settings.limit_per_client_per_hour,
+        per_window_per_minute=settings.limit_per_window_per_minute,
+        per_item_per_minute=settings.limit_per_item_per_minute,
+    )
+    return IntakeGate(limits, DynamoCounterRepository(settings.reference_table), _signing_key().encode())
 
 
 @_once

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     day_shards: int = Field(default=16, ge=1, le=256)
     utc_offset_hours: int = Field(default=8, ge=-12, le=14)
     max_comment_length: int = 1000
+    # Abuse limits of the unauthenticated paths (docs/integrity.md).
+    limit_per_client_per_hour: int = Field(default=20, ge=1)
+    limit_per_window_per_minute: int = Field(default=20, ge=1)
+    limit_per_item_per_minute: int = Field(default=120, ge=1)
     # Evaluation devices at windows (kiosks, docs/kiosk.md): how often a kiosk asks for the window's
     # current transaction, when an untouched prompt resets, how long repeat presses are ignored, how
     # long the thanks screen stays, and how long a transaction the window system pushed is offered.

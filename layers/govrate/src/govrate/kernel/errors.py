@@ -63,3 +63,11 @@ class StorageMisconfigured(GovrateError):
 
 class SuspiciousSubmission(GovrateError):
     """A submission that only a bot makes (a filled honeypot field): refused without a word to the sender."""
+
+
+class TooManyRequests(GovrateError):
+    """An unauthenticated path's limit is reached; nothing was stored. `retry_after` in seconds."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -69,6 +69,12 @@ def parse_json_body(request: Request, model: type[ModelT]) -> ModelT:
     return model.model_validate(parse_json(request))
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from, as API Gateway saw it (the local server gives 127.0.0.1)."""
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
 def query_params(request: Request) -> dict[str, str]:
     """The query string as a plain mapping (the last value of a repeated parameter wins)."""
     params = request.query_params

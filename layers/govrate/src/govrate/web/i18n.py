@@ -120,6 +120,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "refusal.unavailable.title": ("服务暂时不可用", "Temporarily unavailable"),
     "refusal.unavailable.text": ("评价服务暂时不可用，请稍后再试。", "Please try again in a moment."),
+    "refusal.too-many-requests.title": ("请稍后再评价", "Please rate a little later"),
+    "refusal.too-many-requests.text": (
+        "这里刚刚收到的评价太多，您的评价没有保存。请过几分钟再提交，谢谢。",
+        "Too many evaluations arrived from here just now, so yours was not saved. Please submit it again in a "
+        "few minutes. Thank you.",
+    ),
     "refusal.other.title": ("暂时无法评价", "Cannot rate now"),
     "refusal.other.text": ("页面出现问题，请稍后再试。", "Something went wrong; please try again later."),
     "kiosk.title": ("服务评价", "Service evaluation"),

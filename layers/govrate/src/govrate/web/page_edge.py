@@ -15,6 +15,7 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from govrate.evaluations.models import EvaluationAccepted
+from govrate.integrity.limits import IntakeGate
 from govrate.kernel.contracts import field_errors
 from govrate.kernel.errors import (
     BodyTooLarge,
@@ -29,7 +30,7 @@ from govrate.rating.models import Lang, PageAnswer, RatingForm, RatingTarget
 from govrate.rating.service import FORM, FORM_FIELDS, RatingStores, read_rating_form, submit_rating
 from govrate.settings import get_settings
 from govrate.web import i18n
-from govrate.web.chalice_edge import json_response, problem_response, query_params, raw_body
+from govrate.web.chalice_edge import client_address, json_response, problem_response, query_params, raw_body
 from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page
 from govrate.web.problems import Problem, problem_for
 
@@ -131,10 +132,12 @@ def post_rating(
     open_target: Callable[[], RatingTarget],
     receipt_url: Callable[[EvaluationAccepted], str],
     stores: RatingStores,
+    gate: IntakeGate,
     now: datetime,
 ) -> Response:
     """Take a posted rating form: on success the receipt page (303, or its URL as JSON for the script);
-    otherwise the form again with each problem beside its field (422), or the page saying why not."""
+    otherwise the form again with each problem beside its field (422), or the page saying why not
+    (429 with Retry-After over an abuse limit, nothing stored)."""
     as_json = wants_json(request)
     try:
         target = open_target()
@@ -145,6 +148,10 @@ def post_rating(
     try:
         form = parse_form(request, RatingForm)
         rating = read_rating_form(target, form, get_settings().max_comment_length)
+        arrival = gate.arrival(
+            client_address(request), window_id=target.window_id, item_code=rating.item.item_code, now=now
+        )
+        gate.admit(arrival, now=now)
         accepted = submit_rating(target, rating, stores=stores, now=now)
     except SuspiciousSubmission as exc:
         # Bots are told nothing: they get the thanks page, and nothing is stored.

@@ -27,7 +27,7 @@ from govrate.web import i18n
 from govrate.windows.models import ServiceWindow
 
 HTML: Final = "text/html; charset=utf-8"
-PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable")
+PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable", "too-many-requests")
 OTHER_LANG: Final = {Lang.ZH: Lang.EN, Lang.EN: Lang.ZH}
 
 _ENVIRONMENT: Final = Environment(

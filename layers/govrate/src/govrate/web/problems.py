@@ -20,6 +20,7 @@ from govrate.kernel.errors import (
     MalformedBody,
     NotFound,
     StorageUnavailable,
+    TooManyRequests,
     Unauthenticated,
 )
 from govrate.platforms.models import FieldError, ItemProblem
@@ -62,6 +63,7 @@ _BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
     (Forbidden, "forbidden", "Forbidden", 403),
     (Conflict, "conflict", "Conflicts with what is stored", 409),
     (Gone, "gone", "No longer valid", 410),
+    (TooManyRequests, "too-many-requests", "Too many evaluations from here just now; try again later", 429),
     (StorageUnavailable, "unavailable", "Temporarily unavailable, retry later", 503),
 ]
 
@@ -79,6 +81,8 @@ def problem_for(exc: Exception) -> Problem:
         if isinstance(exc, kind_type):
             errors = exc.errors if isinstance(exc, InvalidInput | Forbidden) else []
             headers = {"Retry-After": "5"} if status == 503 else {}
+            if isinstance(exc, TooManyRequests):
+                headers = {"Retry-After": str(exc.retry_after)}
             return Problem(kind, title, status, str(exc), errors=errors, headers=headers)
     return Problem("internal-error", "Internal error", 500, "the error was logged; retry later")
 
