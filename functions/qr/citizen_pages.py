@@ -8,7 +8,6 @@ the status page are reached with the evaluation's receipt, which only the evalua
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlencode
 
 from chalice.app import Request, Response
@@ -16,13 +15,21 @@ from govrate import runtime
 from govrate.evaluations.models import EvaluationAccepted
 from govrate.kernel.errors import NotFound
 from govrate.kernel.qr_codes import TICKET_MAX_QR_VERSION
-from govrate.rating.models import EvaluationView, Lang, PageAnswer, PageQuery, RatingForm, ReceiptPageQuery
+from govrate.rating.models import (
+    EvaluationView,
+    Lang,
+    PageAnswer,
+    PageQuery,
+    RatingForm,
+    RatingTarget,
+    ReceiptPageQuery,
+)
 from govrate.rating.service import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
 from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating
-from govrate.web.pages import rating_page, receipt_page, status_page
+from govrate.web.pages import PageContext, rating_page, receipt_page, status_page
 from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
 from govrate.web.urls import public_base_url
 from pydantic import BaseModel
@@ -31,7 +38,6 @@ HTML = "text/html"
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 TAG = "pages"
-NONCE_BYTES = 16
 # What a page answers when it cannot be shown: a page, never a JSON document.
 PAGE_REFUSALS: dict[int, type[BaseModel] | Media | None] = {
     404: Media(HTML, "A page saying the code or link is not one we issued (forged or altered)."),
@@ -75,6 +81,12 @@ def status_url(request: Request, evaluation_id: str, receipt: str, lang: Lang) -
     return f"{public_base_url(request)}/e/{evaluation_id}?{urlencode(query)}"
 
 
+def form_page(target: RatingTarget, ctx: PageContext) -> Response:
+    """The rating form of `target`, with the single-use token of a form served now."""
+    token = runtime.form_token_signer().issue(target.form_subject, runtime.now())
+    return html(rating_page(target, ctx, max_comment_length=get_settings().max_comment_length, nonce=token))
+
+
 def view_for_receipt(request: Request, evaluation_id: str) -> tuple[EvaluationView, str]:
     """The evaluation a receipt link shows; a link without a plausible receipt is one we never issued."""
     receipt = query_params(request).get("receipt", "")
@@ -105,10 +117,7 @@ def get_window_page(token: str) -> Response:
     """The page a citizen's phone opens; a refused code gets a page too, never a JSON document."""
     ctx = page_context(blueprint.current_request)
     target = open_window_rating(token, stores=runtime.rating_stores())
-    page = rating_page(
-        target, ctx, max_comment_length=get_settings().max_comment_length, nonce=secrets.token_urlsafe(NONCE_BYTES)
-    )
-    return html(page)
+    return form_page(target, ctx)
 
 
 @blueprint.route(
@@ -155,7 +164,7 @@ def post_window_rating(token: str) -> Response:
 def get_ticket_page(ticket: str) -> Response:
     ctx = page_context(blueprint.current_request)
     target = open_ticket_rating(ticket, stores=runtime.rating_stores(), now=runtime.now())
-    return html(rating_page(target, ctx, max_comment_length=get_settings().max_comment_length))
+    return form_page(target, ctx)
 
 
 @blueprint.route(

@@ -4,7 +4,6 @@ nothing; the citizen's page says plainly to try again later."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import intake_api
 import pytest

@@ -10,7 +10,7 @@ the life of the container; a failed read is not cached, so the next request trie
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ from govrate.identity.model import Actor
 from govrate.integrity.counters import DynamoCounterRepository
 from govrate.integrity.limits import IntakeGate, IntakeLimits
 from govrate.kernel import clock
-from govrate.kernel.qr_codes import KIOSK_SALT, TicketSigner, WindowTokenSigner
+from govrate.kernel.qr_codes import KIOSK_SALT, FormTokenSigner, TicketSigner, WindowTokenSigner
 from govrate.platforms.nonces import NonceRepository
 from govrate.rating.service import RatingStores
 from govrate.records.store import ServiceRecordRepository
@@ -184,6 +184,11 @@ def kiosk_token_signer() -> WindowTokenSigner:
 
 
 @_once
+def form_token_signer() -> FormTokenSigner:
+    return FormTokenSigner(_signing_key(), timedelta(minutes=get_settings().form_token_minutes))
+
+
+@_once
 def ticket_signer() -> TicketSigner:
     return TicketSigner(_signing_key())
 
@@ -197,6 +202,7 @@ def rating_stores() -> RatingStores:
         site_keys=site_key_repository(),
         window_signer=window_token_signer,
         tickets=ticket_signer,
+        form_tokens=form_token_signer,
     )
 
 

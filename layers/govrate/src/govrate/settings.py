@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     day_shards: int = Field(default=16, ge=1, le=256)
     utc_offset_hours: int = Field(default=8, ge=-12, le=14)
     max_comment_length: int = 1000
+    form_token_minutes: int = Field(default=120, ge=5, le=24 * 60)
     # Abuse limits of the unauthenticated paths (docs/integrity.md).
     limit_per_client_per_hour: int = Field(default=20, ge=1)
     limit_per_window_per_minute: int = Field(default=20, ge=1)

@@ -15,6 +15,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "site.name": ("政务服务好差评", "Government service evaluation"),
     "lang.switch": ("English", "中文"),
     "rate.title": ("请对本次服务进行评价", "Please rate this service"),
+    "rate.voluntary": (
+        "评价完全自愿，可以匿名；任何人不得强迫或干扰您的评价。",
+        "Rating is voluntary and may be anonymous; nobody may press you to rate or tell you how.",
+    ),
     "rate.record": ("办件编号", "Record number"),
     "rate.deadline": ("可评价至", "Can be rated until"),
     "rate.item": ("办理事项", "Service"),

@@ -27,7 +27,14 @@ from govrate.kernel.errors import (
 )
 from govrate.kernel.observability import logger
 from govrate.rating.models import Lang, PageAnswer, RatingForm, RatingTarget
-from govrate.rating.service import FORM, FORM_FIELDS, RatingStores, read_rating_form, submit_rating
+from govrate.rating.service import (
+    FORM,
+    FORM_FIELDS,
+    RatingStores,
+    check_form_token,
+    read_rating_form,
+    submit_rating,
+)
 from govrate.settings import get_settings
 from govrate.web import i18n
 from govrate.web.chalice_edge import client_address, json_response, problem_response, query_params, raw_body
@@ -147,6 +154,7 @@ def post_rating(
     accepted: EvaluationAccepted | None
     try:
         form = parse_form(request, RatingForm)
+        check_form_token(target, form.nonce, signer=stores.form_tokens(), now=now)
         rating = read_rating_form(target, form, get_settings().max_comment_length)
         arrival = gate.arrival(
             client_address(request), window_id=target.window_id, item_code=rating.item.item_code, now=now
@@ -164,7 +172,9 @@ def post_rating(
         if isinstance(exc, EvaluationPeriodOver):
             return _refused(exc, ctx, as_json)
         errors = exc.errors if isinstance(exc, InvalidInput) else field_errors(exc)
-        return _form_errors(target, ctx, form, _localized(errors, ctx.lang), as_json)
+        # A refused form stored nothing: it comes back with a fresh token.
+        fresh_token = stores.form_tokens().issue(target.form_subject, now)
+        return _form_errors(target, ctx, form, _localized(errors, ctx.lang), as_json=as_json, token=fresh_token)
     except Exception as exc:
         return _refused(exc, ctx, as_json)
     if accepted is None or accepted.replayed:  # a bot, or the same form posted twice
@@ -202,7 +212,7 @@ def _localized(errors: list[dict[str, str]], lang: Lang) -> dict[str, str]:
 
 
 def _form_errors(
-    target: RatingTarget, ctx: PageContext, form: RatingForm, errors: dict[str, str], as_json: bool
+    target: RatingTarget, ctx: PageContext, form: RatingForm, errors: dict[str, str], *, as_json: bool, token: str
 ) -> Response:
     if as_json:
         problem = Problem(
@@ -211,9 +221,10 @@ def _form_errors(
             422,
             i18n.text("rate.errors", ctx.lang),
             errors=[{"field": field, "message": message} for field, message in errors.items()],
+            headers={"X-Form-Token": token},
         )
         return problem_response(problem)
     page = rating_page(
-        target, ctx, max_comment_length=get_settings().max_comment_length, nonce=form.nonce, values=form, errors=errors
+        target, ctx, max_comment_length=get_settings().max_comment_length, nonce=token, values=form, errors=errors
     )
     return html(page)

@@ -190,7 +190,7 @@ def rating_page(
         "reasons": [(reason, i18n.pick(labels, ctx.lang)) for reason, labels in i18n.REASONS.items()],
         "values": values or RatingForm(),
         "errors": dict(errors or {}),
-        "nonce": "" if target.record_id else nonce,
+        "nonce": nonce,
         "max_comment_length": max_comment_length,
     }
     return _render("rate.html", _mobile_policy(ctx, form=True), context, 422 if errors else 200)
