@@ -7,7 +7,7 @@ export UV_NATIVE_TLS := 1
 
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 
-.PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev bench clean
+.PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev smoke bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,8 +16,10 @@ $(UV):
 	python3 -m pip install --quiet --target .tools/lib uv==0.13.9
 	mkdir -p .tools/bin && ln -sf ../lib/bin/uv .tools/bin/uv
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --all-extras --frozen
+# Bytecode compiled once here: every test worker and subprocess then loads it instead of compiling the
+# packages from source (which it does every time where PYTHONDONTWRITEBYTECODE is set).
+.venv/.synced: $(UV) Makefile pyproject.toml uv.lock
+	$(UV) sync --all-extras --frozen --compile-bytecode
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -32,8 +34,8 @@ lint: install ## ruff, mypy and the import contracts (import-linter)
 	$(UV) run mypy
 	$(UV) run lint-imports
 
-test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests
-	$(UV) run pytest
+test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests (one worker per core)
+	$(UV) run pytest -n auto --dist loadgroup --durations=25
 
 unit: install ## unit tests (no network, no moto)
 	$(UV) run pytest tests/unit -q
@@ -58,6 +60,10 @@ synth: install ## synthesize the CDK app into cdk.out/
 
 dev: install ## start the whole system locally on moto, with demo data
 	$(UV) run python -m local.devstack
+
+smoke: install ## smoke-test a running stack: make smoke API=http://127.0.0.1:8000 (or a deployed stage's URL)
+	@test -n "$(API)" || { echo "usage: make smoke API=<the API's base URL>"; exit 2; }
+	$(UV) run python -m infra.smoke $(API) $(if $(ITEM),--item $(ITEM))
 
 bench: install ## run the benchmarks under bench/
 	PYTHONPATH=functions/intake $(UV) run python -m bench

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from constructs import Node
 from govrate.kernel.contracts import RegionCode
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+if TYPE_CHECKING:
+    from constructs import Node
 
 PREFIX = "govrate:"
+PROVINCE = re.compile(r"[a-z][a-z0-9]{1,15}")
+
+
+class StageKind(StrEnum):
+    """dev: for building and trying things, removable; prod: the one citizens use, nothing lost on delete."""
+
+    DEV = "dev"
+    PROD = "prod"
 
 
 class QuotaPeriod(StrEnum):
@@ -54,9 +66,49 @@ class StaffPoolContext(_Context):
     client_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-z]{20,40}$")] = Field(alias="clientId")
 
 
+WAF_WINDOWS = frozenset({60, 120, 300, 600})
+
+
+class EdgeContext(_Context):
+    """The WAF web ACL's thresholds (context `govrate:edge`). WAF counts requests over a sliding window."""
+
+    rate_limit: int = Field(
+        default=1500, ge=10, description="Requests one client address may make in `window_seconds` before a block."
+    )
+    sign_in_rate_limit: int = Field(
+        default=50, ge=10, description="Sign-in attempts (POST or GET of the console's login) per address and window."
+    )
+    window_seconds: int = Field(default=300, description="The rate rules' evaluation window: 60, 120, 300 or 600.")
+
+    @field_validator("window_seconds")
+    @classmethod
+    def _a_window_waf_knows(cls, value: int) -> int:
+        if value not in WAF_WINDOWS:
+            raise ValueError(f"must be one of {sorted(WAF_WINDOWS)}")
+        return value
+
+
+class AlarmsContext(_Context):
+    """Alarm thresholds (context `govrate:alarms`)."""
+
+    server_error_rate: float = Field(default=0.01, gt=0, lt=1, description="Share of requests answered 5xx.")
+    p99_latency_ms: int = Field(default=3000, ge=100, description="The API's 99th percentile latency.")
+    quiet_hours: int = Field(
+        default=3, ge=1, le=8, description="Hours of working time without a single accepted evaluation."
+    )
+    overdue_cases: int = Field(default=0, ge=0, description="Cases escalated as overdue in an hour.")
+
+
 @dataclass(frozen=True)
 class GovrateConfig:
-    stack_name: str = "Govrate"
+    # A short lowercase name of the province (or city) the stack serves, e.g. `gd`; part of every name.
+    province: str = "demo"
+    stage: StageKind = StageKind.DEV
+    # Empty: `Govrate-<province>-<stage>`.
+    stack_name: str = ""
+    # The target account and region; empty: those of the deploying credentials.
+    account: str = ""
+    region: str = ""
     log_level: str = "INFO"
     # Deliveries of a negative-review message before it moves to the dead-letter queue.
     max_receive_count: int = 5
@@ -66,23 +118,55 @@ class GovrateConfig:
     platforms: tuple[PlatformContext, ...] = ()
     # None: the stack creates the staff user pool; otherwise the staff sign in to this existing one.
     staff_user_pool: StaffPoolContext | None = None
+    edge: EdgeContext = field(default_factory=EdgeContext)
+    alarms: AlarmsContext = field(default_factory=AlarmsContext)
+
+    def __post_init__(self) -> None:
+        if not PROVINCE.fullmatch(self.province):
+            raise ValueError(f"govrate:province must match {PROVINCE.pattern}, not {self.province!r}")
+        if not self.stack_name:
+            object.__setattr__(self, "stack_name", f"Govrate-{self.province}-{self.stage.value}")
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags of the stack, which CloudFormation puts on every resource that takes tags."""
+        return {"project": "govrate", "province": self.province, "stage": self.stage.value}
 
     @classmethod
     def from_context(cls, node: Node) -> GovrateConfig:
+        return cls.from_values(node.try_get_context)
+
+    @classmethod
+    def from_values(cls, lookup: Callable[[str], Any]) -> GovrateConfig:
+        """From a context lookup: the app's, or `dict.get` over cdk.json's context (the local stack's)."""
+
         def context(key: str) -> str | None:
             # `-c` values arrive as strings, cdk.json values as JSON; treat both alike.
-            value = node.try_get_context(PREFIX + key)
+            value = lookup(PREFIX + key)
             return None if value is None or value == "" else str(value)
 
         defaults = cls()
         return cls(
-            stack_name=context("stackName") or defaults.stack_name,
+            province=context("province") or defaults.province,
+            stage=StageKind(context("stage") or defaults.stage),
+            stack_name=context("stackName") or "",
+            account=context("account") or "",
+            region=context("region") or "",
             log_level=(context("logLevel") or defaults.log_level).upper(),
             max_receive_count=int(context("maxReceiveCount") or defaults.max_receive_count),
             public_base_url=context("publicBaseUrl") or defaults.public_base_url,
-            platforms=_platforms(node.try_get_context(PREFIX + "platforms")),
-            staff_user_pool=_staff_user_pool(node.try_get_context(PREFIX + "staffUserPool")),
+            platforms=_platforms(lookup(PREFIX + "platforms")),
+            staff_user_pool=_staff_user_pool(lookup(PREFIX + "staffUserPool")),
+            edge=EdgeContext.model_validate(_json(lookup(PREFIX + "edge"))),
+            alarms=AlarmsContext.model_validate(_json(lookup(PREFIX + "alarms"))),
         )
+
+
+def _json(value: Any) -> Any:
+    """A context object: JSON in cdk.json, or its text with `-c`; absent is the defaults."""
+    if value is None or value == "":
+        return {}
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _platforms(value: Any) -> tuple[PlatformContext, ...]:

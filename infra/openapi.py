@@ -12,8 +12,7 @@ from typing import Any
 
 from govrate.web.openapi import build_document
 
-from infra.components.api import HTTP_APPS, HttpApp
-from infra.components.functions import FUNCTIONS_DIR
+from infra.http_apps import FUNCTIONS_DIR, HTTP_APPS, HttpApp
 
 DOCUMENT_PATH = FUNCTIONS_DIR / "intake" / "openapi.json"
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Stack, Validations
+from aws_cdk import App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from infra.components.analytics import Analytics
 from infra.components.api import Api
 from infra.components.data import Data
+from infra.components.edge import Edge
 from infra.components.escalation import Escalation
 from infra.components.functions import FunctionFactory, Layers
 from infra.components.monitoring import Monitoring
@@ -16,25 +17,34 @@ from infra.components.pipeline import Pipeline
 from infra.components.records import Records
 from infra.components.staff import Staff
 from infra.config import GovrateConfig
+from infra.stages import Retention
 
 
 class GovrateStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: GovrateConfig) -> None:
-        # Environment-agnostic: account and region come from the deploying credentials.
+        # Without govrate:account / govrate:region the stack is environment-agnostic: both come from the
+        # deploying credentials.
         super().__init__(
             scope,
             construct_id,
             stack_name=config.stack_name,
-            description="Govrate: government service evaluations (好差评), intake to analytics",
+            description=f"Govrate ({config.province}, {config.stage.value}): government service evaluations "
+            "(好差评), intake to analytics",
+            env=Environment(account=config.account or None, region=config.region or None),
+            tags=config.tags,
         )
+        retention = Retention.of(config.stage)
         self.layers = Layers(self, "Layers")
-        factory = FunctionFactory(layers=[self.layers.domain], log_level=config.log_level)
-        self.data = Data(self, "Data")
+        factory = FunctionFactory(layers=[self.layers.domain], log_level=config.log_level, retention=retention)
+        self.data = Data(self, "Data", retention=retention)
         self.pipeline = Pipeline(
             self, "Pipeline", data=self.data, factory=factory, max_receive_count=config.max_receive_count
         )
         self.staff = Staff(self, "Staff", existing=config.staff_user_pool)
         self.api = Api(self, "Api", data=self.data, factory=factory, platforms=config.platforms, staff=self.staff)
+        self.edge = Edge(
+            self, "Edge", stage=self.api.rest_api.deployment_stage, settings=config.edge, retention=retention
+        )
         self.escalation = Escalation(self, "Escalation", data=self.data, factory=factory)
         self.records = Records(
             self,
@@ -44,15 +54,23 @@ class GovrateStack(Stack):
             public_base_url=config.public_base_url or self.api.rest_api.url.rstrip("/"),
         )
         self.analytics = Analytics(
-            self, "Analytics", data=self.data, factory=factory, analytics_layer=self.layers.analytics
+            self,
+            "Analytics",
+            data=self.data,
+            factory=factory,
+            analytics_layer=self.layers.analytics,
+            results_readers=(self.api.intake,),
         )
-        Monitoring(
+        self.monitoring = Monitoring(
             self,
             "Monitoring",
             functions=factory.functions,
             dead_letter_queues=[*self.pipeline.dead_letter_queues, self.records.invitation_dlq],
             stream_consumers=[self.pipeline.relay],
             api=self.api.rest_api,
+            web_acl=self.edge.web_acl,
+            settings=config.alarms,
+            retention=retention,
         )
 
 

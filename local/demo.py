@@ -1,19 +1,27 @@
 """Demo data for the local stack: the sample catalogue, one service window per region with its QR code,
-and staff accounts in the staff user pool."""
+staff accounts in the staff user pool, and weeks of evaluation history for the results."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import boto3
 from govrate import runtime
-from govrate.evaluations.models import ServiceItem, Stage
+from govrate.evaluations.models import Channel, EvaluatorKind, ReasonCode, ServiceItem, Stage
+from govrate.evaluations.store import StoredEvaluation
+from govrate.kernel import clock
+from govrate.kernel.scale import Level
+from govrate.records.store import StoredRecord
 from govrate.settings import get_settings
 from govrate.windows.models import WindowRegistration
 from govrate.windows.service import WINDOW_CHANNEL, issue_qr_code, register_window
+from ulid import ULID
 
 CATALOGUE_CSV = Path(__file__).resolve().parent.parent / "data" / "catalogue-sample.csv"
 
@@ -158,3 +166,69 @@ def local_platforms() -> list[LocalPlatform]:
         LocalPlatform(platform.platform_id, key_id, platform.regions, keys.key(platform.secret_arn).decode())
         for key_id, platform in get_settings().platforms.items()
     ]
+
+
+HISTORY_DAYS = 35
+
+
+def seed_history(items: list[ServiceItem] | None = None, days: int = HISTORY_DAYS, seed: int = 2019) -> int:
+    """Several weeks of past service records and evaluations, so that the results have a trend: a few
+    busy items, quiet weekends, about 3 % bad reviews, some records never rated, paper forms entered
+    days late. Written through the repositories (bad reviews reach the case loop through the stream).
+    Returns the number of evaluations."""
+    rng = random.Random(seed)  # noqa: S311 (demo data, not a secret)
+    items = items or read_catalogue()
+    settings = get_settings()
+    today = clock.local_day(clock.now(settings.utc_offset_hours), settings.utc_offset_hours)
+    offset = clock.now(settings.utc_offset_hours).tzinfo
+    evaluations, records = runtime.evaluation_repository(), runtime.service_record_repository()
+    weights = [1 / (rank + 1) for rank in range(len(items))]  # a few items take most of the traffic
+    count = 0
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        for n in range(rng.randint(40, 60) if day.isoweekday() <= 5 else rng.randint(10, 18)):
+            item = rng.choices(items, weights)[0]
+            served = datetime.combine(day, time(9), offset) + timedelta(minutes=rng.randint(0, 480))
+            record_id = f"DEMO-{day:%Y%m%d}-{n:03d}"
+            records.register(
+                StoredRecord(
+                    record_id=record_id,
+                    region_code=item.region_code,
+                    item_code=item.item_code,
+                    item_version=item.version,
+                    agency_code=item.agency_code,
+                    window_id=None,
+                    stages=(Stage.OVERALL,),
+                    completed_at=served,
+                    contact_cipher=None,
+                    registered_by="demo",
+                    fingerprint=hashlib.sha256(record_id.encode()).hexdigest(),
+                )
+            )
+            if rng.random() < 0.25:
+                continue  # never rated
+            paper = rng.random() < 0.15
+            given = served + (timedelta(days=rng.randint(1, 6)) if paper else timedelta(minutes=5))
+            if given.date() >= today:
+                continue
+            level = Level(rng.choices([5, 4, 3, 2, 1], weights=[70, 18, 9, 2, 1])[0])
+            evaluations.add(
+                StoredEvaluation(
+                    evaluation_id=str(ULID.from_datetime(given)),
+                    item_code=item.item_code,
+                    item_version=item.version,
+                    agency_code=item.agency_code,
+                    region_code=item.region_code,
+                    channel=Channel.PAPER if paper else Channel.WINDOW_QR,
+                    stage=Stage.OVERALL,
+                    level=level,
+                    comment=None,
+                    created_at=given,
+                    receipt_hash=hashlib.sha256(f"{record_id}-receipt".encode()).hexdigest(),
+                    record_id=record_id,
+                    reason_codes=(rng.choice(list(ReasonCode)),) if level.is_bad_review else (),
+                    evaluator_kind=rng.choice([EvaluatorKind.CITIZEN, EvaluatorKind.CITIZEN, EvaluatorKind.ENTERPRISE]),
+                )
+            )
+            count += 1
+    return count

@@ -59,6 +59,11 @@ def banner(ready: Ready) -> str:
             f"      GOVRATE_KEY_ID={p['key_id']} GOVRATE_KEY={p['key']}"
             for p in ready.platforms
         ]
+    if ready.results_url:
+        lines.append(
+            f"  Public results    {ready.results_url}  (and /v1/results/regions/<code>, ?format=csv; "
+            "published by the analyze job's schedule, docs/analytics.md)"
+        )
     if ready.staff:
         lines.append(f"  Staff console     {ready.api_url}/console/login  (docs/cases.md); accounts, password:")
         lines += [

@@ -29,13 +29,12 @@ from local.provision import (
     point_clients_at,
     provision,
 )
-from local.synth import cached_template
+from local.synth import cached_template, stack_name_of
 from local.template import CdkTemplate, EventSourceSpec, FunctionSpec
 
 log = logging.getLogger("local.stack")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STACK_NAME = "Govrate"
 SETTINGS_PREFIX = "GOVRATE_"
 # Pointing at the local server, whatever the cloud sets it to.
 PUBLIC_BASE_URL = "GOVRATE_PUBLIC_BASE_URL"
@@ -61,6 +60,8 @@ class Ready:
     platforms: list[dict[str, Any]] = field(default_factory=list)
     # staff accounts of the console: username, password, role, region_code, agency_code
     staff: list[dict[str, Any]] = field(default_factory=list)
+    # the public results API (docs/analytics.md), filled by the analyze job's schedule
+    results_url: str = ""
     left_out: dict[str, int] = field(default_factory=dict)
     not_run: list[str] = field(default_factory=list)  # functions whose code is not under functions/
 
@@ -74,14 +75,14 @@ class LocalStack:
         schedule_interval: float = 60.0,
         seed: bool = True,
         root: Path = REPO_ROOT,
-        stack_name: str = STACK_NAME,
+        stack_name: str | None = None,
     ) -> None:
         self._port = port
         self._aws_port = aws_port
         self._schedule_interval = schedule_interval
         self._seed = seed
         self._root = root
-        self._stack_name = stack_name
+        self._stack_name = stack_name or stack_name_of(root)
         self._stop = threading.Event()
         self._moto: MotoServer | None = None
         self._http: HttpServer | None = None
@@ -130,7 +131,7 @@ class LocalStack:
         ready = Ready(self._http.base_url, endpoint, REGION, {}, left_out=dict(provisioned.left_out))
         handlers = self._load_functions(template, provisioned, self._http, ready)
         # The domain package may be imported only now that the environment is set.
-        from local.demo import demo_staff, local_platforms, seed, seed_staff
+        from local.demo import demo_staff, local_platforms, seed, seed_history, seed_staff
 
         ready.platforms = [asdict(platform) for platform in local_platforms()]
         if self._seed:
@@ -139,6 +140,8 @@ class LocalStack:
                 {"window_id": w.window_id, "name": w.name_zh, "region": w.region_name_zh, "url": w.landing_url}
                 for w in windows
             ]
+            seed_history()
+            ready.results_url = f"{ready.api_url}/v1/results"
             if STAFF_USER_POOL_ID in ready.environment:
                 accounts = demo_staff(windows)
                 seed_staff(ready.environment[STAFF_USER_POOL_ID], accounts)

@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from infra.config import GovrateConfig
+
 BUNDLING_STACKS = "aws:cdk:bundling-stacks"
 STACK_ARTIFACT = "aws:cloudformation:stack"
 
@@ -63,6 +65,12 @@ def _inputs_digest(root: Path, salt: str) -> str:
                 digest.update(relative.as_posix().encode() + b"\0")
                 digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def stack_name_of(root: Path) -> str:
+    """The name of the stack cdk.json's context describes (`Govrate-<province>-<stage>`, or its stackName)."""
+    context = json.loads((root / "cdk.json").read_text(encoding="utf-8")).get("context", {})
+    return GovrateConfig.from_values(context.get).stack_name
 
 
 def synthesize(root: Path, stack_name: str, *, account: str, region: str) -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""Analyze job: a closed day of evaluations → one Parquet file in the analytics bucket.
+"""Analyze job: the facts of the trailing window to Parquet, every rate with the deployed SQL, the
+results documents the public API reads.
 
 Lambda handler: `analyze_job.handler`, run by an EventBridge schedule shortly after local midnight
-(the event's `time` names the day after the one exported), or by hand with `{"day": "YYYY-MM-DD"}`
-to backfill or redo a day; either run replaces the day's file.
+(the event's `time` names the day after the last one exported), or by hand to backfill:
+`{"day": "YYYY-MM-DD"}` or `{"first_day": "…", "last_day": "…"}`. Every run replaces what it
+writes. See docs/analytics.md.
 """
 
 from __future__ import annotations
@@ -13,18 +15,29 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
-from govrate.analytics.service import day_to_export, export_day
+from govrate.analytics.export import window_to_export
+from govrate.analytics.service import analyze
+from govrate.kernel import clock, observability
 from govrate.kernel.observability import logger, metrics
 from govrate.settings import get_settings
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
+@observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
-    day = day_to_export(event, now=runtime.now(), utc_offset_hours=settings.utc_offset_hours)
-    exported = export_day(day, evaluations=runtime.evaluation_repository(), store=runtime.analytics_store())
-    summary = exported.model_dump(mode="json")
-    logger.info("evaluations exported", extra=summary)
-    metrics.add_metric(name="EvaluationsExported", unit=MetricUnit.Count, value=exported.rows)
+    now = runtime.now()
+    window = window_to_export(
+        event, now=now, utc_offset_hours=settings.utc_offset_hours, window_days=settings.analytics_window_days
+    )
+    summary = analyze(
+        window,
+        sources=runtime.fact_sources(),
+        bucket=runtime.analytics_bucket(),
+        now=now,
+        today=clock.local_day(now, settings.utc_offset_hours),
+        ranking_min_count=settings.ranking_min_count,
+    ).model_dump(mode="json")
+    logger.info("analysis published", extra=summary)
+    metrics.add_metric(name="EvaluationsExported", unit=MetricUnit.Count, value=summary["rows"].get("evaluations", 0))
+    metrics.add_metric(name="ResultDocumentsPublished", unit=MetricUnit.Count, value=summary["documents"])
     return summary

@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
-from govrate.kernel import clock
+from govrate.kernel import clock, observability
 from govrate.kernel.observability import logger, metrics
 from govrate.records.service import SignedTicketLinks
 from govrate.records.sweep import sweep_unrated_records
 from govrate.settings import get_settings
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
+@observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     offset = get_settings().utc_offset_hours
     now = runtime.now()

@@ -15,12 +15,15 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.evaluations.outbox import OutboxQueues, relay_stream_record
+from govrate.kernel import observability
 from govrate.kernel.observability import logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def relay_record(record: DynamoDBRecord) -> None:
+    # Each record its own correlation id: a batch holds the changes of many requests.
+    logger.set_correlation_id(record.event_id)
     change = record.dynamodb
     raw_image = record.raw_event["dynamodb"].get("NewImage") if change else None
     queues = OutboxQueues(negative_reviews=runtime.negative_review_queue(), notices=runtime.notice_queue())
@@ -28,10 +31,14 @@ def relay_record(record: DynamoDBRecord) -> None:
     if relayed is not None:
         logger.info(
             "relayed",
-            extra={"relayed": type(relayed).__name__, "sequence_number": change.sequence_number if change else None},
+            extra={
+                "relayed": type(relayed).__name__,
+                "evaluation_id": relayed.evaluation_id,
+                "sequence_number": change.sequence_number if change else None,
+            },
         )
 
 
-@logger.inject_lambda_context(correlation_id_path="Records[0].eventID")
+@observability.handler()
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=relay_record, processor=processor, context=context)

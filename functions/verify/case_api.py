@@ -44,6 +44,7 @@ from govrate.web.chalice_edge import (
     MAX_BODY_BYTES,
     ApiBlueprint,
     json_response,
+    observed,
     parse_json_body,
     parse_query,
 )
@@ -332,5 +333,5 @@ def _base() -> str:
     return console.stage_base(blueprint.current_request)
 
 
-app = Chalice(app_name="govrate-cases")
+app = observed(Chalice(app_name="govrate-cases"))
 app.register_blueprint(blueprint)

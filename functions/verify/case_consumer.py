@@ -17,17 +17,20 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.cases.service import open_case
 from govrate.evaluations.models import NegativeReviewMessage
+from govrate.kernel import observability
 from govrate.kernel.observability import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def open_case_for(record: SQSRecord) -> None:
+    # Each message its own correlation id: a batch holds the bad reviews of many evaluators.
+    logger.set_correlation_id(record.message_id)
     message = NegativeReviewMessage.model_validate_json(record.body)
     opened = open_case(message, stores=runtime.case_stores(), now=runtime.now())
     logger.info("case opened" if opened else "case already open", extra={"evaluation_id": message.evaluation_id})
 
 
-@logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
+@observability.handler()
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=open_case_for, processor=processor, context=context)

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.cases.service import escalate_overdue
-from govrate.kernel.observability import logger, metrics
+from govrate.kernel import observability
+from govrate.kernel.observability import logger
+from govrate.regions.calendar import WorkingCalendar
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path="id")
+@observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = escalate_overdue(stores=runtime.case_stores(), now=runtime.now())
-    metrics.add_metric(name="CasesEscalated", unit="Count", value=len(report.escalated))
+    now = runtime.now()
+    report = escalate_overdue(stores=runtime.case_stores(), now=now)
+    # The mainland calendar: what tells the "no evaluations" alarm that service halls are open.
+    observability.gauge(observability.WORKING_TIME, 1 if WorkingCalendar().is_working_time(now) else 0)
     logger.info("overdue sweep", extra=report.model_dump())
     return report.model_dump()

@@ -1,4 +1,5 @@
-"""Evaluations to Parquet on S3 every night, catalogued in Glue, queried with Athena."""
+"""The facts to Parquet on S3 every night, catalogued in Glue, queried with Athena's named queries
+(the SQL files the analyze job runs on DuckDB), and the results documents the public API reads."""
 
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from govrate.analytics.schema import (
-    EVALUATION_COLUMNS,
-    EVALUATION_PARTITION_KEYS,
-    EVALUATIONS_PREFIX,
-    EVALUATIONS_TABLE,
-)
-from govrate.storage.tables import ByDayIndex
+from govrate.analytics.facts import FACT_TABLES, PARTITION_KEYS, FactTable
+from govrate.analytics.queries import all_queries
+from govrate.analytics.store import RESULTS_PREFIX
+from govrate.records.store import RecordsByDayIndex
+from govrate.storage.tables import ByDayIndex, RateDayIndex
 
 from infra import environment
 from infra.components.data import Data
@@ -33,6 +32,8 @@ PARTITION_PROJECTION_START = "2019-01-01"  # the State Council circular on å¥½å·
 PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 PARQUET_INPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 PARQUET_OUTPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+# A query that would scan more than this is cancelled: a whole year of a province is far below it.
+BYTES_SCANNED_CUTOFF = 100 * 1024**3
 
 
 class Analytics(Construct):
@@ -44,6 +45,7 @@ class Analytics(Construct):
         data: Data,
         factory: FunctionFactory,
         analytics_layer: lambda_.ILayerVersion,
+        results_readers: tuple[lambda_.Function, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         stack_name = Stack.of(self).stack_name
@@ -76,42 +78,9 @@ class Analytics(Construct):
                 name=database_name, description="Govrate evaluations, without personal data"
             ),
         )
-        location = f"s3://{self.bucket.bucket_name}/{EVALUATIONS_PREFIX}/"
-        # The projection below is written for the one dt partition; a second key fails here, loudly.
-        ((partition_key, _),) = EVALUATION_PARTITION_KEYS
-        table = glue.CfnTable(
-            self,
-            "EvaluationsTable",
-            catalog_id=Stack.of(self).account,
-            database_name=database_name,
-            table_input=glue.CfnTable.TableInputProperty(
-                name=EVALUATIONS_TABLE,
-                description="One row per evaluation, partitioned by the China calendar day it was given",
-                table_type="EXTERNAL_TABLE",
-                parameters={
-                    "EXTERNAL": "TRUE",
-                    "classification": "parquet",
-                    "projection.enabled": "true",
-                    f"projection.{partition_key}.type": "date",
-                    f"projection.{partition_key}.format": "yyyy-MM-dd",
-                    f"projection.{partition_key}.range": f"{PARTITION_PROJECTION_START},NOW",
-                    f"projection.{partition_key}.interval": "1",
-                    f"projection.{partition_key}.interval.unit": "DAYS",
-                    "storage.location.template": f"{location}{partition_key}=${{{partition_key}}}/",
-                },
-                partition_keys=_columns(EVALUATION_PARTITION_KEYS),
-                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    columns=_columns(EVALUATION_COLUMNS),
-                    location=location,
-                    input_format=PARQUET_INPUT,
-                    output_format=PARQUET_OUTPUT,
-                    serde_info=glue.CfnTable.SerdeInfoProperty(serialization_library=PARQUET_SERDE),
-                ),
-            ),
-        )
-        table.add_resource_dependency(database)
-
-        athena.CfnWorkGroup(
+        for table in FACT_TABLES:
+            _fact_table(self, table, database_name, self.bucket).add_resource_dependency(database)
+        self.workgroup = athena.CfnWorkGroup(
             self,
             "WorkGroup",
             name=f"{stack_name}-analytics",
@@ -120,6 +89,7 @@ class Analytics(Construct):
             work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
                 enforce_work_group_configuration=True,
                 publish_cloud_watch_metrics_enabled=True,
+                bytes_scanned_cutoff_per_query=BYTES_SCANNED_CUTOFF,
                 result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
                     output_location=f"s3://{self.query_results.bucket_name}/athena/",
                     encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
@@ -129,50 +99,130 @@ class Analytics(Construct):
             ),
         )
 
+        # The SQL of every rate and ranking, as the analyze job runs it; `?` are execution parameters.
+        for query in all_queries():
+            named = athena.CfnNamedQuery(
+                self,
+                f"Query-{query.name}",
+                name=query.name,
+                database=database_name,
+                work_group=self.workgroup.name,
+                description=f"{query.description[:900]} Parameters: {', '.join(query.parameters)}.",
+                query_string=query.sql,
+            )
+            named.add_dependency(self.workgroup)
+
+        settings = environment.setting
         self.analyze = factory.create(
             self,
             "Analyze",
             FunctionSpec(
                 code="analyze",
                 handler="analyze_job.handler",
-                description="Exports the closed day's evaluations to Parquet",
+                description="Exports the trailing window's facts, computes every rate, publishes the results",
                 environment={
                     environment.EVALUATIONS_TABLE: data.evaluations.table_name,
+                    environment.CASES_TABLE: data.cases.table_name,
                     environment.ANALYTICS_BUCKET: self.bucket.bucket_name,
+                    settings("analytics_window_days"): "45",
                 },
-                memory_size=1024,
-                timeout_seconds=300,
+                memory_size=2048,
+                timeout_seconds=900,
+                ephemeral_storage_mib=4096,
                 extra_layers=[analytics_layer],
                 acknowledgments=[
                     wildcard_under(
                         self.bucket,
-                        f"/{EVALUATIONS_PREFIX}/*",
-                        "Writes the export's objects, whose keys (dt= partitions, file names) are only known "
-                        f"at run time, and only under the {EVALUATIONS_PREFIX}/ prefix.",
+                        f"/{prefix}/*",
+                        "Writes and reads the facts' objects (dt= partitions known only at run time) under each "
+                        "fact table's prefix, and the results documents under results/, nothing else.",
                     )
+                    for prefix in (*(table.name for table in FACT_TABLES), RESULTS_PREFIX)
                 ],
             ),
         )
-        # A day is read through the sharded by_day index, never with a Scan: Query on that index only.
+        # A day is read through the sharded by-day indexes, never with a Scan: Query on those indexes only.
         self.analyze.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["dynamodb:Query"],
-                resources=[f"{data.evaluations.table_arn}/index/{ByDayIndex.Meta.index_name}"],
+                resources=[
+                    f"{data.evaluations.table_arn}/index/{ByDayIndex.Meta.index_name}",
+                    f"{data.evaluations.table_arn}/index/{RecordsByDayIndex.Meta.index_name}",
+                    f"{data.cases.table_arn}/index/{RateDayIndex.Meta.index_name}",
+                ],
             )
         )
+        facts = [self.bucket.arn_for_objects(f"{table.name}/*") for table in FACT_TABLES]
+        results = self.bucket.arn_for_objects(f"{RESULTS_PREFIX}/*")
         self.analyze.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:AbortMultipartUpload"],
-                resources=[self.bucket.arn_for_objects(f"{EVALUATIONS_PREFIX}/*")],
+                actions=["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"], resources=[*facts, results]
             )
+        )
+        # Without ListBucket a missing day would answer 403, not 404 (a day never exported is skipped).
+        self.analyze.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
         )
         events.Rule(
             self,
             "Nightly",
-            description="Exports the previous China calendar day at 00:30 China time",
+            description="Exports the trailing window up to the previous China calendar day at 00:30 China time",
             schedule=DAILY_AT,
             targets=[targets.LambdaFunction(self.analyze, retry_attempts=2)],
         )
+        # The public results API reads the published documents, and nothing else of the bucket.
+        for reader in results_readers:
+            reader.add_environment(environment.ANALYTICS_BUCKET, self.bucket.bucket_name)
+            reader.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(f"{RESULTS_PREFIX}/v1/*")]
+                )
+            )
+            # The function's role and policies sit in the factory's holder construct, the function's parent.
+            Validations.of(reader.node.scope or reader).acknowledge(
+                wildcard_under(
+                    self.bucket,
+                    f"/{RESULTS_PREFIX}/v1/*",
+                    "Reads the published results documents, one object per region, agency and item, whose keys "
+                    "are only known at run time; nothing else of the bucket.",
+                )
+            )
+
+
+def _fact_table(scope: Construct, table: FactTable, database_name: str, bucket: s3.IBucket) -> glue.CfnTable:
+    location = f"s3://{bucket.bucket_name}/{table.name}/"
+    # The projection below is written for the one dt partition; a second key fails here, loudly.
+    ((partition_key, _),) = PARTITION_KEYS
+    return glue.CfnTable(
+        scope,
+        f"{table.name.title()}Table",
+        catalog_id=Stack.of(scope).account,
+        database_name=database_name,
+        table_input=glue.CfnTable.TableInputProperty(
+            name=table.name,
+            description=table.description,
+            table_type="EXTERNAL_TABLE",
+            parameters={
+                "EXTERNAL": "TRUE",
+                "classification": "parquet",
+                "projection.enabled": "true",
+                f"projection.{partition_key}.type": "date",
+                f"projection.{partition_key}.format": "yyyy-MM-dd",
+                f"projection.{partition_key}.range": f"{PARTITION_PROJECTION_START},NOW",
+                f"projection.{partition_key}.interval": "1",
+                f"projection.{partition_key}.interval.unit": "DAYS",
+                "storage.location.template": f"{location}{partition_key}=${{{partition_key}}}/",
+            },
+            partition_keys=_columns(PARTITION_KEYS),
+            storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                columns=_columns(table.columns),
+                location=location,
+                input_format=PARQUET_INPUT,
+                output_format=PARQUET_OUTPUT,
+                serde_info=glue.CfnTable.SerdeInfoProperty(serialization_library=PARQUET_SERDE),
+            ),
+        ),
+    )
 
 
 def _glue_database_name(stack_name: str) -> str:

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from govrate.integrity.counters import LIMIT_KEY_PREFIX
-from govrate.web.chalice_edge import declared_operations
-from govrate.web.operations import Auth, Operation
+from govrate.web.operations import Auth
 
 from infra import environment
 from infra.components.data import Data, grant_data
-from infra.components.functions import FUNCTIONS_DIR, LOG_RETENTION, FunctionFactory, FunctionSpec
+from infra.components.functions import FunctionFactory, FunctionSpec
 from infra.components.platforms import Platforms
 from infra.components.staff import Staff
 from infra.config import PlatformContext
+from infra.http_apps import CASES, INTAKE, QR, HttpApp
 from infra.nag import accepted
 
 STAGE = "api"
@@ -31,37 +28,6 @@ STAGE = "api"
 # type is a binary media type; an <img> asks for image/avif or image/webp first, so the QR PNGs need
 # "*/*". Requests then reach Lambda base64-encoded, which Chalice decodes by itself.
 BINARY_MEDIA_TYPES = ("image/png", "*/*")
-
-
-@dataclass(frozen=True)
-class HttpApp:
-    """An HTTP function: a Chalice app whose routes the API serves."""
-
-    construct_id: str
-    code: str
-    """Directory under functions/ holding the module; it is also the function's code asset."""
-    module: str
-    """The module that defines `app`; the Lambda handler is `<module>.app`."""
-    description: str
-
-    def chalice_app(self) -> Any:
-        # The function directory is what Lambda puts on sys.path; the modules build their repositories
-        # lazily, so importing them needs no configuration.
-        code_dir = str(FUNCTIONS_DIR / self.code)
-        if code_dir not in sys.path:
-            sys.path.insert(0, code_dir)
-        return importlib.import_module(self.module).app
-
-    def operations(self) -> list[tuple[str, str, Operation]]:
-        """What the app's routes declare (those of every ApiBlueprint registered in it)."""
-        return declared_operations(self.chalice_app())
-
-
-INTAKE = HttpApp("Intake", "intake", "intake_api", "Evaluations from every channel")
-QR = HttpApp("Qr", "qr", "qr_api", "Windows, QR codes, kiosks, the web module and the pages citizens rate on")
-CASES = HttpApp("Cases", "verify", "case_api", "Bad-review cases: the staff API and console, the evaluator's follow-up")
-# Every app the REST API serves; the OpenAPI document describes exactly these.
-HTTP_APPS = (INTAKE, QR, CASES)
 
 
 class Api(Construct):
@@ -81,7 +47,12 @@ class Api(Construct):
             environment.STAFF_USER_POOL_ID: staff.user_pool_id,
             environment.STAFF_CLIENT_ID: staff.client_id,
         }
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN)
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=factory.retention.log_retention,
+            removal_policy=factory.retention.removal_policy,
+        )
         self.rest_api = apigateway.RestApi(
             self,
             "RestApi",
@@ -126,7 +97,7 @@ class Api(Construct):
                 results_cache_ttl=Duration.minutes(5),
             )
 
-        intake = self._serve(
+        self.intake = intake = self._serve(
             factory,
             INTAKE,
             {
@@ -216,11 +187,6 @@ class Api(Construct):
                 "are public or signed, for the reasons given for AwsSolutions-APIG4.",
             ),
             accepted(
-                "APIG3",
-                "The WAF web ACL is the operator's choice per deployment (managed rule groups differ "
-                "between the aws and aws-cn partitions); API Gateway's throttling limits floods meanwhile.",
-            ),
-            accepted(
                 "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
                 "API Gateway's account-wide logging role, needed for the execution logs; the AWS-maintained "
                 "policy allows CloudWatch Logs actions only.",
@@ -237,10 +203,30 @@ class Api(Construct):
                 code=http_app.code, handler=f"{http_app.module}.app", description=http_app.description, environment=env
             ),
         )
-        # One invoke permission per method, scoped to its path; none for the console's test-invoke.
-        integration = apigateway.LambdaIntegration(function, allow_test_invoke=False)
-        _mirror_routes(http_app, self.rest_api.root, integration, self.authorizers)
+        _mirror_routes(http_app, self.rest_api.root, _proxy_integration(function), self.authorizers)
+        # One invoke permission for all of the function's methods, scoped to this API's stage: a permission
+        # per method would add a resource per route and fill the function's 20 KB resource policy.
+        function.add_permission(
+            "InvokedByApi",
+            principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            source_arn=self.rest_api.arn_for_execute_api(method="*", path="/*", stage=STAGE),
+        )
         return function
+
+
+def _proxy_integration(function: lambda_.IFunction) -> apigateway.Integration:
+    """A Lambda proxy integration that, unlike LambdaIntegration, adds no permission of its own."""
+    return apigateway.Integration(
+        type=apigateway.IntegrationType.AWS_PROXY,
+        integration_http_method="POST",
+        uri=Stack.of(function).format_arn(
+            service="apigateway",
+            account="lambda",
+            resource="path",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+            resource_name=f"2015-03-31/functions/{function.function_arn}/invocations",
+        ),
+    )
 
 
 def _mirror_routes(

@@ -3,7 +3,7 @@ encrypts contact data, and the QR signing secret."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Validations
+from aws_cdk import Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -12,12 +12,13 @@ from constructs import Construct
 from govrate.storage import schema
 
 from infra.nag import accepted, wildcard_under
+from infra.stages import Retention
 
 
 class Data(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, retention: Retention) -> None:
         super().__init__(scope, construct_id)
-        tables = {spec.name: _table(self, spec) for spec in schema.TABLES}
+        tables = {spec.name: _table(self, spec, retention) for spec in schema.TABLES}
         # The evaluations stream feeds the relay to the negative-review queue: the outbox, no dual write.
         self.evaluations = tables[schema.EVALUATIONS.name]
         self.cases = tables[schema.CASES.name]
@@ -28,14 +29,14 @@ class Data(Construct):
             "ContactKey",
             description="Encrypts evaluator and applicant contact data (personal information)",
             enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=retention.removal_policy,
         )
         self.qr_signing_key = secretsmanager.Secret(
             self,
             "QrSigningKey",
             description="Signs the URLs printed in the service windows' QR codes.",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=retention.removal_policy,
         )
         Validations.of(self.qr_signing_key).acknowledge(
             accepted(
@@ -69,7 +70,7 @@ def _string(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
-def _table(scope: Construct, spec: schema.TableSpec) -> dynamodb.Table:
+def _table(scope: Construct, spec: schema.TableSpec, retention: Retention) -> dynamodb.Table:
     table = dynamodb.Table(
         scope,
         spec.name.title(),
@@ -82,7 +83,8 @@ def _table(scope: Construct, spec: schema.TableSpec) -> dynamodb.Table:
         encryption=dynamodb.TableEncryption.AWS_MANAGED,
         stream=dynamodb.StreamViewType.NEW_IMAGE if spec.stream else None,
         time_to_live_attribute=spec.ttl_attribute,
-        removal_policy=RemovalPolicy.RETAIN,
+        deletion_protection=retention.deletion_protection,
+        removal_policy=retention.removal_policy,
     )
     for index in spec.indexes:
         table.add_global_secondary_index(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, Size, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -13,13 +13,12 @@ from constructs import Construct
 
 from infra import environment
 from infra.bundling import REPO_ROOT, PythonLayerBundler, domain_layer_requirements, extra_layer_requirements
+from infra.http_apps import FUNCTIONS_DIR
 from infra.nag import accepted
+from infra.stages import Retention
 
-FUNCTIONS_DIR = REPO_ROOT / "functions"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
-# China's Cybersecurity Law asks for network logs to be kept at least six months.
-LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 _EVERY_FUNCTION_ACKNOWLEDGES = (
     accepted(
@@ -46,13 +45,14 @@ class FunctionSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     memory_size: int = 256
     timeout_seconds: int = 30
+    ephemeral_storage_mib: int = 512
     extra_layers: Sequence[lambda_.ILayerVersion] = ()
     acknowledgments: Sequence[Acknowledgment] = ()
     """cdk-nag findings on this function, its role or its policies that are accepted, with the reason."""
 
 
 class Layers(Construct):
-    """The domain layer (govrate and its dependencies) and the analytics layer (pyarrow), built locally."""
+    """The domain layer (govrate and its dependencies) and the analytics layer (DuckDB), built locally."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -60,12 +60,8 @@ class Layers(Construct):
             domain_layer_requirements(), packages=[REPO_ROOT / "layers" / "govrate" / "src" / "govrate"]
         )
         self.domain = self._layer("Domain", domain, "govrate domain package and its runtime dependencies")
-        analytics = PythonLayerBundler(
-            extra_layer_requirements("analytics"),
-            # Only needed to build against or to test pyarrow itself; ~10 MB of the 250 MB layer budget.
-            strip=("pyarrow/tests", "pyarrow/include", "pyarrow/**/*.pyx", "pyarrow/**/*.pxd", "pyarrow/**/*.pxi"),
-        )
-        self.analytics = self._layer("Analytics", analytics, "pyarrow for the analytics export")
+        analytics = PythonLayerBundler(extra_layer_requirements("analytics"))
+        self.analytics = self._layer("Analytics", analytics, "DuckDB for the analytics export and rates")
 
     def _layer(self, construct_id: str, bundler: PythonLayerBundler, description: str) -> lambda_.LayerVersion:
         return lambda_.LayerVersion(
@@ -85,14 +81,20 @@ class FunctionFactory:
     Callers add grants for what the function touches; the factory grants nothing else.
     """
 
-    def __init__(self, *, layers: Sequence[lambda_.ILayerVersion], log_level: str) -> None:
+    def __init__(self, *, layers: Sequence[lambda_.ILayerVersion], log_level: str, retention: Retention) -> None:
         self._layers = tuple(layers)
         self._log_level = log_level
+        self.retention = retention
         self.functions: list[lambda_.Function] = []
 
     def create(self, scope: Construct, construct_id: str, spec: FunctionSpec) -> lambda_.Function:
         holder = Construct(scope, construct_id)
-        log_group = logs.LogGroup(holder, "Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN)
+        log_group = logs.LogGroup(
+            holder,
+            "Logs",
+            retention=self.retention.log_retention,
+            removal_policy=self.retention.removal_policy,
+        )
         # Our own role instead of the default one: the managed AWSLambdaBasicExecutionRole may write to
         # any log group, this role only to the function's own.
         role = iam.Role(
@@ -115,9 +117,13 @@ class FunctionFactory:
                 "POWERTOOLS_SERVICE_NAME": environment.POWERTOOLS_SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": environment.POWERTOOLS_METRICS_NAMESPACE,
                 "LOG_LEVEL": self._log_level,
+                # Responses can carry personal data (a receipt, an evaluator's contact) and binaries (QR
+                # images); traces keep timings and errors only.
+                "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
                 **spec.environment,
             },
             memory_size=spec.memory_size,
+            ephemeral_storage_size=Size.mebibytes(spec.ephemeral_storage_mib),
             timeout=Duration.seconds(spec.timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,

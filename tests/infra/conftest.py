@@ -1,5 +1,6 @@
-"""The CDK app synthesized once per session, with the same context as `npx cdk synth` but no bundling;
-and once more as deployed in a region without Cognito user pools (staff pool in another region)."""
+"""The CDK app synthesized once per session as a production stage (`npx cdk synth -c govrate:stage=prod`, no
+bundling); and once more as a dev stage deployed in a region without Cognito user pools (staff pool in
+another region)."""
 
 from __future__ import annotations
 
@@ -79,11 +80,12 @@ EXISTING_STAFF_POOL = {"userPoolId": "ap-east-1_Ab12Cd34E", "clientId": "1exampl
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize(tmp_path_factory)
+    return synthesize(tmp_path_factory, {"govrate:stage": "prod"})
 
 
 @pytest.fixture(scope="session")
 def synth_with_existing_staff_pool(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """A dev stage (cdk.json's default) with the staff pool of another region."""
     return synthesize(tmp_path_factory, {"govrate:staffUserPool": EXISTING_STAFF_POOL})
 
 

@@ -30,9 +30,9 @@ def test_domain_layer_is_the_locked_runtime_closure_without_boto_or_chalice_cli(
     assert not names & {"click", "pyyaml", "inquirer", "pip", "wheel"}
 
 
-def test_analytics_layer_adds_pyarrow_and_nothing_the_domain_layer_has() -> None:
+def test_analytics_layer_is_duckdb_without_arrow_and_nothing_the_domain_layer_has() -> None:
     pins = extra_layer_requirements("analytics")
-    assert "pyarrow" in _names(pins)
+    assert _names(pins) == {"duckdb"}
     assert not _names(pins) & _names(domain_layer_requirements())
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from typing import Any
 
 import pytest
 from constructs import Construct
+from govrate.kernel.observability import OBSERVED
 
 from infra import environment
+from infra.http_apps import FUNCTIONS_DIR
 from tests.infra.conftest import Synthesized, actions_of, resources_of
 
 # handler -> the variables it gets, beyond Powertools'
@@ -59,6 +63,8 @@ def expected_environment(synth: Synthesized) -> Environments:
                 environment.PLATFORMS
             ],
             **staff_sign_in,
+            # Set by the analytics construct: the public results API reads the published documents.
+            environment.ANALYTICS_BUCKET: _ref(synth, analytics.bucket),
         },
         "case_api.app": {
             environment.CASES_TABLE: _ref(synth, data.cases),
@@ -80,7 +86,9 @@ def expected_environment(synth: Synthesized) -> Environments:
         },
         "analyze_job.handler": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.CASES_TABLE: _ref(synth, data.cases),
             environment.ANALYTICS_BUCKET: _ref(synth, analytics.bucket),
+            environment.setting("analytics_window_days"): "45",
         },
         "record_sweep.handler": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
@@ -107,6 +115,17 @@ def test_the_factory_made_every_function_alike(synth: Synthesized) -> None:
         assert props["LoggingConfig"]["LogGroup"]["Ref"] in synth.of_type("AWS::Logs::LogGroup")
 
 
+def test_every_deployed_handler_is_traced_and_logs_a_correlation_id(synth: Synthesized) -> None:
+    """Each handler (a plain function, or a Chalice app) wears govrate.kernel.observability's decorator."""
+    for function in synth.of_type("AWS::Lambda::Function").values():
+        module_name, attribute = function["Properties"]["Handler"].rsplit(".", 1)
+        (path,) = FUNCTIONS_DIR.glob(f"*/{module_name}.py")
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))
+        deployed = getattr(importlib.import_module(module_name), attribute)
+        assert getattr(deployed, OBSERVED, False), function["Properties"]["Handler"]
+
+
 def test_environment_is_powertools_plus_exactly_what_each_function_needs(
     synth: Synthesized, expected_environment: Environments
 ) -> None:
@@ -116,6 +135,7 @@ def test_environment_is_powertools_plus_exactly_what_each_function_needs(
         assert variables.pop("POWERTOOLS_SERVICE_NAME") == "govrate"
         assert variables.pop("POWERTOOLS_METRICS_NAMESPACE") == "Govrate"
         assert variables.pop("LOG_LEVEL") == "INFO"
+        assert variables.pop("POWERTOOLS_TRACER_CAPTURE_RESPONSE") == "false"
         assert variables == expected, handler
 
 
@@ -125,7 +145,8 @@ def test_only_analyze_gets_the_analytics_layer_and_its_size(synth: Synthesized) 
         _, props = synth.function(handler)
         assert (analytics_layer in props["Layers"]) == (handler == "analyze_job.handler")
     _, analyze = synth.function("analyze_job.handler")
-    assert (analyze["MemorySize"], analyze["Timeout"]) == (1024, 300)
+    assert (analyze["MemorySize"], analyze["Timeout"]) == (2048, 900)
+    assert analyze["EphemeralStorage"] == {"Size": 4096}  # a month of facts is downloaded to /tmp
 
 
 def _touches(statement: dict[str, Any], construct_id: str) -> bool:
@@ -202,21 +223,57 @@ def test_only_qr_and_intake_read_the_signing_key(synth: Synthesized) -> None:
             assert read == [secret]
 
 
-def test_analyze_queries_the_by_day_index_and_writes_the_export_prefix_only(synth: Synthesized) -> None:
+def test_analyze_queries_the_by_day_indexes_and_touches_the_fact_and_results_prefixes_only(
+    synth: Synthesized,
+) -> None:
     statements = synth.role_statements("analyze_job.handler")
     evaluations = synth.logical_id(synth.stack.data.evaluations)
+    cases = synth.logical_id(synth.stack.data.cases)
     bucket = synth.logical_id(synth.stack.analytics.bucket)
+
+    def under(logical_id: str, suffix: str) -> dict[str, Any]:
+        return {"Fn::Join": ["", [{"Fn::GetAtt": [logical_id, "Arn"]}, suffix]]}
+
     dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in actions_of(s))]
-    assert [(actions_of(s), resources_of(s)) for s in dynamodb] == [
-        ({"dynamodb:Query"}, [{"Fn::Join": ["", [{"Fn::GetAtt": [evaluations, "Arn"]}, "/index/by_day"]]}])
-    ]
-    s3 = [s for s in statements if any(a.startswith("s3:") for a in actions_of(s))]
-    assert [(actions_of(s), resources_of(s)) for s in s3] == [
+    assert [(actions_of(s), sorted(resources_of(s), key=str)) for s in dynamodb] == [
         (
-            {"s3:PutObject", "s3:AbortMultipartUpload"},
-            [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/evaluations/*"]]}],
+            {"dynamodb:Query"},
+            sorted(
+                [
+                    under(evaluations, "/index/by_day"),
+                    under(evaluations, "/index/records_by_day"),
+                    under(cases, "/index/by_rate_day"),
+                ],
+                key=str,
+            ),
         )
     ]
+    s3 = [s for s in statements if any(a.startswith("s3:") for a in actions_of(s))]
+    assert [(actions_of(s), sorted(resources_of(s), key=str)) for s in s3] == [
+        (
+            {"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+            sorted(
+                [
+                    under(bucket, "/evaluations/*"),
+                    under(bucket, "/cases/*"),
+                    under(bucket, "/records/*"),
+                    under(bucket, "/results/*"),
+                ],
+                key=str,
+            ),
+        ),
+        ({"s3:ListBucket"}, [{"Fn::GetAtt": [bucket, "Arn"]}]),
+    ]
+
+
+def test_intake_reads_only_the_published_results_of_the_analytics_bucket(synth: Synthesized) -> None:
+    bucket = synth.logical_id(synth.stack.analytics.bucket)
+    reads = [
+        (actions_of(s), resources_of(s))
+        for s in synth.role_statements("intake_api.app")
+        if any(a.startswith("s3:") for a in actions_of(s))
+    ]
+    assert reads == [({"s3:GetObject"}, [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/results/v1/*"]]}])]
 
 
 def test_qr_writes_evaluations_and_reference_reads_cases_and_only_seals_contacts(synth: Synthesized) -> None:

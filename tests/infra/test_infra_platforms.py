@@ -10,8 +10,8 @@ import pytest
 from aws_cdk import App
 
 from infra import environment
-from infra.components.api import INTAKE
 from infra.config import GovrateConfig, PlatformContext
+from infra.http_apps import INTAKE
 from tests.infra.conftest import Synthesized
 from tests.infra.test_infra_api import Methods, methods  # noqa: F401  (the fixture)
 
@@ -36,7 +36,7 @@ def test_each_platform_has_a_generated_key_in_secrets_manager(synth: Synthesized
         "AWS::SecretsManager::Secret",
         {
             "Properties": {
-                "Name": "Govrate/platforms/demo-platform",
+                "Name": f"{synth.stack.stack_name}/platforms/demo-platform",
                 "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
             },
             "DeletionPolicy": "Retain",
@@ -47,7 +47,7 @@ def test_each_platform_has_a_generated_key_in_secrets_manager(synth: Synthesized
 def test_each_platform_has_an_api_key_and_a_usage_plan_with_its_throttle_and_quota(synth: Synthesized) -> None:
     (key_id, key), *others = synth.of_type("AWS::ApiGateway::ApiKey").items()
     assert not others
-    assert key["Properties"]["Name"] == "Govrate-demo-platform"
+    assert key["Properties"]["Name"] == f"{synth.stack.stack_name}-demo-platform"
     (plan_id, plan), *others = synth.of_type("AWS::ApiGateway::UsagePlan").items()
     assert not others
     props = plan["Properties"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from infra.components.api import HTTP_APPS
+from infra.http_apps import HTTP_APPS
 from infra.openapi import DOCUMENT_PATH, api_document, render
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -18,7 +18,11 @@ from govrate.catalogue.store import CatalogueRepository
 from govrate.storage.schema import TABLES
 from moto import mock_aws
 
-from tests.integration.staff_support import SignedIn, Staff, StaffPool
+from tests.integration.moto_baseline import MotoBaseline
+from tests.integration.staff_support import SignedIn, Staff, StaffPool, create_staff_pool
+
+if TYPE_CHECKING:
+    from tests.integration.moto_baseline import QueueAttributes
 
 CATALOGUE_CSV = Path(__file__).resolve().parents[2] / "data" / "catalogue-sample.csv"
 
@@ -35,63 +39,100 @@ class AwsResources:
     signing_secret_arn: str
     invitation_queue_url: str
     notice_queue_url: str
+    staff_pool_id: str
+    staff_client_id: str
+
+    def environment(self) -> dict[str, str]:
+        """The functions' settings that name these resources (the staff pool is named by `StaffPool`)."""
+        return {
+            "GOVRATE_EVALUATIONS_TABLE": self.evaluations_table,
+            "GOVRATE_CASES_TABLE": self.cases_table,
+            "GOVRATE_REFERENCE_TABLE": self.reference_table,
+            "GOVRATE_NEGATIVE_REVIEWS_QUEUE_URL": self.queue_url,
+            "GOVRATE_ANALYTICS_BUCKET": self.analytics_bucket,
+            "GOVRATE_CONTACT_KEY_ID": self.contact_key_id,
+            "GOVRATE_QR_SIGNING_SECRET_ARN": self.signing_secret_arn,
+            "GOVRATE_INVITATION_QUEUE_URL": self.invitation_queue_url,
+            "GOVRATE_NOTICE_QUEUE_URL": self.notice_queue_url,
+        }
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        for spec in TABLES:
-            dynamodb.create_table(**spec.create_table_arguments(f"test-{spec.name}"))
-        sqs = boto3.client("sqs")
-        dlq_url = sqs.create_queue(QueueName="test-negative-reviews-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue_url = sqs.create_queue(
-            QueueName="test-negative-reviews",
-            Attributes={
-                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
-                "VisibilityTimeout": "0",
-            },
-        )["QueueUrl"]
-        boto3.client("s3").create_bucket(
-            Bucket="test-analytics", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
-        )
-        contact_key_id = boto3.client("kms").create_key(Description="test contact key")["KeyMetadata"]["KeyId"]
-        signing_secret_arn = boto3.client("secretsmanager").create_secret(
-            Name="test-qr-signing", SecretString="s" * 64
-        )["ARN"]
-        resources = AwsResources(
-            "test-evaluations",
-            "test-cases",
-            "test-reference",
-            queue_url,
-            dlq_url,
-            "test-analytics",
-            contact_key_id,
-            signing_secret_arn,
-            sqs.create_queue(QueueName="test-invitations")["QueueUrl"],
-            # Visibility timeout 0: a test reads every notice sent so far, again and again.
-            sqs.create_queue(QueueName="test-notices", Attributes={"VisibilityTimeout": "0"})["QueueUrl"],
-        )
-        for key, value in {
-            "GOVRATE_EVALUATIONS_TABLE": resources.evaluations_table,
-            "GOVRATE_CASES_TABLE": resources.cases_table,
-            "GOVRATE_REFERENCE_TABLE": resources.reference_table,
-            "GOVRATE_NEGATIVE_REVIEWS_QUEUE_URL": resources.queue_url,
-            "GOVRATE_ANALYTICS_BUCKET": resources.analytics_bucket,
-            "GOVRATE_CONTACT_KEY_ID": resources.contact_key_id,
-            "GOVRATE_QR_SIGNING_SECRET_ARN": resources.signing_secret_arn,
-            "GOVRATE_INVITATION_QUEUE_URL": resources.invitation_queue_url,
-            "GOVRATE_NOTICE_QUEUE_URL": resources.notice_queue_url,
-        }.items():
-            monkeypatch.setenv(key, value)
+@dataclass(frozen=True)
+class MotoWorld:
+    resources: AwsResources
+    baseline: MotoBaseline
+
+
+def create_world() -> MotoWorld:
+    """The tables, queues, bucket, key, secret and staff pool the functions use, and the sample catalogue."""
+    table_arguments = [spec.create_table_arguments(f"test-{spec.name}") for spec in TABLES]
+    dynamodb = boto3.client("dynamodb")
+    for arguments in table_arguments:
+        dynamodb.create_table(**arguments)
+    sqs = boto3.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="test-negative-reviews-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queues: dict[str, QueueAttributes] = {
+        "test-negative-reviews-dlq": {},
+        "test-negative-reviews": {
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
+            "VisibilityTimeout": "0",
+        },
+        "test-invitations": {},
+        # Visibility timeout 0: a test reads every notice sent so far, again and again.
+        "test-notices": {"VisibilityTimeout": "0"},
+    }
+    urls = {
+        name: sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"] for name, attributes in queues.items()
+    }
+    boto3.client("s3").create_bucket(
+        Bucket="test-analytics", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
+    )
+    pool_id, client_id = create_staff_pool()
+    resources = AwsResources(
+        "test-evaluations",
+        "test-cases",
+        "test-reference",
+        urls["test-negative-reviews"],
+        dlq_url,
+        "test-analytics",
+        boto3.client("kms").create_key(Description="test contact key")["KeyMetadata"]["KeyId"],
+        boto3.client("secretsmanager").create_secret(Name="test-qr-signing", SecretString="s" * 64)["ARN"],
+        urls["test-invitations"],
+        urls["test-notices"],
+        pool_id,
+        client_id,
+    )
+    with pytest.MonkeyPatch.context() as environment:
+        for key, value in resources.environment().items():
+            environment.setenv(key, value)
         runtime.reset()
         report = import_catalogue(
             read_catalogue(CATALOGUE_CSV.read_text(encoding="utf-8"), "csv"),
             CatalogueRepository(resources.reference_table),
         )
-        assert report.rejected == 0
-        yield resources
+    runtime.reset()
+    assert report.rejected == 0
+    return MotoWorld(resources, MotoBaseline(table_arguments, queues))
+
+
+@pytest.fixture(scope="package")
+def moto_world() -> Iterator[MotoWorld]:
+    """The resources, created once for the integration tests of a process (each xdist worker has its own)."""
+    with mock_aws():
+        yield create_world()
+
+
+@pytest.fixture
+def aws(moto_world: MotoWorld, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsResources]:
+    """The shared resources, named in the settings; whatever the test changed in them is undone after it."""
+    for key, value in moto_world.resources.environment().items():
+        monkeypatch.setenv(key, value)
+    runtime.reset()
+    try:
+        yield moto_world.resources
+    finally:
+        moto_world.baseline.restore()
         runtime.reset()
 
 
@@ -115,7 +156,7 @@ def lambda_context() -> Any:
 
 @pytest.fixture
 def staff_pool(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> StaffPool:
-    return StaffPool(monkeypatch)
+    return StaffPool(aws, monkeypatch)
 
 
 @pytest.fixture

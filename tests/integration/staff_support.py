@@ -12,6 +12,8 @@ from govrate import runtime
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
+    from tests.integration.conftest import AwsResources
+
 # moto, like botocore, has no Cognito in the China regions; the pool lives in Hong Kong.
 COGNITO_REGION = "ap-east-1"
 PASSWORD = "Correct-Horse-9-Battery"
@@ -27,22 +29,30 @@ class Staff:
         return {"authorization": f"Bearer {self.token}", "content-type": "application/json"}
 
 
-class StaffPool:
-    """A staff user pool and its app client, as the stack creates them, named in the functions'
-    settings; accounts created as administrators create them."""
+def create_staff_pool() -> tuple[str, str]:
+    """A staff user pool and its app client, as the stack creates them: (pool id, client id)."""
+    cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+    pool_id = cognito.create_user_pool(
+        PoolName="govrate-staff",
+        Schema=[
+            {"Name": name, "AttributeDataType": "String", "Mutable": True}
+            for name in ("agency_code", "region_code", "role")
+        ],
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    return pool_id, client_id
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+
+class StaffPool:
+    """The staff user pool of the test resources, named in the functions' settings; accounts created as
+    administrators create them."""
+
+    def __init__(self, aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> None:
         self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-        self.pool_id = self._cognito.create_user_pool(
-            PoolName="govrate-staff",
-            Schema=[
-                {"Name": name, "AttributeDataType": "String", "Mutable": True}
-                for name in ("agency_code", "region_code", "role")
-            ],
-        )["UserPool"]["Id"]
-        self.client_id = self._cognito.create_user_pool_client(
-            UserPoolId=self.pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
-        )["UserPoolClient"]["ClientId"]
+        self.pool_id = aws.staff_pool_id
+        self.client_id = aws.staff_client_id
         monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", self.pool_id)
         monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", self.client_id)
         runtime.reset()

@@ -1,205 +1,238 @@
-"""The analyze job on moto: a closed local day of evaluations → one Parquet file in the analytics bucket."""
+"""The analyze job on moto: the trailing window's facts to Parquet, the rates, the published results;
+late data counted, reruns never doubling, and no personal data in the facts."""
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import analyze_job
 import boto3
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import time_machine
-from govrate import runtime
-from govrate.analytics.schema import EVALUATION_COLUMNS
-from govrate.analytics.store import EvaluationFact, evaluation_schema
-from govrate.evaluations.models import Channel, Stage
-from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
-from govrate.kernel.errors import InvalidInput, StorageUnavailable
+from govrate.analytics.export import ExportWindow, window_to_export
+from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS
+from govrate.analytics.parquet import read_rows
+from govrate.analytics.queries import RateName
+from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeResults, document_key
+from govrate.analytics.service import analyze
+from govrate.analytics.store import AnalyticsBucket, partition_key
+from govrate.evaluations.models import CaseState, Channel, EvaluatorKind
+from govrate.evaluations.store import EvaluationRepository
+from govrate.kernel.errors import InvalidInput, NotFound
 from govrate.kernel.scale import Level
-from ulid import ULID
+from govrate.records.store import ServiceRecordRepository
 
+from tests.integration.analytics_support import CST, FakeSources, at, case_of, make_evaluation, make_record
 from tests.integration.conftest import AwsResources
 
-CST = timezone(timedelta(hours=8))
-DAY = date(2026, 11, 24)
-KEY = "evaluations/dt=2026-11-24/evaluations.parquet"
-# EventBridge runs the job at 00:05 local time of the next day: 16:05 UTC of the exported day.
+# EventBridge runs the job at 00:30 China time: 16:30 UTC of the last day exported.
 SCHEDULED_EVENT = {
     "version": "0",
     "id": "7bf73129-1428-4cd3-a780-95db273d1602",
     "detail-type": "Scheduled Event",
     "source": "aws.events",
     "account": "123456789012",
-    "time": "2026-11-24T16:05:00Z",
+    "time": "2026-11-24T16:30:00Z",
     "region": "cn-north-1",
     "resources": ["arn:aws-cn:events:cn-north-1:123456789012:rule/govrate-analyze-daily"],
     "detail": {},
 }
+COMMENT = "窗口工作人员态度很差，跑了两趟"
+CONTACT = b"sealed-contact-13800138000"
+AGENCY = "110105-GA"
+PERSONAL_COLUMNS = {
+    "contact",
+    "contact_cipher",
+    "evaluator",
+    "name",
+    "phone",
+    "email",
+    "comment",
+    "ip",
+    "source_ip",
+    "client_ip",
+    "receipt",
+    "receipt_hash",
+    "submitted_by",
+    "window_id",
+}
+REGION = "110105"
+
+
+def test_the_scheduled_run_exports_the_window_and_publishes_without_personal_data(
+    aws: AwsResources, lambda_context: Any, tmp_path: Path
+) -> None:
+    evaluations = EvaluationRepository(aws.evaluations_table, day_shards=16)
+    bad = make_evaluation(
+        at(date(2026, 11, 24), 9),
+        AGENCY,
+        Level.DISSATISFIED,
+        comment=COMMENT,
+        contact_cipher=CONTACT,
+        evaluator_kind=EvaluatorKind.ENTERPRISE,
+        indicators={"attitude": Level.VERY_DISSATISFIED},
+        record_id="R-0001",
+    )
+    evaluations.add(bad)
+    evaluations.add(make_evaluation(at(date(2026, 10, 11)), AGENCY, Level.VERY_SATISFIED))  # first day of window
+    evaluations.add(make_evaluation(at(date(2026, 10, 10)), AGENCY, Level.VERY_SATISFIED))  # before the window
+    records = ServiceRecordRepository(aws.evaluations_table, day_shards=16)
+    records.register(make_record(at(date(2026, 11, 24), 8), AGENCY, "R-0001", contact_cipher=CONTACT))
+
+    with time_machine.travel(datetime(2026, 11, 25, 0, 30, tzinfo=CST), tick=False):
+        summary = analyze_job.handler(SCHEDULED_EVENT, lambda_context)
+
+    assert summary["first_day"] == "2026-10-11" and summary["last_day"] == "2026-11-24"
+    assert summary["rows"] == {"evaluations": 2, "cases": 0, "records": 1}
+    assert summary["months"] == ["2026-10", "2026-11"]
+    s3 = boto3.client("s3")
+    rows = {}
+    for table in (EVALUATIONS, CASES, RECORDS):
+        path = tmp_path / f"{table.name}.parquet"
+        s3.download_file(aws.analytics_bucket, partition_key(table, date(2026, 11, 24)), str(path))
+        rows[table.name] = read_rows(path)
+    (evaluation,) = rows["evaluations"]
+    assert list(evaluation) == list(EVALUATIONS.column_names)
+    assert evaluation["evaluator_kind"] == "enterprise"
+    assert (evaluation["level"], evaluation["score"], evaluation["bad_review"]) == (2, 30, True)
+    assert (evaluation["real_name"], evaluation["has_comment"], evaluation["indicator_attitude"]) == (True, True, 1)
+    assert evaluation["created_at"] == datetime(2026, 11, 24, 1, 0)  # UTC
+    # No personal data: no comment text, no contact, no address, in any column of any table.
+    for table_rows in rows.values():
+        for row in table_rows:
+            for name, value in row.items():
+                assert name not in PERSONAL_COLUMNS
+                assert value not in (COMMENT, CONTACT) and COMMENT not in str(value) and "13800138000" not in str(value)
+    index = ResultsIndex.model_validate_json(
+        s3.get_object(Bucket=aws.analytics_bucket, Key=f"results/{INDEX_KEY}")["Body"].read()
+    )
+    assert index.months == ["2026-10", "2026-11"]
+    november = index.totals[-1].rates
+    assert (november[RateName.GOOD_REVIEW_RATE].numerator, november[RateName.GOOD_REVIEW_RATE].denominator) == (0, 1)
+    assert (november[RateName.UNRATED_RATE].numerator, november[RateName.UNRATED_RATE].denominator) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"day": "2026-11-25"},  # today: not closed
+        {},
+        {"first_day": "2026-11-01"},
+        {"first_day": "2026-11-10", "last_day": "2026-11-01"},
+        {"first_day": "2024-01-01", "last_day": "2026-11-01"},
+        {"day": "not a day"},
+    ],
+)
+def test_events_that_name_no_closed_window_are_refused(event: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput):
+        window_to_export(event, now=datetime(2026, 11, 25, 0, 30, tzinfo=CST), utc_offset_hours=8)
+
+
+def test_a_backfill_names_its_days() -> None:
+    now = datetime(2026, 11, 25, 0, 30, tzinfo=CST)
+    assert window_to_export({"day": "2026-11-02"}, now=now, utc_offset_hours=8) == ExportWindow(
+        first_day=date(2026, 11, 2), last_day=date(2026, 11, 2)
+    )
+    assert window_to_export(
+        {"first_day": "2026-09-01", "last_day": "2026-09-30"}, now=now, utc_offset_hours=8
+    ) == ExportWindow(first_day=date(2026, 9, 1), last_day=date(2026, 9, 30))
+
+
+# --- late data: each night re-exports the trailing window --------------------------------------------
+
+
+class Nights:
+    """Runs the nightly analysis on chosen nights over the fake sources, and reads a region's results."""
+
+    def __init__(self, aws: AwsResources) -> None:
+        self.sources = FakeSources()
+        self.bucket = AnalyticsBucket(aws.analytics_bucket, boto3.client("s3"))
+
+    def run(self, night: date, window_days: int = 21) -> None:
+        """The run at 00:30 on `night`, exporting the days up to the day before (a window shorter than the
+        deployed 45 days, enough for these cases and quicker on moto)."""
+        now = at(night, 0) + timedelta(minutes=30)
+        window = ExportWindow(first_day=night - timedelta(days=window_days), last_day=night - timedelta(days=1))
+        analyze(window, sources=self.sources, bucket=self.bucket, now=now, today=night, ranking_min_count=1)
+
+    def day_rate(self, day: date, rate: RateName) -> tuple[int | None, int | None]:
+        document = ScopeResults.model_validate_json(
+            self.bucket.get_document(document_key(ScopeKind.REGION, REGION)).body
+        )
+        for period in document.days:
+            if period.period == day.isoformat():
+                return period.rates[rate].numerator, period.rates[rate].denominator
+        return (0, 0)
 
 
 @pytest.fixture
-def bucket(aws: AwsResources) -> Iterator[str]:
-    runtime.reset()
-    with time_machine.travel(datetime(2026, 11, 25, 0, 5, tzinfo=CST), tick=True):
-        yield aws.analytics_bucket
-    runtime.reset()
+def nights(aws: AwsResources) -> Nights:
+    return Nights(aws)
 
 
-def evaluation(created_at: datetime, **fields: Any) -> StoredEvaluation:
-    values: dict[str, Any] = {
-        "evaluation_id": str(ULID.from_datetime(created_at)),
-        "item_code": "110105-GA-001",
-        "agency_code": "110105-GA",
-        "region_code": "110105",
-        "channel": Channel.WINDOW_QR,
-        "stage": Stage.OVERALL,
-        "level": Level.VERY_SATISFIED,
-        "comment": None,
-        "created_at": created_at,
-        "receipt_hash": "0" * 64,
-    }
-    return StoredEvaluation(**{**values, **fields})
+def test_a_paper_form_entered_six_days_after_the_service_rates_its_record(nights: Nights) -> None:
+    served = date(2026, 11, 10)
+    nights.sources.add_record(make_record(at(served, 9), AGENCY, "R-PAPER"))
+    nights.run(served + timedelta(days=1))
+    assert nights.day_rate(served, RateName.UNRATED_RATE) == (1, 1)
+
+    entered = served + timedelta(days=6)
+    paper = make_evaluation(at(entered, 15), AGENCY, Level.SATISFIED, channel=Channel.PAPER, record_id="R-PAPER")
+    nights.sources.add_evaluation(paper)
+    nights.run(entered + timedelta(days=1))
+
+    assert nights.day_rate(served, RateName.UNRATED_RATE) == (0, 1)
+    assert nights.day_rate(entered, RateName.GOOD_REVIEW_RATE) == (1, 1)
 
 
-def seed(aws: AwsResources, *evaluations: StoredEvaluation) -> None:
-    repository = EvaluationRepository(aws.evaluations_table, day_shards=16)
-    for stored in evaluations:
-        repository.add(stored)
+def test_a_platform_batch_three_days_late_counts_on_the_days_of_its_records(nights: Nights) -> None:
+    completed = date(2026, 11, 10)
+    nights.run(completed + timedelta(days=1))
+    with pytest.raises(NotFound):  # nothing of the region yet
+        nights.day_rate(completed, RateName.UNRATED_RATE)
+
+    # Posted on the 13th: records completed on the 10th, one rated at once by the platform's evaluator.
+    for number in range(3):
+        nights.sources.add_record(make_record(at(completed, 9 + number), AGENCY, f"R-LATE-{number}"))
+    rated = make_evaluation(at(completed + timedelta(days=3), 11), AGENCY, Level.VERY_SATISFIED, record_id="R-LATE-0")
+    nights.sources.add_evaluation(rated.model_copy(update={"channel": Channel.PLATFORM_API}))
+    nights.run(completed + timedelta(days=4))
+
+    assert nights.day_rate(completed, RateName.UNRATED_RATE) == (2, 3)
 
 
-def exported(bucket: str, key: str = KEY) -> pa.Table:
-    body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-    return pq.read_table(io.BytesIO(body))
+def test_a_case_answered_fourteen_working_days_later_counts_on_the_day_of_its_bad_review(nights: Nights) -> None:
+    given = date(2026, 11, 3)
+    bad = make_evaluation(at(given, 10), AGENCY, Level.VERY_DISSATISFIED, contact_cipher=CONTACT)
+    nights.sources.add_evaluation(bad)
+    nights.sources.cases[bad.evaluation_id] = case_of(bad)
+    nights.run(given + timedelta(days=1))
+    assert nights.day_rate(given, RateName.BAD_REVIEW_REPLY_RATE) == (0, 1)
 
-
-def test_the_scheduled_run_exports_the_local_day_before(
-    aws: AwsResources,
-    bucket: str,
-    lambda_context: Any,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    first = evaluation(datetime(2026, 11, 24, 0, 0, 1, tzinfo=CST), level=Level.DISSATISFIED, comment="跑了两趟")
-    last = evaluation(
-        datetime(2026, 11, 24, 23, 59, 59, tzinfo=CST),
-        item_code=None,
-        agency_code="110105-SJ",
-        channel=Channel.HOTLINE,
+    answered = date(2026, 11, 21)  # 14 working days after the 3rd
+    nights.sources.cases[bad.evaluation_id] = case_of(
+        bad,
+        state=CaseState.ANSWERED,
+        visited=True,
+        rectified=True,
+        answer="已整改",
+        answered_at=at(answered, 16),
+        answered_within_deadline=True,
     )
-    day_before = evaluation(datetime(2026, 11, 23, 23, 59, 59, tzinfo=CST))
-    day_after = evaluation(datetime(2026, 11, 25, 0, 0, 1, tzinfo=CST))
-    seed(aws, first, last, day_before, day_after)
+    nights.run(answered + timedelta(days=1))
 
-    summary = analyze_job.handler(SCHEDULED_EVENT, lambda_context)
-
-    assert summary == {"day": "2026-11-24", "rows": 2, "key": KEY}
-    logged = [record for record in caplog.records if record.getMessage() == "evaluations exported"]
-    assert [(getattr(record, "rows", None), getattr(record, "key", None)) for record in logged] == [(2, KEY)]
-    metric_lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "EvaluationsExported" in line]
-    assert [line["EvaluationsExported"] for line in metric_lines] == [[2.0]]
-    table = exported(bucket)
-    assert table.schema == evaluation_schema()
-    assert [(field.name, str(field.type)) for field in table.schema] == [
-        ("evaluation_id", "string"),
-        ("created_at", "timestamp[ms, tz=UTC]"),
-        ("item_code", "string"),
-        ("agency_code", "string"),
-        ("region_code", "string"),
-        ("channel", "string"),
-        ("stage", "string"),
-        ("level", "int32"),
-        ("bad_review", "bool"),
-        ("has_comment", "bool"),
-    ]
-    rows = sorted(table.to_pylist(), key=lambda row: row["created_at"])
-    assert rows == [
-        {
-            "evaluation_id": first.evaluation_id,
-            "created_at": datetime(2026, 11, 23, 16, 0, 1, tzinfo=UTC),
-            "item_code": "110105-GA-001",
-            "agency_code": "110105-GA",
-            "region_code": "110105",
-            "channel": "window_qr",
-            "stage": "overall",
-            "level": 2,
-            "bad_review": True,
-            "has_comment": True,
-        },
-        {
-            "evaluation_id": last.evaluation_id,
-            "created_at": datetime(2026, 11, 24, 15, 59, 59, tzinfo=UTC),
-            "item_code": None,
-            "agency_code": "110105-SJ",
-            "region_code": "110105",
-            "channel": "hotline",
-            "stage": "overall",
-            "level": 5,
-            "bad_review": False,
-            "has_comment": False,
-        },
-    ]
+    assert nights.day_rate(given, RateName.BAD_REVIEW_REPLY_RATE) == (1, 1)
+    assert nights.day_rate(given, RateName.RETURN_VISIT_RECTIFICATION_RATE) == (1, 1)
+    assert nights.day_rate(answered, RateName.BAD_REVIEW_REPLY_RATE) == (0, 0)
 
 
-def test_the_columns_are_the_analytics_schema_and_carry_no_comment_text(
-    aws: AwsResources, bucket: str, lambda_context: Any
-) -> None:
-    assert EvaluationFact._fields == tuple(name for name, _ in EVALUATION_COLUMNS)
-    seed(aws, evaluation(datetime(2026, 11, 24, 9, 30, tzinfo=CST), comment="窗口人员态度很好"))
-    analyze_job.handler({"day": "2026-11-24"}, lambda_context)
-    body = boto3.client("s3").get_object(Bucket=bucket, Key=KEY)["Body"].read()
-    assert "态度很好".encode() not in body
-    assert "comment" not in exported(bucket).column_names
-
-
-def test_a_rerun_replaces_the_day(aws: AwsResources, bucket: str, lambda_context: Any) -> None:
-    seed(aws, evaluation(datetime(2026, 11, 24, 9, 30, tzinfo=CST)))
-    analyze_job.handler(SCHEDULED_EVENT, lambda_context)
-    seed(aws, evaluation(datetime(2026, 11, 24, 10, 30, tzinfo=CST)))
-    analyze_job.handler(SCHEDULED_EVENT, lambda_context)
-
-    listing = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="evaluations/")
-    assert [entry["Key"] for entry in listing["Contents"]] == [KEY]
-    assert exported(bucket).num_rows == 2
-
-
-def test_an_empty_day_is_an_empty_file_not_a_missing_partition(bucket: str, lambda_context: Any) -> None:
-    summary = analyze_job.handler(SCHEDULED_EVENT, lambda_context)
-    assert summary["rows"] == 0
-    table = exported(bucket)
-    assert table.num_rows == 0
-    assert table.schema == evaluation_schema()
-
-
-def test_a_backfill_names_its_day(aws: AwsResources, bucket: str, lambda_context: Any) -> None:
-    seed(aws, evaluation(datetime(2026, 11, 20, 12, 0, tzinfo=CST)))
-    summary = analyze_job.handler({"day": "2026-11-20"}, lambda_context)
-    assert summary == {"day": "2026-11-20", "rows": 1, "key": "evaluations/dt=2026-11-20/evaluations.parquet"}
-    assert exported(bucket, summary["key"]).num_rows == 1
-
-
-# A refused run publishes no metric; Powertools warns about that.
-NO_METRICS = pytest.mark.filterwarnings("ignore:No application metrics to publish")
-
-
-@NO_METRICS
-@pytest.mark.parametrize("event", [{"day": "2026-11-25"}, {"day": "2026-12-01"}, {"day": "yesterday"}, {}])
-def test_a_day_that_is_not_closed_or_not_a_day_is_refused(bucket: str, lambda_context: Any, event: Any) -> None:
-    with pytest.raises((InvalidInput, ValueError)):
-        analyze_job.handler(event, lambda_context)
-    assert "Contents" not in boto3.client("s3").list_objects_v2(Bucket=bucket)
-
-
-@NO_METRICS
-def test_a_missing_bucket_is_a_storage_error(
-    aws: AwsResources, bucket: str, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("GOVRATE_ANALYTICS_BUCKET", "no-such-bucket")
-    runtime.reset()
-    runtime.reset()
-    with pytest.raises(StorageUnavailable):
-        analyze_job.handler(SCHEDULED_EVENT, lambda_context)
+def test_rerunning_a_window_replaces_its_output_and_never_doubles_a_row(nights: Nights) -> None:
+    day = date(2026, 11, 10)
+    for hour in range(9, 12):
+        nights.sources.add_evaluation(make_evaluation(at(day, hour), AGENCY, Level.SATISFIED))
+    nights.run(day + timedelta(days=1))
+    nights.run(day + timedelta(days=1))
+    nights.run(day + timedelta(days=2))
+    assert nights.day_rate(day, RateName.GOOD_REVIEW_RATE) == (3, 3)

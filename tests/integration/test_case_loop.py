@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -13,6 +13,7 @@ import case_sweep
 import pytest
 import time_machine
 from govrate import runtime
+from govrate.analytics.facts import case_row
 
 from tests.integration.conftest import AwsResources
 from tests.integration.test_case_support import World, build_world
@@ -95,10 +96,11 @@ def test_a_bad_review_is_handled_across_national_day_and_rated(world: World, clo
     assert world.notices() == [(evaluation_id, "answered"), (evaluation_id, "closed")]
     assert json.loads(world.get(li, "/v1/cases").body)["items"] == []  # closed cases leave the list
 
-    facts = list(runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30)))
+    facts = [case_row(case, datetime.now(UTC)) for case in runtime.case_stores().cases.cases_on(date(2025, 9, 30))]
     assert [
-        fact.model_dump(
-            include={
+        {
+            name: fact[name]
+            for name in (
                 "evaluation_id",
                 "real_name",
                 "answered",
@@ -106,8 +108,8 @@ def test_a_bad_review_is_handled_across_national_day_and_rated(world: World, clo
                 "visited_and_rectified",
                 "handling_rating",
                 "excluded_from_rates",
-            }
-        )
+            )
+        }
         for fact in facts
     ] == [
         {
@@ -206,7 +208,7 @@ def test_dissatisfied_evaluators_reopen_once_then_escalate_or_escalate_at_once(w
     assert world.cases.http.get(f"/v1/evaluations/{other_id}/handling?receipt=guessing1").status_code == 404
     assert json.loads(world.rate(anonymous, "dissatisfied", escalate=True).body)["state"] == "escalated"
     assert len(world.notices()) == 4  # anonymous evaluators follow the status link only
-    facts = {fact.evaluation_id: fact for fact in runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30))}
+    facts = {fact.evaluation_id: fact for fact in runtime.case_stores().cases.cases_on(date(2025, 9, 30))}
     assert (facts[other_id].real_name, facts[other_id].visited_and_rectified) == (False, False)
     assert (facts[evaluation_id].real_name, facts[evaluation_id].answered_within_deadline) == (True, True)
 
@@ -241,7 +243,7 @@ def test_an_upheld_appeal_excludes_the_review_and_a_rejected_one_returns_to_tria
     assert view["chain"]["intact"] is True
     # The evaluation itself is untouched and still followed with its receipt.
     assert world.intake.http.get(review["status_url"]).status_code == 200
-    facts = next(iter(runtime.case_stores().cases.rate_facts_on(date(2025, 9, 30))))
+    facts = next(iter(runtime.case_stores().cases.cases_on(date(2025, 9, 30))))
     assert facts.excluded_from_rates is True
     assert world.notices() == [(evaluation_id, "closed")]
 

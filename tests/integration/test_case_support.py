@@ -39,7 +39,7 @@ class World(StaffPool):
     """The running system on moto, driven the way its users and Lambda's event sources drive it."""
 
     def __init__(self, aws: AwsResources, monkeypatch: pytest.MonkeyPatch, intake: Any, cases: Any) -> None:
-        super().__init__(monkeypatch)
+        super().__init__(aws, monkeypatch)
         self.aws = aws
         self.intake = intake
         self.cases = cases
@@ -55,11 +55,19 @@ class World(StaffPool):
         self._streams = boto3.client("dynamodbstreams", endpoint_url=f"https://streams.dynamodb.{region}.amazonaws.com")
         dynamodb = boto3.client("dynamodb")
         # The relay reads both outboxes: bad reviews from the evaluations table, notices from the cases table.
-        self._stream_arns = [
+        stream_arns = [
             dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
             for table in (aws.evaluations_table, aws.cases_table)
         ]
-        self._iterators: dict[tuple[str, str], str] = {}
+        # The streams outlive a test (the tables are shared and emptied between tests): the relay reads what
+        # is written from now on, as an event source mapping created at LATEST does.
+        self._iterators = {
+            (arn, shard["ShardId"]): self._streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+            )["ShardIterator"]
+            for arn in stream_arns
+            for shard in self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        }
 
     # --- the evaluator ---------------------------------------------------------------------------
 
@@ -111,12 +119,6 @@ class World(StaffPool):
     def relay_stream(self, *, failures_expected: bool = False) -> int:
         """Hand every new record of the tables' streams to the relay; the number of records. A batch
         with a failed record is read again the next time, as Lambda retries a stream from the failure."""
-        if not self._iterators:
-            for arn in self._stream_arns:
-                for shard in self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-                    self._iterators[arn, shard["ShardId"]] = self._streams.get_shard_iterator(
-                        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                    )["ShardIterator"]
         count = 0
         for (arn, shard_id), iterator in list(self._iterators.items()):
             page = self._streams.get_records(ShardIterator=iterator)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest import mock
 
 import boto3
 import intake_api
 import pytest
+from botocore.exceptions import ClientError
 from chalice.test import Client
+from pynamodb.connection.base import Connection
 
 from tests.integration.conftest import AwsResources
 
@@ -113,9 +116,18 @@ def test_unreadable_requests_get_a_problem_not_a_crash(
     assert stored_evaluations(aws) == 0
 
 
-def test_an_unavailable_table_is_a_503_to_retry(client: Any, aws: AwsResources) -> None:
-    boto3.client("dynamodb").delete_table(TableName=aws.evaluations_table)
+def test_a_throttled_table_is_a_503_to_retry(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "PutItem")
+    monkeypatch.setattr(Connection, "_make_api_call", mock.Mock(side_effect=throttled))
     response = post(client, BAD_REVIEW)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert json.loads(response.body)["type"] == "/problems/unavailable"
+
+
+def test_a_missing_table_is_a_500_no_retry_cures(client: Any, aws: AwsResources) -> None:
+    boto3.client("dynamodb").delete_table(TableName=aws.evaluations_table)
+    response = post(client, BAD_REVIEW)
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
+    assert json.loads(response.body)["type"] == "/problems/internal-error"

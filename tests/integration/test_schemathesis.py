@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from infra.components.api import HTTP_APPS
+from infra.http_apps import HTTP_APPS
 from infra.openapi import DOCUMENT_PATH
 from local.http import HttpServer
 from tests.integration.conftest import AwsResources
@@ -50,7 +50,7 @@ def api_url(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         "GOVRATE_PLATFORMS",
         json.dumps({KEY_ID: {"platform_id": "fuzz-platform", "regions": regions, "secret_arn": arn}}),
     )
-    StaffPool(monkeypatch)  # the staff user pool of the staff routes, named in the settings
+    StaffPool(aws, monkeypatch)  # the staff user pool of the staff routes, named in the settings
     runtime.reset()
     server = HttpServer("127.0.0.1", 0)
     for http_app in HTTP_APPS:

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from govrate.cases.calendar import WorkingCalendar, YearOverlay
-from govrate.cases.rules import CasePolicy, RulesBook, RulesFileInvalid, divisions_of
+from govrate.regions.calendar import WorkingCalendar, YearOverlay
+from govrate.regions.case_rules import CasePolicy, RulesBook, RulesFileInvalid, divisions_of
 
 CST = timezone(timedelta(hours=8))
 CALENDAR = WorkingCalendar()

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from govrate.analytics.store import AnalyticsStore
-from govrate.cases.rules import RulesBook
+from govrate.analytics.export import RepositorySources
+from govrate.analytics.store import AnalyticsBucket
 from govrate.cases.service import CaseStores
 from govrate.cases.store import CaseRepository
 from govrate.catalogue.store import CatalogueRepository
@@ -31,6 +31,7 @@ from govrate.kernel.qr_codes import KIOSK_SALT, FormTokenSigner, TicketSigner, W
 from govrate.platforms.nonces import NonceRepository
 from govrate.rating.service import RatingStores
 from govrate.records.store import ServiceRecordRepository
+from govrate.regions.case_rules import RulesBook
 from govrate.regions.policies import RegionPolicyRepository
 from govrate.settings import get_settings
 from govrate.storage.contact_vault import ContactVault
@@ -93,6 +94,24 @@ def follow_up_repository() -> FollowUpRepository:
 
 
 @_once
+def service_record_repository() -> ServiceRecordRepository:
+    settings = get_settings()
+    return ServiceRecordRepository(settings.evaluations_table, settings.day_shards, settings.utc_offset_hours)
+
+
+@_once
+def analytics_bucket() -> AnalyticsBucket:
+    return AnalyticsBucket(get_settings().analytics_bucket)
+
+
+@_once
+def fact_sources() -> RepositorySources:
+    return RepositorySources(
+        evaluations=evaluation_repository(), cases=case_repository(), records=service_record_repository()
+    )
+
+
+@_once
 def contact_vault() -> ContactVault:
     return ContactVault(get_settings().contact_key_id)
 
@@ -102,7 +121,7 @@ def intake_stores() -> IntakeStores:
     settings = get_settings()
     return IntakeStores(
         evaluations=evaluation_repository(),
-        records=ServiceRecordRepository(settings.evaluations_table, settings.day_shards, settings.utc_offset_hours),
+        records=service_record_repository(),
         catalogue=catalogue_repository(),
         policies=RegionPolicyRepository(settings.reference_table),
         vault=contact_vault(),
@@ -133,11 +152,6 @@ def platform_keys() -> PlatformKeyRepository:
 @_once
 def nonce_repository() -> NonceRepository:
     return NonceRepository(get_settings().reference_table)
-
-
-@_once
-def analytics_store() -> AnalyticsStore:
-    return AnalyticsStore(get_settings().analytics_bucket)
 
 
 @_once

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     invitation_queue_url: str = ""
     notice_queue_url: str = ""
     analytics_bucket: str = ""
+    # The analyze job re-exports this many closed days every night (late data, docs/analytics.md).
+    analytics_window_days: int = Field(default=45, ge=1, le=400)
+    # The public results API suppresses a rate whose denominator is below this; rankings leave out
+    # agencies and items with fewer rated evaluations than ranking_min_count in the month.
+    results_min_count: int = Field(default=10, ge=1)
+    ranking_min_count: int = Field(default=30, ge=1)
     qr_signing_secret_arn: str = ""
     # KMS key that encrypts evaluator and applicant contact data.
     contact_key_id: str = ""

@@ -1,1 +1,1 @@
-"""The evaluation data lake: the export schema, the partition store and the analyze service."""
+"""Analytics: the fact tables exported to Parquet, the SQL of every rate and ranking, the results served."""

@@ -1,78 +1,112 @@
-"""The daily export of evaluations to the analytics bucket.
-
-The closed window is one local calendar day (UTC+08:00 by default): a scheduled run exports the day
-before the local date of its event time, a backfill names the day. Every run writes exactly one
-file for the day, also when the day had no evaluation: an empty file with the full schema, so that
-Athena reads the partition as zero rows, never as a missing day. Only the analytics columns leave
-DynamoDB: no evaluator data, and of the comment only whether there was one.
-"""
+"""The analysis run (export, rates, publication) and the public read of its results."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
-from govrate.analytics.store import AnalyticsStore, EvaluationFact
-from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
-from govrate.kernel.clock import local_day
-from govrate.kernel.errors import InvalidInput
+from govrate.analytics.compute import MonthCells, compute_month, months_between
+from govrate.analytics.export import ExportWindow, FactSources, export_window
+from govrate.analytics.results import (
+    INDEX_KEY,
+    ResultsIndex,
+    ScopeKind,
+    ScopeResults,
+    build_documents,
+    document_key,
+    index_csv,
+    newest_months,
+    public_index,
+    public_scope,
+    scope_csv,
+)
+from govrate.analytics.store import AnalyticsBucket
+from govrate.kernel.errors import NotFound
+from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
 
 
-class ExportRequest(BaseModel):
-    """An EventBridge scheduled event (`time`) or a manual backfill (`{"day": "2026-11-24"}`)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    day: date | None = None
-    time: AwareDatetime | None = None
-
-
-class DayExported(BaseModel):
+class AnalysisSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    day: date
-    rows: int
-    key: str
+    first_day: date
+    last_day: date
+    rows: dict[str, int]
+    months: list[str]
+    documents: int
 
 
-def day_to_export(event: Mapping[str, Any], *, now: datetime, utc_offset_hours: int) -> date:
-    """The closed day an event asks for; a backfill of today or a later day is refused."""
-    request = ExportRequest.model_validate(event)
-    today = local_day(now, utc_offset_hours)
-    if request.day is not None:
-        if request.day >= today:
-            raise InvalidInput(
-                "the day is not closed yet",
-                [{"field": "day", "message": f"must be before {today.isoformat()}"}],
-            )
-        return request.day
-    if request.time is not None:
-        return local_day(request.time, utc_offset_hours) - timedelta(days=1)
-    raise InvalidInput(
-        "the event names no day",
-        [{"field": "day", "message": "give a day, or the time of a scheduled event"}],
+def cells_key(month: date) -> str:
+    return f"cells/{month:%Y-%m}.json"
+
+
+def analyze(
+    window: ExportWindow,
+    *,
+    sources: FactSources,
+    bucket: AnalyticsBucket,
+    now: datetime,
+    today: date,
+    ranking_min_count: int,
+    scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
+) -> AnalysisSummary:
+    """Export the window's facts, recompute every month it touches, and publish the documents."""
+    written = export_window(window, sources=sources, bucket=bucket, now=now, scores=scores)
+    rows: dict[str, int] = {}
+    for partition in written:
+        rows[partition.table] = rows.get(partition.table, 0) + partition.rows
+    months = months_between(window.first_day, window.last_day)
+    for month in months:
+        cells = compute_month(month, bucket=bucket, ranking_min_count=ranking_min_count)
+        bucket.put_document(cells_key(month), cells.model_dump_json().encode())
+    documents = publish(bucket, today=today, generated_at=now)
+    return AnalysisSummary(
+        first_day=window.first_day,
+        last_day=window.last_day,
+        rows=rows,
+        months=[f"{month:%Y-%m}" for month in months],
+        documents=documents,
     )
 
 
-def evaluation_fact(evaluation: StoredEvaluation) -> EvaluationFact:
-    return EvaluationFact(
-        evaluation_id=evaluation.evaluation_id,
-        created_at=evaluation.created_at.astimezone(UTC),
-        item_code=evaluation.item_code,
-        agency_code=evaluation.agency_code,
-        region_code=evaluation.region_code,
-        channel=evaluation.channel.value,
-        stage=evaluation.stage.value,
-        level=int(evaluation.level),
-        bad_review=evaluation.bad_review,
-        has_comment=bool(evaluation.comment),
-    )
+def publish(bucket: AnalyticsBucket, *, today: date, generated_at: datetime) -> int:
+    """Roll the newest 12 months of cells up into the documents; return how many were written."""
+    months: list[MonthCells] = []
+    for month in newest_months(today - timedelta(days=1)):
+        try:
+            months.append(MonthCells.model_validate_json(bucket.get_document(cells_key(month)).body))
+        except NotFound:
+            continue
+    documents = build_documents(months, generated_at)
+    for key, document in documents.scopes.items():
+        bucket.put_document(key, document.model_dump_json().encode())
+    # The index last: a reader that finds a scope in it finds its document.
+    bucket.put_document(INDEX_KEY, documents.index.model_dump_json().encode())
+    return len(documents.scopes) + 1
 
 
-def export_day(day: date, *, evaluations: EvaluationRepository, store: AnalyticsStore) -> DayExported:
-    """Write the day's evaluations as one file, replacing an earlier export of the same day."""
-    written = store.write_evaluations(day, (evaluation_fact(stored) for stored in evaluations.on_day(day)))
-    return DayExported(day=day, rows=written.rows, key=written.key)
+class PublishedResults(BaseModel):
+    """A public results answer: its JSON model or CSV text, and a validator for caches."""
+
+    model_config = ConfigDict(frozen=True)
+
+    json_body: ScopeResults | ResultsIndex
+    csv_body: str
+    etag: str
+
+
+def published_scope(bucket: AnalyticsBucket, scope: ScopeKind, code: str, *, min_count: int) -> PublishedResults:
+    stored = bucket.get_document(document_key(scope, code))
+    document = public_scope(ScopeResults.model_validate_json(stored.body), min_count)
+    return PublishedResults(json_body=document, csv_body=scope_csv(document), etag=_etag(stored.etag, min_count))
+
+
+def published_index(bucket: AnalyticsBucket, *, min_count: int) -> PublishedResults:
+    stored = bucket.get_document(INDEX_KEY)
+    index = public_index(ResultsIndex.model_validate_json(stored.body), min_count)
+    return PublishedResults(json_body=index, csv_body=index_csv(index), etag=_etag(stored.etag, min_count))
+
+
+def _etag(stored_etag: str, min_count: int) -> str:
+    """The stored object's ETag with the suppression threshold: either changing changes the answer."""
+    return f'"{stored_etag.strip(chr(34))}-{min_count}"'

@@ -1,97 +1,108 @@
-"""The analytics bucket: one Parquet file per local day, read by Athena through the Glue table.
+"""The analytics bucket: Parquet facts by day, and the results documents the public API reads.
 
-Layout: `s3://<bucket>/evaluations/dt=YYYY-MM-DD/evaluations.parquet`. Writing a day again replaces
-its file, so a rerun or a backfill never duplicates rows. Imports pyarrow, which only the analyze
-function's layer carries.
+Layout:
+- `<table>/dt=YYYY-MM-DD/<table>.parquet`: one object per table and local day. Writing a day again
+  replaces its object, so a rerun or a backfill never doubles a row.
+- `results/cells/YYYY-MM.json`: every rate's day cells and the rankings of one month (internal).
+- `results/v1/…json`: one document per scope, written whole after each run (see govrate.analytics.results).
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
-from itertools import islice
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 import boto3
-import pyarrow as pa
-import pyarrow.parquet as pq
+from boto3.exceptions import S3UploadFailedError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from govrate.analytics.schema import EVALUATION_COLUMNS, EVALUATIONS_PREFIX
-from govrate.kernel.errors import StorageMisconfigured
-from govrate.storage.errors import translated
+from govrate.analytics.facts import FactTable
+from govrate.kernel.errors import NotFound, StorageUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-# Glue/Hive column types → Arrow types. Athena reads Parquet timestamps as UTC instants.
-ARROW_TYPES: Final = {
-    "string": pa.string(),
-    "timestamp": pa.timestamp("ms", tz="UTC"),
-    "int": pa.int32(),
-    "boolean": pa.bool_(),
-}
-EVALUATIONS_FILE: Final = "evaluations.parquet"
-ROWS_PER_GROUP: Final = 100_000
+RESULTS_PREFIX: Final = "results"
+_MISSING: Final = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
-class EvaluationFact(NamedTuple):
-    """One row of the evaluations table; its fields are the analytics columns, and no personal data."""
-
-    evaluation_id: str
-    created_at: datetime
-    item_code: str | None  # None for an evaluation of an agency (hotline, suggestion box, …)
-    agency_code: str
-    region_code: str
-    channel: str
-    stage: str
-    level: int
-    bad_review: bool
-    has_comment: bool
+def partition_key(table: FactTable, day: date) -> str:
+    return f"{table.name}/dt={day.isoformat()}/{table.name}.parquet"
 
 
-class WrittenPartition(NamedTuple):
-    key: str
-    rows: int
+def days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
 
 
-def evaluation_schema() -> pa.Schema:
-    return pa.schema([pa.field(name, ARROW_TYPES[glue_type]) for name, glue_type in EVALUATION_COLUMNS])
+class StoredDocument(NamedTuple):
+    body: bytes
+    etag: str
 
 
-def evaluations_key(day: date) -> str:
-    return f"{EVALUATIONS_PREFIX}/dt={day.isoformat()}/{EVALUATIONS_FILE}"
-
-
-class AnalyticsStore:
+class AnalyticsBucket:
     def __init__(self, bucket: str, client: S3Client | None = None) -> None:
+        if not bucket:
+            raise StorageUnavailable("no analytics bucket is configured")
         self._bucket = bucket
         self._client = client or boto3.client("s3")
 
-    def write_evaluations(self, day: date, facts: Iterable[EvaluationFact]) -> WrittenPartition:
-        """Replace the day's file with these rows; no rows still make a valid file with the schema.
+    # --- facts --------------------------------------------------------------------------------------
 
-        Rows are written in row groups through a temporary file, so a busy day never sits in memory;
-        S3 replaces the object whole, so a reader never sees half a day.
-        """
-        if not self._bucket:
-            raise StorageMisconfigured("no analytics bucket is configured")
-        schema = evaluation_schema()
-        key = evaluations_key(day)
-        rows = 0
-        with tempfile.TemporaryFile() as parquet_file:
-            with pq.ParquetWriter(parquet_file, schema) as writer:
-                for group in _groups(facts, ROWS_PER_GROUP):
-                    columns = {name: [getattr(fact, name) for fact in group] for name, _ in EVALUATION_COLUMNS}
-                    writer.write_table(pa.Table.from_pydict(columns, schema=schema))
-                    rows += len(group)
-            parquet_file.seek(0)
-            with translated("analytics bucket"):
-                self._client.upload_fileobj(parquet_file, self._bucket, key)
-        return WrittenPartition(key, rows)
+    def put_partition(self, table: FactTable, day: date, path: Path) -> str:
+        """Replace the day's object of the table; S3 swaps it whole, so no reader sees half a day."""
+        key = partition_key(table, day)
+        try:
+            self._client.upload_file(str(path), self._bucket, key)
+        except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
+            raise StorageUnavailable("analytics bucket unavailable") from exc
+        return key
+
+    def download_partitions(self, table: FactTable, first: date, last: date, target: Path) -> list[Path]:
+        """The table's objects of the days first..last into `target` (same layout); days never exported
+        are skipped."""
+        paths = []
+        for day in days(first, last):
+            key = partition_key(table, day)
+            path = target / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._client.download_file(self._bucket, key, str(path))
+            except ClientError as exc:
+                if _code(exc) in _MISSING:
+                    continue
+                raise StorageUnavailable("analytics bucket unavailable") from exc
+            except BotoCoreError as exc:
+                raise StorageUnavailable("analytics bucket unavailable") from exc
+            paths.append(path)
+        return paths
+
+    # --- results ------------------------------------------------------------------------------------
+
+    def put_document(self, key: str, body: bytes) -> None:
+        try:
+            self._client.put_object(
+                Bucket=self._bucket, Key=f"{RESULTS_PREFIX}/{key}", Body=body, ContentType="application/json"
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable("analytics bucket unavailable") from exc
+
+    def get_document(self, key: str) -> StoredDocument:
+        try:
+            answer = self._client.get_object(Bucket=self._bucket, Key=f"{RESULTS_PREFIX}/{key}")
+            body = answer["Body"].read()
+        except ClientError as exc:
+            if _code(exc) in _MISSING:
+                raise NotFound(f"results {key}") from exc
+            raise StorageUnavailable("analytics bucket unavailable") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable("analytics bucket unavailable") from exc
+        return StoredDocument(body, answer["ETag"])
 
 
-def _groups(facts: Iterable[EvaluationFact], size: int) -> Iterator[list[EvaluationFact]]:
-    iterator = iter(facts)
-    while group := list(islice(iterator, size)):
-        yield group
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))

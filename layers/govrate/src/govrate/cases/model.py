@@ -262,23 +262,6 @@ class CaseView(Contract):
     chain: ChainReport
 
 
-class CaseRateFacts(Contract):
-    """Per bad review, what the rates of DESIGN §2 need (no personal data). Read by day, never scanned."""
-
-    evaluation_id: str
-    agency_code: str
-    region_code: str
-    item_code: str | None
-    evaluated_at: datetime
-    state: CaseState
-    real_name: bool
-    answered: bool
-    answered_within_deadline: bool | None
-    visited_and_rectified: bool
-    handling_rating: HandlingRating | None
-    excluded_from_rates: bool
-
-
 class SweepReport(Contract):
     escalated: list[str]
     skipped: list[str] = Field(description="Changed by someone else meanwhile, or no longer overdue.")

@@ -34,7 +34,6 @@ from govrate.cases.model import (
     VerificationRecord,
 )
 from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
-from govrate.cases.rules import RegionRules, RulesBook
 from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
 from govrate.evaluations.service import receipt_hash
@@ -42,7 +41,8 @@ from govrate.evaluations.store import EvaluationRepository
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from govrate.kernel.observability import logger
+from govrate.kernel.observability import BusinessEvent, count, logger
+from govrate.regions.case_rules import RegionRules, RulesBook
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -104,7 +104,10 @@ def open_case(message: NegativeReviewMessage, *, stores: CaseStores, now: dateti
         to_state=CaseState.RECEIVED,
         detail={"verify_due_at": case.verify_due_at.isoformat(), "answer_due_at": case.answer_due_at.isoformat()},
     )
-    return stores.cases.open(_chained(case, entry), entry)
+    opened = stores.cases.open(_chained(case, entry), entry)
+    if opened:
+        count(BusinessEvent.CASE_OPENED)
+    return opened
 
 
 # --- staff and supervisors -----------------------------------------------------------------------
@@ -174,6 +177,7 @@ def escalate_overdue(*, stores: CaseStores, now: datetime) -> SweepReport:
             skipped.append(evaluation_id)
             continue
         escalated.append(evaluation_id)
+    count(BusinessEvent.CASE_OVERDUE, len(escalated))
     return SweepReport(escalated=escalated, skipped=skipped)
 
 
@@ -213,6 +217,7 @@ def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: Ca
     final, follow_entry = _step(rated, follow, actor=evaluator, now=now)
     entries = [rated_entry, follow_entry]
     stores.cases.save(final, entries, read_count=case.audit_count, notices=_notices(final, entries))
+    count(BusinessEvent.HANDLING_RATED, breakdown=rating.rating.value)
     return final.summary()
 
 

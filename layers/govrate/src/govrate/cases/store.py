@@ -19,7 +19,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from govrate.cases.model import Action, AuditEntry, Case, CaseRateFacts, Triage
+from govrate.cases.model import Action, AuditEntry, Case, Triage
 from govrate.cases.ports import EvaluatorNotice
 from govrate.evaluations.models import CaseState, HandlingRating
 from govrate.evaluations.store import day_shard, shard_of
@@ -145,12 +145,12 @@ class CaseRepository:
                 for item in self._model.by_due.query(_due_shard(shard), self._model.due_key < _utc_key(now)):
                     yield item.pk.removeprefix("CASE#")
 
-    def rate_facts_on(self, day: date) -> Iterator[CaseRateFacts]:
-        """The rate facts of the bad reviews given on a local day (analyze's read), shard by shard."""
+    def cases_on(self, day: date) -> Iterator[Case]:
+        """The cases of the bad reviews given on a local day (analyze's read), shard by shard."""
         with translated("cases index"):
             for shard in range(self._day_shards):
                 for item in self._model.by_rate_day.query(day_shard(day, shard)):
-                    yield _rate_facts(item)
+                    yield _case(item)
 
     def _page(
         self, index: Any, hash_name: str, hash_value: str, limit: int, cursor: str | None
@@ -282,23 +282,6 @@ def _entry(item: CaseAuditItem) -> AuditEntry:
         detail=json.loads(item.detail),
         prev_hash=item.prev_hash,
         hash=item.hash,
-    )
-
-
-def _rate_facts(item: CaseItem) -> CaseRateFacts:
-    return CaseRateFacts(
-        evaluation_id=item.evaluation_id,
-        agency_code=item.agency_code,
-        region_code=item.region_code,
-        item_code=item.item_code,
-        evaluated_at=datetime.fromisoformat(item.evaluated_at),
-        state=CaseState(item.state),
-        real_name=bool(item.real_name),
-        answered=item.answered_at is not None,
-        answered_within_deadline=item.answered_within_deadline,
-        visited_and_rectified=bool(item.visited_and_rectified),
-        handling_rating=HandlingRating(item.handling_rating) if item.handling_rating else None,
-        excluded_from_rates=bool(item.excluded_from_rates),
     )
 
 

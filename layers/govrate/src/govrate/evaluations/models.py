@@ -57,6 +57,14 @@ UNRECORDED_CHANNELS = frozenset(
 )
 
 
+class EvaluatorKind(StrEnum):
+    """Who evaluated: the circular grants the right to citizens and enterprises alike."""
+
+    CITIZEN = "citizen"
+    ENTERPRISE = "enterprise"
+    UNKNOWN = "unknown"
+
+
 class CaseState(StrEnum):
     RECEIVED = "received"
     CONTACTED = "contacted"
@@ -134,6 +142,9 @@ class EvaluationBody(Contract):
     )
     comment: Comment | None = None
     evaluator: EvaluatorContact | None = Field(default=None, description="Absent: anonymous evaluation.")
+    evaluator_kind: EvaluatorKind = Field(
+        default=EvaluatorKind.UNKNOWN, description="A citizen or an enterprise, if the evaluator says so."
+    )
 
 
 class PublicEvaluationSubmission(EvaluationBody):

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
-from pydantic import BaseModel
 
 from govrate.cases.ports import EvaluatorNotice, NoticeKind
 from govrate.cases.store import NOTICE_PREFIX
@@ -78,7 +77,9 @@ class OutboxQueues:
     notices: MessageQueue
 
 
-def relay_stream_record(event_name: str, new_image: Mapping[str, Any] | None, queues: OutboxQueues) -> BaseModel | None:
+def relay_stream_record(
+    event_name: str, new_image: Mapping[str, Any] | None, queues: OutboxQueues
+) -> NegativeReviewMessage | EvaluatorNotice | None:
     """Publish a stream record that is a new bad review or a notice to its queue; what was published."""
     bad_review = negative_review_from_stream(event_name, new_image)
     if bad_review is not None:

@@ -20,6 +20,7 @@ from govrate.evaluations.models import (
     EvaluationAccepted,
     EvaluationStatus,
     EvaluationSubmission,
+    EvaluatorKind,
     FollowUp,
     FollowUpSubmission,
     PublicEvaluationSubmission,
@@ -27,6 +28,7 @@ from govrate.evaluations.models import (
 )
 from govrate.evaluations.store import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
+from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
 from govrate.records.store import ServiceRecordRepository
 from govrate.regions.policies import RegionPolicyRepository
@@ -69,7 +71,9 @@ def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> No
 
 def fingerprint(submission: EvaluationSubmission) -> str:
     """Identifies what was submitted, so a replay can be told from a different second evaluation."""
-    return hashlib.sha256(submission.model_dump_json(exclude={"external_id", "ticket"}).encode()).hexdigest()
+    # An unstated evaluator kind stays out, so evaluations stored before the field existed replay alike.
+    unstated = {"evaluator_kind"} if submission.evaluator_kind is EvaluatorKind.UNKNOWN else set()
+    return hashlib.sha256(submission.model_dump_json(exclude={"external_id", "ticket", *unstated}).encode()).hexdigest()
 
 
 def submit_evaluation(
@@ -129,6 +133,7 @@ def submit_evaluation(
         reason_codes=tuple(submission.reason_codes),
         contact_cipher=contact,
         submitted_by=submitted_by,
+        evaluator_kind=submission.evaluator_kind,
     )
     try:
         natural_key = _natural_key(submission, submitted_by, source_form, idempotency_key)
@@ -145,6 +150,9 @@ def submit_evaluation(
             bad_review=submission.level.is_bad_review,
             replayed=True,
         )
+    count(BusinessEvent.EVALUATION_ACCEPTED, breakdown=stored.channel)
+    if submission.level.is_bad_review:
+        count(BusinessEvent.BAD_REVIEW, breakdown=stored.channel)
     return EvaluationAccepted(
         evaluation_id=evaluation_id,
         receipt=receipt,

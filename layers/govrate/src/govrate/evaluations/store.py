@@ -19,7 +19,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 from ulid import ULID
 
-from govrate.evaluations.models import Channel, ReasonCode, Stage
+from govrate.evaluations.models import Channel, EvaluatorKind, ReasonCode, Stage
 from govrate.kernel.clock import local_day
 from govrate.kernel.errors import Conflict, NotFound, StorageUnavailable
 from govrate.kernel.indicators import ServiceMode
@@ -52,6 +52,7 @@ class StoredEvaluation(BaseModel):
     contact_cipher: bytes | None = None
     system_given: bool = False
     submitted_by: str | None = None
+    evaluator_kind: EvaluatorKind = EvaluatorKind.UNKNOWN
 
     @property
     def bad_review(self) -> bool:
@@ -180,6 +181,7 @@ class EvaluationRepository:
             "contact_cipher": evaluation.contact_cipher,
             "system_given": evaluation.system_given,
             "submitted_by": evaluation.submitted_by,
+            "evaluator_kind": evaluation.evaluator_kind.value,
             "fingerprint": fingerprint or None,
             "day_shard": day_shard(local_day(evaluation.created_at, self._offset), shard),
             "created_key": f"{created_utc.isoformat()}#{evaluation.evaluation_id}",
@@ -209,4 +211,5 @@ def _to_domain(item: EvaluationItem) -> StoredEvaluation:
         contact_cipher=item.contact_cipher,
         system_given=bool(item.system_given),
         submitted_by=item.submitted_by,
+        evaluator_kind=EvaluatorKind(item.evaluator_kind or EvaluatorKind.UNKNOWN),
     )

@@ -151,18 +151,12 @@ def bearer_token(headers: Mapping[str, str]) -> str:
     return token.strip()
 
 
-def within_region(region_code: str, supervised: str) -> bool:
-    """Whether a division lies in a supervisor's division (`510000` holds `51xxxx`, `513200` holds
-    `5132xx`, a county code holds itself)."""
-    return divisions.holds(supervised, region_code)
-
-
 def authorize_for(actor: Actor, agency_code: str, region_code: str) -> None:
     """Staff act for their own agency; supervisors for the agencies of their division. Forbidden
     otherwise, naming the field that puts it out of reach."""
     if actor.role is Role.STAFF and actor.agency_code == agency_code:
         return
-    if actor.role is Role.SUPERVISOR and actor.region_code and within_region(region_code, actor.region_code):
+    if actor.role is Role.SUPERVISOR and actor.region_code and divisions.holds(actor.region_code, region_code):
         return
     if actor.role is Role.STAFF:
         raise Forbidden(

@@ -8,17 +8,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govrate.kernel import divisions
 from govrate.kernel.contracts import RegionCode
 from govrate.kernel.errors import Forbidden
-
-
-def region_prefix(region_code: str) -> str:
-    """The prefix shared by every division under `region_code`: `51` for 510000, `5101` for 510100."""
-    if region_code.endswith("0000"):
-        return region_code[:2]
-    if region_code.endswith("00"):
-        return region_code[:4]
-    return region_code
 
 
 class PlatformKey(BaseModel):
@@ -31,7 +23,7 @@ class PlatformKey(BaseModel):
     secret_arn: str = Field(min_length=1, description="Secrets Manager secret holding the HMAC key.")
 
     def covers(self, region_code: str) -> bool:
-        return any(region_code.startswith(region_prefix(region)) for region in self.regions)
+        return any(divisions.holds(region, region_code) for region in self.regions)
 
     def check_region(self, region_code: str, field: str = "region_code") -> None:
         """Forbidden, naming the field, for a region that is not the platform's."""

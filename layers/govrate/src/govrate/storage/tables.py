@@ -81,6 +81,7 @@ class EvaluationItem(Model):
     contact_cipher = BinaryAttribute(null=True, legacy_encoding=False)
     system_given = BooleanAttribute(default=False)
     submitted_by = UnicodeAttribute(null=True)
+    evaluator_kind = UnicodeAttribute(null=True)
     fingerprint = UnicodeAttribute(null=True)
     day_shard = UnicodeAttribute()
     created_key = UnicodeAttribute()

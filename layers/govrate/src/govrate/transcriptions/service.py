@@ -73,6 +73,7 @@ COLUMNS = (
     *(f"{INDICATOR_PREFIX}{name}" for name in dict.fromkeys(name for names in INDICATORS.values() for name in names)),
     REASON_CODES,
     "comment",
+    "evaluator_kind",
     "evaluator.name",
     "evaluator.phone",
     "evaluator.email",

@@ -8,9 +8,11 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice.app import Blueprint, Chalice, Request, Response
+from aws_lambda_powertools.logging import correlation_paths
+from chalice.app import Blueprint, Chalice, ConvertToMiddleware, Request, Response
 from pydantic import BaseModel
 
+from govrate.kernel import observability
 from govrate.kernel.errors import BodyTooLarge, MalformedBody, StorageUnavailable
 from govrate.kernel.observability import logger
 from govrate.web.operations import Operation
@@ -29,6 +31,16 @@ _CHALICE_CODES = {
     405: ("method-not-allowed", "Method not allowed"),
     415: ("unsupported-media-type", "Unsupported media type"),
 }
+
+
+def observed(app: Chalice) -> Chalice:
+    """The HTTP function's app with every request traced and logged under API Gateway's request id, like
+    the other handlers (`govrate.kernel.observability.handler`)."""
+    app.register_middleware(
+        ConvertToMiddleware(observability.handler(correlation_id_path=correlation_paths.API_GATEWAY_REST)), "http"
+    )
+    setattr(app, observability.OBSERVED, True)
+    return app
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> Response:

@@ -166,7 +166,11 @@ def _operation(path: str, method: str, op: Operation) -> dict[str, Any]:
         document["requestBody"] = {"required": True, "content": {op.body_media_type: {"schema": {"type": "string"}}}}
     responses: dict[str, Any] = {}
     for status, answer in sorted(op.responses.items()):
-        responses[str(status)] = _response(answer)
+        responses[str(status)] = _response(answer, status)
+    if op.alternatives:
+        responses["200"]["content"].update(
+            {media.media_type: {"schema": {"type": "string"}} for media in op.alternatives}
+        )
     for status, description in _ERROR_STATUSES.items():
         if _can_fail_with(op, status):
             responses.setdefault(
@@ -182,9 +186,9 @@ def _operation(path: str, method: str, op: Operation) -> dict[str, Any]:
     return document
 
 
-def _response(answer: type[BaseModel] | Media | None) -> dict[str, Any]:
+def _response(answer: type[BaseModel] | Media | None, status: int) -> dict[str, Any]:
     if answer is None:
-        return {"description": "No content"}
+        return {"description": "Not modified: the If-None-Match ETag is current" if status == 304 else "No content"}
     if isinstance(answer, Media):
         return {
             "description": answer.description,

@@ -40,3 +40,5 @@ class Operation:
     description: str = ""
     # Error statuses beyond those every operation of its kind can answer (e.g. 409, 410).
     errors: tuple[int, ...] = ()
+    # Other media types a JSON (model) answer of 200 also comes in, e.g. a CSV download of the same data.
+    alternatives: tuple[Media, ...] = ()

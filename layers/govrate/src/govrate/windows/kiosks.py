@@ -12,17 +12,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from govrate.evaluations.models import Channel, EvaluationAccepted
+from govrate.identity.model import Actor
 from govrate.kernel.errors import Conflict, Gone, InvalidInput
 from govrate.kernel.qr_codes import TICKET_PATH, WindowTokenSigner, kiosk_url
 from govrate.rating.models import KioskEvaluation, KioskIssued, KioskTransaction, TransactionPush
 from govrate.rating.service import Rating, RatingStores, open_ticket_rating, submit_rating
 from govrate.windows.kiosk_store import KioskRepository, PendingTransaction, StoredTransaction
 from govrate.windows.models import ServiceWindow
+from govrate.windows.service import administered_window
 
 
-def issue_kiosk(window_id: str, *, stores: RatingStores, signer: WindowTokenSigner, base_url: str) -> KioskIssued:
-    """The kiosk address of a window; Gone while the window is revoked. Rotating the window changes it."""
-    window = stores.windows.get(window_id)
+def issue_kiosk(
+    window_id: str, *, actor: Actor, stores: RatingStores, signer: WindowTokenSigner, base_url: str
+) -> KioskIssued:
+    """The kiosk address of a window, for its administrators; Gone while the window is revoked. Rotating
+    the window changes it."""
+    window = administered_window(window_id, actor=actor, windows=stores.windows)
     if window.revoked:
         raise Gone(f"window {window_id} is revoked")
     return KioskIssued(

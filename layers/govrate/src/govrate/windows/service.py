@@ -95,13 +95,16 @@ def issue_qr_code(
 
 
 def rotate_qr_code(
-    window_id: str, *, windows: WindowRepository, signer: WindowTokenSigner, base_url: str
+    window_id: str, *, actor: Actor, windows: WindowRepository, signer: WindowTokenSigner, base_url: str
 ) -> QrCodeIssued:
-    """Invalidate every code printed so far and return the new one."""
+    """Invalidate every code printed so far and return the new one; for the window's administrators."""
+    administered_window(window_id, actor=actor, windows=windows)
     return _issued(windows.rotate(window_id), signer, base_url)
 
 
-def revoke_qr_codes(window_id: str, *, windows: WindowRepository) -> ServiceWindow:
+def revoke_qr_codes(window_id: str, *, actor: Actor, windows: WindowRepository) -> ServiceWindow:
+    """Refuse every code of the window until it is rotated; for the window's administrators."""
+    administered_window(window_id, actor=actor, windows=windows)
     return windows.revoke(window_id)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from govrate.cases.calendar import WorkingCalendar, YearOverlay
+from govrate.regions.calendar import WorkingCalendar, YearOverlay
 
 NATIONAL = "000000"
 

@@ -1,7 +1,7 @@
 """Working days on the mainland China calendar, with the adjusted working weekends (调休).
 
 The `chinese-calendar` package holds the State Council's holiday schedule for the years it knows.
-A region may add a rules file (see `govrate.cases.rules`) with its own holidays and adjusted
+A region may add a rules file (see `govrate.regions.case_rules`) with its own holidays and adjusted
 working days per year: for a year the package lacks, or for local holidays. A year that neither
 knows falls back to Monday-Friday working weeks; `covers` tells the caller so it can warn.
 """
@@ -19,6 +19,8 @@ from govrate.kernel.clock import zone
 _PACKAGE_HOLIDAYS: frozenset[date] = frozenset(chinese_calendar.holidays)
 _PACKAGE_WORKDAYS: frozenset[date] = frozenset(chinese_calendar.workdays)
 _PACKAGE_YEARS: frozenset[int] = frozenset(day.year for day in _PACKAGE_HOLIDAYS)
+# When service halls are open, for "no evaluations in working time" (the alarm, docs/operations.md).
+OFFICE_HOURS = (time(9), time(17))
 # A deadline is never more than a year of working days away; this bounds the search.
 _MAX_WORKING_DAYS = 250
 
@@ -60,6 +62,10 @@ class WorkingCalendar:
         if day in self._workdays:
             return True
         return day.weekday() < 5 and day not in self._holidays
+
+    def is_working_time(self, at: datetime) -> bool:
+        """Office hours (OFFICE_HOURS, local time of `at`) of a working day."""
+        return self.is_working_day(at.date()) and OFFICE_HOURS[0] <= at.time() < OFFICE_HOURS[1]
 
     def working_day_after(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (`day` itself does not count)."""

@@ -1,0 +1,109 @@
+"""Every rate and ranking of one month, computed by DuckDB with the deployed SQL over the month's facts."""
+
+from __future__ import annotations
+
+import tempfile
+from calendar import monthrange
+from datetime import date, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS
+from govrate.analytics.parquet import connect, fetch_rows, register_table
+from govrate.analytics.queries import RankingName, RateName, ranking_queries, rate_queries
+from govrate.analytics.store import AnalyticsBucket
+
+# An evaluation of a record counts against the unrated rate of the record's day if it was given
+# within this many days of the month's end (the rating period is 7 days; paper forms come later).
+RATED_WITHIN_DAYS = 31
+
+
+class Cell(BaseModel):
+    """One rate of one day, region, agency and service item (item null: an evaluation of an agency)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dt: date
+    region_code: str
+    agency_code: str
+    item_code: str | None
+    numerator: int
+    denominator: int
+
+
+class RankedEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    place: int
+    region_code: str | None = None
+    agency_code: str
+    item_code: str | None = None
+    good: int
+    rated: int
+    score_points: int
+
+    @property
+    def good_review_rate(self) -> float:
+        return self.good / self.rated
+
+    @property
+    def satisfaction_score(self) -> float:
+        return self.score_points / self.rated
+
+
+class MonthCells(BaseModel):
+    """What one run computed for a month: day cells of every rate, and the rankings of the month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    month: str
+    ranking_min_count: int
+    cells: dict[RateName, list[Cell]]
+    rankings: dict[RankingName, list[RankedEntry]]
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=monthrange(day.year, day.month)[1])
+
+
+def months_between(first: date, last: date) -> list[date]:
+    months = []
+    month = month_start(first)
+    while month <= last:
+        months.append(month)
+        month = month_end(month) + timedelta(days=1)
+    return months
+
+
+def compute_month(
+    month: date, *, bucket: AnalyticsBucket, ranking_min_count: int, memory_limit: str = "1GB"
+) -> MonthCells:
+    """Download the month's facts (and the evaluations that rate its records later) and run every query."""
+    first, last = month_start(month), month_end(month)
+    rated_until = last + timedelta(days=RATED_WITHIN_DAYS)
+    with tempfile.TemporaryDirectory(prefix="govrate-rates-") as scratch:
+        target = Path(scratch)
+        with connect(memory_limit=memory_limit, temp_directory=target) as connection:
+            register_table(connection, EVALUATIONS, bucket.download_partitions(EVALUATIONS, first, rated_until, target))
+            register_table(connection, CASES, bucket.download_partitions(CASES, first, last, target))
+            register_table(connection, RECORDS, bucket.download_partitions(RECORDS, first, last, target))
+            values = {
+                "from_day": first.isoformat(),
+                "to_day": last.isoformat(),
+                "rated_until": rated_until.isoformat(),
+                "min_count": ranking_min_count,
+            }
+            cells = {
+                rate: [Cell.model_validate(row) for row in fetch_rows(connection, q.sql, q.arguments(values))]
+                for rate, q in rate_queries().items()
+            }
+            rankings = {
+                ranking: [RankedEntry.model_validate(row) for row in fetch_rows(connection, q.sql, q.arguments(values))]
+                for ranking, q in ranking_queries().items()
+            }
+    return MonthCells(month=f"{month:%Y-%m}", ranking_min_count=ranking_min_count, cells=cells, rankings=rankings)

@@ -1,0 +1,161 @@
+"""The nightly export: the facts of a trailing window of days, re-written whole every run.
+
+Why a trailing window and not ingestion-date partitions: the facts of a day keep changing after the
+day — a case is answered and rated weeks later, a platform posts a record days late, a record is
+rated days after its service. Re-exporting each of the last `window_days` days as a complete
+snapshot keeps one row per evaluation, case and record, partitioned by the day the rates count it
+in, so every query stays a plain filter on `dt`; ingestion-date partitions would hold several
+versions of a case and every query would have to pick the newest. Re-writing a day replaces its
+objects, so no run can double a row. Changes after the window are picked up by a backfill
+(`{"first_day": …, "last_day": …}`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
+
+from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS, FactTable, Row, case_row, evaluation_row, record_row
+from govrate.analytics.parquet import connect, write_parquet
+from govrate.analytics.store import AnalyticsBucket, days
+from govrate.cases.model import Case
+from govrate.cases.store import CaseRepository
+from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
+from govrate.kernel.clock import local_day
+from govrate.kernel.errors import InvalidInput
+from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
+from govrate.records.store import ServiceRecordRepository, StoredRecord
+
+# A day's facts are re-exported for this many days: past the 7-day rating period of a record, the
+# 15 working days (three weeks and more over a holiday) to answer a bad review and the rating of the
+# handling that follows.
+DEFAULT_WINDOW_DAYS = 45
+MAX_BACKFILL_DAYS = 400
+
+
+class AnalysisRequest(BaseModel):
+    """An EventBridge scheduled event (`time`), or a backfill: one `day`, or `first_day`..`last_day`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    day: date | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+    time: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_range(self) -> AnalysisRequest:
+        if (self.first_day is None) != (self.last_day is None):
+            raise ValueError("give both first_day and last_day")
+        if self.day is not None and self.first_day is not None:
+            raise ValueError("give a day or a range, not both")
+        return self
+
+
+class ExportWindow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    first_day: date
+    last_day: date
+
+    def days(self) -> list[date]:
+        return list(days(self.first_day, self.last_day))
+
+
+class PartitionWritten(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    table: str
+    day: date
+    rows: int
+    key: str
+
+
+class FactSources(Protocol):
+    """Where the facts of a local day come from (the DynamoDB repositories, or fakes in tests)."""
+
+    def evaluations_on(self, day: date) -> Iterable[StoredEvaluation]: ...
+    def cases_on(self, day: date) -> Iterable[Case]: ...
+    def records_on(self, day: date) -> Iterable[StoredRecord]: ...
+
+
+@dataclass(frozen=True)
+class RepositorySources:
+    """The facts of a day from DynamoDB, each through its sharded by-day index (never a Scan)."""
+
+    evaluations: EvaluationRepository
+    cases: CaseRepository
+    records: ServiceRecordRepository
+
+    def evaluations_on(self, day: date) -> Iterable[StoredEvaluation]:
+        return self.evaluations.on_day(day)
+
+    def cases_on(self, day: date) -> Iterable[Case]:
+        return self.cases.cases_on(day)
+
+    def records_on(self, day: date) -> Iterable[StoredRecord]:
+        return self.records.completed_on(day)
+
+
+def window_to_export(
+    event: Mapping[str, Any], *, now: datetime, utc_offset_hours: int, window_days: int = DEFAULT_WINDOW_DAYS
+) -> ExportWindow:
+    """The closed days an event asks for: a schedule, the `window_days` days up to yesterday."""
+    try:
+        request = AnalysisRequest.model_validate(event)
+    except ValueError as exc:
+        raise InvalidInput("the event is not an analysis request", [{"field": "event", "message": str(exc)}]) from exc
+    today = local_day(now, utc_offset_hours)
+    if request.day is not None:
+        first, last = request.day, request.day
+    elif request.first_day is not None and request.last_day is not None:
+        first, last = request.first_day, request.last_day
+    elif request.time is not None:
+        last = local_day(request.time, utc_offset_hours) - timedelta(days=1)
+        first = last - timedelta(days=window_days - 1)
+    else:
+        raise InvalidInput(
+            "the event names no day", [{"field": "day", "message": "give a day, a range, or a scheduled event's time"}]
+        )
+    if last >= today:
+        raise InvalidInput("the day is not closed yet", [{"field": "day", "message": f"must be before {today}"}])
+    if first > last or (last - first).days >= MAX_BACKFILL_DAYS:
+        raise InvalidInput(
+            "the range is not valid",
+            [{"field": "first_day", "message": f"on or before last_day, at most {MAX_BACKFILL_DAYS} days"}],
+        )
+    return ExportWindow(first_day=first, last_day=last)
+
+
+def export_window(
+    window: ExportWindow,
+    *,
+    sources: FactSources,
+    bucket: AnalyticsBucket,
+    now: datetime,
+    scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
+) -> list[PartitionWritten]:
+    """Write every day of the window, each table of each day as one object replacing the last export."""
+    written = []
+    with (
+        tempfile.TemporaryDirectory(prefix="govrate-export-") as scratch,
+        connect(temp_directory=Path(scratch)) as connection,
+    ):
+        for day in window.days():
+            tables: tuple[tuple[FactTable, Iterator[Row]], ...] = (
+                (EVALUATIONS, (evaluation_row(stored, scores) for stored in sources.evaluations_on(day))),
+                (CASES, (case_row(case, now) for case in sources.cases_on(day))),
+                (RECORDS, (record_row(record) for record in sources.records_on(day))),
+            )
+            for table, rows in tables:
+                path = Path(scratch) / f"{table.name}.parquet"
+                count = write_parquet(connection, table, rows, path, Path(scratch))
+                key = bucket.put_partition(table, day, path)
+                written.append(PartitionWritten(table=table.name, day=day, rows=count, key=key))
+    return written

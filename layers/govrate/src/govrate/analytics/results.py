@@ -1,0 +1,386 @@
+"""The results documents: what the public results API, the disclosure pages and the dashboard read.
+
+After each run the day cells of the newest months are rolled up into one document per scope —
+the index, each region, each agency, each service item — so that any page needs one request. A
+document holds every rate with its numerator and denominator, by month (the 12-month trend) and by
+day (the two newest months), the scope's children (a region's agencies, an agency's items) with
+their own monthly rates, and the month rankings. Documents hold exact counts; the public API
+suppresses small cells (`public_view`) before anything leaves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from govrate.analytics.compute import Cell, MonthCells, RankedEntry
+from govrate.analytics.queries import RankingName, RateName
+
+TREND_MONTHS: Final = 12
+DAILY_MONTHS: Final = 2
+# What each rate's value is: a fraction 0-1, except the satisfaction score (0-100).
+SCORE_RATES: Final = frozenset({RateName.SATISFACTION_SCORE})
+
+
+class ScopeKind(StrEnum):
+    REGION = "region"
+    AGENCY = "agency"
+    ITEM = "item"
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RateValue(_Document):
+    numerator: int | None = Field(description="Null when suppressed.")
+    denominator: int | None = Field(description="Null when suppressed.")
+    value: float | None = Field(
+        description="numerator / denominator: a fraction from 0 to 1 (the satisfaction score: 0 to 100); "
+        "null when the denominator is 0 or the cell is suppressed."
+    )
+    suppressed: bool = Field(default=False, description="Fewer than the minimum count: not published.")
+
+    @classmethod
+    def of(cls, numerator: int, denominator: int) -> RateValue:
+        value = round(numerator / denominator, 6) if denominator else None
+        return cls(numerator=numerator, denominator=denominator, value=value)
+
+
+class PeriodRates(_Document):
+    period: str = Field(description="YYYY-MM for a month, YYYY-MM-DD for a day.")
+    rates: dict[RateName, RateValue]
+
+
+class ChildResults(_Document):
+    scope: ScopeKind
+    code: str
+    months: list[PeriodRates] = Field(description="The 12-month trend, oldest first.")
+
+
+class Ranking(_Document):
+    name: RankingName
+    month: str
+    min_count: int = Field(description="Fewer rated evaluations than this: not ranked.")
+    entries: list[RankedEntry]
+
+
+class ScopeResults(_Document):
+    scope: ScopeKind
+    code: str
+    region_code: str | None = Field(description="The region of an agency or item; null for a region.")
+    agency_code: str | None = Field(description="The agency of an item; null otherwise.")
+    generated_at: datetime
+    min_count: int | None = Field(default=None, description="Cells below this count are suppressed (public API).")
+    months: list[PeriodRates] = Field(description="The 12-month trend, oldest first; the newest month runs to date.")
+    days: list[PeriodRates] = Field(description="Every day of the two newest months that had data, oldest first.")
+    children: list[ChildResults] = Field(description="A region's agencies, an agency's service items.")
+    rankings: list[Ranking] = Field(description="A region's agencies, an agency's items, ranked by month.")
+
+
+class ScopeRef(_Document):
+    scope: ScopeKind
+    code: str
+    region_code: str | None = None
+    agency_code: str | None = None
+
+
+class ResultsIndex(_Document):
+    generated_at: datetime
+    min_count: int | None = None
+    months: list[str] = Field(description="The months the documents cover, oldest first.")
+    rates: dict[RateName, str] = Field(description="What each rate is.")
+    scopes: list[ScopeRef]
+    totals: list[PeriodRates] = Field(description="Every rate over everything, by month.")
+    bottom: list[Ranking] = Field(description="The ten lowest agencies and items of each month.")
+
+
+Key = tuple[str, str | None, str | None]  # (region, agency, item) of a scope, None above its level
+
+
+def _scopes_of(cell: Cell) -> Iterator[tuple[ScopeKind, Key]]:
+    yield ScopeKind.REGION, (cell.region_code, None, None)
+    yield ScopeKind.AGENCY, (cell.region_code, cell.agency_code, None)
+    if cell.item_code is not None:
+        yield ScopeKind.ITEM, (cell.region_code, cell.agency_code, cell.item_code)
+
+
+class _Sums:
+    """Numerator and denominator sums per scope, period and rate: the rates are ratios of counts."""
+
+    def __init__(self) -> None:
+        self.values: defaultdict[tuple[ScopeKind, Key], defaultdict[str, defaultdict[RateName, list[int]]]] = (
+            defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: [0, 0])))
+        )
+
+    def add(self, scope: tuple[ScopeKind, Key], period: str, rate: RateName, cell: Cell) -> None:
+        sums = self.values[scope][period][rate]
+        sums[0] += cell.numerator
+        sums[1] += cell.denominator
+
+    def periods(self, scope: tuple[ScopeKind, Key], periods: Iterable[str]) -> list[PeriodRates]:
+        by_period = self.values[scope]
+        return [
+            PeriodRates(period=period, rates={rate: RateValue.of(*by_period[period][rate]) for rate in RateName})
+            for period in periods
+        ]
+
+
+RATE_DESCRIPTIONS: Final = {
+    RateName.GOOD_REVIEW_RATE: "好评率: evaluations rated 3-5 / all rated evaluations",
+    RateName.ACTIVE_GOOD_REVIEW_RATE: "主动评价好评率: the same over evaluator-given ratings only",
+    RateName.UNRATED_RATE: "未评率: completed records without an evaluator-given rating / completed records",
+    RateName.BAD_REVIEW_REPLY_RATE: "差评回复率: bad reviews answered within their deadline / bad reviews",
+    RateName.RETURN_VISIT_RECTIFICATION_RATE: "回访整改率: real-name bad reviews visited and rectified / "
+    "real-name bad reviews",
+    RateName.RECTIFICATION_SATISFACTION_RATE: "回访整改满意率: answered cases rated satisfied or basically "
+    "satisfied / answered cases",
+    RateName.SATISFACTION_SCORE: "满意度: mean level score, 0-100",
+}
+
+
+class Documents(BaseModel):
+    """Every document of one publication, by its key under `results/`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: ResultsIndex
+    scopes: dict[str, ScopeResults]
+
+
+def document_key(scope: ScopeKind, code: str) -> str:
+    return f"v1/{scope.value}s/{code}.json"
+
+
+INDEX_KEY: Final = "v1/index.json"
+
+
+def build_documents(months: list[MonthCells], generated_at: datetime) -> Documents:
+    """The documents of the newest TREND_MONTHS months of cells (`months` in any order)."""
+    newest = sorted(months, key=lambda month: month.month)[-TREND_MONTHS:]
+    month_names = [month.month for month in newest]
+    daily = set(month_names[-DAILY_MONTHS:])
+    sums = _Sums()
+    children: defaultdict[tuple[ScopeKind, Key], set[tuple[ScopeKind, Key]]] = defaultdict(set)
+    totals = _Sums()
+    day_names: set[str] = set()
+    for month in newest:
+        for rate, cells in month.cells.items():
+            for cell in cells:
+                totals.add((ScopeKind.REGION, ("*", None, None)), month.month, rate, cell)
+                for scope in _scopes_of(cell):
+                    sums.add(scope, month.month, rate, cell)
+                    if month.month in daily:
+                        sums.add(scope, cell.dt.isoformat(), rate, cell)
+                        day_names.add(cell.dt.isoformat())
+                region_scope = (ScopeKind.REGION, (cell.region_code, None, None))
+                agency_scope = (ScopeKind.AGENCY, (cell.region_code, cell.agency_code, None))
+                children[region_scope].add(agency_scope)
+                if cell.item_code is not None:
+                    children[agency_scope].add((ScopeKind.ITEM, (cell.region_code, cell.agency_code, cell.item_code)))
+    days = sorted(day_names)
+    scopes: dict[str, ScopeResults] = {}
+    for scope in sorted(sums.values, key=lambda s: (s[0].value, *(part or "" for part in s[1]))):
+        kind, (region, agency, item) = scope
+        code = {ScopeKind.REGION: region, ScopeKind.AGENCY: agency, ScopeKind.ITEM: item}[kind] or ""
+        scope_days = [period for period in sums.periods(scope, days) if _has_data(period)]
+        scopes[document_key(kind, code)] = ScopeResults(
+            scope=kind,
+            code=code,
+            region_code=region if kind is not ScopeKind.REGION else None,
+            agency_code=agency if kind is ScopeKind.ITEM else None,
+            generated_at=generated_at,
+            months=sums.periods(scope, month_names),
+            days=scope_days,
+            children=[
+                ChildResults(scope=child[0], code=_code(child), months=sums.periods(child, month_names))
+                for child in sorted(children.get(scope, ()), key=_code)
+            ],
+            rankings=_rankings_of(kind, region, agency, newest),
+        )
+    index = ResultsIndex(
+        generated_at=generated_at,
+        months=month_names,
+        rates=RATE_DESCRIPTIONS,
+        scopes=[
+            ScopeRef(
+                scope=document.scope,
+                code=document.code,
+                region_code=document.region_code,
+                agency_code=document.agency_code,
+            )
+            for document in scopes.values()
+        ],
+        totals=totals.periods((ScopeKind.REGION, ("*", None, None)), month_names),
+        bottom=[
+            Ranking(
+                name=name, month=month.month, min_count=month.ranking_min_count, entries=month.rankings.get(name, [])
+            )
+            for month in newest
+            for name in (RankingName.BOTTOM_AGENCIES, RankingName.BOTTOM_ITEMS)
+        ],
+    )
+    return Documents(index=index, scopes=scopes)
+
+
+def _code(scope: tuple[ScopeKind, Key]) -> str:
+    kind, (region, agency, item) = scope
+    return {ScopeKind.REGION: region, ScopeKind.AGENCY: agency, ScopeKind.ITEM: item}[kind] or ""
+
+
+def _has_data(period: PeriodRates) -> bool:
+    return any(value.denominator for value in period.rates.values())
+
+
+def _rankings_of(kind: ScopeKind, region: str, agency: str | None, months: list[MonthCells]) -> list[Ranking]:
+    """A region's agencies or an agency's items, ranked in each month."""
+    if kind is ScopeKind.ITEM:
+        return []
+    name = RankingName.AGENCIES_IN_REGION if kind is ScopeKind.REGION else RankingName.ITEMS_IN_AGENCY
+
+    def within(entry: RankedEntry) -> bool:
+        return entry.region_code == region if kind is ScopeKind.REGION else entry.agency_code == agency
+
+    return [
+        Ranking(
+            name=name,
+            month=month.month,
+            min_count=month.ranking_min_count,
+            entries=[entry for entry in month.rankings.get(name, []) if within(entry)],
+        )
+        for month in months
+    ]
+
+
+# --- what the public sees -----------------------------------------------------------------------
+
+
+def _suppressed(periods: list[PeriodRates], min_count: int) -> list[PeriodRates]:
+    return [
+        PeriodRates(
+            period=period.period,
+            rates={
+                rate: value
+                if (value.denominator or 0) >= min_count or not value.denominator
+                else RateValue(numerator=None, denominator=None, value=None, suppressed=True)
+                for rate, value in period.rates.items()
+            },
+        )
+        for period in periods
+    ]
+
+
+def public_scope(document: ScopeResults, min_count: int) -> ScopeResults:
+    """The document with every rate whose denominator is below `min_count` suppressed, so that no
+    evaluator can be singled out (an empty cell, 0 of 0, stays: it reveals nobody)."""
+    return document.model_copy(
+        update={
+            "min_count": min_count,
+            "months": _suppressed(document.months, min_count),
+            "days": _suppressed(document.days, min_count),
+            "children": [
+                child.model_copy(update={"months": _suppressed(child.months, min_count)}) for child in document.children
+            ],
+        }
+    )
+
+
+def public_index(index: ResultsIndex, min_count: int) -> ResultsIndex:
+    return index.model_copy(update={"min_count": min_count, "totals": _suppressed(index.totals, min_count)})
+
+
+CSV_COLUMNS: Final = ("scope", "code", "grain", "period", "rate", "numerator", "denominator", "value", "suppressed")
+
+
+def scope_csv(document: ScopeResults) -> str:
+    """The document's rates as one CSV table: the scope's months and days, then its children's months."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    sections = [
+        (document.scope, document.code, "month", document.months),
+        (document.scope, document.code, "day", document.days),
+    ]
+    sections += [(child.scope, child.code, "month", child.months) for child in document.children]
+    for scope, code, grain, periods in sections:
+        for period in periods:
+            for rate, value in period.rates.items():
+                writer.writerow(
+                    [
+                        scope.value,
+                        code,
+                        grain,
+                        period.period,
+                        rate.value,
+                        _csv(value.numerator),
+                        _csv(value.denominator),
+                        _csv(value.value),
+                        "true" if value.suppressed else "false",
+                    ]
+                )
+    return out.getvalue()
+
+
+def index_csv(index: ResultsIndex) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for period in index.totals:
+        for rate, value in period.rates.items():
+            writer.writerow(
+                [
+                    "all",
+                    "",
+                    "month",
+                    period.period,
+                    rate.value,
+                    _csv(value.numerator),
+                    _csv(value.denominator),
+                    _csv(value.value),
+                    "true" if value.suppressed else "false",
+                ]
+            )
+    return out.getvalue()
+
+
+def _csv(value: float | None) -> str:
+    return "" if value is None else str(value)
+
+
+def newest_months(today: date, count: int = TREND_MONTHS) -> list[date]:
+    """The first days of the `count` months up to today's, oldest first."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+# --- what the public asks -------------------------------------------------------------------------
+
+
+class ResultsFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class ResultsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: ResultsFormat = Field(default=ResultsFormat.JSON, description="json, or csv for a download.")
+
+
+class ScopePath(BaseModel):
+    """The code in a results URL: a division, agency or service-item code of the catalogue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,63}$")]

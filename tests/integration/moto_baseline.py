@@ -1,0 +1,183 @@
+"""The moto world of a test run put back, after every test, to what it was when the resources were created:
+creating them (and importing the catalogue) costs seconds, putting them back a few milliseconds.
+
+Everything a test may leave behind is undone: the tables, queues, buckets, secrets, user pools and app
+clients it created are deleted; the items of the tables and the values of the secrets are as they were;
+queues and buckets are empty; the user pools have no accounts. A table, queue or bucket a test deleted is
+created again as it was."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+from unittest import mock
+
+import boto3
+
+from tests.integration.staff_support import COGNITO_REGION
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import UserPoolClientDescriptionTypeDef
+    from mypy_boto3_s3.literals import BucketLocationConstraintType
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
+    from mypy_boto3_secretsmanager.type_defs import SecretListEntryTypeDef
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
+
+    QueueAttributes = dict[QueueAttributeNameType, str]
+
+# moto refuses a second purge within 60 s, as SQS does; tests empty their queues far more often.
+LENIENT_PURGE = {"MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"}
+BATCH = 25  # DynamoDB's BatchWriteItem limit
+
+
+@dataclass(frozen=True)
+class TableBaseline:
+    create_arguments: dict[str, Any]
+    key_names: tuple[str, ...]
+    items: dict[tuple[str, ...], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class QueueBaseline:
+    url: str
+    attributes: QueueAttributes
+
+
+class MotoBaseline:
+    """A snapshot of the moto account, taken once the shared resources exist, and `restore()` to it."""
+
+    def __init__(self, table_arguments: list[dict[str, Any]], queue_attributes: dict[str, QueueAttributes]) -> None:
+        """`table_arguments`: the CreateTable arguments of every table; `queue_attributes`: the attributes
+        each queue was created with, by name."""
+        self._dynamodb = boto3.client("dynamodb")
+        self._sqs = boto3.client("sqs")
+        self._s3 = boto3.client("s3")
+        self._secrets = boto3.client("secretsmanager")
+        self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+        self._tables = {
+            arguments["TableName"]: TableBaseline(
+                arguments,
+                tuple(key["AttributeName"] for key in arguments["KeySchema"]),
+                {},
+            )
+            for arguments in table_arguments
+        }
+        for name, table in self._tables.items():
+            table.items.update((self._key(table, item), item) for item in self._scan(name))
+        self._queues = {
+            name: QueueBaseline(self._sqs.get_queue_url(QueueName=name)["QueueUrl"], attributes)
+            for name, attributes in queue_attributes.items()
+        }
+        self._buckets = {bucket["Name"] for bucket in self._s3.list_buckets()["Buckets"]}
+        self._secret_values = {
+            secret["ARN"]: self._secrets.get_secret_value(SecretId=secret["ARN"])["SecretString"]
+            for secret in self._list_secrets()
+        }
+        self._pool_clients = {
+            pool["Id"]: {client["ClientId"] for client in self._pool_clients_of(pool["Id"])}
+            for pool in self._cognito.list_user_pools(MaxResults=60)["UserPools"]
+        }
+
+    def restore(self) -> None:
+        self._restore_tables()
+        self._restore_queues()
+        self._restore_buckets()
+        self._restore_secrets()
+        self._restore_staff_pools()
+
+    # --- DynamoDB --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(table: TableBaseline, item: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(repr(item[name]) for name in table.key_names)
+
+    def _scan(self, table_name: str) -> Iterator[dict[str, Any]]:
+        for page in self._dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
+            yield from page["Items"]
+
+    def _restore_tables(self) -> None:
+        existing = set(self._dynamodb.list_tables()["TableNames"])
+        for name in existing - self._tables.keys():
+            self._dynamodb.delete_table(TableName=name)
+        for name, table in self._tables.items():
+            if name not in existing:
+                self._dynamodb.create_table(**table.create_arguments)
+            current = {self._key(table, item): item for item in self._scan(name)}
+            writes: list[Any] = [
+                {"DeleteRequest": {"Key": {key: item[key] for key in table.key_names}}}
+                for key, item in current.items()
+                if key not in table.items
+            ]
+            writes += [{"PutRequest": {"Item": item}} for key, item in table.items.items() if current.get(key) != item]
+            for start in range(0, len(writes), BATCH):
+                self._dynamodb.batch_write_item(RequestItems={name: writes[start : start + BATCH]})
+
+    # --- SQS -------------------------------------------------------------------------------------
+
+    def _restore_queues(self) -> None:
+        urls = {url.rsplit("/", 1)[1]: url for url in self._sqs.list_queues().get("QueueUrls", [])}
+        for name, url in urls.items():
+            if name not in self._queues:
+                self._sqs.delete_queue(QueueUrl=url)
+        # Dead-letter queues first: a redrive policy names its queue.
+        for name, queue in sorted(self._queues.items(), key=lambda entry: "RedrivePolicy" in entry[1].attributes):
+            if name not in urls:
+                self._sqs.create_queue(QueueName=name, Attributes=queue.attributes)
+            with mock.patch.dict(os.environ, LENIENT_PURGE):
+                self._sqs.purge_queue(QueueUrl=queue.url)
+
+    # --- S3 --------------------------------------------------------------------------------------
+
+    def _restore_buckets(self) -> None:
+        existing = {bucket["Name"] for bucket in self._s3.list_buckets()["Buckets"]}
+        for name in existing:
+            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=name):
+                objects: list[ObjectIdentifierTypeDef] = [{"Key": entry["Key"]} for entry in page.get("Contents", [])]
+                if objects:
+                    self._s3.delete_objects(Bucket=name, Delete={"Objects": objects})
+            if name not in self._buckets:
+                self._s3.delete_bucket(Bucket=name)
+        for name in self._buckets - existing:
+            self._s3.create_bucket(
+                Bucket=name,
+                CreateBucketConfiguration={
+                    "LocationConstraint": cast("BucketLocationConstraintType", self._s3.meta.region_name)
+                },
+            )
+
+    # --- Secrets Manager -------------------------------------------------------------------------
+
+    def _list_secrets(self) -> Iterator[SecretListEntryTypeDef]:
+        for page in self._secrets.get_paginator("list_secrets").paginate():
+            yield from page["SecretList"]
+
+    def _restore_secrets(self) -> None:
+        for secret in self._list_secrets():
+            arn = secret["ARN"]
+            if arn not in self._secret_values:
+                self._secrets.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+            elif self._secrets.get_secret_value(SecretId=arn)["SecretString"] != self._secret_values[arn]:
+                self._secrets.put_secret_value(SecretId=arn, SecretString=self._secret_values[arn])
+
+    # --- Cognito ---------------------------------------------------------------------------------
+
+    def _pool_clients_of(self, pool_id: str) -> list[UserPoolClientDescriptionTypeDef]:
+        clients: list[UserPoolClientDescriptionTypeDef] = self._cognito.list_user_pool_clients(
+            UserPoolId=pool_id, MaxResults=60
+        )["UserPoolClients"]
+        return clients
+
+    def _restore_staff_pools(self) -> None:
+        for pool in self._cognito.list_user_pools(MaxResults=60)["UserPools"]:
+            pool_id = pool["Id"]
+            if pool_id not in self._pool_clients:
+                self._cognito.delete_user_pool(UserPoolId=pool_id)
+                continue
+            for client in self._pool_clients_of(pool_id):
+                if client["ClientId"] not in self._pool_clients[pool_id]:
+                    self._cognito.delete_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])
+            for page in self._cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
+                for user in page["Users"]:
+                    self._cognito.admin_delete_user(UserPoolId=pool_id, Username=user["Username"])

@@ -1,0 +1,89 @@
+"""Every rate and ranking SQL file, run by DuckDB over the exported Parquet (moto S3), against an
+independent Python computation over the same generated data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+import boto3
+import pytest
+from govrate.analytics.compute import compute_month
+from govrate.analytics.export import ExportWindow, export_window
+from govrate.analytics.queries import RankingName, RateName
+from govrate.analytics.store import AnalyticsBucket
+from moto import mock_aws
+
+from tests.integration.analytics_support import (
+    CST,
+    FakeSources,
+    cell_tuples,
+    expected_cells,
+    expected_rankings,
+    generate,
+)
+
+NOW = datetime(2026, 12, 10, 1, 0, tzinfo=CST)
+MIN_COUNT = 15
+
+
+@pytest.fixture(scope="module")
+def exported() -> Iterator[tuple[FakeSources, AnalyticsBucket]]:
+    """One export for the whole module: the queries only read it."""
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="cn-north-1")
+        s3.create_bucket(Bucket="rates", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
+        sources = generate(seed=7, first_day=date(2026, 10, 20), days=44)
+        bucket = AnalyticsBucket("rates", s3)
+        window = ExportWindow(first_day=date(2026, 10, 20), last_day=date(2026, 12, 9))
+        export_window(window, sources=sources, bucket=bucket, now=NOW)
+        yield sources, bucket
+
+
+@pytest.mark.parametrize("month", [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)])
+def test_every_rate_matches_the_python_computation(exported: tuple[FakeSources, AnalyticsBucket], month: date) -> None:
+    sources, bucket = exported
+    computed = compute_month(month, bucket=bucket, ranking_min_count=MIN_COUNT)
+    expected = expected_cells(sources, month)
+    for rate in RateName:
+        assert cell_tuples(computed.cells[rate]) == expected[rate], rate
+    # The data has what makes the rates differ: the checks above would not hold by accident.
+    assert computed.cells[RateName.GOOD_REVIEW_RATE] != computed.cells[RateName.ACTIVE_GOOD_REVIEW_RATE]
+    assert any(cell.item_code is None for cell in computed.cells[RateName.GOOD_REVIEW_RATE])
+
+
+def test_edge_cases_are_in_the_data_and_counted_as_defined(exported: tuple[FakeSources, AnalyticsBucket]) -> None:
+    sources, bucket = exported
+    november = compute_month(date(2026, 11, 1), bucket=bucket, ranking_min_count=MIN_COUNT)
+    every_case = list(sources.cases.values())
+    assert any(case.excluded_from_rates for case in every_case)
+    # Cases opened in November and answered in December count in November.
+    assert any(
+        case.evaluated_at.month == 11 and case.answered_at is not None and case.answered_at.month == 12
+        for case in every_case
+    )
+    assert any(cell.item_code is None for cell in november.cells[RateName.GOOD_REVIEW_RATE])
+    # An empty month: every query answers no rows, not an error.
+    empty = compute_month(date(2026, 6, 1), bucket=bucket, ranking_min_count=MIN_COUNT)
+    assert all(cells == [] for cells in empty.cells.values())
+    assert all(entries == [] for entries in empty.rankings.values())
+
+
+@pytest.mark.parametrize("month", [date(2026, 11, 1), date(2026, 12, 1)])
+def test_every_ranking_matches_the_python_computation(
+    exported: tuple[FakeSources, AnalyticsBucket], month: date
+) -> None:
+    sources, bucket = exported
+    computed = compute_month(month, bucket=bucket, ranking_min_count=MIN_COUNT)
+    expected = expected_rankings(sources, month, MIN_COUNT)
+    for name in (RankingName.AGENCIES_IN_REGION, RankingName.ITEMS_IN_AGENCY):
+        assert sorted(computed.rankings[name], key=_order) == sorted(expected[name], key=_order), name
+    for name in (RankingName.BOTTOM_AGENCIES, RankingName.BOTTOM_ITEMS):
+        assert computed.rankings[name] == expected[name], name
+    # Something fell below the minimum count, and so was not ranked.
+    assert len(computed.rankings[RankingName.ITEMS_IN_AGENCY]) < 5
+
+
+def _order(entry: Any) -> tuple[str, str]:
+    return (entry.agency_code, entry.item_code or "")
