@@ -3,11 +3,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-export UV_NATIVE_TLS := 1
+export UV_SYSTEM_CERTS := 1
 
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 
-.PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev smoke bench clean
+.PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev smoke bench load soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,6 +67,12 @@ smoke: install ## smoke-test a running stack: make smoke API=http://127.0.0.1:80
 
 bench: install ## run the benchmarks under bench/
 	PYTHONPATH=functions/intake $(UV) run python -m bench
+
+load: install ## 60 s of mixed traffic at 20 requests/s on the local stack, then the checks (docs/reliability.md)
+	$(UV) run python -m load --duration $(or $(LOAD_SECONDS),60) --rate $(or $(LOAD_RATE),20) --name load
+
+soak: install ## 10 minutes at 20 requests/s on the local stack: memory under 1 GB, flat latency, then the checks
+	$(UV) run python -m load --duration 600 --rate 20 --memory-limit-mb 1024 --name soak
 
 clean: ## remove build output and local state
 	rm -rf cdk.out .build .local test-artifacts

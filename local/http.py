@@ -9,14 +9,30 @@ function's own app has registered already comes out wrong a second time (every r
 
 from __future__ import annotations
 
+import json
 import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
-from chalice.local import LocalChalice, LocalDevServer
+from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, LocalGateway, ThreadedHTTPServer
 
 LOCAL_APP_NAME = "govrate-local"
+PROBLEM_JSON = "application/problem+json"
+
+
+def gateway_problem(
+    status: int, kind: str, title: str, *, detail: str, instance: str, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A problem+json answer given by the gateway itself, as the API's gateway responses shape it."""
+    document = {"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail, "instance": instance}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": PROBLEM_JSON, **(headers or {})},
+        "multiValueHeaders": {},
+        "body": json.dumps(document),
+    }
 
 
 class RoutedApps(Chalice):
@@ -39,8 +55,55 @@ class RoutedApps(Chalice):
         app.__class__ = type(f"Local{type(app).__name__}", (LocalChalice, type(app)), {})
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        context_of_request = event["requestContext"]
-        return self._owners[context_of_request["resourcePath"], context_of_request["httpMethod"]](event, context)
+        request = event["requestContext"]
+        owner = self._owners.get((request["resourcePath"], request["httpMethod"]))
+        if owner is None:
+            allowed = ", ".join(sorted(self.routes[request["resourcePath"]]))
+            return gateway_problem(
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                detail=f"{request['httpMethod']} is not allowed here; allowed: {allowed}",
+                instance=request["path"],
+                headers={"Allow": allowed},
+            )
+        return owner(event, context)
+
+
+class _UnknownPath(Exception):
+    pass
+
+
+class _Gateway(LocalGateway):
+    """Chalice's local API Gateway, answering an unknown path with a 404 problem (as the deployed
+    API's gateway response does) instead of 403 "Missing Authentication Token"."""
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        try:
+            return super()._generate_lambda_event(method, path, headers, body)
+        except ValueError as exc:  # no route matches the path
+            raise _UnknownPath from exc
+
+    def handle_request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        try:
+            return super().handle_request(method, path, headers, body)
+        except _UnknownPath:
+            return gateway_problem(
+                404, "not-found", "Not found", detail="no such path", instance=path.partition("?")[0]
+            )
+
+
+class _RequestHandler(ChaliceRequestHandler):
+    def __init__(
+        self, request: Any, client_address: Any, server: HTTPServer, app_object: Chalice, config: Config
+    ) -> None:
+        self.local_gateway = _Gateway(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # handles the request
+
+
+class _Server(ThreadedHTTPServer):
+    # Python's default backlog of 5 refuses connections when a few dozen clients post at once.
+    request_queue_size = 128
 
 
 class HttpServer:
@@ -49,7 +112,14 @@ class HttpServer:
 
     def __init__(self, host: str, port: int) -> None:
         self.apps = RoutedApps()
-        self._server = LocalDevServer(self.apps, Config.create(app_name=LOCAL_APP_NAME), host, port)
+        self._server = LocalDevServer(
+            self.apps,
+            Config.create(app_name=LOCAL_APP_NAME),
+            host,
+            port,
+            handler_cls=_RequestHandler,
+            server_cls=_Server,
+        )
         self._thread = threading.Thread(target=self._server.server.serve_forever, name="http", daemon=True)
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -13,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore import xform_name
-from moto.dynamodb.models import DynamoDBBackend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from local.moto_dynamodb import hold_under_concurrency
 from local.template import (
     CdkTemplate,
     FunctionSpec,
@@ -36,36 +35,6 @@ REGION = "us-east-1"
 DUMMY_KEY = "local"  # moto accepts any credentials
 
 
-@functools.cache  # once per process
-def stream_committed_transactions_only() -> None:
-    """Make moto's failed TransactWriteItems leave the tables' streams as DynamoDB does: untouched.
-
-    moto undoes a cancelled transaction by putting back copies of its tables taken before it, stream
-    shard included. The shard that open iterators read keeps the records of the writes that were
-    undone, and every later write goes to the copy, which no iterator reads: after the first replay of
-    an evaluation (a cancelled transaction) the relay would see no new bad review. Here the live shard
-    stays in place, without the undone records.
-    """
-    original = DynamoDBBackend.transact_write_items
-
-    def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        shards = {
-            name: (table.stream_shard, len(table.stream_shard.items))
-            for name, table in backend.tables.items()
-            if table.stream_shard is not None
-        }
-        try:
-            original(backend, transact_items)
-        except Exception:
-            for name, (shard, length) in shards.items():
-                del shard.items[length:]
-                shard.table = backend.tables[name]
-                backend.tables[name].stream_shard = shard
-            raise
-
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
-
-
 class MotoServer:
     """moto's server app (every service on one port) on 127.0.0.1, in a thread; port 0 picks a free port.
 
@@ -73,7 +42,7 @@ class MotoServer:
     """
 
     def __init__(self, port: int = 0) -> None:
-        stream_committed_transactions_only()
+        hold_under_concurrency()
         self._server = make_server(
             "127.0.0.1",
             port,

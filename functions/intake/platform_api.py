@@ -23,9 +23,7 @@ from govrate.platforms.service import (
     submit_platform_batch,
     submit_platform_evaluation,
 )
-from govrate.platforms.signatures import SignedRequest
 from govrate.records.service import SignedTicketLinks
-from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json, parse_json_body, raw_body
 from govrate.web.operations import Auth, Operation
 from govrate.web.problems import item_problem
@@ -43,9 +41,11 @@ blueprint = ApiBlueprint(__name__)
 
 def _platform(request: Request) -> PlatformKey:
     """The platform that signed the request, or Unauthenticated."""
+    from govrate.platforms.signatures import SignedRequest  # loads the RFC 9421 library: platform routes only
+
     return authenticate_platform(
         SignedRequest(request.method, target_uri(request), dict(request.headers), raw_body(request)),
-        platforms=get_settings().platforms,
+        platforms=runtime.settings().platforms,
         keys=runtime.platform_keys(),
         nonces=runtime.nonce_repository(),
         now=runtime.now(),

@@ -16,12 +16,11 @@ from govrate.kernel import clock, observability
 from govrate.kernel.observability import logger, metrics
 from govrate.records.service import SignedTicketLinks
 from govrate.records.sweep import sweep_unrated_records
-from govrate.settings import get_settings
 
 
 @observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    offset = get_settings().utc_offset_hours
+    offset = runtime.settings().utc_offset_hours
     now = runtime.now()
     if "day" in event:
         today = date.fromisoformat(event["day"])
@@ -31,7 +30,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         today,
         stores=runtime.intake_stores(),
         sender=runtime.invitation_sender(),
-        tickets=SignedTicketLinks(runtime.ticket_signer(), get_settings().public_base_url),
+        tickets=SignedTicketLinks(runtime.ticket_signer(), runtime.settings().public_base_url),
         now=now,
     )
     logger.info("unrated records swept", extra={"day": today.isoformat(), **report.model_dump()})

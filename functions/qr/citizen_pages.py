@@ -25,7 +25,6 @@ from govrate.rating.models import (
     ReceiptPageQuery,
 )
 from govrate.rating.service import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
-from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating
@@ -84,7 +83,7 @@ def status_url(request: Request, evaluation_id: str, receipt: str, lang: Lang) -
 def form_page(target: RatingTarget, ctx: PageContext) -> Response:
     """The rating form of `target`, with the single-use token of a form served now."""
     token = runtime.form_token_signer().issue(target.form_subject, runtime.now())
-    return html(rating_page(target, ctx, max_comment_length=get_settings().max_comment_length, nonce=token))
+    return html(rating_page(target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=token))
 
 
 def view_for_receipt(request: Request, evaluation_id: str) -> tuple[EvaluationView, str]:

@@ -10,7 +10,6 @@ import citizen_pages
 from chalice.app import Response
 from govrate import runtime
 from govrate.rating.models import KioskEvaluation, KioskRated, KioskTransaction
-from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body
 from govrate.web.operations import Media, Operation
 from govrate.web.page_edge import html, html_page
@@ -43,7 +42,7 @@ blueprint = ApiBlueprint(__name__)
 def get_kiosk_page(token: str) -> Response:
     request = blueprint.current_request
     window = open_kiosk(token, stores=runtime.rating_stores(), signer=runtime.kiosk_token_signer())
-    settings = get_settings()
+    settings = runtime.settings()
     here = f"{public_base_url(request)}/k/{token}"
     page = kiosk_page(
         window,

@@ -144,6 +144,20 @@ class Monitoring(Construct):
                 description="Lambda refused to run a function: the account's or the function's concurrency is used up.",
                 runbook=THROTTLES,
             )
+        # Reliability: the reconciler found a bad review the outbox had not turned into a case.
+        self._alarm(
+            self,
+            "BadReviewsWithoutCase",
+            cloudwatch.Metric(
+                namespace="Govrate",
+                metric_name="BadReviewsWithoutCase",
+                dimensions_map={"service": "govrate"},
+                period=Duration.minutes(15),
+                statistic="Sum",
+            ),
+            threshold=0,
+            description="The reconciler sent bad reviews that had no case: the relay or the queue lost them.",
+        )
         self._alarm(
             api,
             "ServerErrorRate",

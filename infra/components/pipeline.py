@@ -10,6 +10,8 @@ from typing import Any
 
 from aws_cdk import Duration, Validations
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -29,7 +31,12 @@ VISIBILITY_TIMEOUT_FACTOR = 6
 # Longer than a national holiday (7 days): a broken consumer must not lose bad reviews before staff return.
 RETENTION = Duration.days(14)
 STREAM_BATCH_SIZE = 100
-STREAM_RETRY_ATTEMPTS = 10
+# No retry limit: a batch the relay cannot publish (the queue is down) is retried until the fault
+# clears. Only a record that has waited this long goes to the on-failure queue, hours before the
+# stream (24 hours) would drop it; the IteratorAge alarm fires after minutes, and the reconciler
+# sends any bad review still without a case.
+STREAM_MAX_RECORD_AGE = Duration.hours(20)
+RECONCILE_EVERY = events.Schedule.rate(Duration.minutes(15))
 
 
 class Pipeline(Construct):
@@ -111,6 +118,34 @@ class Pipeline(Construct):
             sources.SqsEventSource(self.negative_reviews, batch_size=10, report_batch_item_failures=True)
         )
 
+        self.reconciler = factory.create(
+            self,
+            "BadReviewReconciler",
+            FunctionSpec(
+                code="intake",
+                handler="bad_review_reconciler.handler",
+                description="Sends every bad review of the last two days that has no case to the queue again",
+                environment={
+                    environment.EVALUATIONS_TABLE: data.evaluations.table_name,
+                    environment.CASES_TABLE: data.cases.table_name,
+                    environment.NEGATIVE_REVIEWS_QUEUE_URL: self.negative_reviews.queue_url,
+                },
+                timeout_seconds=300,
+            ),
+        )
+        grant_data(data.evaluations, self.reconciler)
+        self.reconciler.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[data.cases.table_arn])
+        )
+        self.negative_reviews.grant_send_messages(self.reconciler)
+        events.Rule(
+            self,
+            "Reconcile",
+            description="Finds bad reviews without a case and sends them again",
+            schedule=RECONCILE_EVERY,
+            targets=[targets.LambdaFunction(self.reconciler, retry_attempts=2)],
+        )
+
     def _relay_from(self, table: dynamodb.Table, new_records: dict[str, Any]) -> None:
         """The relay on the table's stream, for the inserted records that match `new_records`."""
         self.relay.add_event_source(
@@ -119,7 +154,7 @@ class Pipeline(Construct):
                 starting_position=lambda_.StartingPosition.TRIM_HORIZON,
                 batch_size=STREAM_BATCH_SIZE,
                 bisect_batch_on_error=True,
-                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                max_record_age=STREAM_MAX_RECORD_AGE,
                 report_batch_item_failures=True,
                 on_failure=sources.SqsDlq(self.relay_failures),
                 filters=[

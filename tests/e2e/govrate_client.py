@@ -83,6 +83,16 @@ def register_record(
     return str(response.json()["ticket_url"])
 
 
+def post_platform_batch(stack: dict[str, Any], evaluations: list[dict[str, Any]]) -> requests.Response:
+    """Post a batch of evaluations for the demo region as its platform does, signed."""
+    return requests.post(
+        f"{stack['api_url']}/v1/platform/evaluations/batch",
+        json={"evaluations": evaluations},
+        auth=_platform_signer(stack, BEIJING),
+        timeout=60,
+    )
+
+
 def push_transaction(stack: dict[str, Any], window_id: str, ticket_url: str) -> dict[str, Any]:
     """What a window system does when it has finished a transaction: offer it on the window's kiosk."""
     response = requests.post(

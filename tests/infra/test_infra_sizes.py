@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from infra.bundling import NO_DOCKER, REPO_ROOT, PythonLayerBundler, domain_layer_requirements, extra_layer_requirements
-from infra.components.functions import FUNCTIONS_DIR
+from infra.http_apps import FUNCTIONS_DIR
 from tests.infra.conftest import Synthesized
 
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024

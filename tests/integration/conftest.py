@@ -18,6 +18,7 @@ from govrate.catalogue.store import CatalogueRepository
 from govrate.storage.schema import TABLES
 from moto import mock_aws
 
+from local.moto_dynamodb import hold_under_concurrency
 from tests.integration.moto_baseline import MotoBaseline
 from tests.integration.staff_support import SignedIn, Staff, StaffPool, create_staff_pool
 
@@ -114,6 +115,12 @@ def create_world() -> MotoWorld:
     runtime.reset()
     assert report.rejected == 0
     return MotoWorld(resources, MotoBaseline(table_arguments, queues))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def moto_holds_under_concurrency() -> None:
+    """In-process moto races as its server does: a batch writes its items in parallel."""
+    hold_under_concurrency()
 
 
 @pytest.fixture(scope="package")

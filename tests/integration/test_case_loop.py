@@ -96,7 +96,7 @@ def test_a_bad_review_is_handled_across_national_day_and_rated(world: World, clo
     assert world.notices() == [(evaluation_id, "answered"), (evaluation_id, "closed")]
     assert json.loads(world.get(li, "/v1/cases").body)["items"] == []  # closed cases leave the list
 
-    facts = [case_row(case, datetime.now(UTC)) for case in runtime.case_stores().cases.cases_on(date(2025, 9, 30))]
+    facts = [case_row(case, datetime.now(UTC)) for case in runtime.case_repository().cases_on(date(2025, 9, 30))]
     assert [
         {
             name: fact[name]
@@ -208,7 +208,7 @@ def test_dissatisfied_evaluators_reopen_once_then_escalate_or_escalate_at_once(w
     assert world.cases.http.get(f"/v1/evaluations/{other_id}/handling?receipt=guessing1").status_code == 404
     assert json.loads(world.rate(anonymous, "dissatisfied", escalate=True).body)["state"] == "escalated"
     assert len(world.notices()) == 4  # anonymous evaluators follow the status link only
-    facts = {fact.evaluation_id: fact for fact in runtime.case_stores().cases.cases_on(date(2025, 9, 30))}
+    facts = {fact.evaluation_id: fact for fact in runtime.case_repository().cases_on(date(2025, 9, 30))}
     assert (facts[other_id].real_name, facts[other_id].visited_and_rectified) == (False, False)
     assert (facts[evaluation_id].real_name, facts[evaluation_id].answered_within_deadline) == (True, True)
 
@@ -243,7 +243,7 @@ def test_an_upheld_appeal_excludes_the_review_and_a_rejected_one_returns_to_tria
     assert view["chain"]["intact"] is True
     # The evaluation itself is untouched and still followed with its receipt.
     assert world.intake.http.get(review["status_url"]).status_code == 200
-    facts = next(iter(runtime.case_stores().cases.cases_on(date(2025, 9, 30))))
+    facts = next(iter(runtime.case_repository().cases_on(date(2025, 9, 30))))
     assert facts.excluded_from_rates is True
     assert world.notices() == [(evaluation_id, "closed")]
 

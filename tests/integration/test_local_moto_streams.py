@@ -1,16 +1,22 @@
-"""The local stack's moto streams only committed writes: a cancelled transaction (a replayed evaluation)
-neither leaves records on the stream nor hides the writes after it from open shard iterators."""
+"""The local stack's moto holds under concurrency: a cancelled transaction (a replayed evaluation)
+neither leaves records on the stream nor hides or undoes other writes; concurrent conditional
+transactions let exactly one through; stream records that every reader has passed are dropped."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
+from moto.dynamodbstreams.models import dynamodbstreams_backends
 
-from local.provision import DUMMY_KEY, REGION, MotoServer
+from local import moto_dynamodb
+from local.provision import ACCOUNT, DUMMY_KEY, REGION, MotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -23,6 +29,7 @@ def clients() -> Iterator[tuple[Any, Any]]:
     """DynamoDB and its streams on the local stack's moto server."""
     server = MotoServer()
     endpoint = server.start()
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()  # moto's state is per process
     session = boto3.Session(aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY, region_name=REGION)
     try:
         yield (
@@ -37,10 +44,7 @@ def put(pk: str) -> TransactWriteItemTypeDef:
     return {"Put": {"TableName": TABLE, "Item": {"pk": {"S": pk}}, "ConditionExpression": "attribute_not_exists(pk)"}}
 
 
-def test_an_open_iterator_sees_the_writes_after_a_cancelled_transaction_and_nothing_of_it(
-    clients: tuple[Any, Any],
-) -> None:
-    dynamodb, streams = clients
+def create_table(dynamodb: Any) -> None:
     dynamodb.create_table(
         TableName=TABLE,
         BillingMode="PAY_PER_REQUEST",
@@ -48,13 +52,95 @@ def test_an_open_iterator_sees_the_writes_after_a_cancelled_transaction_and_noth
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )
+
+
+def shard_iterator(dynamodb: Any, streams: Any, kind: str = "LATEST") -> str:
     stream_arn = dynamodb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
     shard_id = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="LATEST")
+    iterator: str = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType=kind)[
+        "ShardIterator"
+    ]
+    return iterator
+
+
+def test_an_open_iterator_sees_the_writes_after_a_cancelled_transaction_and_nothing_of_it(
+    clients: tuple[Any, Any],
+) -> None:
+    dynamodb, streams = clients
+    create_table(dynamodb)
+    iterator = shard_iterator(dynamodb, streams)
     dynamodb.transact_write_items(TransactItems=[put("GUARD#1")])
     with pytest.raises(ClientError, match="TransactionCanceled"):
         dynamodb.transact_write_items(TransactItems=[put("EVAL#2"), put("GUARD#1")])
     dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "EVAL#3"}})
 
-    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
     assert [record["dynamodb"]["NewImage"]["pk"]["S"] for record in records] == ["GUARD#1", "EVAL#3"]
+
+
+def test_concurrent_transactions_on_one_key_let_one_through_and_lose_no_other_write(
+    clients: tuple[Any, Any],
+) -> None:
+    dynamodb, _ = clients
+    create_table(dynamodb)
+
+    def attempt(thread: int) -> bool:
+        """One transaction on the shared guard, and a write of this thread's own between retries."""
+        dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": f"OWN#{thread}"}})
+        try:
+            dynamodb.transact_write_items(TransactItems=[put(f"EVAL#{thread}"), put("GUARD#shared")])
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "TransactionCanceledException"
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(8)))
+
+    assert outcomes.count(True) == 1
+    keys = {item["pk"]["S"] for item in dynamodb.scan(TableName=TABLE)["Items"]}
+    assert keys == {f"OWN#{thread}" for thread in range(8)} | {"GUARD#shared", f"EVAL#{outcomes.index(True)}"}
+
+
+def test_a_cancelled_transaction_puts_back_the_items_it_changed(clients: tuple[Any, Any]) -> None:
+    dynamodb, _ = clients
+    create_table(dynamodb)
+    dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "COUNTER"}, "n": {"N": "1"}})
+    dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "GUARD#1"}})
+    increment = {
+        "Update": {
+            "TableName": TABLE,
+            "Key": {"pk": {"S": "COUNTER"}},
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        dynamodb.transact_write_items(TransactItems=[increment, put("EVAL#2"), put("GUARD#1")])
+
+    assert dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "COUNTER"}})["Item"]["n"] == {"N": "1"}
+    assert "Item" not in dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "EVAL#2"}})
+
+
+def test_stream_records_every_live_iterator_has_passed_are_dropped(
+    clients: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dynamodb, streams = clients
+    monkeypatch.setattr(moto_dynamodb, "TRIM_EVERY_S", 0.0)
+    create_table(dynamodb)
+    iterator = shard_iterator(dynamodb, streams)
+    for n in range(5):
+        dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": f"EVAL#{n}"}})
+    page = streams.get_records(ShardIterator=iterator)
+    assert len(page["Records"]) == 5
+    # Every iterator but the one after the five records is past its lifetime.
+    for arn, issued in dynamodbstreams_backends[ACCOUNT][REGION].shard_iterators.items():
+        if arn != page["NextShardIterator"]:
+            issued.issued_at = time.monotonic() - moto_dynamodb.ITERATOR_LIFETIME_S - 1  # type: ignore[attr-defined]
+    dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "EVAL#5"}})
+
+    fresh = streams.get_records(ShardIterator=page["NextShardIterator"])
+
+    assert [record["dynamodb"]["NewImage"]["pk"]["S"] for record in fresh["Records"]] == ["EVAL#5"]
+    from_the_start = streams.get_records(ShardIterator=shard_iterator(dynamodb, streams, "TRIM_HORIZON"))
+    assert [record["dynamodb"]["NewImage"]["pk"]["S"] for record in from_the_start["Records"]] == ["EVAL#5"]

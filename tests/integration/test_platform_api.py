@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -449,3 +449,77 @@ def test_a_rotated_key_is_used_once_the_cached_one_expires(platforms: Platforms)
     assert keys.key(arn) == platforms.secret
     clock[0] = 61
     assert keys.key(arn) == b"n" * 64
+
+
+# --- the same submission, by meaning ----------------------------------------------------------------
+
+EVALUATION_WITH_INDICATORS: dict[str, Any] = {
+    **HOTLINE,
+    "item_code": "110105-GA-001",
+    "external_id": "12345-2026-meaning",
+    "reason_codes": ["slow", "attitude"],
+    "mode": "onsite",
+    "indicators": {"efficiency": 2, "attitude": 1},
+}
+
+
+@pytest.mark.parametrize(
+    "rebuilt",
+    [
+        pytest.param(
+            {
+                **EVALUATION_WITH_INDICATORS,
+                "indicators": {"attitude": 1, "efficiency": 2},
+            },
+            id="object keys in another order",
+        ),
+        pytest.param({**EVALUATION_WITH_INDICATORS, "reason_codes": ["attitude", "slow"]}, id="a set reordered"),
+        pytest.param({**EVALUATION_WITH_INDICATORS, "stage": "overall"}, id="a default written out"),
+        pytest.param(dict(reversed(EVALUATION_WITH_INDICATORS.items())), id="the document's keys reversed"),
+    ],
+)
+def test_an_evaluation_rebuilt_with_the_same_meaning_is_a_replay(platforms: Platforms, rebuilt: dict[str, Any]) -> None:
+    first = post(platforms, "/v1/platform/evaluations", EVALUATION_WITH_INDICATORS)
+    assert first.status == 201, first.body
+    again = post(platforms, "/v1/platform/evaluations", rebuilt)
+    assert again.status == 200, again.body
+    assert again.body["replayed"] is True
+    assert again.body["evaluation_id"] == first.body["evaluation_id"]
+
+
+def test_an_evaluation_with_another_meaning_under_the_same_id_is_a_conflict(platforms: Platforms) -> None:
+    assert post(platforms, "/v1/platform/evaluations", EVALUATION_WITH_INDICATORS).status == 201
+    changed = {**EVALUATION_WITH_INDICATORS, "indicators": {"efficiency": 3, "attitude": 1}}
+    assert post(platforms, "/v1/platform/evaluations", changed).status == 409
+
+
+@pytest.mark.parametrize(
+    "rebuilt",
+    [
+        pytest.param(
+            {**RECORD, "completed_at": datetime.fromisoformat(RECORD["completed_at"]).astimezone(UTC).isoformat()},
+            id="the same instant in UTC",
+        ),
+        pytest.param(
+            {
+                **RECORD,
+                "completed_at": datetime.fromisoformat(RECORD["completed_at"])
+                .astimezone(UTC)
+                .isoformat()
+                .replace("+00:00", "Z"),
+            },
+            id="the same instant with Z",
+        ),
+        pytest.param({**RECORD, "stages": list(reversed(RECORD["stages"]))}, id="stages reordered"),
+        pytest.param({**RECORD, "applicant": {"phone": "13800138000"}, "item_version": None}, id="a default written"),
+    ],
+)
+def test_a_registration_rebuilt_with_the_same_meaning_gets_the_same_ticket(
+    platforms: Platforms, rebuilt: dict[str, Any]
+) -> None:
+    first = register(platforms)
+    assert first.status == 201, first.body
+    again = register(platforms, rebuilt)
+    assert again.status == 200, again.body
+    assert again.body["replayed"] is True
+    assert again.body["ticket_url"] == first.body["ticket_url"]

@@ -18,7 +18,7 @@ from govrate.kernel.clock import zone
 from govrate.kernel.errors import StorageUnavailable
 from govrate.kernel.scale import Level
 from govrate.records.store import StoredRecord
-from govrate.regions.policies import RegionPolicy
+from govrate.regions.policies import RegionPolicy, RegionPolicyRepository
 
 from tests.integration.conftest import AwsResources
 
@@ -117,7 +117,8 @@ def test_a_failed_send_is_tried_again_by_the_next_sweep(sweep_env: AwsResources,
 def test_the_default_rating_fills_only_unrated_stages_after_the_period(
     sweep_env: AwsResources, lambda_context: Any
 ) -> None:
-    runtime.intake_stores().policies.put("110105", RegionPolicy(default_level=Level.BASICALLY_SATISFIED))
+    policies = RegionPolicyRepository(sweep_env.reference_table)
+    policies.put("110105", RegionPolicy(default_level=Level.BASICALLY_SATISFIED))
     register("BJ-DEF-1")
     rate("BJ-DEF-1", Stage.ACCEPT, level=5)
 
@@ -129,20 +130,6 @@ def test_the_default_rating_fills_only_unrated_stages_after_the_period(
     items = [item for item in table.scan()["Items"] if item.get("entity") == "evaluation"]
     by_stage = {item["stage"]: (item["system_given"], item["channel"], str(item["level"])) for item in items}
     assert by_stage == {"accept": (False, "window_qr", "5"), "deliver": (True, "system", "3")}
-
-
-def test_regions_without_a_default_level_stay_unrated(sweep_env: AwsResources, lambda_context: Any) -> None:
-    register("BJ-DEF-2")
-    assert run_sweep("2026-11-24", lambda_context)["defaulted"] == 0
-
-
-def test_a_system_rating_is_never_a_bad_review_and_never_submitted_by_a_client() -> None:
-    with pytest.raises(ValueError, match="never a bad review"):
-        RegionPolicy(default_level=Level.DISSATISFIED)
-    submission = EvaluationSubmission(
-        item_code="110105-GA-001", agency_code="110105-GA", region_code="110105", channel=Channel.SYSTEM, level=Level(5)
-    )
-    assert submission.inconsistencies()[0]["field"] == "channel"
 
 
 @time_machine.travel(datetime(2026, 11, 19, 2, 0, tzinfo=zone()), tick=False)

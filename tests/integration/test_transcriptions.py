@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -17,7 +16,6 @@ from govrate.kernel.errors import StorageUnavailable
 from urllib3 import encode_multipart_formdata
 
 from tests.integration.conftest import AwsResources
-from tests.integration.rating_support import now, register_service_record
 from tests.integration.staff_support import Staff
 from tests.integration.test_case_support import World, build_world
 
@@ -169,129 +167,7 @@ def test_each_row_is_taken_on_its_own_and_named_by_its_spreadsheet_row(world: Wo
     assert result["results"][3]["evaluation"]["bad_review"] is True
 
 
-def test_uploading_a_file_again_doubles_nothing(world: World, li: Staff, aws: AwsResources) -> None:
-    register_service_record("BJ-2026-000777")
-    header = "form_id,channel,item_code,agency_code,region_code,record_id,stage,level,reason_codes"
-    body = csv_file(
-        header,
-        "ZF-2026-0001,paper,110105-GA-001,110105-GA,110105,,,5,",
-        "ZF-2026-0002,paper,110105-GA-002,110105-GA,110105,BJ-2026-000777,deliver,3,",
-        "12345-0301-0001,hotline,,110105-GA,110105,,,2,slow",
-    )
-    first = entered(world, li, body)
-    again = entered(world, li, body)
-    assert [status for _, status, _ in statuses(first)] == ["accepted"] * 3
-    assert [status for _, status, _ in statuses(again)] == ["duplicate"] * 3
-    ids = [row["evaluation"]["evaluation_id"] for row in first["results"]]
-    assert [row["evaluation"]["evaluation_id"] for row in again["results"]] == ids
-    assert sorted(item["evaluation_id"] for item in evaluation_items(aws)) == sorted(ids)
-    # A colleague uploading the same file is no different: the key is channel, agency and form id.
-    assert entered(world, world.staff("wang.qiang"), body)["duplicate"] == 3
-    assert len(evaluation_items(aws)) == 3
-
-
-def test_a_changed_row_under_a_taken_form_id_is_a_conflict(world: World, li: Staff, aws: AwsResources) -> None:
-    entered(world, li, csv_file(PAPER_HEADER, PAPER_FORM))
-    changed = PAPER_FORM.replace(",4,5,", ",3,5,")
-    box_slip = "ZF-2026-0001,suggestion_box,110105-GA-001,110105-GA,110105,4,,,窗口人员很耐心"
-    result = entered(world, li, csv_file(PAPER_HEADER, changed, box_slip))
-    assert statuses(result) == [(2, "rejected", 409), (3, "accepted", None)]
-    assert result["results"][0]["problem"]["type"] == "/problems/conflict"
-    # The same form id in another channel is another form.
-    assert len(evaluation_items(aws)) == 2
-
-
-def test_no_public_idempotency_key_can_claim_a_form_before_staff_enter_it(
-    world: World, li: Staff, aws: AwsResources
-) -> None:
-    guessed = {"agency_code": "110105-GA", "region_code": "110105", "channel": "email", "level": 5}
-    for key in ("email#110105-GA#MAIL-1", "FORM#email#110105-GA#MAIL-1"):
-        posted = world.intake.http.post(
-            "/v1/evaluations",
-            headers={"content-type": "application/json", "idempotency-key": key},
-            body=json.dumps(guessed).encode(),
-        )
-        assert posted.status_code == 201, posted.body
-    form = "MAIL-1,email,,110105-GA,110105,1,,slow,三周没有回复"
-    assert statuses(entered(world, li, csv_file(PAPER_HEADER, form))) == [(2, "accepted", None)]
-    assert len(evaluation_items(aws)) == 3
-
-
-def test_offline_channels_are_attributed_to_an_agency_or_an_item(world: World, li: Staff) -> None:
-    header = "form_id,channel,item_code,agency_code,region_code,mode,level,indicators.efficiency,reason_codes,comment"
-    body = csv_file(
-        header,
-        "12345-0301-0001,hotline,,110105-GA,110105,,2,,slow,热线反映办理慢",
-        "XYX-0042,suggestion_box,,110105-GA,110105,,5,,,",
-        "MAIL-2026-17,email,110105-GA-002,110105-GA,110105,online,3,4,,",
-        "DC-2026-0009,supervision_platform,110105-GA-001,110105-GA,110105,,1,,attitude,督查平台转办",
-        "W-0001,window_qr,110105-GA-001,110105-GA,110105,,5,,,",  # not an offline channel
-        "P-0001,paper,,110105-GA,110105,,5,,,",  # a paper form rates a service item
-    )
-    result = entered(world, li, body)
-    assert [status for _, status, _ in statuses(result)] == ["accepted"] * 4 + ["rejected"] * 2
-    evaluations = [stored(row["evaluation"]["evaluation_id"]) for row in result["results"][:4]]
-    assert [(e.channel, e.item_code, e.agency_code) for e in evaluations] == [
-        ("hotline", None, "110105-GA"),
-        ("suggestion_box", None, "110105-GA"),
-        ("email", "110105-GA-002", "110105-GA"),
-        ("supervision_platform", "110105-GA-001", "110105-GA"),
-    ]
-    assert evaluations[2].indicators == {"efficiency": 4}
-    assert [error["field"] for error in result["results"][4]["problem"]["errors"]] == ["channel"]
-    assert [error["field"] for error in result["results"][5]["problem"]["errors"]] == ["item_code"]
-
-
-def test_a_paper_form_of_a_service_record_follows_the_record_rules(world: World, li: Staff) -> None:
-    register_service_record("BJ-2026-000777")
-    register_service_record("BJ-2026-000778", completed_at=now() - timedelta(days=30))
-    header = "form_id,channel,item_code,agency_code,region_code,record_id,stage,level"
-    body = csv_file(
-        header,
-        "ZF-0001,paper,110105-GA-002,110105-GA,110105,BJ-2026-000777,accept,5",
-        "ZF-0002,paper,110105-GA-002,110105-GA,110105,BJ-2026-000777,accept,4",  # a second vote on the stage
-        "ZF-0003,paper,110105-GA-002,110105-GA,110105,BJ-2026-009999,accept,5",  # no such record
-        "ZF-0004,paper,110105-GA-002,110105-GA,110105,BJ-2026-000778,accept,5",  # rated too late
-        "12345-0001,hotline,,110105-GA,110105,BJ-2026-000777,,5",  # the hotline carries no record
-    )
-    result = entered(world, li, body)
-    assert statuses(result) == [
-        (2, "accepted", None),
-        (3, "rejected", 409),
-        (4, "rejected", 422),
-        (5, "rejected", 422),
-        (6, "rejected", 422),
-    ]
-    assert stored(result["results"][0]["evaluation"]["evaluation_id"]).record_id == "BJ-2026-000777"
-    problems = [row["problem"] for row in result["results"][2:]]
-    assert [p["type"] for p in problems] == [
-        "/problems/validation-error",
-        "/problems/evaluation-period-over",
-        "/problems/validation-error",
-    ]
-    assert [[error["field"] for error in p["errors"]] for p in problems] == [["record_id"]] * 3
-
-
 # --- who may enter what ---------------------------------------------------------------------------
-
-
-def test_staff_enter_their_agency_and_supervisors_their_division(world: World, li: Staff, aws: AwsResources) -> None:
-    header = "form_id,channel,agency_code,region_code,level"
-    ours, theirs, shenzhen = (
-        "12345-0001,hotline,110105-GA,110105,5",
-        "12345-0002,hotline,110105-SJ,110105,4",
-        "12345-0003,hotline,440305-SJ,440305,4",
-    )
-    result = entered(world, li, csv_file(header, ours, theirs))
-    assert statuses(result) == [(2, "accepted", None), (3, "rejected", 403)]
-    refused = result["results"][1]["problem"]
-    assert (refused["type"], refused["errors"][0]["field"]) == ("/problems/forbidden", "agency_code")
-
-    beijing = world.supervisor("zhao.lei", region="110000")
-    result = entered(world, beijing, csv_file(header, theirs, shenzhen))
-    assert statuses(result) == [(2, "accepted", None), (3, "rejected", 403)]
-    assert stored(result["results"][0]["evaluation"]["evaluation_id"]).submitted_by == f"supervisor:{subject(beijing)}"
-    assert len(evaluation_items(aws)) == 2
 
 
 def test_without_a_valid_token_nothing_is_entered(world: World, aws: AwsResources) -> None:

@@ -7,6 +7,7 @@ from govrate.evaluations.models import EvaluationSubmission
 from govrate.kernel.errors import (
     BodyTooLarge,
     Conflict,
+    EvaluationPeriodOver,
     Forbidden,
     Gone,
     InvalidInput,
@@ -25,6 +26,7 @@ from pydantic import ValidationError
         (MalformedBody("x"), 400, "malformed-body"),
         (BodyTooLarge("x"), 413, "body-too-large"),
         (InvalidInput("x"), 422, "validation-error"),
+        (EvaluationPeriodOver("x"), 422, "evaluation-period-over"),
         (NotFound("x"), 404, "not-found"),
         (Unauthenticated("x"), 401, "unauthenticated"),
         (Forbidden("x"), 403, "forbidden"),

@@ -1,12 +1,15 @@
-"""What the case services use beyond their tables: contact encryption, and the notices for evaluators."""
+"""What the case services depend on: the case store, contact encryption, and the notices for evaluators."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govrate.cases.model import AuditEntry, Case
 from govrate.evaluations.models import CaseState
 
 
@@ -41,3 +44,44 @@ class EvaluatorNotice(BaseModel):
     seq: int = Field(description="The audit entry that caused the notice.")
     kind: NoticeKind
     state: CaseState
+
+
+class CaseStore(Protocol):
+    """Cases with their audit chains (`govrate.cases.store.CaseRepository` in the cloud). Every write is
+    conditional: a case is opened once, and a change is stored only on the chain it was read with."""
+
+    def open(self, case: Case, entry: AuditEntry) -> bool:
+        """Store a new case with the first entry of its chain; False (nothing written) when it exists."""
+        ...
+
+    def save(
+        self,
+        case: Case,
+        entries: Sequence[AuditEntry],
+        *,
+        read_count: int,
+        notices: Sequence[EvaluatorNotice] = (),
+    ) -> None:
+        """Store the changed case, its new entries and notices; Conflict when its chain grew since it was
+        read with `read_count` entries."""
+        ...
+
+    def get(self, evaluation_id: str) -> Case:
+        """NotFound when there is none."""
+        ...
+
+    def history(self, evaluation_id: str) -> list[AuditEntry]:
+        """The audit chain, oldest first."""
+        ...
+
+    def open_of_agency(self, agency_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """The agency's open cases, the nearest deadline first, a page at a time."""
+        ...
+
+    def open_of_region(self, region_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """The open cases of a division and the divisions it holds, the nearest deadline first."""
+        ...
+
+    def overdue(self, now: datetime) -> Iterator[str]:
+        """Evaluation ids of the cases whose pending deadline has passed."""
+        ...

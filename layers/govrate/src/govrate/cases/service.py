@@ -10,7 +10,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govrate.cases.audit import next_entry, verify_chain
 from govrate.cases.machine import CONTENT, target_of
@@ -33,16 +33,18 @@ from govrate.cases.model import (
     TriageDecision,
     VerificationRecord,
 )
-from govrate.cases.ports import Encryptor, EvaluatorNotice, NoticeKind
-from govrate.cases.store import CaseRepository
+from govrate.cases.ports import CaseStore, Encryptor, EvaluatorNotice, NoticeKind
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
+from govrate.evaluations.ports import EvaluationStore
 from govrate.evaluations.service import receipt_hash
-from govrate.evaluations.store import EvaluationRepository
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.kernel.observability import BusinessEvent, count, logger
 from govrate.regions.case_rules import RegionRules, RulesBook
+
+if TYPE_CHECKING:
+    pass
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -58,8 +60,8 @@ _NOTICES = {
 
 @dataclass(frozen=True)
 class CaseStores:
-    cases: CaseRepository
-    evaluations: EvaluationRepository
+    cases: CaseStore
+    evaluations: EvaluationStore
     vault: Encryptor
     rules: RulesBook
 
@@ -331,7 +333,7 @@ def _notices(case: Case, entries: list[AuditEntry]) -> list[EvaluatorNotice]:
     ]
 
 
-def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> None:
+def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationStore) -> None:
     evaluation = evaluations.get(evaluation_id)
     if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
         raise NotFound(f"evaluation {evaluation_id}")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from govrate.catalogue.store import CatalogueRepository
+from govrate.catalogue.ports import CatalogueWriter
 from govrate.evaluations.models import ServiceItem
 from govrate.kernel.contracts import field_errors
 
@@ -61,7 +61,7 @@ def parse_items(rows: Iterable[Mapping[str, Any]]) -> list[tuple[int, ServiceIte
     return parsed
 
 
-def import_catalogue(rows: Iterable[Mapping[str, Any]], catalogue: CatalogueRepository) -> ImportReport:
+def import_catalogue(rows: Iterable[Mapping[str, Any]], catalogue: CatalogueWriter) -> ImportReport:
     """Store every valid row as a catalogue version; report each row."""
     results: list[RowResult] = []
     for number, outcome in parse_items(rows):

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ulid import ULID
 
-from govrate.cases.store import CaseRepository
-from govrate.catalogue.store import CatalogueRepository
-from govrate.evaluations.follow_ups import FollowUpRepository
 from govrate.evaluations.models import (
     CaseSummary,
     Channel,
@@ -26,28 +25,41 @@ from govrate.evaluations.models import (
     PublicEvaluationSubmission,
     Stage,
 )
-from govrate.evaluations.store import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
+from govrate.kernel.fingerprint import content_fingerprint
 from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
-from govrate.records.store import ServiceRecordRepository
-from govrate.regions.policies import RegionPolicyRepository
-from govrate.storage.contact_vault import ContactVault
-from govrate.windows.store import WindowRepository
+
+if TYPE_CHECKING:
+    from govrate.cases.ports import CaseStore, Encryptor
+    from govrate.catalogue.ports import CatalogueReader
+    from govrate.evaluations.ports import EvaluationStore, FollowUpStore
+    from govrate.evaluations.store import StoredEvaluation
+    from govrate.records.ports import RecordStore
+    from govrate.regions.ports import PolicyStore
+    from govrate.windows.ports import WindowStore
 
 
 @dataclass(frozen=True)
 class IntakeStores:
-    evaluations: EvaluationRepository
-    records: ServiceRecordRepository
-    catalogue: CatalogueRepository
-    policies: RegionPolicyRepository
-    vault: ContactVault
-    windows: WindowRepository
+    evaluations: EvaluationStore
+    records: RecordStore
+    catalogue: CatalogueReader
+    policies: PolicyStore
+    vault: Encryptor
+    windows: WindowStore
 
 
 def receipt_hash(receipt: str) -> str:
     return hashlib.sha256(receipt.encode()).hexdigest()
+
+
+def client_receipt(idempotency_key: str) -> str:
+    """The receipt of an evaluation posted with a client's Idempotency-Key, derived from the key: a
+    retry whose answer was lost gets the receipt again. Only digests of the key and of the receipt
+    are stored, so neither can be read back from the tables."""
+    digest = hmac.new(idempotency_key.encode(), b"govrate evaluation receipt", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
 def status_path(evaluation_id: str, receipt: str) -> str:
@@ -70,10 +82,11 @@ def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> No
 
 
 def fingerprint(submission: EvaluationSubmission) -> str:
-    """Identifies what was submitted, so a replay can be told from a different second evaluation."""
-    # An unstated evaluator kind stays out, so evaluations stored before the field existed replay alike.
+    """Identifies what was submitted by its meaning, so a replay can be told from a different second
+    evaluation (kernel.fingerprint): the reason codes are a set, the indicators an object. An unstated
+    evaluator kind stays out, so evaluations stored before the field existed replay alike."""
     unstated = {"evaluator_kind"} if submission.evaluator_kind is EvaluatorKind.UNKNOWN else set()
-    return hashlib.sha256(submission.model_dump_json(exclude={"external_id", "ticket", *unstated}).encode()).hexdigest()
+    return content_fingerprint(submission, sets={"reason_codes"}, exclude={"external_id", "ticket", *unstated})
 
 
 def submit_evaluation(
@@ -95,6 +108,8 @@ def submit_evaluation(
     ticket of a service record (loaded only when needed); None means the submitter is trusted with
     records (an authenticated platform).
     """
+    from govrate.evaluations.store import AlreadyEvaluated, StoredEvaluation
+
     errors = submission.inconsistencies()
     if errors:
         raise InvalidInput("the evaluation is not consistent", errors)
@@ -108,7 +123,7 @@ def submit_evaluation(
         _check_window(window_id, submission, stores.windows)
 
     evaluation_id = str(ULID.from_datetime(now))
-    receipt = secrets.token_urlsafe(16)
+    receipt = client_receipt(idempotency_key) if idempotency_key else secrets.token_urlsafe(16)
     contact = (
         stores.vault.seal(submission.evaluator.model_dump_json(exclude_none=True), owner=evaluation_id)
         if submission.evaluator is not None
@@ -139,17 +154,12 @@ def submit_evaluation(
         natural_key = _natural_key(submission, submitted_by, source_form, idempotency_key)
         stores.evaluations.add(stored, natural_key, fingerprint(submission))
     except AlreadyEvaluated as taken:
-        if not taken.same:
-            raise Conflict(
-                f"already evaluated as {taken.evaluation_id}; an evaluation is never changed or repeated"
-            ) from taken
-        return EvaluationAccepted(
-            evaluation_id=taken.evaluation_id,
-            receipt=None,
-            status_url=None,
-            bad_review=submission.level.is_bad_review,
-            replayed=True,
-        )
+        if taken.evaluation_id != evaluation_id:  # else: this very write, landed on an earlier attempt
+            if not taken.same:
+                raise Conflict(
+                    f"already evaluated as {taken.evaluation_id}; an evaluation is never changed or repeated"
+                ) from taken
+            return _replay(taken.evaluation_id, receipt if idempotency_key else None, submission, stores)
     count(BusinessEvent.EVALUATION_ACCEPTED, breakdown=stored.channel)
     if submission.level.is_bad_review:
         count(BusinessEvent.BAD_REVIEW, breakdown=stored.channel)
@@ -158,6 +168,22 @@ def submit_evaluation(
         receipt=receipt,
         status_url=status_path(evaluation_id, receipt),
         bad_review=submission.level.is_bad_review,
+    )
+
+
+def _replay(
+    evaluation_id: str, receipt: str | None, submission: EvaluationSubmission, stores: IntakeStores
+) -> EvaluationAccepted:
+    """The answer to the same evaluation again: the original's id, and its receipt when the client's
+    key derives it (the stored evaluation was posted with the same Idempotency-Key)."""
+    if receipt is not None and stores.evaluations.get(evaluation_id).receipt_hash != receipt_hash(receipt):
+        receipt = None
+    return EvaluationAccepted(
+        evaluation_id=evaluation_id,
+        receipt=receipt,
+        status_url=status_path(evaluation_id, receipt) if receipt else None,
+        bad_review=submission.level.is_bad_review,
+        replayed=True,
     )
 
 
@@ -177,11 +203,12 @@ def _natural_key(
         # Its own key space: no client's Idempotency-Key can claim a form before staff enter it.
         return f"FORM#{source_form}"
     if idempotency_key:
-        return f"IDEMPOTENCY#{idempotency_key}"
+        # A digest: the key derives the receipt, so it is not stored as it is.
+        return f"IDEMPOTENCY#{hashlib.sha256(idempotency_key.encode()).hexdigest()}"
     return None
 
 
-def _check_catalogue(submission: EvaluationSubmission, catalogue: CatalogueRepository) -> int | None:
+def _check_catalogue(submission: EvaluationSubmission, catalogue: CatalogueReader) -> int | None:
     """The catalogue version evaluated (None for an evaluation of an agency)."""
     if submission.item_code is None:
         try:
@@ -218,7 +245,7 @@ def _check_catalogue(submission: EvaluationSubmission, catalogue: CatalogueRepos
     return item.version
 
 
-def public_channel(submission: PublicEvaluationSubmission, records: ServiceRecordRepository) -> Channel:
+def public_channel(submission: PublicEvaluationSubmission, records: RecordStore) -> Channel:
     """The channel of an evaluation posted to the public endpoint, decided from what vouches for it.
 
     A ticket proves service at the record's window (`window_qr`) or online (`mobile_app`); without a
@@ -261,7 +288,7 @@ def submit_public_evaluation(
     )
 
 
-def _check_window(window_id: str, submission: EvaluationSubmission, windows: WindowRepository) -> None:
+def _check_window(window_id: str, submission: EvaluationSubmission, windows: WindowStore) -> None:
     """A window named by an evaluation is one of the register, of the agency and offering the item rated."""
     try:
         window = windows.get(window_id)
@@ -320,7 +347,7 @@ def add_follow_up(
     submission: FollowUpSubmission,
     *,
     stores: IntakeStores,
-    follow_ups: FollowUpRepository,
+    follow_ups: FollowUpStore,
     now: datetime,
 ) -> FollowUp:
     """The one follow-up of an evaluation, within the region's follow-up period."""
@@ -335,7 +362,7 @@ def add_follow_up(
     return follow_up
 
 
-def _evaluation_for_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationRepository) -> StoredEvaluation:
+def _evaluation_for_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationStore) -> StoredEvaluation:
     """A wrong receipt looks like no evaluation at all."""
     evaluation = evaluations.get(evaluation_id)
     if not hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
@@ -347,9 +374,9 @@ def evaluation_status(
     evaluation_id: str,
     receipt: str,
     *,
-    evaluations: EvaluationRepository,
-    cases: CaseRepository,
-    follow_ups: FollowUpRepository,
+    evaluations: EvaluationStore,
+    cases: CaseStore,
+    follow_ups: FollowUpStore,
 ) -> EvaluationStatus:
     """The evaluation, its case and its follow-up, for the holder of the receipt."""
     evaluation = _evaluation_for_receipt(evaluation_id, receipt, evaluations)

@@ -14,15 +14,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
 from govrate.kernel.contracts import AgencyCode, RegionCode
 from govrate.kernel.errors import Forbidden, StorageUnavailable, Unauthenticated
-from govrate.storage.errors import storage_error
 
 if TYPE_CHECKING:
     import jwt
@@ -191,6 +188,11 @@ class CognitoSignIn:
 
     def id_token(self, username: str, password: str) -> tuple[str, int]:
         """The ID token and its lifetime in seconds; NotSignedIn for a wrong name or password."""
+        import boto3  # the sign-in form's route only
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from govrate.storage.errors import storage_error
+
         if not self._client_id:
             raise NotSignedIn("staff sign-in is not configured")
         if self._client is None:

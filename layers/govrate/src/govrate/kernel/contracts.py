@@ -14,9 +14,11 @@ AgencyCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]
 
 
 class Contract(BaseModel):
-    """An input or output of the system: unknown fields are refused, and a value never changes."""
+    """An input or output of the system: unknown fields are refused, and a value never changes.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Its validator is built on first use, not at import: a function builds those of the routes it serves."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar
+from functools import cache, wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics, MetricUnit, single_metric
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.tracing import Tracer
 
 SERVICE = "govrate"
 NAMESPACE = "Govrate"
@@ -17,7 +21,6 @@ OBSERVED = "__govrate_observed__"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -75,7 +78,7 @@ def handler(*, correlation_id_path: str | None = None, flush_metrics: bool = Fal
     """
 
     def decorate(function: Handler) -> Handler:
-        wrapped: Any = tracer.capture_lambda_handler(function)
+        wrapped: Any = traced(function)
         wrapped = logger.inject_lambda_context(wrapped, correlation_id_path=correlation_id_path)
         if flush_metrics:
             wrapped = metrics.log_metrics(wrapped)
@@ -84,3 +87,22 @@ def handler(*, correlation_id_path: str | None = None, flush_metrics: bool = Fal
         return result
 
     return decorate
+
+
+@cache
+def tracer() -> Tracer:
+    """Built on the first traced call, not at import: it loads the X-Ray SDK and patches botocore."""
+    from aws_lambda_powertools.tracing import Tracer
+
+    return Tracer(service=SERVICE)
+
+
+def traced(function: Handler) -> Handler:
+    """`function` traced with `tracer().capture_lambda_handler`, wrapped on its first call."""
+    capture = cache(lambda: tracer().capture_lambda_handler(function))
+
+    @wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return capture()(*args, **kwargs)
+
+    return call  # type: ignore[return-value]

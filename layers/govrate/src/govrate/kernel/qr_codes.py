@@ -16,12 +16,14 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import segno
 from itsdangerous import BadSignature, HMACAlgorithm, Signer
 
 from govrate.kernel.errors import Gone, NotFound
+
+if TYPE_CHECKING:
+    import segno
 
 MAX_QR_VERSION: Final = 6
 # A ticket carries the record id (up to 64 characters); version 10 at M holds 213 bytes, enough for
@@ -170,6 +172,8 @@ def kiosk_url(base_url: str, token: str) -> str:
 def qr_code(url: str, max_version: int = MAX_QR_VERSION) -> segno.QRCode:
     """The QR code of a URL at level M; refuses a URL that would need more than `max_version`
     (version 6, the contract of the windows' codes, unless told otherwise)."""
+    import segno  # the routes that draw codes load it
+
     code = segno.make(url, error=QR_ERROR_LEVEL, micro=False)
     version = int(code.version)  # a number, since micro codes are excluded
     if version > max_version:

@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from govrate.cases.store import CaseRepository
-from govrate.catalogue.store import CatalogueRepository
-from govrate.evaluations.follow_ups import FollowUpRepository
 from govrate.evaluations.models import (
     Channel,
     EvaluationAccepted,
@@ -29,13 +27,17 @@ from govrate.evaluations.models import (
     ServiceItem,
     Stage,
 )
+from govrate.evaluations.ports import FollowUpStore
 from govrate.evaluations.service import IntakeStores, evaluation_status, record_stage_key, submit_evaluation
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, Gone, InvalidInput, NotFound, SuspiciousSubmission
 from govrate.kernel.qr_codes import FormTokenSigner, TicketSigner, WindowTokenSigner, ticket_url
 from govrate.kernel.scale import Level
 from govrate.rating.models import EvaluationView, RatingForm, RatingTarget, SiteKey, StageChoice, WidgetQuery
-from govrate.windows.site_key_store import SiteKeyRepository
-from govrate.windows.store import WindowRepository
+
+if TYPE_CHECKING:
+    from govrate.cases.ports import CaseStore
+    from govrate.catalogue.ports import CatalogueReader
+    from govrate.windows.ports import SiteKeyStore, WindowStore
 
 # Form fields whose problems a page shows next to them; any other problem is shown for the form.
 FORM_FIELDS = frozenset(
@@ -49,8 +51,8 @@ _EVALUATOR_FIELDS = {"name": "contact_name", "phone": "contact_phone", "email": 
 @dataclass(frozen=True)
 class RatingStores:
     intake: IntakeStores
-    windows: WindowRepository
-    site_keys: SiteKeyRepository
+    windows: WindowStore
+    site_keys: SiteKeyStore
     window_signer: Callable[[], WindowTokenSigner]
     tickets: Callable[[], TicketSigner]
     form_tokens: Callable[[], FormTokenSigner]
@@ -264,8 +266,8 @@ def evaluation_view(
     receipt: str,
     *,
     stores: IntakeStores,
-    cases: CaseRepository,
-    follow_ups: FollowUpRepository,
+    cases: CaseStore,
+    follow_ups: FollowUpStore,
 ) -> EvaluationView:
     """The evaluation for the holder of its receipt (NotFound otherwise), with the item's names."""
     status: EvaluationStatus = evaluation_status(
@@ -324,7 +326,7 @@ def _form_field(submission_field: str) -> str:
     return field if field in FORM_FIELDS else FORM
 
 
-def _catalogue_item(item_code: str, catalogue: CatalogueRepository) -> ServiceItem | None:
+def _catalogue_item(item_code: str, catalogue: CatalogueReader) -> ServiceItem | None:
     try:
         return catalogue.get(item_code)
     except NotFound:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
 from govrate.evaluations.models import ServiceRecordRegistered, ServiceRecordRegistration, Stage
 from govrate.evaluations.service import IntakeStores
 from govrate.kernel.errors import Conflict, InvalidInput, NotFound
+from govrate.kernel.fingerprint import content_fingerprint
 from govrate.kernel.qr_codes import TicketSigner, ticket_url
-from govrate.records.store import StoredRecord
 
 
 class TicketIssuer(Protocol):
@@ -36,6 +35,8 @@ def register_record(
     registered_by: str,
 ) -> ServiceRecordRegistered:
     """Store the record once; the same registration again returns the same ticket, a different one is a Conflict."""
+    from govrate.records.store import StoredRecord
+
     try:
         item = stores.catalogue.get(registration.item_code, registration.item_version)
     except NotFound as exc:
@@ -65,7 +66,7 @@ def register_record(
         if registration.applicant is not None and (registration.applicant.phone or registration.applicant.email)
         else None
     )
-    record_fingerprint = hashlib.sha256(registration.model_dump_json().encode()).hexdigest()
+    record_fingerprint = content_fingerprint(registration, sets={"stages"})
     existing = stores.records.register(
         StoredRecord(
             record_id=registration.record_id,

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 from ulid import ULID
 
 from govrate.evaluations.models import Channel, Stage
 from govrate.evaluations.service import IntakeStores, receipt_hash, record_stage_key
-from govrate.evaluations.store import AlreadyEvaluated, EvaluationRepository, StoredEvaluation
 from govrate.kernel.errors import StorageUnavailable
 from govrate.records.invitations import Invitation, InvitationSender
 from govrate.records.service import TicketIssuer
-from govrate.records.store import StoredRecord
-from govrate.regions.policies import RegionPolicy
+
+if TYPE_CHECKING:
+    from govrate.evaluations.ports import EvaluationStore
+    from govrate.records.store import StoredRecord
+    from govrate.regions.policies import RegionPolicy
 
 
 class SweepReport(BaseModel):
@@ -39,6 +42,8 @@ def sweep_unrated_records(
     tickets: TicketIssuer,
     now: datetime,
 ) -> SweepReport:
+    from govrate.regions.policies import RegionPolicy  # its module loads pynamodb
+
     policies = stores.policies.all()
     national = RegionPolicy()
 
@@ -67,7 +72,7 @@ def sweep_unrated_records(
     return SweepReport(invited=invited, defaulted=defaulted)
 
 
-def unrated_stages(record: StoredRecord, evaluations: EvaluationRepository) -> tuple[Stage, ...]:
+def unrated_stages(record: StoredRecord, evaluations: EvaluationStore) -> tuple[Stage, ...]:
     return tuple(
         stage
         for stage in record.stages
@@ -102,9 +107,12 @@ def _invite(
 
 
 def _give_default_rating(
-    record: StoredRecord, stage: Stage, policy: RegionPolicy, evaluations: EvaluationRepository, now: datetime
+    record: StoredRecord, stage: Stage, policy: RegionPolicy, evaluations: EvaluationStore, now: datetime
 ) -> int:
     """1 when the stage got the system-given rating, 0 when the evaluator rated it meanwhile."""
+
+    from govrate.evaluations.store import AlreadyEvaluated, StoredEvaluation
+
     assert policy.default_level is not None
     rating = StoredEvaluation(
         evaluation_id=str(ULID.from_datetime(now)),

@@ -19,6 +19,10 @@ from govrate.web.operations import Operation
 from govrate.web.problems import PROBLEM_JSON, Problem, problem_for
 
 MAX_BODY_BYTES = 64 * 1024
+# No document the API takes nests deeper than a few levels or has a number longer than a few digits;
+# a deeper or longer one is refused while it is parsed, before it can cost time or recursion.
+MAX_NESTING = 16
+MAX_NUMBER_CHARACTERS = 24
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
@@ -71,9 +75,45 @@ def parse_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
     if len(raw) > max_bytes:
         raise BodyTooLarge(f"at most {max_bytes} bytes")
     try:
-        return json.loads(raw)
+        document = json.loads(raw, parse_int=_integer, parse_float=_decimal, parse_constant=_not_json)
+    except RecursionError as exc:
+        raise MalformedBody(f"the body is nested more than {MAX_NESTING} levels deep") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from exc
+    if _nesting(document) > MAX_NESTING:
+        raise MalformedBody(f"the body is nested more than {MAX_NESTING} levels deep")
+    return document
+
+
+def _integer(text: str) -> int:
+    """An integer of the document, refused before it is converted when it is longer than any the API takes."""
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        raise MalformedBody(f"a number of {len(text)} digits; at most {MAX_NUMBER_CHARACTERS}")
+    return int(text)
+
+
+def _decimal(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        raise MalformedBody(f"a number of {len(text)} characters; at most {MAX_NUMBER_CHARACTERS}")
+    return float(text)
+
+
+def _not_json(name: str) -> Any:
+    raise MalformedBody(f"{name} is not a JSON value")
+
+
+def _nesting(document: Any) -> int:
+    """How deep arrays and objects nest (without recursion: the depth is what is being checked)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth + 1)
+            if deepest > MAX_NESTING:
+                return deepest
+            pending.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def parse_json_body(request: Request, model: type[ModelT]) -> ModelT:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from govrate import runtime
 from govrate.evaluations.models import EvaluationAccepted
 from govrate.integrity.limits import IntakeGate
 from govrate.kernel.contracts import field_errors
@@ -35,7 +36,6 @@ from govrate.rating.service import (
     read_rating_form,
     submit_rating,
 )
-from govrate.settings import get_settings
 from govrate.web import i18n
 from govrate.web.chalice_edge import client_address, json_response, problem_response, query_params, raw_body
 from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page
@@ -62,7 +62,7 @@ def page_context(request: Request, frame_ancestors: tuple[str, ...] = ()) -> Pag
         lang=lang,
         switch_url="?" + urlencode(query),
         frame_ancestors=frame_ancestors,
-        utc_offset_hours=get_settings().utc_offset_hours,
+        utc_offset_hours=runtime.settings().utc_offset_hours,
     )
 
 
@@ -155,7 +155,7 @@ def post_rating(
     try:
         form = parse_form(request, RatingForm)
         check_form_token(target, form.nonce, signer=stores.form_tokens(), now=now)
-        rating = read_rating_form(target, form, get_settings().max_comment_length)
+        rating = read_rating_form(target, form, runtime.settings().max_comment_length)
         arrival = gate.arrival(
             client_address(request), window_id=target.window_id, item_code=rating.item.item_code, now=now
         )
@@ -225,6 +225,6 @@ def _form_errors(
         )
         return problem_response(problem)
     page = rating_page(
-        target, ctx, max_comment_length=get_settings().max_comment_length, nonce=token, values=form, errors=errors
+        target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=token, values=form, errors=errors
     )
     return html(page)

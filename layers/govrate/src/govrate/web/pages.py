@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib import resources
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from govrate.evaluations.models import CaseState, HandlingRating, ServiceItem, Stage
@@ -26,17 +25,26 @@ from govrate.rating.models import EvaluationView, Lang, PosterSize, RatingForm, 
 from govrate.web import i18n
 from govrate.windows.models import ServiceWindow
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 HTML: Final = "text/html; charset=utf-8"
 PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable", "too-many-requests")
 OTHER_LANG: Final = {Lang.ZH: Lang.EN, Lang.EN: Lang.ZH}
 
-_ENVIRONMENT: Final = Environment(
-    loader=PackageLoader("govrate.web", "templates"),
-    autoescape=select_autoescape(("html",)),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@cache
+def _environment() -> Environment:
+    """The templates, loaded with the first page (the JSON routes of the same function never need Jinja2)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("govrate.web", "templates"),
+        autoescape=select_autoescape(("html",)),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,10 +117,14 @@ def page_headers(policy: str) -> dict[str, str]:
 
 
 def _render(template: str, policy: _Policy, context: Mapping[str, Any], status: int = 200) -> Page:
-    body = _ENVIRONMENT.get_template(template).render(
-        styles=[Markup(style) for style in policy.styles],  # noqa: S704 - our own files, hashed in the policy
-        scripts=[Markup(script) for script in policy.scripts],  # noqa: S704 - as above
-        **context,
+    body = (
+        _environment()
+        .get_template(template)
+        .render(
+            styles=[Markup(style) for style in policy.styles],  # noqa: S704 - our own files, hashed in the policy
+            scripts=[Markup(script) for script in policy.scripts],  # noqa: S704 - as above
+            **context,
+        )
     )
     return Page(body, page_headers(policy.header()), status)
 

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from chalice.app import Request
 
-from govrate.settings import get_settings
+from govrate import runtime
 
 
 def _origin(request: Request) -> str:
@@ -27,7 +27,7 @@ def client_path(request: Request) -> str:
 
 def public_base_url(request: Request) -> str:
     """Where the API is reached from outside: the configured base, else scheme, Host and stage prefix."""
-    configured = get_settings().public_base_url
+    configured = runtime.settings().public_base_url
     if configured:
         return configured.rstrip("/")
     stage = request.context.get("stage", "")

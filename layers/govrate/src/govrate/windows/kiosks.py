@@ -10,6 +10,7 @@ never rates anything it was not offered.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from govrate.evaluations.models import Channel, EvaluationAccepted
 from govrate.identity.model import Actor
@@ -17,9 +18,11 @@ from govrate.kernel.errors import Conflict, Gone, InvalidInput
 from govrate.kernel.qr_codes import TICKET_PATH, WindowTokenSigner, kiosk_url
 from govrate.rating.models import KioskEvaluation, KioskIssued, KioskTransaction, TransactionPush
 from govrate.rating.service import Rating, RatingStores, open_ticket_rating, submit_rating
-from govrate.windows.kiosk_store import KioskRepository, PendingTransaction, StoredTransaction
 from govrate.windows.models import ServiceWindow
 from govrate.windows.service import administered_window
+
+if TYPE_CHECKING:
+    from govrate.windows.kiosk_store import KioskRepository, StoredTransaction
 
 
 def issue_kiosk(
@@ -61,6 +64,8 @@ def push_transaction(
     The ticket must be one we signed, of a record served at this window and still open for rating
     (NotFound, InvalidInput, EvaluationPeriodOver, Conflict when every stage is rated).
     """
+    from govrate.windows.kiosk_store import PendingTransaction
+
     window = stores.windows.get(window_id)
     if window.revoked:
         raise Gone(f"window {window_id} is revoked")

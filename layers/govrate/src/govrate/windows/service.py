@@ -8,8 +8,8 @@ revoking refuses every code of the window until the next rotation.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from govrate.catalogue.store import CatalogueRepository
 from govrate.evaluations.models import ServiceItem
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor
@@ -17,13 +17,16 @@ from govrate.kernel.errors import Conflict, Gone, InvalidInput, NotFound
 from govrate.kernel.qr_codes import WindowTokenSigner, landing_url, qr_code, qr_svg_inline
 from govrate.rating.models import WindowPoster
 from govrate.windows.models import QrCodeIssued, ServiceWindow, WindowRegistration
-from govrate.windows.store import WindowRepository
+
+if TYPE_CHECKING:
+    from govrate.catalogue.ports import CatalogueReader
+    from govrate.windows.ports import WindowStore
 
 WINDOW_CHANNEL = "window"
 
 
 def register_window(
-    registration: WindowRegistration, *, windows: WindowRepository, catalogue: CatalogueRepository
+    registration: WindowRegistration, *, windows: WindowStore, catalogue: CatalogueReader
 ) -> ServiceWindow:
     """Store a window whose items are window-channel items of its agency and region in the catalogue.
 
@@ -49,7 +52,7 @@ def register_window(
 
 
 def register_agency_windows(
-    items: Iterable[ServiceItem], *, windows: WindowRepository, catalogue: CatalogueRepository
+    items: Iterable[ServiceItem], *, windows: WindowStore, catalogue: CatalogueReader
 ) -> list[ServiceWindow]:
     """Seed one window per agency, `<agency_code>-W01`, handling the agency's window-channel items.
 
@@ -77,16 +80,14 @@ def register_agency_windows(
     ]
 
 
-def administered_window(window_id: str, *, actor: Actor, windows: WindowRepository) -> ServiceWindow:
+def administered_window(window_id: str, *, actor: Actor, windows: WindowStore) -> ServiceWindow:
     """The window, for the staff of its agency and the supervisors of its division; Forbidden otherwise."""
     window = windows.get(window_id)
     authorize_for(actor, window.agency_code, window.region_code)
     return window
 
 
-def issue_qr_code(
-    window_id: str, *, windows: WindowRepository, signer: WindowTokenSigner, base_url: str
-) -> QrCodeIssued:
+def issue_qr_code(window_id: str, *, windows: WindowStore, signer: WindowTokenSigner, base_url: str) -> QrCodeIssued:
     """The current code of a window; Gone while the window is revoked."""
     window = windows.get(window_id)
     if window.revoked:
@@ -95,14 +96,14 @@ def issue_qr_code(
 
 
 def rotate_qr_code(
-    window_id: str, *, actor: Actor, windows: WindowRepository, signer: WindowTokenSigner, base_url: str
+    window_id: str, *, actor: Actor, windows: WindowStore, signer: WindowTokenSigner, base_url: str
 ) -> QrCodeIssued:
     """Invalidate every code printed so far and return the new one; for the window's administrators."""
     administered_window(window_id, actor=actor, windows=windows)
     return _issued(windows.rotate(window_id), signer, base_url)
 
 
-def revoke_qr_codes(window_id: str, *, actor: Actor, windows: WindowRepository) -> ServiceWindow:
+def revoke_qr_codes(window_id: str, *, actor: Actor, windows: WindowStore) -> ServiceWindow:
     """Refuse every code of the window until it is rotated; for the window's administrators."""
     administered_window(window_id, actor=actor, windows=windows)
     return windows.revoke(window_id)
@@ -111,8 +112,8 @@ def revoke_qr_codes(window_id: str, *, actor: Actor, windows: WindowRepository) 
 def window_poster(
     window_id: str,
     *,
-    windows: WindowRepository,
-    catalogue: CatalogueRepository,
+    windows: WindowStore,
+    catalogue: CatalogueReader,
     signer: WindowTokenSigner,
     base_url: str,
 ) -> WindowPoster:
@@ -139,7 +140,7 @@ def _issued(window: ServiceWindow, signer: WindowTokenSigner, base_url: str) -> 
     )
 
 
-def _item_problem(item_code: str, window: WindowRegistration, catalogue: CatalogueRepository) -> str | None:
+def _item_problem(item_code: str, window: WindowRegistration, catalogue: CatalogueReader) -> str | None:
     try:
         item = catalogue.get(item_code)
     except NotFound:

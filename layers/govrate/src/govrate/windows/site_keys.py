@@ -5,14 +5,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from govrate.catalogue.store import CatalogueRepository
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor
 from govrate.kernel.errors import Forbidden, InvalidInput, NotFound
 from govrate.rating.models import SiteKey, SiteKeyRegistration, WidgetQuery
-from govrate.windows.site_key_store import SiteKeyRepository
+
+if TYPE_CHECKING:
+    from govrate.catalogue.ports import CatalogueReader
+    from govrate.windows.ports import SiteKeyStore
 
 ONLINE_CHANNEL = "online"
 SITE_KEY_PREFIX = "gw_"
@@ -22,8 +25,8 @@ def create_site_key(
     registration: SiteKeyRegistration,
     *,
     actor: Actor,
-    site_keys: SiteKeyRepository,
-    catalogue: CatalogueRepository,
+    site_keys: SiteKeyStore,
+    catalogue: CatalogueReader,
     now: datetime,
 ) -> SiteKey:
     """A new key for an online platform; its items must be in the catalogue, offered online, and of the
@@ -49,12 +52,12 @@ def create_site_key(
     return site_key
 
 
-def get_site_key(site_key: str, *, site_keys: SiteKeyRepository) -> SiteKey:
+def get_site_key(site_key: str, *, site_keys: SiteKeyStore) -> SiteKey:
     return site_keys.get(site_key)
 
 
 def administered_site_key(
-    site_key: str, *, actor: Actor, site_keys: SiteKeyRepository, catalogue: CatalogueRepository
+    site_key: str, *, actor: Actor, site_keys: SiteKeyStore, catalogue: CatalogueReader
 ) -> SiteKey:
     """A key, for the staff and supervisors who could have created it."""
     key = site_keys.get(site_key)
@@ -62,7 +65,7 @@ def administered_site_key(
     return key
 
 
-def authorize_items(actor: Actor, item_codes: Sequence[str], catalogue: CatalogueRepository) -> None:
+def authorize_items(actor: Actor, item_codes: Sequence[str], catalogue: CatalogueReader) -> None:
     """Forbidden unless the actor may act for the agency of every item (see `authorize_for`)."""
     refused = []
     for index, item_code in enumerate(item_codes):
@@ -75,9 +78,7 @@ def authorize_items(actor: Actor, item_codes: Sequence[str], catalogue: Catalogu
         raise Forbidden("site keys are for the items of your own agency, or of your division's agencies", refused)
 
 
-def widget_frame_url(
-    site_key: str, query: WidgetQuery, origin: str, *, site_keys: SiteKeyRepository, base_url: str
-) -> str:
+def widget_frame_url(site_key: str, query: WidgetQuery, origin: str, *, site_keys: SiteKeyStore, base_url: str) -> str:
     """The frame that the script tag renders on a page of `origin`; Forbidden for an origin the key does
     not allow. The frame checks the item or ticket itself, and shows a page saying why it cannot rate."""
     key = site_keys.get(site_key)

@@ -1,0 +1,54 @@
+"""The reconciler: the last line behind the outbox. Whatever became of the stream, the relay or the
+queue, every bad review gets its case: a bad review found without one is sent to the negative-review
+queue again, and the consumer opens exactly one case per evaluation however many messages come."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from govrate.cases.store import CaseRepository
+from govrate.evaluations.models import NegativeReviewMessage
+from govrate.evaluations.store import EvaluationRepository
+from govrate.kernel.errors import NotFound
+from govrate.storage.queue import MessageQueue
+
+
+class ReconcileReport(BaseModel):
+    bad_reviews: int = 0
+    resent: list[str] = []
+
+
+def reconcile_bad_reviews(
+    days: Iterable[date],
+    *,
+    evaluations: EvaluationRepository,
+    cases: CaseRepository,
+    queue: MessageQueue,
+    settled_before: datetime,
+) -> ReconcileReport:
+    """Send again every bad review of the local `days` that has no case. Reviews created after
+    `settled_before` are left to the relay, which normally takes seconds."""
+    report = ReconcileReport()
+    for day in days:
+        for evaluation in evaluations.on_day(day):
+            if not evaluation.bad_review or evaluation.created_at > settled_before:
+                continue
+            report.bad_reviews += 1
+            try:
+                cases.get(evaluation.evaluation_id)
+            except NotFound:
+                queue.publish(
+                    NegativeReviewMessage(
+                        evaluation_id=evaluation.evaluation_id,
+                        item_code=evaluation.item_code,
+                        agency_code=evaluation.agency_code,
+                        region_code=evaluation.region_code,
+                        level=evaluation.level,
+                        created_at=evaluation.created_at,
+                    )
+                )
+                report.resent.append(evaluation.evaluation_id)
+    return report

@@ -1,0 +1,55 @@
+"""The local stack in a process of its own (`python -m local.devstack`), as a load run drives it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local.devstack import READY_PREFIX
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 300  # a first synthesis of the CDK app is most of it
+
+
+@dataclass
+class StackProcess:
+    process: subprocess.Popen[bytes]
+    ready: dict[str, Any]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def start_stack(log: Path) -> StackProcess:
+    """Start the stack on free ports (no scheduled runs, which would only add noise) and wait for its
+    ready line."""
+    sink = log.open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "86400"],
+        cwd=ROOT,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for line in log.read_text(encoding="utf-8").splitlines():
+            if line.startswith(READY_PREFIX):
+                return StackProcess(process, json.loads(line[len(READY_PREFIX) :]))
+        if process.poll() is not None:
+            raise RuntimeError(f"the local stack exited with {process.returncode}; see {log}")
+        time.sleep(0.5)
+    process.kill()
+    raise RuntimeError(f"the local stack was not ready within {START_TIMEOUT_S} s; see {log}")

@@ -1,0 +1,68 @@
+"""The in-memory stores wired as `govrate.runtime` wires the real ones, with the sample catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from govrate.cases.service import CaseStores
+from govrate.evaluations.service import IntakeStores
+from govrate.kernel.qr_codes import KIOSK_SALT, FormTokenSigner, TicketSigner, WindowTokenSigner
+from govrate.rating.service import RatingStores
+from govrate.regions.case_rules import RulesBook
+
+from tests.fakes.cases import InMemoryCases, InMemoryVault
+from tests.fakes.evaluations import InMemoryEvaluations, InMemoryFollowUps
+from tests.fakes.records import InMemoryRecords
+from tests.fakes.reference import InMemoryCatalogue, InMemoryPolicies, InMemorySiteKeys, InMemoryWindows
+
+SIGNING_KEY = "unit-test-signing-key"
+BASE_URL = "https://govrate.example.cn"
+UTC_OFFSET_HOURS = 8
+
+
+@dataclass
+class FakeWorld:
+    evaluations: InMemoryEvaluations = field(default_factory=InMemoryEvaluations)
+    follow_ups: InMemoryFollowUps = field(default_factory=InMemoryFollowUps)
+    records: InMemoryRecords = field(default_factory=InMemoryRecords)
+    catalogue: InMemoryCatalogue = field(default_factory=InMemoryCatalogue.sample)
+    policies: InMemoryPolicies = field(default_factory=InMemoryPolicies)
+    windows: InMemoryWindows = field(default_factory=InMemoryWindows)
+    site_keys: InMemorySiteKeys = field(default_factory=InMemorySiteKeys)
+    cases: InMemoryCases = field(default_factory=InMemoryCases)
+    vault: InMemoryVault = field(default_factory=InMemoryVault)
+    tickets: TicketSigner = field(default_factory=lambda: TicketSigner(SIGNING_KEY))
+    window_signer: WindowTokenSigner = field(default_factory=lambda: WindowTokenSigner(SIGNING_KEY))
+    kiosk_signer: WindowTokenSigner = field(default_factory=lambda: WindowTokenSigner(SIGNING_KEY, KIOSK_SALT))
+    form_tokens: FormTokenSigner = field(default_factory=lambda: FormTokenSigner(SIGNING_KEY, timedelta(minutes=120)))
+
+    @property
+    def intake(self) -> IntakeStores:
+        return IntakeStores(
+            evaluations=self.evaluations,
+            records=self.records,
+            catalogue=self.catalogue,
+            policies=self.policies,
+            vault=self.vault,
+            windows=self.windows,
+        )
+
+    @property
+    def rating(self) -> RatingStores:
+        return RatingStores(
+            intake=self.intake,
+            windows=self.windows,
+            site_keys=self.site_keys,
+            window_signer=lambda: self.window_signer,
+            tickets=lambda: self.tickets,
+            form_tokens=lambda: self.form_tokens,
+        )
+
+    def case_stores(self, rules: RulesBook | None = None) -> CaseStores:
+        return CaseStores(
+            cases=self.cases,
+            evaluations=self.evaluations,
+            vault=self.vault,
+            rules=rules or RulesBook(None, UTC_OFFSET_HOURS),
+        )

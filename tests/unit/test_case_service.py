@@ -1,0 +1,213 @@
+"""The bad-review loop of DESIGN §4 on the in-memory stores: opening a case once, its deadlines on
+the working-day calendar, who may see and change it, the steps and the evaluator's notices, the
+sweep, and the evaluator's rating of the handling."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from govrate.cases.model import (
+    AnswerRecord,
+    ContactRecord,
+    HandlingRatingInput,
+    Resumption,
+    StaffCommand,
+    TriageDecision,
+    VerificationRecord,
+)
+from govrate.cases.ports import NoticeKind
+from govrate.cases.service import (
+    act_on_case,
+    escalate_overdue,
+    handling_of,
+    list_cases,
+    open_case,
+    rate_handling,
+    view_case,
+)
+from govrate.evaluations.models import (
+    CaseState,
+    EvaluationAccepted,
+    EvaluationSubmission,
+    HandlingRating,
+    NegativeReviewMessage,
+)
+from govrate.evaluations.service import submit_evaluation
+from govrate.identity.model import Actor, Role
+from govrate.kernel.errors import Conflict, Forbidden, NotFound
+
+from tests.fakes.world import FakeWorld
+
+CST = timezone(timedelta(hours=8))
+# Tuesday 30 September 2025, the last working day before the National Day holiday (1-8 October).
+GIVEN = datetime(2025, 9, 30, 10, 0, tzinfo=CST)
+LI = Actor(role=Role.STAFF, subject="li.ming", agency_code="110105-GA", region_code="110105")
+OTHER_AGENCY = Actor(role=Role.STAFF, subject="chen.jie", agency_code="110105-SJ", region_code="110105")
+BEIJING = Actor(role=Role.SUPERVISOR, subject="wang.fang", region_code="110000")
+HANGZHOU = Actor(role=Role.SUPERVISOR, subject="xu.lin", region_code="330100")
+CONTACT = {"name": "王女士", "phone": "13800138000", "consent": True}
+
+
+@pytest.fixture
+def world() -> FakeWorld:
+    return FakeWorld()
+
+
+def review(world: FakeWorld, *, contact: bool = True) -> EvaluationAccepted:
+    """A bad review given at GIVEN, and its case opened as the queue consumer opens it."""
+    body = {
+        "item_code": "110105-GA-002",
+        "agency_code": "110105-GA",
+        "region_code": "110105",
+        "channel": "window_qr",
+        "level": 1,
+        "reason_codes": ["attitude"],
+        **({"evaluator": CONTACT} if contact else {}),
+    }
+    accepted = submit_evaluation(
+        EvaluationSubmission.model_validate(body), stores=world.intake, now=GIVEN, tickets=None
+    )
+    assert open_case(message_of(world, accepted.evaluation_id), stores=world.case_stores(), now=GIVEN)
+    return accepted
+
+
+def message_of(world: FakeWorld, evaluation_id: str) -> NegativeReviewMessage:
+    stored = world.evaluations.get(evaluation_id)
+    return NegativeReviewMessage(
+        evaluation_id=evaluation_id,
+        item_code=stored.item_code,
+        agency_code=stored.agency_code,
+        region_code=stored.region_code,
+        level=stored.level,
+        created_at=stored.created_at,
+    )
+
+
+def step(world: FakeWorld, evaluation_id: str, command: StaffCommand, actor: Actor = LI) -> CaseState:
+    return act_on_case(evaluation_id, command, actor=actor, stores=world.case_stores(), now=GIVEN).state
+
+
+def answer(world: FakeWorld, evaluation_id: str, *, first: bool = True) -> None:
+    if first:
+        step(world, evaluation_id, ContactRecord(reached=True, channel="sms"))
+        step(world, evaluation_id, VerificationRecord(substantiated=False, finding="按规定办理"))
+    step(world, evaluation_id, TriageDecision(outcome="explain", note="政策规定需本人到场"))
+    assert step(world, evaluation_id, AnswerRecord(message="依据规定须本人到场办理，敬请谅解。")) is CaseState.ANSWERED
+
+
+def rate(world: FakeWorld, accepted: EvaluationAccepted, rating: str, *, escalate: bool = False) -> CaseState:
+    assert accepted.receipt is not None
+    given = HandlingRatingInput(receipt=accepted.receipt, rating=HandlingRating(rating), escalate=escalate)
+    return rate_handling(accepted.evaluation_id, given, stores=world.case_stores(), now=GIVEN).state
+
+
+def notices(world: FakeWorld) -> list[NoticeKind]:
+    return [notice.kind for _, notice in sorted(world.cases.notices.items())]
+
+
+def test_a_case_is_opened_once_with_deadlines_from_the_review_on_working_days(world: FakeWorld) -> None:
+    evaluation_id = review(world).evaluation_id
+    assert not open_case(message_of(world, evaluation_id), stores=world.case_stores(), now=GIVEN + timedelta(hours=1))
+    case = world.cases.get(evaluation_id)
+    assert (case.state, case.real_name, case.audit_count) == (CaseState.RECEIVED, True, 1)
+    # One working day: the National Day holiday runs 1-8 October, so the end of Thursday 9 October.
+    assert case.verify_due_at == datetime(2025, 10, 10, tzinfo=CST)
+    assert case.answer_due_at > case.verify_due_at
+    assert [entry.action for entry in world.cases.history(evaluation_id)] == ["open"]
+
+
+def test_staff_of_the_agency_and_supervisors_of_the_division_see_a_case_nobody_else(world: FakeWorld) -> None:
+    evaluation_id = review(world, contact=False).evaluation_id
+    for allowed in (LI, BEIJING):
+        assert view_case(evaluation_id, actor=allowed, stores=world.case_stores(), now=GIVEN).case.agency_code
+        listed = list_cases(allowed, stores=world.case_stores(), now=GIVEN, limit=10, cursor=None)
+        assert [item.evaluation_id for item in listed.items] == [evaluation_id]
+    for refused in (OTHER_AGENCY, HANGZHOU):
+        with pytest.raises(Forbidden):
+            view_case(evaluation_id, actor=refused, stores=world.case_stores(), now=GIVEN)
+        with pytest.raises(Forbidden):
+            step(world, evaluation_id, ContactRecord(reached=True, channel="phone"), refused)
+        assert list_cases(refused, stores=world.case_stores(), now=GIVEN, limit=10, cursor=None).items == []
+    with pytest.raises(Forbidden):
+        list_cases(Actor.evaluator(), stores=world.case_stores(), now=GIVEN, limit=10, cursor=None)
+
+
+def test_the_contact_is_opened_only_with_an_audit_entry(world: FakeWorld) -> None:
+    real_name = review(world).evaluation_id
+    view = view_case(real_name, actor=LI, stores=world.case_stores(), now=GIVEN)
+    assert view.contact is not None and view.contact.phone == "13800138000"
+    assert [entry.action for entry in view.history] == ["open", "view_contact"]
+    assert view.chain.intact
+    anonymous = review(world, contact=False).evaluation_id
+    view = view_case(anonymous, actor=LI, stores=world.case_stores(), now=GIVEN)
+    assert view.contact is None
+    assert [entry.action for entry in view.history] == ["open"]
+
+
+def test_the_steps_follow_the_machine_and_an_answer_notifies_the_evaluator(world: FakeWorld) -> None:
+    evaluation_id = review(world).evaluation_id
+    with pytest.raises(Conflict):
+        step(world, evaluation_id, AnswerRecord(message="太早了"))
+    answer(world, evaluation_id)
+    case = world.cases.get(evaluation_id)
+    assert (case.visited, case.answered_within_deadline) == (True, True)
+    assert [entry.action for entry in world.cases.history(evaluation_id)] == [
+        "open",
+        "contact",
+        "verify",
+        "triage",
+        "answer",
+    ]
+    assert notices(world) == [NoticeKind.ANSWERED]
+
+
+def test_the_sweep_escalates_once_past_the_deadline_and_a_supervisor_resumes(world: FakeWorld) -> None:
+    evaluation_id = review(world, contact=False).evaluation_id
+    stores = world.case_stores()
+    assert escalate_overdue(stores=stores, now=datetime(2025, 10, 9, 23, 59, tzinfo=CST)).escalated == []
+    late = datetime(2025, 10, 10, 0, 15, tzinfo=CST)
+    assert escalate_overdue(stores=stores, now=late).escalated == [evaluation_id]
+    assert escalate_overdue(stores=stores, now=late).escalated == []
+    assert world.cases.get(evaluation_id).state is CaseState.ESCALATED
+    with pytest.raises(Forbidden):
+        step(world, evaluation_id, Resumption(reason="督促", working_days=2), LI)
+    resumed = act_on_case(
+        evaluation_id, Resumption(reason="督促当日回访", working_days=2), actor=BEIJING, stores=stores, now=late
+    )
+    # Friday 10 October + 2 working days: Saturday 11 October is worked, then Monday 13.
+    assert (resumed.state, resumed.verify_due_at) == (CaseState.RECEIVED, datetime(2025, 10, 14, tzinfo=CST))
+
+
+def test_a_dissatisfied_evaluator_reopens_once_then_the_case_escalates(world: FakeWorld) -> None:
+    accepted = review(world)
+    evaluation_id = accepted.evaluation_id
+    answer(world, evaluation_id)
+    assert rate(world, accepted, "dissatisfied") is CaseState.VERIFIED
+    with pytest.raises(Conflict):
+        rate(world, accepted, "satisfied")  # not answered again yet
+    answer(world, evaluation_id, first=False)
+    assert rate(world, accepted, "dissatisfied") is CaseState.ESCALATED
+    case = world.cases.get(evaluation_id)
+    assert (case.reopen_count, case.resume_state) == (1, CaseState.VERIFIED)
+    assert notices(world) == [NoticeKind.ANSWERED, NoticeKind.REOPENED, NoticeKind.ANSWERED, NoticeKind.ESCALATED]
+
+
+def test_an_evaluator_may_escalate_at_once_or_close_by_being_content(world: FakeWorld) -> None:
+    at_once, content = review(world), review(world)
+    for accepted in (at_once, content):
+        answer(world, accepted.evaluation_id)
+    assert rate(world, at_once, "dissatisfied", escalate=True) is CaseState.ESCALATED
+    assert rate(world, content, "satisfied") is CaseState.CLOSED
+    assert content.receipt is not None
+    assert handling_of(content.evaluation_id, content.receipt, stores=world.case_stores()).state is CaseState.CLOSED
+
+
+def test_only_the_receipt_lets_anyone_follow_or_rate_the_handling(world: FakeWorld) -> None:
+    accepted = review(world)
+    answer(world, accepted.evaluation_id)
+    with pytest.raises(NotFound):
+        handling_of(accepted.evaluation_id, "guessing1", stores=world.case_stores())
+    with pytest.raises(NotFound):
+        rate(world, accepted.model_copy(update={"receipt": "not-the-receipt"}), "dissatisfied")
+    assert world.cases.get(accepted.evaluation_id).state is CaseState.ANSWERED
