@@ -35,7 +35,9 @@ lint: install ## ruff, mypy and the import contracts (import-linter)
 	$(UV) run lint-imports
 
 test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests (one worker per core)
-	$(UV) run pytest -n auto --dist loadgroup --durations=25
+	$(UV) run pytest -n auto --dist loadgroup --durations=25 --ignore=tests/e2e
+	# The e2e tests run in their own processes: some point boto3 at a moto server of their own.
+	$(UV) run pytest tests/e2e --durations=10
 
 unit: install ## unit tests (no network, no moto)
 	$(UV) run pytest tests/unit -q

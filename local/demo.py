@@ -15,6 +15,8 @@ import boto3
 from govrate import runtime
 from govrate.evaluations.models import Channel, EvaluatorKind, ReasonCode, ServiceItem, Stage
 from govrate.evaluations.store import StoredEvaluation
+from govrate.identity import staff_admin
+from govrate.identity.model import Role
 from govrate.kernel import clock
 from govrate.kernel.scale import Level
 from govrate.records.store import StoredRecord
@@ -132,20 +134,20 @@ def demo_staff(windows: Iterable[DemoWindow]) -> list[DemoStaff]:
 
 
 def seed_staff(user_pool_id: str, accounts: Iterable[DemoStaff]) -> None:
-    """Create the accounts as an administrator would, with permanent passwords."""
+    """Create the accounts as an administrator would, with permanent passwords and their groups."""
     cognito = boto3.client("cognito-idp")
     for account in accounts:
-        attributes = {"custom:role": account.role, "custom:region_code": account.region_code}
-        if account.agency_code:
-            attributes["custom:agency_code"] = account.agency_code
-        cognito.admin_create_user(
-            UserPoolId=user_pool_id,
-            Username=account.username,
-            UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()],
-            MessageAction="SUPPRESS",
-        )
+        cognito.admin_create_user(UserPoolId=user_pool_id, Username=account.username, MessageAction="SUPPRESS")
         cognito.admin_set_user_password(
             UserPoolId=user_pool_id, Username=account.username, Password=account.password, Permanent=True
+        )
+        staff_admin.assign(
+            cognito,
+            user_pool_id,
+            account.username,
+            role=Role(account.role),
+            agency_code=account.agency_code,
+            division=account.region_code,
         )
 
 

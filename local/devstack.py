@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run scheduled functions at start and then this often",
     )
     parser.add_argument("--no-seed", action="store_true", help="start without the demo catalogue and windows")
+    parser.add_argument(
+        "--no-history", action="store_true", help="start without the weeks of demo history behind the results"
+    )
     return parser.parse_args(argv)
 
 
@@ -91,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     stack = LocalStack(
-        port=args.port, aws_port=args.aws_port, schedule_interval=args.schedule_every, seed=not args.no_seed
+        port=args.port,
+        aws_port=args.aws_port,
+        schedule_interval=args.schedule_every,
+        seed=not args.no_seed,
+        history=not args.no_history,
     )
     try:
         ready = stack.start()

@@ -17,6 +17,7 @@ from typing import Any
 from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, LocalGateway, ThreadedHTTPServer
+from govrate.web.chalice_edge import secure
 
 LOCAL_APP_NAME = "govrate-local"
 PROBLEM_JSON = "application/problem+json"
@@ -27,9 +28,11 @@ def gateway_problem(
 ) -> dict[str, Any]:
     """A problem+json answer given by the gateway itself, as the API's gateway responses shape it."""
     document = {"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail, "instance": instance}
+    answer_headers = {"Content-Type": PROBLEM_JSON, **(headers or {})}
+    secure(answer_headers)
     return {
         "statusCode": status,
-        "headers": {"Content-Type": PROBLEM_JSON, **(headers or {})},
+        "headers": answer_headers,
         "multiValueHeaders": {},
         "body": json.dumps(document),
     }

@@ -74,10 +74,12 @@ class LocalStack:
         aws_port: int = 0,
         schedule_interval: float = 60.0,
         seed: bool = True,
+        history: bool = True,
         root: Path = REPO_ROOT,
         stack_name: str | None = None,
     ) -> None:
         self._port = port
+        self._history = history
         self._aws_port = aws_port
         self._schedule_interval = schedule_interval
         self._seed = seed
@@ -140,7 +142,8 @@ class LocalStack:
                 {"window_id": w.window_id, "name": w.name_zh, "region": w.region_name_zh, "url": w.landing_url}
                 for w in windows
             ]
-            seed_history()
+            if self._history:
+                seed_history()
             ready.results_url = f"{ready.api_url}/v1/results"
             if STAFF_USER_POOL_ID in ready.environment:
                 accounts = demo_staff(windows)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.evaluations.reconcile import reconcile_bad_reviews
-from govrate.kernel import clock
+from govrate.kernel import clock, observability
 from govrate.kernel.observability import logger, metrics
 from govrate.settings import get_settings
 
@@ -24,8 +25,7 @@ DEFAULT_DAYS = 2
 SETTLING = timedelta(minutes=10)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
+@observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = runtime.now()
     today = clock.local_day(now, get_settings().utc_offset_hours)

@@ -168,7 +168,13 @@ def get_openapi_document() -> Response:
 def get_docs_page() -> Response:
     return Response(
         body=render_docs_page(OPENAPI_DOCUMENT.read_text(encoding="utf-8")),
-        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=300"},
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "public, max-age=300",
+            # A page of text and links: its inline style, nothing else, and never in a frame.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'none'",
+        },
     )
 
 

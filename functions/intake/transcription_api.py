@@ -2,9 +2,9 @@
 supervision platform by uploading a CSV file. Registered into the intake function's app
 (`intake_api.app`):
 
-- `POST /v1/transcribed-evaluations`: the file as the body, `Authorization: Bearer <Cognito ID token>`
+- `POST /v1/transcribed-evaluations`: the file as the body, `Authorization: Bearer <Cognito access token>`
   of a staff member or supervisor;
-- `/console/paper-forms`: the same in the staff console (its session cookie), as a file upload form.
+- `/console/paper-forms`: the same in the staff console (its session and form token), as a file upload form.
 
 The columns, limits and results: docs/paper-forms.md.
 """
@@ -69,6 +69,7 @@ def post_transcribed_evaluations() -> Response:
 class PaperFormUpload(BaseModel):
     """The console's upload form."""
 
+    form_token: str = Field(description="The session's form token, as the page gives it.")
     file: str = Field(description="The CSV file (the columns of `POST /v1/transcribed-evaluations`).")
 
 
@@ -85,8 +86,8 @@ class PaperFormUpload(BaseModel):
     back=lambda _: console.PAPER_FORMS_PATH,
 )
 def console_paper_forms() -> Response:
-    actor = console.session_actor(blueprint.current_request)
-    return console.html_response(transcription_console.upload_page(actor, _base()))
+    signed_in = console.session(blueprint.current_request)
+    return console.html_response(transcription_console.upload_page(signed_in, _base()))
 
 
 @console.console_route(
@@ -107,13 +108,15 @@ def console_paper_forms() -> Response:
 )
 def console_enter_paper_forms() -> Response:
     request = blueprint.current_request
-    actor = console.session_actor(request)
+    signed_in = console.session(request)
+    parts = console.uploaded_form(request, MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES)
+    console.check_change(request, signed_in, parts.get(console.FORM_TOKEN, b"").decode(errors="replace"))
     try:
-        result = _enter(console.uploaded_file(request, "file", MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES), actor)
+        result = _enter(console.uploaded_file(parts, "file"), signed_in.actor)
     except (InvalidInput, MalformedBody, BodyTooLarge) as refused:
-        page = transcription_console.upload_page(actor, _base(), console.error_text(refused))
+        page = transcription_console.upload_page(signed_in, _base(), console.error_text(refused))
         return console.html_response(page, problem_for(refused).status)
-    return console.html_response(transcription_console.results_page(actor, result, _base()))
+    return console.html_response(transcription_console.results_page(signed_in, result, _base()))
 
 
 def _enter(body: bytes, actor: Actor) -> TranscriptionResult:

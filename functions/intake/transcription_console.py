@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from govrate.identity.model import Actor
+from govrate.identity.sessions import StaffSession
 from govrate.platforms.models import BatchItemStatus
 from govrate.transcriptions.service import (
     MAX_ROWS,
@@ -23,7 +23,7 @@ _STATUS_TEXT = {
 }
 
 
-def upload_page(actor: Actor, base: str, error: str | None = None) -> str:
+def upload_page(signed_in: StaffSession, base: str, error: str | None = None) -> str:
     required = ", ".join(f"<code>{escape(column)}</code>" for column in REQUIRED_COLUMNS)
     body = (
         console.error_html(error)
@@ -36,15 +36,16 @@ def upload_page(actor: Actor, base: str, error: str | None = None) -> str:
         f"At most {MAX_ROWS} rows and {MAX_UPLOAD_BYTES // 1024} KiB per file. "
         "Uploading a file again is safe: rows entered before are not entered twice.</p>"
         f'<form method="post" enctype="multipart/form-data" action="{escape(base)}{console.PAPER_FORMS_PATH}">'
-        '<label>CSV 文件 CSV file <input type="file" name="file" accept=".csv,text/csv" required></label>'
+        + console.token_field(signed_in.form_token)
+        + '<label>CSV 文件 CSV file <input type="file" name="file" accept=".csv,text/csv" required></label>'
         "<button>录入 Enter the forms</button></form>"
         "<p>系统记录您为录入人，而不是评价人。 "
         "You are recorded as the person who entered each form, never as its evaluator.</p>"
     )
-    return console.page(TITLE, body, base, actor)
+    return console.page(TITLE, body, base, signed_in)
 
 
-def results_page(actor: Actor, result: TranscriptionResult, base: str) -> str:
+def results_page(signed_in: StaffSession, result: TranscriptionResult, base: str) -> str:
     rows = "".join(
         f"<tr><td>{row.row}</td><td>{escape(row.form_id or '—')}</td><td>{_STATUS_TEXT[row.status]}</td>"
         f"<td>{escape(row.evaluation.evaluation_id) if row.evaluation else ''}</td><td>{_why(row)}</td></tr>"
@@ -58,7 +59,7 @@ def results_page(actor: Actor, result: TranscriptionResult, base: str) -> str:
         f"</thead><tbody>{rows}</tbody></table>"
         f'<p><a href="{escape(base)}{console.PAPER_FORMS_PATH}">再录入一个文件 Enter another file</a></p>'
     )
-    return console.page("纸质评价表已录入 Paper forms entered", body, base, actor)
+    return console.page("纸质评价表已录入 Paper forms entered", body, base, signed_in)
 
 
 def _why(row: TranscribedRowResult) -> str:

@@ -1,7 +1,7 @@
 """QR HTTP function: service windows, their QR codes, posters and kiosks, and the pages people rate on.
 
-Lambda handler: `qr_api.app`. Registering and managing windows and site keys takes the ID token of a
-staff member of the agency or a supervisor of its division (`Authorization: Bearer`); a window
+Lambda handler: `qr_api.app`. Registering and managing windows and site keys takes the Cognito access
+token of a staff member of the agency or a supervisor of its division (`Authorization: Bearer`); a window
 system's transaction push is checked by the ticket it carries; the QR images, posters and pages are
 public. The routes live in four
 blueprints: this module (windows), `citizen_pages` (rating, receipt and status pages), `kiosk_pages`
@@ -15,7 +15,6 @@ import kiosk_pages
 import web_module
 from chalice.app import Chalice, Request, Response
 from govrate import runtime
-from govrate.identity.auth import authorize_for
 from govrate.kernel.qr_codes import MAX_QR_VERSION
 from govrate.rating.models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
 from govrate.settings import get_settings
@@ -29,6 +28,7 @@ from govrate.windows.kiosks import issue_kiosk, push_transaction
 from govrate.windows.models import QrCodeIssued, ServiceWindow, WindowRegistration
 from govrate.windows.service import (
     administered_window,
+    authorize_registration,
     issue_qr_code,
     register_window,
     revoke_qr_codes,
@@ -77,7 +77,7 @@ def current_qr_code(window_id: str, request: Request) -> QrCodeIssued:
 def post_window() -> Response:
     actor = runtime.staff_actor(blueprint.current_request.headers)
     registration = parse_json_body(blueprint.current_request, WindowRegistration)
-    authorize_for(actor, registration.agency_code, registration.region_code)
+    authorize_registration(actor, registration, runtime.catalogue_repository())
     window = register_window(
         registration, windows=runtime.window_repository(), catalogue=runtime.catalogue_repository()
     )

@@ -1,8 +1,8 @@
 """Case handling over HTTP. Lambda handler: `case_api.app`.
 
-- `/v1/cases…`: the staff and supervisor API, JSON, `Authorization: Bearer <Cognito ID token>`.
-- `/console/…`: the same for people, as server-rendered pages; the token rides in an HttpOnly,
-  SameSite=Strict cookie set by the console's sign-in form.
+- `/v1/cases…`: the staff and supervisor API, JSON, `Authorization: Bearer <Cognito access token>`.
+- `/console/…`: the same for people, as server-rendered pages with a server-side session
+  (`govrate.identity.sessions`, `govrate.web.console`).
 - `/v1/evaluations/{id}/handling`: the evaluator follows and rates the handling with the receipt.
 
 Every staff route resolves the caller through `govrate.identity.auth` (one verifier for the API and the
@@ -11,12 +11,12 @@ console) and each case service checks that the caller may act on that case.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Annotated, TypeVar, get_origin
-from urllib.parse import parse_qsl
 
 import case_console
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, Response
 from govrate import runtime
 from govrate.cases.model import (
     AnswerRecord,
@@ -38,10 +38,11 @@ from govrate.cases.service import act_on_case, handling_of, list_cases, rate_han
 from govrate.evaluations.models import CaseSummary, ReceiptQuery
 from govrate.identity.auth import NotSignedIn
 from govrate.identity.model import Actor
-from govrate.kernel.errors import BodyTooLarge, MalformedBody
+from govrate.identity.sessions import sign_in, sign_out
+from govrate.kernel.errors import Forbidden, TooManyAttempts
+from govrate.kernel.observability import logger
 from govrate.web import console
 from govrate.web.chalice_edge import (
-    MAX_BODY_BYTES,
     ApiBlueprint,
     json_response,
     observed,
@@ -49,7 +50,6 @@ from govrate.web.chalice_edge import (
     parse_query,
 )
 from govrate.web.operations import Auth, Operation
-from govrate.web.problems import problem_for
 from pydantic import BaseModel, StringConstraints
 
 blueprint = ApiBlueprint(__name__)
@@ -189,9 +189,28 @@ class ConsoleSignIn(BaseModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
+class ConsoleForm(BaseModel):
+    """What every state-changing console form carries besides its own fields."""
+
+    form_token: str
+
+
 def _back_to_case(path_parameters: dict[str, str]) -> str:
     evaluation_id = path_parameters.get("evaluation_id")
     return console.case_path(evaluation_id) if evaluation_id else console.CASES_PATH
+
+
+# Whatever went wrong, the sign-in page says only this (the reason is logged).
+SIGN_IN_REFUSED = "用户名或密码错误，或账户不能登录 Wrong user name or password, or the account cannot sign in."
+
+
+def _login_page(error: str | None = None, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The sign-in form with a fresh sign-in token, doubled in a cookie (login CSRF)."""
+    login_token = secrets.token_urlsafe(32)
+    response = console.html_response(case_console.login_page(_base(), login_token, error), status)
+    response.headers.update(headers or {})
+    response.headers["Set-Cookie"] = console.login_cookie(login_token)
+    return response
 
 
 @console.console_route(
@@ -203,7 +222,7 @@ def _back_to_case(path_parameters: dict[str, str]) -> str:
     ),
 )
 def console_login_form() -> Response:
-    return console.html_response(case_console.login_page(_base()))
+    return _login_page()
 
 
 @console.console_route(
@@ -215,19 +234,41 @@ def console_login_form() -> Response:
         tag="console",
         body=ConsoleSignIn,
         body_media_type=console.FORM,
-        responses={303: console.TO_PAGE, 401: console.PAGE},
-        description=console.SESSION,
+        responses={303: console.TO_PAGE, 401: console.PAGE, 403: console.PAGE, 429: console.PAGE},
+        description=console.SESSION + " The form carries the sign-in token of its page (doubled in a cookie). "
+        "Failed attempts are limited per account and per client; 429 with Retry-After while they must wait.",
     ),
     name="console_login",
 )
 def console_login() -> Response:
-    form = _parse_form(blueprint.current_request, ConsoleSignIn)
+    request = blueprint.current_request
+    console.same_origin(request)
+    fields, login_token = _form(ConsoleSignIn)
+    expected = console.cookie(request, console.LOGIN_COOKIE)
+    if expected is None or not secrets.compare_digest(login_token.encode(), expected.encode()):
+        raise Forbidden("the sign-in form is not from this browser's sign-in page: reload it and try again")
     try:
-        token, lifetime = runtime.staff_sign_in().id_token(form.username, form.password)
-        runtime.token_verifier().actor(token)
+        signed_in = sign_in(
+            fields.username,
+            fields.password,
+            client=console.client_address(request),
+            device_token=console.cookie(request, console.DEVICE_COOKIE),
+            ports=runtime.session_ports(),
+            now=runtime.now(),
+        )
     except NotSignedIn as exc:
-        return console.html_response(case_console.login_page(_base(), str(exc)), problem_for(exc).status)
-    return console.redirect(blueprint.current_request, console.CASES_PATH, console.session_cookie(token, lifetime))
+        logger.info("console sign-in refused", extra={"reason": str(exc), "username": fields.username[:128]})
+        return _login_page(SIGN_IN_REFUSED, 401)
+    except TooManyAttempts as exc:
+        logger.info("console sign-in throttled", extra={"reason": str(exc), "username": fields.username[:128]})
+        wait = f"登录尝试过多，请 {exc.retry_after_s} 秒后再试 Too many attempts: try again in {exc.retry_after_s} s."
+        return _login_page(wait, 429, {"Retry-After": str(exc.retry_after_s)})
+    cookies = [
+        console.session_cookie(signed_in.session_id),
+        console.device_cookie(signed_in.device_token),
+        f"{console.LOGIN_COOKIE}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict",
+    ]
+    return console.redirect(request, console.CASES_PATH, cookies)
 
 
 @console.console_route(
@@ -237,13 +278,20 @@ def console_login() -> Response:
     Operation(
         summary="Console: sign out",
         tag="console",
+        body=ConsoleForm,
+        body_media_type=console.FORM,
         responses={303: console.TO_PAGE},
-        description=console.SESSION + " The sign-out button posts an empty form.",
+        description=console.SESSION + " Ends the session and revokes its Cognito refresh token.",
         errors=(415,),
     ),
 )
 def console_logout() -> Response:
-    return console.redirect(blueprint.current_request, console.LOGIN_PATH, console.ended_session_cookie())
+    request = blueprint.current_request
+    console.check_change(request, console.session(request), _token_only())
+    session_id = console.cookie(request, console.SESSION_COOKIE)
+    if session_id is not None:
+        sign_out(session_id, ports=runtime.session_ports(), now=runtime.now())
+    return console.redirect(request, console.LOGIN_PATH, [console.ended_session_cookie()])
 
 
 @console.console_route(
@@ -259,10 +307,12 @@ def console_logout() -> Response:
     ),
 )
 def console_cases() -> Response:
-    actor = console.session_actor(blueprint.current_request)
+    signed_in = console.session(blueprint.current_request)
     query = parse_query(blueprint.current_request, CaseListQuery)
-    page = list_cases(actor, stores=runtime.case_stores(), now=runtime.now(), limit=query.limit, cursor=query.cursor)
-    return console.html_response(case_console.list_page(actor, page, _base()))
+    page = list_cases(
+        signed_in.actor, stores=runtime.case_stores(), now=runtime.now(), limit=query.limit, cursor=query.cursor
+    )
+    return console.html_response(case_console.list_page(signed_in, page, _base()))
 
 
 @console.console_route(
@@ -270,7 +320,7 @@ def console_cases() -> Response:
     f"{console.CASES_PATH}/{{evaluation_id}}",
     "GET",
     Operation(
-        summary="Console: one case, with the evaluator's contact (audited)",
+        summary="Console: one case (the evaluator's contact is shown by a POST, audited)",
         tag="console",
         responses={200: console.PAGE, 303: console.TO_PAGE},
         description=console.SESSION,
@@ -278,16 +328,41 @@ def console_cases() -> Response:
     back=_back_to_case,
 )
 def console_case(evaluation_id: str) -> Response:
-    actor = console.session_actor(blueprint.current_request)
-    view = view_case(evaluation_id, actor=actor, stores=runtime.case_stores(), now=runtime.now())
-    return console.html_response(case_console.case_page(actor, view, _base()))
+    signed_in = console.session(blueprint.current_request)
+    view = view_case(
+        evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now(), with_contact=False
+    )
+    return console.html_response(case_console.case_page(signed_in, view, _base()))
+
+
+@console.console_route(
+    blueprint,
+    f"{console.CASES_PATH}/{{evaluation_id}}/evaluator-contact",
+    "POST",
+    Operation(
+        summary="Console: the case with the evaluator's contact (the view is written to the audit chain)",
+        tag="console",
+        body=ConsoleForm,
+        body_media_type=console.FORM,
+        responses={200: console.PAGE, 303: console.TO_PAGE},
+        description=console.SESSION,
+    ),
+    name="console_evaluator_contact",
+    back=_back_to_case,
+)
+def console_evaluator_contact(evaluation_id: str) -> Response:
+    signed_in = console.session(blueprint.current_request)
+    console.check_change(blueprint.current_request, signed_in, _token_only())
+    view = view_case(evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now())
+    return console.html_response(case_console.case_page(signed_in, view, _base()))
 
 
 def _console_step(command_type: type[StaffCommand]) -> console.ConsoleView:
     def console_step(evaluation_id: str) -> Response:
-        actor = console.session_actor(blueprint.current_request)
-        command = _parse_form(blueprint.current_request, command_type)
-        act_on_case(evaluation_id, command, actor=actor, stores=runtime.case_stores(), now=runtime.now())
+        signed_in = console.session(blueprint.current_request)
+        command, form_token = _form(command_type)
+        console.check_change(blueprint.current_request, signed_in, form_token)
+        act_on_case(evaluation_id, command, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now())
         return console.redirect(blueprint.current_request, console.case_path(evaluation_id))
 
     return console_step
@@ -312,21 +387,24 @@ for _step, (_command, _summary) in STEPS.items():
     )(_console_step(_command))
 
 
-def _parse_form(request: Request, model: type[ModelT]) -> ModelT:
-    """An HTML form's fields validated as `model`; a list field comes from a textarea, one item a line."""
-    raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise BodyTooLarge(f"at most {MAX_BODY_BYTES} bytes")
-    try:
-        fields = parse_qsl(raw.decode() if isinstance(raw, bytes) else raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedBody("the form could not be read") from exc
+def _form(model: type[ModelT]) -> tuple[ModelT, str]:
+    """An HTML form's fields validated as `model`, and its form token (`form_token`, or the sign-in
+    token); a list field comes from a textarea, one item a line."""
+    token = ""
     document: dict[str, object] = {}
-    for name, value in fields:
+    for name, value in console.form_fields(blueprint.current_request):
+        if name == console.FORM_TOKEN:
+            token = value
+            continue
         field = model.model_fields.get(name)
         listed = field is not None and get_origin(field.annotation) is list
         document[name] = [line.strip() for line in value.splitlines() if line.strip()] if listed else value
-    return model.model_validate(document)
+    return model.model_validate(document), token
+
+
+def _token_only() -> str:
+    """The form token of a form that has no other fields."""
+    return dict(console.form_fields(blueprint.current_request)).get(console.FORM_TOKEN, "")
 
 
 def _base() -> str:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from govrate.cases.machine import TRANSITIONS
 from govrate.cases.model import Action, AuditEntry, Case, CaseListItem, CasePage, CaseView, ContactChannel, Triage
 from govrate.identity.model import Actor
+from govrate.identity.sessions import StaffSession
 from govrate.web import console
 
 # The console path of each step and the form that records it (one field list per step).
@@ -81,9 +82,9 @@ def _time(moment: datetime | None) -> str:
     return escape(moment.isoformat(timespec="minutes")) if moment else "—"
 
 
-def login_page(base: str, error: str | None = None) -> str:
+def login_page(base: str, login_token: str, error: str | None = None) -> str:
     form = (
-        f'<form method="post" action="{escape(base)}/console/login">'
+        f'<form method="post" action="{escape(base)}/console/login">{console.token_field(login_token)}'
         '<label>用户名 User name <input name="username" autocomplete="username" required></label>'
         '<label>密码 Password <input name="password" type="password" autocomplete="current-password" required></label>'
         "<button>登录 Sign in</button></form>"
@@ -91,7 +92,7 @@ def login_page(base: str, error: str | None = None) -> str:
     return console.page("好差评 案件处理 Govrate case console", console.error_html(error) + form, base)
 
 
-def list_page(actor: Actor, page: CasePage, base: str) -> str:
+def list_page(signed_in: StaffSession, page: CasePage, base: str) -> str:
     empty = '<tr><td colspan="6">没有待办案件 No open cases.</td></tr>'
     rows = "".join(_list_row(item, base) for item in page.items) or empty
     more = (
@@ -103,7 +104,7 @@ def list_page(actor: Actor, page: CasePage, base: str) -> str:
         "<table><thead><tr><th>案件 Case</th><th>期限 Deadline</th><th>状态 State</th><th>部门 Agency</th>"
         f"<th>事项 Item</th><th>等级 Level</th></tr></thead><tbody>{rows}</tbody></table>{more}"
     )
-    return console.page("待办案件，按期限 Open cases by deadline", table, base, actor)
+    return console.page("待办案件，按期限 Open cases by deadline", table, base, signed_in)
 
 
 def _list_row(item: CaseListItem, base: str) -> str:
@@ -120,24 +121,33 @@ def _triage(triage: Triage | None) -> str:
     return f" ({escape(triage)})" if triage else ""
 
 
-def case_page(actor: Actor, view: CaseView, base: str) -> str:
+def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
     case = view.case
     contact = view.contact
-    contact_html = (
-        "<p>匿名评价，无联系方式 Anonymous evaluation: no contact.</p>"
-        if contact is None
-        else "<dl>"
-        + "".join(
-            f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
-            for label, value in (
-                ("姓名 Name", contact.name),
-                ("电话 Phone", contact.phone),
-                ("邮箱 E-mail", contact.email),
-            )
-            if value
+    action = f"{base}/console/cases/{quote(case.evaluation_id)}"
+    if not case.real_name:
+        contact_html = "<p>匿名评价，无联系方式 Anonymous evaluation: no contact.</p>"
+    elif contact is None:
+        contact_html = (
+            f'<form method="post" action="{escape(action)}/evaluator-contact">'
+            f"{console.token_field(signed_in.form_token)}"
+            "<button>显示联系方式 Show the contact</button></form>"
+            "<p><small>查看将记入审计链 Each view of the contact is recorded in the audit trail.</small></p>"
         )
-        + "</dl><p><small>本次查看已记入审计链 This view of the contact is recorded in the audit trail.</small></p>"
-    )
+    else:
+        contact_html = (
+            "<dl>"
+            + "".join(
+                f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
+                for label, value in (
+                    ("姓名 Name", contact.name),
+                    ("电话 Phone", contact.phone),
+                    ("邮箱 E-mail", contact.email),
+                )
+                if value
+            )
+            + "</dl><p><small>本次查看已记入审计链 This view of the contact is recorded in the audit trail.</small></p>"
+        )
     due = _time(view.due_at) + (' <span class="overdue">已超期 overdue</span>' if view.overdue else "")
     facts = (
         "<table><tbody>"
@@ -167,21 +177,21 @@ def case_page(actor: Actor, view: CaseView, base: str) -> str:
         + "<h2>评价人 Evaluator</h2>"
         + contact_html
         + "<h2>下一步 Next steps</h2>"
-        + (_forms(actor, case, base) or "<p>当前无需您处理 Nothing for you to do now.</p>")
+        + (_forms(signed_in, case, action) or "<p>当前无需您处理 Nothing for you to do now.</p>")
         + "<h2>处理记录 History</h2>"
         + chain
         + _history(view.history)
     )
-    return console.page(f"案件 Case {case.evaluation_id}", body, base, actor)
+    return console.page(f"案件 Case {case.evaluation_id}", body, base, signed_in)
 
 
-def _forms(actor: Actor, case: Case, base: str) -> str:
-    action = f"{base}/console/cases/{quote(case.evaluation_id)}"
+def _forms(signed_in: StaffSession, case: Case, action: str) -> str:
     return "".join(
         f'<form class="step" method="post" action="{escape(action)}/{step}">'
-        f"<h3>{escape(title)}</h3>{fields}<button>记录 Record</button></form>"
+        f"<h3>{escape(title)}</h3>{console.token_field(signed_in.form_token)}{fields}"
+        "<button>记录 Record</button></form>"
         for step, (title, actions, fields) in _FORMS.items()
-        if _may(actor, case, actions)
+        if _may(signed_in.actor, case, actions)
     )
 
 

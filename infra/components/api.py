@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -11,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from govrate.identity.store import KEY_PREFIXES as SESSION_KEY_PREFIXES
 from govrate.integrity.counters import LIMIT_KEY_PREFIX
 from govrate.web.operations import Auth
 
@@ -84,9 +86,9 @@ class Api(Construct):
             ),
         )
 
-        # Refuses a staff route's request without a valid ID token of the staff pool before a function
-        # runs; the functions verify the token again (govrate.identity.auth), as they must locally and
-        # with a pool in another region, which no authorizer can reference.
+        # Refuses a staff route's request without a valid access token of the staff pool before a
+        # function runs; the functions verify the token again (govrate.identity.auth), as they must locally
+        # and with a pool in another region, which no authorizer can reference.
         self.authorizers: dict[Auth, apigateway.IAuthorizer] = {}
         if staff.user_pool is not None:
             self.authorizers[Auth.STAFF] = apigateway.CognitoUserPoolsAuthorizer(
@@ -94,8 +96,9 @@ class Api(Construct):
                 "StaffAuthorizer",
                 cognito_user_pools=[staff.user_pool],
                 identity_source=apigateway.IdentitySource.header("Authorization"),
-                results_cache_ttl=Duration.minutes(5),
+                results_cache_ttl=Duration.minutes(1),
             )
+        _customize_gateway_responses(self.rest_api)
 
         self.intake = intake = self._serve(
             factory,
@@ -113,6 +116,8 @@ class Api(Construct):
         grant_data(data.evaluations, intake, write=True)
         grant_data(data.cases, intake)
         grant_data(data.reference, intake)
+        # The console's paper-form pages read and refresh the staff member's session.
+        _grant_sessions(data, intake)
         # Verifies the evaluation tickets of service records (same secret as the QR codes, another salt).
         data.qr_signing_key.grant_read(intake)
         # Seals contact data; reading it back is for the handlers of the evaluator's case only.
@@ -155,6 +160,7 @@ class Api(Construct):
             {
                 environment.CASES_TABLE: data.cases.table_name,
                 environment.EVALUATIONS_TABLE: data.evaluations.table_name,
+                environment.REFERENCE_TABLE: data.reference.table_name,
                 environment.CONTACT_KEY_ID: data.contact_key.key_id,
                 **staff_sign_in,
             },
@@ -166,6 +172,9 @@ class Api(Construct):
         )
         # The only function that opens an evaluator's contact: for the handlers of that case, audited.
         data.contact_key.grant_decrypt(cases)
+        # The catalogue, for the agency a case is reassigned to; the console's sessions and sign-in limits.
+        grant_data(data.reference, cases)
+        _grant_sessions(data, cases)
 
         Validations.of(self.rest_api).acknowledge(
             accepted(
@@ -214,6 +223,63 @@ class Api(Construct):
         return function
 
 
+def _grant_sessions(data: Data, function: lambda_.Function) -> None:
+    """Write the console's sessions, sign-in attempts and trusted devices, and nothing else of the
+    reference table (govrate.identity.store)."""
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:PutItem", "dynamodb:DeleteItem"],
+            resources=[data.reference.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in SESSION_KEY_PREFIXES]}},
+        )
+    )
+
+
+# The scope of every access token that Cognito's own sign-in (USER_PASSWORD_AUTH) issues.
+STAFF_TOKEN_SCOPE = "aws.cognito.signin.user.admin"  # noqa: S105 (an OAuth scope name)
+# API Gateway's own answers, before any function runs. Its defaults echo parts of the request (an
+# unknown path's message quotes the caller's Authorization header); these echo nothing.
+GATEWAY_RESPONSES: dict[apigateway.ResponseType, tuple[str, int, str]] = {
+    apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN: ("not-found", 404, "Not found"),
+    apigateway.ResponseType.RESOURCE_NOT_FOUND: ("not-found", 404, "Not found"),
+    apigateway.ResponseType.UNAUTHORIZED: ("unauthenticated", 401, "Not authenticated"),
+    apigateway.ResponseType.ACCESS_DENIED: ("forbidden", 403, "Forbidden"),
+    apigateway.ResponseType.EXPIRED_TOKEN: ("unauthenticated", 401, "Not authenticated"),
+    apigateway.ResponseType.INVALID_API_KEY: ("forbidden", 403, "Forbidden"),
+    apigateway.ResponseType.INVALID_SIGNATURE: ("forbidden", 403, "Forbidden"),
+    apigateway.ResponseType.THROTTLED: ("too-many-requests", 429, "Too many requests"),
+    apigateway.ResponseType.QUOTA_EXCEEDED: ("too-many-requests", 429, "Too many requests"),
+    apigateway.ResponseType.REQUEST_TOO_LARGE: ("body-too-large", 413, "The request body is too large"),
+    apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE: ("unsupported-media-type", 415, "Unsupported media type"),
+    apigateway.ResponseType.DEFAULT_4_XX: ("bad-request", 400, "Bad request"),
+    apigateway.ResponseType.DEFAULT_5_XX: ("unavailable", 503, "Temporarily unavailable, retry later"),
+}
+# The headers every answer carries (govrate.web.chalice_edge.SECURITY_HEADERS and its default CSP).
+GATEWAY_RESPONSE_HEADERS = {
+    "Content-Type": "'application/problem+json'",
+    "X-Content-Type-Options": "'nosniff'",
+    "Strict-Transport-Security": "'max-age=31536000; includeSubDomains'",
+    # A directive without quotes (API Gateway's static values are quoted): no script, no plugin, no form.
+    "Content-Security-Policy": "'sandbox'",
+    "X-Frame-Options": "'DENY'",
+}
+
+
+def _customize_gateway_responses(rest_api: apigateway.RestApi) -> None:
+    """Problem documents with a fixed text for API Gateway's own answers: a path that does not exist
+    (403 MISSING_AUTHENTICATION_TOKEN in API Gateway's terms) answers 404. An undeclared method of a
+    declared path is the mock ANY method's 405 (`_add_method_not_allowed`)."""
+    for response_type, (kind, status, title) in GATEWAY_RESPONSES.items():
+        body = json.dumps({"type": f"/problems/{kind}", "title": title, "status": status})
+        rest_api.add_gateway_response(
+            f"Gateway{response_type.response_type}",
+            type=response_type,
+            status_code=str(status),
+            response_headers=GATEWAY_RESPONSE_HEADERS,
+            templates={"application/json": body},
+        )
+
+
 def _proxy_integration(function: lambda_.IFunction) -> apigateway.Integration:
     """A Lambda proxy integration that, unlike LambdaIntegration, adds no permission of its own."""
     return apigateway.Integration(
@@ -248,13 +314,45 @@ def _mirror_routes(
                 raise ValueError(f"{method} {path}: Chalice authorizers are not mirrored; declare Operation.auth")
             authorizer = authorizers.get(declared_auth.get((path, method), Auth.PUBLIC))
             resource.add_method(
-                method, integration, api_key_required=bool(route.api_key_required), authorizer=authorizer
+                method,
+                integration,
+                api_key_required=bool(route.api_key_required),
+                authorizer=authorizer,
+                # With a scope, the Cognito authorizer takes access tokens (and refuses ID tokens).
+                authorization_scopes=[STAFF_TOKEN_SCOPE] if authorizer is not None else None,
             )
             if route.cors is not None:
                 cors_configs.append(route.cors)
+        _add_method_not_allowed(resource, sorted(methods))
         if cors_configs:
             # Chalice refuses differing CORS configurations on one path, so the first speaks for all.
             _add_preflight(resource, cors_configs[0].get_access_control_headers(), sorted(methods))
+
+
+def _add_method_not_allowed(resource: apigateway.IResource, methods: list[str]) -> None:
+    """Every other method of a declared path: 405 with Allow (API Gateway prefers a declared method
+    to ANY), answered by API Gateway itself."""
+    allowed = ", ".join(methods)
+    body = json.dumps({"type": "/problems/method-not-allowed", "title": "Method not allowed", "status": 405})
+    headers = {f"method.response.header.{name}": value for name, value in GATEWAY_RESPONSE_HEADERS.items()}
+    headers["method.response.header.Allow"] = f"'{allowed}'"
+    method = resource.add_method(
+        "ANY",
+        apigateway.MockIntegration(
+            request_templates={"application/json": '{"statusCode": 405}'},
+            integration_responses=[
+                apigateway.IntegrationResponse(
+                    status_code="405", response_templates={"application/json": body}, response_parameters=headers
+                )
+            ],
+        ),
+        method_responses=[
+            apigateway.MethodResponse(status_code="405", response_parameters=dict.fromkeys(headers, True))
+        ],
+    )
+    cast(apigateway.CfnMethod, method.node.default_child).add_property_override(
+        "Integration.ContentHandling", "CONVERT_TO_TEXT"
+    )
 
 
 def _add_preflight(resource: apigateway.IResource, headers: Mapping[str, str], methods: list[str]) -> None:

@@ -46,6 +46,7 @@ SERVER_ERRORS = Runbook("alarm-5xx-rate")
 LATENCY = Runbook("alarm-p99-latency")
 CASES_OVERDUE = Runbook("alarm-cases-overdue")
 NO_EVALUATIONS = Runbook("alarm-no-evaluations")
+BAD_REVIEWS_WITHOUT_CASE = Runbook("alarm-bad-reviews-without-case")
 RUNBOOKS = (
     DEAD_LETTERS,
     ITERATOR_AGE,
@@ -157,6 +158,7 @@ class Monitoring(Construct):
             ),
             threshold=0,
             description="The reconciler sent bad reviews that had no case: the relay or the queue lost them.",
+            runbook=BAD_REVIEWS_WITHOUT_CASE,
         )
         self._alarm(
             api,

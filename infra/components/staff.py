@@ -1,4 +1,4 @@
-"""Staff sign-in: the Cognito user pool whose ID tokens the staff routes accept, created here or, where
+"""Staff sign-in: the Cognito user pool whose access tokens the staff routes accept, created here or, where
 the region has no Cognito user pools, an existing one named in context."""
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ from constructs import Construct
 from infra.config import StaffPoolContext
 from infra.nag import accepted
 
-# The token claims the case API reads (govrate.identity.auth.StaffClaims): the agency and division a user
-# works for, and their role.
-STAFF_ATTRIBUTES = ("agency_code", "region_code", "role")
+# Access tokens live an hour (govrate.identity.auth.MAX_TOKEN_LIFETIME_S refuses longer ones); a console
+# session ends after 8 hours at most (govrate.identity.sessions.ABSOLUTE_TIMEOUT), within the refresh
+# token's day.
 TOKEN_VALIDITY = Duration.hours(1)
 
 
 class Staff(Construct):
-    """Accounts are created by administrators (no self sign-up); agency, division and role are custom
-    attributes that only administrators can change.
+    """Accounts are created by administrators (no self sign-up); role, agency and division are the
+    account's groups (`role:…`, `agency:…`, `division:…`, govrate.identity.auth), which only administrators
+    change (govrate.identity.staff_admin). No user attribute carries authority.
 
     `user_pool` is the pool this stack created, or None when the staff sign in to an existing pool in
     another region: API Gateway's Cognito authorizer then cannot check their tokens, and the functions'
@@ -38,9 +39,6 @@ class Staff(Construct):
             self_sign_up_enabled=False,
             feature_plan=cognito.FeaturePlan.ESSENTIALS,
             sign_in_aliases=cognito.SignInAliases(username=True, email=True),
-            custom_attributes={
-                name: cognito.StringAttribute(min_len=1, max_len=64, mutable=True) for name in STAFF_ATTRIBUTES
-            },
             password_policy=cognito.PasswordPolicy(
                 min_length=12,
                 require_digits=True,
@@ -57,15 +55,18 @@ class Staff(Construct):
         profile = cognito.ClientAttributes().with_standard_attributes(email=True, preferred_username=True)
         client = user_pool.add_client(
             "Console",
-            # The console signs in with name and password on the server side (no hosted UI, no secret).
+            # The console signs in with name and password on the server side (no hosted UI, no secret);
+            # no OAuth flow, scope or callback URL is enabled (CDK's default would allow the code and
+            # implicit grants with an example callback).
             auth_flows=cognito.AuthFlow(user_password=True),
+            disable_o_auth=True,
             generate_secret=False,
             prevent_user_existence_errors=True,
+            enable_token_revocation=True,
             id_token_validity=TOKEN_VALIDITY,
             access_token_validity=TOKEN_VALIDITY,
             refresh_token_validity=Duration.days(1),
-            read_attributes=profile.with_custom_attributes(*STAFF_ATTRIBUTES),
-            # Users may not change their own agency, division or role.
+            read_attributes=profile,
             write_attributes=profile,
         )
         self.user_pool_id = user_pool.user_pool_id

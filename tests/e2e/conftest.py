@@ -57,7 +57,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with output.open("w", encoding="utf-8") as sink:
         process = subprocess.Popen(
             # no scheduled run during the tests: the schedule ticker would only add noise
-            [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "3600"],
+            # No history: its thousands of stream records would queue ahead of the tests' bad reviews.
+            [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "3600", "--no-history"],
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -102,21 +102,21 @@ def push_transaction(stack: dict[str, Any], window_id: str, ticket_url: str) -> 
     return dict(response.json())
 
 
-def id_token(stack: dict[str, Any], staff: dict[str, Any]) -> str:
-    """A demo account's ID token from the stack's Cognito (moto), as the console's sign-in gets it."""
+def access_token(stack: dict[str, Any], staff: dict[str, Any]) -> str:
+    """A demo account's access token from the stack's Cognito (moto), the bearer token of the staff API."""
     cognito = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=stack["region"])
     result = cognito.client("cognito-idp", endpoint_url=stack["aws_endpoint"]).initiate_auth(
         ClientId=stack["environment"]["GOVRATE_STAFF_CLIENT_ID"],
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": staff["username"], "PASSWORD": staff["password"]},
     )["AuthenticationResult"]
-    return str(result["IdToken"])
+    return str(result["AccessToken"])
 
 
 def administrator(stack: dict[str, Any]) -> dict[str, str]:
     """The headers of the demo supervisor of Beijing, who manages the Beijing windows and site keys."""
     supervisor = next(staff for staff in stack["staff"] if staff["role"] == "supervisor")
-    return {"authorization": f"Bearer {id_token(stack, supervisor)}"}
+    return {"authorization": f"Bearer {access_token(stack, supervisor)}"}
 
 
 def kiosk_url(stack: dict[str, Any], window_id: str) -> str:

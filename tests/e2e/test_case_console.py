@@ -12,7 +12,7 @@ import requests
 from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.conftest import assert_accessible, poll, screenshot
-from tests.e2e.govrate_client import id_token
+from tests.e2e.govrate_client import access_token
 from tests.e2e.test_local_stack import BAD_REVIEW, CASE_TIMEOUT_S
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,7 @@ def account(stack: dict[str, Any], *, role: str, agency: str | None = None) -> d
 
 
 def bearer(stack: dict[str, Any], staff: dict[str, Any]) -> dict[str, str]:
-    return {"authorization": f"Bearer {id_token(stack, staff)}"}
+    return {"authorization": f"Bearer {access_token(stack, staff)}"}
 
 
 def real_name_bad_review(stack: dict[str, Any]) -> str:
@@ -88,6 +88,8 @@ def test_a_staff_member_signs_in_to_the_console_and_records_the_return_visit(
     assert_accessible(page, "console-cases")
     page.get_by_role("link", name=case_id).click()
 
+    expect(page.get_by_text(CONTACT["phone"])).to_have_count(0)  # a GET reveals no contact
+    page.get_by_role("button", name="Show the contact").click()  # a POST with the form token, audited
     expect(page.get_by_text(CONTACT["phone"])).to_be_visible()
     expect(page.get_by_text("Audit chain intact")).to_be_visible()
     assert_accessible(page, "console-case")
@@ -97,7 +99,15 @@ def test_a_staff_member_signs_in_to_the_console_and_records_the_return_visit(
 
     expect(page.get_by_role("cell", name="contacted", exact=True).first).to_be_visible()
     screenshot(page, "console-case-contacted")
+    session = [cookie for cookie in context.cookies() if cookie["name"] == "__Host-govrate_session"]
+    assert session and session[0]["httpOnly"] and session[0]["secure"] and session[0]["sameSite"] == "Strict"
     page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{stack['api_url']}/console/login")
+    # The old session id, replayed, opens nothing: the session ended on the server.
+    old = session[0]
+    context.add_cookies(
+        [{"name": old["name"], "value": old["value"], "domain": old["domain"], "path": "/", "secure": True}]
+    )
     page.goto(f"{stack['api_url']}/console/cases")
     expect(page).to_have_url(f"{stack['api_url']}/console/login")
 

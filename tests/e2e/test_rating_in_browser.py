@@ -18,7 +18,7 @@ from tests.e2e.govrate_client import administrator, demo_window, record_id, regi
 
 pytestmark = pytest.mark.e2e
 
-CASE_TIMEOUT_S = 15
+CASE_TIMEOUT_S = 60
 RECEIPT_PAGE = re.compile(r"/e/[0-9A-Z]{26}/receipt\?receipt=[\w-]+")
 
 

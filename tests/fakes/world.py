@@ -65,4 +65,5 @@ class FakeWorld:
             evaluations=self.evaluations,
             vault=self.vault,
             rules=rules or RulesBook(None, UTC_OFFSET_HOURS),
+            catalogue=self.catalogue,
         )

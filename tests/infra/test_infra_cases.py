@@ -3,27 +3,39 @@
 from __future__ import annotations
 
 from infra import environment
-from infra.components.staff import STAFF_ATTRIBUTES
 from tests.infra.conftest import EXISTING_STAFF_POOL, Synthesized, actions_of, resources_of
 
 
-def test_staff_accounts_are_created_by_administrators_with_attributes_they_cannot_change(
+def test_staff_accounts_are_created_by_administrators_and_carry_no_authority_in_attributes(
     synth: Synthesized,
 ) -> None:
     _, pool = synth.one("AWS::Cognito::UserPool")
     properties = pool["Properties"]
     assert properties["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
-    custom = {attribute["Name"]: attribute for attribute in properties["Schema"]}
-    assert set(STAFF_ATTRIBUTES) <= set(custom)
+    # Role, agency and division are groups (govrate.identity.auth): no custom attribute exists to forge.
+    assert not [attribute for attribute in properties.get("Schema", []) if "AttributeDataType" in attribute]
     assert properties["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
     assert pool["DeletionPolicy"] == "Retain"
 
     _, client = synth.one("AWS::Cognito::UserPoolClient")
     client_properties = client["Properties"]
     assert client_properties["GenerateSecret"] is False
-    assert "ALLOW_USER_PASSWORD_AUTH" in client_properties["ExplicitAuthFlows"]
-    assert {f"custom:{name}" for name in STAFF_ATTRIBUTES} <= set(client_properties["ReadAttributes"])
-    assert not [name for name in client_properties["WriteAttributes"] if name.startswith("custom:")]
+    assert sorted(client_properties["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
+    assert sorted(client_properties["ReadAttributes"]) == ["email", "preferred_username"]
+    assert sorted(client_properties["WriteAttributes"]) == ["email", "preferred_username"]
+    assert client_properties["EnableTokenRevocation"] is True
+    # No OAuth flow, scope or callback: the console signs in on the server with the password flow.
+    for unused in (
+        "AllowedOAuthFlows",
+        "AllowedOAuthScopes",
+        "CallbackURLs",
+        "LogoutURLs",
+    ):
+        assert not client_properties.get(unused), unused
+    assert client_properties.get("AllowedOAuthFlowsUserPoolClient") in (None, False)
+    assert client_properties["AccessTokenValidity"] <= 60 and client_properties["TokenValidityUnits"][
+        "AccessToken"
+    ] == ("minutes")
 
 
 def test_functions_that_verify_staff_tokens_know_the_pool_and_its_client(synth: Synthesized) -> None:
@@ -94,3 +106,44 @@ def test_with_a_staff_pool_in_another_region_the_stack_creates_none_and_the_func
         variables = synthesized.function(handler)[1]["Environment"]["Variables"]
         assert variables[environment.STAFF_USER_POOL_ID] == EXISTING_STAFF_POOL["userPoolId"]
         assert variables[environment.STAFF_CLIENT_ID] == EXISTING_STAFF_POOL["clientId"]
+
+
+def test_staff_methods_take_access_tokens_and_gateway_answers_echo_nothing(synth: Synthesized) -> None:
+    staff_methods = [
+        method["Properties"]
+        for method in synth.resources.values()
+        if method["Type"] == "AWS::ApiGateway::Method"
+        and method["Properties"].get("AuthorizationType") == "COGNITO_USER_POOLS"
+    ]
+    assert staff_methods
+    assert all(m["AuthorizationScopes"] == ["aws.cognito.signin.user.admin"] for m in staff_methods)
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in synth.resources.values()
+        if r["Type"] == "AWS::ApiGateway::GatewayResponse"
+    }
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX"):
+        template = responses[kind]["ResponseTemplates"]["application/json"]
+        assert "$context" not in template and "$input" not in template and "message" not in template, kind
+        assert responses[kind]["ResponseParameters"]["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    not_allowed = [
+        method["Properties"]
+        for method in synth.resources.values()
+        if method["Type"] == "AWS::ApiGateway::Method" and method["Properties"]["HttpMethod"] == "ANY"
+    ]
+    assert not_allowed and all(m["Integration"]["Type"] == "MOCK" for m in not_allowed)
+    assert all(m["Integration"]["IntegrationResponses"][0]["StatusCode"] == "405" for m in not_allowed)
+
+
+def test_functions_write_only_the_session_key_space_of_the_reference_table(synth: Synthesized) -> None:
+    reference = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.reference), "Arn"]}
+    for handler in ("case_api.app", "intake_api.app"):
+        writes = [
+            statement
+            for statement in synth.role_statements(handler)
+            if reference in resources_of(statement) and "dynamodb:DeleteItem" in actions_of(statement)
+        ]
+        assert len(writes) == 1, handler
+        leading = writes[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert sorted(leading) == ["DEVICE#*", "SESSION#*", "SIGNIN#*"], handler

@@ -26,6 +26,7 @@ HANDLERS = (
     "record_sweep.handler",
     "case_api.app",
     "case_sweep.handler",
+    "bad_review_reconciler.handler",
 )
 
 
@@ -69,6 +70,8 @@ def expected_environment(synth: Synthesized) -> Environments:
         "case_api.app": {
             environment.CASES_TABLE: _ref(synth, data.cases),
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            # The catalogue (the agency a case is reassigned to) and the console's sessions.
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
             environment.CONTACT_KEY_ID: _ref(synth, data.contact_key),
             **staff_sign_in,
         },
@@ -191,19 +194,27 @@ def test_consumer_writes_cases_and_only_gets_single_evaluations(synth: Synthesiz
             assert resources_of(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]
 
 
-def test_intake_writes_evaluations_and_signature_nonces_only(synth: Synthesized) -> None:
+def test_intake_writes_evaluations_signature_nonces_abuse_counters_and_console_sessions_only(synth: Synthesized) -> None:
     data = synth.stack.data
     writes = [
         s
         for s in synth.role_statements("intake_api.app")
         if any(a in {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} for a in actions_of(s))
     ]
-    nonces = [s for s in writes if _touches(s, synth.logical_id(data.reference))]
-    assert [(actions_of(s), s["Condition"]) for s in nonces] == [
-        ({"dynamodb:PutItem"}, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["NONCE#*"]}})
-    ]
+    reference = [s for s in writes if _touches(s, synth.logical_id(data.reference))]
+    assert sorted((sorted(actions_of(s)), s["Condition"]) for s in reference) == sorted(
+        [
+            (["dynamodb:PutItem"], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["NONCE#*"]}}),
+            (["dynamodb:UpdateItem"], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["LIMIT#*"]}}),
+            (
+                ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+                {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SESSION#*", "SIGNIN#*", "DEVICE#*"]}},
+            ),
+        ],
+        key=repr,
+    )
     for statement in writes:
-        if statement not in nonces:
+        if statement not in reference:
             assert _touches(statement, synth.logical_id(data.evaluations))
             assert not _touches(statement, synth.logical_id(data.cases))
 

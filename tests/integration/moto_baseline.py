@@ -2,9 +2,10 @@
 creating them (and importing the catalogue) costs seconds, putting them back a few milliseconds.
 
 Everything a test may leave behind is undone: the tables, queues, buckets, secrets, user pools and app
-clients it created are deleted; the items of the tables and the values of the secrets are as they were;
-queues and buckets are empty; the user pools have no accounts. A table, queue or bucket a test deleted is
-created again as it was."""
+clients it created are deleted; the items of the tables (console sessions and sign-in counters among
+them) and the values of the secrets are as they were; queues and buckets are empty; the user pools have
+no accounts and only the groups they had. A table, queue or bucket a test deleted is created again as
+it was. What Cognito cannot undo (a pool's custom attributes) a test changes in a pool of its own."""
 
 from __future__ import annotations
 
@@ -75,10 +76,11 @@ class MotoBaseline:
             secret["ARN"]: self._secrets.get_secret_value(SecretId=secret["ARN"])["SecretString"]
             for secret in self._list_secrets()
         }
+        pools = [pool["Id"] for pool in self._cognito.list_user_pools(MaxResults=60)["UserPools"]]
         self._pool_clients = {
-            pool["Id"]: {client["ClientId"] for client in self._pool_clients_of(pool["Id"])}
-            for pool in self._cognito.list_user_pools(MaxResults=60)["UserPools"]
+            pool_id: {client["ClientId"] for client in self._pool_clients_of(pool_id)} for pool_id in pools
         }
+        self._pool_groups = {pool_id: set(self._group_names(pool_id)) for pool_id in pools}
 
     def restore(self) -> None:
         self._restore_tables()
@@ -169,6 +171,10 @@ class MotoBaseline:
         )["UserPoolClients"]
         return clients
 
+    def _group_names(self, pool_id: str) -> Iterator[str]:
+        for page in self._cognito.get_paginator("list_groups").paginate(UserPoolId=pool_id):
+            yield from (group["GroupName"] for group in page["Groups"])
+
     def _restore_staff_pools(self) -> None:
         for pool in self._cognito.list_user_pools(MaxResults=60)["UserPools"]:
             pool_id = pool["Id"]
@@ -181,3 +187,6 @@ class MotoBaseline:
             for page in self._cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
                 for user in page["Users"]:
                     self._cognito.admin_delete_user(UserPoolId=pool_id, Username=user["Username"])
+            # The groups the staff administrators' command created (`role:`, `agency:`, `division:`).
+            for group in set(self._group_names(pool_id)) - self._pool_groups[pool_id]:
+                self._cognito.delete_group(UserPoolId=pool_id, GroupName=group)

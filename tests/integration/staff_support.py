@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
 from govrate import runtime
+from govrate.identity import staff_admin
+from govrate.identity.model import Role
+
+from local.moto_cognito import add_revoke_token
 
 if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from tests.integration.conftest import AwsResources
 
@@ -29,16 +36,18 @@ class Staff:
         return {"authorization": f"Bearer {self.token}", "content-type": "application/json"}
 
 
-def create_staff_pool() -> tuple[str, str]:
-    """A staff user pool and its app client, as the stack creates them: (pool id, client id)."""
+def create_staff_pool(custom_attributes: Sequence[str] = ()) -> tuple[str, str]:
+    """A staff user pool and its app client, as the stack creates them (password sign-in, no custom
+    attributes unless named, as an older stack had them): (pool id, client id)."""
     cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-    pool_id = cognito.create_user_pool(
-        PoolName="govrate-staff",
-        Schema=[
-            {"Name": name, "AttributeDataType": "String", "Mutable": True}
-            for name in ("agency_code", "region_code", "role")
-        ],
-    )["UserPool"]["Id"]
+    pool_id = cognito.create_user_pool(PoolName="govrate-staff")["UserPool"]["Id"]
+    if custom_attributes:
+        cognito.add_custom_attributes(
+            UserPoolId=pool_id,
+            CustomAttributes=[
+                {"Name": name, "AttributeDataType": "String", "Mutable": True} for name in custom_attributes
+            ],
+        )
     client_id = cognito.create_user_pool_client(
         UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]["ClientId"]
@@ -51,25 +60,26 @@ class StaffPool:
 
     def __init__(self, aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> None:
         self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-        self.pool_id = aws.staff_pool_id
-        self.client_id = aws.staff_client_id
-        monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", self.pool_id)
-        monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", self.client_id)
+        self.cognito: CognitoIdentityProviderClient = self._cognito
+        self._monkeypatch = monkeypatch
+        add_revoke_token()
+        self.use_pool(aws.staff_pool_id, aws.staff_client_id)
+
+    def use_pool(self, pool_id: str, client_id: str) -> None:
+        """Name this pool and app client in the functions' settings (the shared pool, or a test's own)."""
+        self.pool_id = pool_id
+        self.client_id = client_id
+        self._monkeypatch.setenv("GOVRATE_STAFF_USER_POOL_ID", pool_id)
+        self._monkeypatch.setenv("GOVRATE_STAFF_CLIENT_ID", client_id)
         runtime.reset()
 
     def account(self, username: str, role: str, region: str, agency: str | None = None) -> None:
-        attributes: list[AttributeTypeTypeDef] = [
-            {"Name": "custom:role", "Value": role},
-            {"Name": "custom:region_code", "Value": region},
-        ]
-        if agency:
-            attributes.append({"Name": "custom:agency_code", "Value": agency})
-        self._cognito.admin_create_user(
-            UserPoolId=self.pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS"
-        )
+        """An account as administrators create it: role, agency and division as its groups."""
+        self._cognito.admin_create_user(UserPoolId=self.pool_id, Username=username, MessageAction="SUPPRESS")
         self._cognito.admin_set_user_password(
             UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
         )
+        staff_admin.assign(self._cognito, self.pool_id, username, role=Role(role), agency_code=agency, division=region)
 
     def sign_in(self, username: str) -> Staff:
         result = self._cognito.initiate_auth(
@@ -77,7 +87,7 @@ class StaffPool:
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
         )["AuthenticationResult"]
-        return Staff(username, result["IdToken"])
+        return Staff(username, result["AccessToken"])
 
     def staff(self, username: str, agency: str = "110105-GA", region: str = "110105") -> Staff:
         self.account(username, "staff", region, agency)
@@ -89,7 +99,7 @@ class StaffPool:
 
 
 class SignedIn:
-    """A Chalice test client whose every request carries a staff member's ID token (the tests of the
+    """A Chalice test client whose every request carries a staff member's access token (the tests of the
     administrators' routes use it as their client)."""
 
     def __init__(self, client: Any, staff: Staff) -> None:
@@ -113,3 +123,58 @@ class _SignedInHttp:
 
     def post(self, path: str, **kwargs: Any) -> Any:
         return self.request("POST", path, **kwargs)
+
+
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+class ConsoleBrowser:
+    """What a browser does with the console: keeps its cookies, sends forms with the token of the page
+    they are on, and says where a request comes from (`Sec-Fetch-Site`, `Origin`) as browsers do."""
+
+    HOST = "console.test"
+
+    def __init__(self, cases: Any) -> None:
+        self._cases = cases
+        self.cookies: dict[str, str] = {}
+
+    def headers(self, site: str = "same-origin", origin: str | None = None) -> dict[str, str]:
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        return {
+            "host": self.HOST,
+            "origin": origin or f"https://{self.HOST}",
+            "sec-fetch-site": site,
+            **({"cookie": cookie} if cookie else {}),
+        }
+
+    def keep(self, response: Any) -> Any:
+        set_cookies = response.headers.get("Set-Cookie") or []
+        for line in [set_cookies] if isinstance(set_cookies, str) else set_cookies:
+            name, _, rest = line.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in line:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    def get(self, path: str, http: Any = None) -> Any:
+        return self.keep((http or self._cases.http).get(path, headers=self.headers()))
+
+    def post(self, path: str, fields: dict[str, str], http: Any = None, **where: str) -> Any:
+        headers = {**self.headers(**where), "content-type": "application/x-www-form-urlencoded"}
+        return self.keep((http or self._cases.http).post(path, headers=headers, body=urlencode(fields).encode()))
+
+    def submit(self, page_path: str, action: str, fields: dict[str, str], http: Any = None, **where: str) -> Any:
+        """Open `page_path` and send the form at `action` with the page's form token."""
+        token = self.token(self.get(page_path, http))
+        return self.post(action, {"form_token": token, **fields}, http, **where)
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> Any:
+        return self.submit("/console/login", "/console/login", {"username": username, "password": password})
+
+    @staticmethod
+    def token(response: Any) -> str:
+        found = FORM_TOKEN.search(response.body.decode())
+        assert found, "the page has no form token"
+        return found.group(1)

@@ -13,7 +13,6 @@ from govrate.analytics.compute import compute_month
 from govrate.analytics.export import ExportWindow, export_window
 from govrate.analytics.queries import RankingName, RateName
 from govrate.analytics.store import AnalyticsBucket
-from moto import mock_aws
 
 from tests.integration.analytics_support import (
     CST,
@@ -23,22 +22,28 @@ from tests.integration.analytics_support import (
     expected_rankings,
     generate,
 )
+from tests.integration.conftest import MotoWorld
 
 NOW = datetime(2026, 12, 10, 1, 0, tzinfo=CST)
 MIN_COUNT = 15
 
+# The module's tests share one export; in one xdist group they run one after the other, so no other
+# test's clean-up (which deletes the buckets it does not know) comes between them.
+pytestmark = pytest.mark.xdist_group("analytics-queries")
+
 
 @pytest.fixture(scope="module")
-def exported() -> Iterator[tuple[FakeSources, AnalyticsBucket]]:
-    """One export for the whole module: the queries only read it."""
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="cn-north-1")
-        s3.create_bucket(Bucket="rates", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
-        sources = generate(seed=7, first_day=date(2026, 10, 20), days=44)
-        bucket = AnalyticsBucket("rates", s3)
-        window = ExportWindow(first_day=date(2026, 10, 20), last_day=date(2026, 12, 9))
-        export_window(window, sources=sources, bucket=bucket, now=NOW)
-        yield sources, bucket
+def exported(moto_world: MotoWorld) -> Iterator[tuple[FakeSources, AnalyticsBucket]]:
+    """One export for the whole module, in the shared moto world (a mock of its own would reset that
+    world for every later test of the process): the queries only read it."""
+    s3 = boto3.client("s3", region_name="cn-north-1")
+    s3.create_bucket(Bucket="rates", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
+    sources = generate(seed=7, first_day=date(2026, 10, 20), days=44)
+    bucket = AnalyticsBucket("rates", s3)
+    window = ExportWindow(first_day=date(2026, 10, 20), last_day=date(2026, 12, 9))
+    export_window(window, sources=sources, bucket=bucket, now=NOW)
+    yield sources, bucket
+    moto_world.baseline.restore()
 
 
 @pytest.mark.parametrize("month", [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)])

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-import requests
 from botocore.exceptions import ClientError
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 
@@ -29,14 +28,15 @@ def clients() -> Iterator[tuple[Any, Any]]:
     """DynamoDB and its streams on the local stack's moto server."""
     server = MotoServer()
     endpoint = server.start()
-    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()  # moto's state is per process
     session = boto3.Session(aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY, region_name=REGION)
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
     try:
-        yield (
-            session.client("dynamodb", endpoint_url=endpoint),
-            session.client("dynamodbstreams", endpoint_url=endpoint),
-        )
+        yield dynamodb, session.client("dynamodbstreams", endpoint_url=endpoint)
     finally:
+        # The server shares moto's state with the rest of the process (the other tests' world): only
+        # the test's own table goes, never a reset of everything.
+        if TABLE in dynamodb.list_tables()["TableNames"]:
+            dynamodb.delete_table(TableName=TABLE)
         server.stop()
 
 

@@ -131,7 +131,7 @@ def test_the_url_is_built_from_the_host_the_request_came_to(client: Any, window:
     assert issued["url"].startswith("https://pj.example.gov.cn/q/110105-GA-W01.1.")
 
 
-def test_behind_api_gateway_the_stage_prefix_is_kept(client: Any, administrator: Staff) -> None:
+def test_behind_api_gateway_the_stage_prefix_is_kept(client: Any, administrator: Staff, lambda_context: Any) -> None:
     register(client, WINDOW)
     event = {
         "resource": "/v1/windows/{window_id}/qr",
@@ -155,7 +155,7 @@ def test_behind_api_gateway_the_stage_prefix_is_kept(client: Any, administrator:
         "body": None,
         "isBase64Encoded": False,
     }
-    response = qr_api.app(event, None)
+    response = qr_api.app(event, lambda_context)
     assert response["statusCode"] == 200, response["body"]
     issued = json.loads(response["body"])
     assert issued["url"].startswith("https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod/q/")

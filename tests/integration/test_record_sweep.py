@@ -15,7 +15,7 @@ from govrate import runtime
 from govrate.evaluations.models import ApplicantContact, Channel, EvaluationSubmission, Stage
 from govrate.evaluations.service import submit_evaluation
 from govrate.kernel.clock import zone
-from govrate.kernel.errors import StorageUnavailable
+from govrate.kernel.errors import StorageMisconfigured
 from govrate.kernel.scale import Level
 from govrate.records.store import StoredRecord
 from govrate.regions.policies import RegionPolicy, RegionPolicyRepository
@@ -108,7 +108,7 @@ def test_a_failed_send_is_tried_again_by_the_next_sweep(sweep_env: AwsResources,
     register("BJ-INV-9")
     sqs = boto3.client("sqs")
     sqs.delete_queue(QueueUrl=sweep_env.invitation_queue_url)
-    with pytest.raises(StorageUnavailable):
+    with pytest.raises(StorageMisconfigured):
         run_sweep("2026-11-19", lambda_context)
     sqs.create_queue(QueueName="test-invitations")
     assert run_sweep("2026-11-19", lambda_context)["invited"] == 1

@@ -6,18 +6,16 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlencode
 
 import boto3
 import pytest
 import time_machine
 
 from tests.integration.conftest import AwsResources
-from tests.integration.staff_support import COGNITO_REGION, PASSWORD, Staff
+from tests.integration.staff_support import COGNITO_REGION, PASSWORD, ConsoleBrowser, Staff
 from tests.integration.test_case_support import World, build_world
 
 CST = timezone(timedelta(hours=8))
-FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
@@ -49,11 +47,11 @@ def test_no_token_or_a_bad_one_is_refused(world: World, case_id: str) -> None:
     world.account("li.ming", "staff", "110105", "110105-GA")
     foreign = cognito.initiate_auth(
         ClientId=other, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "li.ming", "PASSWORD": PASSWORD}
-    )["AuthenticationResult"]["IdToken"]
+    )["AuthenticationResult"]["AccessToken"]
     assert world.get(Staff("li.ming", foreign), "/v1/cases").status_code == 401
     li = world.sign_in("li.ming")
     assert world.get(li, "/v1/cases").status_code == 200
-    with time_machine.travel(datetime.now(CST) + timedelta(hours=2)):  # ID tokens live an hour
+    with time_machine.travel(datetime.now(CST) + timedelta(hours=2)):  # access tokens live an hour
         assert world.get(li, f"/v1/cases/{case_id}").status_code == 401
 
 
@@ -127,62 +125,62 @@ def test_the_list_pages_by_deadline(world: World) -> None:
 # --- the console ---------------------------------------------------------------------------------
 
 
-def console_login(world: World, username: str, password: str = PASSWORD) -> Any:
-    body = urlencode({"username": username, "password": password}).encode()
-    return world.cases.http.post("/console/login", headers=FORM, body=body)
-
-
-def session_of(response: Any) -> dict[str, str]:
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Strict" in cookie
-    return {"cookie": cookie.split(";", 1)[0]}
-
-
 def test_the_console_signs_in_lists_shows_and_records(world: World, case_id: str) -> None:
-    anonymous = world.cases.http.get("/console/cases")
+    browser = ConsoleBrowser(world.cases)
+    anonymous = browser.get("/console/cases")
     assert (anonymous.status_code, anonymous.headers["Location"]) == (303, "/console/login")
-    assert "Sign in" in world.cases.http.get("/console/login").body.decode()
+    assert "Sign in" in browser.get("/console/login").body.decode()
 
     world.account("li.ming", "staff", "110105", "110105-GA")
-    assert console_login(world, "li.ming", "wrong-password").status_code == 401
-    signed_in = console_login(world, "li.ming")
+    wrong = browser.sign_in("li.ming", "wrong-password")
+    assert wrong.status_code == 401
+    assert "Wrong user name or password" in wrong.body.decode()
+    signed_in = browser.sign_in("li.ming")
     assert (signed_in.status_code, signed_in.headers["Location"]) == (303, "/console/cases")
-    session = session_of(signed_in)
+    [session_cookie] = [line for line in signed_in.headers["Set-Cookie"] if line.startswith("__Host-govrate_session=")]
+    assert {"HttpOnly", "Secure", "SameSite=Strict", "Path=/"} <= {flag.strip() for flag in session_cookie.split(";")}
+    assert "Domain" not in session_cookie
+    # The cookie is an opaque id, not a token: nothing in it names the account.
+    assert browser.cookies["__Host-govrate_session"].count(".") == 0
 
-    listing = world.cases.http.get("/console/cases", headers=session)
+    listing = browser.get("/console/cases")
     assert listing.headers["Content-Type"].startswith("text/html")
     assert case_id in listing.body.decode()
-    page = world.cases.http.get(f"/console/cases/{case_id}", headers=session).body.decode()
-    assert "13800138000" in page and "张三" in page
+    page = browser.get(f"/console/cases/{case_id}").body.decode()
+    assert "13800138000" not in page  # the contact is shown by a POST, audited
     assert f'action="/console/cases/{case_id}/contact"' in page
     assert "/appeal-decision" not in page  # a supervisor's step
+    contact = browser.submit(f"/console/cases/{case_id}", f"/console/cases/{case_id}/evaluator-contact", {})
+    assert contact.status_code == 200
+    assert "13800138000" in contact.body.decode() and "张三" in contact.body.decode()
 
-    form = urlencode({"reached": "true", "channel": "phone", "note": "<script>alert(1)</script>"}).encode()
-    recorded = world.cases.http.post(f"/console/cases/{case_id}/contact", headers={**FORM, **session}, body=form)
+    step = f"/console/cases/{case_id}"
+    recorded = browser.submit(
+        step, f"{step}/contact", {"reached": "true", "channel": "phone", "note": "<script>alert(1)</script>"}
+    )
     assert (recorded.status_code, recorded.headers["Location"]) == (303, f"/console/cases/{case_id}")
-    page = world.cases.http.get(f"/console/cases/{case_id}", headers=session).body.decode()
+    page = browser.get(step).body.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Audit chain intact" in page
 
-    verification = urlencode({"substantiated": "false", "finding": "不属实"}).encode()
-    world.cases.http.post(f"/console/cases/{case_id}/verification", headers={**FORM, **session}, body=verification)
-    appeal = urlencode({"outcome": "appeal", "note": "恶意", "evidence": "录像\n\n叫号记录\n"}).encode()
-    no_evidence = urlencode({"outcome": "appeal", "note": "恶意"}).encode()
-    refused = world.cases.http.post(f"/console/cases/{case_id}/triage", headers={**FORM, **session}, body=no_evidence)
+    browser.submit(step, f"{step}/verification", {"substantiated": "false", "finding": "不属实"})
+    refused = browser.submit(step, f"{step}/triage", {"outcome": "appeal", "note": "恶意"})
     assert refused.status_code == 422
     assert "evidence" in refused.body.decode()
-    world.cases.http.post(f"/console/cases/{case_id}/triage", headers={**FORM, **session}, body=appeal)
+    browser.submit(step, f"{step}/triage", {"outcome": "appeal", "note": "恶意", "evidence": "录像\n\n叫号记录\n"})
     view = world.view(world.sign_in("li.ming"), case_id)
     assert view["history"][-2]["detail"]["evidence"] == ["录像", "叫号记录"]
+    assert [entry["action"] for entry in view["history"]].count("view_contact") == 2  # the console's and this one
 
-    signed_out = world.cases.http.post("/console/logout", headers={**FORM, **session}, body=b"")
-    assert "Max-Age=0" in signed_out.headers["Set-Cookie"]
+    signed_out = browser.submit("/console/cases", "/console/logout", {})
+    assert signed_out.headers["Location"] == "/console/login"
+    assert "__Host-govrate_session" not in browser.cookies
 
+    chen = ConsoleBrowser(world.cases)
     world.account("chen.jing", "staff", "110105", "110105-SJ")
-    other_agency = session_of(console_login(world, "chen.jing"))
-    refused = world.cases.http.get(f"/console/cases/{case_id}", headers=other_agency)
+    chen.sign_in("chen.jing")
+    refused = chen.get(f"/console/cases/{case_id}")
     assert refused.status_code == 403
-    assert "13800138000" not in refused.body.decode()
-    forged = world.cases.http.get("/console/cases", headers={"cookie": "govrate_staff=forged"})
+    forged = world.cases.http.get("/console/cases", headers={"cookie": "__Host-govrate_session=forged"})
     assert forged.status_code == 303

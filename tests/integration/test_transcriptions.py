@@ -1,5 +1,5 @@
 """Staff upload transcribed paper forms and offline evaluations as CSV: through the intake app, on moto,
-with ID tokens from moto's Cognito."""
+with access tokens from moto's Cognito."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from govrate.kernel.errors import StorageUnavailable
 from urllib3 import encode_multipart_formdata
 
 from tests.integration.conftest import AwsResources
-from tests.integration.staff_support import Staff
+from tests.integration.staff_support import ConsoleBrowser, Staff
 from tests.integration.test_case_support import World, build_world
 
 CSV = "text/csv"
@@ -177,6 +177,20 @@ def test_without_a_valid_token_nothing_is_entered(world: World, aws: AwsResource
     assert evaluation_items(aws) == []
 
 
+def test_an_upload_from_another_site_or_without_the_form_token_enters_nothing(
+    world: World, li: Staff, aws: AwsResources
+) -> None:
+    """A page on the same site (another port or subdomain) cannot post a file with the staff member's session."""
+    forms = csv_file(PAPER_HEADER, PAPER_FORM)
+    assert console_upload(world, li, forms, site="same-site", origin="https://evil.console.test").status_code == 403
+    browser = ConsoleBrowser(world.cases)
+    browser.sign_in(li.username)
+    body, content_type = encode_multipart_formdata({"file": ("forms.csv", forms, "text/csv")})
+    headers = {**browser.headers(), "content-type": content_type}
+    assert world.intake.http.post("/console/paper-forms", headers=headers, body=body).status_code == 403
+    assert evaluation_items(aws) == []
+
+
 # --- the file -------------------------------------------------------------------------------------
 
 
@@ -259,15 +273,20 @@ def test_an_outage_stops_the_upload_and_the_retry_enters_the_rest(
 # --- the console's upload form ----------------------------------------------------------------------
 
 
-def console_upload(world: World, staff: Staff, content: bytes) -> Any:
-    body, content_type = encode_multipart_formdata({"file": ("forms.csv", content, "text/csv")})
-    headers = {"content-type": content_type, "cookie": f"govrate_staff={staff.token}"}
+def console_upload(world: World, staff: Staff, content: bytes, **where: str) -> Any:
+    browser = ConsoleBrowser(world.cases)
+    browser.sign_in(staff.username)
+    token = browser.token(browser.get("/console/paper-forms", world.intake.http))
+    body, content_type = encode_multipart_formdata({"form_token": token, "file": ("forms.csv", content, "text/csv")})
+    headers = {**browser.headers(**where), "content-type": content_type}
     return world.intake.http.post("/console/paper-forms", headers=headers, body=body)
 
 
 def test_the_console_form_enters_an_excel_file_and_shows_every_row(world: World, li: Staff, aws: AwsResources) -> None:
     assert world.intake.http.get("/console/paper-forms").headers["Location"] == "/console/login"
-    page = world.intake.http.get("/console/paper-forms", headers={"cookie": f"govrate_staff={li.token}"})
+    browser = ConsoleBrowser(world.cases)
+    browser.sign_in(li.username)
+    page = browser.get("/console/paper-forms", world.intake.http)
     assert page.status_code == 200
     assert 'enctype="multipart/form-data"' in page.body.decode()
 

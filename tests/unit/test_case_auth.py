@@ -14,7 +14,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from govrate.cases.model import Case
 from govrate.cases.service import authorize
 from govrate.evaluations.models import CaseState
-from govrate.identity.auth import JwksCache, NotSignedIn, TokenVerifier, bearer_token
+from govrate.identity.auth import (
+    REVOCATION_CHECK_S,
+    JwksCache,
+    NotSignedIn,
+    StaffAuthenticator,
+    TokenVerifier,
+    bearer_token,
+)
 from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
 from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
@@ -27,13 +34,8 @@ KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 HMAC_SECRET = "an HMAC secret of thirty-two bytes"
 NOW = datetime(2025, 9, 30, 10, 0, tzinfo=timezone(timedelta(hours=8)))
-STAFF_CLAIMS = {
-    "sub": "sub-li",
-    "cognito:username": "li.ming",
-    "custom:role": "staff",
-    "custom:agency_code": "110105-GA",
-    "custom:region_code": "110105",
-}
+STAFF_GROUPS = ["role:staff", "agency:110105-GA", "division:110105"]
+STAFF_CLAIMS = {"sub": "sub-li", "username": "li.ming", "jti": "jti-1", "cognito:groups": STAFF_GROUPS}
 
 
 def jwks() -> dict[str, Any]:
@@ -54,8 +56,8 @@ def token(claims: Mapping[str, Any] | None = None, *, key: Any = KEY, kid: str =
     now = int(time.time())
     payload = {
         "iss": ISSUER,
-        "aud": CLIENT_ID,
-        "token_use": "id",
+        "client_id": CLIENT_ID,
+        "token_use": "access",
         "iat": now,
         "exp": now + 3600,
         **(STAFF_CLAIMS if claims is None else claims),
@@ -77,7 +79,7 @@ def test_a_staff_token_names_the_staff_member(verifier: TokenVerifier) -> None:
 
 
 def test_a_supervisor_token_names_a_region(verifier: TokenVerifier) -> None:
-    claims = {**STAFF_CLAIMS, "custom:role": "supervisor", "custom:region_code": "110000"}
+    claims = {**STAFF_CLAIMS, "cognito:groups": ["role:supervisor", "division:110000"]}
     actor = verifier.actor(token(claims))
     assert (actor.role, actor.region_code, actor.agency_code) == (Role.SUPERVISOR, "110000", None)
 
@@ -86,15 +88,26 @@ def test_a_supervisor_token_names_a_region(verifier: TokenVerifier) -> None:
     ("forged", "reason"),
     [
         (lambda: token(key=OTHER_KEY), "Signature verification failed"),
-        (lambda: token(aud="another-client"), "Audience"),
+        (lambda: token(client_id="another-client"), "another app client"),
         (lambda: token(iss="https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_Other"), "issuer"),
-        (lambda: token(exp=int(time.time()) - 10), "expired"),
-        (lambda: token(token_use="access"), "ID token"),
+        (lambda: token(exp=int(time.time()) - 120), "expired"),
+        (lambda: token(token_use="id"), "access token"),
+        (lambda: token(exp=int(time.time()) + 30 * 24 * 3600), "longer than"),
+        (lambda: token(iat=int(time.time()) - 7000, exp=int(time.time()) + 600), "longer than"),
         (lambda: token(kid="unknown"), "unknown key"),
-        (lambda: token({**STAFF_CLAIMS, "custom:role": "admin"}), "role, agency or region"),
-        (lambda: token({k: v for k, v in STAFF_CLAIMS.items() if k != "custom:region_code"}), "region"),
-        (lambda: token({k: v for k, v in STAFF_CLAIMS.items() if k != "custom:agency_code"}), "agency"),
-        (lambda: jwt.encode({**STAFF_CLAIMS, "aud": CLIENT_ID}, HMAC_SECRET, algorithm="HS256"), "unknown key"),
+        (lambda: token({**STAFF_CLAIMS, "cognito:groups": ["role:admin", "division:110000"]}), "no single role"),
+        (lambda: token({**STAFF_CLAIMS, "cognito:groups": ["role:supervisor"]}), "no division"),
+        (lambda: token({**STAFF_CLAIMS, "cognito:groups": ["role:staff", "division:110105"]}), "no agency"),
+        (lambda: token({**STAFF_CLAIMS, "cognito:groups": [*STAFF_GROUPS, "role:supervisor"]}), "no single role"),
+        (lambda: token({**STAFF_CLAIMS, "cognito:groups": "role:supervisor"}), "not a list"),
+        # What a user could once write themselves carries no authority at all.
+        (
+            lambda: token(
+                {**STAFF_CLAIMS, "cognito:groups": [], "custom:role": "supervisor", "custom:region_code": "110000"}
+            ),
+            "no single role",
+        ),
+        (lambda: jwt.encode({**STAFF_CLAIMS, "client_id": CLIENT_ID}, HMAC_SECRET, algorithm="HS256"), "unknown key"),
         (
             lambda: jwt.encode({**STAFF_CLAIMS}, HMAC_SECRET, algorithm="HS256", headers={"kid": "k1"}),
             "alg value is not allowed",
@@ -198,3 +211,32 @@ def test_a_division_knows_its_level_and_the_divisions_that_hold_it(
     assert level_of(code) is level
     assert (enclosing(code, DivisionLevel.CITY), enclosing(code, DivisionLevel.PROVINCE)) == (city, province)
     assert enclosing(code, level) == code
+
+
+class FakeAccounts:
+    """Cognito's standing check: a token stands until its account is revoked."""
+
+    def __init__(self) -> None:
+        self.revoked = False
+        self.checks = 0
+
+    def check(self, access_token: str) -> None:
+        self.checks += 1
+        if self.revoked:
+            raise NotSignedIn("revoked")
+
+
+def test_a_bearer_tokens_standing_is_asked_of_cognito_every_few_minutes(verifier: TokenVerifier) -> None:
+    accounts = FakeAccounts()
+    now = [1000.0]
+    authenticator = StaffAuthenticator(verifier, accounts, clock=lambda: now[0])  # type: ignore[arg-type]
+    bearer = token()
+    for _ in range(3):
+        authenticator.actor(bearer)
+    assert accounts.checks == 1
+    accounts.revoked = True  # disabled, or signed out everywhere
+    now[0] += REVOCATION_CHECK_S - 1
+    authenticator.actor(bearer)
+    now[0] += 2
+    with pytest.raises(NotSignedIn, match="revoked"):
+        authenticator.actor(bearer)

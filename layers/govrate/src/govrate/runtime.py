@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from govrate.evaluations.follow_ups import FollowUpRepository
     from govrate.evaluations.service import IntakeStores
     from govrate.evaluations.store import EvaluationRepository
-    from govrate.identity.auth import CognitoSignIn, TokenVerifier
+    from govrate.identity.auth import CognitoAccounts, StaffAuthenticator, TokenVerifier
     from govrate.identity.model import Actor
+    from govrate.identity.sessions import SessionPorts
     from govrate.integrity.limits import IntakeGate
     from govrate.kernel.qr_codes import FormTokenSigner, TicketSigner, WindowTokenSigner
     from govrate.platforms.nonces import NonceRepository
@@ -291,6 +292,7 @@ def case_stores() -> CaseStores:
         evaluations=evaluation_repository(),
         vault=contact_vault(),
         rules=RulesBook(settings().case_rules_dir, settings().utc_offset_hours),
+        catalogue=catalogue_repository(),
     )
 
 
@@ -302,16 +304,34 @@ def token_verifier() -> TokenVerifier:
     return TokenVerifier(issuer=config.issuer, client_id=config.staff_client_id, keys=JwksCache(config.jwks_url))
 
 
-def staff_actor(headers: Mapping[str, str]) -> Actor:
-    """The staff member or supervisor of the request's `Authorization: Bearer` ID token."""
-    from govrate.identity.auth import bearer_token
+@_once
+def staff_accounts() -> CognitoAccounts:
+    from govrate.identity.auth import CognitoAccounts
 
-    return token_verifier().actor(bearer_token(headers))
+    config = settings()
+    return CognitoAccounts(config.staff_client_id, config.user_pool_region)
 
 
 @_once
-def staff_sign_in() -> CognitoSignIn:
-    from govrate.identity.auth import CognitoSignIn
+def staff_authenticator() -> StaffAuthenticator:
+    from govrate.identity.auth import StaffAuthenticator
 
-    config = settings()
-    return CognitoSignIn(config.staff_client_id, config.user_pool_region)
+    return StaffAuthenticator(token_verifier(), staff_accounts())
+
+
+def staff_actor(headers: Mapping[str, str]) -> Actor:
+    """The staff member or supervisor of the request's `Authorization: Bearer` access token."""
+    from govrate.identity.auth import bearer_token
+
+    return staff_authenticator().actor(bearer_token(headers))
+
+
+@_once
+def session_ports() -> SessionPorts:
+    """What console sessions and sign-in limits need: the user pool, the token check, the session store."""
+    from govrate.identity.sessions import SessionPorts
+    from govrate.identity.store import SessionStore
+
+    return SessionPorts(
+        accounts=staff_accounts(), verifier=token_verifier(), store=SessionStore(settings().reference_table)
+    )

@@ -6,13 +6,15 @@ import tempfile
 from calendar import monthrange
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS
-from govrate.analytics.parquet import connect, fetch_rows, register_table
 from govrate.analytics.queries import RankingName, RateName, ranking_queries, rate_queries
-from govrate.analytics.store import AnalyticsBucket
+
+if TYPE_CHECKING:
+    from govrate.analytics.store import AnalyticsBucket
 
 # An evaluation of a record counts against the unrated rate of the record's day if it was given
 # within this many days of the month's end (the rating period is 7 days; paper forms come later).
@@ -84,6 +86,9 @@ def compute_month(
     month: date, *, bucket: AnalyticsBucket, ranking_min_count: int, memory_limit: str = "1GB"
 ) -> MonthCells:
     """Download the month's facts (and the evaluations that rate its records later) and run every query."""
+    # DuckDB only where months are computed (the analyze job's layer), not where results are read.
+    from govrate.analytics.parquet import connect, fetch_rows, register_table
+
     first, last = month_start(month), month_end(month)
     rated_until = last + timedelta(days=RATED_WITHIN_DAYS)
     with tempfile.TemporaryDirectory(prefix="govrate-rates-") as scratch:

@@ -22,7 +22,6 @@ from typing import Any, Protocol
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
 from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS, FactTable, Row, case_row, evaluation_row, record_row
-from govrate.analytics.parquet import connect, write_parquet
 from govrate.analytics.store import AnalyticsBucket, days
 from govrate.cases.model import Case
 from govrate.cases.store import CaseRepository
@@ -142,6 +141,9 @@ def export_window(
     scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
 ) -> list[PartitionWritten]:
     """Write every day of the window, each table of each day as one object replacing the last export."""
+    # DuckDB only in the analyze job (its layer), not in the functions that read the results.
+    from govrate.analytics.parquet import connect, write_parquet
+
     written = []
     with (
         tempfile.TemporaryDirectory(prefix="govrate-export-") as scratch,

@@ -37,14 +37,14 @@ from govrate.cases.ports import CaseStore, Encryptor, EvaluatorNotice, NoticeKin
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
 from govrate.evaluations.ports import EvaluationStore
 from govrate.evaluations.service import receipt_hash
-from govrate.identity.auth import authorize_for
+from govrate.identity.auth import authorize_agency, authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.kernel.observability import BusinessEvent, count, logger
 from govrate.regions.case_rules import RegionRules, RulesBook
 
 if TYPE_CHECKING:
-    pass
+    from govrate.catalogue.ports import CatalogueReader
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -64,6 +64,7 @@ class CaseStores:
     evaluations: EvaluationStore
     vault: Encryptor
     rules: RulesBook
+    catalogue: CatalogueReader
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,15 @@ def list_cases(actor: Actor, *, stores: CaseStores, now: datetime, limit: int, c
     return CasePage(items=[_list_item(case, now) for case in cases], next_cursor=following)
 
 
-def view_case(evaluation_id: str, *, actor: Actor, stores: CaseStores, now: datetime) -> CaseView:
-    """One case for its handlers. The evaluator's contact is decrypted here only, after the view is
-    written to the audit chain: no audit entry, no contact."""
+def view_case(
+    evaluation_id: str, *, actor: Actor, stores: CaseStores, now: datetime, with_contact: bool = True
+) -> CaseView:
+    """One case for its handlers; with the evaluator's contact when asked for. The contact is decrypted
+    here only, after the view is written to the audit chain: no audit entry, no contact."""
     case = stores.cases.get(evaluation_id)
     authorize(actor, case)
     contact: EvaluatorContact | None = None
-    cipher = stores.evaluations.get(evaluation_id).contact_cipher if case.real_name else None
+    cipher = stores.evaluations.get(evaluation_id).contact_cipher if case.real_name and with_contact else None
     if cipher is not None:
         case = _record_contact_view(case, actor=actor, stores=stores, now=now)
         contact = EvaluatorContact.model_validate_json(stores.vault.open(cipher, owner=evaluation_id))
@@ -152,7 +155,7 @@ def act_on_case(evaluation_id: str, command: StaffCommand, *, actor: Actor, stor
     answer; or a supervisor's appeal decision, reassignment or resumption."""
     case = stores.cases.get(evaluation_id)
     authorize(actor, case)
-    effect = _effect_of(command, case, stores.rules.for_region(case.region_code), now)
+    effect = _effect_of(command, case, actor=actor, stores=stores, now=now)
     changed, entry = _step(case, effect, actor=actor, now=now)
     stores.cases.save(changed, [entry], read_count=case.audit_count, notices=_notices(changed, [entry]))
     return changed
@@ -226,7 +229,7 @@ def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: Ca
 # --- the steps -----------------------------------------------------------------------------------
 
 
-def _effect_of(command: StaffCommand, case: Case, rules: RegionRules, now: datetime) -> _Effect:
+def _effect_of(command: StaffCommand, case: Case, *, actor: Actor, stores: CaseStores, now: datetime) -> _Effect:
     effect: _Effect
     match command:
         case ContactRecord():
@@ -244,9 +247,9 @@ def _effect_of(command: StaffCommand, case: Case, rules: RegionRules, now: datet
         case AppealDecision():
             effect = _Effect(Action.REJECT_APPEAL, {"triage": None}, {"reason": command.reason})
         case Reassignment():
-            effect = _reassignment(command, case, rules, now)
+            effect = _reassignment(command, case, actor, stores, now)
         case Resumption():
-            effect = _resumption(command, case, rules, now)
+            effect = _resumption(command, case, stores.rules.for_region(case.region_code), now)
     return effect
 
 
@@ -258,14 +261,19 @@ def _answer(command: AnswerRecord, case: Case, now: datetime) -> _Effect:
     return _Effect(Action.ANSWER, changes, {"message": command.message, "on_time": on_time})
 
 
-def _reassignment(command: Reassignment, case: Case, rules: RegionRules, now: datetime) -> _Effect:
+def _reassignment(command: Reassignment, case: Case, actor: Actor, stores: CaseStores, now: datetime) -> _Effect:
+    """The case goes to an agency of the catalogue that the supervisor may act for, in the agency's own
+    region, with the deadlines of that region's rules."""
     if command.agency_code == case.agency_code:
         raise InvalidInput(
             "the case is with that agency already",
             [{"field": "agency_code", "message": f"case is with {case.agency_code}"}],
         )
+    target = authorize_agency(actor, command.agency_code, stores.catalogue)
+    rules = stores.rules.for_region(target.region_code)
     changes = {
-        "agency_code": command.agency_code,
+        "agency_code": target.agency_code,
+        "region_code": target.region_code,
         "triage": None,
         "resume_state": None,
         "visited": False,
@@ -273,7 +281,13 @@ def _reassignment(command: Reassignment, case: Case, rules: RegionRules, now: da
         "verify_due_at": rules.due(now, rules.policy.verify_working_days),
         "answer_due_at": rules.due(now, rules.policy.answer_working_days),
     }
-    detail = {"from_agency": case.agency_code, "to_agency": command.agency_code, "reason": command.reason}
+    detail = {
+        "from_agency": case.agency_code,
+        "to_agency": target.agency_code,
+        "from_region": case.region_code,
+        "to_region": target.region_code,
+        "reason": command.reason,
+    }
     return _Effect(Action.REASSIGN, changes, detail)
 
 

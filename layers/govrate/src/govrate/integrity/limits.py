@@ -92,7 +92,7 @@ class IntakeGate:
             if count > limit.most:
                 raise TooManyRequests(
                     f"more than {limit.most} evaluations per {_spoken(limit.period)} from one {scope}",
-                    retry_after=max(1, math.ceil((end - now).total_seconds())),
+                    retry_after_s=max(1, math.ceil((end - now).total_seconds())),
                 )
 
 

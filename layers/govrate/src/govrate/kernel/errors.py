@@ -31,6 +31,10 @@ class Conflict(GovrateError):
 class Unauthenticated(GovrateError):
     """The caller did not prove who they are: no credentials, or credentials that do not verify."""
 
+    # What the caller is told instead of the message, where the reason helps only an attacker (the
+    # message still goes to the log).
+    public_detail: str | None = None
+
 
 class Forbidden(GovrateError):
     """The caller is known but may not do this; `errors` may name the field that is not theirs."""
@@ -66,8 +70,13 @@ class SuspiciousSubmission(GovrateError):
 
 
 class TooManyRequests(GovrateError):
-    """An unauthenticated path's limit is reached; nothing was stored. `retry_after` in seconds."""
+    """A limit is reached (an unauthenticated path's abuse limit); nothing was stored. `retry_after_s`
+    says when to try again."""
 
-    def __init__(self, detail: str, retry_after: int) -> None:
+    def __init__(self, detail: str, retry_after_s: int) -> None:
         super().__init__(detail)
-        self.retry_after = retry_after
+        self.retry_after_s = retry_after_s
+
+
+class TooManyAttempts(TooManyRequests):
+    """Too many failed sign-ins for an account or a client."""

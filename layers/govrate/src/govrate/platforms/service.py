@@ -113,8 +113,8 @@ def submit_each(
 
     `writers` items are submitted at a time, in waves: an item whose `identity` (None: none) an
     earlier item shares waits for the wave after that item's. An outage stops everything with
-    StorageUnavailable once the wave it happened in is done: the client retries the whole batch, and
-    the items stored before the outage come back as replays.
+    StorageUnavailable once the (at most `writers`) items in flight with it are done: the client
+    retries the whole batch, and the items stored before the outage come back as replays.
     """
     entries = list(items)
     outcomes: list[BatchOutcome | None] = [None] * len(entries)
@@ -141,6 +141,8 @@ def submit_each(
 
     with ThreadPoolExecutor(max_workers=writers) as pool:
         for wave_indexes in waves:
-            for index, outcome in zip(wave_indexes, pool.map(outcome_of, wave_indexes), strict=True):
-                outcomes[index] = outcome
+            for start in range(0, len(wave_indexes), writers):
+                in_flight = wave_indexes[start : start + writers]
+                for index, outcome in zip(in_flight, pool.map(outcome_of, in_flight), strict=True):
+                    outcomes[index] = outcome
     return [outcome for outcome in outcomes if outcome is not None]

@@ -17,7 +17,7 @@ from ulid import ULID
 
 from govrate.evaluations.models import Channel, Stage
 from govrate.evaluations.service import IntakeStores, receipt_hash, record_stage_key
-from govrate.kernel.errors import StorageUnavailable
+from govrate.kernel.errors import StorageMisconfigured, StorageUnavailable
 from govrate.records.invitations import Invitation, InvitationSender
 from govrate.records.service import TicketIssuer
 
@@ -100,7 +100,7 @@ def _invite(
     )
     try:
         sender.publish(invitation)
-    except StorageUnavailable:
+    except (StorageUnavailable, StorageMisconfigured):  # the next sweep sends it again
         stores.records.unmark_invited(record.region_code, record.record_id)
         raise
     return True

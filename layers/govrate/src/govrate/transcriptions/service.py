@@ -26,7 +26,7 @@ from pydantic import Field, StringConstraints, ValidationError
 
 from govrate.evaluations.models import Channel, EvaluationAccepted, EvaluationSubmission
 from govrate.evaluations.service import IntakeStores, submit_evaluation
-from govrate.identity.auth import authorize_for
+from govrate.identity.auth import authorize_agency
 from govrate.identity.model import Actor
 from govrate.kernel.contracts import field_errors
 from govrate.kernel.errors import BodyTooLarge, InvalidInput, MalformedBody
@@ -156,7 +156,8 @@ def enter_transcribed(
     its evaluation period. The receipt is withheld: it would let the staff member follow the
     evaluation and rate the handling of its case in the evaluator's place.
     """
-    authorize_for(actor, evaluation.agency_code, evaluation.region_code)
+    # The agency's region as the catalogue has it; a row that claims another is refused by the intake rules.
+    authorize_agency(actor, evaluation.agency_code, stores.catalogue)
     accepted = submit_evaluation(
         evaluation,
         stores=stores,

@@ -1,10 +1,12 @@
 """The staff console's shell, shared by every function that serves console pages (the case API's
 pages, intake's upload of paper forms): the session, the page frame, and answers as pages.
 
-The session is the staff member's Cognito ID token in an HttpOnly, SameSite=Strict cookie that the
-sign-in form sets (`/console/login`, served by the case API); every console page verifies it with the
-same verifier as the staff API. Pages are small server-rendered HTML with no script, every value
-escaped.
+The session is server-side (`govrate.identity.sessions`): the browser holds only its opaque id, in a
+`__Host-` cookie (HttpOnly, Secure, SameSite=Strict, path /) that the sign-in form sets
+(`/console/login`, served by the case API). Every form that changes something carries the session's
+form token and must come from the console's own origin (`Origin`, `Sec-Fetch-Site`); the sign-in form
+carries a token of its own, doubled in a cookie. Pages are small server-rendered HTML with no script,
+every value escaped. docs/security.md lists these controls and their tests.
 """
 
 from __future__ import annotations
@@ -16,20 +18,25 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from html import escape
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from chalice.app import Request, Response
 from pydantic import ValidationError
 
 from govrate import runtime
 from govrate.identity.auth import NotSignedIn
-from govrate.identity.model import Actor
-from govrate.kernel.errors import BodyTooLarge, GovrateError, InvalidInput, MalformedBody
-from govrate.web.chalice_edge import ApiBlueprint, raw_body
+from govrate.identity.sessions import DEVICE_LIFETIME, StaffSession, check_form_token, current_session
+from govrate.kernel.errors import BodyTooLarge, Forbidden, GovrateError, InvalidInput, MalformedBody
+from govrate.kernel.observability import logger
+from govrate.web.chalice_edge import MAX_BODY_BYTES, ApiBlueprint, raw_body
 from govrate.web.operations import Media, Operation
 from govrate.web.problems import problem_for
 
-SESSION_COOKIE = "govrate_staff"
+SESSION_COOKIE = "__Host-govrate_session"
+LOGIN_COOKIE = "__Host-govrate_login"
+DEVICE_COOKIE = "__Host-govrate_device"
+FORM_TOKEN = "form_token"  # noqa: S105 (the name of a form field)
+_COOKIE_FLAGS = "Path=/; HttpOnly; Secure; SameSite=Strict"
 HTML = "text/html; charset=utf-8"
 FORM = "application/x-www-form-urlencoded"
 LOGIN_PATH = "/console/login"
@@ -38,8 +45,10 @@ PAPER_FORMS_PATH = "/console/paper-forms"
 PAGE = Media("text/html", "A console page")
 TO_PAGE = Media("text/html", "See Other: the next console page (Location)")
 SESSION = (
-    "For people, in a browser. The session is the staff ID token in an HttpOnly, SameSite=Strict cookie set "
-    "by the sign-in form and verified by the function; without it the answer is a redirect to the sign-in."
+    "For people, in a browser. The session is server-side; its opaque id rides in a __Host- cookie (HttpOnly, "
+    "Secure, SameSite=Strict) set by the sign-in form; without a live session the answer is a redirect to the "
+    "sign-in. A form that changes something carries the session's `form_token` and must come from the "
+    "console's own origin (403 otherwise)."
 )
 
 _STYLE = (
@@ -47,29 +56,87 @@ _STYLE = (
     "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;text-align:left}"
     "label{display:block;margin:.3rem 0}textarea{width:100%;min-height:3rem}"
     ".overdue{color:#b00;font-weight:bold}.error{background:#fee;padding:.5rem}.ok{color:#070}"
-    "form.step{border:1px solid #ddd;padding:.5rem;margin:.5rem 0}nav a{margin-right:1rem}"
+    "form.step{border:1px solid #ddd;padding:.5rem;margin:.5rem 0}nav a{margin-right:1rem}form.inline{display:inline}"
 )
 
 ConsoleView = Callable[..., Response]
+CONSOLE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
-def session_actor(request: Request) -> Actor:
-    """The staff member or supervisor whose session cookie came with the request; NotSignedIn if none."""
+def cookie(request: Request, name: str) -> str | None:
     try:
-        morsel = SimpleCookie(request.headers.get("cookie", "")).get(SESSION_COOKIE)
-    except CookieError as exc:
-        raise NotSignedIn("unreadable cookie") from exc
-    if morsel is None or not morsel.value:
-        raise NotSignedIn("not signed in")
-    return runtime.token_verifier().actor(morsel.value)
+        morsel = SimpleCookie(request.headers.get("cookie", "")).get(name)
+    except CookieError:
+        return None
+    return morsel.value if morsel is not None and morsel.value else None
 
 
-def session_cookie(token: str, lifetime_seconds: int) -> str:
-    return f"{SESSION_COOKIE}={token}; Max-Age={lifetime_seconds}; Path=/; HttpOnly; Secure; SameSite=Strict"
+def session(request: Request) -> StaffSession:
+    """The live session whose id came with the request; NotSignedIn if none."""
+    session_id = cookie(request, SESSION_COOKIE)
+    if session_id is None:
+        raise NotSignedIn("no session cookie")
+    return current_session(session_id, ports=runtime.session_ports(), now=runtime.now())
+
+
+def check_change(request: Request, signed_in: StaffSession, form_token: str | None) -> None:
+    """Forbidden unless a request that changes something (or reveals personal data) comes from the
+    console's own origin with the session's form token. Called once the session is known, so that a
+    request without one is sent to the sign-in, whatever its body."""
+    same_origin(request)
+    check_form_token(signed_in, form_token)
+
+
+def same_origin(request: Request) -> None:
+    """Forbidden for a request that a browser says comes from another origin: `Sec-Fetch-Site` other
+    than same-origin, or an `Origin` other than the host the request came to. Browsers send both on
+    every form post; a client that sends neither has no cookies a page could have borrowed."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site != "same-origin":
+        raise Forbidden(f"a console form must be sent from the console's own pages (Sec-Fetch-Site: {site})")
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise Forbidden("a console form must be sent from the console's own pages (Origin)")
+
+
+def form_fields(request: Request) -> list[tuple[str, str]]:
+    """The fields of an urlencoded form, in order."""
+    raw = raw_body(request)
+    if len(raw) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"at most {MAX_BODY_BYTES} bytes")
+    try:
+        return parse_qsl(raw.decode(), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedBody("the form could not be read") from exc
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as API Gateway (or the local server) saw it."""
+    identity = request.context.get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def session_cookie(session_id: str) -> str:
+    """Lasts as long as the browser keeps it; the server ends the session (docs/security.md)."""
+    return f"{SESSION_COOKIE}={session_id}; {_COOKIE_FLAGS}"
 
 
 def ended_session_cookie() -> str:
-    return f"{SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict"
+    return f"{SESSION_COOKIE}=; Max-Age=0; {_COOKIE_FLAGS}"
+
+
+def login_cookie(token: str) -> str:
+    return f"{LOGIN_COOKIE}={token}; Max-Age=3600; {_COOKIE_FLAGS}"
+
+
+def device_cookie(token: str) -> str:
+    return f"{DEVICE_COOKIE}={token}; Max-Age={int(DEVICE_LIFETIME.total_seconds())}; {_COOKIE_FLAGS}"
+
+
+def token_field(form_token: str) -> str:
+    return f'<input type="hidden" name="{FORM_TOKEN}" value="{escape(form_token)}">'
 
 
 def stage_base(request: Request) -> str:
@@ -79,17 +146,19 @@ def stage_base(request: Request) -> str:
     return f"/{stage}" if stage and str(context.get("path", "")).startswith(f"/{stage}/") else ""
 
 
-def page(title: str, body: str, base: str, actor: Actor | None = None) -> str:
+def page(title: str, body: str, base: str, signed_in: StaffSession | None = None) -> str:
     """A whole console page; signed in, with who it is, the console's sections and the sign-out."""
     header = ""
-    if actor is not None:
+    if signed_in is not None:
+        actor = signed_in.actor
+        notice = f'<p class="error" role="alert">{escape(signed_in.notice)}</p>' if signed_in.notice else ""
         header = (
             f'<nav><a href="{escape(base)}{CASES_PATH}">待办案件 Open cases</a>'
             f'<a href="{escape(base)}{PAPER_FORMS_PATH}">录入纸质评价表 Enter paper forms</a></nav>'
             f"<div>{escape(actor.name or actor.subject)} · {escape(actor.role)} · "
             f"{escape(actor.agency_code or actor.region_code or '')} "
-            f'<form method="post" action="{escape(base)}/console/logout" style="display:inline">'
-            "<button>退出 Sign out</button></form></div>"
+            f'<form method="post" action="{escape(base)}/console/logout" class="inline">'
+            f"{token_field(signed_in.form_token)}<button>退出 Sign out</button></form></div>{notice}"
         )
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -103,10 +172,10 @@ def error_html(message: str | None) -> str:
     return f'<p class="error" role="alert">{escape(message)}</p>' if message else ""
 
 
-def message_page(message: str, base: str, back: str, actor: Actor | None = None) -> str:
+def message_page(message: str, base: str, back: str) -> str:
     """A refused request: what went wrong, and the way back."""
     back_link = f'<p><a href="{escape(base + back)}">返回 Back</a></p>'
-    return page("未完成 Not done", error_html(message) + back_link, base, actor)
+    return page("未完成 Not done", error_html(message) + back_link, base)
 
 
 def html_response(body: str, status: int = 200) -> Response:
@@ -116,18 +185,19 @@ def html_response(body: str, status: int = 200) -> Response:
         headers={
             "Content-Type": HTML,
             "Cache-Control": "no-store",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+            "Content-Security-Policy": CONSOLE_CSP,
             "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer",
+            # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on its own form posts.
+            "Referrer-Policy": "same-origin",
         },
     )
 
 
-def redirect(request: Request, path: str, cookie: str | None = None) -> Response:
+def redirect(request: Request, path: str, cookies: list[str] | None = None) -> Response:
     location = f"{stage_base(request)}{path}"
     headers: dict[str, str | list[str]] = {"Location": location, "Cache-Control": "no-store", "Content-Type": HTML}
-    if cookie:
-        headers["Set-Cookie"] = cookie
+    if cookies:
+        headers["Set-Cookie"] = cookies
     return Response(body=f'<a href="{escape(location)}">{escape(location)}</a>', status_code=303, headers=headers)
 
 
@@ -157,9 +227,11 @@ def console_route(
             request = blueprint.current_request
             try:
                 return view(*args, **kwargs)
-            except NotSignedIn:
-                return redirect(request, LOGIN_PATH)
+            except NotSignedIn as exc:
+                logger.info("console session refused", extra={"reason": str(exc), "path": request.path})
+                return redirect(request, LOGIN_PATH, [ended_session_cookie()])
             except (GovrateError, ValidationError) as exc:
+                logger.info("console request refused", extra={"error": type(exc).__name__, "detail": str(exc)})
                 text = message_page(error_text(exc), stage_base(request), back(kwargs))
                 return html_response(text, problem_for(exc).status)
 
@@ -174,8 +246,8 @@ def case_path(evaluation_id: str) -> str:
     return f"{CASES_PATH}/{quote(evaluation_id)}"
 
 
-def uploaded_file(request: Request, field: str, max_bytes: int) -> bytes:
-    """The content of the file that a multipart/form-data form sent in `field` (an HTML file input)."""
+def uploaded_form(request: Request, max_bytes: int) -> dict[str, bytes]:
+    """The parts of a multipart/form-data form by field name (an HTML form with a file input)."""
     raw = raw_body(request)
     if len(raw) > max_bytes:
         raise BodyTooLarge(f"at most {max_bytes // 1024} KiB per upload; split the file")
@@ -184,9 +256,18 @@ def uploaded_file(request: Request, field: str, max_bytes: int) -> bytes:
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + raw)
     if not message.is_multipart():
         raise MalformedBody("a multipart/form-data form with the file is expected")
+    parts: dict[str, bytes] = {}
     for part in message.iter_parts():
-        if isinstance(part, EmailMessage) and part.get_param("name", header="content-disposition") == field:
-            content = part.get_payload(decode=True)
-            if isinstance(content, bytes) and content:
-                return content
-    raise InvalidInput("choose a file to upload", [{"field": field, "message": "no file was sent"}])
+        name = part.get_param("name", header="content-disposition") if isinstance(part, EmailMessage) else None
+        content = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(content, bytes):
+            parts.setdefault(name, content)
+    return parts
+
+
+def uploaded_file(parts: dict[str, bytes], field: str) -> bytes:
+    """The content of the file that the form sent in `field`."""
+    content = parts.get(field)
+    if not content:
+        raise InvalidInput("choose a file to upload", [{"field": field, "message": "no file was sent"}])
+    return content

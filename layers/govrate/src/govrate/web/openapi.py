@@ -68,7 +68,7 @@ _SECURITY_SCHEMES: dict[Auth, dict[str, dict[str, Any]]] = {
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "An ID token from the staff Cognito user pool.",
+            "description": "An access token of the staff app client of the Cognito user pool (at most an hour old).",
         },
     },
 }

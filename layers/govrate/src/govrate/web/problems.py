@@ -20,6 +20,7 @@ from govrate.kernel.errors import (
     MalformedBody,
     NotFound,
     StorageUnavailable,
+    TooManyAttempts,
     TooManyRequests,
     Unauthenticated,
 )
@@ -63,6 +64,8 @@ _BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
     (Forbidden, "forbidden", "Forbidden", 403),
     (Conflict, "conflict", "Conflicts with what is stored", 409),
     (Gone, "gone", "No longer valid", 410),
+    # The sign-in's limit before the evaluations' (it is a kind of the other).
+    (TooManyAttempts, "too-many-attempts", "Too many attempts, wait before trying again", 429),
     (TooManyRequests, "too-many-requests", "Too many evaluations from here just now; try again later", 429),
     (StorageUnavailable, "unavailable", "Temporarily unavailable, retry later", 503),
 ]
@@ -82,8 +85,9 @@ def problem_for(exc: Exception) -> Problem:
             errors = exc.errors if isinstance(exc, InvalidInput | Forbidden) else []
             headers = {"Retry-After": "5"} if status == 503 else {}
             if isinstance(exc, TooManyRequests):
-                headers = {"Retry-After": str(exc.retry_after)}
-            return Problem(kind, title, status, str(exc), errors=errors, headers=headers)
+                headers = {"Retry-After": str(exc.retry_after_s)}
+            detail = exc.public_detail if isinstance(exc, Unauthenticated) and exc.public_detail else str(exc)
+            return Problem(kind, title, status, detail, errors=errors, headers=headers)
     return Problem("internal-error", "Internal error", 500, "the error was logged; retry later")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from govrate.evaluations.models import ServiceItem
-from govrate.identity.auth import authorize_for
+from govrate.identity.auth import authorize_agency, authorize_for
 from govrate.identity.model import Actor
 from govrate.kernel.errors import Conflict, Gone, InvalidInput, NotFound
 from govrate.kernel.qr_codes import WindowTokenSigner, landing_url, qr_code, qr_svg_inline
@@ -78,6 +78,17 @@ def register_agency_windows(
         )
         for agency_code, agency_items in by_agency.items()
     ]
+
+
+def authorize_registration(actor: Actor, registration: WindowRegistration, catalogue: CatalogueReader) -> None:
+    """Forbidden unless the actor may act for the window's agency, as the catalogue places it;
+    InvalidInput for an agency the catalogue does not know or places in another region."""
+    agency = authorize_agency(actor, registration.agency_code, catalogue)
+    if agency.region_code != registration.region_code:
+        raise InvalidInput(
+            "the agency is in another region",
+            [{"field": "region_code", "message": f"agency {agency.agency_code} is in {agency.region_code}"}],
+        )
 
 
 def administered_window(window_id: str, *, actor: Actor, windows: WindowStore) -> ServiceWindow:
