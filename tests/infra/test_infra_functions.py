@@ -194,7 +194,7 @@ def test_consumer_writes_cases_and_only_gets_single_evaluations(synth: Synthesiz
             assert resources_of(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]
 
 
-def test_intake_writes_evaluations_signature_nonces_abuse_counters_and_console_sessions_only(synth: Synthesized) -> None:
+def test_intake_writes_evaluations_nonces_limits_and_sessions_only(synth: Synthesized) -> None:
     data = synth.stack.data
     writes = [
         s
