@@ -190,8 +190,8 @@ def export_window(
             "FROM evaluations WHERE record_id IS NOT NULL AND NOT system_given ORDER BY day"
         )
         for day in window.days():
-            rated = (
-                "EXISTS (SELECT 1 FROM ratings WHERE ratings.region_code = staged.region_code "
+            rated = (  # only dates are interpolated
+                "EXISTS (SELECT 1 FROM ratings WHERE ratings.region_code = staged.region_code "  # noqa: S608
                 "AND ratings.record_id = staged.record_id "
                 f"AND ratings.day BETWEEN DATE '{day.isoformat()}' "
                 f"AND DATE '{(day + timedelta(days=RATED_WITHIN_DAYS)).isoformat()}')"

@@ -47,6 +47,7 @@ def write_parquet(
     rows: Iterable[Row],
     target: Path,
     scratch: Path,
+    *,
     derived: Mapping[str, str] | None = None,
 ) -> int:
     """Write the rows to `target` as Parquet with exactly the table's columns; return the row count.
