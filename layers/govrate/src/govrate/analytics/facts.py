@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from govrate.cases.model import Case, Triage
 from govrate.evaluations.models import CaseState, ReasonCode
-from govrate.evaluations.store import StoredEvaluation
 from govrate.kernel.indicators import INDICATORS
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
-from govrate.records.store import StoredRecord
+
+if TYPE_CHECKING:  # the stores (pynamodb) load only where rows are made, not where results are read
+    from govrate.evaluations.store import StoredEvaluation
+    from govrate.records.store import StoredRecord
 
 # Glue/Hive column types; DuckDB writes the matching Parquet types (see govrate.analytics.parquet).
 STRING: Final = "string"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from govrate.analytics.compute import MonthCells, compute_month, months_between
-from govrate.analytics.export import ExportWindow, FactSources, export_window
 from govrate.analytics.results import (
     INDEX_KEY,
     ResultsIndex,
@@ -21,9 +21,12 @@ from govrate.analytics.results import (
     public_scope,
     scope_csv,
 )
-from govrate.analytics.store import AnalyticsBucket
 from govrate.kernel.errors import NotFound
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
+
+if TYPE_CHECKING:  # the public read of the results loads neither the export nor boto3
+    from govrate.analytics.export import ExportWindow, FactSources
+    from govrate.analytics.store import AnalyticsBucket
 
 
 class AnalysisSummary(BaseModel):
@@ -51,6 +54,8 @@ def analyze(
     scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
 ) -> AnalysisSummary:
     """Export the window's facts, recompute every month it touches, and publish the documents."""
+    from govrate.analytics.export import export_window
+
     written = export_window(window, sources=sources, bucket=bucket, now=now, today=today, scores=scores)
     rows: dict[str, int] = {}
     for partition in written:

@@ -212,10 +212,11 @@ def _edge_middleware(event: Request, get_response: Callable[[Request], Response]
 
 def secure(headers: dict[str, Any]) -> None:
     """Add the headers every response carries; a page that may be framed says so in its own CSP
-    (`frame-ancestors`), any other is never framed."""
+    (`frame-ancestors` with the origins), any other is never framed (also for browsers that read
+    only X-Frame-Options)."""
     headers.update(SECURITY_HEADERS)
     csp = headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-    if "frame-ancestors" not in csp:
+    if "frame-ancestors" not in csp or "frame-ancestors 'none'" in csp:
         headers.setdefault("X-Frame-Options", "DENY")
 
 
