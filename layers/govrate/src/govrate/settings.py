@@ -27,8 +27,10 @@ class Settings(BaseSettings):
     invitation_queue_url: str = ""
     notice_queue_url: str = ""
     analytics_bucket: str = ""
-    # The analyze job re-exports this many closed days every night (late data, docs/analytics.md).
-    analytics_window_days: int = Field(default=45, ge=1, le=400)
+    # The analyze job re-exports this many closed days every night (late data, docs/analytics.md); more
+    # than the 31 days within which an evaluation still rates its record (facts.RATED_WITHIN_DAYS), so
+    # a record's `rated` flag is re-written when a late evaluation arrives.
+    analytics_window_days: int = Field(default=45, ge=32, le=400)
     # The public results API suppresses a rate whose denominator is below this; rankings leave out
     # agencies and items with fewer rated evaluations than ranking_min_count in the month.
     results_min_count: int = Field(default=10, ge=1)

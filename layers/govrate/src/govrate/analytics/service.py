@@ -56,7 +56,7 @@ def analyze(
     """Export the window's facts, recompute every month it touches, and publish the documents."""
     from govrate.analytics.export import export_window
 
-    written = export_window(window, sources=sources, bucket=bucket, now=now, scores=scores)
+    written = export_window(window, sources=sources, bucket=bucket, now=now, today=today, scores=scores)
     rows: dict[str, int] = {}
     for partition in written:
         rows[partition.table] = rows.get(partition.table, 0) + partition.rows
