@@ -45,7 +45,7 @@ def generate_facts(rows: int, target: Path) -> float:
 
 def measure_queries(target: Path) -> dict[str, float]:
     """In this process: every query over every month of the facts under `target`."""
-    from govrate.analytics.compute import RATED_WITHIN_DAYS, month_end, months_between
+    from govrate.analytics.compute import month_end, months_between
     from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS
     from govrate.analytics.parquet import connect, fetch_rows, register_table
     from govrate.analytics.queries import all_queries
@@ -65,7 +65,6 @@ def measure_queries(target: Path) -> dict[str, float]:
             values = {
                 "from_day": month.isoformat(),
                 "to_day": month_end(month).isoformat(),
-                "rated_until": (month_end(month) + timedelta(days=RATED_WITHIN_DAYS)).isoformat(),
                 "min_count": 30,
             }
             for query in all_queries():

@@ -47,7 +47,7 @@ def generate(connection: duckdb.DuckDBPyConnection, target: Path, rows: int, fir
                        + to_days(CAST(floor(random() * {days}) AS INTEGER))
                        + to_seconds(CAST(floor(random() * 32400) AS BIGINT)) AS at_time,
                    random() AS weekend_draw, random() AS level_draw, random() AS channel_draw,
-                   random() AS late_draw, random() AS record_draw
+                   random() AS late_draw, random() AS record_draw, random() AS appeal_draw
             FROM range({rows}) t(i)
         )
         SELECT raw.*, c.item_code, c.agency_code, c.region_code,
@@ -77,6 +77,7 @@ def generate(connection: duckdb.DuckDBPyConnection, target: Path, rows: int, fir
             "system_given": "system_given",
             "real_name": "level <= 2 AND i % 2 = 0",
             "has_comment": "level <= 2 OR i % 5 = 0",
+            "excluded": "level <= 2 AND appeal_draw < 0.02",
             "indicator_attitude": "level",
             "reason_slow": "level <= 2 AND i % 3 = 0",
             "reason_attitude": "level <= 2 AND i % 3 = 1",
@@ -130,8 +131,8 @@ def generate(connection: duckdb.DuckDBPyConnection, target: Path, rows: int, fir
             "visited_and_rectified": "real_name AND draw < 0.75",
             "handling_rating": "CASE WHEN draw < 0.6 THEN 'satisfied' WHEN draw < 0.75 THEN 'basically_satisfied' "
             "WHEN draw < 0.85 THEN 'dissatisfied' END",
-            "appeal_outcome": "CASE WHEN draw < 0.02 THEN 'upheld' END",
-            "excluded_from_rates": "draw < 0.02",
+            "appeal_outcome": "CASE WHEN excluded THEN 'upheld' END",
+            "excluded_from_rates": "excluded",
         },
     )
     connection.execute(
@@ -149,15 +150,20 @@ def generate(connection: duckdb.DuckDBPyConnection, target: Path, rows: int, fir
             "channel": "CASE WHEN i % 2 = 0 THEN 'window' ELSE 'online' END",
             "stages": "1",
             "registered_by": "'platform'",
+            "rated": "rated",
         },
     )
-    # Every transaction has its record; a fifth more were never rated by anyone.
+    # Every transaction has its record; a fifth more were never rated by anyone. A record is rated as
+    # the export flags it: an evaluator-given evaluation of it that day or within 31 days after.
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE records_generated AS SELECT {records}, "
-        "strftime(served_at + INTERVAL 8 HOUR, '%Y-%m-%d') AS dt FROM "
-        "(SELECT i, served_at, region_code, agency_code, item_code FROM served WHERE record_draw < 0.9 "
-        f"UNION ALL SELECT i + {rows}, served_at, region_code, agency_code, item_code FROM served "
-        "WHERE record_draw >= 0.8)"
+        f"CREATE OR REPLACE TEMP TABLE records_generated AS SELECT {records}, dt FROM ("
+        "SELECT s.i, s.served_at, s.region_code, s.agency_code, s.item_code, "
+        "strftime(s.served_at + INTERVAL 8 HOUR, '%Y-%m-%d') AS dt, "
+        "COALESCE(CAST(e.dt AS DATE) <= CAST(s.served_at + INTERVAL 8 HOUR AS DATE) + 31, FALSE) AS rated "
+        "FROM served s LEFT JOIN evaluations_generated e "
+        "ON e.record_id = printf('R%010d', s.i) AND NOT e.system_given WHERE s.record_draw < 0.9 "
+        f"UNION ALL SELECT i + {rows}, served_at, region_code, agency_code, item_code, "
+        "strftime(served_at + INTERVAL 8 HOUR, '%Y-%m-%d'), FALSE FROM served WHERE record_draw >= 0.8)"
     )
     for table in (EVALUATIONS, CASES, RECORDS):
         connection.execute(

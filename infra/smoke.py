@@ -73,7 +73,6 @@ class Smoke:
             "item_code": item.item_code,
             "agency_code": item.agency_code,
             "region_code": item.region_code,
-            "channel": "window_qr",
             "level": level,
             "comment": SMOKE_COMMENT,
             **({"reason_codes": reason_codes} if reason_codes else {}),

@@ -50,8 +50,8 @@ class Ledger:
 
 def review(bad: bool) -> dict[str, Any]:
     if bad:
-        return {**ITEM, "channel": "window_qr", "level": random.choice([1, 2]), "reason_codes": ["slow"]}
-    return {**ITEM, "channel": "window_qr", "level": random.choice([3, 4, 5])}
+        return {**ITEM, "level": random.choice([1, 2]), "reason_codes": ["slow"]}
+    return {**ITEM, "level": random.choice([3, 4, 5])}
 
 
 def batch_items(run: str) -> Iterator[dict[str, Any]]:

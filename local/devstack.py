@@ -17,7 +17,7 @@ import threading
 from dataclasses import asdict
 from types import FrameType
 
-from local.stack import LocalStack, Ready
+from local.stack import STAFF_CLIENT_ID, STAFF_USER_POOL_ID, LocalStack, Ready
 
 READY_PREFIX = "govrate-local-stack ready "
 
@@ -75,6 +75,12 @@ def banner(ready: Ready) -> str:
             f"    {s['username']:<28} {s['role']:<10} {s['agency_code'] or s['region_code']}  {s['password']}"
             for s in ready.staff
         ]
+        pool_id = ready.environment.get(STAFF_USER_POOL_ID, "")
+        lines.append(
+            f"    pool {pool_id}, app client {ready.environment.get(STAFF_CLIENT_ID, '')}; "
+            f"administer with AWS_ENDPOINT_URL={ready.aws_endpoint} AWS_DEFAULT_REGION={pool_id.split('_')[0]} "
+            "python -m govrate.identity.staff_admin (docs/local-stack.md)"
+        )
     if ready.left_out:
         left_out = ", ".join(f"{kind} ×{count}" for kind, count in sorted(ready.left_out.items()))
         lines.append(f"  Not created locally: {left_out}")

@@ -40,6 +40,7 @@ SETTINGS_PREFIX = "GOVRATE_"
 PUBLIC_BASE_URL = "GOVRATE_PUBLIC_BASE_URL"
 # moto serves a user pool's signing keys at its own address, not at Cognito's.
 STAFF_USER_POOL_ID = "GOVRATE_STAFF_USER_POOL_ID"
+STAFF_CLIENT_ID = "GOVRATE_STAFF_CLIENT_ID"
 STAFF_JWKS_URL = "GOVRATE_STAFF_JWKS_URL"
 # Outside Lambda there is no X-Ray daemon to send traces to.
 LOCAL_ONLY_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}

@@ -18,7 +18,6 @@ from govrate import runtime
 from govrate.evaluations.reconcile import reconcile_bad_reviews
 from govrate.kernel import clock, observability
 from govrate.kernel.observability import logger, metrics
-from govrate.settings import get_settings
 
 DEFAULT_DAYS = 2
 # A bad review younger than this is still the relay's: it normally becomes a case within seconds.
@@ -28,7 +27,7 @@ SETTLING = timedelta(minutes=10)
 @observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = runtime.now()
-    today = clock.local_day(now, get_settings().utc_offset_hours)
+    today = clock.local_day(now, runtime.settings().utc_offset_hours)
     days = [today - timedelta(days=back) for back in range(int(event.get("days", DEFAULT_DAYS)))]
     report = reconcile_bad_reviews(
         days,

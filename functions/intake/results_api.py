@@ -11,7 +11,6 @@ from govrate import runtime
 from govrate.analytics.disclosure import RegionScorecards, ScorecardQuery
 from govrate.analytics.results import ResultsFormat, ResultsIndex, ResultsQuery, ScopeKind, ScopePath, ScopeResults
 from govrate.analytics.service import PublishedResults, published_index, published_scope, published_scorecards
-from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.operations import Media, Operation
 
@@ -57,7 +56,7 @@ def _scope(scope: ScopeKind, code: str) -> Response:
     query = parse_query(request, ResultsQuery)
     path = ScopePath(code=code)
     published = published_scope(
-        runtime.analytics_bucket(), scope, path.code, min_count=get_settings().results_min_count
+        runtime.analytics_bucket(), scope, path.code, min_count=runtime.settings().results_min_count
     )
     return _answer(request, published, query.format, f"{scope.value}-{path.code}")
 
@@ -76,7 +75,7 @@ def _scope(scope: ScopeKind, code: str) -> Response:
 def get_results_index() -> Response:
     request = blueprint.current_request
     query = parse_query(request, ResultsQuery)
-    published = published_index(runtime.analytics_bucket(), min_count=get_settings().results_min_count)
+    published = published_index(runtime.analytics_bucket(), min_count=runtime.settings().results_min_count)
     return _answer(request, published, query.format, "index")
 
 
@@ -144,6 +143,6 @@ def get_region_scorecards(code: str) -> Response:
     query = parse_query(request, ScorecardQuery)
     path = ScopePath(code=code)
     cards, published = published_scorecards(
-        runtime.analytics_bucket(), path.code, query.month, min_count=get_settings().results_min_count
+        runtime.analytics_bucket(), path.code, query.month, min_count=runtime.settings().results_min_count
     )
     return _answer(request, published, query.format, f"scorecards-{path.code}-{cards.month}")

@@ -8,7 +8,6 @@ the status page are reached with the evaluation's receipt, which only the evalua
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlencode
 
 from chalice.app import Request, Response
@@ -16,12 +15,20 @@ from govrate import runtime
 from govrate.evaluations.models import EvaluationAccepted
 from govrate.kernel.errors import NotFound
 from govrate.kernel.qr_codes import TICKET_MAX_QR_VERSION
-from govrate.rating.models import EvaluationView, Lang, PageAnswer, PageQuery, RatingForm, ReceiptPageQuery
+from govrate.rating.models import (
+    EvaluationView,
+    Lang,
+    PageAnswer,
+    PageQuery,
+    RatingForm,
+    RatingTarget,
+    ReceiptPageQuery,
+)
 from govrate.rating.service import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating
-from govrate.web.pages import rating_page, receipt_page, status_page
+from govrate.web.pages import PageContext, rating_page, receipt_page, status_page
 from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
 from govrate.web.urls import public_base_url
 from pydantic import BaseModel
@@ -30,7 +37,6 @@ HTML = "text/html"
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 TAG = "pages"
-NONCE_BYTES = 16
 # What a page answers when it cannot be shown: a page, never a JSON document.
 PAGE_REFUSALS: dict[int, type[BaseModel] | Media | None] = {
     404: Media(HTML, "A page saying the code or link is not one we issued (forged or altered)."),
@@ -52,6 +58,7 @@ FORM_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
     },
     400: Media(HTML, "A page saying the form could not be read.", (PROBLEM,)),
     413: Media(HTML, "A page saying the form is too large.", (PROBLEM,)),
+    429: Media(HTML, "A page saying to rate again in a few minutes (Retry-After); nothing was stored.", (PROBLEM,)),
 }
 FORM_DESCRIPTION = (
     "The page's own form (application/x-www-form-urlencoded). A browser is sent to the receipt page (303); the "
@@ -71,6 +78,12 @@ def receipt_url(request: Request, accepted: EvaluationAccepted, lang: Lang, path
 def status_url(request: Request, evaluation_id: str, receipt: str, lang: Lang) -> str:
     query = {"receipt": receipt, **({"lang": lang.value} if lang is not Lang.ZH else {})}
     return f"{public_base_url(request)}/e/{evaluation_id}?{urlencode(query)}"
+
+
+def form_page(target: RatingTarget, ctx: PageContext) -> Response:
+    """The rating form of `target`, with the single-use token of a form served now."""
+    token = runtime.form_token_signer().issue(target.form_subject, runtime.now())
+    return html(rating_page(target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=token))
 
 
 def view_for_receipt(request: Request, evaluation_id: str) -> tuple[EvaluationView, str]:
@@ -103,10 +116,7 @@ def get_window_page(token: str) -> Response:
     """The page a citizen's phone opens; a refused code gets a page too, never a JSON document."""
     ctx = page_context(blueprint.current_request)
     target = open_window_rating(token, stores=runtime.rating_stores())
-    page = rating_page(
-        target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=secrets.token_urlsafe(NONCE_BYTES)
-    )
-    return html(page)
+    return form_page(target, ctx)
 
 
 @blueprint.route(
@@ -134,6 +144,7 @@ def post_window_rating(token: str) -> Response:
         open_target=lambda: open_window_rating(token, stores=stores),
         receipt_url=lambda accepted: receipt_url(request, accepted, ctx.lang),
         stores=stores,
+        gate=runtime.intake_gate(),
         now=runtime.now(),
     )
 
@@ -152,7 +163,7 @@ def post_window_rating(token: str) -> Response:
 def get_ticket_page(ticket: str) -> Response:
     ctx = page_context(blueprint.current_request)
     target = open_ticket_rating(ticket, stores=runtime.rating_stores(), now=runtime.now())
-    return html(rating_page(target, ctx, max_comment_length=runtime.settings().max_comment_length))
+    return form_page(target, ctx)
 
 
 @blueprint.route(
@@ -182,6 +193,7 @@ def post_ticket_rating(ticket: str) -> Response:
         open_target=lambda: open_ticket_rating(ticket, stores=stores, now=now),
         receipt_url=lambda accepted: receipt_url(request, accepted, ctx.lang),
         stores=stores,
+        gate=runtime.intake_gate(),
         now=now,
     )
 

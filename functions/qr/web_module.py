@@ -8,8 +8,6 @@ renders the frame `/w/<key>/rate`, which only those origins may frame (CSP `fram
 
 from __future__ import annotations
 
-import secrets
-
 import citizen_pages
 from chalice.app import Response
 from govrate import runtime
@@ -19,7 +17,7 @@ from govrate.web import i18n
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, page_lang, post_rating, refusal
-from govrate.web.pages import asset, rating_page, receipt_page
+from govrate.web.pages import asset, receipt_page
 from govrate.web.urls import public_base_url
 from govrate.windows.site_keys import administered_site_key, create_site_key, get_site_key, widget_frame_url
 
@@ -160,7 +158,7 @@ def get_widget_page(site_key: str) -> Response:
         target = open_widget_rating(key, query, stores=runtime.rating_stores(), now=runtime.now())
     except Exception as exc:
         return refusal(exc, ctx)
-    return html(rating_page(target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=_nonce()))
+    return citizen_pages.form_page(target, ctx)
 
 
 @blueprint.route(
@@ -190,6 +188,7 @@ def post_widget_rating(site_key: str) -> Response:
         open_target=lambda: open_widget_rating(key, parse_query(request, WidgetQuery), stores=stores, now=now),
         receipt_url=lambda accepted: citizen_pages.receipt_url(request, accepted, ctx.lang, f"/w/{site_key}"),
         stores=stores,
+        gate=runtime.intake_gate(),
         now=now,
     )
 
@@ -216,7 +215,3 @@ def get_widget_receipt(site_key: str, evaluation_id: str) -> Response:
         return refusal(exc, ctx)
     url = citizen_pages.status_url(request, evaluation_id, receipt, page_lang(request))
     return html(receipt_page(view, ctx, status_url=url))
-
-
-def _nonce() -> str:
-    return secrets.token_urlsafe(citizen_pages.NONCE_BYTES)

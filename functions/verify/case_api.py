@@ -358,6 +358,24 @@ def console_evaluator_contact(evaluation_id: str) -> Response:
     return console.html_response(case_console.case_page(signed_in, view, _base()))
 
 
+@console.console_route(
+    blueprint,
+    f"{console.CASES_PATH}/{{evaluation_id}}/evaluator-contact",
+    "GET",
+    Operation(
+        summary="Console: back to the case (reloading the contact's page; the contact is shown by the POST only)",
+        tag="console",
+        responses={303: console.TO_PAGE},
+        description=console.SESSION,
+    ),
+    name="console_evaluator_contact_reloaded",
+    back=_back_to_case,
+)
+def console_evaluator_contact_reloaded(evaluation_id: str) -> Response:
+    # A reload or Back must not reveal (and audit) the contact again, nor answer with a bare 405.
+    return console.redirect(blueprint.current_request, console.case_path(evaluation_id))
+
+
 def _console_step(command_type: type[StaffCommand]) -> console.ConsoleView:
     def console_step(evaluation_id: str) -> Response:
         signed_in = console.session(blueprint.current_request)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from govrate.cases.machine import TRANSITIONS
 from govrate.cases.model import Action, AuditEntry, Case, CaseListItem, CasePage, CaseView, ContactChannel, Triage
+from govrate.evaluations.models import CaseState
 from govrate.identity.model import Actor
 from govrate.identity.sessions import StaffSession
 from govrate.web import console
@@ -78,8 +79,27 @@ _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
 }
 
 
+# Each state in both of the console's languages.
+_STATES = {
+    CaseState.RECEIVED: "已受理 received",
+    CaseState.CONTACTED: "已回访 contacted",
+    CaseState.VERIFIED: "已核实 verified",
+    CaseState.TRIAGED: "已定性 triaged",
+    CaseState.RECTIFIED: "已整改 rectified",
+    CaseState.ANSWERED: "已答复 answered",
+    CaseState.RATED: "已评价 rated",
+    CaseState.CLOSED: "已办结 closed",
+    CaseState.ESCALATED: "已提级 escalated",
+}
+
+
 def _time(moment: datetime | None) -> str:
-    return escape(moment.isoformat(timespec="minutes")) if moment else "—"
+    """A moment in the service's zone as people read it (a deadline at 00:00 is the end of the day before)."""
+    return escape(moment.strftime("%Y-%m-%d %H:%M")) if moment else "—"
+
+
+def _state(state: CaseState) -> str:
+    return escape(_STATES[state])
 
 
 def login_page(base: str, login_token: str, error: str | None = None) -> str:
@@ -112,7 +132,7 @@ def _list_row(item: CaseListItem, base: str) -> str:
     return (
         f'<tr><td><a href="{escape(base)}/console/cases/{escape(quote(item.evaluation_id))}">'
         f"{escape(item.evaluation_id)}</a></td>"
-        f"<td>{due}</td><td>{escape(item.state)}{_triage(item.triage)}</td><td>{escape(item.agency_code)}</td>"
+        f"<td>{due}</td><td>{_state(item.state)}{_triage(item.triage)}</td><td>{escape(item.agency_code)}</td>"
         f"<td>{escape(item.item_code or '—')}</td><td>{int(item.level)}</td></tr>"
     )
 
@@ -151,7 +171,7 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
     due = _time(view.due_at) + (' <span class="overdue">已超期 overdue</span>' if view.overdue else "")
     facts = (
         "<table><tbody>"
-        f"<tr><th>状态 State</th><td>{escape(case.state)}{_triage(case.triage)}</td></tr>"
+        f"<tr><th>状态 State</th><td>{_state(case.state)}{_triage(case.triage)}</td></tr>"
         f"<tr><th>当前期限 Deadline now</th><td>{due}</td></tr>"
         f"<tr><th>核实期限 Verify by</th><td>{_time(case.verify_due_at)}</td></tr>"
         f"<tr><th>答复期限 Answer by</th><td>{_time(case.answer_due_at)}</td></tr>"

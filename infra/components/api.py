@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from govrate.identity.store import KEY_PREFIXES as SESSION_KEY_PREFIXES
+from govrate.integrity.counters import LIMIT_KEY_PREFIX
 from govrate.web.operations import Auth
 
 from infra import environment
@@ -122,6 +123,14 @@ class Api(Construct):
         # Seals contact data; reading it back is for the handlers of the evaluator's case only.
         data.contact_key.grant(intake, "kms:Encrypt")
         self.platforms.grant_verify(intake, data)
+        # The abuse-limit counters of the public endpoint (only `LIMIT#…` items).
+        intake.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:UpdateItem"],
+                resources=[data.reference.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{LIMIT_KEY_PREFIX}*"]}},
+            )
+        )
         self.platforms.add_usage_plans(self.rest_api)
 
         qr = self._serve(

@@ -17,6 +17,9 @@ from tests.e2e.test_local_stack import BAD_REVIEW, CASE_TIMEOUT_S
 
 pytestmark = pytest.mark.e2e
 
+# The page itself never scrolls sideways (a wide table scrolls within its own box).
+FITS_THE_WIDTH = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
 CONTACT: dict[str, Any] = {"name": "王芳", "phone": "13912345678", "consent": True}
 AGENCY = str(BAD_REVIEW["agency_code"])
 
@@ -86,7 +89,9 @@ def test_a_staff_member_signs_in_to_the_console_and_records_the_return_visit(
 
     expect(page.get_by_role("heading", name="Open cases by deadline")).to_be_visible()
     assert_accessible(page, "console-cases")
+    assert page.evaluate(FITS_THE_WIDTH), "the case list scrolls sideways at a phone's width"
     page.get_by_role("link", name=case_id).click()
+    assert page.evaluate(FITS_THE_WIDTH), "the case page scrolls sideways at a phone's width"
 
     expect(page.get_by_text(CONTACT["phone"])).to_have_count(0)  # a GET reveals no contact
     page.get_by_role("button", name="Show the contact").click()  # a POST with the form token, audited
@@ -97,7 +102,7 @@ def test_a_staff_member_signs_in_to_the_console_and_records_the_return_visit(
     return_visit.get_by_label("Note").fill("已电话回访，情况属实")
     return_visit.get_by_role("button", name="Record").click()
 
-    expect(page.get_by_role("cell", name="contacted", exact=True).first).to_be_visible()
+    expect(page.get_by_role("cell", name="已回访 contacted", exact=True).first).to_be_visible()
     screenshot(page, "console-case-contacted")
     session = [cookie for cookie in context.cookies() if cookie["name"] == "__Host-govrate_session"]
     assert session and session[0]["httpOnly"] and session[0]["secure"] and session[0]["sameSite"] == "Strict"

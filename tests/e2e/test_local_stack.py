@@ -25,7 +25,6 @@ BAD_REVIEW = {
     "item_code": "110105-GA-001",
     "agency_code": "110105-GA",
     "region_code": "110105",
-    "channel": "window_qr",
     "level": 2,
     "reason_codes": ["unclear_requirements"],
     "comment": "材料清单不清楚，跑了两趟",

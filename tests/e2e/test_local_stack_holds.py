@@ -19,7 +19,6 @@ GOOD_REVIEW = {
     "item_code": "110105-GA-001",
     "agency_code": "110105-GA",
     "region_code": BEIJING,
-    "channel": "window_qr",
     "level": 4,
 }
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from govrate.cases.service import CaseStores
 from govrate.evaluations.service import IntakeStores
-from govrate.kernel.qr_codes import KIOSK_SALT, TicketSigner, WindowTokenSigner
+from govrate.kernel.qr_codes import KIOSK_SALT, FormTokenSigner, TicketSigner, WindowTokenSigner
 from govrate.rating.service import RatingStores
 from govrate.regions.case_rules import RulesBook
 
@@ -34,6 +35,7 @@ class FakeWorld:
     tickets: TicketSigner = field(default_factory=lambda: TicketSigner(SIGNING_KEY))
     window_signer: WindowTokenSigner = field(default_factory=lambda: WindowTokenSigner(SIGNING_KEY))
     kiosk_signer: WindowTokenSigner = field(default_factory=lambda: WindowTokenSigner(SIGNING_KEY, KIOSK_SALT))
+    form_tokens: FormTokenSigner = field(default_factory=lambda: FormTokenSigner(SIGNING_KEY, timedelta(minutes=120)))
 
     @property
     def intake(self) -> IntakeStores:
@@ -43,6 +45,7 @@ class FakeWorld:
             catalogue=self.catalogue,
             policies=self.policies,
             vault=self.vault,
+            windows=self.windows,
         )
 
     @property
@@ -53,6 +56,7 @@ class FakeWorld:
             site_keys=self.site_keys,
             window_signer=lambda: self.window_signer,
             tickets=lambda: self.tickets,
+            form_tokens=lambda: self.form_tokens,
         )
 
     def case_stores(self, rules: RulesBook | None = None) -> CaseStores:

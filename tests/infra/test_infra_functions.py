@@ -194,7 +194,7 @@ def test_consumer_writes_cases_and_only_gets_single_evaluations(synth: Synthesiz
             assert resources_of(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]
 
 
-def test_intake_writes_evaluations_signature_nonces_and_console_sessions_only(synth: Synthesized) -> None:
+def test_intake_writes_evaluations_nonces_limits_and_sessions_only(synth: Synthesized) -> None:
     data = synth.stack.data
     writes = [
         s
@@ -205,6 +205,7 @@ def test_intake_writes_evaluations_signature_nonces_and_console_sessions_only(sy
     assert sorted((sorted(actions_of(s)), s["Condition"]) for s in reference) == sorted(
         [
             (["dynamodb:PutItem"], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["NONCE#*"]}}),
+            (["dynamodb:UpdateItem"], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["LIMIT#*"]}}),
             (
                 ["dynamodb:DeleteItem", "dynamodb:PutItem"],
                 {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SESSION#*", "SIGNIN#*", "DEVICE#*"]}},

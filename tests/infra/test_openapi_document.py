@@ -24,6 +24,6 @@ def test_the_document_is_openapi_3_1_with_problem_details() -> None:
     document = json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))
     assert document["openapi"] == "3.1.0"
     post = document["paths"]["/v1/evaluations"]["post"]
-    assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/EvaluationSubmission")
+    assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/PublicEvaluationSubmission")
     assert "application/problem+json" in post["responses"]["422"]["content"]
     assert set(document["components"]["schemas"]["Level"]["enum"]) == {1, 2, 3, 4, 5}

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from govrate.analytics.compute import RATED_WITHIN_DAYS, Cell, RankedEntry, month_end, month_start
+from govrate.analytics.compute import Cell, RankedEntry, month_end, month_start
+from govrate.analytics.facts import RATED_WITHIN_DAYS
 from govrate.analytics.queries import RankingName, RateName
 from govrate.cases.model import Case, Triage
 from govrate.evaluations.models import CaseState, Channel, EvaluatorKind, HandlingRating, ReasonCode, Stage
@@ -47,6 +48,15 @@ class FakeSources:
 
     def add_record(self, record: StoredRecord) -> None:
         self.records[record.completed_at.astimezone(CST).date()].append(record)
+
+    def as_of(self, today: date) -> FakeSources:
+        """Only what had happened before `today`: generated evaluations and cases may lie later."""
+        kept = FakeSources(records=self.records)
+        for day, evaluations in self.evaluations.items():
+            if day < today:
+                kept.evaluations[day] = evaluations
+        kept.cases = {key: case for key, case in self.cases.items() if case.evaluated_at.astimezone(CST).date() < today}
+        return kept
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -130,8 +140,9 @@ def generate(seed: int, first_day: date, days: int, per_day: int = 40) -> FakeSo
             system_given = record is not None and rng.random() < 0.1
             if system_given:
                 level = Level.BASICALLY_SATISFIED
-            # An evaluation of a record may come days later (a paper form), into the next month.
-            given = created + timedelta(days=rng.choice([0, 0, 0, 1, 6])) if record else created
+            # An evaluation of a record may come days later (a paper form), into the next month, or too late
+            # (past RATED_WITHIN_DAYS) to rate it.
+            given = created + timedelta(days=rng.choice([0, 0, 0, 1, 6, 33])) if record else created
             evaluation = make_evaluation(
                 given,
                 agency,
@@ -181,7 +192,6 @@ def _day(moment: datetime) -> date:
 
 def expected_cells(sources: FakeSources, month: date) -> dict[RateName, set[tuple[object, ...]]]:
     first, last = month_start(month), month_end(month)
-    rated_until = last + timedelta(days=RATED_WITHIN_DAYS)
     excluded = {case.evaluation_id for case in sources.cases.values() if case.excluded_from_rates}
     sums: dict[RateName, defaultdict[tuple[object, ...], list[int]]] = {
         rate: defaultdict(lambda: [0, 0]) for rate in RateName
@@ -201,16 +211,21 @@ def expected_cells(sources: FakeSources, month: date) -> dict[RateName, set[tupl
         count(RateName.SATISFACTION_SCORE, key, DEFAULT_LEVEL_SCORES[evaluation.level])
         if not evaluation.system_given:
             count(RateName.ACTIVE_GOOD_REVIEW_RATE, key, int(evaluation.level >= 3))
-    rated = {
-        (evaluation.region_code, evaluation.record_id)
+    ratings = [
+        (evaluation.region_code, evaluation.record_id, _day(evaluation.created_at))
         for evaluation in every_evaluation
-        if evaluation.record_id and not evaluation.system_given and first <= _day(evaluation.created_at) <= rated_until
-    }
+        if evaluation.record_id and not evaluation.system_given
+    ]
     for day in list(sources.records):
         for record in sources.records[day]:
             if first <= day <= last:
                 key = (day, record.region_code, record.agency_code, record.item_code)
-                count(RateName.UNRATED_RATE, key, int((record.region_code, record.record_id) not in rated))
+                rated = any(
+                    (region, record_id) == (record.region_code, record.record_id)
+                    and day <= given <= day + timedelta(days=RATED_WITHIN_DAYS)
+                    for region, record_id, given in ratings
+                )
+                count(RateName.UNRATED_RATE, key, int(not rated))
     for case in sources.cases.values():
         day = _day(case.evaluated_at)
         if not first <= day <= last or case.excluded_from_rates:

@@ -72,7 +72,17 @@ def register_service_record(
 
 
 def post_form(client: Any, path: str, fields: dict[str, Any], headers: dict[str, str] = FORM) -> Any:
+    """Post a rating form as a browser does: with the token of the page just served, unless `fields`
+    name their own `nonce` (or the page cannot be served)."""
+    if "nonce" not in fields:
+        fields = {**fields, "nonce": served_form_token(client, path)}
     return client.http.post(path, headers=headers, body=urlencode(fields, doseq=True).encode())
+
+
+def served_form_token(client: Any, path: str) -> str:
+    page = client.http.get(path)
+    served = re.search(r'name="nonce" value="([\w.-]+)"', page.body.decode()) if page.status_code == 200 else None
+    return served[1] if served else ""
 
 
 def receipt_location(response: Any) -> tuple[str, str]:

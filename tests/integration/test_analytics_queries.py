@@ -11,6 +11,7 @@ import boto3
 import pytest
 from govrate.analytics.compute import compute_month
 from govrate.analytics.export import ExportWindow, export_window
+from govrate.analytics.facts import RATED_WITHIN_DAYS
 from govrate.analytics.queries import RankingName, RateName
 from govrate.analytics.store import AnalyticsBucket
 
@@ -38,10 +39,10 @@ def exported(moto_world: MotoWorld) -> Iterator[tuple[FakeSources, AnalyticsBuck
     world for every later test of the process): the queries only read it."""
     s3 = boto3.client("s3", region_name="cn-north-1")
     s3.create_bucket(Bucket="rates", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
-    sources = generate(seed=7, first_day=date(2026, 10, 20), days=44)
+    sources = generate(seed=7, first_day=date(2026, 10, 20), days=44).as_of(NOW.date())
     bucket = AnalyticsBucket("rates", s3)
     window = ExportWindow(first_day=date(2026, 10, 20), last_day=date(2026, 12, 9))
-    export_window(window, sources=sources, bucket=bucket, now=NOW)
+    export_window(window, sources=sources, bucket=bucket, now=NOW, today=NOW.date())
     yield sources, bucket
     moto_world.baseline.restore()
 
@@ -69,6 +70,16 @@ def test_edge_cases_are_in_the_data_and_counted_as_defined(exported: tuple[FakeS
         for case in every_case
     )
     assert any(cell.item_code is None for cell in november.cells[RateName.GOOD_REVIEW_RATE])
+    # A record rated too late (past RATED_WITHIN_DAYS) is in the data, and so counted as unrated.
+    completed = {
+        (record.region_code, record.record_id): day for day, records in sources.records.items() for record in records
+    }
+    assert any(
+        evaluation.record_id
+        and (day - completed[(evaluation.region_code, evaluation.record_id)]).days > RATED_WITHIN_DAYS
+        for day, evaluations in sources.evaluations.items()
+        for evaluation in evaluations
+    )
     # An empty month: every query answers no rows, not an error.
     empty = compute_month(date(2026, 6, 1), bucket=bucket, ranking_min_count=MIN_COUNT)
     assert all(cells == [] for cells in empty.cells.values())

@@ -12,12 +12,13 @@ import boto3
 import pytest
 import time_machine
 from govrate.analytics.export import ExportWindow, window_to_export
-from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS
+from govrate.analytics.facts import CASES, EVALUATIONS, RATED_WITHIN_DAYS, RECORDS
 from govrate.analytics.parquet import read_rows
 from govrate.analytics.queries import RateName
 from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeResults, document_key
 from govrate.analytics.service import analyze
 from govrate.analytics.store import AnalyticsBucket, partition_key
+from govrate.cases.model import Triage
 from govrate.evaluations.models import CaseState, Channel, EvaluatorKind
 from govrate.evaluations.store import EvaluationRepository
 from govrate.kernel.errors import InvalidInput, NotFound
@@ -185,6 +186,64 @@ def test_a_paper_form_entered_six_days_after_the_service_rates_its_record(nights
 
     assert nights.day_rate(served, RateName.UNRATED_RATE) == (0, 1)
     assert nights.day_rate(entered, RateName.GOOD_REVIEW_RATE) == (1, 1)
+
+
+def test_a_rating_past_the_rated_within_days_leaves_its_record_unrated(nights: Nights) -> None:
+    served = date(2026, 10, 1)
+    nights.sources.add_record(make_record(at(served, 9), AGENCY, "R-TOO-LATE"))
+    entered = served + timedelta(days=RATED_WITHIN_DAYS + 1)
+    late = make_evaluation(at(entered, 15), AGENCY, Level.SATISFIED, channel=Channel.PAPER, record_id="R-TOO-LATE")
+    nights.sources.add_evaluation(late)
+    nights.run(entered + timedelta(days=1), window_days=RATED_WITHIN_DAYS + 2)
+
+    assert nights.day_rate(served, RateName.UNRATED_RATE) == (1, 1)
+
+
+def test_a_backfill_of_a_records_day_counts_the_ratings_given_after_it(nights: Nights) -> None:
+    served = date(2026, 11, 10)
+    nights.sources.add_record(make_record(at(served, 9), AGENCY, "R-BACKFILL"))
+    entered = served + timedelta(days=9)
+    paper = make_evaluation(at(entered, 15), AGENCY, Level.SATISFIED, channel=Channel.PAPER, record_id="R-BACKFILL")
+    nights.sources.add_evaluation(paper)
+    nights.run(entered + timedelta(days=1))
+    assert nights.day_rate(served, RateName.UNRATED_RATE) == (0, 1)
+
+    # Re-exporting the record's day alone still reads the evaluations of the closed days after it.
+    night = entered + timedelta(days=5)
+    now = at(night, 0) + timedelta(minutes=30)
+    window = ExportWindow(first_day=served, last_day=served)
+    analyze(window, sources=nights.sources, bucket=nights.bucket, now=now, today=night, ranking_min_count=1)
+
+    assert nights.day_rate(served, RateName.UNRATED_RATE) == (0, 1)
+
+
+def test_an_appeal_upheld_after_the_export_excludes_its_bad_review_the_next_night(
+    nights: Nights, tmp_path: Path
+) -> None:
+    given = date(2026, 11, 3)
+    good = make_evaluation(at(given, 9), AGENCY, Level.SATISFIED)
+    bad = make_evaluation(at(given, 10), AGENCY, Level.VERY_DISSATISFIED)
+    nights.sources.add_evaluation(good)
+    nights.sources.add_evaluation(bad)
+    nights.sources.cases[bad.evaluation_id] = case_of(bad)
+    nights.run(given + timedelta(days=1))
+    assert nights.day_rate(given, RateName.GOOD_REVIEW_RATE) == (1, 2)
+
+    upheld = date(2026, 11, 12)
+    nights.sources.cases[bad.evaluation_id] = case_of(
+        bad, state=CaseState.CLOSED, triage=Triage.APPEAL, excluded_from_rates=True
+    )
+    nights.run(upheld + timedelta(days=1))
+
+    assert nights.day_rate(given, RateName.GOOD_REVIEW_RATE) == (1, 1)
+    assert nights.day_rate(given, RateName.SATISFACTION_SCORE) == (80, 1)
+    assert nights.day_rate(given, RateName.BAD_REVIEW_REPLY_RATE) == (0, 0)
+    (exported,) = nights.bucket.download_partitions(EVALUATIONS, given, given, tmp_path)
+    flagged = read_rows(exported)
+    assert {row["evaluation_id"]: row["excluded"] for row in flagged} == {
+        good.evaluation_id: False,
+        bad.evaluation_id: True,
+    }
 
 
 def test_a_platform_batch_three_days_late_counts_on_the_days_of_its_records(nights: Nights) -> None:

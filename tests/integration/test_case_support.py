@@ -28,7 +28,6 @@ BAD_REVIEW: dict[str, Any] = {
     "item_code": "110105-GA-001",
     "agency_code": "110105-GA",
     "region_code": "110105",
-    "channel": "window_qr",
     "level": 1,
     "reason_codes": ["unclear_requirements", "repeated_trips"],
     "comment": "材料清单不清楚，跑了两趟",

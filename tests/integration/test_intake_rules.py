@@ -25,7 +25,6 @@ GOOD = {
     "item_code": "110105-GA-002",  # accept | approve | deliver
     "agency_code": "110105-GA",
     "region_code": "110105",
-    "channel": "window_qr",
     "level": 5,
 }
 BAD = {**GOOD, "level": 1, "reason_codes": ["attitude"]}

@@ -248,7 +248,7 @@ def test_the_rating_page(client: Any, window: dict[str, Any]) -> None:
     assert set(re.findall(r'name="reason" value="([a-z_]+)"', page)) == {code.value for code in ReasonCode}
     assert '<label class="field" for="field-comment">' in page
     assert 'name="website"' in page  # the honeypot
-    assert re.search(r'name="nonce" value="[A-Za-z0-9_-]{22}"', page)
+    assert re.search(r'name="nonce" value="[A-Za-z0-9_-]{12}\.\d{10}\.[A-Za-z0-9_-]{22}"', page)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from typing import Any
 import case_consumer
 import pytest
 import segno
+import time_machine
 from govrate.evaluations.models import Channel, NegativeReviewMessage, ReasonCode, Stage
 from govrate.kernel.scale import Level
 
@@ -25,6 +26,7 @@ from tests.integration.rating_support import (
     receipt_location,
     register_service_record,
     register_window,
+    served_form_token,
     stored,
     window_token,
 )
@@ -179,14 +181,45 @@ def test_a_filled_honeypot_stores_nothing_and_is_logged(
 
 
 def test_the_same_form_posted_twice_is_one_evaluation(client: Any, token: str) -> None:
-    nonce = re.search(r'name="nonce" value="([\w-]+)"', text(client.http.get(f"/q/{token}")))
-    assert nonce
-    first = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce[1]})
+    nonce = served_form_token(client, f"/q/{token}")
+    first = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce})
     receipt_location(first)
-    again = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce[1]})
+    again = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce})
     assert again.status_code == 200
     assert "您的评价已收到" in text(again)
+    script_again = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce}, FORM_FOR_SCRIPT)
+    assert script_again.status_code == 200
     assert evaluation_count() == 1
+
+
+@pytest.mark.parametrize(
+    "nonce",
+    [
+        pytest.param("", id="missing"),
+        pytest.param("AAAAAAAAAAAA.1764460800.AAAAAAAAAAAAAAAAAAAAAA", id="forged"),
+    ],
+)
+def test_a_form_without_a_token_served_for_it_is_refused(client: Any, token: str, nonce: str) -> None:
+    page = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce})
+    assert page.status_code == 422
+    fresh = re.search(r'name="nonce" value="([\w.-]+)"', text(page))
+    assert fresh and fresh[1] != nonce  # the form again, with a token to rate with
+    script = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce}, FORM_FOR_SCRIPT)
+    assert script.status_code == 422
+    assert [error["field"] for error in json.loads(script.body)["errors"]] == ["form"]
+    assert script.headers["X-Form-Token"]
+    assert evaluation_count() == 0
+    receipt_location(post_form(client, f"/q/{token}", {**BAD, "nonce": fresh[1]}))
+
+
+def test_a_token_is_bound_to_its_page_and_expires(client: Any, token: str) -> None:
+    ticket = register_service_record("BJ-2026-0009")
+    of_the_ticket = served_form_token(client, f"/t/{ticket}")
+    assert post_form(client, f"/q/{token}", {**BAD, "nonce": of_the_ticket}).status_code == 422
+    served = served_form_token(client, f"/q/{token}")
+    with time_machine.travel(now() + timedelta(minutes=121)):
+        assert post_form(client, f"/q/{token}", {**BAD, "nonce": served}).status_code == 422
+    assert evaluation_count() == 0
 
 
 def test_a_rotated_code_refuses_the_page_and_the_post(client: Any, token: str) -> None:
@@ -261,7 +294,7 @@ def test_the_ticket_page_names_the_service_and_the_stages_to_rate(client: Any) -
     assert "户口迁移登记" in page
     assert "办件编号：BJ-2026-0001" in page
     assert re.findall(r'name="stage" value="(\w+)"', page) == ["accept", "deliver"]
-    assert 'name="nonce"' not in page  # the record and stage are the natural key
+    assert re.search(r'name="nonce" value="[\w.-]{40,}"', page)
 
 
 def test_each_stage_is_rated_once_then_the_record_is_already_rated(client: Any) -> None:

@@ -153,6 +153,10 @@ def test_the_console_signs_in_lists_shows_and_records(world: World, case_id: str
     contact = browser.submit(f"/console/cases/{case_id}", f"/console/cases/{case_id}/evaluator-contact", {})
     assert contact.status_code == 200
     assert "13800138000" in contact.body.decode() and "张三" in contact.body.decode()
+    # Reloading that page (a GET) goes back to the case: no second view, no bare 405.
+    reloaded = browser.get(f"/console/cases/{case_id}/evaluator-contact")
+    assert (reloaded.status_code, reloaded.headers["Location"]) == (303, f"/console/cases/{case_id}")
+    assert "已受理 received" in browser.get(f"/console/cases/{case_id}").body.decode()
 
     step = f"/console/cases/{case_id}"
     recorded = browser.submit(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from govrate.identity.sessions import ACCOUNT_POLICY, IDLE_TIMEOUT, RECHECK_AFTER
+from govrate.identity.sessions import ACCOUNT_POLICY, CLIENT_POLICY, IDLE_TIMEOUT, RECHECK_AFTER
 
 from tests.integration.conftest import AwsResources
 from tests.integration.staff_support import PASSWORD, ConsoleBrowser, create_staff_pool
@@ -230,6 +230,34 @@ def test_wrong_passwords_back_off_then_lock_and_the_owner_is_told(world: World) 
     assert "the account was locked until" in page
 
 
+def test_attempts_refused_for_waiting_are_not_counted(world: World) -> None:
+    world.account("wang.fang", "staff", "110105", "110105-GA")
+    world.account("zhao.lei", "staff", "110105", "110105-GA")
+    guesser = ConsoleBrowser(world.cases)
+    with time_machine.travel(datetime.now(CST), tick=False):
+        statuses = [guesser.sign_in("wang.fang", "guess").status_code for _ in range(CLIENT_POLICY.free + 5)]
+        assert statuses.count(401) == ACCOUNT_POLICY.free and statuses.count(429) == CLIENT_POLICY.free + 5 - 3
+        # Only the failures counted against the address the whole hall shares: a colleague signs in.
+        assert ConsoleBrowser(world.cases).sign_in("zhao.lei").status_code == 303
+
+
+def test_a_trusted_browser_signs_in_while_its_address_is_locked(world: World) -> None:
+    world.account("li.ming", "staff", "110105", "110105-GA")
+    owner = ConsoleBrowser(world.cases)
+    assert owner.sign_in("li.ming").status_code == 303
+    moment = datetime.now(CST)
+    stranger = ConsoleBrowser(world.cases)
+    for n in range(CLIENT_POLICY.lock_after):  # a new user name each time: only the address is counted
+        moment += CLIENT_POLICY.max_delay + timedelta(seconds=1)
+        with time_machine.travel(moment, tick=False):
+            assert stranger.sign_in(f"nobody-{n}", "guess").status_code == 401
+    with time_machine.travel(moment + timedelta(seconds=1), tick=False):
+        assert ConsoleBrowser(world.cases).sign_in("li.ming").status_code == 429  # the address is locked
+        trusted = ConsoleBrowser(world.cases)
+        trusted.cookies = {"__Host-govrate_device": owner.cookies["__Host-govrate_device"]}
+        assert trusted.sign_in("li.ming").status_code == 303
+
+
 # --- 6. headers on every kind of response -------------------------------------------------------
 
 
@@ -238,7 +266,8 @@ def assert_secure_headers(response: Any) -> None:
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     csp = headers["Content-Security-Policy"]
-    assert "frame-ancestors" in csp or headers.get("X-Frame-Options") == "DENY"
+    assert "frame-ancestors" in csp
+    assert headers["X-Frame-Options"] == "DENY"  # none of these may be framed
 
 
 def test_every_kind_of_response_carries_the_security_headers(world: World, case_id: str) -> None:

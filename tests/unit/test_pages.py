@@ -163,3 +163,16 @@ def test_the_rating_page_offers_the_open_stages_of_a_record() -> None:
         ("deliver", False),
     ]
     assert "受理（已评价）" in body
+
+
+def test_the_rating_page_says_rating_is_voluntary_and_may_be_anonymous() -> None:
+    chinese = pages()["rating"].body
+    assert "评价完全自愿，可以匿名" in chinese
+    assert "Rating is voluntary and may be anonymous" in pages()["framed rating"].body
+
+
+def test_the_too_many_requests_page_says_plainly_to_try_later() -> None:
+    page = refusal_page("too-many-requests", 429, PageContext(switch_url="?lang=en"), {"Retry-After": "42"})
+    assert page.status == 429
+    assert page.headers["Retry-After"] == "42"
+    assert "请过几分钟再提交" in page.body

@@ -12,7 +12,7 @@ the life of the container; a failed read is not cached, so the next request trie
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from govrate.identity.auth import CognitoAccounts, StaffAuthenticator, TokenVerifier
     from govrate.identity.model import Actor
     from govrate.identity.sessions import SessionPorts
-    from govrate.kernel.qr_codes import TicketSigner, WindowTokenSigner
+    from govrate.integrity.limits import IntakeGate
+    from govrate.kernel.qr_codes import FormTokenSigner, TicketSigner, WindowTokenSigner
     from govrate.platforms.nonces import NonceRepository
     from govrate.rating.service import RatingStores
     from govrate.records.store import ServiceRecordRepository
@@ -155,6 +156,7 @@ def intake_stores() -> IntakeStores:
         catalogue=catalogue_repository(),
         policies=RegionPolicyRepository(config.reference_table),
         vault=contact_vault(),
+        windows=window_repository(),
     )
 
 
@@ -222,6 +224,22 @@ def _signing_key() -> str:
 
 
 @_once
+def intake_gate() -> IntakeGate:
+    """The abuse limits of the unauthenticated paths; clients are hashed under a key derived from the
+    signing secret, so the hash cannot be recomputed from an address without it."""
+    from govrate.integrity.counters import DynamoCounterRepository
+    from govrate.integrity.limits import IntakeGate, IntakeLimits
+
+    config = settings()
+    limits = IntakeLimits(
+        per_client_per_hour=config.limit_per_client_per_hour,
+        per_window_per_minute=config.limit_per_window_per_minute,
+        per_item_per_minute=config.limit_per_item_per_minute,
+    )
+    return IntakeGate(limits, DynamoCounterRepository(config.reference_table), _signing_key().encode())
+
+
+@_once
 def window_token_signer() -> WindowTokenSigner:
     from govrate.kernel.qr_codes import WindowTokenSigner
 
@@ -233,6 +251,13 @@ def kiosk_token_signer() -> WindowTokenSigner:
     from govrate.kernel.qr_codes import KIOSK_SALT, WindowTokenSigner
 
     return WindowTokenSigner(_signing_key(), KIOSK_SALT)
+
+
+@_once
+def form_token_signer() -> FormTokenSigner:
+    from govrate.kernel.qr_codes import FormTokenSigner
+
+    return FormTokenSigner(_signing_key(), timedelta(minutes=settings().form_token_minutes))
 
 
 @_once
@@ -253,6 +278,7 @@ def rating_stores() -> RatingStores:
         site_keys=site_key_repository(),
         window_signer=window_token_signer,
         tickets=ticket_signer,
+        form_tokens=form_token_signer,
     )
 
 

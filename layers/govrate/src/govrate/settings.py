@@ -27,8 +27,10 @@ class Settings(BaseSettings):
     invitation_queue_url: str = ""
     notice_queue_url: str = ""
     analytics_bucket: str = ""
-    # The analyze job re-exports this many closed days every night (late data, docs/analytics.md).
-    analytics_window_days: int = Field(default=45, ge=1, le=400)
+    # The analyze job re-exports this many closed days every night (late data, docs/analytics.md); more
+    # than the 31 days within which an evaluation still rates its record (facts.RATED_WITHIN_DAYS), so
+    # a record's `rated` flag is re-written when a late evaluation arrives.
+    analytics_window_days: int = Field(default=45, ge=32, le=400)
     # The public results API suppresses a rate whose denominator is below this; rankings leave out
     # agencies and items with fewer rated evaluations than ranking_min_count in the month.
     results_min_count: int = Field(default=10, ge=1)
@@ -42,6 +44,11 @@ class Settings(BaseSettings):
     day_shards: int = Field(default=16, ge=1, le=256)
     utc_offset_hours: int = Field(default=8, ge=-12, le=14)
     max_comment_length: int = 1000
+    form_token_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    # Abuse limits of the unauthenticated paths (docs/integrity.md).
+    limit_per_client_per_hour: int = Field(default=20, ge=1)
+    limit_per_window_per_minute: int = Field(default=20, ge=1)
+    limit_per_item_per_minute: int = Field(default=120, ge=1)
     # Evaluation devices at windows (kiosks, docs/kiosk.md): how often a kiosk asks for the window's
     # current transaction, when an untouched prompt resets, how long repeat presses are ignored, how
     # long the thanks screen stays, and how long a transaction the window system pushed is offered.

@@ -16,10 +16,6 @@ from govrate.analytics.queries import RankingName, RateName, ranking_queries, ra
 if TYPE_CHECKING:
     from govrate.analytics.store import AnalyticsBucket
 
-# An evaluation of a record counts against the unrated rate of the record's day if it was given
-# within this many days of the month's end (the rating period is 7 days; paper forms come later).
-RATED_WITHIN_DAYS = 31
-
 
 class Cell(BaseModel):
     """One rate of one day, region, agency and service item (item null: an evaluation of an agency)."""
@@ -85,22 +81,20 @@ def months_between(first: date, last: date) -> list[date]:
 def compute_month(
     month: date, *, bucket: AnalyticsBucket, ranking_min_count: int, memory_limit: str = "1GB"
 ) -> MonthCells:
-    """Download the month's facts (and the evaluations that rate its records later) and run every query."""
+    """Download the month's facts and run every query (each one pass over one table of the month)."""
     # DuckDB only where months are computed (the analyze job's layer), not where results are read.
     from govrate.analytics.parquet import connect, fetch_rows, register_table
 
     first, last = month_start(month), month_end(month)
-    rated_until = last + timedelta(days=RATED_WITHIN_DAYS)
     with tempfile.TemporaryDirectory(prefix="govrate-rates-") as scratch:
         target = Path(scratch)
         with connect(memory_limit=memory_limit, temp_directory=target) as connection:
-            register_table(connection, EVALUATIONS, bucket.download_partitions(EVALUATIONS, first, rated_until, target))
+            register_table(connection, EVALUATIONS, bucket.download_partitions(EVALUATIONS, first, last, target))
             register_table(connection, CASES, bucket.download_partitions(CASES, first, last, target))
             register_table(connection, RECORDS, bucket.download_partitions(RECORDS, first, last, target))
             values = {
                 "from_day": first.isoformat(),
                 "to_day": last.isoformat(),
-                "rated_until": rated_until.isoformat(),
                 "min_count": ranking_min_count,
             }
             cells = {

@@ -13,7 +13,7 @@ objects, so no run can double a row. Changes after the window are picked up by a
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,16 @@ from typing import Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
-from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS, FactTable, Row, case_row, evaluation_row, record_row
+from govrate.analytics.facts import (
+    CASES,
+    EVALUATIONS,
+    RATED_WITHIN_DAYS,
+    RECORDS,
+    FactTable,
+    case_row,
+    evaluation_row,
+    record_row,
+)
 from govrate.analytics.store import AnalyticsBucket, days
 from govrate.cases.model import Case
 from govrate.cases.store import CaseRepository
@@ -138,26 +147,61 @@ def export_window(
     sources: FactSources,
     bucket: AnalyticsBucket,
     now: datetime,
+    today: date,
     scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
 ) -> list[PartitionWritten]:
-    """Write every day of the window, each table of each day as one object replacing the last export."""
-    # DuckDB only in the analyze job (its layer), not in the functions that read the results.
-    from govrate.analytics.parquet import connect, write_parquet
+    """Write every day of the window, each table of each day as one object replacing the last export.
 
+    Two flags join the facts here, once, so that every rate is a single pass over one table: an
+    evaluation is `excluded` when its case (on the same day) says its appeal was upheld, and a record
+    is `rated` when an evaluator-given evaluation of it came within RATED_WITHIN_DAYS days. For those,
+    the evaluations of the closed days after a backfill's window are read too (and not uploaded).
+    """
+    # DuckDB only in the analyze job (its layer), not in the functions that read the results.
+    from govrate.analytics.parquet import connect, register_table, write_parquet
+
+    ratings_until = min(window.last_day + timedelta(days=RATED_WITHIN_DAYS), today - timedelta(days=1))
     written = []
     with (
         tempfile.TemporaryDirectory(prefix="govrate-export-") as scratch,
         connect(temp_directory=Path(scratch)) as connection,
     ):
-        for day in window.days():
-            tables: tuple[tuple[FactTable, Iterator[Row]], ...] = (
-                (EVALUATIONS, (evaluation_row(stored, scores) for stored in sources.evaluations_on(day))),
-                (CASES, (case_row(case, now) for case in sources.cases_on(day))),
-                (RECORDS, (record_row(record) for record in sources.records_on(day))),
+        evaluation_files = []
+        for day in days(window.first_day, max(ratings_until, window.last_day)):
+            cases = list(sources.cases_on(day))
+            excluded = {case.evaluation_id for case in cases if case.excluded_from_rates}
+            evaluations = (
+                evaluation_row(stored, excluded=stored.evaluation_id in excluded, scores=scores)
+                for stored in sources.evaluations_on(day)
             )
-            for table, rows in tables:
-                path = Path(scratch) / f"{table.name}.parquet"
-                count = write_parquet(connection, table, rows, path, Path(scratch))
-                key = bucket.put_partition(table, day, path)
-                written.append(PartitionWritten(table=table.name, day=day, rows=count, key=key))
+            # Kept under a dt= folder until the records are flagged from them.
+            path = Path(scratch) / EVALUATIONS.name / f"dt={day.isoformat()}" / f"{EVALUATIONS.name}.parquet"
+            path.parent.mkdir(parents=True)
+            count = write_parquet(connection, EVALUATIONS, evaluations, path, Path(scratch))
+            evaluation_files.append(path)
+            if day <= window.last_day:
+                written.append(_put(bucket, EVALUATIONS, day, path, count))
+                path = Path(scratch) / f"{CASES.name}.parquet"
+                count = write_parquet(connection, CASES, (case_row(case, now) for case in cases), path, Path(scratch))
+                written.append(_put(bucket, CASES, day, path, count))
+        register_table(connection, EVALUATIONS, evaluation_files)
+        connection.execute(
+            "CREATE TEMP TABLE ratings AS SELECT DISTINCT region_code, record_id, CAST(dt AS DATE) AS day "
+            "FROM evaluations WHERE record_id IS NOT NULL AND NOT system_given ORDER BY day"
+        )
+        for day in window.days():
+            rated = (  # only dates are interpolated
+                "EXISTS (SELECT 1 FROM ratings WHERE ratings.region_code = staged.region_code "  # noqa: S608
+                "AND ratings.record_id = staged.record_id "
+                f"AND ratings.day BETWEEN DATE '{day.isoformat()}' "
+                f"AND DATE '{(day + timedelta(days=RATED_WITHIN_DAYS)).isoformat()}')"
+            )
+            records = (record_row(record) for record in sources.records_on(day))
+            path = Path(scratch) / f"{RECORDS.name}.parquet"
+            count = write_parquet(connection, RECORDS, records, path, Path(scratch), derived={"rated": rated})
+            written.append(_put(bucket, RECORDS, day, path, count))
     return written
+
+
+def _put(bucket: AnalyticsBucket, table: FactTable, day: date, path: Path, rows: int) -> PartitionWritten:
+    return PartitionWritten(table=table.name, day=day, rows=rows, key=bucket.put_partition(table, day, path))

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from govrate.cases.model import Case, Triage
 from govrate.evaluations.models import CaseState, ReasonCode
-from govrate.evaluations.store import StoredEvaluation
 from govrate.kernel.indicators import INDICATORS
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
-from govrate.records.store import StoredRecord
+
+if TYPE_CHECKING:  # the stores (pynamodb) load only where rows are made, not where results are read
+    from govrate.evaluations.store import StoredEvaluation
+    from govrate.records.store import StoredRecord
 
 # Glue/Hive column types; DuckDB writes the matching Parquet types (see govrate.analytics.parquet).
 STRING: Final = "string"
@@ -70,6 +72,7 @@ EVALUATIONS = FactTable(
         ("system_given", BOOLEAN),
         ("real_name", BOOLEAN),
         ("has_comment", BOOLEAN),
+        ("excluded", BOOLEAN),  # a bad review whose appeal was upheld: kept, never counted in a rate
         *((f"indicator_{name}", INT) for name in INDICATOR_NAMES),
         *((f"reason_{code.value}", BOOLEAN) for code in REASON_CODES),
     ),
@@ -121,15 +124,25 @@ RECORDS = FactTable(
         ("channel", STRING),  # window (a window id was given) or online
         ("stages", INT),
         ("registered_by", STRING),
+        ("rated", BOOLEAN),  # an evaluator-given evaluation of it came within RATED_WITHIN_DAYS days
     ),
 )
 
 FACT_TABLES: Final = (EVALUATIONS, CASES, RECORDS)
 
+# A record counts as rated (not in the unrated rate's numerator) when an evaluator-given evaluation of
+# it is given on the day the record was completed or within this many days after (the rating period is
+# 7 days; paper forms are entered later). The export's trailing window must be longer, so that the
+# flag is re-written when such a late evaluation arrives.
+RATED_WITHIN_DAYS: Final = 31
+
 _PAST_VERIFICATION = frozenset(CaseState) - {CaseState.RECEIVED, CaseState.CONTACTED}
 
 
-def evaluation_row(evaluation: StoredEvaluation, scores: dict[Level, int] = DEFAULT_LEVEL_SCORES) -> Row:
+def evaluation_row(
+    evaluation: StoredEvaluation, *, excluded: bool, scores: dict[Level, int] = DEFAULT_LEVEL_SCORES
+) -> Row:
+    """`excluded`: the evaluation's case says its appeal was upheld (`case.excluded_from_rates`)."""
     reasons = set(evaluation.reason_codes)
     return {
         "evaluation_id": evaluation.evaluation_id,
@@ -148,6 +161,7 @@ def evaluation_row(evaluation: StoredEvaluation, scores: dict[Level, int] = DEFA
         "system_given": evaluation.system_given,
         "real_name": evaluation.real_name,
         "has_comment": bool(evaluation.comment),
+        "excluded": excluded,
         **{f"indicator_{name}": _level(evaluation.indicators.get(name)) for name in INDICATOR_NAMES},
         **{f"reason_{code.value}": code in reasons for code in REASON_CODES},
     }
@@ -184,6 +198,7 @@ def case_row(case: Case, now: datetime) -> Row:
 
 
 def record_row(record: StoredRecord) -> Row:
+    """Every column but `rated`, which the export derives from the evaluations (see export.py)."""
     return {
         "record_id": record.record_id,
         "completed_at": _utc(record.completed_at),

@@ -8,7 +8,7 @@ installed or loaded at run time (Lambda has no network for it), and S3 objects a
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -42,23 +42,37 @@ def connect(
 
 
 def write_parquet(
-    connection: duckdb.DuckDBPyConnection, table: FactTable, rows: Iterable[Row], target: Path, scratch: Path
+    connection: duckdb.DuckDBPyConnection,
+    table: FactTable,
+    rows: Iterable[Row],
+    target: Path,
+    scratch: Path,
+    *,
+    derived: Mapping[str, str] | None = None,
 ) -> int:
     """Write the rows to `target` as Parquet with exactly the table's columns; return the row count.
 
-    No rows still make a valid file with the full schema, which Athena reads as an empty partition.
+    `derived` gives some columns as SQL expressions over the others (the staged rows, aliased `staged`)
+    instead of taking them from the rows. No rows still make a valid file with the full schema, which
+    Athena reads as an empty partition.
     """
+    derived = derived or {}
+    staged_columns = [(name, kind) for name, kind in table.columns if name not in derived]
     staged = scratch / f"{table.name}.csv"
     count = 0
     with staged.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         for row in rows:
-            writer.writerow([_cell(row[name]) for name in table.column_names])
+            writer.writerow([_cell(row[name]) for name, _ in staged_columns])
             count += 1
-    columns = ", ".join(f"'{name}': '{DUCKDB_TYPES[kind]}'" for name, kind in table.columns)
+    columns = ", ".join(f"'{name}': '{DUCKDB_TYPES[kind]}'" for name, kind in staged_columns)
+    selected = ", ".join(
+        f"CAST(({derived[name]}) AS {DUCKDB_TYPES[kind]}) AS {name}" if name in derived else name
+        for name, kind in table.columns
+    )
     connection.execute(
-        f"COPY (SELECT * FROM read_csv('{_literal(staged)}', header = false, nullstr = '{_NULL}', "  # noqa: S608
-        f"columns = {{{columns}}}, auto_detect = false)) "
+        f"COPY (SELECT {selected} FROM read_csv('{_literal(staged)}', header = false, "  # noqa: S608
+        f"nullstr = '{_NULL}', columns = {{{columns}}}, auto_detect = false) AS staged) "
         f"TO '{_literal(target)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
     )
     staged.unlink()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from govrate.analytics.compute import MonthCells, compute_month, months_between
 from govrate.analytics.disclosure import Disclosure, RegionScorecards, disclosure, region_scorecards, scorecards_csv
-from govrate.analytics.export import ExportWindow, FactSources, export_window
 from govrate.analytics.results import (
     INDEX_KEY,
     ResultsIndex,
@@ -22,9 +22,12 @@ from govrate.analytics.results import (
     public_scope,
     scope_csv,
 )
-from govrate.analytics.store import AnalyticsBucket
 from govrate.kernel.errors import NotFound
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
+
+if TYPE_CHECKING:  # the public read of the results loads neither the export nor boto3
+    from govrate.analytics.export import ExportWindow, FactSources
+    from govrate.analytics.store import AnalyticsBucket
 
 
 class AnalysisSummary(BaseModel):
@@ -52,7 +55,9 @@ def analyze(
     scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
 ) -> AnalysisSummary:
     """Export the window's facts, recompute every month it touches, and publish the documents."""
-    written = export_window(window, sources=sources, bucket=bucket, now=now, scores=scores)
+    from govrate.analytics.export import export_window
+
+    written = export_window(window, sources=sources, bucket=bucket, now=now, today=today, scores=scores)
     rows: dict[str, int] = {}
     for partition in written:
         rows[partition.table] = rows.get(partition.table, 0) + partition.rows

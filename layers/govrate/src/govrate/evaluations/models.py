@@ -101,8 +101,8 @@ class EvaluatorContact(Contract):
         return self
 
 
-class EvaluationSubmission(Contract):
-    """An evaluation as a citizen, a device or a platform submits it."""
+class EvaluationBody(Contract):
+    """What an evaluation says, whoever submits it; the channel is added by the path it arrives on."""
 
     item_code: ItemCode | None = Field(
         default=None,
@@ -112,7 +112,6 @@ class EvaluationSubmission(Contract):
     item_version: int | None = Field(default=None, ge=1, description="Catalogue version; default current.")
     agency_code: AgencyCode = Field(description="Code of the agency that delivered the service.")
     region_code: RegionCode = Field(description="GB/T 2260 division code of the service location.")
-    channel: Channel
     level: Level = Field(description="Overall level: 5 very satisfied … 1 very dissatisfied.")
     stage: Stage = Field(default=Stage.OVERALL, description="The stage of a multi-stage service rated.")
     record_id: RecordId | None = Field(
@@ -123,7 +122,10 @@ class EvaluationSubmission(Contract):
         description="The evaluation ticket of the service record (from its QR code or SMS link); required "
         "with record_id on the public endpoint, where it proves the evaluator was served.",
     )
-    window_id: WindowId | None = None
+    window_id: WindowId | None = Field(
+        default=None,
+        description="The service window; it must be in the window register, of the agency and offer the item.",
+    )
     external_id: RecordId | None = Field(
         default=None,
         description="The submitter's own id for this evaluation; a repeat with the same id is recognised "
@@ -143,6 +145,26 @@ class EvaluationSubmission(Contract):
     evaluator_kind: EvaluatorKind = Field(
         default=EvaluatorKind.UNKNOWN, description="A citizen or an enterprise, if the evaluator says so."
     )
+
+
+class PublicEvaluationSubmission(EvaluationBody):
+    """An evaluation posted to the public endpoint, where the server decides the channel."""
+
+    channel: Channel | None = Field(
+        default=None,
+        description="Decided by the server: `window_qr` for a record served at a window (rated with its ticket), "
+        "`mobile_app` otherwise. May be omitted; any other channel is refused, since this endpoint cannot vouch "
+        "for it (kiosks, web modules, platforms and staff uploads have their own paths).",
+    )
+
+    def in_channel(self, channel: Channel) -> EvaluationSubmission:
+        return EvaluationSubmission.model_validate({**self.model_dump(exclude={"channel"}), "channel": channel})
+
+
+class EvaluationSubmission(EvaluationBody):
+    """An evaluation in the channel it arrived through: as a kiosk, a page, a platform or staff submit it."""
+
+    channel: Channel
 
     @property
     def effective_mode(self) -> ServiceMode | None:

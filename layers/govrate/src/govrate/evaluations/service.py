@@ -15,12 +15,14 @@ from ulid import ULID
 
 from govrate.evaluations.models import (
     CaseSummary,
+    Channel,
     EvaluationAccepted,
     EvaluationStatus,
     EvaluationSubmission,
     EvaluatorKind,
     FollowUp,
     FollowUpSubmission,
+    PublicEvaluationSubmission,
     Stage,
 )
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from govrate.evaluations.store import StoredEvaluation
     from govrate.records.ports import RecordStore
     from govrate.regions.ports import PolicyStore
+    from govrate.windows.ports import WindowStore
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class IntakeStores:
     catalogue: CatalogueReader
     policies: PolicyStore
     vault: Encryptor
+    windows: WindowStore
 
 
 def receipt_hash(receipt: str) -> str:
@@ -110,10 +114,13 @@ def submit_evaluation(
     if errors:
         raise InvalidInput("the evaluation is not consistent", errors)
     item_version = _check_catalogue(submission, stores.catalogue)
+    window_id = submission.window_id
     if submission.record_id is not None:
         if tickets is not None:
             _check_ticket(submission, tickets())
-        _check_record(submission, stores, now)
+        window_id = _check_record(submission, stores, now)
+    elif window_id is not None:
+        _check_window(window_id, submission, stores.windows)
 
     evaluation_id = str(ULID.from_datetime(now))
     receipt = client_receipt(idempotency_key) if idempotency_key else secrets.token_urlsafe(16)
@@ -135,7 +142,7 @@ def submit_evaluation(
         created_at=now,
         receipt_hash=receipt_hash(receipt),
         record_id=submission.record_id,
-        window_id=submission.window_id,
+        window_id=window_id,
         mode=submission.effective_mode,
         indicators=submission.indicators,
         reason_codes=tuple(submission.reason_codes),
@@ -238,7 +245,72 @@ def _check_catalogue(submission: EvaluationSubmission, catalogue: CatalogueReade
     return item.version
 
 
-def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: datetime) -> None:
+def public_channel(submission: PublicEvaluationSubmission, records: RecordStore) -> Channel:
+    """The channel of an evaluation posted to the public endpoint, decided from what vouches for it.
+
+    A ticket proves service at the record's window (`window_qr`) or online (`mobile_app`); without a
+    record, nothing proves more than a citizen's own device (`mobile_app`). A claim of any other channel
+    is refused rather than silently changed, so a misconfigured client is noticed.
+    """
+    channel = Channel.MOBILE_APP
+    if submission.record_id is not None:
+        try:
+            record = records.get(submission.region_code, submission.record_id)
+        except NotFound:
+            pass  # the record check of submit_evaluation names the field
+        else:
+            channel = Channel.WINDOW_QR if record.window_id else Channel.MOBILE_APP
+    if submission.channel is not None and submission.channel is not channel:
+        raise InvalidInput(
+            "the channel is decided by the path an evaluation arrives on",
+            [
+                {
+                    "field": "channel",
+                    "message": f"this endpoint cannot vouch for {submission.channel}; it records {channel}",
+                }
+            ],
+        )
+    return channel
+
+
+def submit_public_evaluation(
+    submission: PublicEvaluationSubmission,
+    *,
+    stores: IntakeStores,
+    now: datetime,
+    tickets: Callable[[], TicketSigner],
+    idempotency_key: str | None = None,
+) -> EvaluationAccepted:
+    """An evaluation from the public endpoint, in the channel the server decides (`public_channel`)."""
+    channel = public_channel(submission, stores.records)
+    return submit_evaluation(
+        submission.in_channel(channel), stores=stores, now=now, tickets=tickets, idempotency_key=idempotency_key
+    )
+
+
+def _check_window(window_id: str, submission: EvaluationSubmission, windows: WindowStore) -> None:
+    """A window named by an evaluation is one of the register, of the agency and offering the item rated."""
+    try:
+        window = windows.get(window_id)
+    except NotFound as exc:
+        raise InvalidInput(
+            "the window is not in the window register", [{"field": "window_id", "message": f"no window {window_id}"}]
+        ) from exc
+    if window.agency_code != submission.agency_code or window.region_code != submission.region_code:
+        raise InvalidInput(
+            "the window belongs to another agency",
+            [{"field": "window_id", "message": f"window {window_id} is of agency {window.agency_code}"}],
+        )
+    if submission.item_code is not None and submission.item_code not in window.item_codes:
+        raise InvalidInput(
+            "the window does not offer the service item",
+            [{"field": "window_id", "message": f"window {window_id} does not offer {submission.item_code}"}],
+        )
+
+
+def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: datetime) -> str | None:
+    """Check the evaluation against its record; the record's window (the one its registrant named) is
+    the window the evaluation is of."""
     assert submission.record_id is not None
     try:
         record = stores.records.get(submission.region_code, submission.record_id)
@@ -257,6 +329,8 @@ def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: d
     ]
     if submission.stage not in record.stages and submission.stage is not Stage.OVERALL:
         errors.append({"field": "stage", "message": f"record {record.record_id} has no stage {submission.stage}"})
+    if submission.window_id is not None and submission.window_id != record.window_id:
+        errors.append({"field": "window_id", "message": f"record {record.record_id} was served elsewhere"})
     if errors:
         raise InvalidInput("the evaluation does not match its service record", errors)
     period_end = stores.policies.get(record.region_code).evaluation_deadline(record.completed_at)
@@ -265,6 +339,7 @@ def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: d
             "the evaluation period of this service record has ended",
             [{"field": "record_id", "message": f"could be rated until {period_end.isoformat()}"}],
         )
+    return record.window_id
 
 
 def add_follow_up(

@@ -14,8 +14,9 @@ Wrong passwords are counted per account and per client (the caller's address), b
 asked, so that parallel guesses are counted too: a few are free, then each waits twice as long as the
 one before, and past LOCK_AFTER the account is locked for LOCK_FOR. Its owner is told at the next
 sign-in. A browser that has signed in to the account before (a trusted-device cookie) is counted on
-its own instead of on the account, so that someone who knows a staff member's user name cannot keep
-them out by guessing.
+its own instead of on the account and the client, so that neither someone who knows a staff member's
+user name nor the typos of others at the same address can keep them out. An attempt refused for
+waiting is not counted.
 """
 
 from __future__ import annotations
@@ -133,8 +134,10 @@ def sign_in(
     its groups), TooManyAttempts while the account, the device or the client must wait."""
     account = username.strip().lower()
     device = _trusted_device(device_token, account, ports.store, now)
-    counters = [(CLIENT_POLICY, client), (DEVICE_POLICY, device) if device else (ACCOUNT_POLICY, account)]
-    before = {policy.kind: _take_attempt(policy, key, ports.store, now) for policy, key in counters}
+    # A browser that signed in to the account before is counted on its own: neither a guesser of the
+    # user name nor a colleague's typos at the same address (one NAT for a whole hall) keep it out.
+    counters = [(DEVICE_POLICY, device)] if device else [(CLIENT_POLICY, client), (ACCOUNT_POLICY, account)]
+    before = _take_attempt(counters, ports.store, now)
     try:
         tokens = ports.accounts.sign_in(username, password)
         actor = ports.verifier.actor(tokens.access_token)
@@ -143,13 +146,13 @@ def sign_in(
         raise
     # The client's count is given back (a hall's colleagues sign in from one address); the account's or
     # device's starts again.
-    ports.store.put(
-        SIGN_IN_KEY_PREFIX, f"{CLIENT_POLICY.kind}#{client}", before[CLIENT_POLICY.kind], expires_at=now + ATTEMPTS_KEPT
-    )
-    for policy, key in counters[1:]:
-        ports.store.delete(SIGN_IN_KEY_PREFIX, f"{policy.kind}#{key}")
+    for policy, key in counters:
+        if policy is CLIENT_POLICY:
+            ports.store.put(SIGN_IN_KEY_PREFIX, f"{policy.kind}#{key}", before[policy], expires_at=now + ATTEMPTS_KEPT)
+        else:
+            ports.store.delete(SIGN_IN_KEY_PREFIX, f"{policy.kind}#{key}")
     # Whoever signs in learns what happened to the account since, even from a trusted device.
-    missed = _attempts(ACCOUNT_POLICY, account, ports.store, now) if device else before[ACCOUNT_POLICY.kind]
+    missed = _attempts(ACCOUNT_POLICY, account, ports.store, now) if device else before[ACCOUNT_POLICY]
     if device:
         ports.store.delete(SIGN_IN_KEY_PREFIX, f"{ACCOUNT_POLICY.kind}#{account}")
     session_id = secrets.token_urlsafe(32)
@@ -216,20 +219,32 @@ def check_form_token(session: StaffSession, form_token: str | None) -> None:
         raise Forbidden("the form is not from this session: reload the page and try again")
 
 
-def _take_attempt(policy: AttemptPolicy, key: str, store: SessionStore, now: datetime) -> SignInAttempts:
-    """Count an attempt as failed before it is made (a success forgives it), so that parallel guesses
-    are all counted; TooManyAttempts while this counter must wait. Returns the count before."""
-    attempts, version = store.get_versioned(SIGN_IN_KEY_PREFIX, f"{policy.kind}#{key}", SignInAttempts, now=now)
-    attempts = attempts or SignInAttempts()
-    wait = policy.wait(attempts, now)
-    if wait > timedelta(0):
-        raise TooManyAttempts(f"too many failed sign-ins ({policy.kind}); wait before trying again", _seconds(wait))
-    counted = policy.after_failure(attempts, now)
-    if not store.put_versioned(
-        SIGN_IN_KEY_PREFIX, f"{policy.kind}#{key}", counted, expires_at=now + ATTEMPTS_KEPT, version=version
-    ):
-        raise TooManyAttempts("another sign-in of the same account or client is under way", 1)
-    return attempts
+def _take_attempt(
+    counters: list[tuple[AttemptPolicy, str]], store: SessionStore, now: datetime
+) -> dict[AttemptPolicy, SignInAttempts]:
+    """Count an attempt as failed on every counter before it is made (a success forgives it), so that
+    parallel guesses are all counted; TooManyAttempts, with the longest wait and nothing counted, while
+    any counter must wait. Returns each counter's count before."""
+    current = {
+        policy: store.get_versioned(SIGN_IN_KEY_PREFIX, f"{policy.kind}#{key}", SignInAttempts, now=now)
+        for policy, key in counters
+    }
+    waits = {policy: policy.wait(attempts or SignInAttempts(), now) for policy, (attempts, _) in current.items()}
+    longest = max(waits, key=lambda policy: waits[policy])
+    if waits[longest] > timedelta(0):
+        raise TooManyAttempts(
+            f"too many failed sign-ins ({longest.kind}); wait before trying again", _seconds(waits[longest])
+        )
+    before: dict[AttemptPolicy, SignInAttempts] = {}
+    for policy, key in counters:
+        attempts, version = current[policy]
+        before[policy] = attempts or SignInAttempts()
+        counted = policy.after_failure(before[policy], now)
+        if not store.put_versioned(
+            SIGN_IN_KEY_PREFIX, f"{policy.kind}#{key}", counted, expires_at=now + ATTEMPTS_KEPT, version=version
+        ):
+            raise TooManyAttempts("another sign-in of the same account or client is under way", 1)
+    return before
 
 
 def _attempts(policy: AttemptPolicy, key: str, store: SessionStore, now: datetime) -> SignInAttempts:

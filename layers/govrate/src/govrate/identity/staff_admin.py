@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from govrate.identity.auth import AGENCY_GROUP, DIVISION_GROUP, ROLE_GROUP, actor_from_groups
+from govrate.identity.auth import AGENCY_GROUP, DIVISION_GROUP, ROLE_GROUP, NotSignedIn, actor_from_groups
 from govrate.identity.model import Actor, Role
 
 if TYPE_CHECKING:
@@ -42,10 +42,8 @@ def assign(
     division: str | None,
 ) -> Actor:
     """Give the account exactly these groups (creating a group the pool lacks), and sign it out."""
-    wanted = [f"{ROLE_GROUP}{role}"]
-    wanted += [f"{AGENCY_GROUP}{agency_code}"] if agency_code else []
-    wanted += [f"{DIVISION_GROUP}{division}"] if division else []
-    actor = actor_from_groups(username, username, wanted)  # refuses an incomplete or malformed assignment
+    wanted = groups(username, role=role, agency_code=agency_code, division=division)
+    actor = actor_from_groups(username, username, wanted)
     current = [
         group["GroupName"]
         for group in cognito.admin_list_groups_for_user(UserPoolId=pool_id, Username=username, Limit=60)["Groups"]
@@ -60,6 +58,18 @@ def assign(
             cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
     cognito.admin_user_global_sign_out(UserPoolId=pool_id, Username=username)
     return actor
+
+
+def groups(username: str, *, role: Role, agency_code: str | None, division: str | None) -> list[str]:
+    """The groups of an assignment; NotSignedIn (the reason in its message) for an incomplete or
+    malformed one, and for a supervisor with an agency (a supervisor acts for a division)."""
+    if role is Role.SUPERVISOR and agency_code:
+        raise NotSignedIn("a supervisor acts for a division, not an agency: leave out the agency")
+    wanted = [f"{ROLE_GROUP}{role}"]
+    wanted += [f"{AGENCY_GROUP}{agency_code}"] if agency_code else []
+    wanted += [f"{DIVISION_GROUP}{division}"] if division else []
+    actor_from_groups(username, username, wanted)
+    return wanted
 
 
 def revoke(cognito: CognitoIdentityProviderClient, pool_id: str, username: str) -> None:
@@ -80,6 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     revoking = commands.add_parser("revoke", help="disable an account and end its sessions")
     revoking.add_argument("username")
     args = parser.parse_args(argv)
+    if args.command == "assign":
+        try:  # before any call to AWS: a refused assignment changes nothing
+            groups(args.username, role=Role(args.role), agency_code=args.agency, division=args.division)
+        except NotSignedIn as exc:
+            parser.error(f"not a valid assignment: {exc}")
 
     cognito = boto3.client("cognito-idp", region_name=args.pool.split("_", 1)[0])
     operator = boto3.client("sts").get_caller_identity()["Arn"]

@@ -44,14 +44,6 @@ class Forbidden(GovrateError):
         self.errors = errors or []
 
 
-class TooManyAttempts(GovrateError):
-    """Too many attempts of something that is limited (sign-in); `retry_after_s` says when to try again."""
-
-    def __init__(self, detail: str, retry_after_s: int) -> None:
-        super().__init__(detail)
-        self.retry_after_s = retry_after_s
-
-
 class Gone(GovrateError):
     """The thing existed but is no longer usable (a revoked or rotated QR code)."""
 
@@ -75,3 +67,16 @@ class StorageMisconfigured(GovrateError):
 
 class SuspiciousSubmission(GovrateError):
     """A submission that only a bot makes (a filled honeypot field): refused without a word to the sender."""
+
+
+class TooManyRequests(GovrateError):
+    """A limit is reached (an unauthenticated path's abuse limit); nothing was stored. `retry_after_s`
+    says when to try again."""
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class TooManyAttempts(TooManyRequests):
+    """Too many failed sign-ins for an account or a client."""

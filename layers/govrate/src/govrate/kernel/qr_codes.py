@@ -13,12 +13,14 @@ import hashlib
 import hmac
 import io
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from itsdangerous import BadSignature, HMACAlgorithm, Signer
 
-from govrate.kernel.errors import NotFound
+from govrate.kernel.errors import Gone, NotFound
 
 if TYPE_CHECKING:
     import segno
@@ -35,11 +37,13 @@ TAG_BYTES: Final = 16
 WINDOW_SALT: Final = "govrate.window-qr"
 KIOSK_SALT: Final = "govrate.window-kiosk"
 TICKET_SALT: Final = "govrate.record-ticket"
+FORM_SALT: Final = "govrate.rating-form"
 QR_TITLE: Final = "服务评价二维码"
 # Pixels (SVG user units) per module: a version-6 PNG is 490 px, about 4 cm at 300 dpi, for printing.
 IMAGE_SCALE: Final = 10
 
 _WINDOW_PAYLOAD = re.compile(r"^(?P<window_id>[0-9A-Za-z][0-9A-Za-z-]*)\.(?P<rotation>[1-9]\d{0,8})$")
+_FORM_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{12}\.(?P<issued>\d{1,12})$")
 _TICKET_PAYLOAD = re.compile(r"^(?P<region_code>\d{6})\.(?P<record_id>[0-9A-Za-z][0-9A-Za-z._-]{3,63})$")
 
 
@@ -126,6 +130,31 @@ class TicketSigner:
         if parsed is None:
             raise NotFound("unknown ticket")
         return TicketClaims(parsed["region_code"], parsed["record_id"])
+
+
+class FormTokenSigner:
+    """The token of a served rating form (`<random>.<issued>.<tag>`): bound to what the form rates (the
+    subject is in the key's salt, so a token of one window's form is forged at another) and valid for
+    `lifetime` after it was served. Its random part makes every served form's token different, so a
+    second post of it is recognised as the same form."""
+
+    def __init__(self, secret_key: str | bytes, lifetime: timedelta) -> None:
+        self._secret = secret_key
+        self._lifetime = lifetime
+
+    def issue(self, subject: str, now: datetime) -> str:
+        return self._signer(subject).sign(f"{secrets.token_urlsafe(9)}.{int(now.timestamp())}")
+
+    def verify(self, token: str, subject: str, now: datetime) -> None:
+        """NotFound for a token we did not issue for this subject; Gone for one past its lifetime."""
+        parsed = _FORM_PAYLOAD.match(self._signer(subject).payload(token))
+        if parsed is None:
+            raise NotFound("unknown form token")
+        if now.timestamp() - int(parsed["issued"]) > self._lifetime.total_seconds():
+            raise Gone("the form was served too long ago")
+
+    def _signer(self, subject: str) -> ShortTokenSigner:
+        return ShortTokenSigner(self._secret, f"{FORM_SALT}#{subject}")
 
 
 def landing_url(base_url: str, token: str) -> str:

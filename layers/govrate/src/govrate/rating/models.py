@@ -17,7 +17,7 @@ from govrate.windows.models import ServiceWindow
 
 TicketToken = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z._-]{8,200}$")]
 SiteKeyId = Annotated[str, StringConstraints(pattern=r"^gw_[A-Za-z0-9_-]{16}$")]
-FormNonce = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9_-]{16,64})?$")]
+FormNonce = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9_.-]{16,100})?$")]
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
@@ -62,7 +62,11 @@ class RatingForm(BaseModel):
     website: Annotated[str, StringConstraints(max_length=500)] = Field(
         default="", description="A honeypot: people leave it empty; a filled one is refused quietly."
     )
-    nonce: FormNonce = Field(default="", description="One per rendered form: a second post of it is a replay.")
+    nonce: FormNonce = Field(
+        default="",
+        description="The form's token, one per served form, bound to what it rates and expiring: required; a "
+        "second post of it is a replay.",
+    )
 
 
 class StageChoice(Contract):
@@ -84,6 +88,15 @@ class RatingTarget(Contract):
     ticket: str | None = None
     stages: tuple[StageChoice, ...] = Field(default=(), description="A record's stages; empty without a record.")
     evaluation_deadline: datetime | None = None
+
+    @property
+    def form_subject(self) -> str:
+        """What a served form's token is bound to: the record, else the window, else the items offered."""
+        if self.record_id is not None:
+            return f"record#{self.region_code}#{self.record_id}"
+        if self.window_id is not None:
+            return f"window#{self.window_id}"
+        return "items#" + ",".join(item.item_code for item in self.items)
 
     @property
     def open_stages(self) -> tuple[Stage, ...]:

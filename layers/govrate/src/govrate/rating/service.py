@@ -30,7 +30,7 @@ from govrate.evaluations.models import (
 from govrate.evaluations.ports import FollowUpStore
 from govrate.evaluations.service import IntakeStores, evaluation_status, record_stage_key, submit_evaluation
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, Gone, InvalidInput, NotFound, SuspiciousSubmission
-from govrate.kernel.qr_codes import TicketSigner, WindowTokenSigner, ticket_url
+from govrate.kernel.qr_codes import FormTokenSigner, TicketSigner, WindowTokenSigner, ticket_url
 from govrate.kernel.scale import Level
 from govrate.rating.models import EvaluationView, RatingForm, RatingTarget, SiteKey, StageChoice, WidgetQuery
 
@@ -55,6 +55,7 @@ class RatingStores:
     site_keys: SiteKeyStore
     window_signer: Callable[[], WindowTokenSigner]
     tickets: Callable[[], TicketSigner]
+    form_tokens: Callable[[], FormTokenSigner]
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,20 @@ def ticket_link(ticket: str, *, tickets: TicketSigner, base_url: str) -> str:
     """The URL that a ticket's QR code holds (for a receipt or a kiosk's screen); NotFound when forged."""
     tickets.verify(ticket)
     return ticket_url(base_url, ticket)
+
+
+def check_form_token(target: RatingTarget, token: str, *, signer: FormTokenSigner, now: datetime) -> None:
+    """A rating form is taken only with the token of a form served for the same target, within its
+    lifetime; InvalidInput naming the form otherwise (missing, forged, of another page, or expired)."""
+    if not token:
+        raise InvalidInput("the form has no token", [{"field": FORM, "message": "load the page and rate again"}])
+    try:
+        signer.verify(token, target.form_subject, now)
+    except (NotFound, Gone) as exc:
+        raise InvalidInput(
+            "the form's token is not one served for this page, or has expired",
+            [{"field": FORM, "message": "load the page and rate again"}],
+        ) from exc
 
 
 def read_rating_form(target: RatingTarget, form: RatingForm, max_comment_length: int) -> Rating:

@@ -121,6 +121,12 @@ def parse_json_body(request: Request, model: type[ModelT]) -> ModelT:
     return model.model_validate(parse_json(request))
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from, as API Gateway saw it (the local server gives 127.0.0.1)."""
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
 def query_params(request: Request) -> dict[str, str]:
     """The query string as a plain mapping (the last value of a repeated parameter wins)."""
     params = request.query_params
@@ -212,10 +218,11 @@ def _edge_middleware(event: Request, get_response: Callable[[Request], Response]
 
 def secure(headers: dict[str, Any]) -> None:
     """Add the headers every response carries; a page that may be framed says so in its own CSP
-    (`frame-ancestors`), any other is never framed."""
+    (`frame-ancestors` with the origins), any other is never framed (also for browsers that read
+    only X-Frame-Options)."""
     headers.update(SECURITY_HEADERS)
     csp = headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-    if "frame-ancestors" not in csp:
+    if "frame-ancestors" not in csp or "frame-ancestors 'none'" in csp:
         headers.setdefault("X-Frame-Options", "DENY")
 
 

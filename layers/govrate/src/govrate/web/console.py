@@ -54,7 +54,11 @@ SESSION = (
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
-    "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;text-align:left}"
+    "@media (max-width:40rem){body{margin:.75rem}}h1{font-size:1.4rem;overflow-wrap:anywhere}"
+    # A wide table scrolls on its own at a phone's width; the page never scrolls sideways.
+    "table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}"
+    "td,th{border:1px solid #ccc;padding:.3rem;text-align:left;overflow-wrap:anywhere}"
+    "button{min-height:2.75rem;padding:0 1rem}"
     "label{display:block;margin:.3rem 0}textarea{width:100%;min-height:3rem}"
     ".overdue{color:#b00;font-weight:bold}.error{background:#fee;padding:.5rem}.ok{color:#070}"
     "form.step{border:1px solid #ddd;padding:.5rem;margin:.5rem 0}nav a{margin-right:1rem}form.inline{display:inline}"

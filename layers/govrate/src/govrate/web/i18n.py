@@ -16,6 +16,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "site.name": ("政务服务好差评", "Government service evaluation"),
     "lang.switch": ("English", "中文"),
     "rate.title": ("请对本次服务进行评价", "Please rate this service"),
+    "rate.voluntary": (
+        "评价完全自愿，可以匿名；任何人不得强迫或干扰您的评价。",
+        "Rating is voluntary and may be anonymous; nobody may press you to rate or tell you how.",
+    ),
     "rate.record": ("办件编号", "Record number"),
     "rate.deadline": ("可评价至", "Can be rated until"),
     "rate.item": ("办理事项", "Service"),
@@ -121,6 +125,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "refusal.unavailable.title": ("服务暂时不可用", "Temporarily unavailable"),
     "refusal.unavailable.text": ("评价服务暂时不可用，请稍后再试。", "Please try again in a moment."),
+    "refusal.too-many-requests.title": ("请稍后再评价", "Please rate a little later"),
+    "refusal.too-many-requests.text": (
+        "这里刚刚收到的评价太多，您的评价没有保存。请过几分钟再提交，谢谢。",
+        "Too many evaluations arrived from here just now, so yours was not saved. Please submit it again in a "
+        "few minutes. Thank you.",
+    ),
     "refusal.other.title": ("暂时无法评价", "Cannot rate now"),
     "refusal.other.text": ("页面出现问题，请稍后再试。", "Something went wrong; please try again later."),
     "kiosk.title": ("服务评价", "Service evaluation"),

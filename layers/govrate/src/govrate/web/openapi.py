@@ -84,6 +84,7 @@ _ERROR_STATUSES = {
     413: "The body is too large",
     415: "Unsupported media type",
     422: "A field is invalid; `errors` names it",
+    429: "An abuse limit is reached; nothing was stored: retry after Retry-After seconds",
     503: "Temporarily unavailable; retry after Retry-After seconds",
 }
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from govrate import runtime
 from govrate.evaluations.models import EvaluationAccepted
+from govrate.integrity.limits import IntakeGate
 from govrate.kernel.contracts import field_errors
 from govrate.kernel.errors import (
     BodyTooLarge,
@@ -27,9 +28,16 @@ from govrate.kernel.errors import (
 )
 from govrate.kernel.observability import logger
 from govrate.rating.models import Lang, PageAnswer, RatingForm, RatingTarget
-from govrate.rating.service import FORM, FORM_FIELDS, RatingStores, read_rating_form, submit_rating
+from govrate.rating.service import (
+    FORM,
+    FORM_FIELDS,
+    RatingStores,
+    check_form_token,
+    read_rating_form,
+    submit_rating,
+)
 from govrate.web import i18n
-from govrate.web.chalice_edge import json_response, problem_response, query_params, raw_body
+from govrate.web.chalice_edge import client_address, json_response, problem_response, query_params, raw_body
 from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page
 from govrate.web.problems import Problem, problem_for
 from govrate.web.urls import public_base_url
@@ -133,10 +141,12 @@ def post_rating(
     open_target: Callable[[], RatingTarget],
     receipt_url: Callable[[EvaluationAccepted], str],
     stores: RatingStores,
+    gate: IntakeGate,
     now: datetime,
 ) -> Response:
     """Take a posted rating form: on success the receipt page (303, or its URL as JSON for the script);
-    otherwise the form again with each problem beside its field (422), or the page saying why not."""
+    otherwise the form again with each problem beside its field (422), or the page saying why not
+    (429 with Retry-After over an abuse limit, nothing stored)."""
     as_json = wants_json(request)
     try:
         target = open_target()
@@ -146,7 +156,12 @@ def post_rating(
     accepted: EvaluationAccepted | None
     try:
         form = parse_form(request, RatingForm)
+        check_form_token(target, form.nonce, signer=stores.form_tokens(), now=now)
         rating = read_rating_form(target, form, runtime.settings().max_comment_length)
+        arrival = gate.arrival(
+            client_address(request), window_id=target.window_id, item_code=rating.item.item_code, now=now
+        )
+        gate.admit(arrival, now=now)
         accepted = submit_rating(target, rating, stores=stores, now=now)
     except SuspiciousSubmission as exc:
         # Bots are told nothing: they get the thanks page, and nothing is stored.
@@ -159,7 +174,9 @@ def post_rating(
         if isinstance(exc, EvaluationPeriodOver):
             return _refused(exc, ctx, as_json)
         errors = exc.errors if isinstance(exc, InvalidInput) else field_errors(exc)
-        return _form_errors(target, ctx, form, _localized(errors, ctx.lang), as_json)
+        # A refused form stored nothing: it comes back with a fresh token.
+        fresh_token = stores.form_tokens().issue(target.form_subject, now)
+        return _form_errors(target, ctx, form, _localized(errors, ctx.lang), as_json=as_json, token=fresh_token)
     except Exception as exc:
         return _refused(exc, ctx, as_json)
     if accepted is None or accepted.replayed:  # a bot, or the same form posted twice
@@ -197,7 +214,7 @@ def _localized(errors: list[dict[str, str]], lang: Lang) -> dict[str, str]:
 
 
 def _form_errors(
-    target: RatingTarget, ctx: PageContext, form: RatingForm, errors: dict[str, str], as_json: bool
+    target: RatingTarget, ctx: PageContext, form: RatingForm, errors: dict[str, str], *, as_json: bool, token: str
 ) -> Response:
     if as_json:
         problem = Problem(
@@ -206,14 +223,10 @@ def _form_errors(
             422,
             i18n.text("rate.errors", ctx.lang),
             errors=[{"field": field, "message": message} for field, message in errors.items()],
+            headers={"X-Form-Token": token},
         )
         return problem_response(problem)
     page = rating_page(
-        target,
-        ctx,
-        max_comment_length=runtime.settings().max_comment_length,
-        nonce=form.nonce,
-        values=form,
-        errors=errors,
+        target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=token, values=form, errors=errors
     )
     return html(page)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 HTML: Final = "text/html; charset=utf-8"
-PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable")
+PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable", "too-many-requests")
 DISCLOSURE_PATH: Final = "/disclosure"
 # A scope's segment in the results and disclosure URLs.
 SCOPE_PATHS: Final = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
@@ -213,7 +213,7 @@ def rating_page(
         "reasons": [(reason, i18n.pick(labels, ctx.lang)) for reason, labels in i18n.REASONS.items()],
         "values": values or RatingForm(),
         "errors": dict(errors or {}),
-        "nonce": "" if target.record_id else nonce,
+        "nonce": nonce,
         "max_comment_length": max_comment_length,
     }
     return _render("rate.html", _mobile_policy(ctx, form=True), context, 422 if errors else 200)

@@ -21,6 +21,7 @@ from govrate.kernel.errors import (
     NotFound,
     StorageUnavailable,
     TooManyAttempts,
+    TooManyRequests,
     Unauthenticated,
 )
 from govrate.platforms.models import FieldError, ItemProblem
@@ -63,7 +64,9 @@ _BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
     (Forbidden, "forbidden", "Forbidden", 403),
     (Conflict, "conflict", "Conflicts with what is stored", 409),
     (Gone, "gone", "No longer valid", 410),
+    # The sign-in's limit before the evaluations' (it is a kind of the other).
     (TooManyAttempts, "too-many-attempts", "Too many attempts, wait before trying again", 429),
+    (TooManyRequests, "too-many-requests", "Too many evaluations from here just now; try again later", 429),
     (StorageUnavailable, "unavailable", "Temporarily unavailable, retry later", 503),
 ]
 
@@ -81,7 +84,7 @@ def problem_for(exc: Exception) -> Problem:
         if isinstance(exc, kind_type):
             errors = exc.errors if isinstance(exc, InvalidInput | Forbidden) else []
             headers = {"Retry-After": "5"} if status == 503 else {}
-            if isinstance(exc, TooManyAttempts):
+            if isinstance(exc, TooManyRequests):
                 headers = {"Retry-After": str(exc.retry_after_s)}
             detail = exc.public_detail if isinstance(exc, Unauthenticated) and exc.public_detail else str(exc)
             return Problem(kind, title, status, detail, errors=errors, headers=headers)

@@ -1,19 +1,13 @@
 -- The ten agencies with the lowest good-review rate (then the lowest satisfaction score) over a
 -- period, across every region; agencies with fewer than min_count rated evaluations are left out.
--- parameters: from_day to_day from_day to_day min_count
-WITH excluded AS (
-    -- bad reviews whose appeal a supervisor upheld: kept, never counted
-    SELECT evaluation_id FROM cases
-    WHERE dt BETWEEN ? AND ? AND excluded_from_rates
-),
-agencies AS (
+-- parameters: from_day to_day min_count
+WITH agencies AS (
     SELECT region_code, agency_code,
-    SUM(CASE WHEN level >= 3 THEN 1 ELSE 0 END) AS good,
-    COUNT(*) AS rated,
-    SUM(score) AS score_points
+        SUM(CASE WHEN level >= 3 THEN 1 ELSE 0 END) AS good,
+        COUNT(*) AS rated,
+        SUM(score) AS score_points
     FROM evaluations
-    WHERE dt BETWEEN ? AND ?
-      AND evaluation_id NOT IN (SELECT evaluation_id FROM excluded)
+    WHERE dt BETWEEN ? AND ? AND NOT excluded
     GROUP BY region_code, agency_code
     HAVING COUNT(*) >= ?
 )

@@ -85,6 +85,11 @@
       body: new URLSearchParams(new FormData(form)),
       credentials: "same-origin"
     }).then(function (response) {
+      // A refused form stored nothing and comes with a fresh token for the next try.
+      var token = response.headers.get("X-Form-Token");
+      if (token && form.elements.nonce) {
+        form.elements.nonce.value = token;
+      }
       return response.json().then(function (answer) {
         return {status: response.status, answer: answer};
       });

@@ -1,0 +1,1 @@
+"""Integrity of the evaluations: abuse limits of the unauthenticated paths."""
