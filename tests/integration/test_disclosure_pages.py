@@ -149,6 +149,9 @@ def test_bad_reviews_by_reason_are_published_only_from_the_minimum_count(client:
             else:
                 assert counts["bad_reviews"] == bad_reviews and not counts["suppressed"]
                 assert counts["reasons"] == {code.value: n for code, n in zip(ReasonCode, named, strict=True)}
+                # The same bad reviews as the reply rate counts: suppressed with it, never worked out from it.
+                month = next(m for m in document["months"] if m["period"] == counts["period"])
+                assert month["rates"]["bad_review_reply_rate"]["denominator"] == bad_reviews
                 published.append(bad_reviews)
     # Both outcomes are in the data.
     assert published and len(published) < 6
