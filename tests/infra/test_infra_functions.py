@@ -74,6 +74,8 @@ def expected_environment(synth: Synthesized) -> Environments:
             environment.REFERENCE_TABLE: _ref(synth, data.reference),
             environment.CONTACT_KEY_ID: _ref(synth, data.contact_key),
             **staff_sign_in,
+            # The supervisor dashboard reads the published results.
+            environment.ANALYTICS_BUCKET: _ref(synth, analytics.bucket),
         },
         "case_sweep.handler": {
             environment.CASES_TABLE: _ref(synth, data.cases),
