@@ -1,6 +1,7 @@
-"""The supervisor dashboard of the staff console: the division's rates over time, deadline compliance,
-open, overdue and escalated cases, and the ranking table with drill-down from region to agency to
-service item, each page one results document, with its CSV export. Routes of the case function.
+"""The supervisor dashboard of the staff console: the division's rates over time, bad reviews by reason
+code, deadline compliance, open, overdue and escalated cases, and the ranking table with drill-down
+from region to agency to service item, each page one results document, with its CSV export. Routes of
+the case function.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from govrate.analytics.queries import RateName
 from govrate.analytics.results import (
     SCORE_RATES,
     RateValue,
+    ReasonCounts,
     ResultsQuery,
     ScopeKind,
     ScopePath,
     ScopeResults,
     scope_csv,
 )
+from govrate.evaluations.models import ReasonCode
 from govrate.identity.model import Role
 from govrate.identity.sessions import StaffSession
 from govrate.web import console, i18n
@@ -67,6 +70,34 @@ def _months_table(document: ScopeResults) -> str:
         for period in document.months
     )
     return f"<table><thead><tr><th>月份 Month</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _reason_count(counts: ReasonCounts, code: ReasonCode) -> str:
+    named = counts.reasons.get(code, 0)
+    share = f" <small>({named / counts.bad_reviews * 100:.1f}%)</small>" if counts.bad_reviews else ""
+    return f"{named}{share}"
+
+
+def _reasons_table(document: ScopeResults) -> str:
+    """The bad reviews of the newest month and the month before, by reason code."""
+    months = document.bad_review_reasons[-2:]
+    if not months:
+        return ""
+    head = "".join(f"<th>{escape(counts.period)}</th>" for counts in months)
+    total = "".join(f"<td>{counts.bad_reviews}</td>" for counts in months)
+    rows = "".join(
+        f"<tr><th>{escape(' '.join(i18n.REASONS[code]))}</th>"
+        + "".join(f"<td>{_reason_count(counts, code)}</td>" for counts in months)
+        + "</tr>"
+        for code in ReasonCode
+    )
+    return (
+        "<h2>差评原因 Bad reviews by reason</h2>"
+        "<p><small>一条差评可选多项原因；申诉成立的差评不计。 "
+        "A bad review may name several reasons; upheld appeals are left out.</small></p>"
+        f"<table><thead><tr><th>原因 Reason</th>{head}</tr></thead><tbody>"
+        f"<tr><th>差评 Bad reviews</th>{total}</tr>{rows}</tbody></table>"
+    )
 
 
 def _ranking_table(document: ScopeResults, base: str) -> str:
@@ -122,6 +153,7 @@ def dashboard_page(signed_in: StaffSession, document: ScopeResults, counts: Open
         + f"<h2>趋势 Trend</h2>{chart}<p><small>{legend}</small></p>"
         + "<h2>按月 By month (差评按期回复率 = deadline compliance)</h2>"
         + _months_table(document)
+        + _reasons_table(document)
         + (_ranking_table(document, base) if document.scope is not ScopeKind.ITEM else "")
         + f'<p><a href="{escape(csv_href)}">导出 CSV Export CSV</a></p>'
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from govrate.analytics.compute import Cell, RankedEntry, month_end, month_start
+from govrate.analytics.compute import Cell, RankedEntry, ReasonCell, month_end, month_start
 from govrate.analytics.facts import RATED_WITHIN_DAYS
 from govrate.analytics.queries import RankingName, RateName
 from govrate.cases.model import Case, Triage
@@ -118,8 +118,11 @@ def case_of(evaluation: StoredEvaluation, **fields: object) -> Case:
 def generate(seed: int, first_day: date, days: int, per_day: int = 40) -> FakeSources:
     """Random evaluations, records and cases over `days` days, with every edge case the rates have:
     system-given ratings, upheld appeals, records rated later or never, cases answered in the next
-    month or not at all, agency evaluations without an item, and days without anything."""
+    month or not at all, agency evaluations without an item, and days without anything. Bad reviews name
+    one to three reason codes."""
     rng = random.Random(seed)
+    # A stream of its own for the reason codes, so that the rest of the data stays what it was.
+    reasons_rng = random.Random(seed + 1)
     sources = FakeSources()
     agencies = [agency for region in AGENCIES.values() for agency in region]
     for offset in range(days):
@@ -154,6 +157,9 @@ def generate(seed: int, first_day: date, days: int, per_day: int = 40) -> FakeSo
                 contact_cipher=b"sealed" if level.is_bad_review and rng.random() < 0.5 else None,
                 evaluator_kind=rng.choice(list(EvaluatorKind)),
                 evaluation_id=str(ULID.from_datetime(given)),
+                reason_codes=tuple(reasons_rng.sample(list(ReasonCode), reasons_rng.randint(1, 3)))
+                if level.is_bad_review
+                else (),
             )
             if evaluation.item_code is None:
                 evaluation = evaluation.model_copy(update={"channel": Channel.HOTLINE, "record_id": None})
@@ -238,6 +244,33 @@ def expected_cells(sources: FakeSources, month: date) -> dict[RateName, set[tupl
             satisfied = case.handling_rating in (HandlingRating.SATISFIED, HandlingRating.BASICALLY_SATISFIED)
             count(RateName.RECTIFICATION_SATISFACTION_RATE, key, int(satisfied))
     return {rate: {(*key, n, d) for key, (n, d) in by_key.items()} for rate, by_key in sums.items()}
+
+
+def expected_reasons(sources: FakeSources, month: date) -> set[tuple[object, ...]]:
+    """Per day, region, agency and item: the bad reviews not excluded, then how many named each reason
+    code (in `ReasonCode` order)."""
+    first, last = month_start(month), month_end(month)
+    excluded = {case.evaluation_id for case in sources.cases.values() if case.excluded_from_rates}
+    counts: defaultdict[tuple[object, ...], list[int]] = defaultdict(lambda: [0] * (1 + len(ReasonCode)))
+    for day in list(sources.evaluations):
+        for evaluation in sources.evaluations[day]:
+            given = _day(evaluation.created_at)
+            if not first <= given <= last or not evaluation.level.is_bad_review:
+                continue
+            if evaluation.evaluation_id in excluded:
+                continue
+            key = (given, evaluation.region_code, evaluation.agency_code, evaluation.item_code)
+            counts[key][0] += 1
+            for position, code in enumerate(ReasonCode, start=1):
+                counts[key][position] += code in evaluation.reason_codes
+    return {(*key, *values) for key, values in counts.items()}
+
+
+def reason_tuples(cells: list[ReasonCell]) -> set[tuple[object, ...]]:
+    return {
+        (c.dt, c.region_code, c.agency_code, c.item_code, c.bad_reviews, *(c.reasons[code] for code in ReasonCode))
+        for c in cells
+    }
 
 
 def cell_tuples(cells: list[Cell]) -> set[tuple[object, ...]]:

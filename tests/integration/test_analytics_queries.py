@@ -14,6 +14,7 @@ from govrate.analytics.export import ExportWindow, export_window
 from govrate.analytics.facts import RATED_WITHIN_DAYS
 from govrate.analytics.queries import RankingName, RateName
 from govrate.analytics.store import AnalyticsBucket
+from govrate.evaluations.models import ReasonCode
 
 from tests.integration.analytics_support import (
     CST,
@@ -21,7 +22,9 @@ from tests.integration.analytics_support import (
     cell_tuples,
     expected_cells,
     expected_rankings,
+    expected_reasons,
     generate,
+    reason_tuples,
 )
 from tests.integration.conftest import MotoWorld
 
@@ -54,9 +57,36 @@ def test_every_rate_matches_the_python_computation(exported: tuple[FakeSources, 
     expected = expected_cells(sources, month)
     for rate in RateName:
         assert cell_tuples(computed.cells[rate]) == expected[rate], rate
+    assert reason_tuples(computed.reasons) == expected_reasons(sources, month)
     # The data has what makes the rates differ: the checks above would not hold by accident.
     assert computed.cells[RateName.GOOD_REVIEW_RATE] != computed.cells[RateName.ACTIVE_GOOD_REVIEW_RATE]
     assert any(cell.item_code is None for cell in computed.cells[RateName.GOOD_REVIEW_RATE])
+
+
+def test_bad_reviews_by_reason_count_each_reason_named_and_leave_upheld_appeals_out(
+    exported: tuple[FakeSources, AnalyticsBucket],
+) -> None:
+    sources, bucket = exported
+    november = compute_month(date(2026, 11, 1), bucket=bucket, ranking_min_count=MIN_COUNT).reasons
+    bad_reviews = sum(cell.bad_reviews for cell in november)
+    named = sum(sum(cell.reasons.values()) for cell in november)
+    # Bad reviews name several reasons, and every reason code occurs.
+    assert bad_reviews < named
+    assert all(sum(cell.reasons[code] for cell in november) > 0 for code in ReasonCode)
+    # Upheld appeals of November are in the data and not counted.
+    upheld = [
+        case
+        for case in sources.cases.values()
+        if case.excluded_from_rates and case.evaluated_at.astimezone(CST).month == 11
+    ]
+    given = [
+        evaluation
+        for day, evaluations in sources.evaluations.items()
+        if day.month == 11
+        for evaluation in evaluations
+        if evaluation.level.is_bad_review
+    ]
+    assert upheld and bad_reviews == len(given) - len(upheld)
 
 
 def test_edge_cases_are_in_the_data_and_counted_as_defined(exported: tuple[FakeSources, AnalyticsBucket]) -> None:

@@ -8,7 +8,8 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 import boto3
 import case_api
@@ -18,9 +19,11 @@ from chalice.test import Client
 from govrate.analytics.export import ExportWindow
 from govrate.analytics.service import analyze
 from govrate.analytics.store import AnalyticsBucket
+from govrate.evaluations.models import ReasonCode
 from govrate.kernel.scale import Level
+from govrate.web import i18n
 
-from tests.integration.analytics_support import CST, at, generate, make_evaluation
+from tests.integration.analytics_support import CST, FakeSources, at, expected_reasons, generate, make_evaluation
 from tests.integration.conftest import AwsResources
 from tests.integration.staff_support import ConsoleBrowser, StaffPool
 
@@ -33,20 +36,33 @@ MAX_PAGE_BYTES = 100 * 1024
 _PUBLISHED: dict[str, bytes] = {}
 
 
+@cache
+def _history() -> FakeSources:
+    sources = generate(seed=9, first_day=FIRST_DAY, days=(LAST_DAY - FIRST_DAY).days + 1)
+    # A small agency: three evaluations, below the minimum count of 10, never shown.
+    for minute in range(3):
+        sources.add_evaluation(
+            make_evaluation(at(LAST_DAY) + timedelta(minutes=minute), "110105-XY", Level(5), item_code="110105-XY-001")
+        )
+    return sources
+
+
+def _reasons(month: date, region: str, agency: str | None = None) -> list[int]:
+    """A scope's bad reviews of the month and how many named each reason code, in `ReasonCode` order,
+    from the generated history (what the analysis saw: up to its last day)."""
+    totals = [0] * (1 + len(ReasonCode))
+    for cell in expected_reasons(_history().as_of(LAST_DAY + timedelta(days=1)), month):
+        if cell[1] == region and agency in (None, cell[2]):
+            totals = [total + cast(int, value) for total, value in zip(totals, cell[4:], strict=True)]
+    return totals
+
+
 def _publish(bucket: str) -> None:
     s3 = boto3.client("s3")
     if not _PUBLISHED:
-        sources = generate(seed=9, first_day=FIRST_DAY, days=(LAST_DAY - FIRST_DAY).days + 1)
-        # A small agency: three evaluations, below the minimum count of 10, never shown.
-        for minute in range(3):
-            sources.add_evaluation(
-                make_evaluation(
-                    at(LAST_DAY) + timedelta(minutes=minute), "110105-XY", Level(5), item_code="110105-XY-001"
-                )
-            )
         analyze(
             ExportWindow(first_day=FIRST_DAY, last_day=LAST_DAY),
-            sources=sources,
+            sources=_history(),
             bucket=AnalyticsBucket(bucket, s3),
             now=datetime(2026, 11, 21, 0, 30, tzinfo=CST),
             today=date(2026, 11, 21),
@@ -119,6 +135,26 @@ def test_pages_in_english(client: Any) -> None:
     assert (
         'href="http://localhost/disclosure/agencies/110105-GA?lang=en"' in body or "agencies/110105-GA?lang=en" in body
     )
+
+
+def test_bad_reviews_by_reason_are_published_only_from_the_minimum_count(client: Any) -> None:
+    published = []
+    for agency in ("110105-GA", "110105-SJ", "513231-MZ"):
+        document = _json(client, f"/v1/results/agencies/{agency}")
+        assert document["months"][-1]["period"] == "2026-11"
+        for counts in document["bad_review_reasons"][-2:]:
+            bad_reviews, *named = _reasons(date.fromisoformat(f"{counts['period']}-01"), agency[:6], agency)
+            if 0 < bad_reviews < document["min_count"]:
+                assert counts == {"period": counts["period"], "bad_reviews": None, "reasons": {}, "suppressed": True}
+            else:
+                assert counts["bad_reviews"] == bad_reviews and not counts["suppressed"]
+                assert counts["reasons"] == {code.value: n for code, n in zip(ReasonCode, named, strict=True)}
+                # The same bad reviews as the reply rate counts: suppressed with it, never worked out from it.
+                month = next(m for m in document["months"] if m["period"] == counts["period"])
+                assert month["rates"]["bad_review_reply_rate"]["denominator"] == bad_reviews
+                published.append(bad_reviews)
+    # Both outcomes are in the data.
+    assert published and len(published) < 6
 
 
 def test_unknown_and_malformed_codes_are_pages(client: Any) -> None:
@@ -196,6 +232,14 @@ def test_a_city_supervisor_sees_the_city_only(console: tuple[Any, StaffPool]) ->
     assert region.status_code == 200
     page = region.body.decode()
     assert "<polyline" in page and "已超期 Overdue" in page
+    # Bad reviews by reason code, exact, in the newest month and the one before.
+    assert "<th>原因 Reason</th><th>2026-10</th><th>2026-11</th>" in page
+    october, november = _reasons(date(2026, 10, 1), "110105"), _reasons(date(2026, 11, 1), "110105")
+    assert f"<tr><th>差评 Bad reviews</th><td>{october[0]}</td><td>{november[0]}</td></tr>" in page
+    for position, code in enumerate(ReasonCode, start=1):
+        row = re.search(rf"<tr><th>{re.escape(' '.join(i18n.REASONS[code]))}</th><td>(\d+) .*?<td>(\d+) ", page)
+        assert row is not None, code
+        assert (int(row.group(1)), int(row.group(2))) == (october[position], november[position]), code
     # The ranking drills down to the agencies, and an agency's to its items.
     assert "/console/dashboard/agencies/110105-GA" in page
     agency = city.get("/console/dashboard/agencies/110105-GA").body.decode()
@@ -220,6 +264,14 @@ def test_the_dashboard_exports_exact_counts(console: tuple[Any, StaffPool]) -> N
         r for r in rows if r["code"] == "110105-XY" and r["period"] == "2026-11" and r["rate"] == "good_review_rate"
     ]
     assert [(r["numerator"], r["denominator"], r["suppressed"]) for r in small] == [("3", "3", "false")]
+    # Bad reviews by reason, per month: the reviews that named the code over the bad reviews.
+    bad_reviews, *named = _reasons(date(2026, 11, 1), "110105")
+    reasons = {
+        r["rate"]: (int(r["numerator"]), int(r["denominator"]))
+        for r in rows
+        if r["code"] == "110105" and r["period"] == "2026-11" and r["rate"].startswith("reason_")
+    }
+    assert reasons == {f"reason_{code.value}": (n, bad_reviews) for code, n in zip(ReasonCode, named, strict=True)}
 
 
 def test_staff_see_their_agency_only_and_strangers_sign_in(console: tuple[Any, StaffPool]) -> None:

@@ -6,12 +6,13 @@ import tempfile
 from calendar import monthrange
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from govrate.analytics.facts import CASES, EVALUATIONS, RECORDS
-from govrate.analytics.queries import RankingName, RateName, ranking_queries, rate_queries
+from govrate.analytics.facts import CASES, EVALUATIONS, REASON_CODES, RECORDS
+from govrate.analytics.queries import BAD_REVIEWS_BY_REASON, RankingName, RateName, query, ranking_queries, rate_queries
+from govrate.evaluations.models import ReasonCode
 
 if TYPE_CHECKING:
     from govrate.analytics.store import AnalyticsBucket
@@ -28,6 +29,25 @@ class Cell(BaseModel):
     item_code: str | None
     numerator: int
     denominator: int
+
+
+class ReasonCell(BaseModel):
+    """The bad reviews of one day, region, agency and service item, and how many named each reason code."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dt: date
+    region_code: str
+    agency_code: str
+    item_code: str | None
+    bad_reviews: int
+    reasons: dict[ReasonCode, int]
+
+    @classmethod
+    def of_row(cls, row: dict[str, Any]) -> ReasonCell:
+        """A row of `bad_reviews_by_reason.sql`: its `reason_<code>` columns become `reasons`."""
+        reasons = {code: row.pop(f"reason_{code.value}") for code in REASON_CODES}
+        return cls.model_validate({**row, "reasons": reasons})
 
 
 class RankedEntry(BaseModel):
@@ -51,13 +71,16 @@ class RankedEntry(BaseModel):
 
 
 class MonthCells(BaseModel):
-    """What one run computed for a month: day cells of every rate, and the rankings of the month."""
+    """What one run computed for a month: day cells of every rate and of the bad reviews by reason code,
+    and the rankings of the month."""
 
     model_config = ConfigDict(frozen=True)
 
     month: str
     ranking_min_count: int
     cells: dict[RateName, list[Cell]]
+    # Empty in the cells of a month computed before the query existed, until a backfill recomputes it.
+    reasons: list[ReasonCell] = Field(default_factory=list)
     rankings: dict[RankingName, list[RankedEntry]]
 
 
@@ -101,8 +124,14 @@ def compute_month(
                 rate: [Cell.model_validate(row) for row in fetch_rows(connection, q.sql, q.arguments(values))]
                 for rate, q in rate_queries().items()
             }
+            by_reason = query(BAD_REVIEWS_BY_REASON)
+            reasons = [
+                ReasonCell.of_row(row) for row in fetch_rows(connection, by_reason.sql, by_reason.arguments(values))
+            ]
             rankings = {
                 ranking: [RankedEntry.model_validate(row) for row in fetch_rows(connection, q.sql, q.arguments(values))]
                 for ranking, q in ranking_queries().items()
             }
-    return MonthCells(month=f"{month:%Y-%m}", ranking_min_count=ranking_min_count, cells=cells, rankings=rankings)
+    return MonthCells(
+        month=f"{month:%Y-%m}", ranking_min_count=ranking_min_count, cells=cells, reasons=reasons, rankings=rankings
+    )

@@ -35,6 +35,9 @@ class RankingName(StrEnum):
     BOTTOM_ITEMS = "bottom_items"
 
 
+# Bad reviews by reason code: one row per cell, `bad_reviews` and one `reason_<code>` count per reason code.
+BAD_REVIEWS_BY_REASON: Final = "bad_reviews_by_reason"
+
 # Rate queries answer one row per cell with exactly these columns.
 RATE_COLUMNS: Final = ("dt", "region_code", "agency_code", "item_code", "numerator", "denominator")
 
@@ -77,4 +80,4 @@ def ranking_queries() -> dict[RankingName, Query]:
 
 
 def all_queries() -> list[Query]:
-    return [*rate_queries().values(), *ranking_queries().values()]
+    return [*rate_queries().values(), query(BAD_REVIEWS_BY_REASON), *ranking_queries().values()]

@@ -20,8 +20,9 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from govrate.analytics.compute import Cell, MonthCells, RankedEntry
+from govrate.analytics.compute import Cell, MonthCells, RankedEntry, ReasonCell
 from govrate.analytics.queries import RankingName, RateName
+from govrate.evaluations.models import ReasonCode
 
 TREND_MONTHS: Final = 12
 DAILY_MONTHS: Final = 2
@@ -59,6 +60,24 @@ class PeriodRates(_Document):
     rates: dict[RateName, RateValue]
 
 
+class ReasonCounts(_Document):
+    period: str = Field(description="YYYY-MM.")
+    bad_reviews: int | None = Field(description="Bad reviews given (excluded ones left out); null when suppressed.")
+    reasons: dict[ReasonCode, int] = Field(
+        description="How many of them named each reason code (one may name several); empty when suppressed."
+    )
+    suppressed: bool = Field(default=False, description="Fewer bad reviews than the minimum count: not published.")
+
+    @classmethod
+    def total(cls, period: str, cells: Iterable[ReasonCell]) -> ReasonCounts:
+        cells = list(cells)
+        return cls(
+            period=period,
+            bad_reviews=sum(cell.bad_reviews for cell in cells),
+            reasons={code: sum(cell.reasons.get(code, 0) for cell in cells) for code in ReasonCode},
+        )
+
+
 class ChildResults(_Document):
     scope: ScopeKind
     code: str
@@ -81,6 +100,9 @@ class ScopeResults(_Document):
     min_count: int | None = Field(default=None, description="Cells below this count are suppressed (public API).")
     months: list[PeriodRates] = Field(description="The 12-month trend, oldest first; the newest month runs to date.")
     days: list[PeriodRates] = Field(description="Every day of the two newest months that had data, oldest first.")
+    bad_review_reasons: list[ReasonCounts] = Field(
+        default_factory=list, description="The bad reviews by reason code, by month: the months of `months`."
+    )
     children: list[ChildResults] = Field(description="A region's agencies, an agency's service items.")
     rankings: list[Ranking] = Field(description="A region's agencies, an agency's items, ranked by month.")
 
@@ -105,7 +127,7 @@ class ResultsIndex(_Document):
 Key = tuple[str, str | None, str | None]  # (region, agency, item) of a scope, None above its level
 
 
-def _scopes_of(cell: Cell) -> Iterator[tuple[ScopeKind, Key]]:
+def _scopes_of(cell: Cell | ReasonCell) -> Iterator[tuple[ScopeKind, Key]]:
     yield ScopeKind.REGION, (cell.region_code, None, None)
     yield ScopeKind.AGENCY, (cell.region_code, cell.agency_code, None)
     if cell.item_code is not None:
@@ -171,7 +193,13 @@ def build_documents(months: list[MonthCells], generated_at: datetime) -> Documen
     children: defaultdict[tuple[ScopeKind, Key], set[tuple[ScopeKind, Key]]] = defaultdict(set)
     totals = _Sums()
     day_names: set[str] = set()
+    reasons: defaultdict[tuple[ScopeKind, Key], defaultdict[str, list[ReasonCell]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for month in newest:
+        for reason_cell in month.reasons:
+            for scope in _scopes_of(reason_cell):
+                reasons[scope][month.month].append(reason_cell)
         for rate, cells in month.cells.items():
             for cell in cells:
                 totals.add((ScopeKind.REGION, ("*", None, None)), month.month, rate, cell)
@@ -199,6 +227,7 @@ def build_documents(months: list[MonthCells], generated_at: datetime) -> Documen
             generated_at=generated_at,
             months=sums.periods(scope, month_names),
             days=scope_days,
+            bad_review_reasons=[ReasonCounts.total(name, reasons[scope][name]) for name in month_names],
             children=[
                 ChildResults(scope=child[0], code=_code(child), months=sums.periods(child, month_names))
                 for child in sorted(children.get(scope, ()), key=_code)
@@ -278,14 +307,24 @@ def _suppressed(periods: list[PeriodRates], min_count: int) -> list[PeriodRates]
     ]
 
 
+def suppress_reasons(counts: ReasonCounts, min_count: int) -> ReasonCounts:
+    """A month's bad reviews by reason as the public may see them: nothing of fewer than `min_count`
+    bad reviews (none at all stays)."""
+    if (counts.bad_reviews or 0) >= min_count or not counts.bad_reviews:
+        return counts
+    return ReasonCounts(period=counts.period, bad_reviews=None, reasons={}, suppressed=True)
+
+
 def public_scope(document: ScopeResults, min_count: int) -> ScopeResults:
-    """The document with every rate whose denominator is below `min_count` suppressed, so that no
-    evaluator can be singled out (an empty cell, 0 of 0, stays: it reveals nobody)."""
+    """The document with every rate whose denominator is below `min_count` suppressed, and every month
+    of bad reviews by reason with fewer bad reviews than that, so that no evaluator can be singled out
+    (an empty cell, 0 of 0, stays: it reveals nobody)."""
     return document.model_copy(
         update={
             "min_count": min_count,
             "months": _suppressed(document.months, min_count),
             "days": _suppressed(document.days, min_count),
+            "bad_review_reasons": [suppress_reasons(counts, min_count) for counts in document.bad_review_reasons],
             "children": [
                 child.model_copy(update={"months": _suppressed(child.months, min_count)}) for child in document.children
             ],
@@ -300,26 +339,33 @@ def public_index(index: ResultsIndex, min_count: int) -> ResultsIndex:
 CSV_COLUMNS: Final = ("scope", "code", "grain", "period", "rate", "numerator", "denominator", "value", "suppressed")
 
 
+# One CSV section: scope, code, grain, and by period the values keyed by what the `rate` column says.
+_CsvSection = tuple[ScopeKind, str, str, list[tuple[str, dict[str, RateValue]]]]
+
+
 def scope_csv(document: ScopeResults) -> str:
-    """The document's rates as one CSV table: the scope's months and days, then its children's months."""
+    """The document's rates as one CSV table: the scope's months and days, its bad reviews by reason by
+    month (rate `reason_<code>`: the bad reviews that named it over the bad reviews), then its children's
+    months."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    sections = [
-        (document.scope, document.code, "month", document.months),
-        (document.scope, document.code, "day", document.days),
+    sections: list[_CsvSection] = [
+        (document.scope, document.code, "month", _by_rate(document.months)),
+        (document.scope, document.code, "day", _by_rate(document.days)),
+        (document.scope, document.code, "month", _by_reason(document.bad_review_reasons)),
     ]
-    sections += [(child.scope, child.code, "month", child.months) for child in document.children]
+    sections += [(child.scope, child.code, "month", _by_rate(child.months)) for child in document.children]
     for scope, code, grain, periods in sections:
-        for period in periods:
-            for rate, value in period.rates.items():
+        for period, values in periods:
+            for name, value in values.items():
                 writer.writerow(
                     [
                         scope.value,
                         code,
                         grain,
-                        period.period,
-                        rate.value,
+                        period,
+                        name,
                         _csv(value.numerator),
                         _csv(value.denominator),
                         _csv(value.value),
@@ -327,6 +373,27 @@ def scope_csv(document: ScopeResults) -> str:
                     ]
                 )
     return out.getvalue()
+
+
+def _by_rate(periods: list[PeriodRates]) -> list[tuple[str, dict[str, RateValue]]]:
+    return [(period.period, {rate.value: value for rate, value in period.rates.items()}) for period in periods]
+
+
+def _by_reason(months: list[ReasonCounts]) -> list[tuple[str, dict[str, RateValue]]]:
+    """Each month's reason counts as shares of its bad reviews, keyed `reason_<code>`."""
+    suppressed = RateValue(numerator=None, denominator=None, value=None, suppressed=True)
+    return [
+        (
+            counts.period,
+            {
+                f"reason_{code.value}": suppressed
+                if counts.bad_reviews is None
+                else RateValue.of(counts.reasons.get(code, 0), counts.bad_reviews)
+                for code in ReasonCode
+            },
+        )
+        for counts in months
+    ]
 
 
 def index_csv(index: ResultsIndex) -> str:
