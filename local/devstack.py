@@ -17,6 +17,7 @@ import threading
 from dataclasses import asdict
 from types import FrameType
 
+from local.provision import DUMMY_KEY
 from local.stack import STAFF_CLIENT_ID, STAFF_USER_POOL_ID, LocalStack, Ready
 
 READY_PREFIX = "govrate-local-stack ready "
@@ -79,6 +80,7 @@ def banner(ready: Ready) -> str:
         lines.append(
             f"    pool {pool_id}, app client {ready.environment.get(STAFF_CLIENT_ID, '')}; "
             f"administer with AWS_ENDPOINT_URL={ready.aws_endpoint} AWS_DEFAULT_REGION={pool_id.split('_')[0]} "
+            f"AWS_ACCESS_KEY_ID={DUMMY_KEY} AWS_SECRET_ACCESS_KEY={DUMMY_KEY} "
             "python -m govrate.identity.staff_admin (docs/local-stack.md)"
         )
     if ready.left_out:

@@ -63,6 +63,17 @@ def test_the_year_is_summed_from_exact_counts_then_suppressed() -> None:
     assert view.year_rates[RateName.GOOD_REVIEW_RATE] == RateValue.of(10, 12)
 
 
+def test_the_year_is_suppressed_when_it_would_give_away_a_suppressed_month() -> None:
+    document = _region([], []).model_copy(
+        update={"months": [_period("2026-09", 40, 44), _period("2026-10", 5, 5), _period("2026-11", 42, 44)]}
+    )
+    view = disclosure(document, min_count=10)
+    # October alone is suppressed: 87 of 93 for the year minus the two published months would be 5 of 5.
+    assert view.trend[-2].rates[RateName.GOOD_REVIEW_RATE].suppressed
+    assert view.year_rates[RateName.GOOD_REVIEW_RATE].suppressed
+    assert view.year_rates[RateName.GOOD_REVIEW_RATE].denominator is None
+
+
 def test_a_scope_without_data_has_no_month() -> None:
     view = disclosure(_region([], []).model_copy(update={"months": [_period("2026-11", 0, 0)]}), min_count=10)
     assert view.month is None

@@ -64,6 +64,19 @@ def _sum(periods: Iterable[PeriodRates], rate: RateName) -> RateValue:
     return RateValue.of(numerator, denominator)
 
 
+def _year(months: list[PeriodRates], rate: RateName, min_count: int) -> RateValue:
+    """The 12 months together, suppressed like a month, and also when the months suppressed in it add
+    up to fewer than `min_count` (a published year minus the published months would give them away)."""
+    hidden = _sum((period for period in months if _small(period.rates.get(rate), min_count)), rate)
+    if 0 < (hidden.denominator or 0) < min_count:
+        return RateValue(numerator=None, denominator=None, value=None, suppressed=True)
+    return suppress(_sum(months, rate), min_count)
+
+
+def _small(value: RateValue | None, min_count: int) -> bool:
+    return value is not None and suppress(value, min_count).suppressed
+
+
 def _newest_with_data(periods: list[PeriodRates]) -> PeriodRates | None:
     with_data = [period for period in periods if any(value.denominator for value in period.rates.values())]
     return with_data[-1] if with_data else None
@@ -94,7 +107,7 @@ def disclosure(document: ScopeResults, min_count: int) -> Disclosure:
         min_count=min_count,
         month=newest.period if newest else None,
         month_rates=public_newest.rates if public_newest else {},
-        year_rates={rate: suppress(_sum(document.months, rate), min_count) for rate in RateName},
+        year_rates={rate: _year(document.months, rate, min_count) for rate in RateName},
         trend=_twelve_months(public.months),
         children=[
             child.model_copy(update={"months": [p for p in child.months if newest and p.period == newest.period]})
