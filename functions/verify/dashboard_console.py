@@ -133,7 +133,7 @@ def _cases(counts: OpenCases) -> str:
 
 def dashboard_page(signed_in: StaffSession, document: ScopeResults, counts: OpenCases | None, base: str) -> str:
     up = []
-    if document.region_code:
+    if document.region_code and signed_in.actor.role is Role.SUPERVISOR:  # staff see their agency only
         up.append(_link(base, ScopeKind.REGION, document.region_code))
     if document.agency_code:
         up.append(_link(base, ScopeKind.AGENCY, document.agency_code))
@@ -202,11 +202,7 @@ def _scope_view(scope: ScopeKind, code: str) -> Response:
             "Cache-Control": "no-store",
         }
         return Response(body=scope_csv(document), headers=headers)
-    counts = (
-        open_cases(actor, document.code, runtime.case_repository(), runtime.now())
-        if scope is ScopeKind.REGION
-        else None
-    )
+    counts = open_cases(document, runtime.case_repository(), runtime.now())
     return console.html_response(dashboard_page(signed_in, document, counts, _base()))
 
 

@@ -243,6 +243,7 @@ def test_a_city_supervisor_sees_the_city_only(console: tuple[Any, StaffPool]) ->
     # The ranking drills down to the agencies, and an agency's to its items.
     assert "/console/dashboard/agencies/110105-GA" in page
     agency = city.get("/console/dashboard/agencies/110105-GA").body.decode()
+    assert "已超期 Overdue" in agency  # the agency's own open cases
     assert "/console/dashboard/items/110105-GA-001" in agency
     for outside in (
         "/console/dashboard/regions/513231",
@@ -279,7 +280,9 @@ def test_staff_see_their_agency_only_and_strangers_sign_in(console: tuple[Any, S
     staff = _signed_in(client, pool, "clerk", "staff", "110105", agency="110105-GA")
     landing = staff.get("/console/dashboard")
     assert landing.status_code == 303 and landing.headers["Location"].endswith("/console/dashboard/agencies/110105-GA")
-    assert staff.get("/console/dashboard/agencies/110105-GA").status_code == 200
+    own = staff.get("/console/dashboard/agencies/110105-GA")
+    assert own.status_code == 200
+    assert "/console/dashboard/regions/" not in own.body.decode()  # no link to a page they may not see
     assert staff.get("/console/dashboard/agencies/110105-SJ").status_code == 403
     assert staff.get("/console/dashboard/regions/110105").status_code == 403
     anonymous = client.http.get("/console/dashboard/regions/110105")

@@ -61,13 +61,16 @@ def division_regions(bucket: AnalyticsBucket, actor: Actor) -> list[str]:
     )
 
 
-def open_cases(actor: Actor, region_code: str, cases: CaseRepository, now: datetime) -> OpenCases:
-    """How many of the region's cases are open, overdue and escalated now."""
-    authorize_region(actor, region_code)
+def open_cases(document: ScopeResults, cases: CaseRepository, now: datetime) -> OpenCases | None:
+    """How many cases of the document's region or agency are open, overdue and escalated now (the
+    caller has authorized the document's scope); None for an item, whose cases are not indexed."""
+    if document.scope is ScopeKind.ITEM:
+        return None
+    read = cases.open_of_region if document.scope is ScopeKind.REGION else cases.open_of_agency
     total = overdue = escalated = 0
     cursor: str | None = None
     while True:
-        page, cursor = cases.open_of_region(region_code, CASES_PER_READ, cursor)
+        page, cursor = read(document.code, CASES_PER_READ, cursor)
         total += len(page)
         overdue += sum(case.overdue(now) for case in page)
         escalated += sum(case.state is CaseState.ESCALATED for case in page)
