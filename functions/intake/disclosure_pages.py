@@ -8,7 +8,7 @@ from __future__ import annotations
 from chalice.app import Response
 from govrate import runtime
 from govrate.analytics.disclosure import MONTH_DESCRIPTION, Month
-from govrate.analytics.results import ScopeKind, ScopePath
+from govrate.analytics.results import ScopeKind, scope_code
 from govrate.analytics.service import disclosure_of, results_index, scorecards_of
 from govrate.rating.models import PageQuery
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
@@ -61,8 +61,9 @@ def get_disclosure_index() -> Response:
 def _scope_page(scope: ScopeKind, code: str) -> Response:
     request = blueprint.current_request
     parse_query(request, PageQuery)
-    path = ScopePath(code=code)
-    view = disclosure_of(runtime.analytics_bucket(), scope, path.code, min_count=runtime.settings().results_min_count)
+    view = disclosure_of(
+        runtime.analytics_bucket(), scope, scope_code(scope, code), min_count=runtime.settings().results_min_count
+    )
     return _cached(disclosure_page(view, page_context(request)))
 
 
@@ -119,8 +120,10 @@ class ScorecardPageQuery(PageQuery):
 def get_scorecards_page(code: str) -> Response:
     request = blueprint.current_request
     query = parse_query(request, ScorecardPageQuery)
-    path = ScopePath(code=code)
     cards = scorecards_of(
-        runtime.analytics_bucket(), path.code, query.month, min_count=runtime.settings().results_min_count
+        runtime.analytics_bucket(),
+        scope_code(ScopeKind.REGION, code),
+        query.month,
+        min_count=runtime.settings().results_min_count,
     )
     return _cached(scorecard_page(cards, page_context(request)))

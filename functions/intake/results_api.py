@@ -9,7 +9,7 @@ from __future__ import annotations
 from chalice.app import Request, Response
 from govrate import runtime
 from govrate.analytics.disclosure import RegionScorecards, ScorecardQuery
-from govrate.analytics.results import ResultsFormat, ResultsIndex, ResultsQuery, ScopeKind, ScopePath, ScopeResults
+from govrate.analytics.results import ResultsFormat, ResultsIndex, ResultsQuery, ScopeKind, ScopeResults, scope_code
 from govrate.analytics.service import PublishedResults, published_index, published_scope, published_scorecards
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.operations import Media, Operation
@@ -54,11 +54,9 @@ def _answer(request: Request, published: PublishedResults, fmt: ResultsFormat, n
 def _scope(scope: ScopeKind, code: str) -> Response:
     request = blueprint.current_request
     query = parse_query(request, ResultsQuery)
-    path = ScopePath(code=code)
-    published = published_scope(
-        runtime.analytics_bucket(), scope, path.code, min_count=runtime.settings().results_min_count
-    )
-    return _answer(request, published, query.format, f"{scope.value}-{path.code}")
+    code = scope_code(scope, code)
+    published = published_scope(runtime.analytics_bucket(), scope, code, min_count=runtime.settings().results_min_count)
+    return _answer(request, published, query.format, f"{scope.value}-{code}")
 
 
 @blueprint.route(
@@ -141,8 +139,8 @@ def get_item_results(code: str) -> Response:
 def get_region_scorecards(code: str) -> Response:
     request = blueprint.current_request
     query = parse_query(request, ScorecardQuery)
-    path = ScopePath(code=code)
+    code = scope_code(ScopeKind.REGION, code)
     cards, published = published_scorecards(
-        runtime.analytics_bucket(), path.code, query.month, min_count=runtime.settings().results_min_count
+        runtime.analytics_bucket(), code, query.month, min_count=runtime.settings().results_min_count
     )
-    return _answer(request, published, query.format, f"scorecards-{path.code}-{cards.month}")
+    return _answer(request, published, query.format, f"scorecards-{code}-{cards.month}")

@@ -21,8 +21,8 @@ from govrate.analytics.results import (
     ReasonCounts,
     ResultsQuery,
     ScopeKind,
-    ScopePath,
     ScopeResults,
+    scope_code,
     scope_csv,
 )
 from govrate.evaluations.models import ReasonCode
@@ -193,7 +193,7 @@ def _scope_view(scope: ScopeKind, code: str) -> Response:
     signed_in = console.session(request)
     actor = signed_in.actor
     query = parse_query(request, ResultsQuery)
-    document = authorized_scope(runtime.analytics_bucket(), actor, scope, ScopePath(code=code).code)
+    document = authorized_scope(runtime.analytics_bucket(), actor, scope, scope_code(scope, code))
     if query.format.value == "csv":
         disposition = f'attachment; filename="govrate-dashboard-{scope.value}-{document.code}.csv"'
         headers: dict[str, str | list[str]] = {

@@ -113,8 +113,10 @@ def test_csv_download_and_conditional_requests(client: Any) -> None:
 
 
 def test_unknown_scopes_and_bad_input_are_problems_not_errors(client: Any) -> None:
-    missing = client.http.get("/v1/results/regions/999999")
+    missing = client.http.get("/v1/results/regions/810000")  # well formed, never published
     assert (missing.status_code, missing.headers["Content-Type"]) == (404, "application/problem+json")
     assert client.http.get("/v1/results/regions/..%2F..%2Fcells").status_code in (404, 422)
     assert client.http.get("/v1/results/regions/110105?format=xml").status_code == 422
+    malformed = client.http.get("/v1/results/regions/abc")  # not a division code: 422 naming the code
+    assert malformed.status_code == 422 and "code" in malformed.body.decode()
     assert client.http.get("/v1/results/regions/110105?other=1").status_code == 422

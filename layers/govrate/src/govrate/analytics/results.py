@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from govrate.analytics.compute import Cell, MonthCells, RankedEntry, ReasonCell
 from govrate.analytics.queries import RankingName, RateName
 from govrate.evaluations.models import ReasonCode
+from govrate.kernel.contracts import RegionCode
 
 TREND_MONTHS: Final = 12
 DAILY_MONTHS: Final = 2
@@ -452,3 +453,16 @@ class ScopePath(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,63}$")]
+
+
+class RegionPath(BaseModel):
+    """The code in a region's results URL: a GB/T 2260 division code."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: RegionCode
+
+
+def scope_code(scope: ScopeKind, code: str) -> str:
+    """The code of a results URL, checked for its scope (ValidationError naming `code` otherwise)."""
+    return RegionPath(code=code).code if scope is ScopeKind.REGION else ScopePath(code=code).code
