@@ -24,6 +24,7 @@ from govrate.analytics.results import (
     ResultsFormat,
     ScopeKind,
     ScopeResults,
+    csv_cell,
     newest_months,
     public_scope,
     suppress,
@@ -244,19 +245,15 @@ def scorecards_csv(scorecards: RegionScorecards) -> str:
                     scorecards.region_code,
                     scorecards.month,
                     card.agency_code,
-                    _text(card.rank),
+                    csv_cell(card.rank),
                     card.ranked_agencies,
-                    _text(card.rank_change),
+                    csv_cell(card.rank_change),
                     rate.value,
-                    _text(value.numerator),
-                    _text(value.denominator),
-                    _text(value.value),
-                    _text(value.change),
+                    csv_cell(value.numerator),
+                    csv_cell(value.denominator),
+                    csv_cell(value.value),
+                    csv_cell(value.change),
                     "true" if value.suppressed else "false",
                 ]
             )
     return out.getvalue()
-
-
-def _text(value: float | None) -> str:
-    return "" if value is None else str(value)

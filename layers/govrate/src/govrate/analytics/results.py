@@ -367,9 +367,9 @@ def scope_csv(document: ScopeResults) -> str:
                         grain,
                         period,
                         name,
-                        _csv(value.numerator),
-                        _csv(value.denominator),
-                        _csv(value.value),
+                        csv_cell(value.numerator),
+                        csv_cell(value.denominator),
+                        csv_cell(value.value),
                         "true" if value.suppressed else "false",
                     ]
                 )
@@ -410,16 +410,17 @@ def index_csv(index: ResultsIndex) -> str:
                     "month",
                     period.period,
                     rate.value,
-                    _csv(value.numerator),
-                    _csv(value.denominator),
-                    _csv(value.value),
+                    csv_cell(value.numerator),
+                    csv_cell(value.denominator),
+                    csv_cell(value.value),
                     "true" if value.suppressed else "false",
                 ]
             )
     return out.getvalue()
 
 
-def _csv(value: float | None) -> str:
+def csv_cell(value: float | None) -> str:
+    """A number as a CSV cell: empty for none (a suppressed or undefined value)."""
     return "" if value is None else str(value)
 
 
