@@ -17,10 +17,12 @@ from markupsafe import Markup
 
 WIDTH: Final = 640
 HEIGHT: Final = 260
-LEFT: Final = 44
-RIGHT: Final = 12
+# Labels are drawn at 18 units: about 9 px where a phone shows the chart 326 px wide, 18 px at full size.
+LABEL_SIZE: Final = 18
+LEFT: Final = 56
+RIGHT: Final = 28  # half the last month's label, which is centred on the last point
 TOP: Final = 12
-BOTTOM: Final = 34
+BOTTOM: Final = 40
 GRID: Final = (0.0, 0.25, 0.5, 0.75, 1.0)
 # Distinguishable in colour and in shape (dash), with a contrast of at least 3:1 on white.
 STYLES: Final = (("#1a5fb4", ""), ("#c01c28", "6 4"), ("#26734d", "2 3"))
@@ -67,13 +69,18 @@ def line_chart(title: str, description: str, x_labels: Sequence[str], series: Se
         y = _y(fraction)
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d0d0"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="#333">'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{LABEL_SIZE}" fill="#333">'
             f"{fraction:.0%}</text>"
         )
+    # Every other month labelled when there are many, so that the larger labels never overlap; the
+    # newest month is always labelled.
+    step = 2 if count > 6 else 1
     for index, label in enumerate(x_labels):
+        if (count - 1 - index) % step:
+            continue
         parts.append(
-            f'<text x="{_x(index, count):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" font-size="11" '
-            f'fill="#333">{escape(label)}</text>'
+            f'<text x="{_x(index, count):.1f}" y="{HEIGHT - BOTTOM + 24}" text-anchor="middle" '
+            f'font-size="{LABEL_SIZE}" fill="#333">{escape(label)}</text>'
         )
     for (colour, dash), line in zip(STYLES, series, strict=False):
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
