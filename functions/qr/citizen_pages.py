@@ -23,14 +23,21 @@ from govrate.rating.models import (
     RatingForm,
     RatingTarget,
     ReceiptPageQuery,
+    StatusPageQuery,
 )
-from govrate.rating.service import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
+from govrate.rating.service import (
+    earlier_rating_of_form,
+    evaluation_view,
+    open_ticket_rating,
+    open_window_rating,
+    ticket_link,
+)
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating
-from govrate.web.pages import PageContext, rating_page, receipt_page, status_page
+from govrate.web.pages import PageContext, rating_page, receipt_page, refusal_page, status_page
 from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
-from govrate.web.urls import public_base_url
+from govrate.web.urls import public_base_url, status_url
 from pydantic import BaseModel
 
 HTML = "text/html"
@@ -49,7 +56,7 @@ PAGE_REFUSALS: dict[int, type[BaseModel] | Media | None] = {
 FORM_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
     303: None,
     201: PageAnswer,
-    200: Media(HTML, "Thanks, with nothing new stored: the form was posted before, or by a bot.", (JSON,)),
+    200: Media(HTML, "Thanks, with nothing new stored: the same rating sent from another page, or a bot.", (JSON,)),
     422: Media(HTML, "The form again, each problem beside its field; or the period has ended.", (PROBLEM,)),
     **{
         status: Media(HTML, refused.description, (PROBLEM,))
@@ -62,8 +69,9 @@ FORM_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
 }
 FORM_DESCRIPTION = (
     "The page's own form (application/x-www-form-urlencoded). A browser is sent to the receipt page (303); the "
-    "page's script, asking with Accept: application/json, gets the receipt page's URL instead. A filled honeypot "
-    "field stores nothing and gets the thank-you page."
+    "page's script, asking with Accept: application/json, gets the receipt page's URL instead. The same form posted "
+    "again (a second tap, a retry) gets the receipt of the evaluation it was taken as. A filled honeypot field "
+    "stores nothing and gets the thank-you page."
 )
 
 blueprint = ApiBlueprint(__name__)
@@ -73,11 +81,6 @@ def receipt_url(request: Request, accepted: EvaluationAccepted, lang: Lang, path
     """The receipt page of a new evaluation, under `path` (`/e`, or a web module's own)."""
     query = {"receipt": accepted.receipt or "", **({"lang": lang.value} if lang is not Lang.ZH else {})}
     return f"{public_base_url(request)}{path}/{accepted.evaluation_id}/receipt?{urlencode(query)}"
-
-
-def status_url(request: Request, evaluation_id: str, receipt: str, lang: Lang) -> str:
-    query = {"receipt": receipt, **({"lang": lang.value} if lang is not Lang.ZH else {})}
-    return f"{public_base_url(request)}/e/{evaluation_id}?{urlencode(query)}"
 
 
 def form_page(target: RatingTarget, ctx: PageContext) -> Response:
@@ -99,6 +102,11 @@ def view_for_receipt(request: Request, evaluation_id: str) -> tuple[EvaluationVi
         follow_ups=runtime.follow_up_repository(),
     )
     return view, receipt
+
+
+def unknown_link(ctx: PageContext) -> Response:
+    """A receipt or status link that is cut short or altered: said as such, not as an unknown QR code."""
+    return html(refusal_page("unknown-link", 404, ctx))
 
 
 @blueprint.route(
@@ -195,6 +203,7 @@ def post_ticket_rating(ticket: str) -> Response:
         stores=stores,
         gate=runtime.intake_gate(),
         now=now,
+        earlier=lambda nonce: earlier_rating_of_form(ticket, nonce, stores=stores),
     )
 
 
@@ -248,7 +257,10 @@ def get_ticket_png(ticket: str) -> Response:
 def get_receipt_page(evaluation_id: str) -> Response:
     request = blueprint.current_request
     ctx = page_context(request)
-    view, receipt = view_for_receipt(request, evaluation_id)
+    try:
+        view, receipt = view_for_receipt(request, evaluation_id)
+    except NotFound:
+        return unknown_link(ctx)
     return html(receipt_page(view, ctx, status_url=status_url(request, evaluation_id, receipt, ctx.lang)))
 
 
@@ -258,15 +270,44 @@ def get_receipt_page(evaluation_id: str) -> Response:
     doc=Operation(
         summary="The evaluator's page of an evaluation and, for a bad review, of its handling",
         tag=TAG,
-        query=ReceiptPageQuery,
+        query=StatusPageQuery,
         auth=Auth.RECEIPT,
-        responses={200: Media(HTML, "The evaluation, the case's state and the agency's answer."), **PAGE_REFUSALS},
-        description="The page of GET /v1/evaluations/{evaluation_id}.",
+        responses={
+            200: Media(HTML, "The evaluation, the case's state, the agency's answer and the form rating it."),
+            **PAGE_REFUSALS,
+        },
+        description="The page of GET /v1/evaluations/{evaluation_id}. While the case awaits the evaluator's "
+        "rating of the handling, the page carries its form, posted to POST /e/{evaluation_id}/handling.",
     ),
 )
 @html_page(blueprint)
 def get_status_page(evaluation_id: str) -> Response:
     request = blueprint.current_request
     ctx = page_context(request)
-    view, _ = view_for_receipt(request, evaluation_id)
-    return html(status_page(view, ctx, refresh_url="?" + urlencode(query_params(request))))
+    try:
+        view, receipt = view_for_receipt(request, evaluation_id)
+    except NotFound:
+        return unknown_link(ctx)
+    query = {name: value for name, value in query_params(request).items() if name != "problem"}
+    return html(
+        status_page(
+            view,
+            ctx,
+            refresh_url="?" + urlencode(query),
+            receipt=receipt,
+            handling_problem=query_params(request).get("problem") == "rating",
+        )
+    )
+
+
+@blueprint.route(
+    "/favicon.ico",
+    methods=["GET"],
+    doc=Operation(
+        summary="No icon: an empty answer that browsers keep for a day",
+        tag=TAG,
+        responses={204: None},
+    ),
+)
+def get_favicon() -> Response:
+    return Response(body="", status_code=204, headers={"Cache-Control": "public, max-age=86400"})

@@ -18,7 +18,7 @@ from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_bod
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, page_lang, post_rating, refusal
 from govrate.web.pages import asset, receipt_page
-from govrate.web.urls import public_base_url
+from govrate.web.urls import public_base_url, status_url
 from govrate.windows.site_keys import administered_site_key, create_site_key, get_site_key, widget_frame_url
 
 HTML = "text/html"
@@ -213,5 +213,5 @@ def get_widget_receipt(site_key: str, evaluation_id: str) -> Response:
         view, receipt = citizen_pages.view_for_receipt(request, evaluation_id)
     except Exception as exc:
         return refusal(exc, ctx)
-    url = citizen_pages.status_url(request, evaluation_id, receipt, page_lang(request))
+    url = status_url(request, evaluation_id, receipt, page_lang(request))
     return html(receipt_page(view, ctx, status_url=url))

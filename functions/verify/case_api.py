@@ -3,7 +3,8 @@
 - `/v1/cases…`: the staff and supervisor API, JSON, `Authorization: Bearer <Cognito access token>`.
 - `/console/…`: the same for people, as server-rendered pages with a server-side session
   (`govrate.identity.sessions`, `govrate.web.console`).
-- `/v1/evaluations/{id}/handling`: the evaluator follows and rates the handling with the receipt.
+- `/v1/evaluations/{id}/handling`: the evaluator follows and rates the handling with the receipt;
+  `/e/{id}/handling` takes the same rating from the status page's form.
 
 Every staff route resolves the caller through `govrate.identity.auth` (one verifier for the API and the
 console) and each case service checks that the caller may act on that case.
@@ -23,6 +24,7 @@ from govrate.cases.model import (
     AnswerRecord,
     AppealDecision,
     Case,
+    CaseBoardQuery,
     CaseListQuery,
     CasePage,
     CaseView,
@@ -35,13 +37,14 @@ from govrate.cases.model import (
     TriageDecision,
     VerificationRecord,
 )
-from govrate.cases.service import act_on_case, handling_of, list_cases, rate_handling, view_case
-from govrate.evaluations.models import CaseSummary, ReceiptQuery
+from govrate.cases.service import act_on_case, case_board, handling_of, list_cases, rate_handling, view_case
+from govrate.evaluations.models import CaseSummary, HandlingRating, ReceiptQuery
 from govrate.identity.auth import NotSignedIn
 from govrate.identity.model import Actor
 from govrate.identity.sessions import sign_in, sign_out
-from govrate.kernel.errors import Forbidden, TooManyAttempts
+from govrate.kernel.errors import Conflict, Forbidden, NotFound, TooManyAttempts
 from govrate.kernel.observability import logger
+from govrate.rating.models import PageQuery
 from govrate.web import console
 from govrate.web.chalice_edge import (
     ApiBlueprint,
@@ -50,8 +53,11 @@ from govrate.web.chalice_edge import (
     parse_json_body,
     parse_query,
 )
-from govrate.web.operations import Auth, Operation
-from pydantic import BaseModel, StringConstraints
+from govrate.web.operations import Auth, Media, Operation
+from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, parse_form, see_other
+from govrate.web.pages import refusal_page
+from govrate.web.urls import status_url
+from pydantic import BaseModel, StringConstraints, ValidationError
 
 blueprint = ApiBlueprint(__name__)
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -182,6 +188,59 @@ def post_handling(evaluation_id: str) -> Response:
     return json_response(summary)
 
 
+class HandlingForm(BaseModel):
+    """The status page's form rating the handling, as the browser sends it (no rating chosen: None)."""
+
+    receipt: str = ""
+    rating: HandlingRating | None = None
+    comment: str = ""
+    escalate: bool = False
+
+
+@blueprint.route(
+    "/e/{evaluation_id}/handling",
+    methods=["POST"],
+    content_types=[FORM_MEDIA_TYPE],
+    doc=Operation(
+        summary="Rate the handling of a bad review: the form of the evaluator's status page",
+        tag="pages",
+        body=HandlingForm,
+        body_media_type=FORM_MEDIA_TYPE,
+        query=PageQuery,
+        auth=Auth.RECEIPT,
+        responses={
+            303: None,
+            404: Media("text/html", "A page saying the link is incomplete or wrong."),
+        },
+        description="As POST /v1/evaluations/{evaluation_id}/handling, from a page without script: the answer is "
+        "a 303 to the status page, which shows the outcome (closed, reopened with the new deadline, or escalated). "
+        "Without a rating the status page comes back with the problem beside the choices (`problem=rating`); the "
+        "same form posted again (a second tap) lands on the status page as it stands.",
+    ),
+)
+@html_page(blueprint)
+def post_handling_form(evaluation_id: str) -> Response:
+    request = blueprint.current_request
+    ctx = page_context(request)
+    form = parse_form(request, HandlingForm)
+    stores = runtime.case_stores()
+    status = status_url(request, evaluation_id, form.receipt, ctx.lang)
+    try:
+        if form.rating is None:
+            handling_of(evaluation_id, form.receipt, stores=stores)  # a wrong receipt learns nothing more
+            return see_other(f"{status}&problem=rating#handling")
+        rating = HandlingRatingInput(
+            receipt=form.receipt, rating=form.rating, comment=form.comment.strip() or None, escalate=form.escalate
+        )
+        try:
+            rate_handling(evaluation_id, rating, stores=stores, now=runtime.now())
+        except Conflict:
+            handling_of(evaluation_id, form.receipt, stores=stores)  # rated already: the page shows how it stands
+    except (NotFound, ValidationError):
+        return html(refusal_page("unknown-link", 404, ctx))
+    return see_other(f"{status}#case")
+
+
 # --- the console ---------------------------------------------------------------------------------
 
 
@@ -300,20 +359,18 @@ def console_logout() -> Response:
     console.CASES_PATH,
     "GET",
     Operation(
-        summary="Console: open cases by deadline",
+        summary="Console: open cases, most urgent first, filtered and searched, a page at a time",
         tag="console",
-        query=CaseListQuery,
+        query=CaseBoardQuery,
         responses={200: console.PAGE, 303: console.TO_PAGE},
         description=console.SESSION,
     ),
 )
 def console_cases() -> Response:
     signed_in = console.session(blueprint.current_request)
-    query = parse_query(blueprint.current_request, CaseListQuery)
-    page = list_cases(
-        signed_in.actor, stores=runtime.case_stores(), now=runtime.now(), limit=query.limit, cursor=query.cursor
-    )
-    return console.html_response(case_console.list_page(signed_in, page, _base()))
+    query = parse_query(blueprint.current_request, CaseBoardQuery)
+    board = case_board(signed_in.actor, query, stores=runtime.case_stores(), now=runtime.now())
+    return console.html_response(case_console.list_page(signed_in, board, query, _base()))
 
 
 @console.console_route(

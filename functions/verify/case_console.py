@@ -1,22 +1,195 @@
 """The staff console's pages: small server-rendered HTML, no script, every value escaped.
 
-Which forms a case page offers follows the state machine: a form is shown only for a step the
-signed-in person's role may take from the case's current state.
+Chinese first with English beside it; every code is shown by its name. Which forms a case page offers
+follows the state machine: a form is shown only for a step the signed-in person's role may take from
+the case's current state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 from html import escape
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlencode
 
 from govrate.cases.machine import TRANSITIONS
-from govrate.cases.model import Action, AuditEntry, Case, CaseListItem, CasePage, CaseView, ContactChannel, Triage
-from govrate.evaluations.models import CaseState
-from govrate.identity.model import Actor
+from govrate.cases.model import (
+    Action,
+    AuditEntry,
+    Case,
+    CaseBoard,
+    CaseBoardQuery,
+    CaseListItem,
+    CaseView,
+    Complaint,
+    ContactChannel,
+    Standing,
+    Triage,
+)
+from govrate.evaluations.models import CaseState, Channel, HandlingRating, ReasonCode, Stage
+from govrate.identity.model import Actor, Role
 from govrate.identity.sessions import StaffSession
-from govrate.web import console
+from govrate.kernel.scale import Level
+from govrate.web import console, i18n
+
+# --- every code by its name, Chinese then English ---------------------------------------------------
+
+STATES: Mapping[CaseState, str] = {
+    CaseState.RECEIVED: "已受理 received",
+    CaseState.CONTACTED: "已回访 contacted",
+    CaseState.VERIFIED: "已核实 verified",
+    CaseState.TRIAGED: "已定性 triaged",
+    CaseState.RECTIFIED: "已整改 rectified",
+    CaseState.ANSWERED: "已答复 answered",
+    CaseState.RATED: "已评价 rated",
+    CaseState.CLOSED: "已办结 closed",
+    CaseState.ESCALATED: "已提级 escalated",
+}
+TRIAGES: Mapping[Triage, str] = {
+    Triage.FIX_NOW: "立行立改 fix at once",
+    Triage.RECTIFY_BY_DEADLINE: "限期整改 rectify by a deadline",
+    Triage.EXPLAIN: "解释说明 explain",
+    Triage.APPEAL: "申诉复核 appeal",
+}
+CONTACT_CHANNELS: Mapping[ContactChannel, str] = {
+    ContactChannel.PHONE: "电话 phone",
+    ContactChannel.SMS: "短信 SMS",
+    ContactChannel.EMAIL: "电子邮件 e-mail",
+    ContactChannel.VISIT: "上门 visit",
+}
+CHANNELS: Mapping[Channel, str] = {
+    Channel.WINDOW_DEVICE: "窗口评价器 window device",
+    Channel.WINDOW_QR: "窗口二维码 window QR code",
+    Channel.WEB_MODULE: "网上办事平台 online platform",
+    Channel.MOBILE_APP: "移动端 mobile",
+    Channel.PAPER: "纸质评价表 paper form",
+    Channel.HOTLINE: "12345热线 hotline",
+    Channel.SUGGESTION_BOX: "意见箱 suggestion box",
+    Channel.EMAIL: "电子邮件 e-mail",
+    Channel.SUPERVISION_PLATFORM: "监督平台 supervision platform",
+    Channel.SURVEY: "问卷调查 survey",
+    Channel.PLATFORM_API: "地方平台 regional platform",
+    Channel.SYSTEM: "系统默认 system default",
+}
+ACTIONS: Mapping[Action, str] = {
+    Action.OPEN: "立案 opened",
+    Action.CONTACT: "回访 return visit",
+    Action.VERIFY: "核实 verification",
+    Action.TRIAGE: "分类处置 triage",
+    Action.RECTIFY: "整改 rectification",
+    Action.ANSWER: "答复 answer",
+    Action.UPHOLD_APPEAL: "支持申诉 appeal upheld",
+    Action.REJECT_APPEAL: "驳回申诉 appeal rejected",
+    Action.RATE: "评价处理结果 handling rated",
+    Action.CLOSE: "办结 closed",
+    Action.REOPEN: "重新办理 reopened",
+    Action.ESCALATE: "提级督办 escalated",
+    Action.ESCALATE_OVERDUE: "超期提级 escalated: overdue",
+    Action.RESUME: "恢复办理 resumed",
+    Action.REASSIGN: "改派 reassigned",
+    Action.VIEW_CONTACT: "查看联系方式 contact viewed",
+}
+ESCALATED_FOR: Mapping[Action, str] = {
+    Action.ESCALATE: "评价人对处理结果不满意 the evaluator was dissatisfied with the handling",
+    Action.ESCALATE_OVERDUE: "超过办理期限 past the deadline",
+}
+ROLES: Mapping[Role, str] = {
+    Role.STAFF: "工作人员 staff",
+    Role.SUPERVISOR: "督办人员 supervisor",
+    Role.EVALUATOR: "评价人 evaluator",
+    Role.SYSTEM: "系统 system",
+}
+INDICATORS: Mapping[str, str] = {
+    "overall": "总体 overall",
+    "efficiency": "办事效率 efficiency",
+    "guide_accuracy": "办事指南准确性 guide accuracy",
+    "convenience": "便利程度 convenience",
+    "platform_usability": "平台易用性 platform usability",
+    "service_level": "服务水平 service level",
+    "attitude": "服务态度 attitude",
+}
+# What an audit entry's detail fields are called.
+DETAILS: Mapping[str, str] = {
+    "reached": "联系上 reached",
+    "channel": "方式 channel",
+    "note": "备注 note",
+    "substantiated": "属实 substantiated",
+    "finding": "核实情况 finding",
+    "outcome": "处置方式 outcome",
+    "evidence": "申诉证据 evidence",
+    "summary": "整改内容 rectified",
+    "message": "答复 message",
+    "on_time": "按期 on time",
+    "reason": "理由 reason",
+    "rating": "处理评价 rating",
+    "comment": "意见 comment",
+    "asked": "评价人要求 asked by the evaluator",
+    "due_at": "期限 deadline",
+    "verify_due_at": "核实期限 verify by",
+    "answer_due_at": "答复期限 answer by",
+    "from_agency": "原部门 from",
+    "to_agency": "新部门 to",
+    "from_region": "原区划 from region",
+    "to_region": "新区划 to region",
+    "upheld": "支持申诉 upheld",
+}
+
+
+def _named(labels: Mapping[Any, str], value: StrEnum | str | None) -> str:
+    if value is None:
+        return "—"
+    return escape(labels.get(value, str(value)))
+
+
+def _level(level: Level) -> str:
+    return escape(f"{int(level)} {level.label_zh} {level.label_en}")
+
+
+def _reason(reason: ReasonCode) -> str:
+    zh, en = i18n.REASONS[reason]
+    return escape(f"{zh} {en}")
+
+
+def _handling_rating(rating: HandlingRating | None) -> str:
+    if rating is None:
+        return "—"
+    zh, en = i18n.HANDLING[rating]
+    return escape(f"{zh} {en}")
+
+
+def _stage(stage: Stage) -> str:
+    zh, en = i18n.STAGES[stage]
+    return escape(f"{zh} {en}")
+
+
+def _time(moment: datetime | None) -> str:
+    """A moment in the service's zone as people read it."""
+    return escape(moment.strftime("%Y-%m-%d %H:%M")) if moment else "—"
+
+
+def _day(day: date | None) -> str:
+    return escape(day.isoformat()) if day else "—"
+
+
+def _standing(standing: Standing) -> str:
+    """The pending deadline: its last day, and how much time is left or how late it is."""
+    if standing.last_day is None:
+        return '<span class="tag">无期限 no deadline pending</span>'
+    day = f'<time datetime="{_day(standing.last_day)}">{_day(standing.last_day)}</time>'
+    if standing.overdue_days:
+        days = standing.overdue_days
+        tag = f'<span class="tag overdue">已逾期 {days} 天 · overdue by {days} day{"s" if days > 1 else ""}</span>'
+    elif standing.due_today:
+        tag = '<span class="tag today">今日到期 · due today</span>'
+    else:
+        left = standing.working_days_left or 0
+        tag = f'<span class="tag">剩 {left} 个工作日 · {left} working day{"s" if left > 1 else ""} left</span>'
+    return f'{tag} <span class="due">截止 due {day}</span>'
+
+
+# --- the pages -----------------------------------------------------------------------------------------
 
 # The console path of each step and the form that records it (one field list per step).
 _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
@@ -26,7 +199,7 @@ _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
         '<label>联系上 Reached <select name="reached"><option value="true">是 yes</option>'
         '<option value="false">否 no</option></select></label>'
         '<label>方式 Channel <select name="channel">'
-        + "".join(f'<option value="{c.value}">{c.value}</option>' for c in ContactChannel)
+        + "".join(f'<option value="{c.value}">{escape(label)}</option>' for c, label in CONTACT_CHANNELS.items())
         + "</select></label>"
         '<label>备注 Note <input name="note" maxlength="500"></label>',
     ),
@@ -41,7 +214,7 @@ _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
         "分类处置 Triage",
         (Action.TRIAGE,),
         '<label>处置方式 Outcome <select name="outcome">'
-        + "".join(f'<option value="{t.value}">{t.value}</option>' for t in Triage)
+        + "".join(f'<option value="{t.value}">{escape(label)}</option>' for t, label in TRIAGES.items())
         + "</select></label>"
         '<label>说明 Note <textarea name="note" required maxlength="2000"></textarea></label>'
         "<label>申诉证据，每行一项 Evidence for an appeal, one item a line "
@@ -62,49 +235,26 @@ _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
         (Action.UPHOLD_APPEAL, Action.REJECT_APPEAL),
         '<label>决定 Decision <select name="upheld"><option value="false">驳回申诉 reject the appeal</option>'
         '<option value="true">支持申诉，不计入统计 uphold: exclude from the rates</option></select></label>'
-        '<label>Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
     "reassignment": (
         "改派 Reassign",
         (Action.REASSIGN,),
         '<label>部门代码 Agency code <input name="agency_code" required maxlength="64"></label>'
-        '<label>Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
     "resumption": (
         "恢复处理，重设期限 Resume with a new deadline",
         (Action.RESUME,),
         '<label>工作日 Working days <input name="working_days" type="number" min="1" max="30" value="5"></label>'
-        '<label>Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
 }
 
 
-# Each state in both of the console's languages.
-_STATES = {
-    CaseState.RECEIVED: "已受理 received",
-    CaseState.CONTACTED: "已回访 contacted",
-    CaseState.VERIFIED: "已核实 verified",
-    CaseState.TRIAGED: "已定性 triaged",
-    CaseState.RECTIFIED: "已整改 rectified",
-    CaseState.ANSWERED: "已答复 answered",
-    CaseState.RATED: "已评价 rated",
-    CaseState.CLOSED: "已办结 closed",
-    CaseState.ESCALATED: "已提级 escalated",
-}
-
-
-def _time(moment: datetime | None) -> str:
-    """A moment in the service's zone as people read it (a deadline at 00:00 is the end of the day before)."""
-    return escape(moment.strftime("%Y-%m-%d %H:%M")) if moment else "—"
-
-
-def _state(state: CaseState) -> str:
-    return escape(_STATES[state])
-
-
 def login_page(base: str, login_token: str, error: str | None = None) -> str:
     form = (
-        f'<form method="post" action="{escape(base)}/console/login">{console.token_field(login_token)}'
+        f'<form class="card" method="post" action="{escape(base)}/console/login">{console.token_field(login_token)}'
         '<label>用户名 User name <input name="username" autocomplete="username" required></label>'
         '<label>密码 Password <input name="password" type="password" autocomplete="current-password" required></label>'
         "<button>登录 Sign in</button></form>"
@@ -112,102 +262,218 @@ def login_page(base: str, login_token: str, error: str | None = None) -> str:
     return console.page("好差评 案件处理 Govrate case console", console.error_html(error) + form, base)
 
 
-def list_page(signed_in: StaffSession, page: CasePage, base: str) -> str:
-    empty = '<tr><td colspan="6">没有待办案件 No open cases.</td></tr>'
-    rows = "".join(_list_row(item, base) for item in page.items) or empty
-    more = (
-        f'<p><a href="{escape(base)}/console/cases?cursor={escape(quote(page.next_cursor))}">下一页 Next page</a></p>'
-        if page.next_cursor
+def list_page(signed_in: StaffSession, board: CaseBoard, query: CaseBoardQuery, base: str) -> str:
+    supervisor = signed_in.actor.role is Role.SUPERVISOR
+    items = "".join(_list_entry(item, base) for item in board.items)
+    listed = (
+        f'<ol class="cases">{items}</ol>'
+        if items
+        else '<p class="card">没有符合条件的待办案件 No open cases match.</p>'
+    )
+    counted = (
+        f'<p class="count" role="status">共 {board.total} 件，第 {board.page}/{board.pages} 页 '
+        f"{board.total} case{'s' if board.total != 1 else ''}, page {board.page} of {board.pages}"
+        + (" · 仅列出最近期限的 500 件 only the 500 nearest deadlines are listed" if board.incomplete else "")
+        + "</p>"
+    )
+    order = (
+        "排序：已提级在前，其次已逾期、今日到期，再按期限 Escalated first, then overdue, due today, then by deadline."
+        if supervisor
+        else "排序：已逾期、今日到期在前，再按期限 Overdue and due today first, then by deadline."
+    )
+    body = (
+        _filters(board, query, base)
+        + counted
+        + f'<p class="hint">{escape(order)}</p>'
+        + listed
+        + _pager(board, query, base)
+    )
+    return console.page("待办案件 Open cases", body, base, signed_in)
+
+
+def _filters(board: CaseBoard, query: CaseBoardQuery, base: str) -> str:
+    def options(choices: Iterable[tuple[str, str]], chosen: str | None) -> str:
+        return '<option value="">全部 all</option>' + "".join(
+            f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>{escape(label)}</option>'
+            for value, label in choices
+        )
+
+    states = [(state.value, label) for state, label in STATES.items() if state is not CaseState.CLOSED]
+    levels = [(str(int(level)), f"{int(level)} {level.label_zh} {level.label_en}") for level in Level if level <= 2]
+    chosen_level = str(int(query.level)) if query.level is not None else None
+    return (
+        f'<form class="filters card" method="get" action="{escape(base)}{console.CASES_PATH}">'
+        f'<label>状态 State <select name="state">{options(states, query.state)}</select></label>'
+        f'<label>等级 Level <select name="level">{options(levels, chosen_level)}</select></label>'
+        f'<label>事项 Service item <select name="item">{options(board.items_to_filter, query.item)}</select></label>'
+        f'<label>搜索 Search <input name="q" type="search" value="{escape(query.q or "")}" '
+        'placeholder="案件编号、事项、部门 case number, item, agency"></label>'
+        "<button>筛选 Filter</button></form>"
+    )
+
+
+def _pager(board: CaseBoard, query: CaseBoardQuery, base: str) -> str:
+    def link(page: int, label: str) -> str:
+        kept = {**query.model_dump(mode="json", exclude_none=True, exclude_defaults=True), "page": page}
+        return f'<a class="button" href="{escape(base)}{console.CASES_PATH}?{escape(urlencode(kept))}">{label}</a>'
+
+    links = []
+    if board.page > 1:
+        links.append(link(board.page - 1, "← 上一页 Previous"))
+    if board.page < board.pages:
+        links.append(link(board.page + 1, "下一页 Next →"))
+    return f'<nav class="pager" aria-label="分页 Pages">{"".join(links)}</nav>' if links else ""
+
+
+def _list_entry(item: CaseListItem, base: str) -> str:
+    urgent = " overdue" if item.overdue else (" today" if item.standing.due_today else "")
+    escalated = (
+        f'<p class="escalated">已提级 Escalated: {_named(ESCALATED_FOR, item.escalated_for)}</p>'
+        if item.state is CaseState.ESCALATED
         else ""
     )
-    table = (
-        "<table><thead><tr><th>案件 Case</th><th>期限 Deadline</th><th>状态 State</th><th>部门 Agency</th>"
-        f"<th>事项 Item</th><th>等级 Level</th></tr></thead><tbody>{rows}</tbody></table>{more}"
-    )
-    return console.page("待办案件，按期限 Open cases by deadline", table, base, signed_in)
-
-
-def _list_row(item: CaseListItem, base: str) -> str:
-    due = f'<span class="overdue">{_time(item.due_at)} 已超期 overdue</span>' if item.overdue else _time(item.due_at)
+    item_name = escape(item.item_name_zh or item.item_code or "—")
     return (
-        f'<tr><td><a href="{escape(base)}/console/cases/{escape(quote(item.evaluation_id))}">'
-        f"{escape(item.evaluation_id)}</a></td>"
-        f"<td>{due}</td><td>{_state(item.state)}{_triage(item.triage)}</td><td>{escape(item.agency_code)}</td>"
-        f"<td>{escape(item.item_code or '—')}</td><td>{int(item.level)}</td></tr>"
+        f'<li class="case{urgent}"><a href="{escape(base)}{console.case_path(item.evaluation_id)}">'
+        f'<span class="item">{item_name}</span>'
+        f'<span class="id">{escape(item.evaluation_id)}</span></a>'
+        f'<p class="facts"><span>{_level(item.level)}</span><span>{_named(STATES, item.state)}'
+        f"{' · ' + _named(TRIAGES, item.triage) if item.triage else ''}</span>"
+        f"<span>{escape(item.agency_name_zh or item.agency_code)}</span></p>"
+        f'<p class="standing">{_standing(item.standing)}</p>{escalated}</li>'
     )
-
-
-def _triage(triage: Triage | None) -> str:
-    return f" ({escape(triage)})" if triage else ""
 
 
 def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
     case = view.case
-    contact = view.contact
     action = f"{base}/console/cases/{quote(case.evaluation_id)}"
-    if not case.real_name:
-        contact_html = "<p>匿名评价，无联系方式 Anonymous evaluation: no contact.</p>"
-    elif contact is None:
-        contact_html = (
+    body = (
+        f'<p><a href="{escape(base)}{console.CASES_PATH}">← 待办案件 Open cases</a></p>'
+        + (_complaint(view.complaint, case) if view.complaint else "")
+        + _handling(view)
+        + '<section class="card" aria-labelledby="evaluator"><h2 id="evaluator">评价人 Evaluator</h2>'
+        + _contact(signed_in, view, action)
+        + "</section>"
+        + '<section aria-labelledby="next"><h2 id="next">下一步 Next steps</h2>'
+        + (_forms(signed_in, case, action) or '<p class="card">当前无需您处理 Nothing for you to do now.</p>')
+        + "</section>"
+        + '<section class="card" aria-labelledby="history"><h2 id="history">处理记录 History</h2>'
+        + _chain(view)
+        + _history(view.history)
+        + "</section>"
+    )
+    return console.page(f"案件 Case {case.evaluation_id}", body, base, signed_in)
+
+
+def _complaint(complaint: Complaint, case: Case) -> str:
+    """What the evaluator said, at the top of the case."""
+    item = (
+        f"{escape(complaint.item_name_zh)} {escape(complaint.item_name_en or '')} "
+        f'<span class="code">{escape(case.item_code or "")}</span>'
+        if complaint.item_name_zh
+        else escape(case.item_code or "—")
+    )
+    rows = [
+        ("等级 Level", f'<strong class="level">{_level(complaint.level)}</strong>'),
+        (
+            "原因 Reasons",
+            '<ul class="reasons">' + "".join(f"<li>{_reason(r)}</li>" for r in complaint.reason_codes) + "</ul>"
+            if complaint.reason_codes
+            else "—",
+        ),
+        ("意见 Comment", f'<p class="said">{escape(complaint.comment)}</p>' if complaint.comment else "—"),
+        ("事项 Service item", item),
+        (
+            "部门 Agency",
+            f'{escape(complaint.agency_name_zh or "")} <span class="code">{escape(case.agency_code)}</span>',
+        ),
+        ("渠道 · 环节 Channel · stage", f"{_named(CHANNELS, complaint.channel)} · {_stage(complaint.stage)}"),
+        ("评价时间 Reviewed at", _time(complaint.created_at)),
+    ]
+    if complaint.window_id:
+        rows.append(("窗口 Window", escape(complaint.window_id)))
+    if complaint.indicators:
+        rows.append(
+            (
+                "分项评价 Indicators",
+                '<ul class="reasons">'
+                + "".join(
+                    f"<li>{_named(INDICATORS, name)}: {_level(level)}</li>"
+                    for name, level in complaint.indicators.items()
+                )
+                + "</ul>",
+            )
+        )
+    if complaint.follow_up:
+        follow = complaint.follow_up
+        level = f" ({_level(follow.level)})" if follow.level else ""
+        rows.append(
+            (
+                "追评 Follow-up",
+                f'<p class="said">{escape(follow.comment)}</p><small>{_time(follow.created_at)}{level}</small>',
+            )
+        )
+    return (
+        '<section class="card complaint" aria-labelledby="complaint"><h2 id="complaint">评价内容 The complaint</h2>'
+        + (_facts(rows) + "</section>")
+    )
+
+
+def _handling(view: CaseView) -> str:
+    case = view.case
+    state = _named(STATES, case.state) + (f" · {_named(TRIAGES, case.triage)}" if case.triage else "")
+    rows = [
+        ("状态 State", state),
+        ("当前期限 Deadline now", _standing(view.standing)),
+        ("核实期限 Verify by", _time(case.verify_due_at)),
+        ("答复期限 Answer by", _time(case.answer_due_at)),
+    ]
+    if case.state is CaseState.ESCALATED:
+        rows.append(("提级原因 Escalated because", _named(ESCALATED_FOR, case.escalated_for)))
+    rows += [
+        ("立案 Opened", _time(case.opened_at)),
+        ("答复 Answer", escape(case.answer or "—")),
+        ("处理评价 Handling rating", _handling_rating(case.handling_rating)),
+        ("重新办理次数 Reopened", str(case.reopen_count)),
+        ("不计入统计 Excluded from rates", "是 yes" if case.excluded_from_rates else "否 no"),
+    ]
+    return '<section class="card" aria-labelledby="handling"><h2 id="handling">办理情况 Handling</h2>' + (
+        _facts(rows) + "</section>"
+    )
+
+
+def _facts(rows: Iterable[tuple[str, str]]) -> str:
+    """Label and value pairs; the values are HTML made by the caller, every text in them escaped."""
+    return (
+        '<dl class="facts">' + "".join(f"<dt>{escape(label)}</dt><dd>{value}</dd>" for label, value in rows) + "</dl>"
+    )
+
+
+def _contact(signed_in: StaffSession, view: CaseView, action: str) -> str:
+    contact = view.contact
+    if not view.case.real_name:
+        return "<p>匿名评价，无联系方式 Anonymous evaluation: no contact.</p>"
+    if contact is None:
+        return (
             f'<form method="post" action="{escape(action)}/evaluator-contact">'
             f"{console.token_field(signed_in.form_token)}"
             "<button>显示联系方式 Show the contact</button></form>"
             "<p><small>查看将记入审计链 Each view of the contact is recorded in the audit trail.</small></p>"
         )
-    else:
-        contact_html = (
-            "<dl>"
-            + "".join(
-                f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
-                for label, value in (
-                    ("姓名 Name", contact.name),
-                    ("电话 Phone", contact.phone),
-                    ("邮箱 E-mail", contact.email),
-                )
-                if value
-            )
-            + "</dl><p><small>本次查看已记入审计链 This view of the contact is recorded in the audit trail.</small></p>"
-        )
-    due = _time(view.due_at) + (' <span class="overdue">已超期 overdue</span>' if view.overdue else "")
-    facts = (
-        "<table><tbody>"
-        f"<tr><th>状态 State</th><td>{_state(case.state)}{_triage(case.triage)}</td></tr>"
-        f"<tr><th>当前期限 Deadline now</th><td>{due}</td></tr>"
-        f"<tr><th>核实期限 Verify by</th><td>{_time(case.verify_due_at)}</td></tr>"
-        f"<tr><th>答复期限 Answer by</th><td>{_time(case.answer_due_at)}</td></tr>"
-        f"<tr><th>部门 · 区划 Agency · region</th><td>{escape(case.agency_code)} · {escape(case.region_code)}</td></tr>"
-        f"<tr><th>事项 Service item</th><td>{escape(case.item_code or '—')}</td></tr>"
-        f"<tr><th>等级 Level</th><td>{int(case.level)}</td></tr>"
-        f"<tr><th>评价 · 立案 Reviewed · opened</th><td>{_time(case.evaluated_at)} · {_time(case.opened_at)}</td></tr>"
-        f"<tr><th>答复 Answer</th><td>{escape(case.answer or '—')}</td></tr>"
-        f"<tr><th>处置评价 Handling rating</th><td>{escape(case.handling_rating or '—')}</td></tr>"
-        f"<tr><th>不计入统计 Excluded from rates</th><td>{'是 yes' if case.excluded_from_rates else '否 no'}</td></tr>"
-        "</tbody></table>"
+    shown = [
+        (label, escape(value))
+        for label, value in (("姓名 Name", contact.name), ("电话 Phone", contact.phone), ("邮箱 E-mail", contact.email))
+        if value
+    ]
+    return (
+        _facts(shown)
+        + "<p><small>本次查看已记入审计链 This view of the contact is recorded in the audit trail.</small></p>"
     )
-    chain = (
-        f'<p class="ok">审计链完整 Audit chain intact ({view.chain.entries} entries).</p>'
-        if view.chain.intact
-        else '<p class="error">审计链受损 Audit chain damaged: '
-        + escape("; ".join(f"#{p.seq} {p.kind}: {p.message}" for p in view.chain.problems))
-        + "</p>"
-    )
-    body = (
-        f'<p><a href="{escape(base)}/console/cases">← 待办案件 Open cases</a></p>'
-        + facts
-        + "<h2>评价人 Evaluator</h2>"
-        + contact_html
-        + "<h2>下一步 Next steps</h2>"
-        + (_forms(signed_in, case, action) or "<p>当前无需您处理 Nothing for you to do now.</p>")
-        + "<h2>处理记录 History</h2>"
-        + chain
-        + _history(view.history)
-    )
-    return console.page(f"案件 Case {case.evaluation_id}", body, base, signed_in)
 
 
 def _forms(signed_in: StaffSession, case: Case, action: str) -> str:
     return "".join(
-        f'<form class="step" method="post" action="{escape(action)}/{step}">'
+        f'<form class="step card" method="post" action="{escape(action)}/{step}">'
         f"<h3>{escape(title)}</h3>{console.token_field(signed_in.form_token)}{fields}"
         "<button>记录 Record</button></form>"
         for step, (title, actions, fields) in _FORMS.items()
@@ -219,20 +485,50 @@ def _may(actor: Actor, case: Case, actions: Iterable[Action]) -> bool:
     return any(actor.role in TRANSITIONS[a].roles and TRANSITIONS[a].allows(case) for a in actions)
 
 
+def _chain(view: CaseView) -> str:
+    if view.chain.intact:
+        return f'<p class="ok">审计链完整 Audit chain intact ({view.chain.entries} entries).</p>'
+    problems = "; ".join(f"#{p.seq} {p.kind}: {p.message}" for p in view.chain.problems)
+    return f'<p class="error">审计链受损 Audit chain damaged: {escape(problems)}</p>'
+
+
 def _history(entries: list[AuditEntry]) -> str:
-    rows = "".join(
-        f"<tr><td>{entry.seq}</td><td>{_time(entry.at)}</td>"
-        f"<td>{escape(entry.actor.name or entry.actor.subject)} ({escape(entry.actor.role)})</td>"
-        f"<td>{escape(entry.action)}</td><td>{escape(entry.from_state or '—')} → {escape(entry.to_state)}</td>"
-        f"<td>{escape(_detail(entry))}</td></tr>"
-        for entry in entries
-    )
     return (
-        "<table><thead><tr><th>#</th><th>时间 When</th><th>人员 Who</th><th>操作 What</th><th>状态 State</th>"
-        "<th>详情 Detail</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table>"
+        '<ol class="history">'
+        + "".join(
+            f'<li><p><span class="seq">#{entry.seq}</span> <time>{_time(entry.at)}</time> '
+            f"<strong>{_named(ACTIONS, entry.action)}</strong></p>"
+            f"<p>{escape(entry.actor.name or entry.actor.subject)} · {_named(ROLES, entry.actor.role)} · "
+            f"{_named(STATES, entry.from_state) if entry.from_state else '—'} → {_named(STATES, entry.to_state)}</p>"
+            f"{_detail(entry)}</li>"
+            for entry in entries
+        )
+        + "</ol>"
     )
 
 
 def _detail(entry: AuditEntry) -> str:
-    return "; ".join(f"{key}: {value}" for key, value in sorted(entry.detail.items()) if value not in (None, ""))
+    shown = [(DETAILS.get(key, key), _detail_value(key, value)) for key, value in sorted(entry.detail.items())]
+    kept = [(label, value) for label, value in shown if value]
+    return _facts(kept) if kept else ""
+
+
+# Detail fields whose values are codes, with the names they are shown by.
+_CODED_DETAILS: Mapping[str, Mapping[Any, str]] = {
+    "channel": CONTACT_CHANNELS,
+    "outcome": TRIAGES,
+    "rating": {rating: f"{zh} {en}" for rating, (zh, en) in i18n.HANDLING.items()},
+}
+
+
+def _detail_value(key: str, value: object) -> str:
+    if value is None or value in ("", []):
+        return ""
+    if isinstance(value, bool):
+        return "是 yes" if value else "否 no"
+    if isinstance(value, list):
+        return "<br>".join(escape(str(part)) for part in value)
+    text = str(value)
+    if key.endswith("due_at"):
+        return _time(datetime.fromisoformat(text))
+    return _named(_CODED_DETAILS.get(key, {}), text)

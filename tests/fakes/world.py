@@ -61,6 +61,7 @@ class FakeWorld:
 
     def case_stores(self, rules: RulesBook | None = None) -> CaseStores:
         return CaseStores(
+            follow_ups=self.follow_ups,
             cases=self.cases,
             evaluations=self.evaluations,
             vault=self.vault,

@@ -213,6 +213,45 @@ def test_dissatisfied_evaluators_reopen_once_then_escalate_or_escalate_at_once(w
     assert (facts[evaluation_id].real_name, facts[evaluation_id].answered_within_deadline) == (True, True)
 
 
+def test_the_status_pages_form_rates_the_handling_without_script(world: World, clock: Any) -> None:
+    review = world.review(contact=False)
+    evaluation_id, receipt = review["evaluation_id"], review["receipt"]
+    world.deliver()
+    li = world.staff("li.ming")
+    for step, body in (
+        ("contact", {"reached": False, "channel": "phone"}),
+        ("verification", {"substantiated": True, "finding": "属实"}),
+        ("triage", {"outcome": "explain", "note": "政策规定"}),
+        ("answer", {"message": "依据规定须本人到场办理。"}),
+    ):
+        world.ok_step(li, evaluation_id, step, body)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    path = f"/e/{evaluation_id}/handling?lang=en"
+    status = f"/e/{evaluation_id}?receipt={receipt}&lang=en"
+
+    unchosen = world.cases.http.post(path, headers=form, body=f"receipt={receipt}&comment=".encode())
+    assert unchosen.status_code == 303
+    assert unchosen.headers["Location"].endswith(f"{status}&problem=rating#handling")
+    assert runtime.case_stores().cases.get(evaluation_id).state == "answered"
+
+    dissatisfied = f"receipt={receipt}&rating=dissatisfied&comment=%E8%A7%A3%E9%87%8A%E4%B8%8D%E6%B8%85".encode()
+    rated = world.cases.http.post(path, headers=form, body=dissatisfied)
+    assert rated.status_code == 303
+    assert rated.headers["Location"].endswith(f"{status}#case")
+    case = runtime.case_stores().cases.get(evaluation_id)
+    assert (case.state, case.reopen_count, case.handling_rating) == ("verified", 1, "dissatisfied")
+    again = world.cases.http.post(path, headers=form, body=dissatisfied)  # a second tap: the page as it stands
+    assert again.headers["Location"] == rated.headers["Location"]
+    assert runtime.case_stores().cases.get(evaluation_id).audit_count == case.audit_count
+
+    shown = world.handling(review)
+    assert (shown["reopened"], shown["awaiting_rating"]) == (True, False)
+    assert shown["due_at"] == case.answer_due_at.isoformat()
+    wrong = world.cases.http.post(path, headers=form, body=b"receipt=guessing1&rating=satisfied")
+    assert wrong.status_code == 404
+    assert "Evaluation not found" in wrong.body.decode()
+
+
 def test_an_upheld_appeal_excludes_the_review_and_a_rejected_one_returns_to_triage(world: World, clock: Any) -> None:
     review = world.review()
     evaluation_id = review["evaluation_id"]

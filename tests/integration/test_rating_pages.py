@@ -183,12 +183,30 @@ def test_a_filled_honeypot_stores_nothing_and_is_logged(
 def test_the_same_form_posted_twice_is_one_evaluation(client: Any, token: str) -> None:
     nonce = served_form_token(client, f"/q/{token}")
     first = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce})
-    receipt_location(first)
+    original = receipt_location(first)
+    # A second tap, or a retry after a lost answer: the receipt of the evaluation taken, status link and all.
     again = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce})
-    assert again.status_code == 200
-    assert "您的评价已收到" in text(again)
+    assert receipt_location(again) == original
     script_again = post_form(client, f"/q/{token}", {**BAD, "nonce": nonce}, FORM_FOR_SCRIPT)
-    assert script_again.status_code == 200
+    assert script_again.status_code == 201
+    assert json.loads(script_again.body)["next_url"] == first.headers["Location"]
+    receipt = text(client.http.get(page_path(again.headers["Location"])))
+    assert f"/e/{original[0]}?receipt={original[1]}" in receipt
+    # The same rating from another page (another token) is not given that receipt.
+    other = post_form(client, f"/q/{token}", BAD)
+    assert other.status_code == 303 and receipt_location(other) != original  # a window's code rates anew
+    assert evaluation_count() == 2
+
+
+def test_a_tickets_form_posted_again_lands_on_its_receipt_even_when_the_record_is_done(client: Any) -> None:
+    ticket = register_service_record("BJ-2026-0011", item_code="110105-GA-001")
+    nonce = served_form_token(client, f"/t/{ticket}")
+    first = receipt_location(post_form(client, f"/t/{ticket}", {"level": "2", "reason": ["slow"], "nonce": nonce}))
+    assert client.http.get(f"/t/{ticket}").status_code == 409  # every stage is rated now
+    again = post_form(client, f"/t/{ticket}", {"level": "2", "reason": ["slow"], "nonce": nonce})
+    assert receipt_location(again) == first
+    stranger = post_form(client, f"/t/{ticket}", {"level": "2", "reason": ["slow"]})
+    assert stranger.status_code == 409
     assert evaluation_count() == 1
 
 
@@ -281,6 +299,20 @@ def test_a_wrong_receipt_shows_nothing_of_the_evaluation(client: Any, token: str
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "等了一个小时" not in text(response)
+    assert "找不到这条评价" in text(response)  # a wrong link, not an unknown QR code
+
+
+def test_the_receipt_repeats_the_level_and_the_reasons(client: Any, token: str) -> None:
+    location = post_form(client, f"/q/{token}", BAD).headers["Location"]
+    receipt = text(client.http.get(page_path(location)))
+    assert "<dd>不满意</dd>" in receipt
+    assert "<li>服务态度不好</li><li>办理慢、等候久</li>" in receipt
+
+
+def test_the_favicon_is_an_empty_answer_not_an_error(client: Any) -> None:
+    response = client.http.get("/favicon.ico")
+    assert response.status_code == 204
+    assert "max-age" in response.headers["Cache-Control"]
 
 
 # A service record's ticket

@@ -4,11 +4,12 @@ sweep, and the evaluator's rating of the handling."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from govrate.cases.model import (
     AnswerRecord,
+    CaseBoardQuery,
     ContactRecord,
     HandlingRatingInput,
     Resumption,
@@ -19,6 +20,7 @@ from govrate.cases.model import (
 from govrate.cases.ports import NoticeKind
 from govrate.cases.service import (
     act_on_case,
+    case_board,
     escalate_overdue,
     handling_of,
     list_cases,
@@ -211,3 +213,50 @@ def test_only_the_receipt_lets_anyone_follow_or_rate_the_handling(world: FakeWor
     with pytest.raises(NotFound):
         rate(world, accepted.model_copy(update={"receipt": "not-the-receipt"}), "dissatisfied")
     assert world.cases.get(accepted.evaluation_id).state is CaseState.ANSWERED
+
+
+def test_the_standing_counts_working_days_left_then_the_days_overdue(world: FakeWorld) -> None:
+    evaluation_id = review(world, contact=False).evaluation_id
+    stores = world.case_stores()
+    # Verify by the end of Thursday 9 October; 1-8 October is the holiday: today and the 9th are left.
+    before = view_case(evaluation_id, actor=LI, stores=stores, now=GIVEN).standing
+    assert (before.last_day, before.working_days_left, before.due_today) == (date(2025, 10, 9), 2, False)
+    today = view_case(evaluation_id, actor=LI, stores=stores, now=datetime(2025, 10, 9, 9, 0, tzinfo=CST)).standing
+    assert (today.working_days_left, today.due_today, today.overdue_days) == (1, True, 0)
+    late = view_case(evaluation_id, actor=LI, stores=stores, now=datetime(2025, 10, 12, 9, 0, tzinfo=CST)).standing
+    assert (late.working_days_left, late.overdue_days) == (0, 3)
+
+
+def test_the_case_shows_the_complaint_with_names(world: FakeWorld) -> None:
+    evaluation_id = review(world, contact=False).evaluation_id
+    complaint = view_case(evaluation_id, actor=LI, stores=world.case_stores(), now=GIVEN).complaint
+    assert complaint is not None
+    assert (complaint.level, complaint.reason_codes, complaint.channel) == (1, ["attitude"], "window_qr")
+    assert complaint.item_name_zh and complaint.agency_name_zh
+    assert complaint.follow_up is None
+
+
+def test_the_board_puts_escalated_overdue_and_due_today_first_filters_and_pages(world: FakeWorld) -> None:
+    first, second, third = (review(world, contact=False).evaluation_id for _ in range(3))
+    stores = world.case_stores()
+    late = datetime(2025, 10, 10, 0, 15, tzinfo=CST)
+    escalate_overdue(stores=stores, now=late)  # all three are past verifying
+    act_on_case(second, Resumption(reason="督促", working_days=1), actor=BEIJING, stores=stores, now=late)
+    act_on_case(third, Resumption(reason="督促", working_days=3), actor=BEIJING, stores=stores, now=late)
+    # second: due at the end of Saturday 11 October (a worked day); third: Tuesday 14 October.
+    on_saturday = datetime(2025, 10, 11, 9, 0, tzinfo=CST)
+
+    supervisor = case_board(BEIJING, CaseBoardQuery(), stores=stores, now=on_saturday)
+    assert [item.evaluation_id for item in supervisor.items] == [first, second, third]
+    assert supervisor.items[0].escalated_for == "escalate_overdue"
+    assert (supervisor.items[1].standing.due_today, supervisor.items[2].standing.working_days_left) == (True, 3)
+    assert supervisor.items[1].item_name_zh and supervisor.items[1].agency_name_zh
+    staff = case_board(LI, CaseBoardQuery(), stores=stores, now=on_saturday)
+    assert [item.evaluation_id for item in staff.items] == [second, third, first]  # for staff, escalated cases wait on a supervisor
+
+    filtered = case_board(LI, CaseBoardQuery(state="escalated"), stores=stores, now=on_saturday)
+    assert [item.evaluation_id for item in filtered.items] == [first]
+    searched = case_board(LI, CaseBoardQuery(q=third[-6:].lower()), stores=stores, now=on_saturday)
+    assert [item.evaluation_id for item in searched.items] == [third]
+    assert case_board(LI, CaseBoardQuery(level=2), stores=stores, now=on_saturday).total == 0
+    assert case_board(LI, CaseBoardQuery(item="110105-GA-002", page=9), stores=stores, now=on_saturday).page == 1

@@ -9,7 +9,16 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from govrate.evaluations.models import CaseState, CaseSummary, Channel, EvaluationStatus, ServiceItem, Stage
+from govrate.evaluations.models import (
+    CaseState,
+    CaseSummary,
+    Channel,
+    EvaluationStatus,
+    HandlingRating,
+    ReasonCode,
+    ServiceItem,
+    Stage,
+)
 from govrate.kernel.qr_codes import qr_svg_inline
 from govrate.kernel.scale import Level
 from govrate.rating.models import EvaluationView, Lang, PosterSize, RatingForm, RatingTarget, StageChoice, WindowPoster
@@ -73,9 +82,12 @@ VIEW = EvaluationView(
         level_label_zh="不满意",
         level_label_en="Dissatisfied",
         comment="</dd><script>alert(1)</script>",
+        reason_codes=[ReasonCode.SLOW, ReasonCode.REPEATED_TRIPS],
         created_at=NOW,
         bad_review=True,
-        case=CaseSummary(state=CaseState.ANSWERED, opened_at=NOW, answer="已整改", answered_at=NOW),
+        case=CaseSummary(
+            state=CaseState.ANSWERED, opened_at=NOW, answer="已整改", answered_at=NOW, awaiting_rating=True
+        ),
     ),
     item_name_zh="户口迁移登记",
     item_name_en="Household registration transfer",
@@ -98,7 +110,7 @@ def pages() -> dict[str, Page]:
         "refusal": refusal_page("gone", 410, plain),
         "thanks": thanks_page(plain),
         "receipt": receipt_page(VIEW, framed, status_url="https://pj.example.gov.cn/e/1?receipt=r"),
-        "status": status_page(VIEW, plain, refresh_url="?receipt=r"),
+        "status": status_page(VIEW, plain, refresh_url="?receipt=r", receipt="r" * 22),
         "kiosk": kiosk_page(
             WINDOW, transaction_url="t", submit_url="s", poll_ms=2000, idle_ms=60000, debounce_ms=1500, thanks_ms=5000
         ),
@@ -152,6 +164,63 @@ def test_the_status_page_shows_the_case_and_the_agencys_answer() -> None:
     assert 'data-state="answered">已答复，请评价处理结果</dd>' in body
     assert "<dd>已整改</dd>" in body
     assert "2026-11-25 10:30" in body  # China time
+
+
+def test_the_status_page_of_an_answered_case_carries_the_form_rating_the_handling() -> None:
+    page = pages()["status"]
+    form = re.search(r'<form method="post" action="([^"]+)" id="handling">(.*?)</form>', page.body, re.DOTALL)
+    assert form is not None
+    assert form.group(1) == "/e/01JDZ4Q4S0Z9T7XK3V6W8Y2A1B/handling"
+    assert f'name="receipt" value="{"r" * 22}"' in form.group(2)
+    ratings = re.findall(r'name="rating" value="(\w+)" required><span>([^<]+)</span>', form.group(2))
+    assert ratings == [("satisfied", "满意"), ("basically_satisfied", "基本满意"), ("dissatisfied", "不满意")]
+    assert 'name="comment" maxlength="500"' in form.group(2)
+    assert "form-action 'self'" in page.headers["Content-Security-Policy"]
+    english = status_page(VIEW, PageContext(lang=Lang.EN), refresh_url="?", receipt="r" * 22, handling_problem=True)
+    assert 'action="/e/01JDZ4Q4S0Z9T7XK3V6W8Y2A1B/handling?lang=en"' in english.body
+    assert 'role="alert">Choose how satisfied you are with the handling.</p>' in english.body
+    assert english.body.count('aria-invalid="true"') == 3
+
+
+def test_the_status_page_says_what_a_dissatisfied_rating_did() -> None:
+    due = datetime(2026, 12, 16, 16, 0, tzinfo=UTC)  # midnight of 17 December in China: the end of the 16th
+    cases = {
+        "reopened": CaseSummary(
+            state=CaseState.VERIFIED,
+            opened_at=NOW,
+            reopened=True,
+            due_at=due,
+            handling_rating=HandlingRating.DISSATISFIED,
+        ),
+        "escalated": CaseSummary(state=CaseState.ESCALATED, opened_at=NOW, handling_rating=HandlingRating.DISSATISFIED),
+        "closed": CaseSummary(state=CaseState.CLOSED, opened_at=NOW, handling_rating=HandlingRating.SATISFIED),
+    }
+    said = {}
+    for name, case in cases.items():
+        view = VIEW.model_copy(update={"status": VIEW.status.model_copy(update={"case": case})})
+        body = status_page(view, PageContext(), refresh_url="?", receipt="r" * 22).body
+        assert 'id="handling"' not in body
+        said[name] = re.search(r'id="case-outcome">([^<]+)</p>', body).group(1)  # type: ignore[union-attr]
+    assert said["reopened"].startswith("您对处理结果不满意，案件已退回办理部门重新处理。")
+    assert "2026-12-16" in said["reopened"]
+    assert "上级主管部门督办" in said["escalated"]
+    assert "案件已办结" in said["closed"]
+
+
+def test_the_receipt_repeats_the_level_and_the_reasons() -> None:
+    body = pages()["receipt"].body
+    assert "<dd>Dissatisfied</dd>" in body
+    assert "<li>Slow, long wait</li><li>Had to come back again</li>" in body
+
+
+def test_the_thanks_page_has_no_language_link_back_to_the_form() -> None:
+    assert "?lang=" not in pages()["thanks"].body
+
+
+def test_a_wrong_status_link_is_said_to_be_a_wrong_link() -> None:
+    page = refusal_page("unknown-link", 404, PageContext())
+    assert "找不到这条评价" in page.body
+    assert "二维码" not in page.body
 
 
 def test_the_rating_page_offers_the_open_stages_of_a_record() -> None:

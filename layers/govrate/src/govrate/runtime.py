@@ -288,6 +288,7 @@ def case_stores() -> CaseStores:
     from govrate.regions.case_rules import RulesBook
 
     return CaseStores(
+        follow_ups=follow_up_repository(),
         cases=case_repository(),
         evaluations=evaluation_repository(),
         vault=contact_vault(),

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, HandlingRating
+from govrate.evaluations.models import (
+    CaseState,
+    CaseSummary,
+    Channel,
+    EvaluatorContact,
+    FollowUp,
+    HandlingRating,
+    ReasonCode,
+    Stage,
+)
 from govrate.identity.model import Actor
 from govrate.kernel.contracts import AgencyCode, Contract
 from govrate.kernel.scale import Level
@@ -64,6 +73,11 @@ class Case(Contract):
     answer_due_at: datetime
     triage: Triage | None = None
     resume_state: CaseState | None = Field(default=None, description="Where an escalated case resumes.")
+    escalated_for: Action | None = Field(
+        default=None,
+        description="Why an escalated case is with the supervisors: `escalate` (the evaluator was dissatisfied) or "
+        "`escalate_overdue` (past its deadline).",
+    )
     reopen_count: int = 0
     visited: bool = Field(default=False, description="The evaluator was reached on a return visit.")
     rectified: bool = False
@@ -110,6 +124,8 @@ class Case(Contract):
             answered_at=self.answered_at,
             awaiting_rating=self.state is CaseState.ANSWERED,
             handling_rating=self.handling_rating,
+            reopened=self.reopen_count > 0,
+            due_at=self.pending_due_at,
         )
 
 
@@ -221,6 +237,17 @@ class CaseListQuery(Contract):
     )
 
 
+class Standing(Contract):
+    """Where a case stands against its pending deadline, in the working days of its region."""
+
+    last_day: date | None = Field(default=None, description="The local day the deadline closes (its last day).")
+    working_days_left: int | None = Field(
+        default=None, description="Working days left, today and the last day included; null when none is pending."
+    )
+    overdue_days: int = Field(default=0, description="Natural days past the last day; 0 when not overdue.")
+    due_today: bool = False
+
+
 class CaseListItem(Contract):
     evaluation_id: str
     item_code: str | None
@@ -232,6 +259,56 @@ class CaseListItem(Contract):
     opened_at: datetime
     due_at: datetime | None = Field(description="The deadline pending now, if any.")
     overdue: bool
+    standing: Standing = Field(default_factory=Standing)
+    escalated_for: Action | None = None
+    item_name_zh: str | None = None
+    item_name_en: str | None = None
+    agency_name_zh: str | None = None
+
+
+class CaseBoardQuery(Contract):
+    """The console's list: filters, a search over the case number, item and agency, and a page."""
+
+    state: CaseState | None = None
+    level: Level | None = None
+    item: Annotated[str, StringConstraints(max_length=64)] | None = None
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    page: int = Field(default=1, ge=1, le=1000)
+
+    @field_validator("state", "level", "item", "q", mode="before")
+    @classmethod
+    def _all_when_empty(cls, value: object) -> object:
+        """A filter form's "all" sends the field empty."""
+        return None if value == "" else value
+
+
+class CaseBoard(Contract):
+    """One page of the console's list, most urgent first: escalated (for supervisors), overdue, due today,
+    then by deadline."""
+
+    items: list[CaseListItem]
+    total: int = Field(description="Cases that match the filters.")
+    page: int
+    pages: int
+    items_to_filter: list[tuple[str, str]] = Field(description="Service items of the open cases: code and name.")
+    incomplete: bool = Field(description="More open cases exist than the list reads at once.")
+
+
+class Complaint(Contract):
+    """What the evaluator said, for the staff who handle it (no personal data)."""
+
+    channel: Channel
+    stage: Stage
+    level: Level
+    reason_codes: list[ReasonCode]
+    indicators: dict[str, Level]
+    comment: str | None
+    created_at: datetime
+    window_id: str | None
+    item_name_zh: str | None
+    item_name_en: str | None
+    agency_name_zh: str | None
+    follow_up: FollowUp | None
 
 
 class CasePage(Contract):
@@ -257,6 +334,8 @@ class CaseView(Contract):
     case: Case
     due_at: datetime | None
     overdue: bool
+    standing: Standing = Field(default_factory=Standing)
+    complaint: Complaint | None = None
     contact: EvaluatorContact | None
     history: list[AuditEntry]
     chain: ChainReport

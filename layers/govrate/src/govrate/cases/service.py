@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from govrate.cases.audit import next_entry, verify_chain
@@ -20,22 +20,26 @@ from govrate.cases.model import (
     AppealDecision,
     AuditEntry,
     Case,
+    CaseBoard,
+    CaseBoardQuery,
     CaseListItem,
     CasePage,
     CaseView,
+    Complaint,
     ContactRecord,
     HandlingRatingInput,
     Reassignment,
     RectificationRecord,
     Resumption,
     StaffCommand,
+    Standing,
     SweepReport,
     TriageDecision,
     VerificationRecord,
 )
 from govrate.cases.ports import CaseStore, Encryptor, EvaluatorNotice, NoticeKind
-from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
-from govrate.evaluations.ports import EvaluationStore
+from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, FollowUp, NegativeReviewMessage
+from govrate.evaluations.ports import EvaluationStore, FollowUpStore
 from govrate.evaluations.service import receipt_hash
 from govrate.identity.auth import authorize_agency, authorize_for
 from govrate.identity.model import Actor, Role
@@ -48,6 +52,9 @@ if TYPE_CHECKING:
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
+# The console's list reads at most this many open cases at once, and shows them this many a page.
+BOARD_LIMIT = 500
+BOARD_PAGE_SIZE = 20
 _NOTICES = {
     Action.ANSWER: NoticeKind.ANSWERED,
     Action.REOPEN: NoticeKind.REOPENED,
@@ -65,6 +72,7 @@ class CaseStores:
     vault: Encryptor
     rules: RulesBook
     catalogue: CatalogueReader
+    follow_ups: FollowUpStore
 
 
 @dataclass(frozen=True)
@@ -118,13 +126,143 @@ def open_case(message: NegativeReviewMessage, *, stores: CaseStores, now: dateti
 
 def list_cases(actor: Actor, *, stores: CaseStores, now: datetime, limit: int, cursor: str | None) -> CasePage:
     """Staff: their agency's open cases; supervisors: their division's. Nearest deadline first."""
+    cases, following = _open_cases(actor, stores, limit, cursor)
+    names = _Names(stores.catalogue)
+    return CasePage(items=[_list_item(case, now, stores, names) for case in cases], next_cursor=following)
+
+
+def case_board(actor: Actor, query: CaseBoardQuery, *, stores: CaseStores, now: datetime) -> CaseBoard:
+    """The console's list of open cases: filtered, searched, most urgent first, a page at a time.
+
+    It reads up to BOARD_LIMIT open cases (nearest deadline first) and sorts them: supervisors see the
+    escalated cases at the top; then overdue, due today, and the rest by deadline."""
+    cases: list[Case] = []
+    cursor: str | None = None
+    while len(cases) < BOARD_LIMIT:
+        page, cursor = _open_cases(actor, stores, min(100, BOARD_LIMIT - len(cases)), cursor)
+        cases.extend(page)
+        if cursor is None:
+            break
+    names = _Names(stores.catalogue)
+    listed = [_list_item(case, now, stores, names) for case in cases]
+    items_to_filter = sorted({(i.item_code, i.item_name_zh or i.item_code) for i in listed if i.item_code})
+    matching = [item for item in listed if _matches(item, query)]
+    matching.sort(key=lambda item: _urgency(item, actor))
+    pages = max(1, -(-len(matching) // BOARD_PAGE_SIZE))
+    start = (min(query.page, pages) - 1) * BOARD_PAGE_SIZE
+    return CaseBoard(
+        items=matching[start : start + BOARD_PAGE_SIZE],
+        total=len(matching),
+        page=min(query.page, pages),
+        pages=pages,
+        items_to_filter=items_to_filter,
+        incomplete=cursor is not None,
+    )
+
+
+def _open_cases(actor: Actor, stores: CaseStores, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
     if actor.role is Role.STAFF and actor.agency_code:
-        cases, following = stores.cases.open_of_agency(actor.agency_code, limit, cursor)
-    elif actor.role is Role.SUPERVISOR and actor.region_code:
-        cases, following = stores.cases.open_of_region(actor.region_code, limit, cursor)
+        return stores.cases.open_of_agency(actor.agency_code, limit, cursor)
+    if actor.role is Role.SUPERVISOR and actor.region_code:
+        return stores.cases.open_of_region(actor.region_code, limit, cursor)
+    raise Forbidden("only staff and supervisors list cases")
+
+
+def _matches(item: CaseListItem, query: CaseBoardQuery) -> bool:
+    if query.state is not None and item.state is not query.state:
+        return False
+    if query.level is not None and item.level is not query.level:
+        return False
+    if query.item and item.item_code != query.item:
+        return False
+    if query.q:
+        searched = " ".join(
+            text or ""
+            for text in (item.evaluation_id, item.item_code, item.item_name_zh, item.item_name_en, item.agency_code)
+        )
+        return query.q.casefold() in (searched + " " + (item.agency_name_zh or "")).casefold()
+    return True
+
+
+def _urgency(item: CaseListItem, actor: Actor) -> tuple[int, datetime, str]:
+    escalated_first = actor.role is Role.SUPERVISOR and item.state is CaseState.ESCALATED
+    if escalated_first:
+        rank = 0
+    elif item.overdue:
+        rank = 1
+    elif item.standing.due_today:
+        rank = 2
     else:
-        raise Forbidden("only staff and supervisors list cases")
-    return CasePage(items=[_list_item(case, now) for case in cases], next_cursor=following)
+        rank = 3
+    return rank, item.due_at or item.opened_at.replace(year=9999), item.evaluation_id
+
+
+class _Names:
+    """The catalogue's names of items and agencies, each read once per request."""
+
+    def __init__(self, catalogue: CatalogueReader) -> None:
+        self._catalogue = catalogue
+        self._items: dict[str, tuple[str, str] | None] = {}
+        self._agencies: dict[str, str | None] = {}
+
+    def item(self, item_code: str | None) -> tuple[str, str] | None:
+        if item_code is None:
+            return None
+        if item_code not in self._items:
+            try:
+                found = self._catalogue.get(item_code)
+            except NotFound:
+                self._items[item_code] = None
+            else:
+                self._items[item_code] = (found.name_zh, found.name_en)
+        return self._items[item_code]
+
+    def agency(self, agency_code: str) -> str | None:
+        if agency_code not in self._agencies:
+            try:
+                self._agencies[agency_code] = self._catalogue.agency(agency_code).agency_name_zh
+            except NotFound:
+                self._agencies[agency_code] = None
+        return self._agencies[agency_code]
+
+
+def standing(case: Case, rules: RegionRules, now: datetime) -> Standing:
+    """Where the case stands against its pending deadline: working days left, due today, or days overdue."""
+    due = case.pending_due_at
+    if due is None:
+        return Standing()
+    zone_now = now.astimezone(due.tzinfo)
+    last_day = (due - timedelta(microseconds=1)).astimezone(due.tzinfo).date()
+    today = zone_now.date()
+    if now >= due:
+        return Standing(last_day=last_day, working_days_left=0, overdue_days=max(1, (today - last_day).days))
+    left = sum(
+        1 for offset in range((last_day - today).days + 1) if rules.calendar.is_working_day(today + timedelta(offset))
+    )
+    return Standing(last_day=last_day, working_days_left=left, due_today=last_day == today)
+
+
+def _complaint(case: Case, stores: CaseStores, names: _Names) -> Complaint:
+    evaluation = stores.evaluations.get(case.evaluation_id)
+    item = names.item(case.item_code)
+    try:
+        follow_up: FollowUp | None = stores.follow_ups.get(case.evaluation_id)
+    except NotFound:
+        follow_up = None
+    return Complaint(
+        channel=evaluation.channel,
+        stage=evaluation.stage,
+        level=evaluation.level,
+        reason_codes=list(evaluation.reason_codes),
+        indicators=dict(evaluation.indicators),
+        comment=evaluation.comment,
+        created_at=evaluation.created_at,
+        window_id=evaluation.window_id,
+        item_name_zh=item[0] if item else None,
+        item_name_en=item[1] if item else None,
+        agency_name_zh=names.agency(case.agency_code),
+        follow_up=follow_up,
+    )
 
 
 def view_case(
@@ -144,6 +282,8 @@ def view_case(
         case=case,
         due_at=case.pending_due_at,
         overdue=case.overdue(now),
+        standing=standing(case, stores.rules.for_region(case.region_code), now),
+        complaint=_complaint(case, stores, _Names(stores.catalogue)),
         contact=contact,
         history=history,
         chain=verify_chain(evaluation_id, history, count=case.audit_count, head=case.audit_head),
@@ -172,7 +312,7 @@ def escalate_overdue(*, stores: CaseStores, now: datetime) -> SweepReport:
             continue
         effect = _Effect(
             Action.ESCALATE_OVERDUE,
-            {"resume_state": case.state},
+            {"resume_state": case.state, "escalated_for": Action.ESCALATE_OVERDUE},
             {"due_at": _iso(case.pending_due_at)},
         )
         try:
@@ -211,7 +351,11 @@ def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: Ca
     if rating.rating in CONTENT:
         follow = _Effect(Action.CLOSE, {}, {})
     elif rating.escalate or case.reopen_count >= rules.policy.max_reopens:
-        follow = _Effect(Action.ESCALATE, {"resume_state": CaseState.VERIFIED}, {"asked": rating.escalate})
+        follow = _Effect(
+            Action.ESCALATE,
+            {"resume_state": CaseState.VERIFIED, "escalated_for": Action.ESCALATE},
+            {"asked": rating.escalate},
+        )
     else:
         answer_due = rules.due(now, rules.policy.answer_working_days)
         follow = _Effect(
@@ -276,6 +420,7 @@ def _reassignment(command: Reassignment, case: Case, actor: Actor, stores: CaseS
         "region_code": target.region_code,
         "triage": None,
         "resume_state": None,
+        "escalated_for": None,
         "visited": False,
         "rectified": False,
         "verify_due_at": rules.due(now, rules.policy.verify_working_days),
@@ -294,7 +439,11 @@ def _reassignment(command: Reassignment, case: Case, actor: Actor, stores: CaseS
 def _resumption(command: Resumption, case: Case, rules: RegionRules, now: datetime) -> _Effect:
     due = rules.due(now, command.working_days)
     verifying = case.resume_state in (CaseState.RECEIVED, CaseState.CONTACTED)
-    changes: dict[str, Any] = {"resume_state": None, "verify_due_at" if verifying else "answer_due_at": due}
+    changes: dict[str, Any] = {
+        "resume_state": None,
+        "escalated_for": None,
+        "verify_due_at" if verifying else "answer_due_at": due,
+    }
     return _Effect(Action.RESUME, changes, {"reason": command.reason, "due_at": due.isoformat()})
 
 
@@ -353,8 +502,14 @@ def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationStor
         raise NotFound(f"evaluation {evaluation_id}")
 
 
-def _list_item(case: Case, now: datetime) -> CaseListItem:
+def _list_item(case: Case, now: datetime, stores: CaseStores, names: _Names) -> CaseListItem:
+    item = names.item(case.item_code)
     return CaseListItem(
+        standing=standing(case, stores.rules.for_region(case.region_code), now),
+        escalated_for=case.escalated_for if case.state is CaseState.ESCALATED else None,
+        item_name_zh=item[0] if item else None,
+        item_name_en=item[1] if item else None,
+        agency_name_zh=names.agency(case.agency_code),
         evaluation_id=case.evaluation_id,
         item_code=case.item_code,
         agency_code=case.agency_code,

@@ -230,6 +230,10 @@ class CaseSummary(Contract):
     answered_at: datetime | None = None
     awaiting_rating: bool = Field(default=False, description="True while the evaluator may rate the handling.")
     handling_rating: HandlingRating | None = None
+    reopened: bool = Field(default=False, description="The evaluator was dissatisfied and the case was reopened.")
+    due_at: datetime | None = Field(
+        default=None, description="When the agency must have acted by (verified, or answered) in the state it is in."
+    )
 
 
 class FollowUpSubmission(Contract):
@@ -257,6 +261,7 @@ class EvaluationStatus(Contract):
     level_label_zh: str
     level_label_en: str
     comment: str | None
+    reason_codes: list[ReasonCode] = Field(default_factory=list, description="Why a bad review is bad.")
     created_at: datetime
     bad_review: bool
     case: CaseSummary | None = Field(

@@ -403,6 +403,7 @@ def evaluation_status(
         level_label_zh=evaluation.level.label_zh,
         level_label_en=evaluation.level.label_en,
         comment=evaluation.comment,
+        reason_codes=list(evaluation.reason_codes),
         created_at=evaluation.created_at,
         bad_review=evaluation.bad_review,
         case=case,

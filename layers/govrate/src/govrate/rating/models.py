@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -36,6 +36,12 @@ class PageQuery(Contract):
 class ReceiptPageQuery(PageQuery):
     receipt: Annotated[str, StringConstraints(min_length=8, max_length=64)] = Field(
         description="The receipt given when the evaluation was accepted."
+    )
+
+
+class StatusPageQuery(ReceiptPageQuery):
+    problem: Literal["rating"] | None = Field(
+        default=None, description="Set by the handling form when it came back without a rating: shown beside it."
     )
 
 

@@ -10,6 +10,7 @@ form field of each problem.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +29,15 @@ from govrate.evaluations.models import (
     Stage,
 )
 from govrate.evaluations.ports import FollowUpStore
-from govrate.evaluations.service import IntakeStores, evaluation_status, record_stage_key, submit_evaluation
+from govrate.evaluations.service import (
+    IntakeStores,
+    client_receipt,
+    evaluation_status,
+    receipt_hash,
+    record_stage_key,
+    status_path,
+    submit_evaluation,
+)
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, Gone, InvalidInput, NotFound, SuspiciousSubmission
 from govrate.kernel.qr_codes import FormTokenSigner, TicketSigner, WindowTokenSigner, ticket_url
 from govrate.kernel.scale import Level
@@ -251,7 +260,7 @@ def submit_rating(
             now=now,
             tickets=stores.tickets,
             submitted_by=submitted_by,
-            idempotency_key=None if target.record_id else rating.idempotency_key,
+            idempotency_key=rating.idempotency_key,
         )
     except EvaluationPeriodOver:
         raise
@@ -259,6 +268,31 @@ def submit_rating(
         raise InvalidInput(
             exc.detail, [{**error, "field": _form_field(error["field"])} for error in exc.errors]
         ) from exc
+
+
+def earlier_rating_of_form(ticket: str, nonce: str, *, stores: RatingStores) -> EvaluationAccepted | None:
+    """The evaluation that this very form (its token) was taken as before, with its receipt: a second tap,
+    or a retry whose answer was lost, once every stage of the record is rated. The token derives the
+    receipt, so only the page that posted the form finds it; None for any other."""
+    if not nonce:
+        return None
+    claims = stores.tickets().verify(ticket)
+    record = stores.intake.records.get(claims.region_code, claims.record_id)
+    receipt = client_receipt(nonce)
+    for stage in record.stages:
+        evaluation_id = stores.intake.evaluations.holder(record_stage_key(record.region_code, record.record_id, stage))
+        if evaluation_id is None:
+            continue
+        evaluation = stores.intake.evaluations.get(evaluation_id)
+        if hmac.compare_digest(evaluation.receipt_hash, receipt_hash(receipt)):
+            return EvaluationAccepted(
+                evaluation_id=evaluation_id,
+                receipt=receipt,
+                status_url=status_path(evaluation_id, receipt),
+                bad_review=evaluation.bad_review,
+                replayed=True,
+            )
+    return None
 
 
 def evaluation_view(

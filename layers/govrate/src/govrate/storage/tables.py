@@ -163,6 +163,7 @@ class CaseItem(Model):
     answer_due_at = UnicodeAttribute()
     triage = UnicodeAttribute(null=True)
     resume_state = UnicodeAttribute(null=True)
+    escalated_for = UnicodeAttribute(null=True)
     reopen_count = NumberAttribute(default=0)
     visited = BooleanAttribute(default=False)
     rectified = BooleanAttribute(default=False)

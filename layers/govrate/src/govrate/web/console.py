@@ -25,11 +25,13 @@ from pydantic import ValidationError
 
 from govrate import runtime
 from govrate.identity.auth import NotSignedIn
+from govrate.identity.model import Role
 from govrate.identity.sessions import DEVICE_LIFETIME, StaffSession, check_form_token, current_session
 from govrate.kernel.errors import BodyTooLarge, Forbidden, GovrateError, InvalidInput, MalformedBody
 from govrate.kernel.observability import logger
 from govrate.web.chalice_edge import MAX_BODY_BYTES, ApiBlueprint, raw_body
 from govrate.web.operations import Media, Operation
+from govrate.web.pages import asset
 from govrate.web.problems import problem_for
 
 SESSION_COOKIE = "__Host-govrate_session"
@@ -52,17 +54,19 @@ SESSION = (
     "console's own origin (403 otherwise)."
 )
 
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
-    "@media (max-width:40rem){body{margin:.75rem}}h1{font-size:1.4rem;overflow-wrap:anywhere}"
-    # A wide table scrolls on its own at a phone's width; the page never scrolls sideways.
-    "table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}"
-    "td,th{border:1px solid #ccc;padding:.3rem;text-align:left;overflow-wrap:anywhere}"
-    "button{min-height:2.75rem;padding:0 1rem}"
-    "label{display:block;margin:.3rem 0}textarea{width:100%;min-height:3rem}"
-    ".overdue{color:#b00;font-weight:bold}.error{background:#fee;padding:.5rem}.ok{color:#070}"
-    "form.step{border:1px solid #ddd;padding:.5rem;margin:.5rem 0}nav a{margin-right:1rem}form.inline{display:inline}"
-)
+# What a refusal means to the person at the console, by its status.
+_REFUSALS = {
+    400: "填写的内容有误或不完整，请返回修改。 Something in the form is missing or wrong: go back and correct it.",
+    403: "您无权进行此操作，或表单已过期，请返回刷新后重试。 "
+    "You may not do this, or the form is out of date: go back, reload and try again.",
+    404: "找不到该案件，或它不属于您处理的范围。 The case does not exist, or is not one you handle.",
+    409: "案件已被他人更新，或当前状态不能进行这一步。请返回查看最新情况。 "
+    "The case changed meanwhile, or its state does not allow this step: go back and see how it stands.",
+    413: "上传的内容太大。 What was sent is too large.",
+    422: "填写的内容有误或不完整，请返回修改。 Something in the form is missing or wrong: go back and correct it.",
+    429: "尝试过于频繁，请稍后再试。 Too many attempts: wait a little and try again.",
+}
+_ROLES = {Role.STAFF: "工作人员 staff", Role.SUPERVISOR: "督办人员 supervisor"}
 
 ConsoleView = Callable[..., Response]
 CONSOLE_CSP = (
@@ -157,19 +161,22 @@ def page(title: str, body: str, base: str, signed_in: StaffSession | None = None
     if signed_in is not None:
         actor = signed_in.actor
         notice = f'<p class="error" role="alert">{escape(signed_in.notice)}</p>' if signed_in.notice else ""
+        who = f"{actor.name or actor.subject} · {_ROLES.get(actor.role, actor.role)} · "
+        who += actor.agency_code or actor.region_code or ""
         header = (
-            f'<nav><a href="{escape(base)}{CASES_PATH}">待办案件 Open cases</a>'
+            '<header class="top"><div class="bar">'
+            f'<nav aria-label="控制台 Console"><a href="{escape(base)}{CASES_PATH}">待办案件 Open cases</a>'
             f'<a href="{escape(base)}{PAPER_FORMS_PATH}">录入纸质评价表 Enter paper forms</a>'
             f'<a href="{escape(base)}{DASHBOARD_PATH}">好差评分析 Dashboard</a></nav>'
-            f"<div>{escape(actor.name or actor.subject)} · {escape(actor.role)} · "
-            f"{escape(actor.agency_code or actor.region_code or '')} "
+            f'<div class="who"><span>{escape(who)}</span>'
             f'<form method="post" action="{escape(base)}/console/logout" class="inline">'
-            f"{token_field(signed_in.form_token)}<button>退出 Sign out</button></form></div>{notice}"
+            f"{token_field(signed_in.form_token)}<button>退出 Sign out</button></form></div></div></header>"
         )
+        body = notice + body
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<title>{escape(title)}</title><style>{asset('console.css')}</style></head>"
         f"<body>{header}<main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
 
@@ -178,10 +185,12 @@ def error_html(message: str | None) -> str:
     return f'<p class="error" role="alert">{escape(message)}</p>' if message else ""
 
 
-def message_page(message: str, base: str, back: str) -> str:
-    """A refused request: what went wrong, and the way back."""
-    back_link = f'<p><a href="{escape(base + back)}">返回 Back</a></p>'
-    return page("未完成 Not done", error_html(message) + back_link, base)
+def message_page(message: str, base: str, back: str, status: int = 400) -> str:
+    """A refused request: what went wrong in plain words (the technical reason below), and the way back."""
+    plain = _REFUSALS.get(status, _REFUSALS[400])
+    back_link = f'<p><a class="button" href="{escape(base + back)}">返回 Back</a></p>'
+    said = f'<div class="error" role="alert"><p>{escape(plain)}</p><p><small>{escape(message)}</small></p></div>'
+    return page("未完成 Not done", said + back_link, base)
 
 
 def html_response(body: str, status: int = 200) -> Response:
@@ -238,8 +247,9 @@ def console_route(
                 return redirect(request, LOGIN_PATH, [ended_session_cookie()])
             except (GovrateError, ValidationError) as exc:
                 logger.info("console request refused", extra={"error": type(exc).__name__, "detail": str(exc)})
-                text = message_page(error_text(exc), stage_base(request), back(kwargs))
-                return html_response(text, problem_for(exc).status)
+                status = problem_for(exc).status
+                text = message_page(error_text(exc), stage_base(request), back(kwargs), status)
+                return html_response(text, status)
 
         accepted = content_types or ([FORM] if method == "POST" else ["application/json"])
         blueprint.route(path, methods=[method], name=name or view.__name__, content_types=accepted, doc=doc)(answered)

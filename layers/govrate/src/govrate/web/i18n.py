@@ -99,6 +99,30 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "status.answer": ("办理部门答复", "The agency's answer"),
     "status.answered": ("答复时间", "Answered at"),
     "status.handling_rating": ("您对处理结果的评价", "Your rating of the handling"),
+    "status.reasons": ("不满意的原因", "What went wrong"),
+    "status.rate_handling": ("请评价处理结果", "Please rate how your bad review was handled"),
+    "status.handling_comment": ("对处理结果的意见（选填）", "Comments on the handling (optional)"),
+    "status.dissatisfied_hint": (
+        "选择“不满意”，案件将退回办理部门重新处理；已重新处理过一次的，将提交上级主管部门督办。",
+        "If you choose Dissatisfied, the case goes back to the agency to be handled again; if it has been "
+        "handled again once already, it goes to the supervising authority.",
+    ),
+    "status.escalate": (
+        "如不满意，直接提交上级主管部门督办",
+        "If dissatisfied, send it straight to the supervising authority",
+    ),
+    "status.rate_submit": ("提交处理评价", "Submit my rating of the handling"),
+    "status.reopened": (
+        "您对处理结果不满意，案件已退回办理部门重新处理。",
+        "You were not satisfied, so the case has gone back to the agency to be handled again.",
+    ),
+    "status.due": ("办理部门最迟于 {day} 当天内答复。", "The agency must answer by the end of {day}."),
+    "status.escalated": (
+        "案件已提交上级主管部门督办，处理结果将在此页显示。",
+        "The case has gone to the supervising authority; the outcome will be shown on this page.",
+    ),
+    "status.closed": ("感谢您的评价，案件已办结。", "Thank you for your rating; the case is closed."),
+    "error.handling": ("请选择您对处理结果的满意程度。", "Choose how satisfied you are with the handling."),
     "status.follow_up": ("追评", "Follow-up review"),
     "status.refresh": ("刷新", "Refresh"),
     "refusal.back": ("如有疑问，请向窗口工作人员咨询。", "If in doubt, ask the staff at the window."),
@@ -130,6 +154,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "这里刚刚收到的评价太多，您的评价没有保存。请过几分钟再提交，谢谢。",
         "Too many evaluations arrived from here just now, so yours was not saved. Please submit it again in a "
         "few minutes. Thank you.",
+    ),
+    "refusal.unknown-link.title": ("找不到这条评价", "Evaluation not found"),
+    "refusal.unknown-link.text": (
+        "这个查看链接不完整或有误。请使用提交评价后保存的完整链接，链接中“receipt=”后的内容不能缺少。",
+        "This link to follow an evaluation is incomplete or wrong. Please use the whole link you kept after "
+        "rating, including everything after “receipt=”.",
     ),
     "refusal.other.title": ("暂时无法评价", "Cannot rate now"),
     "refusal.other.text": ("页面出现问题，请稍后再试。", "Something went wrong; please try again later."),

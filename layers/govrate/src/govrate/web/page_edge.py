@@ -20,6 +20,7 @@ from govrate.integrity.limits import IntakeGate
 from govrate.kernel.contracts import field_errors
 from govrate.kernel.errors import (
     BodyTooLarge,
+    Conflict,
     EvaluationPeriodOver,
     GovrateError,
     InvalidInput,
@@ -143,15 +144,19 @@ def post_rating(
     stores: RatingStores,
     gate: IntakeGate,
     now: datetime,
+    earlier: Callable[[str], EvaluationAccepted | None] | None = None,
 ) -> Response:
     """Take a posted rating form: on success the receipt page (303, or its URL as JSON for the script);
     otherwise the form again with each problem beside its field (422), or the page saying why not
-    (429 with Retry-After over an abuse limit, nothing stored)."""
+    (429 with Retry-After over an abuse limit, nothing stored). The same form posted again (a second
+    tap, a retry after a lost answer) lands on the receipt of the evaluation it was taken as; `earlier`
+    finds that evaluation by the form's token when the target itself is closed (every stage rated)."""
     as_json = wants_json(request)
     try:
         target = open_target()
     except Exception as exc:
-        return _refused(exc, ctx, as_json)
+        replayed = _earlier_answer(request, earlier) if isinstance(exc, Conflict) else None
+        return _to_receipt(receipt_url(replayed), as_json) if replayed else _refused(exc, ctx, as_json)
     form = RatingForm()
     accepted: EvaluationAccepted | None
     try:
@@ -179,10 +184,24 @@ def post_rating(
         return _form_errors(target, ctx, form, _localized(errors, ctx.lang), as_json=as_json, token=fresh_token)
     except Exception as exc:
         return _refused(exc, ctx, as_json)
-    if accepted is None or accepted.replayed:  # a bot, or the same form posted twice
+    if accepted is None or accepted.receipt is None:  # a bot, or the same rating sent from another page
         return _thanks(ctx, as_json)
-    url = receipt_url(accepted)
+    return _to_receipt(receipt_url(accepted), as_json)
+
+
+def _to_receipt(url: str, as_json: bool) -> Response:
     return json_response(PageAnswer(next_url=url), 201) if as_json else see_other(url)
+
+
+def _earlier_answer(
+    request: Request, earlier: Callable[[str], EvaluationAccepted | None] | None
+) -> EvaluationAccepted | None:
+    if earlier is None:
+        return None
+    try:
+        return earlier(parse_form(request, RatingForm).nonce)
+    except (GovrateError, ValidationError):
+        return None
 
 
 def _refused(exc: Exception, ctx: PageContext, as_json: bool) -> Response:

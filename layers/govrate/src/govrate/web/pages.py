@@ -11,7 +11,7 @@ import base64
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
@@ -22,7 +22,7 @@ from govrate.analytics.charts import Series, legend_styles, line_chart
 from govrate.analytics.disclosure import TREND_RATES, Disclosure, RegionScorecards
 from govrate.analytics.queries import RateName
 from govrate.analytics.results import SCORE_RATES, ResultsIndex, ScopeKind
-from govrate.evaluations.models import CaseState, HandlingRating, ServiceItem, Stage
+from govrate.evaluations.models import CaseState, HandlingRating, ReasonCode, ServiceItem, Stage
 from govrate.kernel.clock import zone
 from govrate.kernel.scale import Level
 from govrate.rating.models import EvaluationView, Lang, PosterSize, RatingForm, RatingTarget, WindowPoster
@@ -33,7 +33,15 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 HTML: Final = "text/html; charset=utf-8"
-PAGE_KINDS: Final = ("not-found", "gone", "evaluation-period-over", "conflict", "unavailable", "too-many-requests")
+PAGE_KINDS: Final = (
+    "not-found",
+    "unknown-link",
+    "gone",
+    "evaluation-period-over",
+    "conflict",
+    "unavailable",
+    "too-many-requests",
+)
 DISCLOSURE_PATH: Final = "/disclosure"
 # A scope's segment in the results and disclosure URLs.
 SCOPE_PATHS: Final = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
@@ -145,6 +153,10 @@ def _common(ctx: PageContext) -> dict[str, Any]:
     def local_time(moment: datetime) -> str:
         return moment.astimezone(zone(ctx.utc_offset_hours)).strftime("%Y-%m-%d %H:%M")
 
+    def last_day(deadline: datetime) -> date:
+        """The day a deadline closes: one at local midnight is the end of the day before."""
+        return (deadline.astimezone(zone(ctx.utc_offset_hours)) - timedelta(microseconds=1)).date()
+
     def item_name(item: ServiceItem) -> str:
         return item.name_zh if lang is Lang.ZH or not item.name_en else item.name_en
 
@@ -158,7 +170,9 @@ def _common(ctx: PageContext) -> dict[str, Any]:
         "switch_html_lang": i18n.HTML_LANG[OTHER_LANG[lang]],
         "framed": ctx.framed,
         "local_time": local_time,
+        "last_day": last_day,
         "item_name": item_name,
+        "reason_label": lambda reason: _label(i18n.REASONS, reason, lang),
         "level_label": lambda level: i18n.level_label(level, lang),
         "stage_label": lambda stage: i18n.pick(i18n.STAGES[stage], lang),
         "case_state": lambda state: _label(i18n.CASE_STATES, state, lang),
@@ -166,12 +180,13 @@ def _common(ctx: PageContext) -> dict[str, Any]:
     }
 
 
-def _label(labels: Mapping[Any, tuple[str, str]], value: CaseState | HandlingRating, lang: Lang) -> str:
+def _label(labels: Mapping[Any, tuple[str, str]], value: CaseState | HandlingRating | ReasonCode, lang: Lang) -> str:
     pair = labels.get(value)
     return i18n.pick(pair, lang) if pair else str(value.value)
 
 
-def _mobile_policy(ctx: PageContext, *, form: bool = False) -> _Policy:
+def _mobile_policy(ctx: PageContext, *, form: bool = False, posts: bool = False) -> _Policy:
+    """`form`: the rating form with its script; `posts`: a plain form that posts to this API."""
     scripts = [asset("rate.js")] if form else []
     if ctx.framed:
         scripts.append(asset("frame.js"))
@@ -179,7 +194,7 @@ def _mobile_policy(ctx: PageContext, *, form: bool = False) -> _Policy:
         styles=(asset("pages.css"),),
         scripts=tuple(scripts),
         connect=form,
-        forms=form,
+        forms=form or posts,
         frame_ancestors=ctx.frame_ancestors,
     )
 
@@ -238,7 +253,8 @@ def refusal_message(kind: str, lang: Lang) -> str:
 
 
 def thanks_page(ctx: PageContext) -> Page:
-    return _render("thanks.html", _mobile_policy(ctx), _common(ctx))
+    """The answer to a posted form: it has no address of its own to show in the other language."""
+    return _render("thanks.html", _mobile_policy(ctx), {**_common(ctx), "switch_url": ""})
 
 
 def receipt_page(view: EvaluationView, ctx: PageContext, *, status_url: str) -> Page:
@@ -246,9 +262,22 @@ def receipt_page(view: EvaluationView, ctx: PageContext, *, status_url: str) -> 
     return _render("receipt.html", _mobile_policy(ctx), context)
 
 
-def status_page(view: EvaluationView, ctx: PageContext, *, refresh_url: str) -> Page:
-    context = {**_common(ctx), "view": view, "refresh_url": refresh_url}
-    return _render("status.html", _mobile_policy(ctx), context)
+def status_page(
+    view: EvaluationView, ctx: PageContext, *, refresh_url: str, receipt: str, handling_problem: bool = False
+) -> Page:
+    """The evaluation and its case; while the case awaits the evaluator, the form rating the handling
+    (posted to `/e/<id>/handling`, which answers with this page again)."""
+    lang_query = "?lang=en" if ctx.lang is Lang.EN else ""
+    context = {
+        **_common(ctx),
+        "view": view,
+        "refresh_url": refresh_url,
+        "receipt": receipt,
+        "handling_url": f"{ctx.base_url}/e/{view.status.evaluation_id}/handling{lang_query}",
+        "handling_choices": [(rating, i18n.pick(label, ctx.lang)) for rating, label in i18n.HANDLING.items()],
+        "handling_problem": handling_problem,
+    }
+    return _render("status.html", _mobile_policy(ctx, posts=True), context)
 
 
 def kiosk_page(

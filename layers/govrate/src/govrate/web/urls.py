@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from chalice.app import Request
 
 from govrate import runtime
+from govrate.rating.models import Lang
 
 
 def _origin(request: Request) -> str:
@@ -33,6 +34,12 @@ def public_base_url(request: Request) -> str:
     stage = request.context.get("stage", "")
     prefix = f"/{stage}" if stage and client_path(request).startswith(f"/{stage}/") else ""
     return f"{_origin(request)}{prefix}"
+
+
+def status_url(request: Request, evaluation_id: str, receipt: str, lang: Lang) -> str:
+    """The evaluator's status page of an evaluation (the link the receipt page gives to keep)."""
+    query = {"receipt": receipt, **({"lang": lang.value} if lang is not Lang.ZH else {})}
+    return f"{public_base_url(request)}/e/{evaluation_id}?{urlencode(query)}"
 
 
 def target_uri(request: Request) -> str:
