@@ -252,7 +252,8 @@ def test_the_board_puts_escalated_overdue_and_due_today_first_filters_and_pages(
     assert (supervisor.items[1].standing.due_today, supervisor.items[2].standing.working_days_left) == (True, 3)
     assert supervisor.items[1].item_name_zh and supervisor.items[1].agency_name_zh
     staff = case_board(LI, CaseBoardQuery(), stores=stores, now=on_saturday)
-    assert [item.evaluation_id for item in staff.items] == [second, third, first]  # for staff, escalated cases wait on a supervisor
+    # For staff, an escalated case waits on a supervisor: it comes after their own work.
+    assert [item.evaluation_id for item in staff.items] == [second, third, first]
 
     filtered = case_board(LI, CaseBoardQuery(state="escalated"), stores=stores, now=on_saturday)
     assert [item.evaluation_id for item in filtered.items] == [first]
