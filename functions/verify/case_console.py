@@ -8,7 +8,7 @@ the case's current state.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from html import escape
 from typing import Any
@@ -171,6 +171,12 @@ def _time(moment: datetime | None) -> str:
 
 def _day(day: date | None) -> str:
     return escape(day.isoformat()) if day else "—"
+
+
+def _deadline(moment: datetime) -> str:
+    """A deadline by its last day: one at local midnight is the end of the day before."""
+    last_day = (moment - timedelta(microseconds=1)).date()
+    return f"{_day(last_day)} 当日结束前 by the end of the day"
 
 
 def _standing(standing: Standing) -> str:
@@ -348,7 +354,7 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
     case = view.case
     action = f"{base}/console/cases/{quote(case.evaluation_id)}"
     body = (
-        f'<p><a href="{escape(base)}{console.CASES_PATH}">← 待办案件 Open cases</a></p>'
+        f'<p><a class="back" href="{escape(base)}{console.CASES_PATH}">← 待办案件 Open cases</a></p>'
         + (_complaint(view.complaint, case) if view.complaint else "")
         + _handling(view)
         + '<section class="card" aria-labelledby="evaluator"><h2 id="evaluator">评价人 Evaluator</h2>'
@@ -425,8 +431,8 @@ def _handling(view: CaseView) -> str:
     rows = [
         ("状态 State", state),
         ("当前期限 Deadline now", _standing(view.standing)),
-        ("核实期限 Verify by", _time(case.verify_due_at)),
-        ("答复期限 Answer by", _time(case.answer_due_at)),
+        ("核实期限 Verify by", _deadline(case.verify_due_at)),
+        ("答复期限 Answer by", _deadline(case.answer_due_at)),
     ]
     if case.state is CaseState.ESCALATED:
         rows.append(("提级原因 Escalated because", _named(ESCALATED_FOR, case.escalated_for)))
@@ -530,5 +536,5 @@ def _detail_value(key: str, value: object) -> str:
         return "<br>".join(escape(str(part)) for part in value)
     text = str(value)
     if key.endswith("due_at"):
-        return _time(datetime.fromisoformat(text))
+        return _deadline(datetime.fromisoformat(text))
     return _named(_CODED_DETAILS.get(key, {}), text)
