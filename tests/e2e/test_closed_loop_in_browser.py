@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
 
 from tests.e2e.conftest import ARTIFACTS, assert_accessible, new_context, screenshot
 from tests.e2e.govrate_client import demo_window
@@ -25,8 +25,8 @@ from tests.e2e.test_rating_in_browser import RECEIPT_PAGE, choose, wait_for_the_
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=900)
 NOT_ACCEPTED = ("critical", "serious", "moderate")
 STATUS_LINK = re.compile(r"/e/[0-9A-Z]{26}\?receipt=[\w-]+$")
 # The console's controls and the links that stand alone, each at least 44 px tall.
