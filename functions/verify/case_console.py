@@ -18,6 +18,7 @@ from govrate.cases.machine import TRANSITIONS
 from govrate.cases.model import (
     Action,
     AuditEntry,
+    BoardOrder,
     Case,
     CaseBoard,
     CaseBoardQuery,
@@ -90,6 +91,13 @@ ACTIONS: Mapping[Action, str] = {
     Action.RESUME: "恢复办理 resumed",
     Action.REASSIGN: "改派 reassigned",
     Action.VIEW_CONTACT: "查看联系方式 contact viewed",
+}
+ORDERS: Mapping[BoardOrder, str] = {
+    BoardOrder.URGENCY: "紧急程度 most urgent first",
+    BoardOrder.DEADLINE: "期限 deadline",
+    BoardOrder.LEVEL: "等级 level",
+    BoardOrder.ITEM: "事项 service item",
+    BoardOrder.OPENED: "立案时间，新的在前 newest first",
 }
 ESCALATED_FOR: Mapping[Action, str] = {
     Action.ESCALATE: "评价人对处理结果不满意 the evaluator was dissatisfied with the handling",
@@ -179,10 +187,16 @@ def _deadline(moment: datetime) -> str:
     return f"{_day(last_day)} 当日结束前 by the end of the day"
 
 
-def _standing(standing: Standing) -> str:
-    """The pending deadline: its last day, and how much time is left or how late it is."""
+def _standing(standing: Standing, state: CaseState) -> str:
+    """The pending deadline: its last day, and how much time is left or how late it is; or who the case
+    waits on."""
     if standing.last_day is None:
-        return '<span class="tag">无期限 no deadline pending</span>'
+        waiting = (
+            "等待评价人评价处理结果 waiting for the evaluator's rating"
+            if state in (CaseState.ANSWERED, CaseState.RATED)
+            else "等待督办人员 waiting on a supervisor"
+        )
+        return f'<span class="tag">{waiting}</span>'
     day = f'<time datetime="{_day(standing.last_day)}">{_day(standing.last_day)}</time>'
     if standing.overdue_days:
         days = standing.overdue_days
@@ -298,12 +312,14 @@ def list_page(signed_in: StaffSession, board: CaseBoard, query: CaseBoardQuery, 
 
 
 def _filters(board: CaseBoard, query: CaseBoardQuery, base: str) -> str:
-    def options(choices: Iterable[tuple[str, str]], chosen: str | None) -> str:
-        return '<option value="">全部 all</option>' + "".join(
+    def options(choices: Iterable[tuple[str, str]], chosen: str | None, *, any_of_them: bool = True) -> str:
+        first = '<option value="">全部 all</option>' if any_of_them else ""
+        return first + "".join(
             f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>{escape(label)}</option>'
             for value, label in choices
         )
 
+    orders = [(order.value, label) for order, label in ORDERS.items()]
     states = [(state.value, label) for state, label in STATES.items() if state is not CaseState.CLOSED]
     levels = [(str(int(level)), f"{int(level)} {level.label_zh} {level.label_en}") for level in Level if level <= 2]
     chosen_level = str(int(query.level)) if query.level is not None else None
@@ -312,6 +328,7 @@ def _filters(board: CaseBoard, query: CaseBoardQuery, base: str) -> str:
         f'<label>状态 State <select name="state">{options(states, query.state)}</select></label>'
         f'<label>等级 Level <select name="level">{options(levels, chosen_level)}</select></label>'
         f'<label>事项 Service item <select name="item">{options(board.items_to_filter, query.item)}</select></label>'
+        f'<label>排序 Order <select name="sort">{options(orders, query.sort, any_of_them=False)}</select></label>'
         f'<label>搜索 Search <input name="q" type="search" value="{escape(query.q or "")}" '
         'placeholder="案件编号、事项、部门 case number, item, agency"></label>'
         "<button>筛选 Filter</button></form>"
@@ -346,7 +363,7 @@ def _list_entry(item: CaseListItem, base: str) -> str:
         f'<p class="facts"><span>{_level(item.level)}</span><span>{_named(STATES, item.state)}'
         f"{' · ' + _named(TRIAGES, item.triage) if item.triage else ''}</span>"
         f"<span>{escape(item.agency_name_zh or item.agency_code)}</span></p>"
-        f'<p class="standing">{_standing(item.standing)}</p>{escalated}</li>'
+        f'<p class="standing">{_standing(item.standing, item.state)}</p>{escalated}</li>'
     )
 
 
@@ -430,7 +447,7 @@ def _handling(view: CaseView) -> str:
     state = _named(STATES, case.state) + (f" · {_named(TRIAGES, case.triage)}" if case.triage else "")
     rows = [
         ("状态 State", state),
-        ("当前期限 Deadline now", _standing(view.standing)),
+        ("当前期限 Deadline now", _standing(view.standing, case.state)),
         ("核实期限 Verify by", _deadline(case.verify_due_at)),
         ("答复期限 Answer by", _deadline(case.answer_due_at)),
     ]

@@ -261,3 +261,5 @@ def test_the_board_puts_escalated_overdue_and_due_today_first_filters_and_pages(
     assert [item.evaluation_id for item in searched.items] == [third]
     assert case_board(LI, CaseBoardQuery(level=2), stores=stores, now=on_saturday).total == 0
     assert case_board(LI, CaseBoardQuery(item="110105-GA-002", page=9), stores=stores, now=on_saturday).page == 1
+    by_deadline = case_board(BEIJING, CaseBoardQuery(sort="deadline"), stores=stores, now=on_saturday)
+    assert [item.evaluation_id for item in by_deadline.items] == [second, third, first]  # no deadline: last

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from govrate.evaluations.models import (
     CaseState,
@@ -266,25 +266,35 @@ class CaseListItem(Contract):
     agency_name_zh: str | None = None
 
 
-class CaseBoardQuery(Contract):
-    """The console's list: filters, a search over the case number, item and agency, and a page."""
+class BoardOrder(StrEnum):
+    URGENCY = "urgency"  # escalated (for supervisors), overdue, due today, then by deadline
+    DEADLINE = "deadline"
+    LEVEL = "level"  # very dissatisfied first
+    ITEM = "item"
+    OPENED = "opened"  # newest first
 
+
+class CaseBoardQuery(Contract):
+    """The console's list: filters, a search over the case number, item and agency, an order and a page."""
+
+    sort: BoardOrder = BoardOrder.URGENCY
     state: CaseState | None = None
     level: Level | None = None
     item: Annotated[str, StringConstraints(max_length=64)] | None = None
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     page: int = Field(default=1, ge=1, le=1000)
 
-    @field_validator("state", "level", "item", "q", mode="before")
+    @field_validator("sort", "state", "level", "item", "q", mode="before")
     @classmethod
-    def _all_when_empty(cls, value: object) -> object:
+    def _all_when_empty(cls, value: object, info: ValidationInfo) -> object:
         """A filter form's "all" sends the field empty."""
-        return None if value == "" else value
+        if value != "":
+            return value
+        return BoardOrder.URGENCY if info.field_name == "sort" else None
 
 
 class CaseBoard(Contract):
-    """One page of the console's list, most urgent first: escalated (for supervisors), overdue, due today,
-    then by deadline."""
+    """One page of the console's list, in the order asked for (most urgent first by default)."""
 
     items: list[CaseListItem]
     total: int = Field(description="Cases that match the filters.")

@@ -7,7 +7,7 @@ chain gets the entry, and the repository writes both in one conditional transact
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from govrate.cases.model import (
     AnswerRecord,
     AppealDecision,
     AuditEntry,
+    BoardOrder,
     Case,
     CaseBoard,
     CaseBoardQuery,
@@ -132,10 +133,10 @@ def list_cases(actor: Actor, *, stores: CaseStores, now: datetime, limit: int, c
 
 
 def case_board(actor: Actor, query: CaseBoardQuery, *, stores: CaseStores, now: datetime) -> CaseBoard:
-    """The console's list of open cases: filtered, searched, most urgent first, a page at a time.
+    """The console's list of open cases: filtered, searched, sorted, a page at a time.
 
-    It reads up to BOARD_LIMIT open cases (nearest deadline first) and sorts them: supervisors see the
-    escalated cases at the top; then overdue, due today, and the rest by deadline."""
+    It reads up to BOARD_LIMIT open cases (nearest deadline first). By default the most urgent come
+    first: for supervisors the escalated cases at the top; then overdue, due today, the rest by deadline."""
     cases: list[Case] = []
     cursor: str | None = None
     while len(cases) < BOARD_LIMIT:
@@ -147,7 +148,9 @@ def case_board(actor: Actor, query: CaseBoardQuery, *, stores: CaseStores, now: 
     listed = [_list_item(case, now, stores, names) for case in cases]
     items_to_filter = sorted({(i.item_code, i.item_name_zh or i.item_code) for i in listed if i.item_code})
     matching = [item for item in listed if _matches(item, query)]
-    matching.sort(key=lambda item: _urgency(item, actor))
+    matching.sort(key=lambda item: _urgency(item, actor))  # the tie-break of every other order
+    if query.sort in _ORDERS:
+        matching.sort(key=_ORDERS[query.sort])
     pages = max(1, -(-len(matching) // BOARD_PAGE_SIZE))
     start = (min(query.page, pages) - 1) * BOARD_PAGE_SIZE
     return CaseBoard(
@@ -158,6 +161,15 @@ def case_board(actor: Actor, query: CaseBoardQuery, *, stores: CaseStores, now: 
         items_to_filter=items_to_filter,
         incomplete=cursor is not None,
     )
+
+
+# The orders of the console's list besides urgency (which is also their tie-break).
+_ORDERS: Mapping[BoardOrder, Callable[[CaseListItem], Any]] = {
+    BoardOrder.DEADLINE: lambda item: (item.due_at is None, item.due_at or item.opened_at),
+    BoardOrder.LEVEL: lambda item: int(item.level),
+    BoardOrder.ITEM: lambda item: item.item_name_zh or item.item_code or "",
+    BoardOrder.OPENED: lambda item: -item.opened_at.timestamp(),
+}
 
 
 def _open_cases(actor: Actor, stores: CaseStores, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
