@@ -146,7 +146,17 @@ def test_the_console_signs_in_lists_shows_and_records(world: World, case_id: str
     listing = browser.get("/console/cases")
     assert listing.headers["Content-Type"].startswith("text/html")
     assert case_id in listing.body.decode()
+    assert "1 非常不满意 Very dissatisfied" in listing.body.decode()
+    filtered = browser.get("/console/cases?state=escalated&level=&item=&q=&sort=").body.decode()
+    assert case_id not in filtered and "No open cases match" in filtered
     page = browser.get(f"/console/cases/{case_id}").body.decode()
+    complaint = page.split('<section class="card complaint"', 1)[1].split("</section>", 1)[0]
+    for shown in (
+        "办事要求讲不清 Unclear requirements",
+        "来回跑、多次跑 Had to come back again",
+        "材料清单不清楚，跑了两趟",
+    ):
+        assert shown in complaint
     assert "13800138000" not in page  # the contact is shown by a POST, audited
     assert f'action="/console/cases/{case_id}/contact"' in page
     assert "/appeal-decision" not in page  # a supervisor's step
