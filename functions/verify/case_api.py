@@ -210,7 +210,11 @@ class HandlingForm(BaseModel):
         auth=Auth.RECEIPT,
         responses={
             303: None,
+            400: Media("text/html", "A page saying the form could not be read."),
             404: Media("text/html", "A page saying the link is incomplete or wrong."),
+            413: Media("text/html", "A page saying the form is too large."),
+            422: Media("text/html", "A page saying the form cannot be taken."),
+            503: Media("text/html", "A page asking to retry later."),
         },
         description="As POST /v1/evaluations/{evaluation_id}/handling, from a page without script: the answer is "
         "a 303 to the status page, which shows the outcome (closed, reopened with the new deadline, or escalated). "

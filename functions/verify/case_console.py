@@ -304,7 +304,7 @@ def list_page(signed_in: StaffSession, board: CaseBoard, query: CaseBoardQuery, 
     body = (
         _filters(board, query, base)
         + counted
-        + f'<p class="hint">{escape(order)}</p>'
+        + (f'<p class="hint">{escape(order)}</p>' if query.sort is BoardOrder.URGENCY else "")
         + listed
         + _pager(board, query, base)
     )
