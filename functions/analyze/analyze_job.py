@@ -36,6 +36,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         now=now,
         today=clock.local_day(now, settings.utc_offset_hours),
         ranking_min_count=settings.ranking_min_count,
+        results_min_count=settings.results_min_count,
     ).model_dump(mode="json")
     logger.info("analysis published", extra=summary)
     metrics.add_metric(name="EvaluationsExported", unit=MetricUnit.Count, value=summary["rows"].get("evaluations", 0))
