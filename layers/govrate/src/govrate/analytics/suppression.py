@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from govrate.analytics.queries import RateName
 
 # Rates over the same denominator are one family: hiding one and not the other would show the count.
-_FAMILY_OF = {RateName.SATISFACTION_SCORE: RateName.GOOD_REVIEW_RATE}
+_FAMILIES = {rate: rate.value for rate in RateName} | {RateName.SATISFACTION_SCORE: RateName.GOOD_REVIEW_RATE.value}
 
 
 def family(rate: RateName) -> str:
-    return _FAMILY_OF.get(rate, rate).value
+    return _FAMILIES[rate]
 
 
 # The bad reviews by reason count the reply rate's bad reviews: hidden with it.
