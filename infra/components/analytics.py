@@ -17,6 +17,7 @@ from constructs import Construct
 from govrate.analytics.facts import FACT_TABLES, PARTITION_KEYS, FactTable
 from govrate.analytics.queries import all_queries
 from govrate.analytics.store import RESULTS_PREFIX
+from govrate.catalogue.store import BY_KIND_INDEX
 from govrate.records.store import RecordsByDayIndex
 from govrate.storage.tables import ByDayIndex, RateDayIndex
 
@@ -123,6 +124,7 @@ class Analytics(Construct):
                 environment={
                     environment.EVALUATIONS_TABLE: data.evaluations.table_name,
                     environment.CASES_TABLE: data.cases.table_name,
+                    environment.REFERENCE_TABLE: data.reference.table_name,
                     environment.ANALYTICS_BUCKET: self.bucket.bucket_name,
                     settings("analytics_window_days"): "45",
                 },
@@ -149,6 +151,8 @@ class Analytics(Construct):
                     f"{data.evaluations.table_arn}/index/{ByDayIndex.Meta.index_name}",
                     f"{data.evaluations.table_arn}/index/{RecordsByDayIndex.Meta.index_name}",
                     f"{data.cases.table_arn}/index/{RateDayIndex.Meta.index_name}",
+                    # The catalogue's current items, for the names the results documents carry.
+                    f"{data.reference.table_arn}/index/{BY_KIND_INDEX}",
                 ],
             )
         )

@@ -110,6 +110,8 @@ def test_the_scheduled_run_exports_the_window_and_publishes_without_personal_dat
         s3.get_object(Bucket=aws.analytics_bucket, Key=f"results/{INDEX_KEY}")["Body"].read()
     )
     assert index.months == ["2026-10", "2026-11"]
+    # The catalogue's names of what the documents mention.
+    assert index.names[REGION].zh == "北京市朝阳区" and index.names[AGENCY].zh == "北京市公安局朝阳分局"
     november = index.totals[-1].rates
     assert (november[RateName.GOOD_REVIEW_RATE].numerator, november[RateName.GOOD_REVIEW_RATE].denominator) == (0, 1)
     assert (november[RateName.UNRATED_RATE].numerator, november[RateName.UNRATED_RATE].denominator) == (0, 1)

@@ -16,7 +16,9 @@ import case_api
 import intake_api
 import pytest
 from chalice.test import Client
+from govrate import runtime
 from govrate.analytics.export import ExportWindow
+from govrate.analytics.results import names_of
 from govrate.analytics.service import analyze
 from govrate.analytics.store import AnalyticsBucket
 from govrate.evaluations.models import ReasonCode
@@ -68,6 +70,7 @@ def _publish(bucket: str) -> None:
             today=date(2026, 11, 21),
             ranking_min_count=30,
             results_min_count=10,
+            names=names_of(runtime.catalogue_repository().current_items()),
         )
         for listed in s3.list_objects_v2(Bucket=bucket, Prefix="results/v1/")["Contents"]:
             _PUBLISHED[listed["Key"]] = s3.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read()
@@ -104,6 +107,22 @@ def test_the_index_lists_every_region(client: Any) -> None:
     body = _page(client, "/disclosure")
     assert '<html lang="zh-CN">' in body
     assert "/disclosure/regions/110105" in body and "/disclosure/regions/513231" in body
+    assert "北京市朝阳区（110105）" in body
+    # Everything's newest month, with its rates.
+    index = _json(client, "/v1/results")
+    good = index["totals"][-1]["rates"]["good_review_rate"]
+    assert (
+        f"全部地区 {index['totals'][-1]['period']}" in body and f"<strong>{good['value'] * 100:.1f}%</strong>" in body
+    )
+
+
+def test_a_page_answers_304_to_its_etag(client: Any) -> None:
+    first = client.http.get("/disclosure/regions/110105")
+    etag = first.headers["ETag"]
+    again = client.http.get("/disclosure/regions/110105", headers={"If-None-Match": etag})
+    assert (again.status_code, again.body, again.headers["ETag"]) == (304, b"", etag)
+    english = client.http.get("/disclosure/regions/110105?lang=en", headers={"If-None-Match": etag})
+    assert english.status_code == 200 and english.headers["ETag"] != etag
 
 
 def test_a_region_page_shows_the_api_numbers_with_a_server_drawn_trend(client: Any) -> None:
@@ -122,6 +141,8 @@ def test_a_region_page_shows_the_api_numbers_with_a_server_drawn_trend(client: A
     # Twelve months in the table beside the chart (before October: none), and each agency linked.
     assert len(re.findall(r'<th scope="row">20\d\d-\d\d</th>', body)) == 12
     assert "/disclosure/agencies/110105-GA" in body and "/disclosure/regions/110105/scorecards" in body
+    # Regions and agencies by their catalogue names, with their codes.
+    assert "<h1>地区 北京市朝阳区（110105）</h1>" in body and "北京市公安局朝阳分局（110105-GA）" in body
 
 
 def test_a_small_agency_is_suppressed_on_its_page(client: Any) -> None:
@@ -134,6 +155,7 @@ def test_pages_in_english(client: Any) -> None:
     body = _page(client, "/disclosure/items/110105-GA-001?lang=en")
     assert '<html lang="en">' in body
     assert "Bad reviews answered on time" in body
+    assert "Renewal of resident identity card (110105-GA-001)" in body  # an item's English name
     assert (
         'href="http://localhost/disclosure/agencies/110105-GA?lang=en"' in body or "agencies/110105-GA?lang=en" in body
     )
@@ -234,7 +256,7 @@ def test_a_city_supervisor_sees_the_city_only(console: tuple[Any, StaffPool]) ->
     region = city.get("/console/dashboard/regions/110105")
     assert region.status_code == 200
     page = region.body.decode()
-    assert "<polyline" in page and "已超期 Overdue" in page
+    assert "<polyline" in page and "已超期、待提级 Past a deadline, not yet escalated" in page
     # Bad reviews by reason code, exact, in the newest month and the one before.
     assert "<th>原因 Reason</th><th>2026-10</th><th>2026-11</th>" in page
     october, november = _reasons(date(2026, 10, 1), "110105"), _reasons(date(2026, 11, 1), "110105")
@@ -246,7 +268,7 @@ def test_a_city_supervisor_sees_the_city_only(console: tuple[Any, StaffPool]) ->
     # The ranking drills down to the agencies, and an agency's to its items.
     assert "/console/dashboard/agencies/110105-GA" in page
     agency = city.get("/console/dashboard/agencies/110105-GA").body.decode()
-    assert "已超期 Overdue" in agency  # the agency's own open cases
+    assert "已超期、待提级" in agency  # the agency's own open cases
     assert "/console/dashboard/items/110105-GA-001" in agency
     for outside in (
         "/console/dashboard/regions/513231",

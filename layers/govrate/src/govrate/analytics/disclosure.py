@@ -23,6 +23,7 @@ from govrate.analytics.results import (
     RateValue,
     ResultsFormat,
     ScopeKind,
+    ScopeName,
     ScopeResults,
     csv_cell,
     newest_months,
@@ -55,6 +56,7 @@ class Disclosure(_View):
     year_rates: dict[RateName, RateValue] = Field(description="The 12 months together.")
     trend: list[PeriodRates]
     children: list[ChildResults] = Field(description="The children's rates in `month`, suppressed.")
+    names: dict[str, ScopeName] = Field(description="The catalogue's names of the codes shown.")
 
 
 def _sum(periods: Iterable[PeriodRates], rate: RateName) -> RateValue:
@@ -114,6 +116,7 @@ def disclosure(document: ScopeResults, min_count: int) -> Disclosure:
             child.model_copy(update={"months": [p for p in child.months if newest and p.period == newest.period]})
             for child in public.children
         ],
+        names=document.names,
     )
 
 
@@ -155,6 +158,7 @@ class RegionScorecards(_View):
     min_count: int = Field(description="Cells with a smaller denominator are suppressed.")
     ranking_min_count: int | None = Field(description="Agencies with fewer rated evaluations are not ranked.")
     agencies: list[AgencyScorecard] = Field(description="Ranked agencies by place, then the unranked by code.")
+    names: dict[str, ScopeName] = Field(default_factory=dict, description="The catalogue's names, by code.")
 
 
 def _ranking(document: ScopeResults, month: str | None) -> tuple[dict[str, int], int | None, int]:
@@ -217,6 +221,7 @@ def region_scorecards(document: ScopeResults, month: str | None, min_count: int)
         min_count=min_count,
         ranking_min_count=ranking_min_count,
         agencies=cards,
+        names=document.names,
     )
 
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from govrate.analytics.compute import Cell, MonthCells, RankedEntry, ReasonCell
 from govrate.analytics.queries import RankingName, RateName
 from govrate.analytics.suppression import REASONS, Sum, family, withheld
-from govrate.evaluations.models import ReasonCode
+from govrate.evaluations.models import ReasonCode, ServiceItem
 from govrate.kernel.contracts import RegionCode
 
 TREND_MONTHS: Final = 12
@@ -102,6 +102,24 @@ class Ranking(_Document):
     entries: list[RankedEntry]
 
 
+class ScopeName(_Document):
+    zh: str = Field(description="The name in Chinese, from the catalogue.")
+    en: str | None = Field(default=None, description="The name in English, where the catalogue has one (items).")
+
+
+NAMES_DESCRIPTION: Final = "The catalogue's names of the codes the document mentions, by code."
+
+
+def names_of(items: Iterable[ServiceItem]) -> dict[str, ScopeName]:
+    """The names of every service item, agency and region of the catalogue's current items."""
+    names: dict[str, ScopeName] = {}
+    for item in items:
+        names[item.item_code] = ScopeName(zh=item.name_zh, en=item.name_en)
+        names[item.agency_code] = ScopeName(zh=item.agency_name_zh)
+        names[item.region_code] = ScopeName(zh=item.region_name_zh)
+    return names
+
+
 class ScopeResults(_Document):
     scope: ScopeKind
     code: str
@@ -120,6 +138,7 @@ class ScopeResults(_Document):
     )
     children: list[ChildResults] = Field(description="A region's agencies, an agency's service items.")
     rankings: list[Ranking] = Field(description="A region's agencies, an agency's items, ranked by month.")
+    names: dict[str, ScopeName] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 class ScopeRef(_Document):
@@ -137,6 +156,7 @@ class ResultsIndex(_Document):
     scopes: list[ScopeRef]
     totals: list[PeriodRates] = Field(description="Every rate over everything, by month.")
     bottom: list[Ranking] = Field(description="The ten lowest agencies and items of each month.")
+    names: dict[str, ScopeName] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 Key = tuple[str, str | None, str | None]  # (region, agency, item) of a scope, None above its level
@@ -221,10 +241,13 @@ INDEX_KEY: Final = "v1/index.json"
 ALL: Final[tuple[ScopeKind, Key]] = (ScopeKind.REGION, ("*", None, None))  # the index's totals
 
 
-def build_documents(months: list[MonthCells], generated_at: datetime, min_count: int) -> Documents:
+def build_documents(
+    months: list[MonthCells], generated_at: datetime, min_count: int, names: Mapping[str, ScopeName] | None = None
+) -> Documents:
     """The documents of the newest TREND_MONTHS months of cells (`months` in any order), with every
     cell the public may not see marked suppressed (`govrate.analytics.suppression`): documents hold
-    exact counts, and the public view nulls the marked cells."""
+    exact counts, and the public view nulls the marked cells. `names`: the catalogue's, by code."""
+    names = names or {}
     newest = sorted(months, key=lambda month: month.month)[-TREND_MONTHS:]
     month_names = [month.month for month in newest]
     daily = set(month_names[-DAILY_MONTHS:])
@@ -267,6 +290,8 @@ def build_documents(months: list[MonthCells], generated_at: datetime, min_count:
     for scope in sorted(sums.values, key=lambda s: (s[0].value, *(part or "" for part in s[1]))):
         kind, (region, agency, _) = scope
         code = _code(scope)
+        kids = sorted(children.get(scope, ()), key=_code)
+        mentioned = {code, region, agency or "", *(_code(kid) for kid in kids)}
         scope_days = [period for period in sums.periods(scope, days, hidden) if _has_data(period)]
         scopes[document_key(kind, code)] = ScopeResults(
             scope=kind,
@@ -283,9 +308,10 @@ def build_documents(months: list[MonthCells], generated_at: datetime, min_count:
             ],
             children=[
                 ChildResults(scope=child[0], code=_code(child), months=sums.periods(child, month_names, hidden))
-                for child in sorted(children.get(scope, ()), key=_code)
+                for child in kids
             ],
             rankings=_rankings_of(kind, region, agency, newest),
+            names={known: names[known] for known in sorted(mentioned) if known in names},
         )
     index = ResultsIndex(
         generated_at=generated_at,
@@ -317,6 +343,7 @@ def build_documents(months: list[MonthCells], generated_at: datetime, min_count:
             for month in newest
             for name in (RankingName.BOTTOM_AGENCIES, RankingName.BOTTOM_ITEMS)
         ],
+        names={document.code: names[document.code] for document in scopes.values() if document.code in names},
     )
     return Documents(index=index, scopes=scopes)
 
