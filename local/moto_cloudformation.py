@@ -1,11 +1,13 @@
 """moto's CloudFormation given the properties of the seal bucket and key that it ignores: a KMS key's
 `KeySpec` and `KeyUsage` (moto makes every key a symmetric encryption key) and a bucket's
 `VersioningConfiguration` and Object Lock (moto creates a plain bucket). Without them the local seal
-job could not MAC, and its bucket would not lock."""
+job could not MAC, and its bucket would not lock. A key's policy is kept as the JSON text the KMS API
+keeps (moto keeps the template's object, which its policy check cannot read)."""
 
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from moto.kms.models import Key
@@ -27,6 +29,8 @@ def _key_from_template(original: Any) -> Any:
         properties = cloudformation_json["Properties"]
         key.key_spec = properties.get("KeySpec", key.key_spec)
         key.key_usage = properties.get("KeyUsage", key.key_usage)
+        if not isinstance(key.policy, str):
+            key.policy = json.dumps(key.policy)
         return key
 
     return classmethod(create)
@@ -53,8 +57,9 @@ def _bucket_from_template(original: Any) -> Any:
                 bucket.name,
                 lock_enabled=True,
                 mode=retention.get("Mode"),
-                days=retention.get("Days"),
-                years=retention.get("Years"),
+                # moto adds both to the time an object is written: an absent one is 0, not None.
+                days=int(retention.get("Days", 0)),
+                years=int(retention.get("Years", 0)),
             )
         return bucket
 
