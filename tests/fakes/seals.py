@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from govrate.integrity.seal_store import seal_key
+from govrate.integrity.seal_store import SEALS_PREFIX, seal_key
 from govrate.integrity.seals import CaseChainSource, Item, StoredSeal
 
 
@@ -18,7 +18,7 @@ class InMemorySealBucket:
         self.objects: dict[str, bytes] = {}
 
     def seals(self, day: date) -> list[StoredSeal]:
-        prefix = seal_key(day, datetime.fromisoformat("2000-01-01T00:00:00+00:00")).rsplit("/", 1)[0]
+        prefix = f"{SEALS_PREFIX}/{day.isoformat()}/"
         return [StoredSeal(key=key, body=body) for key, body in sorted(self.objects.items()) if key.startswith(prefix)]
 
     def put(self, day: date, sealed_at: datetime, body: bytes) -> str:

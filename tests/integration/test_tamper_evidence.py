@@ -124,7 +124,7 @@ Tamper = Callable[[Day], None]
 
 
 def _add_evaluation(day: Day) -> None:
-    day.extra = day.evaluation(15, Level(5), evaluation_id="01KA0000000000000000000000")  # type: ignore[attr-defined]
+    day.evaluation(15, Level(5), evaluation_id="01KA0000000000000000000000")
 
 
 def _change_evaluation(day: Day) -> None:
@@ -203,7 +203,7 @@ def test_a_forged_seal_is_reported(day: Day, lambda_context: Any) -> None:
     )
     status, lines, _ = verify()
     assert status == 1
-    assert f"seal {forged_key}: FORGED: its MAC does not verify under the seal key" in lines
+    assert f"seal {forged_key}: FORGED: not a seal of this day made with the seal key" in lines
     assert f"since the latest seal: evaluation removed: region 110105 {day.good.evaluation_id}" in lines
 
 

@@ -30,7 +30,7 @@ def report(verification: Verification, out: TextIO) -> None:
     scope = f"region {verification.region}" if verification.region else "all regions"
     print(f"day {verification.day}, {scope}: {len(verification.seals)} seal(s)", file=out)
     for check in verification.seals:
-        state = "MAC verified" if check.authentic else "FORGED: its MAC does not verify under the seal key"
+        state = "MAC verified" if check.authentic else "FORGED: not a seal of this day made with the seal key"
         print(f"seal {check.key}: {state}", file=out)
     for step in verification.history:
         for difference in step.differences:
