@@ -10,16 +10,20 @@ from datetime import date, datetime
 from typing import Any
 
 from govrate.integrity.seal_store import SEALS_PREFIX, seal_key
-from govrate.integrity.seals import CaseChainSource, Item, StoredSeal
+from govrate.integrity.seals import CaseChainSource, Item
 
 
 class InMemorySealBucket:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.reads: list[str] = []
 
-    def seals(self, day: date) -> list[StoredSeal]:
-        prefix = f"{SEALS_PREFIX}/{day.isoformat()}/"
-        return [StoredSeal(key=key, body=body) for key, body in sorted(self.objects.items()) if key.startswith(prefix)]
+    def keys(self, day: date) -> list[str]:
+        return sorted(key for key in self.objects if key.startswith(f"{SEALS_PREFIX}/{day.isoformat()}/"))
+
+    def read(self, key: str) -> bytes:
+        self.reads.append(key)
+        return self.objects[key]
 
     def put(self, day: date, sealed_at: datetime, body: bytes) -> str:
         key = seal_key(day, sealed_at)

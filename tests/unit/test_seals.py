@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -24,6 +25,7 @@ from govrate.integrity.seals import (
     verify_day,
 )
 from govrate.kernel.errors import InvalidInput, NotFound
+from govrate.verify_integrity import report
 
 from tests.fakes.seals import DayItems, InMemorySealBucket, LocalMacKey
 
@@ -176,6 +178,16 @@ def test_a_case_handled_after_the_seal_is_sealed_again_beside_the_first_seal(
     )
 
 
+def test_sealing_again_reads_the_newest_authentic_seal_only(items: DayItems, bucket: InMemorySealBucket) -> None:
+    for night in range(3):
+        items.cases[DAY] = [case("01A", 2 + night)]
+        seal(items, bucket, NIGHT + timedelta(days=night))
+    newest = max(bucket.objects)
+    bucket.reads.clear()
+    assert seal(items, bucket, NIGHT + timedelta(days=3)) is None
+    assert bucket.reads == [newest]
+
+
 def test_the_mac_covers_the_manifest(items: DayItems, bucket: InMemorySealBucket) -> None:
     key = seal(items, bucket)
     assert key is not None
@@ -287,6 +299,13 @@ def test_an_edited_seal_does_not_verify(items: DayItems, bucket: InMemorySealBuc
     result = verify(items, bucket)
     assert [check.authentic for check in result.seals] == [False]
     assert not result.clean
+    printed = io.StringIO()
+    report(result, printed)
+    assert printed.getvalue().splitlines()[1:] == [
+        f"seal {key}: FORGED: not a seal of this day made with the seal key",
+        "no authentic seal: the tables cannot be compared with anything",
+        "TAMPERED: 1 finding(s)",
+    ]
 
 
 def test_an_evaluation_changed_between_two_seals_is_reported(items: DayItems, bucket: InMemorySealBucket) -> None:

@@ -32,6 +32,8 @@ def report(verification: Verification, out: TextIO) -> None:
     for check in verification.seals:
         state = "MAC verified" if check.authentic else "FORGED: not a seal of this day made with the seal key"
         print(f"seal {check.key}: {state}", file=out)
+    if len(verification.forged) == len(verification.seals):
+        print("no authentic seal: the tables cannot be compared with anything", file=out)
     for step in verification.history:
         for difference in step.differences:
             note = "after the day was sealed" if not difference.expected_later else "case handled since"

@@ -15,7 +15,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govrate.evaluations.store import day_shard
-from govrate.integrity.seals import MAC_ALGORITHM, CaseChainSource, Item, StoredSeal
+from govrate.integrity.seals import MAC_ALGORITHM, CaseChainSource, Item
 from govrate.kernel.errors import StorageMisconfigured
 from govrate.storage.errors import error_code, storage_error, translated
 from govrate.storage.tables import ByDayIndex, RateDayIndex
@@ -89,19 +89,16 @@ class SealBucket:
         self._bucket = bucket
         self._client = client or boto3.client("s3")
 
-    def seals(self, day: date) -> list[StoredSeal]:
+    def keys(self, day: date) -> list[str]:
         with translated(f"seal bucket {self._bucket}"):
-            keys = [
-                entry["Key"]
-                for page in self._client.get_paginator("list_objects_v2").paginate(
-                    Bucket=self._bucket, Prefix=f"{SEALS_PREFIX}/{day.isoformat()}/"
-                )
-                for entry in page.get("Contents", [])
-            ]
-            return [
-                StoredSeal(key=key, body=self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read())
-                for key in sorted(keys)
-            ]
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=f"{SEALS_PREFIX}/{day.isoformat()}/"
+            )
+            return sorted(entry["Key"] for page in pages for entry in page.get("Contents", []))
+
+    def read(self, key: str) -> bytes:
+        with translated(f"seal bucket {self._bucket}"):
+            return self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
 
     def put(self, day: date, sealed_at: datetime, body: bytes) -> str:
         """A new object under the bucket's default retention (Object Lock asks for a checksum)."""

@@ -169,17 +169,14 @@ class SealSources(Protocol):
     def cases_on(self, day: date) -> Iterable[CaseChainSource]: ...
 
 
-class StoredSeal(_Frozen):
-    key: str
-    body: bytes
-
-
 class SealStore(Protocol):
     """The seal objects: written once, never replaced (S3 with Object Lock)."""
 
-    def seals(self, day: date) -> list[StoredSeal]:
-        """Every seal of the day, oldest first."""
+    def keys(self, day: date) -> list[str]:
+        """The keys of every seal of the day, oldest first."""
         ...
+
+    def read(self, key: str) -> bytes: ...
 
     def put(self, day: date, sealed_at: datetime, body: bytes) -> str: ...
 
@@ -365,8 +362,10 @@ def seal_day(day: date, *, sources: SealSources, store: SealStore, mac: MacKey, 
         "evaluations": sum(region.evaluation_count for region in manifest.regions),
         "cases": sum(len(region.cases) for region in manifest.regions),
     }
-    newest = _authentic(store.seals(day), mac)
-    if newest and newest[-1].manifest.regions == manifest.regions:
+    newest = next(
+        (sealed for key in reversed(store.keys(day)) if (sealed := _authentic(store.read(key), day, mac))), None
+    )
+    if newest is not None and newest.manifest.regions == manifest.regions:
         return SealOutcome(day=day, key=None, **counts)
     sealed = SealedManifest(manifest=manifest, mac=base64.b64encode(mac.generate(manifest.digest())).decode())
     key = store.put(day, now, sealed.model_dump_json().encode())
@@ -378,7 +377,6 @@ def seal_day(day: date, *, sources: SealSources, store: SealStore, mac: MacKey, 
 
 class SealCheck(_Frozen):
     key: str
-    sealed_at: datetime | None
     authentic: bool
 
 
@@ -386,7 +384,6 @@ class SealStep(_Frozen):
     """What one seal of the day changed from the authentic seal before it."""
 
     key: str
-    sealed_at: datetime
     differences: tuple[Difference, ...]
 
 
@@ -418,23 +415,18 @@ def verify_day(
 ) -> Verification:
     """Check every seal of the day's MAC, what each changed from the one before, and the tables
     against the newest authentic one. NotFound if the day was never sealed."""
-    stored = store.seals(day)
-    if not stored:
+    keys = store.keys(day)
+    if not keys:
         raise NotFound(f"no seal of {day}")
     checks: list[SealCheck] = []
     authentic: list[tuple[str, SealedManifest]] = []
-    for seal in stored:
-        sealed = _parsed(seal.body)
-        valid = sealed is not None and sealed.manifest.day == day and _mac_valid(sealed, mac)
-        checks.append(SealCheck(key=seal.key, sealed_at=sealed.manifest.sealed_at if sealed else None, authentic=valid))
-        if valid and sealed is not None:
-            authentic.append((seal.key, sealed))
+    for key in keys:
+        sealed = _authentic(store.read(key), day, mac)
+        checks.append(SealCheck(key=key, authentic=sealed is not None))
+        if sealed is not None:
+            authentic.append((key, sealed))
     history = [
-        SealStep(
-            key=key,
-            sealed_at=later.manifest.sealed_at,
-            differences=tuple(differences(earlier.manifest, later.manifest, region)),
-        )
+        SealStep(key=key, differences=tuple(differences(earlier.manifest, later.manifest, region)))
         for (_, earlier), (key, later) in itertools.pairwise(authentic)
     ]
     since: list[Difference] = []
@@ -444,9 +436,12 @@ def verify_day(
     return Verification(day=day, region=region, seals=tuple(checks), history=tuple(history), since_latest=tuple(since))
 
 
-def _authentic(stored: Sequence[StoredSeal], mac: MacKey) -> list[SealedManifest]:
-    parsed = (_parsed(seal.body) for seal in stored)
-    return [sealed for sealed in parsed if sealed is not None and _mac_valid(sealed, mac)]
+def _authentic(body: bytes, day: date, mac: MacKey) -> SealedManifest | None:
+    """The seal in `body` if it is a seal of `day` whose MAC verifies under the key, else None."""
+    sealed = _parsed(body)
+    if sealed is None or sealed.manifest.day != day or not _mac_valid(sealed, mac):
+        return None
+    return sealed
 
 
 def _parsed(body: bytes) -> SealedManifest | None:
