@@ -50,11 +50,11 @@ class Analytics(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack_name = Stack.of(self).stack_name
-        access_logs = _bucket(self, "AccessLogs", s3.LifecycleRule(expiration=Duration.days(365)))
+        self.access_logs = access_logs = _bucket(self, "AccessLogs", s3.LifecycleRule(expiration=Duration.days(365)))
         Validations.of(access_logs).acknowledge(
             accepted(
                 "S1",
-                "This is the server access log bucket of the analytics buckets; logging its own "
+                "This is the server access log bucket of the analytics and seal buckets; logging its own "
                 "access would log the log deliveries.",
             )
         )
