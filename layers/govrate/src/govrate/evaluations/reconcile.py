@@ -1,6 +1,7 @@
 """The reconciler: the last line behind the outbox. Whatever became of the stream, the relay or the
-queue, every bad review gets its case: a bad review found without one is sent to the negative-review
-queue again, and the consumer opens exactly one case per evaluation however many messages come."""
+queue, every bad review gets its case (or is held in a burst for a supervisor's decision): a bad
+review found without either is sent to the negative-review queue again, and the consumer opens
+exactly one case per evaluation however many messages come."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ def reconcile_bad_reviews(
             try:
                 cases.get(evaluation.evaluation_id)
             except NotFound:
+                if cases.burst_holding(evaluation.evaluation_id) is not None:
+                    continue  # held in a burst for a supervisor's decision
                 queue.publish(
                     NegativeReviewMessage(
                         evaluation_id=evaluation.evaluation_id,
