@@ -1,0 +1,111 @@
+"""Bursts on moto, through the stream, the queue and the staff API: beyond the threshold the bad
+reviews of an item wait in one burst case; a redelivery adds nothing; the supervisor's decision
+opens a case for each, or keeps them as flagged evaluations; the reconciler leaves held reviews be."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from govrate import runtime
+from govrate.evaluations.reconcile import reconcile_bad_reviews
+from govrate.storage.queue import MessageQueue
+
+from tests.integration.conftest import AwsResources
+from tests.integration.staff_support import Staff
+from tests.integration.test_case_support import World, build_world
+
+THRESHOLD = 3
+
+
+@pytest.fixture
+def world(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("GOVRATE_BURST_PER_ITEM", str(THRESHOLD))
+    yield from build_world(aws, monkeypatch)
+
+
+def planted_burst(world: World, supervisor: Staff, count: int) -> tuple[list[str], str]:
+    """`count` bad reviews of one item at once, delivered: their ids and the burst case's id."""
+    ids = [world.review(contact=False)["evaluation_id"] for _ in range(count)]
+    world.deliver()
+    listed = json.loads(world.get(supervisor, "/v1/cases").body)["items"]
+    bursts = [item["evaluation_id"] for item in listed if item["kind"] == "burst"]
+    assert len(bursts) == 1, listed
+    return ids, bursts[0]
+
+
+def member_ids(view: dict[str, Any]) -> list[str]:
+    return [review["evaluation_id"] for review in view["burst"]]
+
+
+def test_a_planted_burst_is_held_and_a_redelivery_adds_nothing(world: World) -> None:
+    supervisor = world.supervisor("wang.fang", region="110000")
+    ids, burst_id = planted_burst(world, supervisor, 6)
+    opened = [i for i in ids if any(item["sk"]["S"] == "CASE" for item in world.case_items(i))]
+    held = member_ids(world.view(supervisor, burst_id))
+    assert len(opened) == THRESHOLD and sorted(opened + held) == sorted(ids)
+    # Every message again: no second case, no second place in the burst.
+    for evaluation_id in ids:
+        evaluation = runtime.evaluation_repository().get(evaluation_id)
+        world.send_raw(
+            json.dumps(
+                {
+                    "evaluation_id": evaluation_id,
+                    "item_code": evaluation.item_code,
+                    "agency_code": evaluation.agency_code,
+                    "region_code": evaluation.region_code,
+                    "level": int(evaluation.level),
+                    "created_at": evaluation.created_at.isoformat(),
+                }
+            )
+        )
+    world.drain()
+    assert member_ids(world.view(supervisor, burst_id)) == held
+    assert [i for i in ids if any(item["sk"]["S"] == "CASE" for item in world.case_items(i))] == opened
+    # Staff of the agency neither list nor open the burst.
+    staff = world.staff("li.ming", agency="110105-GA")
+    assert burst_id not in {item["evaluation_id"] for item in json.loads(world.get(staff, "/v1/cases").body)["items"]}
+    assert world.get(staff, f"/v1/cases/{burst_id}").status_code == 403
+    # The reconciler sends none of them again: each has its case or its burst.
+    queue = MessageQueue(world.aws.queue_url, "negative-review")
+    report = reconcile_bad_reviews(
+        [runtime.now().date()],
+        evaluations=runtime.evaluation_repository(),
+        cases=runtime.case_repository(),
+        queue=queue,
+        settled_before=datetime.now(UTC) + timedelta(minutes=1),
+    )
+    assert (report.bad_reviews, report.resent) == (6, [])
+
+
+def test_genuine_opens_a_case_for_each_held_review(world: World) -> None:
+    supervisor = world.supervisor("wang.fang", region="110000")
+    ids, burst_id = planted_burst(world, supervisor, 5)
+    held = member_ids(world.view(supervisor, burst_id))
+    staff = world.staff("li.ming", agency="110105-GA")
+    assert world.step(staff, burst_id, "burst-decision", {"genuine": True, "reason": "x"}).status_code == 403
+    decided = world.ok_step(supervisor, burst_id, "burst-decision", {"genuine": True, "reason": "真实评价"})
+    assert (decided["state"], decided["burst_outcome"]) == ("closed", "genuine")
+    for evaluation_id in held:
+        case = world.view(staff, evaluation_id)
+        assert case["case"]["state"] == "received"
+        assert case["history"][0]["detail"]["released_from_burst"] == burst_id
+    history = world.view(supervisor, burst_id)["history"]
+    assert [entry["action"] for entry in history] == ["open", "release_burst"]
+    assert world.view(supervisor, burst_id)["chain"]["intact"]
+    assert world.step(supervisor, burst_id, "burst-decision", {"genuine": False, "reason": "x"}).status_code == 409
+
+
+def test_flood_keeps_the_reviews_without_a_case_each(world: World) -> None:
+    supervisor = world.supervisor("wang.fang", region="110000")
+    ids, burst_id = planted_burst(world, supervisor, 5)
+    held = member_ids(world.view(supervisor, burst_id))
+    decided = world.ok_step(supervisor, burst_id, "burst-decision", {"genuine": False, "reason": "脚本刷评"})
+    assert (decided["state"], decided["burst_outcome"]) == ("closed", "flood")
+    for evaluation_id in held:
+        assert [item["sk"]["S"] for item in world.case_items(evaluation_id)] == ["BURST"]
+        assert runtime.evaluation_repository().get(evaluation_id).bad_review
+    assert member_ids(world.view(supervisor, burst_id)) == held
