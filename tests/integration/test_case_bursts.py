@@ -83,7 +83,7 @@ def test_a_planted_burst_is_held_and_a_redelivery_adds_nothing(world: World) -> 
 
 def test_genuine_opens_a_case_for_each_held_review(world: World) -> None:
     supervisor = world.supervisor("wang.fang", region="110000")
-    ids, burst_id = planted_burst(world, supervisor, 5)
+    _, burst_id = planted_burst(world, supervisor, 5)
     held = member_ids(world.view(supervisor, burst_id))
     staff = world.staff("li.ming", agency="110105-GA")
     assert world.step(staff, burst_id, "burst-decision", {"genuine": True, "reason": "x"}).status_code == 403
@@ -101,7 +101,7 @@ def test_genuine_opens_a_case_for_each_held_review(world: World) -> None:
 
 def test_flood_keeps_the_reviews_without_a_case_each(world: World) -> None:
     supervisor = world.supervisor("wang.fang", region="110000")
-    ids, burst_id = planted_burst(world, supervisor, 5)
+    _, burst_id = planted_burst(world, supervisor, 5)
     held = member_ids(world.view(supervisor, burst_id))
     decided = world.ok_step(supervisor, burst_id, "burst-decision", {"genuine": False, "reason": "脚本刷评"})
     assert (decided["state"], decided["burst_outcome"]) == ("closed", "flood")
