@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
+from ulid import ULID
 
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, HandlingRating, NegativeReviewMessage
 from govrate.identity.model import Actor
@@ -263,6 +265,13 @@ class PressureReport(Contract):
     """A citizen's report that someone pressed them to rate, from a rating page: no personal data."""
 
     report_id: str = Field(description="Derived from the page's form token: the same form reports once.")
+
+    @staticmethod
+    def id_for(form_token: str) -> str:
+        """The report's case id (a ULID, like every case id) from the served form's token: a second post
+        of one form is the same report."""
+        return str(ULID.from_bytes(hashlib.sha256(f"pressure-report#{form_token}".encode()).digest()[:16]))
+
     agency_code: AgencyCode
     region_code: str
     window_id: str | None
