@@ -70,7 +70,7 @@ def test_a_citizen_reports_being_pressed_and_the_supervisor_sees_it(
     row = console.locator("tr", has=console.get_by_role("link", name=case_id))
     expect(row.get_by_text("举报：被要求或催促评价 Report: pressed to rate")).to_be_visible()
     row.get_by_role("link", name=case_id).click()
-    expect(console.get_by_text(comment)).to_be_visible()
+    expect(console.get_by_role("cell", name=comment, exact=True)).to_be_visible()
     expect(console.get_by_text(window["window_id"]).first).to_be_visible()
     assert_accessible(console, "report-03-console-case")
     conclusion = console.locator("form.step").filter(has=console.get_by_role("heading", name="Conclude the report"))
