@@ -15,7 +15,7 @@ from govrate.evaluations.reconcile import reconcile_bad_reviews
 from govrate.storage.queue import MessageQueue
 
 from tests.integration.conftest import AwsResources
-from tests.integration.staff_support import Staff
+from tests.integration.staff_support import ConsoleBrowser, Staff
 from tests.integration.test_case_support import World, build_world
 
 THRESHOLD = 3
@@ -109,3 +109,25 @@ def test_flood_keeps_the_reviews_without_a_case_each(world: World) -> None:
         assert [item["sk"]["S"] for item in world.case_items(evaluation_id)] == ["BURST"]
         assert runtime.evaluation_repository().get(evaluation_id).bad_review
     assert member_ids(world.view(supervisor, burst_id)) == held
+
+
+def test_the_supervisor_decides_a_burst_in_the_console(world: World) -> None:
+    supervisor = world.supervisor("wang.fang", region="110000")
+    _, burst_id = planted_burst(world, supervisor, 5)
+    held = member_ids(world.view(supervisor, burst_id))
+    browser = ConsoleBrowser(world.cases)
+    browser.sign_in("wang.fang")
+    listing = browser.get("/console/cases?limit=100").body.decode()
+    assert "集中差评待定 Burst of bad reviews: awaiting a decision" in listing
+    page_path = f"/console/cases/{burst_id}"
+    page = browser.get(page_path).body.decode()
+    assert "The burst's 2 bad reviews" in page
+    assert all(evaluation_id in page for evaluation_id in held)
+    assert f'action="{page_path}/burst-decision"' in page
+    assert f'action="{page_path}/contact"' not in page  # a burst is decided, not worked
+    decided = browser.submit(page_path, f"{page_path}/burst-decision", {"genuine": "true", "reason": "均为真实办件"})
+    assert (decided.status_code, decided.headers["Location"]) == (303, page_path)
+    page = browser.get(page_path).body.decode()
+    assert "genuine: a case each" in page
+    assert all(f'href="/console/cases/{evaluation_id}"' in page for evaluation_id in held)
+    assert "/burst-decision" not in page
