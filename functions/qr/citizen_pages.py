@@ -70,6 +70,8 @@ REPORT_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
         HTML, "A page saying the report was not taken (no token, a forged or expired one): reload and report again."
     ),
     **{status: refused for status, refused in PAGE_REFUSALS.items() if status != 422},
+    400: Media(HTML, "A page saying the form could not be read."),
+    413: Media(HTML, "A page saying the form is too large."),
     429: Media(HTML, "A page saying to try again in a few minutes (Retry-After); nothing was stored."),
 }
 REPORT_DESCRIPTION = (
