@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from govrate import runtime
-from govrate.evaluations.reconcile import reconcile_bad_reviews
+from govrate.cases import service
+from govrate.evaluations.reconcile import ReconcileReport, reconcile_bad_reviews
 from govrate.storage.queue import MessageQueue
 
 from tests.integration.conftest import AwsResources
@@ -35,6 +36,16 @@ def planted_burst(world: World, supervisor: Staff, count: int) -> tuple[list[str
     bursts = [item["evaluation_id"] for item in listed if item["kind"] == "burst"]
     assert len(bursts) == 1, listed
     return ids, bursts[0]
+
+
+def reconcile(world: World) -> ReconcileReport:
+    return reconcile_bad_reviews(
+        [runtime.now().date()],
+        evaluations=runtime.evaluation_repository(),
+        cases=runtime.case_repository(),
+        queue=MessageQueue(world.aws.queue_url, "negative-review"),
+        settled_before=datetime.now(UTC) + timedelta(minutes=1),
+    )
 
 
 def member_ids(view: dict[str, Any]) -> list[str]:
@@ -69,15 +80,8 @@ def test_a_planted_burst_is_held_and_a_redelivery_adds_nothing(world: World) -> 
     staff = world.staff("li.ming", agency="110105-GA")
     assert burst_id not in {item["evaluation_id"] for item in json.loads(world.get(staff, "/v1/cases").body)["items"]}
     assert world.get(staff, f"/v1/cases/{burst_id}").status_code == 403
-    # The reconciler sends none of them again: each has its case or its burst.
-    queue = MessageQueue(world.aws.queue_url, "negative-review")
-    report = reconcile_bad_reviews(
-        [runtime.now().date()],
-        evaluations=runtime.evaluation_repository(),
-        cases=runtime.case_repository(),
-        queue=queue,
-        settled_before=datetime.now(UTC) + timedelta(minutes=1),
-    )
+    # The reconciler sends none of them again: each has its case or waits in its burst.
+    report = reconcile(world)
     assert (report.bad_reviews, report.resent) == (6, [])
 
 
@@ -97,6 +101,24 @@ def test_genuine_opens_a_case_for_each_held_review(world: World) -> None:
     assert [entry["action"] for entry in history] == ["open", "release_burst"]
     assert world.view(supervisor, burst_id)["chain"]["intact"]
     assert world.step(supervisor, burst_id, "burst-decision", {"genuine": False, "reason": "x"}).status_code == 409
+
+
+def test_a_decision_that_stopped_before_the_cases_is_healed_by_the_reconciler(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    supervisor = world.supervisor("wang.fang", region="110000")
+    _, burst_id = planted_burst(world, supervisor, 5)
+    held = member_ids(world.view(supervisor, burst_id))
+    # The decision is written, but the function stops before it opens any case.
+    monkeypatch.setattr(service, "_release_burst", lambda *args: None)
+    world.ok_step(supervisor, burst_id, "burst-decision", {"genuine": True, "reason": "真实评价"})
+    monkeypatch.undo()
+    assert all([item["sk"]["S"] for item in world.case_items(i)] == ["BURST"] for i in held)
+    report = reconcile(world)
+    assert sorted(report.resent) == sorted(held)
+    world.drain()
+    assert all(world.view(supervisor, i)["history"][0]["detail"]["released_from_burst"] == burst_id for i in held)
+    assert reconcile(world).resent == []
 
 
 def test_flood_keeps_the_reviews_without_a_case_each(world: World) -> None:

@@ -158,6 +158,21 @@ def test_genuine_opens_a_case_for_each_with_deadlines_from_the_decision(world: F
     assert len(cases_of(world, CaseKind.BURST)) == 2
 
 
+def test_a_genuine_review_left_without_its_case_gets_it_when_delivered_again(world: FakeWorld) -> None:
+    reviews = flood(world, 12)
+    for review in reviews:
+        take(world, review)
+    burst_id = burst_of(world)
+    act_on_case(
+        burst_id, BurstDecision(genuine=True, reason="真实"), actor=BEIJING, stores=world.case_stores(), now=START
+    )
+    # As if the decision had stopped after it was written, before this review's case was opened.
+    del world.cases.stored[reviews[11].evaluation_id]
+    assert take(world, reviews[11], now=START + timedelta(hours=1)) is Taken.OPENED
+    assert world.cases.history(reviews[11].evaluation_id)[-1].detail["released_from_burst"] == burst_id
+    assert take(world, reviews[11], now=START + timedelta(hours=2)) is Taken.ALREADY
+
+
 def test_flood_keeps_the_reviews_as_flagged_evaluations_without_a_case_each(world: FakeWorld) -> None:
     reviews = flood(world, 15)
     for review in reviews:

@@ -104,8 +104,11 @@ def take_bad_review(message: NegativeReviewMessage, *, stores: CaseStores, now: 
     """The queue's handling of a bad review: its own case, unless bad reviews of its window (or of its
     item, without a window) are coming faster than the burst policy allows; then it is held in the
     subject's burst case for a supervisor's decision. Never dropped, never twice."""
-    if _has_case(message.evaluation_id, stores) or stores.bursts.burst_holding(message.evaluation_id):
+    if _has_case(message.evaluation_id, stores):
         return Taken.ALREADY
+    holding = stores.bursts.burst_holding(message.evaluation_id)
+    if holding is not None:
+        return _released_late(message, holding, stores=stores, now=now)
     evaluation = stores.evaluations.get(message.evaluation_id)
     policy = stores.burst_policy
     subject, most = policy.subject(message, evaluation.window_id)
@@ -162,6 +165,16 @@ def open_case(
     if opened:
         count(BusinessEvent.CASE_OPENED)
     return opened
+
+
+def _released_late(message: NegativeReviewMessage, burst_id: str, *, stores: CaseStores, now: datetime) -> Taken:
+    """A held review delivered again: nothing to do while its burst awaits the decision or was judged a
+    flood; its case, if the burst was judged genuine and the decision stopped before opening it (the
+    reconciler sends such a review again)."""
+    if stores.cases.get(burst_id).burst_outcome is not BurstOutcome.GENUINE:
+        return Taken.ALREADY
+    opened = open_case(message, stores=stores, now=now, released_by=(Actor.system("verify"), burst_id))
+    return Taken.OPENED if opened else Taken.ALREADY
 
 
 def _has_case(case_id: str, stores: CaseStores) -> bool:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from govrate.cases.model import BurstOutcome
 from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import NegativeReviewMessage
 from govrate.evaluations.store import EvaluationRepository
@@ -41,8 +42,8 @@ def reconcile_bad_reviews(
             try:
                 cases.get(evaluation.evaluation_id)
             except NotFound:
-                if cases.burst_holding(evaluation.evaluation_id) is not None:
-                    continue  # held in a burst for a supervisor's decision
+                if _awaits_no_case(evaluation.evaluation_id, cases):
+                    continue
                 queue.publish(
                     NegativeReviewMessage(
                         evaluation_id=evaluation.evaluation_id,
@@ -55,3 +56,10 @@ def reconcile_bad_reviews(
                 )
                 report.resent.append(evaluation.evaluation_id)
     return report
+
+
+def _awaits_no_case(evaluation_id: str, cases: CaseRepository) -> bool:
+    """Held in a burst that awaits its supervisor's decision or was judged a flood: no case is due. A
+    review of a burst judged genuine is due its case, so it is sent again like any other."""
+    burst_id = cases.burst_holding(evaluation_id)
+    return burst_id is not None and cases.get(burst_id).burst_outcome is not BurstOutcome.GENUINE
