@@ -12,6 +12,7 @@ from infra.components.data import Data
 from infra.components.edge import Edge
 from infra.components.escalation import Escalation
 from infra.components.functions import FunctionFactory, Layers
+from infra.components.integrity import Integrity
 from infra.components.monitoring import Monitoring
 from infra.components.pipeline import Pipeline
 from infra.components.records import Records
@@ -60,6 +61,14 @@ class GovrateStack(Stack):
             factory=factory,
             analytics_layer=self.layers.analytics,
             results_readers=(self.api.intake, self.api.cases),
+        )
+        self.integrity = Integrity(
+            self,
+            "Integrity",
+            data=self.data,
+            factory=factory,
+            retention=retention,
+            access_logs=self.analytics.access_logs,
         )
         self.monitoring = Monitoring(
             self,

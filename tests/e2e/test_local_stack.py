@@ -3,6 +3,10 @@ and, for what only AWS can show (the queue, the cases table), boto3 against its 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -10,6 +14,7 @@ import pytest
 import requests
 from govrate.cases.store import CASE_SK, case_pk
 from govrate.evaluations.outbox import negative_review_from_stream
+from govrate.kernel.clock import local_day, now
 
 from tests.e2e.conftest import poll
 
@@ -102,3 +107,36 @@ def test_the_demo_qr_code_opens_the_rating_page_of_its_window(stack: dict[str, A
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     assert page["name"] in response.text
+
+
+SEAL_TIMEOUT_S = 120  # the seal job seals the 45 days up to yesterday at start, yesterday last
+
+
+def test_the_seal_job_seals_yesterday_in_a_locked_bucket_and_the_command_verifies_it(stack: dict[str, Any]) -> None:
+    environment = stack["environment"]
+    bucket, key_id = environment["GOVRATE_SEAL_BUCKET"], environment["GOVRATE_SEAL_KEY_ID"]
+    s3 = session(stack).client("s3", endpoint_url=stack["aws_endpoint"])
+    kms = session(stack).client("kms", endpoint_url=stack["aws_endpoint"])
+    # Created from the synthesized template with the properties moto's CloudFormation used to ignore.
+    lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    assert lock["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeySpec"] == "HMAC_256"
+    yesterday = local_day(now()) - timedelta(days=1)
+    poll(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=f"seals/{yesterday}/").get("KeyCount"), SEAL_TIMEOUT_S)
+    result = subprocess.run(
+        [sys.executable, "-m", "govrate.verify_integrity", "--day", yesterday.isoformat()],
+        env={
+            **os.environ,
+            **environment,
+            "AWS_ENDPOINT_URL": stack["aws_endpoint"],
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": stack["region"],
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "CLEAN: the tables hold what the latest seal holds"

@@ -27,6 +27,7 @@ HANDLERS = (
     "case_api.app",
     "case_sweep.handler",
     "bad_review_reconciler.handler",
+    "seal_job.handler",
 )
 
 
@@ -94,6 +95,13 @@ def expected_environment(synth: Synthesized) -> Environments:
             environment.CASES_TABLE: _ref(synth, data.cases),
             environment.ANALYTICS_BUCKET: _ref(synth, analytics.bucket),
             environment.setting("analytics_window_days"): "45",
+        },
+        "seal_job.handler": {
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.CASES_TABLE: _ref(synth, data.cases),
+            environment.SEAL_BUCKET: _ref(synth, synth.stack.integrity.bucket),
+            environment.SEAL_KEY_ID: _ref(synth, synth.stack.integrity.key),
+            environment.setting("seal_days"): "45",
         },
         "record_sweep.handler": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),

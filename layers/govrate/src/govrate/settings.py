@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from govrate.integrity.seals import DEFAULT_SEAL_DAYS, MAX_SEAL_DAYS
 from govrate.platforms.registry import PlatformKey
 
 
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
     limit_per_client_per_hour: int = Field(default=20, ge=1)
     limit_per_window_per_minute: int = Field(default=20, ge=1)
     limit_per_item_per_minute: int = Field(default=120, ge=1)
+    # Tamper evidence (docs/integrity.md): the Object Lock bucket of the seals, the KMS HMAC key that
+    # MACs them, and how many closed days are sealed again each night while their cases are handled.
+    seal_bucket: str = ""
+    seal_key_id: str = ""
+    seal_days: int = Field(default=DEFAULT_SEAL_DAYS, ge=1, le=MAX_SEAL_DAYS)
     # Evaluation devices at windows (kiosks, docs/kiosk.md): how often a kiosk asks for the window's
     # current transaction, when an untouched prompt resets, how long repeat presses are ignored, how
     # long the thanks screen stays, and how long a transaction the window system pushed is offered.

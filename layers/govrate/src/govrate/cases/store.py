@@ -249,11 +249,14 @@ class CaseRepository:
                     yield item.pk.removeprefix("CASE#")
 
     def cases_on(self, day: date) -> Iterator[Case]:
-        """The cases of the bad reviews given on a local day (analyze's read), shard by shard."""
+        """The cases of the bad reviews given on a local day (analyze's read), shard by shard; the
+        supervision cases of the day are not about a review and count in no rate."""
         with translated("cases index"):
             for shard in range(self._day_shards):
                 for item in self._model.by_rate_day.query(day_shard(day, shard)):
-                    yield _case(item)
+                    case = _case(item)
+                    if case.kind is CaseKind.BAD_REVIEW:
+                        yield case
 
     def _page(
         self, index: Any, hash_name: str, hash_value: str, limit: int, cursor: str | None
@@ -270,7 +273,8 @@ class CaseRepository:
     def _item(self, case: Case) -> CaseItem:
         due = case.pending_due_at
         open_key = f"{_utc_key(due) if due else _NO_DEADLINE}#{case.evaluation_id}"
-        # Supervision cases are the supervisors': not the agency's list, not the sweep, not the rates.
+        # Supervision cases are the supervisors': not the agency's list, not the sweep. They stay in
+        # `by_rate_day`, which the daily seals read every case of a day from; `cases_on` leaves them out.
         bad_review = case.kind is CaseKind.BAD_REVIEW
         sweeping = due is not None and bad_review
         return self._model(
@@ -313,9 +317,7 @@ class CaseRepository:
             due_key=f"{_utc_key(due)}#{case.evaluation_id}" if due else None,
             rate_day_shard=day_shard(
                 local_day(case.evaluated_at, self._offset), shard_of(case.evaluation_id, self._day_shards)
-            )
-            if bad_review
-            else None,
+            ),
         )
 
     def _notice_item(self, notice: EvaluatorNotice) -> CaseNoticeItem:

@@ -13,7 +13,7 @@ Tables:
   (`rate_day_shard` = `<yyyymmdd>#<shard>`, `evaluation_id`) gives analyze the rate facts of a day's
   bad reviews. Notices for the evaluator (`NOTICE#<seq>`) share the partition; the table's stream
   (NEW_IMAGE) carries them to the relay. Supervision cases (bursts, pressure reports) are cases too,
-  left out of `open_by_agency`, `by_due` and `by_rate_day`. Bursts: the bad reviews seen per subject
+  left out of `open_by_agency` and `by_due`. Bursts: the bad reviews seen per subject
   (`BURSTWATCH#<subject>` / `<utc>#<ulid>`, expiring by TTL `expires_at`), the subject's current
   burst (`BURSTS#<subject>` / `CURRENT`), a burst's bad reviews (`CASE#<burst>` / `MEMBER#<ulid>`)
   and, in the review's own partition, the burst that holds it (`CASE#<ulid>` / `BURST`). All
@@ -191,7 +191,7 @@ class CaseItem(Model):
     open_key = UnicodeAttribute(null=True)
     due_shard = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)
-    rate_day_shard = UnicodeAttribute(null=True)
+    rate_day_shard = UnicodeAttribute()
     open_by_agency = OpenByAgencyIndex()
     open_by_region = OpenByRegionIndex()
     open_by_city = OpenByCityIndex()
