@@ -80,6 +80,8 @@ def test_a_planted_burst_is_held_and_a_redelivery_adds_nothing(world: World) -> 
     staff = world.staff("li.ming", agency="110105-GA")
     assert burst_id not in {item["evaluation_id"] for item in json.loads(world.get(staff, "/v1/cases").body)["items"]}
     assert world.get(staff, f"/v1/cases/{burst_id}").status_code == 403
+    # The rate facts read the bad reviews' cases only: the burst is not one.
+    assert {case.evaluation_id for case in runtime.case_repository().cases_on(runtime.now().date())} == set(opened)
     # The reconciler sends none of them again: each has its case or waits in its burst.
     report = reconcile(world)
     assert (report.bad_reviews, report.resent) == (6, [])
