@@ -19,9 +19,11 @@ from govrate.cases.model import (
     Action,
     AuditEntry,
     BoardOrder,
+    BurstOutcome,
     Case,
     CaseBoard,
     CaseBoardQuery,
+    CaseKind,
     CaseListItem,
     CaseView,
     Complaint,
@@ -53,6 +55,21 @@ TRIAGES: Mapping[Triage, str] = {
     Triage.RECTIFY_BY_DEADLINE: "限期整改 rectify by a deadline",
     Triage.EXPLAIN: "解释说明 explain",
     Triage.APPEAL: "申诉复核 appeal",
+}
+KINDS: Mapping[CaseKind, str] = {
+    CaseKind.BAD_REVIEW: "差评 bad review",
+    CaseKind.BURST: "集中差评待定 burst of bad reviews awaiting a decision",
+    CaseKind.PRESSURE_REPORT: "举报：被要求或催促评价 report: pressed to rate",
+}
+BURST_OUTCOMES: Mapping[BurstOutcome, str] = {
+    BurstOutcome.GENUINE: "认定真实，已逐条立案 judged genuine: a case each",
+    BurstOutcome.FLOOD: "认定刷评，已标记 judged a flood: flagged, no case each",
+}
+# Where a pressure report was made from.
+REPORT_PAGES: Mapping[str, str] = {
+    "window_qr": "窗口二维码评价页 the window's QR rating page",
+    "ticket": "办件评价页 a record's rating page",
+    "web_module": "网上办事评价页 the online platform's rating page",
 }
 CONTACT_CHANNELS: Mapping[ContactChannel, str] = {
     ContactChannel.PHONE: "电话 phone",
@@ -91,6 +108,9 @@ ACTIONS: Mapping[Action, str] = {
     Action.RESUME: "恢复办理 resumed",
     Action.REASSIGN: "改派 reassigned",
     Action.VIEW_CONTACT: "查看联系方式 contact viewed",
+    Action.RELEASE_BURST: "认定真实，逐条立案 burst judged genuine: a case each",
+    Action.DISMISS_FLOOD: "认定刷评 burst judged a flood",
+    Action.CONCLUDE: "核查结论 report concluded",
 }
 ORDERS: Mapping[BoardOrder, str] = {
     BoardOrder.URGENCY: "紧急程度 most urgent first",
@@ -142,6 +162,11 @@ DETAILS: Mapping[str, str] = {
     "from_region": "原区划 from region",
     "to_region": "新区划 to region",
     "upheld": "支持申诉 upheld",
+    "subject": "计数对象 counted against",
+    "threshold": "阈值 threshold",
+    "bad_reviews": "差评条数 bad reviews",
+    "released_from_burst": "来自集中差评 released from the burst",
+    "page": "举报页面 reported from",
 }
 
 
@@ -151,8 +176,8 @@ def _named(labels: Mapping[Any, str], value: StrEnum | str | None) -> str:
     return escape(labels.get(value, str(value)))
 
 
-def _level(level: Level) -> str:
-    return escape(f"{int(level)} {level.label_zh} {level.label_en}")
+def _level(level: Level | None) -> str:
+    return escape(f"{int(level)} {level.label_zh} {level.label_en}") if level is not None else "—"
 
 
 def _reason(reason: ReasonCode) -> str:
@@ -190,6 +215,8 @@ def _deadline(moment: datetime) -> str:
 def _standing(standing: Standing, state: CaseState) -> str:
     """The pending deadline: its last day, and how much time is left or how late it is; or who the case
     waits on."""
+    if state is CaseState.CLOSED:
+        return '<span class="tag">已办结 closed</span>'
     if standing.last_day is None:
         waiting = (
             "等待评价人评价处理结果 waiting for the evaluator's rating"
@@ -269,6 +296,22 @@ _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
         '<label>工作日 Working days <input name="working_days" type="number" min="1" max="30" value="5"></label>'
         '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
+    "burst-decision": (
+        "集中差评处置 Decide the burst",
+        (Action.RELEASE_BURST, Action.DISMISS_FLOOD),
+        '<label>决定 Decision <select name="genuine">'
+        '<option value="true">真实评价，逐条立案（期限自现在起算） '
+        "genuine — open a case for each (deadlines from now)</option>"
+        '<option value="false">恶意刷评，保留为标记评价，不逐条立案 '
+        "flood — keep as flagged evaluations, no case each</option>"
+        "</select></label>"
+        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+    ),
+    "conclusion": (
+        "核查结论 Conclude the report",
+        (Action.CONCLUDE,),
+        '<label>核查情况 Finding <textarea name="finding" required maxlength="2000"></textarea></label>',
+    ),
 }
 
 
@@ -330,7 +373,7 @@ def _filters(board: CaseBoard, query: CaseBoardQuery, base: str) -> str:
         f'<label>事项 Service item <select name="item">{options(board.items_to_filter, query.item)}</select></label>'
         f'<label>排序 Order <select name="sort">{options(orders, query.sort, any_of_them=False)}</select></label>'
         f'<label>搜索 Search <input name="q" type="search" value="{escape(query.q or "")}" '
-        'placeholder="案件编号、事项、部门 case number, item, agency"></label>'
+        'placeholder="案件编号、事项、部门、窗口 case number, item, agency, window"></label>'
         "<button>筛选 Filter</button></form>"
     )
 
@@ -356,13 +399,20 @@ def _list_entry(item: CaseListItem, base: str) -> str:
         else ""
     )
     item_name = escape(item.item_name_zh or item.item_code or "—")
+    state = _named(STATES, item.state) + (f" · {_named(TRIAGES, item.triage)}" if item.triage else "")
+    agency = escape(item.agency_name_zh or item.agency_code)
+    if item.kind is CaseKind.BAD_REVIEW:
+        kind, title, facts = "", item_name, [_level(item.level), state, agency]
+    else:
+        # A supervision case is named by its kind; what it is about follows.
+        window = [f"窗口 Window {escape(item.window_id)}"] if item.window_id else []
+        named_item = [item_name] if item.item_code else []
+        kind, title, facts = " supervision", _named(KINDS, item.kind), [state, agency, *window, *named_item]
     return (
-        f'<li class="case{urgent}"><a href="{escape(base)}{console.case_path(item.evaluation_id)}">'
-        f'<span class="item">{item_name}</span>'
+        f'<li class="case{kind}{urgent}"><a href="{escape(base)}{console.case_path(item.evaluation_id)}">'
+        f'<span class="item">{title}</span>'
         f'<span class="id">{escape(item.evaluation_id)}</span></a>'
-        f'<p class="facts"><span>{_level(item.level)}</span><span>{_named(STATES, item.state)}'
-        f"{' · ' + _named(TRIAGES, item.triage) if item.triage else ''}</span>"
-        f"<span>{escape(item.agency_name_zh or item.agency_code)}</span></p>"
+        f'<p class="facts">{"".join(f"<span>{fact}</span>" for fact in facts)}</p>'
         f'<p class="standing">{_standing(item.standing, item.state)}</p>{escalated}</li>'
     )
 
@@ -373,10 +423,16 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
     body = (
         f'<p><a class="back" href="{escape(base)}{console.CASES_PATH}">← 待办案件 Open cases</a></p>'
         + (_complaint(view.complaint, case) if view.complaint else "")
+        + _report(view)
+        + _burst(view, base)
         + _handling(view)
-        + '<section class="card" aria-labelledby="evaluator"><h2 id="evaluator">评价人 Evaluator</h2>'
-        + _contact(signed_in, view, action)
-        + "</section>"
+        + (
+            '<section class="card" aria-labelledby="evaluator"><h2 id="evaluator">评价人 Evaluator</h2>'
+            + _contact(signed_in, view, action)
+            + "</section>"
+            if case.kind is CaseKind.BAD_REVIEW
+            else ""
+        )
         + '<section aria-labelledby="next"><h2 id="next">下一步 Next steps</h2>'
         + (_forms(signed_in, case, action) or '<p class="card">当前无需您处理 Nothing for you to do now.</p>')
         + "</section>"
@@ -390,12 +446,6 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
 
 def _complaint(complaint: Complaint, case: Case) -> str:
     """What the evaluator said, at the top of the case."""
-    item = (
-        f"{escape(complaint.item_name_zh)} {escape(complaint.item_name_en or '')} "
-        f'<span class="code">{escape(case.item_code or "")}</span>'
-        if complaint.item_name_zh
-        else escape(case.item_code or "—")
-    )
     rows = [
         ("等级 Level", f'<strong class="level">{_level(complaint.level)}</strong>'),
         (
@@ -405,11 +455,8 @@ def _complaint(complaint: Complaint, case: Case) -> str:
             else "—",
         ),
         ("意见 Comment", f'<p class="said">{escape(complaint.comment)}</p>' if complaint.comment else "—"),
-        ("事项 Service item", item),
-        (
-            "部门 Agency",
-            f'{escape(complaint.agency_name_zh or "")} <span class="code">{escape(case.agency_code)}</span>',
-        ),
+        ("事项 Service item", _item(complaint.item_name_zh, complaint.item_name_en, case.item_code)),
+        ("部门 Agency", _agency(complaint.agency_name_zh, case.agency_code)),
         ("渠道 · 环节 Channel · stage", f"{_named(CHANNELS, complaint.channel)} · {_stage(complaint.stage)}"),
         ("评价时间 Reviewed at", _time(complaint.created_at)),
     ]
@@ -442,24 +489,101 @@ def _complaint(complaint: Complaint, case: Case) -> str:
     )
 
 
+def _item(name_zh: str | None, name_en: str | None, code: str | None) -> str:
+    if not name_zh:
+        return escape(code or "—")
+    return f'{escape(name_zh)} {escape(name_en or "")} <span class="code">{escape(code or "")}</span>'
+
+
+def _agency(name_zh: str | None, code: str) -> str:
+    return f'{escape(name_zh or "")} <span class="code">{escape(code)}</span>'
+
+
+def _report(view: CaseView) -> str:
+    """A report of being pressed to rate, at the top of its case: what it is against and what was said."""
+    case = view.case
+    if case.kind is not CaseKind.PRESSURE_REPORT:
+        return ""
+    opened = next((entry for entry in view.history if entry.action is Action.OPEN), None)
+    page = opened.detail.get("page") if opened else None
+    rows = [
+        ("类别 Kind", f"<strong>{_named(KINDS, case.kind)}</strong>"),
+        ("窗口 Window", escape(case.window_id or "—")),
+        ("部门 Agency", _agency(view.agency_name_zh, case.agency_code)),
+        ("事项 Service item", _item(view.item_name_zh, view.item_name_en, case.item_code)),
+        ("举报人留言 The citizen's comment", f'<p class="said">{escape(case.note)}</p>' if case.note else "—"),
+        ("举报页面 Reported from", _named(REPORT_PAGES, page if isinstance(page, str) else None)),
+        ("举报时间 Reported at", _time(case.opened_at)),
+        ("举报人 Reporter", "匿名，无个人信息 anonymous: no personal data"),
+    ]
+    return (
+        '<section class="card complaint supervision" aria-labelledby="report"><h2 id="report">举报内容 The report</h2>'
+        + _facts(rows)
+        + "<p><small>仅本区划督办人员可见，窗口工作人员不知举报人 Seen by the region's supervisors only; "
+        "the window's staff are not told who reported.</small></p></section>"
+    )
+
+
+def _burst(view: CaseView, base: str) -> str:
+    """A burst at the top of its case: what it counts against and its held bad reviews, each linked to its
+    case once the burst is judged genuine."""
+    case = view.case
+    if case.kind is not CaseKind.BURST:
+        return ""
+    held = len(view.burst)
+    rows = [
+        ("类别 Kind", f"<strong>{_named(KINDS, case.kind)}</strong>"),
+        ("窗口 Window", escape(case.window_id or "—")),
+        ("部门 Agency", _agency(view.agency_name_zh, case.agency_code)),
+        ("事项 Service item", _item(view.item_name_zh, view.item_name_en, case.item_code)),
+        ("首条差评 First held review given", _time(case.evaluated_at)),
+    ]
+    reviews = "".join(
+        f"<li>{_review_link(review.evaluation_id, case.burst_outcome, base)}"
+        f'<p class="facts"><span><time>{_time(review.created_at)}</time></span><span>{_level(review.level)}</span>'
+        f"<span>{_item(review.item_name_zh, review.item_name_en, review.item_code)}</span></p></li>"
+        for review in view.burst
+    )
+    return (
+        '<section class="card complaint supervision" aria-labelledby="burst"><h2 id="burst">集中差评 The burst</h2>'
+        + _facts(rows)
+        + "<p><small>每条评价均保留并计入统计；认定真实则逐条立案，认定刷评则标记保留 Every review is kept and "
+        "counts in the rates; judged genuine, each gets its own case; judged a flood, they stay flagged.</small></p>"
+        + f"<h3>暂缓的差评 {held} 条 The {held} held bad review{'s' if held != 1 else ''}</h3>"
+        + f'<ol class="held">{reviews}</ol></section>'
+    )
+
+
+def _review_link(evaluation_id: str, outcome: BurstOutcome | None, base: str) -> str:
+    if outcome is not BurstOutcome.GENUINE:
+        return f'<span class="code">{escape(evaluation_id)}</span>'
+    return f'<a class="code" href="{escape(base)}{console.case_path(evaluation_id)}">{escape(evaluation_id)}</a>'
+
+
 def _handling(view: CaseView) -> str:
     case = view.case
-    state = _named(STATES, case.state) + (f" · {_named(TRIAGES, case.triage)}" if case.triage else "")
-    rows = [
-        ("状态 State", state),
-        ("当前期限 Deadline now", _standing(view.standing, case.state)),
-        ("核实期限 Verify by", _deadline(case.verify_due_at)),
-        ("答复期限 Answer by", _deadline(case.answer_due_at)),
-    ]
+    bad_review = case.kind is CaseKind.BAD_REVIEW
+    state = (
+        _named(STATES, case.state)
+        + (f" · {_named(TRIAGES, case.triage)}" if case.triage else "")
+        + (f" · {_named(BURST_OUTCOMES, case.burst_outcome)}" if case.burst_outcome else "")
+    )
+    rows = [("状态 State", state), ("当前期限 Deadline now", _standing(view.standing, case.state))]
+    if bad_review:
+        rows += [
+            ("核实期限 Verify by", _deadline(case.verify_due_at)),
+            ("答复期限 Answer by", _deadline(case.answer_due_at)),
+        ]
     if case.state is CaseState.ESCALATED:
         rows.append(("提级原因 Escalated because", _named(ESCALATED_FOR, case.escalated_for)))
-    rows += [
-        ("立案 Opened", _time(case.opened_at)),
-        ("答复 Answer", escape(case.answer or "—")),
-        ("处理评价 Handling rating", _handling_rating(case.handling_rating)),
-        ("重新办理次数 Reopened", str(case.reopen_count)),
-        ("不计入统计 Excluded from rates", "是 yes" if case.excluded_from_rates else "否 no"),
-    ]
+    rows.append(("立案 Opened", _time(case.opened_at)))
+    if bad_review:
+        rows += [
+            ("答复 Answer", escape(case.answer or "—")),
+            ("处理评价 Handling rating", _handling_rating(case.handling_rating)),
+            ("重新办理次数 Reopened", str(case.reopen_count)),
+            ("不计入统计 Excluded from rates", "是 yes" if case.excluded_from_rates else "否 no"),
+        ]
     return '<section class="card" aria-labelledby="handling"><h2 id="handling">办理情况 Handling</h2>' + (
         _facts(rows) + "</section>"
     )
@@ -538,8 +662,9 @@ def _detail(entry: AuditEntry) -> str:
 
 # Detail fields whose values are codes, with the names they are shown by.
 _CODED_DETAILS: Mapping[str, Mapping[Any, str]] = {
-    "channel": CONTACT_CHANNELS,
+    "channel": {**CHANNELS, **CONTACT_CHANNELS},
     "outcome": TRIAGES,
+    "page": REPORT_PAGES,
     "rating": {rating: f"{zh} {en}" for rating, (zh, en) in i18n.HANDLING.items()},
 }
 
@@ -554,4 +679,15 @@ def _detail_value(key: str, value: object) -> str:
     text = str(value)
     if key.endswith("due_at"):
         return _deadline(datetime.fromisoformat(text))
+    if key == "subject":
+        return _burst_subject(text)
     return _named(_CODED_DETAILS.get(key, {}), text)
+
+
+def _burst_subject(subject: str) -> str:
+    """What a burst counts against, from its key: `window#<window>` or `item#<agency>#<item>`."""
+    counted, _, rest = subject.partition("#")
+    if counted == "window":
+        return f"窗口 Window {escape(rest)}"
+    agency, _, item = rest.partition("#")
+    return f"部门 Agency {escape(agency)} · 事项 Service item {escape(item)}"

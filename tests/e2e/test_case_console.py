@@ -14,6 +14,8 @@ from playwright.sync_api import BrowserContext, expect
 from tests.e2e.conftest import assert_accessible, poll, screenshot
 from tests.e2e.govrate_client import access_token
 from tests.e2e.test_local_stack import BAD_REVIEW, CASE_TIMEOUT_S
+from tests.fakes.console_pages import REPORT_COMMENT, supervision_pages
+from tests.fakes.world import FakeWorld
 
 pytestmark = pytest.mark.e2e
 
@@ -149,3 +151,22 @@ def test_a_staff_member_enters_paper_forms_from_an_excel_file_in_the_console(
     expect(page.get_by_text("reason_codes")).to_be_visible()  # the bad review without a reason, and why
     assert_accessible(page, "console-paper-forms-entered")
     screenshot(page, "console-paper-forms-entered")
+
+
+def test_the_supervision_cases_read_well_at_a_phones_width(context: BrowserContext) -> None:
+    """A burst and a report of being pressed to rate, as the console renders them for a supervisor: named
+    by their kind, no sideways scrolling at 390 px, nothing serious for axe."""
+    pages = supervision_pages(FakeWorld())
+    page = context.new_page()
+    for name, html in (("list", pages.listing), ("burst", pages.burst), ("report", pages.report)):
+        page.set_content(html)
+        assert page.evaluate(FITS_THE_WIDTH), f"the {name} page scrolls sideways at 390 px"
+        assert_accessible(page, f"console-supervision-{name}")
+        screenshot(page, f"console-supervision-{name}")
+    page.set_content(pages.burst)
+    expect(page.get_by_role("heading", name="The 2 held bad reviews")).to_be_visible()
+    expect(page.get_by_role("region", name="集中差评 The burst").get_by_text("户口迁移登记").first).to_be_visible()
+    decision = page.locator("form.step").filter(has=page.get_by_role("heading", name="Decide the burst"))
+    expect(decision.get_by_label("Decision")).to_be_visible()
+    page.set_content(pages.report)
+    expect(page.get_by_role("region", name="举报内容 The report").get_by_text(REPORT_COMMENT)).to_be_visible()
