@@ -162,7 +162,7 @@ def post_rating(
             client_address(request), window_id=target.window_id, item_code=rating.item.item_code, now=now
         )
         gate.admit(arrival, now=now)
-        accepted = submit_rating(target, rating, stores=stores, now=now)
+        accepted = submit_rating(target, rating, stores=stores, now=now, arrival=arrival)
     except SuspiciousSubmission as exc:
         # Bots are told nothing: they get the thanks page, and nothing is stored.
         logger.warning(
