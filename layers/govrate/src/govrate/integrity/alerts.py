@@ -40,9 +40,8 @@ class Alert(Contract):
 
     @property
     def text(self) -> str:
-        return "\n".join(
-            (self.title_zh, self.detail_zh, "", self.title_en, self.detail_en, "", f"{self.key} · {self.at:%Y-%m-%d %H:%M}")
-        )
+        footer = f"{self.key} · {self.at:%Y-%m-%d %H:%M}"
+        return "\n".join((self.title_zh, self.detail_zh, "", self.title_en, self.detail_en, "", footer))
 
 
 class SnsAlerts:
