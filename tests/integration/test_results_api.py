@@ -94,6 +94,7 @@ def test_an_agency_and_an_item_and_the_index(client: Any) -> None:
         "return_visit_rectification_rate",
         "rectification_satisfaction_rate",
         "satisfaction_score",
+        "flagged_share",
     }
 
 

@@ -135,7 +135,10 @@ def fact_sources() -> RepositorySources:
     from govrate.analytics.export import RepositorySources
 
     return RepositorySources(
-        evaluations=evaluation_repository(), cases=case_repository(), records=service_record_repository()
+        evaluations=evaluation_repository(),
+        cases=case_repository(),
+        records=service_record_repository(),
+        flags=watch_store(),
     )
 
 

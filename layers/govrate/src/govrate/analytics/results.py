@@ -166,6 +166,8 @@ RATE_DESCRIPTIONS: Final = {
     RateName.RECTIFICATION_SATISFACTION_RATE: "回访整改满意率: answered cases rated satisfied or basically "
     "satisfied / answered cases",
     RateName.SATISFACTION_SCORE: "满意度: mean level score, 0-100",
+    RateName.FLAGGED_SHARE: "疑似干扰评价占比: evaluations flagged for interference / all rated evaluations "
+    "(they stay in every rate)",
 }
 
 

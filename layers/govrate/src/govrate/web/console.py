@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from govrate import runtime
 from govrate.identity.auth import NotSignedIn
+from govrate.identity.model import Role
 from govrate.identity.sessions import DEVICE_LIFETIME, StaffSession, check_form_token, current_session
 from govrate.kernel.errors import BodyTooLarge, Forbidden, GovrateError, InvalidInput, MalformedBody
 from govrate.kernel.observability import logger
@@ -41,6 +42,7 @@ HTML = "text/html; charset=utf-8"
 FORM = "application/x-www-form-urlencoded"
 LOGIN_PATH = "/console/login"
 CASES_PATH = "/console/cases"
+INTEGRITY_PATH = "/console/integrity"
 PAPER_FORMS_PATH = "/console/paper-forms"
 DASHBOARD_PATH = "/console/dashboard"
 PAGE = Media("text/html", "A console page")
@@ -62,6 +64,9 @@ _STYLE = (
     "label{display:block;margin:.3rem 0}textarea{width:100%;min-height:3rem}"
     ".overdue{color:#b00;font-weight:bold}.error{background:#fee;padding:.5rem}.ok{color:#070}"
     "form.step{border:1px solid #ddd;padding:.5rem;margin:.5rem 0}nav a{margin-right:1rem}form.inline{display:inline}"
+    "section.flag{border:1px solid #ccc;padding:.5rem;margin:.5rem 0}section.flag h2{font-size:1.1rem;margin:0}"
+    "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .6rem;margin:.4rem 0}"
+    "dl.facts dd{margin:0;overflow-wrap:anywhere}"
 )
 
 ConsoleView = Callable[..., Response]
@@ -160,7 +165,13 @@ def page(title: str, body: str, base: str, signed_in: StaffSession | None = None
         header = (
             f'<nav><a href="{escape(base)}{CASES_PATH}">待办案件 Open cases</a>'
             f'<a href="{escape(base)}{PAPER_FORMS_PATH}">录入纸质评价表 Enter paper forms</a>'
-            f'<a href="{escape(base)}{DASHBOARD_PATH}">好差评分析 Dashboard</a></nav>'
+            f'<a href="{escape(base)}{DASHBOARD_PATH}">好差评分析 Dashboard</a>'
+            + (
+                f'<a href="{escape(base)}{INTEGRITY_PATH}">干扰评价标记 Interference flags</a>'
+                if actor.role is Role.SUPERVISOR
+                else ""
+            )
+            + "</nav>"
             f"<div>{escape(actor.name or actor.subject)} · {escape(actor.role)} · "
             f"{escape(actor.agency_code or actor.region_code or '')} "
             f'<form method="post" action="{escape(base)}/console/logout" class="inline">'

@@ -208,6 +208,7 @@ RATES: Final[dict[RateName, tuple[str, str]]] = {
     RateName.RETURN_VISIT_RECTIFICATION_RATE: ("回访整改率", "Return visits and rectifications"),
     RateName.RECTIFICATION_SATISFACTION_RATE: ("回访整改满意率", "Satisfaction with the handling"),
     RateName.SATISFACTION_SCORE: ("满意度", "Satisfaction score"),
+    RateName.FLAGGED_SHARE: ("疑似干扰评价占比", "Evaluations flagged for interference"),
 }
 
 REASONS: Final[dict[ReasonCode, tuple[str, str]]] = {
