@@ -42,6 +42,8 @@ PUBLIC_BASE_URL = "GOVRATE_PUBLIC_BASE_URL"
 STAFF_USER_POOL_ID = "GOVRATE_STAFF_USER_POOL_ID"
 STAFF_CLIENT_ID = "GOVRATE_STAFF_CLIENT_ID"
 STAFF_JWKS_URL = "GOVRATE_STAFF_JWKS_URL"
+# Supervisor alerts are printed to the log of the local stack, not published (no SNS topic locally).
+SUPERVISOR_ALERT_TOPIC_ARN = "GOVRATE_SUPERVISOR_ALERT_TOPIC_ARN"
 # Outside Lambda there is no X-Ray daemon to send traces to.
 LOCAL_ONLY_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
 
@@ -169,7 +171,9 @@ class LocalStack:
         functions = template.functions()
         modules = {lid: handler_module(self._root / "functions", function) for lid, function in functions.items()}
         runnable = [function for lid, function in functions.items() if modules[lid] is not None]
-        ready.environment = merged_environment(runnable, provisioned, {PUBLIC_BASE_URL: ready.api_url})
+        ready.environment = merged_environment(
+            runnable, provisioned, {PUBLIC_BASE_URL: ready.api_url, SUPERVISOR_ALERT_TOPIC_ARN: ""}
+        )
         if STAFF_USER_POOL_ID in ready.environment:
             pool_id = ready.environment[STAFF_USER_POOL_ID]
             ready.environment[STAFF_JWKS_URL] = f"{ready.aws_endpoint}/{pool_id}/.well-known/jwks.json"

@@ -17,6 +17,7 @@ from constructs import Construct
 from govrate.analytics.facts import FACT_TABLES, PARTITION_KEYS, FactTable
 from govrate.analytics.queries import all_queries
 from govrate.analytics.store import RESULTS_PREFIX
+from govrate.integrity.store import FLAGGED_PREFIX
 from govrate.records.store import RecordsByDayIndex
 from govrate.storage.tables import ByDayIndex, RateDayIndex
 
@@ -124,6 +125,8 @@ class Analytics(Construct):
                     environment.EVALUATIONS_TABLE: data.evaluations.table_name,
                     environment.CASES_TABLE: data.cases.table_name,
                     environment.ANALYTICS_BUCKET: self.bucket.bucket_name,
+                    # The interference flags of the evaluations (`FLAGGED#…` items, govrate.integrity.store).
+                    environment.REFERENCE_TABLE: data.reference.table_name,
                     settings("analytics_window_days"): "45",
                 },
                 memory_size=2048,
@@ -150,6 +153,13 @@ class Analytics(Construct):
                     f"{data.evaluations.table_arn}/index/{RecordsByDayIndex.Meta.index_name}",
                     f"{data.cases.table_arn}/index/{RateDayIndex.Meta.index_name}",
                 ],
+            )
+        )
+        self.analyze.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[data.reference.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{FLAGGED_PREFIX}*"]}},
             )
         )
         facts = [self.bucket.arn_for_objects(f"{table.name}/*") for table in FACT_TABLES]

@@ -11,8 +11,8 @@ from typing import Any
 
 import boto3
 import case_api
-import integrity_watch
 import intake_api
+import integrity_watch
 import pytest
 from chalice.test import Client
 from govrate import runtime

@@ -26,7 +26,8 @@ from govrate.kernel.divisions import DivisionLevel, enclosing
 from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import bind
 
-WATCH_KEY_PREFIXES = ("SERIES#", "FLAGS#", "FLAGGED#", "ALERT#")
+FLAGGED_PREFIX = "FLAGGED#"
+WATCH_KEY_PREFIXES = ("SERIES#", "FLAGS#", FLAGGED_PREFIX, "ALERT#")
 
 
 class SeriesItem(Model):
@@ -180,7 +181,7 @@ class DynamoWatchStore:
 
     @staticmethod
     def _mark_partition(day: date, shard: int) -> str:
-        return f"FLAGGED#{day:%Y%m%d}#{shard:03d}"
+        return f"{FLAGGED_PREFIX}{day:%Y%m%d}#{shard:03d}"
 
 
 def _parse(stamp: str) -> datetime:
