@@ -122,6 +122,17 @@ def test_a_region_page_shows_the_api_numbers_with_a_server_drawn_trend(client: A
     assert "/disclosure/agencies/110105-GA" in body and "/disclosure/regions/110105/scorecards" in body
 
 
+def test_the_flagged_evaluations_are_shown_beside_the_rates(client: Any) -> None:
+    """Flagged evaluations stay in every rate; the page says how many of them there were."""
+    november = _json(client, "/v1/results/regions/110105")["months"][-1]
+    flagged = november["rates"]["flagged_share"]
+    good = november["rates"]["good_review_rate"]
+    assert 0 < flagged["numerator"] < flagged["denominator"] == good["denominator"]
+    body = _page(client, "/disclosure/regions/110105")
+    row = re.search(r'<th scope="row">疑似干扰评价占比</th><td>(.*?)</td>', body)
+    assert row is not None and f"{flagged['numerator']} / {flagged['denominator']}" in row.group(1)
+
+
 def test_a_small_agency_is_suppressed_on_its_page(client: Any) -> None:
     body = _page(client, "/disclosure/agencies/110105-XY")
     assert "样本过少，不公开" in body
@@ -191,7 +202,7 @@ def test_scorecards_as_csv_and_as_a_printable_page(client: Any) -> None:
     assert "scorecards-110105-2026-10.csv" in answer.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.body.decode())))
     assert {row["month"] for row in rows} == {"2026-10"}
-    assert len(rows) == 3 * 7  # three agencies, seven rates
+    assert len(rows) == 3 * 8  # three agencies, seven rates and the share of flagged evaluations
     body = _page(client, "/disclosure/regions/110105/scorecards?month=2026-11")
     assert "@media print" in body
     assert body.count("<tr>") >= 1 + 3
