@@ -65,8 +65,8 @@ _STYLE = (
     ".overdue{color:#b00;font-weight:bold}.error{background:#fee;padding:.5rem}.ok{color:#070}"
     "form.step{border:1px solid #ddd;padding:.5rem;margin:.5rem 0}nav a{margin-right:1rem}form.inline{display:inline}"
     "section.flag{border:1px solid #ccc;padding:.5rem;margin:.5rem 0}section.flag h2{font-size:1.1rem;margin:0}"
-    "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .6rem;margin:.4rem 0}"
-    "dl.facts dd{margin:0;overflow-wrap:anywhere}"
+    "dl.facts{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:.2rem .6rem;margin:.4rem 0}"
+    "dl.facts dt,dl.facts dd{margin:0;overflow-wrap:anywhere}"
 )
 
 ConsoleView = Callable[..., Response]
