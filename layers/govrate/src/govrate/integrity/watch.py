@@ -99,7 +99,7 @@ class Watcher:
         """Flags raised or joined by a new evaluation, after sending the alerts it causes."""
         if seen.system_given:
             return []  # the default ratings of the sweep: given by the system, nobody interfered
-        flags: list[Flag | None] = [self._intake_flag(seen, pattern) for pattern in seen.intake_flags]
+        flags = [self._intake_flag(seen, pattern) for pattern in seen.intake_flags]
         subject = _Subject(seen.region_code, seen.agency_code, seen.window_id, seen.item_code)
         if seen.level is Level.VERY_SATISFIED:
             flags += self._top_bursts(seen, subject)
@@ -109,7 +109,7 @@ class Watcher:
         if digest is not None:
             flags += self._identical_comments(seen, digest)
         self._bad_review_share(seen)
-        return [flag for flag in flags if flag is not None]
+        return flags
 
     def _intake_flag(self, seen: ObservedEvaluation, pattern: Pattern) -> Flag:
         evidence: dict[str, int | str] = {"evaluations": 1}
@@ -124,9 +124,9 @@ class Watcher:
         )
         return self._raise(flag, [(seen.evaluation_id, seen.created_at)], newly=[(seen.evaluation_id, seen.created_at)])
 
-    def _top_bursts(self, seen: ObservedEvaluation, subject: _Subject) -> list[Flag | None]:
+    def _top_bursts(self, seen: ObservedEvaluation, subject: _Subject) -> list[Flag]:
         span = self._limits.top_burst_window
-        flags: list[Flag | None] = []
+        flags: list[Flag] = []
         for kind, code, most in (
             ("window", seen.window_id, self._limits.top_burst_per_window),
             ("item", seen.item_code, self._limits.top_burst_per_item),
@@ -137,7 +137,6 @@ class Watcher:
             self._note(series, seen.evaluation_id, seen.created_at, span)
             members = self._store.members(series, seen.created_at - span, seen.created_at)
             if len(members) < most:
-                flags.append(None)
                 continue
             period = _hour(seen.created_at, self._zone)
             flag = self._flag(
@@ -156,7 +155,7 @@ class Watcher:
             flags.append(self._raise(flag, members, newly=[(seen.evaluation_id, seen.created_at)]))
         return flags
 
-    def _client_many_records(self, seen: ObservedEvaluation) -> list[Flag | None]:
+    def _client_many_records(self, seen: ObservedEvaluation) -> list[Flag]:
         assert seen.client_key is not None and seen.record_id is not None
         # The client key changes every day, so the series is the client's day.
         series = f"client#{seen.client_key}"
@@ -178,7 +177,7 @@ class Watcher:
         evaluations = [(member.partition("@")[2], at) for member, at in members]
         return [self._raise(flag, evaluations, newly=[(seen.evaluation_id, seen.created_at)])]
 
-    def _identical_comments(self, seen: ObservedEvaluation, digest: str) -> list[Flag | None]:
+    def _identical_comments(self, seen: ObservedEvaluation, digest: str) -> list[Flag]:
         series = f"comment#{seen.agency_code}#{digest}"
         span = timedelta(hours=self._limits.identical_comment_hours)
         self._note(series, seen.evaluation_id, seen.created_at, span)
