@@ -27,6 +27,7 @@ HANDLERS = (
     "case_api.app",
     "case_sweep.handler",
     "bad_review_reconciler.handler",
+    "integrity_watch.handler",
 )
 
 
@@ -93,7 +94,13 @@ def expected_environment(synth: Synthesized) -> Environments:
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
             environment.CASES_TABLE: _ref(synth, data.cases),
             environment.ANALYTICS_BUCKET: _ref(synth, analytics.bucket),
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
             environment.setting("analytics_window_days"): "45",
+        },
+        "integrity_watch.handler": {
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
+            environment.CASES_TABLE: _ref(synth, data.cases),
+            environment.SUPERVISOR_ALERT_TOPIC_ARN: _ref(synth, synth.stack.integrity.topic),
         },
         "record_sweep.handler": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
@@ -243,11 +250,17 @@ def test_analyze_queries_the_by_day_indexes_and_touches_the_fact_and_results_pre
     evaluations = synth.logical_id(synth.stack.data.evaluations)
     cases = synth.logical_id(synth.stack.data.cases)
     bucket = synth.logical_id(synth.stack.analytics.bucket)
+    reference = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.reference), "Arn"]}
 
     def under(logical_id: str, suffix: str) -> dict[str, Any]:
         return {"Fn::Join": ["", [{"Fn::GetAtt": [logical_id, "Arn"]}, suffix]]}
 
-    dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in actions_of(s))]
+    # Besides the indexes, only the interference flags' marks (test_infra_integrity.py).
+    dynamodb = [
+        s
+        for s in statements
+        if any(a.startswith("dynamodb:") for a in actions_of(s)) and resources_of(s) != [reference]
+    ]
     assert [(actions_of(s), sorted(resources_of(s), key=str)) for s in dynamodb] == [
         (
             {"dynamodb:Query"},
