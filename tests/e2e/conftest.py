@@ -97,6 +97,7 @@ def wait_until_ready(process: subprocess.Popen[bytes], output: Path) -> dict[str
         for line in output.read_text(encoding="utf-8").splitlines():
             if line.startswith(READY_PREFIX):
                 ready: dict[str, Any] = json.loads(line[len(READY_PREFIX) :])
+                ready["output_log"] = str(output)  # what the stack prints, e.g. supervisor alerts
                 return ready
         if process.poll() is not None:
             pytest.fail(f"the local stack exited with {process.returncode}:\n{output.read_text(encoding='utf-8')}")
