@@ -7,11 +7,9 @@ The watcher runs on its DynamoDB store in moto (the reference table), as the str
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from govrate.integrity.alerts import Alert, AlertKind
 from govrate.integrity.patterns import Flag, Pattern, WatchThresholds
@@ -20,9 +18,9 @@ from govrate.integrity.watch import ObservedEscalation, ObservedEvaluation, Obse
 from govrate.kernel.clock import zone
 from govrate.kernel.errors import StorageUnavailable
 from govrate.kernel.scale import Level
-from govrate.storage.schema import REFERENCE
-from moto import mock_aws
 from ulid import ULID
+
+from tests.integration.conftest import AwsResources
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=zone())  # a Tuesday morning at the service hall
 AGENCY = "110105-GA"
@@ -45,10 +43,8 @@ class RecordedAlerts:
 
 
 @pytest.fixture
-def store() -> Iterator[DynamoWatchStore]:
-    with mock_aws():
-        boto3.client("dynamodb").create_table(**REFERENCE.create_table_arguments("test-reference"))
-        yield DynamoWatchStore("test-reference", shards=4)
+def store(aws: AwsResources) -> DynamoWatchStore:
+    return DynamoWatchStore(aws.reference_table, shards=4)
 
 
 @pytest.fixture
