@@ -18,6 +18,7 @@ from infra.components.monitoring import Monitoring
 from infra.components.pipeline import Pipeline
 from infra.components.records import Records
 from infra.components.staff import Staff
+from infra.components.watch import Watch
 from infra.config import GovrateConfig
 from infra.stages import Retention
 
@@ -48,8 +49,8 @@ class GovrateStack(Stack):
             self, "Edge", stage=self.api.rest_api.deployment_stage, settings=config.edge, retention=retention
         )
         self.escalation = Escalation(self, "Escalation", data=self.data, factory=factory)
-        self.integrity = Integrity(
-            self, "Integrity", data=self.data, factory=factory, settings=config.integrity, retention=retention
+        self.watch = Watch(
+            self, "Watch", data=self.data, factory=factory, settings=config.integrity, retention=retention
         )
         # The public paths decide at intake whether an address is in a staff network.
         staff_networks = config.integrity.get(environment.STAFF_NETWORKS)
@@ -71,6 +72,14 @@ class GovrateStack(Stack):
             analytics_layer=self.layers.analytics,
             results_readers=(self.api.intake, self.api.cases),
         )
+        self.integrity = Integrity(
+            self,
+            "Integrity",
+            data=self.data,
+            factory=factory,
+            retention=retention,
+            access_logs=self.analytics.access_logs,
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -78,9 +87,9 @@ class GovrateStack(Stack):
             dead_letter_queues=[
                 *self.pipeline.dead_letter_queues,
                 self.records.invitation_dlq,
-                self.integrity.failures,
+                self.watch.failures,
             ],
-            stream_consumers=[self.pipeline.relay, self.integrity.watcher],
+            stream_consumers=[self.pipeline.relay, self.watch.watcher],
             api=self.api.rest_api,
             web_acl=self.edge.web_acl,
             settings=config.alarms,

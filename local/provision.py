@@ -15,6 +15,7 @@ from botocore import xform_name
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from local.moto_cloudformation import honour_seal_properties
 from local.moto_cognito import add_revoke_token
 from local.moto_dynamodb import hold_under_concurrency
 from local.template import (
@@ -45,6 +46,7 @@ class MotoServer:
     def __init__(self, port: int = 0) -> None:
         hold_under_concurrency()
         add_revoke_token()
+        honour_seal_properties()
         self._server = make_server(
             "127.0.0.1",
             port,

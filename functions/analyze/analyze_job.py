@@ -16,6 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.analytics.export import window_to_export
+from govrate.analytics.results import names_of
 from govrate.analytics.service import analyze
 from govrate.kernel import clock, observability
 from govrate.kernel.observability import logger, metrics
@@ -36,6 +37,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         now=now,
         today=clock.local_day(now, settings.utc_offset_hours),
         ranking_min_count=settings.ranking_min_count,
+        results_min_count=settings.results_min_count,
+        names=names_of(runtime.catalogue_repository().current_items()),
     ).model_dump(mode="json")
     logger.info("analysis published", extra=summary)
     metrics.add_metric(name="EvaluationsExported", unit=MetricUnit.Count, value=summary["rows"].get("evaluations", 0))

@@ -5,6 +5,8 @@ API they mirror; each page reads one stored document and works without script (c
 
 from __future__ import annotations
 
+import hashlib
+
 from chalice.app import Response
 from govrate import runtime
 from govrate.analytics.disclosure import MONTH_DESCRIPTION, Month
@@ -21,6 +23,7 @@ from results_api import CACHE_CONTROL
 TAG = "disclosure"
 HTML = "text/html"
 _REFUSALS: dict[int, Media | None] = {
+    304: None,
     404: Media(HTML, "A page saying there are no results for the code."),
     422: Media(HTML, "A page saying the code or month cannot be read."),
     503: Media(HTML, "A page asking to retry later."),
@@ -30,8 +33,14 @@ blueprint = ApiBlueprint(__name__)
 
 
 def _cached(page: Page) -> Response:
+    """The page, cacheable, with a validator: the same page answers 304 to its ETag (the pages carry
+    no nonce, so equal bodies mean an unchanged page)."""
+    etag = f'W/"{hashlib.sha256(page.body.encode()).hexdigest()[:32]}"'
+    if etag in (blueprint.current_request.headers.get("if-none-match") or "").split(", "):
+        return Response(body="", status_code=304, headers={"Cache-Control": CACHE_CONTROL, "ETag": etag})
     response = html(page)
     response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["ETag"] = etag
     return response
 
 
@@ -41,7 +50,8 @@ def _operation(summary: str, description: str, query: type[PageQuery] = PageQuer
         tag=TAG,
         query=query,
         responses={200: Media(HTML, description), **_REFUSALS},
-        description="Chinese by default, `?lang=en` for English; small cells are suppressed as in the results API.",
+        description="Chinese by default, `?lang=en` for English; small cells are suppressed as in the results API. "
+        "Answers carry an ETag; send If-None-Match for a 304.",
     )
 
 

@@ -6,6 +6,7 @@ the case function.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from govrate.analytics.results import (
     ReasonCounts,
     ResultsQuery,
     ScopeKind,
+    ScopeName,
     ScopeResults,
     scope_code,
     scope_csv,
@@ -44,9 +46,14 @@ def _base() -> str:
     return console.stage_base(blueprint.current_request)
 
 
-def _link(base: str, scope: ScopeKind, code: str, label: str | None = None) -> str:
+def _link(base: str, scope: ScopeKind, code: str, names: Mapping[str, ScopeName]) -> str:
     href = f"{base}{DASHBOARD_PATH}/{SCOPE_PATHS[scope]}/{quote(code)}"
-    return f'<a href="{escape(href)}">{escape(label or code)}</a>'
+    return f'<a href="{escape(href)}">{escape(_named(names, code))}</a>'
+
+
+def _named(names: Mapping[str, ScopeName], code: str) -> str:
+    name = names.get(code)
+    return f"{name.zh} {code}" if name else code
 
 
 def _label(rate: RateName) -> str:
@@ -108,7 +115,7 @@ def _ranking_table(document: ScopeResults, base: str) -> str:
         return "<p>本期无排名 Nothing ranked yet.</p>"
     rows = "".join(
         f"<tr><td>{entry.place}</td>"
-        f"<td>{_link(base, child_kind, entry.item_code or entry.agency_code)}</td>"
+        f"<td>{_link(base, child_kind, entry.item_code or entry.agency_code, document.names)}</td>"
         f"<td>{entry.good_review_rate * 100:.1f}% ({entry.good}/{entry.rated})</td>"
         f"<td>{entry.satisfaction_score:.1f}</td></tr>"
         for entry in ranking.entries
@@ -117,7 +124,7 @@ def _ranking_table(document: ScopeResults, base: str) -> str:
         f"<h2>排名 Ranking {escape(ranking.month)}</h2>"
         f"<p><small>有效评价少于 {ranking.min_count} 条不排名 "
         f"Fewer than {ranking.min_count} rated: not ranked.</small></p>"
-        "<table><thead><tr><th>名次 Place</th><th>代码 Code</th><th>好评率 Good-review rate</th>"
+        "<table><thead><tr><th>名次 Place</th><th>名称 Name</th><th>好评率 Good-review rate</th>"
         f"<th>满意度 Score</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
@@ -125,18 +132,21 @@ def _ranking_table(document: ScopeResults, base: str) -> str:
 def _cases(counts: OpenCases) -> str:
     return (
         "<h2>案件 Cases now</h2><table><tbody>"
-        f"<tr><th>待办 Open</th><td>{counts.open}</td></tr>"
-        f'<tr><th>已超期 Overdue</th><td class="overdue">{counts.overdue}</td></tr>'
-        f"<tr><th>已提级 Escalated</th><td>{counts.escalated}</td></tr></tbody></table>"
+        f"<tr><th>未办结 Open</th><td>{counts.open}</td></tr>"
+        f'<tr><th>已超期、待提级 Past a deadline, not yet escalated</th><td class="overdue">{counts.overdue}</td></tr>'
+        f"<tr><th>已提级督办 Escalated to supervisors</th><td>{counts.escalated}</td></tr></tbody></table>"
+        "<p><small>超期案件每 15 分钟由系统提级督办，因此通常计入“已提级”；再次不满意的案件也会提级。 "
+        "The sweep escalates a case past its deadline within 15 minutes, so overdue cases are usually counted "
+        "as escalated; a case rated dissatisfied too often is escalated as well.</small></p>"
     )
 
 
 def dashboard_page(signed_in: StaffSession, document: ScopeResults, counts: OpenCases | None, base: str) -> str:
     up = []
     if document.region_code and signed_in.actor.role is Role.SUPERVISOR:  # staff see their agency only
-        up.append(_link(base, ScopeKind.REGION, document.region_code))
+        up.append(_link(base, ScopeKind.REGION, document.region_code, document.names))
     if document.agency_code:
-        up.append(_link(base, ScopeKind.AGENCY, document.agency_code))
+        up.append(_link(base, ScopeKind.AGENCY, document.agency_code, document.names))
     chart = line_chart(
         "近12个月 The last 12 months",
         "好评率、差评按期回复率（期限执行）、未评率，按月；数值见下表。",
@@ -157,12 +167,12 @@ def dashboard_page(signed_in: StaffSession, document: ScopeResults, counts: Open
         + (_ranking_table(document, base) if document.scope is not ScopeKind.ITEM else "")
         + f'<p><a href="{escape(csv_href)}">导出 CSV Export CSV</a></p>'
     )
-    title = f"{_NAMES[document.scope]} {document.code} · 好差评分析 Dashboard"
+    title = f"{_NAMES[document.scope]} {_named(document.names, document.code)} · 好差评分析 Dashboard"
     return console.page(title, body, base, signed_in)
 
 
-def overview_page(signed_in: StaffSession, regions: list[str], base: str) -> str:
-    items = "".join(f"<li>{_link(base, ScopeKind.REGION, code)}</li>" for code in regions)
+def overview_page(signed_in: StaffSession, regions: list[str], names: Mapping[str, ScopeName], base: str) -> str:
+    items = "".join(f"<li>{_link(base, ScopeKind.REGION, code, names)}</li>" for code in regions)
     body = f"<ul>{items}</ul>" if items else "<p>辖区内暂无结果 No results in your division yet.</p>"
     division = signed_in.actor.region_code or ""
     return console.page(f"辖区 Division {division} · 好差评分析 Dashboard", body, base, signed_in)
@@ -184,8 +194,8 @@ def console_dashboard() -> Response:
     actor = signed_in.actor
     if actor.role is Role.STAFF and actor.agency_code:
         return console.redirect(blueprint.current_request, f"{DASHBOARD_PATH}/agencies/{quote(actor.agency_code)}")
-    regions = division_regions(runtime.analytics_bucket(), actor)
-    return console.html_response(overview_page(signed_in, regions, _base()))
+    regions, names = division_regions(runtime.analytics_bucket(), actor)
+    return console.html_response(overview_page(signed_in, regions, names, _base()))
 
 
 def _scope_view(scope: ScopeKind, code: str) -> Response:

@@ -17,6 +17,7 @@ from constructs import Construct
 from govrate.analytics.facts import FACT_TABLES, PARTITION_KEYS, FactTable
 from govrate.analytics.queries import all_queries
 from govrate.analytics.store import RESULTS_PREFIX
+from govrate.catalogue.store import BY_KIND_INDEX
 from govrate.integrity.store import FLAGGED_PREFIX
 from govrate.records.store import RecordsByDayIndex
 from govrate.storage.tables import ByDayIndex, RateDayIndex
@@ -50,11 +51,11 @@ class Analytics(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack_name = Stack.of(self).stack_name
-        access_logs = _bucket(self, "AccessLogs", s3.LifecycleRule(expiration=Duration.days(365)))
+        self.access_logs = access_logs = _bucket(self, "AccessLogs", s3.LifecycleRule(expiration=Duration.days(365)))
         Validations.of(access_logs).acknowledge(
             accepted(
                 "S1",
-                "This is the server access log bucket of the analytics buckets; logging its own "
+                "This is the server access log bucket of the analytics and seal buckets; logging its own "
                 "access would log the log deliveries.",
             )
         )
@@ -124,9 +125,8 @@ class Analytics(Construct):
                 environment={
                     environment.EVALUATIONS_TABLE: data.evaluations.table_name,
                     environment.CASES_TABLE: data.cases.table_name,
-                    environment.ANALYTICS_BUCKET: self.bucket.bucket_name,
-                    # The interference flags of the evaluations (`FLAGGED#…` items, govrate.integrity.store).
                     environment.REFERENCE_TABLE: data.reference.table_name,
+                    environment.ANALYTICS_BUCKET: self.bucket.bucket_name,
                     settings("analytics_window_days"): "45",
                 },
                 memory_size=2048,
@@ -152,6 +152,8 @@ class Analytics(Construct):
                     f"{data.evaluations.table_arn}/index/{ByDayIndex.Meta.index_name}",
                     f"{data.evaluations.table_arn}/index/{RecordsByDayIndex.Meta.index_name}",
                     f"{data.cases.table_arn}/index/{RateDayIndex.Meta.index_name}",
+                    # The catalogue's current items, for the names the results documents carry.
+                    f"{data.reference.table_arn}/index/{BY_KIND_INDEX}",
                 ],
             )
         )

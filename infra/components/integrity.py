@@ -1,40 +1,34 @@
-"""The integrity watcher and the supervisors' alerts (docs/integrity.md §3 and §4).
-
-evaluations stream (new evaluations and service records) and cases stream (overdue escalations) →
-integrity watcher → interference flags (reference table) and one notice per cause and period → the
-supervisor alert topic, which each division's supervisors subscribe to with a filter on `region_code`.
-
-The watcher is the second and last Lambda consumer of each stream (the relay is the first): DynamoDB
-Streams serve two consumers per shard without throttling, so the detection and the alerting share this
-one function.
-"""
+"""Tamper evidence: the seal job, the Object Lock bucket it writes to, the KMS HMAC key it MACs with,
+and the managed policy an auditor's role is given to run `python -m govrate.verify_integrity`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from aws_cdk import Validations
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from govrate.integrity.store import WATCH_KEY_PREFIXES
-from govrate.integrity.stream import AUDIT_PREFIX, ESCALATE_OVERDUE
-from govrate.records.store import RECORD_ENTITY
-from govrate.regions.policies import POLICY_PK
-from govrate.storage.tables import EVALUATION_ENTITY
+from govrate.integrity.seal_store import SEALS_PREFIX
+from govrate.storage.tables import ByDayIndex, RateDayIndex
 
 from infra import environment
 from infra.components.data import Data
 from infra.components.functions import FunctionFactory, FunctionSpec
-from infra.components.pipeline import RETENTION, STREAM_BATCH_SIZE, STREAM_MAX_RECORD_AGE
-from infra.nag import accepted
+from infra.nag import wildcard_under
 from infra.stages import Retention
+
+# 01:00 China time (UTC+8): an hour after the day closed, so every write of the day has reached the indexes.
+DAILY_AT = events.Schedule.cron(minute="0", hour="17")
+# Nobody may remove a seal, hide it behind a delete marker, or shorten or lift its lock.
+SEAL_REMOVAL_ACTIONS = (
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:BypassGovernanceRetention",
+)
 
 
 class Integrity(Construct):
@@ -45,124 +39,107 @@ class Integrity(Construct):
         *,
         data: Data,
         factory: FunctionFactory,
-        settings: Mapping[str, str],
         retention: Retention,
+        access_logs: s3.IBucket,
     ) -> None:
-        """`settings`: the thresholds of this region (context `govrate:integrity`), as environment variables."""
         super().__init__(scope, construct_id)
-        key = kms.Key(
+        self.bucket = s3.Bucket(
             self,
-            "AlertKey",
-            description="Encrypts the Govrate supervisor alert topic",
-            enable_key_rotation=True,
+            "Seals",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            object_lock_enabled=True,
+            object_lock_default_retention=s3.ObjectLockRetention.compliance(retention.seal_retention),
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="Seals/",
+            # Locked objects cannot be deleted, so neither can the bucket; a stack removed leaves it behind.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(SEAL_REMOVAL_ACTIONS),
+                resources=[self.bucket.arn_for_objects("*")],
+            )
+        )
+        self.key = kms.Key(
+            self,
+            "SealKey",
+            description="MACs the daily seals of the evaluations and case audit chains (tamper evidence)",
+            key_spec=kms.KeySpec.HMAC_256,
+            key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+            # Without the key no seal can be verified again: it stays when a production stack is removed.
             removal_policy=retention.removal_policy,
         )
-        # One topic per regional stack; a division's supervisors subscribe with a filter policy on the
-        # message attribute `region_code` (prefix `5132` for a city), see docs/integrity.md.
-        self.topic = sns.Topic(
-            self, "SupervisorAlerts", display_name="Govrate supervisor alerts", master_key=key, enforce_ssl=True
-        )
-        self.failures = sqs.Queue(
+        self.seal = factory.create(
             self,
-            "WatchFailures",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=RETENTION,
-        )
-        Validations.of(self.failures).acknowledge(
-            accepted(
-                "SQS3",
-                "This queue is itself a dead-letter queue: the on-failure destination of the watcher's "
-                "stream event source mappings (Lambda, not an SQS redrive, puts records here).",
-            )
-        )
-        self.watcher = factory.create(
-            self,
-            "Watcher",
+            "Seal",
             FunctionSpec(
-                code="intake",
-                handler="integrity_watch.handler",
-                description="Flags interference patterns and alerts supervisors, from the table streams",
+                code="seal",
+                handler="seal_job.handler",
+                description="Seals each closed day's evaluations and case audit chains in the Object Lock bucket",
                 environment={
-                    environment.REFERENCE_TABLE: data.reference.table_name,
+                    environment.EVALUATIONS_TABLE: data.evaluations.table_name,
                     environment.CASES_TABLE: data.cases.table_name,
-                    environment.SUPERVISOR_ALERT_TOPIC_ARN: self.topic.topic_arn,
-                    **settings,
+                    environment.SEAL_BUCKET: self.bucket.bucket_name,
+                    environment.SEAL_KEY_ID: self.key.key_id,
+                    environment.setting("seal_days"): "45",
                 },
-                timeout_seconds=60,
-                acknowledgments=[
-                    accepted(
-                        "IAM5[Resource::*]",
-                        "dynamodb:ListStreams (finding the tables' streams) supports no resource-level "
-                        "permissions; the stream's read actions are granted on the stream ARN only.",
-                    ),
-                    accepted(
-                        "IAM5[Action::kms:GenerateDataKey*]",
-                        "Publishing to the encrypted alert topic; the grant is on that topic's own key only.",
-                    ),
-                    accepted(
-                        "IAM5[Action::kms:ReEncrypt*]",
-                        "Publishing to the encrypted alert topic; the grant is on that topic's own key only.",
-                    ),
-                ],
+                memory_size=1024,
+                timeout_seconds=900,
+                acknowledgments=[self._objects_acknowledged("Writes one new seal object per day sealed")],
             ),
         )
-        self.topic.grant_publish(self.watcher)
-        # Its own items only: series, flags, marks and alert claims; and the regions' policies (deadlines).
-        self.watcher.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:DeleteItem",
-                    "dynamodb:BatchWriteItem",
-                    "dynamodb:GetItem",
-                    "dynamodb:Query",
-                ],
-                resources=[data.reference.table_arn],
-                conditions={
-                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{prefix}*" for prefix in WATCH_KEY_PREFIXES]}
-                },
-            )
+        for statement in self._reading(data):
+            self.seal.add_to_role_policy(statement)
+        # A new object only: no delete, no retention, no legal hold (the bucket's default lock applies).
+        self.seal.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{SEALS_PREFIX}/*")])
         )
-        self.watcher.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:Query"],
-                resources=[data.reference.table_arn],
-                conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [POLICY_PK]}},
-            )
-        )
-        # The region and agency of an escalated case.
-        self.watcher.add_to_role_policy(
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[data.cases.table_arn])
-        )
-        self._watch(
-            data.evaluations,
-            {"NewImage": {"entity": {"S": [EVALUATION_ENTITY, RECORD_ENTITY]}}},
-        )
-        self._watch(
-            data.cases,
-            {
-                "Keys": {"sk": {"S": lambda_.FilterRule.begins_with(AUDIT_PREFIX)}},
-                "NewImage": {"action": {"S": [ESCALATE_OVERDUE]}},
-            },
+        self.key.grant(self.seal, "kms:GenerateMac", "kms:VerifyMac")
+        events.Rule(
+            self,
+            "Daily",
+            description="Seals the previous China calendar day, and the days still being handled, at 01:00 China time",
+            schedule=DAILY_AT,
+            targets=[targets.LambdaFunction(self.seal, retry_attempts=2)],
         )
 
-    def _watch(self, table: dynamodb.Table, new_records: dict[str, Any]) -> None:
-        """The watcher on the table's stream, for the inserted records that match `new_records`."""
-        self.watcher.add_event_source(
-            sources.DynamoEventSource(
-                table,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=STREAM_BATCH_SIZE,
-                bisect_batch_on_error=True,
-                max_record_age=STREAM_MAX_RECORD_AGE,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(self.failures),
-                filters=[
-                    lambda_.FilterCriteria.filter(
-                        {"eventName": lambda_.FilterRule.is_equal("INSERT"), "dynamodb": new_records}
-                    )
+        self.auditor = iam.ManagedPolicy(
+            self,
+            "AuditorPolicy",
+            description="What `python -m govrate.verify_integrity` needs: read the seals and the tables, verify MACs",
+            statements=[
+                *self._reading(data),
+                iam.PolicyStatement(actions=["kms:VerifyMac"], resources=[self.key.key_arn]),
+            ],
+        )
+        Validations.of(self.auditor).acknowledge(self._objects_acknowledged("Reads every seal of the day verified"))
+        CfnOutput(self, "SealBucketName", value=self.bucket.bucket_name, description="Seal bucket (Object Lock)")
+        CfnOutput(self, "SealKeyId", value=self.key.key_id, description="KMS HMAC key of the seals")
+        CfnOutput(self, "AuditorPolicyArn", value=self.auditor.managed_policy_arn, description="Attach to an auditor")
+
+    def _reading(self, data: Data) -> list[iam.PolicyStatement]:
+        """A day's items through the by-day indexes, each case's audit entries, and the seals."""
+        return [
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[
+                    f"{data.evaluations.table_arn}/index/{ByDayIndex.Meta.index_name}",
+                    f"{data.cases.table_arn}/index/{RateDayIndex.Meta.index_name}",
+                    data.cases.table_arn,
                 ],
-            )
+            ),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(f"{SEALS_PREFIX}/*")]),
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn]),
+        ]
+
+    def _objects_acknowledged(self, what: str) -> Acknowledgment:
+        return wildcard_under(
+            self.bucket,
+            f"/{SEALS_PREFIX}/*",
+            f"{what}: seal objects are named by day and time, known only at run time; nothing outside seals/.",
         )

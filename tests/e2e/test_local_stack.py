@@ -3,6 +3,9 @@ and, for what only AWS can show (the queue, the cases table), boto3 against its 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 import requests
 from govrate.cases.store import CASE_SK, case_pk
 from govrate.evaluations.outbox import negative_review_from_stream
+from govrate.kernel.clock import local_day, now
 from ulid import ULID
 
 from tests.e2e.conftest import poll
@@ -144,3 +148,36 @@ def test_identical_comments_are_flagged_by_the_local_watcher_and_the_alert_is_pr
         ExpressionAttributeValues={":pk": {"S": f"FLAGS#110000#{created:%Y%m}"}},
     )["Items"]
     assert any(flag["pattern"]["S"] == "identical_comments" for flag in flags)
+
+
+SEAL_TIMEOUT_S = 120  # the seal job seals the 45 days up to yesterday at start, yesterday last
+
+
+def test_the_seal_job_seals_yesterday_in_a_locked_bucket_and_the_command_verifies_it(stack: dict[str, Any]) -> None:
+    environment = stack["environment"]
+    bucket, key_id = environment["GOVRATE_SEAL_BUCKET"], environment["GOVRATE_SEAL_KEY_ID"]
+    s3 = session(stack).client("s3", endpoint_url=stack["aws_endpoint"])
+    kms = session(stack).client("kms", endpoint_url=stack["aws_endpoint"])
+    # Created from the synthesized template with the properties moto's CloudFormation used to ignore.
+    lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    assert lock["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeySpec"] == "HMAC_256"
+    yesterday = local_day(now()) - timedelta(days=1)
+    poll(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=f"seals/{yesterday}/").get("KeyCount"), SEAL_TIMEOUT_S)
+    result = subprocess.run(
+        [sys.executable, "-m", "govrate.verify_integrity", "--day", yesterday.isoformat()],
+        env={
+            **os.environ,
+            **environment,
+            "AWS_ENDPOINT_URL": stack["aws_endpoint"],
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": stack["region"],
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "CLEAN: the tables hold what the latest seal holds"

@@ -28,6 +28,7 @@ HANDLERS = (
     "case_sweep.handler",
     "bad_review_reconciler.handler",
     "integrity_watch.handler",
+    "seal_job.handler",
 )
 
 
@@ -100,7 +101,14 @@ def expected_environment(synth: Synthesized) -> Environments:
         "integrity_watch.handler": {
             environment.REFERENCE_TABLE: _ref(synth, data.reference),
             environment.CASES_TABLE: _ref(synth, data.cases),
-            environment.SUPERVISOR_ALERT_TOPIC_ARN: _ref(synth, synth.stack.integrity.topic),
+            environment.SUPERVISOR_ALERT_TOPIC_ARN: _ref(synth, synth.stack.watch.topic),
+        },
+        "seal_job.handler": {
+            environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.CASES_TABLE: _ref(synth, data.cases),
+            environment.SEAL_BUCKET: _ref(synth, synth.stack.integrity.bucket),
+            environment.SEAL_KEY_ID: _ref(synth, synth.stack.integrity.key),
+            environment.setting("seal_days"): "45",
         },
         "record_sweep.handler": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),

@@ -1,125 +1,119 @@
-"""The integrity watcher: one function on both streams (the second consumer of each, beside the relay),
-with bisection, partial failures and an on-failure queue; the supervisor alert topic; least privilege."""
+"""Tamper evidence: the Object Lock bucket, the HMAC key, the seal job's schedule and its grants."""
 
 from __future__ import annotations
 
-import json
+from fnmatch import fnmatch
 from typing import Any
 
-import pytest
-from aws_cdk import App
+from infra.components.integrity import SEAL_REMOVAL_ACTIONS
+from tests.infra.conftest import Synthesized, actions_of, resources_of
 
-from infra.config import GovrateConfig
-from tests.infra.conftest import Synthesized
+SEAL_JOB = "seal_job.handler"
 
 
-def _mappings(synth: Synthesized, handler: str) -> dict[str, dict[str, Any]]:
-    function_id, _ = synth.function(handler)
-    return {
-        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: m["Properties"]
-        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
-        if m["Properties"]["FunctionName"] == {"Ref": function_id}
+def _seal_bucket(synth: Synthesized) -> tuple[str, dict[str, Any]]:
+    bucket_id = synth.logical_id(synth.stack.integrity.bucket)
+    return bucket_id, synth.resources[bucket_id]["Properties"]
+
+
+def test_the_seal_bucket_locks_every_object_in_compliance_mode_for_ten_years(synth: Synthesized) -> None:
+    bucket_id, bucket = _seal_bucket(synth)
+    assert bucket["ObjectLockEnabled"] is True
+    assert bucket["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 3650}},
+    }
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert synth.resources[bucket_id]["DeletionPolicy"] == "Retain"
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
     }
 
 
-def test_the_watcher_reads_both_streams_batch_safe(synth: Synthesized) -> None:
-    mappings = _mappings(synth, "integrity_watch.handler")
-    evaluations, cases = synth.logical_id(synth.stack.data.evaluations), synth.logical_id(synth.stack.data.cases)
-    assert set(mappings) == {evaluations, cases}
-    failures = {"Fn::GetAtt": [synth.logical_id(synth.stack.integrity.failures), "Arn"]}
-    for mapping in mappings.values():
-        assert mapping["BisectBatchOnFunctionError"] is True
-        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert mapping["MaximumRecordAgeInSeconds"] == 20 * 3600
-        assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == failures
-    (new_evaluations,) = [json.loads(f["Pattern"]) for f in mappings[evaluations]["FilterCriteria"]["Filters"]]
-    assert new_evaluations == {
-        "eventName": ["INSERT"],
-        "dynamodb": {"NewImage": {"entity": {"S": ["evaluation", "service_record"]}}},
-    }
-    (escalations,) = [json.loads(f["Pattern"]) for f in mappings[cases]["FilterCriteria"]["Filters"]]
-    assert escalations == {
-        "eventName": ["INSERT"],
-        "dynamodb": {
-            "Keys": {"sk": {"S": [{"prefix": "AUDIT#"}]}},
-            "NewImage": {"action": {"S": ["escalate_overdue"]}},
-        },
-    }
+def test_a_dev_stage_locks_its_seals_for_a_day(synth_with_existing_staff_pool: Synthesized) -> None:
+    _, bucket = _seal_bucket(synth_with_existing_staff_pool)
+    assert bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {"Mode": "COMPLIANCE", "Days": 1}
 
 
-def test_no_stream_has_more_than_two_lambda_consumers(synth: Synthesized) -> None:
-    consumers: dict[str, set[str]] = {}
-    for mapping in synth.of_type("AWS::Lambda::EventSourceMapping").values():
-        source = mapping["Properties"]["EventSourceArn"]
-        if "StreamArn" in json.dumps(source):
-            consumers.setdefault(source["Fn::GetAtt"][0], set()).add(mapping["Properties"]["FunctionName"]["Ref"])
-    assert consumers and all(len(functions) <= 2 for functions in consumers.values())
+def test_the_seal_key_is_an_hmac_key_for_macs_only(synth: Synthesized) -> None:
+    key_id = synth.logical_id(synth.stack.integrity.key)
+    key = synth.resources[key_id]
+    assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
+    assert key["DeletionPolicy"] == "Retain"
 
 
-def test_the_alert_topic_is_encrypted_and_named_to_the_watcher(synth: Synthesized) -> None:
-    topic_id = synth.logical_id(synth.stack.integrity.topic)
-    assert "KmsMasterKeyId" in synth.resources[topic_id]["Properties"]
-    _, watcher = synth.function("integrity_watch.handler")
-    assert watcher["Environment"]["Variables"]["GOVRATE_SUPERVISOR_ALERT_TOPIC_ARN"] == {"Ref": topic_id}
-
-
-def _statements(synth: Synthesized, handler: str) -> list[dict[str, Any]]:
-    _, function = synth.function(handler)
-    role = function["Role"]["Fn::GetAtt"][0]
-    return [
-        statement
-        for policy in synth.of_type("AWS::IAM::Policy").values()
-        if {"Ref": role} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+def test_the_bucket_policy_denies_everyone_deleting_or_unlocking_a_seal(synth: Synthesized) -> None:
+    bucket_id, _ = _seal_bucket(synth)
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in synth.of_type("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
     ]
+    denials = [s for s in policy["Statement"] if s["Effect"] == "Deny" and s.get("Principal") == {"AWS": "*"}]
+    (deny,) = [s for s in denials if "s3:DeleteObject" in actions_of(s)]  # the other one refuses plain HTTP
+    assert actions_of(deny) == set(SEAL_REMOVAL_ACTIONS)
+    assert resources_of(deny) == [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]}]
 
 
-def _actions(statement: dict[str, Any]) -> set[str]:
-    actions = statement["Action"]
-    return {actions} if isinstance(actions, str) else set(actions)
-
-
-def test_the_watcher_may_publish_and_touch_only_its_own_items(synth: Synthesized) -> None:
-    statements = _statements(synth, "integrity_watch.handler")
-    topic_id = synth.logical_id(synth.stack.integrity.topic)
-    assert any(_actions(s) == {"sns:Publish"} and s["Resource"] == {"Ref": topic_id} for s in statements)
-    reference = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.reference), "Arn"]}
-    on_reference = [s for s in statements if s.get("Resource") == reference]
-    writes = [s for s in on_reference if "dynamodb:PutItem" in _actions(s)]
-    assert writes and all(
-        s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-        == ["SERIES#*", "FLAGS#*", "FLAGGED#*", "ALERT#*"]
-        for s in writes
-    )
-    cases = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.cases), "Arn"]}
-    assert [_actions(s) for s in statements if s.get("Resource") == cases] == [{"dynamodb:GetItem"}]
-
-
-def test_the_analyze_job_reads_the_flag_marks_only(synth: Synthesized) -> None:
-    reference = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.reference), "Arn"]}
-    (statement,) = [s for s in _statements(synth, "analyze_job.handler") if s.get("Resource") == reference]
-    assert _actions(statement) == {"dynamodb:Query"}
-    assert statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["FLAGGED#*"]
-
-
-def test_integrity_settings_come_from_context_per_region() -> None:
-    app = App(
-        context={
-            "govrate:integrity": {
-                "watch_top_burst_per_window": 12,
-                "staff_networks": {"hall staff LAN": ["10.20.0.0/16"]},
+def test_no_function_and_no_policy_may_delete_or_put_retention_on_a_seal(synth: Synthesized) -> None:
+    bucket_id, _ = _seal_bucket(synth)
+    documents = [p["Properties"]["PolicyDocument"] for p in synth.of_type("AWS::IAM::Policy").values()]
+    documents += [p["Properties"]["PolicyDocument"] for p in synth.of_type("AWS::IAM::ManagedPolicy").values()]
+    checked = 0
+    for document in documents:
+        for statement in document["Statement"]:
+            on_seals = any(bucket_id in str(r) or r == "*" for r in resources_of(statement))
+            if statement["Effect"] != "Allow" or not on_seals:
+                continue
+            checked += 1
+            granted = {
+                forbidden
+                for forbidden in SEAL_REMOVAL_ACTIONS
+                for action in actions_of(statement)
+                if fnmatch(forbidden, action)
             }
-        }
-    )
-    config = GovrateConfig.from_context(app.node)
-    assert config.integrity == {
-        "GOVRATE_STAFF_NETWORKS": '{"hall staff LAN": ["10.20.0.0/16"]}',
-        "GOVRATE_WATCH_TOP_BURST_PER_WINDOW": "12",
+            assert not granted, statement
+    assert checked >= 3  # the seal job's and the auditor's statements on the bucket were looked at
+
+
+def test_the_seal_job_writes_new_seals_macs_and_queries_the_by_day_indexes_only(synth: Synthesized) -> None:
+    bucket_id, _ = _seal_bucket(synth)
+    key_id = synth.logical_id(synth.stack.integrity.key)
+    evaluations = synth.logical_id(synth.stack.data.evaluations)
+    cases = synth.logical_id(synth.stack.data.cases)
+    granted = {
+        action: [str(resource) for resource in resources_of(statement)]
+        for statement in synth.role_statements(SEAL_JOB)
+        for action in actions_of(statement)
+        if not action.startswith(("logs:", "xray:"))
     }
-    for wrong in (
-        {"limit_per_client_per_hour": 5},
-        {"watch_top_burst_per_window": 1},
-        {"staff_networks": {"x": ["nope"]}},
-    ):
-        with pytest.raises(ValueError, match=r"integrity|validation"):
-            GovrateConfig.from_context(App(context={"govrate:integrity": wrong}).node)
+    assert sorted(granted) == [
+        "dynamodb:Query",
+        "kms:GenerateMac",
+        "kms:VerifyMac",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:PutObject",
+    ]
+    assert granted["s3:PutObject"] == [str({"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/seals/*"]]})]
+    assert all(key_id in resource for resource in granted["kms:GenerateMac"] + granted["kms:VerifyMac"])
+    queried = granted["dynamodb:Query"]
+    assert len(queried) == 3
+    assert any(evaluations in r and "/index/by_day" in r for r in queried)
+    assert any(cases in r and "/index/by_rate_day" in r for r in queried)
+    assert not any(evaluations in r and "/index/" not in r for r in queried)  # never the evaluations themselves
+
+
+def test_the_seal_job_runs_at_one_in_the_morning_china_time(synth: Synthesized) -> None:
+    assert synth.schedule_of(SEAL_JOB)["ScheduleExpression"] == "cron(0 17 * * ? *)"
+    _, function = synth.function(SEAL_JOB)
+    assert (function["Timeout"], function["MemorySize"]) == (900, 1024)
+
+
+def test_the_auditor_policy_reads_and_verifies_but_cannot_mac(synth: Synthesized) -> None:
+    (policy,) = synth.of_type("AWS::IAM::ManagedPolicy").values()
+    actions = {a for s in policy["Properties"]["PolicyDocument"]["Statement"] for a in actions_of(s)}
+    assert actions == {"dynamodb:Query", "s3:GetObject", "s3:ListBucket", "kms:VerifyMac"}

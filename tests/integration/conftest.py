@@ -42,6 +42,8 @@ class AwsResources:
     notice_queue_url: str
     staff_pool_id: str
     staff_client_id: str
+    seal_bucket: str
+    seal_key_id: str
 
     def environment(self) -> dict[str, str]:
         """The functions' settings that name these resources (the staff pool is named by `StaffPool`)."""
@@ -55,6 +57,8 @@ class AwsResources:
             "GOVRATE_QR_SIGNING_SECRET_ARN": self.signing_secret_arn,
             "GOVRATE_INVITATION_QUEUE_URL": self.invitation_queue_url,
             "GOVRATE_NOTICE_QUEUE_URL": self.notice_queue_url,
+            "GOVRATE_SEAL_BUCKET": self.seal_bucket,
+            "GOVRATE_SEAL_KEY_ID": self.seal_key_id,
         }
 
 
@@ -90,6 +94,7 @@ def create_world() -> MotoWorld:
         Bucket="test-analytics", CreateBucketConfiguration={"LocationConstraint": "cn-north-1"}
     )
     pool_id, client_id = create_staff_pool()
+    seal_bucket, seal_key_id = create_seal_bucket_and_key()
     resources = AwsResources(
         "test-evaluations",
         "test-cases",
@@ -103,6 +108,8 @@ def create_world() -> MotoWorld:
         urls["test-notices"],
         pool_id,
         client_id,
+        seal_bucket,
+        seal_key_id,
     )
     with pytest.MonkeyPatch.context() as environment:
         for key, value in resources.environment().items():
@@ -115,6 +122,27 @@ def create_world() -> MotoWorld:
     runtime.reset()
     assert report.rejected == 0
     return MotoWorld(resources, MotoBaseline(table_arguments, queues))
+
+
+def create_seal_bucket_and_key() -> tuple[str, str]:
+    """The seal bucket as the stack makes it (Object Lock, compliance mode) and the HMAC key."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(
+        Bucket="test-seals",
+        CreateBucketConfiguration={"LocationConstraint": "cn-north-1"},
+        ObjectLockEnabledForBucket=True,
+    )
+    s3.put_object_lock_configuration(
+        Bucket="test-seals",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}},
+        },
+    )
+    key = boto3.client("kms").create_key(
+        Description="test seal key", KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC"
+    )
+    return "test-seals", key["KeyMetadata"]["KeyId"]
 
 
 @pytest.fixture(scope="session", autouse=True)

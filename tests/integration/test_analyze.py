@@ -124,6 +124,8 @@ def test_the_scheduled_run_exports_the_window_and_publishes_without_personal_dat
         s3.get_object(Bucket=aws.analytics_bucket, Key=f"results/{INDEX_KEY}")["Body"].read()
     )
     assert index.months == ["2026-10", "2026-11"]
+    # The catalogue's names of what the documents mention.
+    assert index.names[REGION].zh == "北京市朝阳区" and index.names[AGENCY].zh == "北京市公安局朝阳分局"
     november = index.totals[-1].rates
     assert (november[RateName.GOOD_REVIEW_RATE].numerator, november[RateName.GOOD_REVIEW_RATE].denominator) == (0, 1)
     assert (november[RateName.UNRATED_RATE].numerator, november[RateName.UNRATED_RATE].denominator) == (0, 1)
@@ -172,7 +174,15 @@ class Nights:
         deployed 45 days, enough for these cases and quicker on moto)."""
         now = at(night, 0) + timedelta(minutes=30)
         window = ExportWindow(first_day=night - timedelta(days=window_days), last_day=night - timedelta(days=1))
-        analyze(window, sources=self.sources, bucket=self.bucket, now=now, today=night, ranking_min_count=1)
+        analyze(
+            window,
+            sources=self.sources,
+            bucket=self.bucket,
+            now=now,
+            today=night,
+            ranking_min_count=1,
+            results_min_count=10,
+        )
 
     def day_rate(self, day: date, rate: RateName) -> tuple[int | None, int | None]:
         document = ScopeResults.model_validate_json(
@@ -228,7 +238,15 @@ def test_a_backfill_of_a_records_day_counts_the_ratings_given_after_it(nights: N
     night = entered + timedelta(days=5)
     now = at(night, 0) + timedelta(minutes=30)
     window = ExportWindow(first_day=served, last_day=served)
-    analyze(window, sources=nights.sources, bucket=nights.bucket, now=now, today=night, ranking_min_count=1)
+    analyze(
+        window,
+        sources=nights.sources,
+        bucket=nights.bucket,
+        now=now,
+        today=night,
+        ranking_min_count=1,
+        results_min_count=10,
+    )
 
     assert nights.day_rate(served, RateName.UNRATED_RATE) == (0, 1)
 

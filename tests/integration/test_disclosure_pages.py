@@ -16,7 +16,9 @@ import case_api
 import intake_api
 import pytest
 from chalice.test import Client
+from govrate import runtime
 from govrate.analytics.export import ExportWindow
+from govrate.analytics.results import names_of
 from govrate.analytics.service import analyze
 from govrate.analytics.store import AnalyticsBucket
 from govrate.evaluations.models import ReasonCode
@@ -67,6 +69,8 @@ def _publish(bucket: str) -> None:
             now=datetime(2026, 11, 21, 0, 30, tzinfo=CST),
             today=date(2026, 11, 21),
             ranking_min_count=30,
+            results_min_count=10,
+            names=names_of(runtime.catalogue_repository().current_items()),
         )
         for listed in s3.list_objects_v2(Bucket=bucket, Prefix="results/v1/")["Contents"]:
             _PUBLISHED[listed["Key"]] = s3.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read()
@@ -103,6 +107,22 @@ def test_the_index_lists_every_region(client: Any) -> None:
     body = _page(client, "/disclosure")
     assert '<html lang="zh-CN">' in body
     assert "/disclosure/regions/110105" in body and "/disclosure/regions/513231" in body
+    assert "北京市朝阳区（110105）" in body
+    # Everything's newest month, with its rates.
+    index = _json(client, "/v1/results")
+    good = index["totals"][-1]["rates"]["good_review_rate"]
+    assert (
+        f"全部地区 {index['totals'][-1]['period']}" in body and f"<strong>{good['value'] * 100:.1f}%</strong>" in body
+    )
+
+
+def test_a_page_answers_304_to_its_etag(client: Any) -> None:
+    first = client.http.get("/disclosure/regions/110105")
+    etag = first.headers["ETag"]
+    again = client.http.get("/disclosure/regions/110105", headers={"If-None-Match": etag})
+    assert (again.status_code, again.body, again.headers["ETag"]) == (304, b"", etag)
+    english = client.http.get("/disclosure/regions/110105?lang=en", headers={"If-None-Match": etag})
+    assert english.status_code == 200 and english.headers["ETag"] != etag
 
 
 def test_a_region_page_shows_the_api_numbers_with_a_server_drawn_trend(client: Any) -> None:
@@ -114,12 +134,15 @@ def test_a_region_page_shows_the_api_numbers_with_a_server_drawn_trend(client: A
     good = november["rates"]["good_review_rate"]
     answered = re.search(r'<p id="answered">(.*?)</p>', body)
     assert answered is not None
-    assert f"本月 {reply['numerator']} / {reply['denominator']}" in answered.group(1)
+    shown = "样本过少，不公开" if reply["suppressed"] else f"{reply['numerator']} / {reply['denominator']}"
+    assert f"本月 {shown}" in answered.group(1)
     assert f"<strong>{good['value'] * 100:.1f}%</strong>" in body
     assert body.count("<svg") >= 1 and "<polyline" in body and 'role="img"' in body
     # Twelve months in the table beside the chart (before October: none), and each agency linked.
     assert len(re.findall(r'<th scope="row">20\d\d-\d\d</th>', body)) == 12
     assert "/disclosure/agencies/110105-GA" in body and "/disclosure/regions/110105/scorecards" in body
+    # Regions and agencies by their catalogue names, with their codes.
+    assert "<h1>地区 北京市朝阳区（110105）</h1>" in body and "北京市公安局朝阳分局（110105-GA）" in body
 
 
 def test_the_flagged_evaluations_are_shown_beside_the_rates(client: Any) -> None:
@@ -143,6 +166,7 @@ def test_pages_in_english(client: Any) -> None:
     body = _page(client, "/disclosure/items/110105-GA-001?lang=en")
     assert '<html lang="en">' in body
     assert "Bad reviews answered on time" in body
+    assert "Renewal of resident identity card (110105-GA-001)" in body  # an item's English name
     assert (
         'href="http://localhost/disclosure/agencies/110105-GA?lang=en"' in body or "agencies/110105-GA?lang=en" in body
     )
@@ -155,13 +179,14 @@ def test_bad_reviews_by_reason_are_published_only_from_the_minimum_count(client:
         assert document["months"][-1]["period"] == "2026-11"
         for counts in document["bad_review_reasons"][-2:]:
             bad_reviews, *named = _reasons(date.fromisoformat(f"{counts['period']}-01"), agency[:6], agency)
-            if 0 < bad_reviews < document["min_count"]:
+            month = next(m for m in document["months"] if m["period"] == counts["period"])
+            if 0 < bad_reviews < document["min_count"] or month["rates"]["bad_review_reply_rate"]["suppressed"]:
+                # Small, or hidden with the reply rate so that the region's sum does not give a small one away.
                 assert counts == {"period": counts["period"], "bad_reviews": None, "reasons": {}, "suppressed": True}
             else:
                 assert counts["bad_reviews"] == bad_reviews and not counts["suppressed"]
                 assert counts["reasons"] == {code.value: n for code, n in zip(ReasonCode, named, strict=True)}
                 # The same bad reviews as the reply rate counts: suppressed with it, never worked out from it.
-                month = next(m for m in document["months"] if m["period"] == counts["period"])
                 assert month["rates"]["bad_review_reply_rate"]["denominator"] == bad_reviews
                 published.append(bad_reviews)
     # Both outcomes are in the data.
@@ -242,7 +267,7 @@ def test_a_city_supervisor_sees_the_city_only(console: tuple[Any, StaffPool]) ->
     region = city.get("/console/dashboard/regions/110105")
     assert region.status_code == 200
     page = region.body.decode()
-    assert "<polyline" in page and "已超期 Overdue" in page
+    assert "<polyline" in page and "已超期、待提级 Past a deadline, not yet escalated" in page
     # Bad reviews by reason code, exact, in the newest month and the one before.
     assert "<th>原因 Reason</th><th>2026-10</th><th>2026-11</th>" in page
     october, november = _reasons(date(2026, 10, 1), "110105"), _reasons(date(2026, 11, 1), "110105")
@@ -254,7 +279,7 @@ def test_a_city_supervisor_sees_the_city_only(console: tuple[Any, StaffPool]) ->
     # The ranking drills down to the agencies, and an agency's to its items.
     assert "/console/dashboard/agencies/110105-GA" in page
     agency = city.get("/console/dashboard/agencies/110105-GA").body.decode()
-    assert "已超期 Overdue" in agency  # the agency's own open cases
+    assert "已超期、待提级" in agency  # the agency's own open cases
     assert "/console/dashboard/items/110105-GA-001" in agency
     for outside in (
         "/console/dashboard/regions/513231",
@@ -271,11 +296,11 @@ def test_the_dashboard_exports_exact_counts(console: tuple[Any, StaffPool]) -> N
     answer = county.get("/console/dashboard/regions/110105?format=csv")
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.body.decode())))
-    # The small agency, suppressed in public, is exact here.
+    # The small agency, suppressed in public (`suppressed`: not published), is exact here.
     small = [
         r for r in rows if r["code"] == "110105-XY" and r["period"] == "2026-11" and r["rate"] == "good_review_rate"
     ]
-    assert [(r["numerator"], r["denominator"], r["suppressed"]) for r in small] == [("3", "3", "false")]
+    assert [(r["numerator"], r["denominator"], r["suppressed"]) for r in small] == [("3", "3", "true")]
     # Bad reviews by reason, per month: the reviews that named the code over the bad reviews.
     bad_reviews, *named = _reasons(date(2026, 11, 1), "110105")
     reasons = {

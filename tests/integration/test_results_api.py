@@ -27,12 +27,15 @@ DAY = date(2026, 11, 10)
 @pytest.fixture
 def client(aws: AwsResources) -> Iterator[Any]:
     sources = FakeSources()
-    # 12 evaluations of one item (published), 3 of another (below the minimum count of 10: suppressed).
+    # 12 evaluations of one agency (published), 3 of another (below the minimum count of 10: suppressed).
     for minute in range(12):
         sources.add_evaluation(make_evaluation(at(DAY) + timedelta(minutes=minute), "110105-GA", Level(5 - minute % 3)))
     for minute in range(3):
         level = Level.DISSATISFIED if minute == 0 else Level.SATISFIED
         sources.add_evaluation(make_evaluation(at(DAY, 14) + timedelta(minutes=minute), "110105-SJ", level))
+    # And 9 of a third agency: suppressed too, so that the region minus GA does not give SJ away.
+    for minute in range(9):
+        sources.add_evaluation(make_evaluation(at(DAY, 15) + timedelta(minutes=minute), "110105-RS", Level(5)))
     analyze(
         ExportWindow(first_day=DAY, last_day=DAY),
         sources=sources,
@@ -40,6 +43,7 @@ def client(aws: AwsResources) -> Iterator[Any]:
         now=datetime(2026, 11, 11, 0, 30, tzinfo=CST),
         today=date(2026, 11, 11),
         ranking_min_count=10,
+        results_min_count=10,
     )
     with Client(intake_api.app) as test_client:
         yield test_client
@@ -53,17 +57,18 @@ def test_a_region_in_one_request_with_small_cells_suppressed(client: Any) -> Non
     assert document["min_count"] == 10
     (november,) = [month for month in document["months"] if month["period"] == "2026-11"]
     assert november["rates"]["good_review_rate"] == {
-        "numerator": 14,
-        "denominator": 15,
-        "value": round(14 / 15, 6),
+        "numerator": 23,
+        "denominator": 24,
+        "value": round(23 / 24, 6),
         "suppressed": False,
     }
     assert len(document["months"]) == 1  # the months that have cells, up to 12
     children = {child["code"]: child["months"][-1]["rates"]["good_review_rate"] for child in document["children"]}
     assert children["110105-GA"]["denominator"] == 12
-    assert children["110105-SJ"] == {"numerator": None, "denominator": None, "value": None, "suppressed": True}
-    # An empty cell (no case was opened) is not suppressed: 0 of 0 singles nobody out.
-    assert november["rates"]["bad_review_reply_rate"] == {
+    hidden = {"numerator": None, "denominator": None, "value": None, "suppressed": True}
+    assert children["110105-SJ"] == children["110105-RS"] == hidden
+    # An empty cell (no real-name bad review) is not suppressed: 0 of 0 singles nobody out.
+    assert november["rates"]["return_visit_rectification_rate"] == {
         "numerator": 0,
         "denominator": 0,
         "value": None,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from govrate.identity.model import Actor
     from govrate.identity.sessions import SessionPorts
     from govrate.integrity.limits import IntakeGate
+    from govrate.integrity.seal_store import KmsMacKey, SealBucket, TableSealSources
     from govrate.integrity.store import DynamoWatchStore
     from govrate.integrity.watch import Watcher
     from govrate.kernel.qr_codes import FormTokenSigner, TicketSigner, WindowTokenSigner
@@ -140,6 +141,28 @@ def fact_sources() -> RepositorySources:
         records=service_record_repository(),
         flags=watch_store(),
     )
+
+
+@_once
+def seal_sources() -> TableSealSources:
+    from govrate.integrity.seal_store import TableSealSources
+
+    config = settings()
+    return TableSealSources(config.evaluations_table, config.cases_table, config.day_shards)
+
+
+@_once
+def seal_bucket() -> SealBucket:
+    from govrate.integrity.seal_store import SealBucket
+
+    return SealBucket(settings().seal_bucket)
+
+
+@_once
+def seal_key() -> KmsMacKey:
+    from govrate.integrity.seal_store import KmsMacKey
+
+    return KmsMacKey(settings().seal_key_id)
 
 
 @_once

@@ -14,6 +14,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govrate.integrity.patterns import StaffNetworks, WatchThresholds
+from govrate.integrity.seals import DEFAULT_SEAL_DAYS, MAX_SEAL_DAYS
 from govrate.platforms.registry import PlatformKey
 
 
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
     alert_bad_share_minutes: int = Field(default=60, ge=5, le=24 * 60)
     # The SNS topic of the supervisors' alerts; empty: alerts are written to the log (the local stack).
     supervisor_alert_topic_arn: str = ""
+    # Tamper evidence (docs/integrity.md): the Object Lock bucket of the seals, the KMS HMAC key that
+    # MACs them, and how many closed days are sealed again each night while their cases are handled.
+    seal_bucket: str = ""
+    seal_key_id: str = ""
+    seal_days: int = Field(default=DEFAULT_SEAL_DAYS, ge=1, le=MAX_SEAL_DAYS)
     # Evaluation devices at windows (kiosks, docs/kiosk.md): how often a kiosk asks for the window's
     # current transaction, when an untouched prompt resets, how long repeat presses are ignored, how
     # long the thanks screen stays, and how long a transaction the window system pushed is offered.

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeResults, document_key
+from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeName, ScopeResults, document_key
 from govrate.analytics.store import AnalyticsBucket
 from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import CaseState
@@ -50,15 +50,16 @@ def authorized_scope(bucket: AnalyticsBucket, actor: Actor, scope: ScopeKind, co
     return document
 
 
-def division_regions(bucket: AnalyticsBucket, actor: Actor) -> list[str]:
-    """The regions with results that a supervisor's division holds."""
+def division_regions(bucket: AnalyticsBucket, actor: Actor) -> tuple[list[str], dict[str, ScopeName]]:
+    """The regions with results that a supervisor's division holds, and their names."""
     if actor.role is not Role.SUPERVISOR or not actor.region_code:
         raise Forbidden("the division's dashboard is for supervisors")
     index = ResultsIndex.model_validate_json(bucket.get_document(INDEX_KEY).body)
     supervised = actor.region_code
-    return sorted(
+    regions = sorted(
         ref.code for ref in index.scopes if ref.scope is ScopeKind.REGION and divisions.holds(supervised, ref.code)
     )
+    return regions, {code: index.names[code] for code in regions if code in index.names}
 
 
 def open_cases(document: ScopeResults, cases: CaseRepository, now: datetime) -> OpenCases | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Annotated, Final
 
@@ -23,12 +23,15 @@ from govrate.analytics.results import (
     RateValue,
     ResultsFormat,
     ScopeKind,
+    ScopeName,
     ScopeResults,
     csv_cell,
     newest_months,
+    public_min_count,
     public_scope,
     suppress,
 )
+from govrate.analytics.suppression import hides_safely
 from govrate.kernel.errors import InvalidInput, NotFound
 
 # The rates a disclosure page draws as its 12-month trend (fractions; the score is a table row).
@@ -53,29 +56,26 @@ class Disclosure(_View):
     year_rates: dict[RateName, RateValue] = Field(description="The 12 months together.")
     trend: list[PeriodRates]
     children: list[ChildResults] = Field(description="The children's rates in `month`, suppressed.")
+    names: dict[str, ScopeName] = Field(description="The catalogue's names of the codes shown.")
 
 
 def _sum(periods: Iterable[PeriodRates], rate: RateName) -> RateValue:
-    numerator = denominator = 0
-    for period in periods:
-        value = period.rates.get(rate)
-        if value is not None:
-            numerator += value.numerator or 0
-            denominator += value.denominator or 0
-    return RateValue.of(numerator, denominator)
+    values = list(_values(periods, rate))
+    return RateValue.of(sum(value.numerator or 0 for value in values), sum(value.denominator or 0 for value in values))
 
 
 def _year(months: list[PeriodRates], rate: RateName, min_count: int) -> RateValue:
-    """The 12 months together, suppressed like a month, and also when the months suppressed in it add
-    up to fewer than `min_count` (a published year minus the published months would give them away)."""
-    hidden = _sum((period for period in months if _small(period.rates.get(rate), min_count)), rate)
-    if 0 < (hidden.denominator or 0) < min_count:
+    """The 12 months together, suppressed like a month, and also when the year minus its published
+    months would give its hidden months away (one hidden month, or hidden months counting fewer than
+    `min_count` together)."""
+    hidden = [value.denominator or 0 for value in _values(months, rate) if suppress(value, min_count).suppressed]
+    if not hides_safely(hidden, 0, min_count):
         return RateValue(numerator=None, denominator=None, value=None, suppressed=True)
     return suppress(_sum(months, rate), min_count)
 
 
-def _small(value: RateValue | None, min_count: int) -> bool:
-    return value is not None and suppress(value, min_count).suppressed
+def _values(periods: Iterable[PeriodRates], rate: RateName) -> Iterator[RateValue]:
+    return (value for period in periods if (value := period.rates.get(rate)) is not None)
 
 
 def _newest_with_data(periods: list[PeriodRates]) -> PeriodRates | None:
@@ -95,7 +95,9 @@ def _twelve_months(periods: list[PeriodRates]) -> list[PeriodRates]:
 
 
 def disclosure(document: ScopeResults, min_count: int) -> Disclosure:
-    """The page of a scope from its exact document; nothing below `min_count` is shown."""
+    """The page of a scope from its exact document; nothing the publication hid or below `min_count`
+    is shown."""
+    min_count = public_min_count(document.min_count, min_count)
     newest = _newest_with_data(document.months)
     public = public_scope(document, min_count)
     public_newest = next((p for p in public.months if newest and p.period == newest.period), None)
@@ -114,6 +116,7 @@ def disclosure(document: ScopeResults, min_count: int) -> Disclosure:
             child.model_copy(update={"months": [p for p in child.months if newest and p.period == newest.period]})
             for child in public.children
         ],
+        names=document.names,
     )
 
 
@@ -155,6 +158,7 @@ class RegionScorecards(_View):
     min_count: int = Field(description="Cells with a smaller denominator are suppressed.")
     ranking_min_count: int | None = Field(description="Agencies with fewer rated evaluations are not ranked.")
     agencies: list[AgencyScorecard] = Field(description="Ranked agencies by place, then the unranked by code.")
+    names: dict[str, ScopeName] = Field(default_factory=dict, description="The catalogue's names, by code.")
 
 
 def _ranking(document: ScopeResults, month: str | None) -> tuple[dict[str, int], int | None, int]:
@@ -185,9 +189,11 @@ def region_scorecards(document: ScopeResults, month: str | None, min_count: int)
         )
     position = months.index(chosen)
     previous = months[position - 1] if position else None
-    places, ranking_min_count, ranked = _ranking(document, chosen)
-    previous_places, _, _ = _ranking(document, previous)
+    min_count = public_min_count(document.min_count, min_count)
     public = public_scope(document, min_count)
+    # The places of the public ranking: an agency whose rate is hidden is not ranked in public.
+    places, ranking_min_count, ranked = _ranking(public, chosen)
+    previous_places, _, _ = _ranking(public, previous)
     cards = []
     for child in public.children:
         now = child.months[position].rates
@@ -215,6 +221,7 @@ def region_scorecards(document: ScopeResults, month: str | None, min_count: int)
         min_count=min_count,
         ranking_min_count=ranking_min_count,
         agencies=cards,
+        names=document.names,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Final
@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from govrate.analytics.compute import Cell, MonthCells, RankedEntry, ReasonCell
 from govrate.analytics.queries import RankingName, RateName
-from govrate.evaluations.models import ReasonCode
+from govrate.analytics.suppression import REASONS, Sum, family, withheld
+from govrate.evaluations.models import ReasonCode, ServiceItem
 from govrate.kernel.contracts import RegionCode
 
 TREND_MONTHS: Final = 12
@@ -48,12 +49,16 @@ class RateValue(_Document):
         description="numerator / denominator: a fraction from 0 to 1 (the satisfaction score: 0 to 100); "
         "null when the denominator is 0 or the cell is suppressed."
     )
-    suppressed: bool = Field(default=False, description="Fewer than the minimum count: not published.")
+    suppressed: bool = Field(
+        default=False,
+        description="Not published: counted over fewer than the minimum count, or hidden so that sums of "
+        "published cells cannot give such a cell away.",
+    )
 
     @classmethod
-    def of(cls, numerator: int, denominator: int) -> RateValue:
+    def of(cls, numerator: int, denominator: int, *, suppressed: bool = False) -> RateValue:
         value = round(numerator / denominator, 6) if denominator else None
-        return cls(numerator=numerator, denominator=denominator, value=value)
+        return cls(numerator=numerator, denominator=denominator, value=value, suppressed=suppressed)
 
 
 class PeriodRates(_Document):
@@ -67,15 +72,20 @@ class ReasonCounts(_Document):
     reasons: dict[ReasonCode, int] = Field(
         description="How many of them named each reason code (one may name several); empty when suppressed."
     )
-    suppressed: bool = Field(default=False, description="Fewer bad reviews than the minimum count: not published.")
+    suppressed: bool = Field(
+        default=False,
+        description="Not published: fewer bad reviews than the minimum count, or hidden so that sums cannot "
+        "give such a month away.",
+    )
 
     @classmethod
-    def total(cls, period: str, cells: Iterable[ReasonCell]) -> ReasonCounts:
+    def total(cls, period: str, cells: Iterable[ReasonCell], *, suppressed: bool = False) -> ReasonCounts:
         cells = list(cells)
         return cls(
             period=period,
             bad_reviews=sum(cell.bad_reviews for cell in cells),
             reasons={code: sum(cell.reasons.get(code, 0) for cell in cells) for code in ReasonCode},
+            suppressed=suppressed,
         )
 
 
@@ -92,13 +102,35 @@ class Ranking(_Document):
     entries: list[RankedEntry]
 
 
+class ScopeName(_Document):
+    zh: str = Field(description="The name in Chinese, from the catalogue.")
+    en: str | None = Field(default=None, description="The name in English, where the catalogue has one (items).")
+
+
+NAMES_DESCRIPTION: Final = "The catalogue's names of the codes the document mentions, by code."
+
+
+def names_of(items: Iterable[ServiceItem]) -> dict[str, ScopeName]:
+    """The names of every service item, agency and region of the catalogue's current items."""
+    names: dict[str, ScopeName] = {}
+    for item in items:
+        names[item.item_code] = ScopeName(zh=item.name_zh, en=item.name_en)
+        names[item.agency_code] = ScopeName(zh=item.agency_name_zh)
+        names[item.region_code] = ScopeName(zh=item.region_name_zh)
+    return names
+
+
 class ScopeResults(_Document):
     scope: ScopeKind
     code: str
     region_code: str | None = Field(description="The region of an agency or item; null for a region.")
     agency_code: str | None = Field(description="The agency of an item; null otherwise.")
     generated_at: datetime
-    min_count: int | None = Field(default=None, description="Cells below this count are suppressed (public API).")
+    min_count: int | None = Field(
+        default=None,
+        description="The minimum count: a cell counted over fewer is suppressed, and so is any cell that sums "
+        "of published cells would give such a cell away by (public API).",
+    )
     months: list[PeriodRates] = Field(description="The 12-month trend, oldest first; the newest month runs to date.")
     days: list[PeriodRates] = Field(description="Every day of the two newest months that had data, oldest first.")
     bad_review_reasons: list[ReasonCounts] = Field(
@@ -106,6 +138,7 @@ class ScopeResults(_Document):
     )
     children: list[ChildResults] = Field(description="A region's agencies, an agency's service items.")
     rankings: list[Ranking] = Field(description="A region's agencies, an agency's items, ranked by month.")
+    names: dict[str, ScopeName] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 class ScopeRef(_Document):
@@ -123,6 +156,7 @@ class ResultsIndex(_Document):
     scopes: list[ScopeRef]
     totals: list[PeriodRates] = Field(description="Every rate over everything, by month.")
     bottom: list[Ranking] = Field(description="The ten lowest agencies and items of each month.")
+    names: dict[str, ScopeName] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 Key = tuple[str, str | None, str | None]  # (region, agency, item) of a scope, None above its level
@@ -148,12 +182,31 @@ class _Sums:
         sums[0] += cell.numerator
         sums[1] += cell.denominator
 
-    def periods(self, scope: tuple[ScopeKind, Key], periods: Iterable[str]) -> list[PeriodRates]:
+    def periods(
+        self, scope: tuple[ScopeKind, Key], periods: Iterable[str], hidden: Collection[Hashable] = ()
+    ) -> list[PeriodRates]:
+        """The scope's rates by period, a cell marked suppressed when `hidden` holds it."""
         by_period = self.values[scope]
         return [
-            PeriodRates(period=period, rates={rate: RateValue.of(*by_period[period][rate]) for rate in RateName})
+            PeriodRates(
+                period=period,
+                rates={
+                    rate: RateValue.of(*by_period[period][rate], suppressed=(scope, period, family(rate)) in hidden)
+                    for rate in RateName
+                },
+            )
             for period in periods
         ]
+
+    def denominators(self) -> dict[Hashable, int]:
+        """The denominator of every cell, keyed (scope, period, rate family)."""
+        counts: dict[Hashable, int] = {}
+        for scope, by_period in self.values.items():
+            for period, by_rate in by_period.items():
+                for rate, (_, denominator) in by_rate.items():
+                    cell = (scope, period, family(rate))
+                    counts[cell] = max(counts.get(cell, 0), denominator)
+        return counts
 
 
 RATE_DESCRIPTIONS: Final = {
@@ -187,8 +240,16 @@ def document_key(scope: ScopeKind, code: str) -> str:
 INDEX_KEY: Final = "v1/index.json"
 
 
-def build_documents(months: list[MonthCells], generated_at: datetime) -> Documents:
-    """The documents of the newest TREND_MONTHS months of cells (`months` in any order)."""
+ALL: Final[tuple[ScopeKind, Key]] = (ScopeKind.REGION, ("*", None, None))  # the index's totals
+
+
+def build_documents(
+    months: list[MonthCells], generated_at: datetime, min_count: int, names: Mapping[str, ScopeName] | None = None
+) -> Documents:
+    """The documents of the newest TREND_MONTHS months of cells (`months` in any order), with every
+    cell the public may not see marked suppressed (`govrate.analytics.suppression`): documents hold
+    exact counts, and the public view nulls the marked cells. `names`: the catalogue's, by code."""
+    names = names or {}
     newest = sorted(months, key=lambda month: month.month)[-TREND_MONTHS:]
     month_names = [month.month for month in newest]
     daily = set(month_names[-DAILY_MONTHS:])
@@ -205,7 +266,7 @@ def build_documents(months: list[MonthCells], generated_at: datetime) -> Documen
                 reasons[scope][month.month].append(reason_cell)
         for rate, cells in month.cells.items():
             for cell in cells:
-                totals.add((ScopeKind.REGION, ("*", None, None)), month.month, rate, cell)
+                totals.add(ALL, month.month, rate, cell)
                 for scope in _scopes_of(cell):
                     sums.add(scope, month.month, rate, cell)
                     if month.month in daily:
@@ -217,28 +278,46 @@ def build_documents(months: list[MonthCells], generated_at: datetime) -> Documen
                 if cell.item_code is not None:
                     children[agency_scope].add((ScopeKind.ITEM, (cell.region_code, cell.agency_code, cell.item_code)))
     days = sorted(day_names)
+    hidden = _withheld(
+        sums,
+        totals,
+        reasons=reasons,
+        children=children,
+        month_names=month_names,
+        days=days,
+        months=newest,
+        min_count=min_count,
+    )
     scopes: dict[str, ScopeResults] = {}
     for scope in sorted(sums.values, key=lambda s: (s[0].value, *(part or "" for part in s[1]))):
-        kind, (region, agency, item) = scope
-        code = {ScopeKind.REGION: region, ScopeKind.AGENCY: agency, ScopeKind.ITEM: item}[kind] or ""
-        scope_days = [period for period in sums.periods(scope, days) if _has_data(period)]
+        kind, (region, agency, _) = scope
+        code = _code(scope)
+        kids = sorted(children.get(scope, ()), key=_code)
+        mentioned = {code, region, agency or "", *(_code(kid) for kid in kids)}
+        scope_days = [period for period in sums.periods(scope, days, hidden) if _has_data(period)]
         scopes[document_key(kind, code)] = ScopeResults(
             scope=kind,
             code=code,
             region_code=region if kind is not ScopeKind.REGION else None,
             agency_code=agency if kind is ScopeKind.ITEM else None,
             generated_at=generated_at,
-            months=sums.periods(scope, month_names),
+            min_count=min_count,
+            months=sums.periods(scope, month_names, hidden),
             days=scope_days,
-            bad_review_reasons=[ReasonCounts.total(name, reasons[scope][name]) for name in month_names],
+            bad_review_reasons=[
+                ReasonCounts.total(name, reasons[scope][name], suppressed=(scope, name, REASONS) in hidden)
+                for name in month_names
+            ],
             children=[
-                ChildResults(scope=child[0], code=_code(child), months=sums.periods(child, month_names))
-                for child in sorted(children.get(scope, ()), key=_code)
+                ChildResults(scope=child[0], code=_code(child), months=sums.periods(child, month_names, hidden))
+                for child in kids
             ],
             rankings=_rankings_of(kind, region, agency, newest),
+            names={known: names[known] for known in sorted(mentioned) if known in names},
         )
     index = ResultsIndex(
         generated_at=generated_at,
+        min_count=min_count,
         months=month_names,
         rates=RATE_DESCRIPTIONS,
         scopes=[
@@ -250,16 +329,83 @@ def build_documents(months: list[MonthCells], generated_at: datetime) -> Documen
             )
             for document in scopes.values()
         ],
-        totals=totals.periods((ScopeKind.REGION, ("*", None, None)), month_names),
+        totals=totals.periods(ALL, month_names, hidden),
+        # The index is public only: a bottom entry whose cell is hidden is left out of it.
         bottom=[
             Ranking(
-                name=name, month=month.month, min_count=month.ranking_min_count, entries=month.rankings.get(name, [])
+                name=name,
+                month=month.month,
+                min_count=month.ranking_min_count,
+                entries=[
+                    entry
+                    for entry in month.rankings.get(name, [])
+                    if (_ranked_scope(entry), month.month, family(RateName.GOOD_REVIEW_RATE)) not in hidden
+                ],
             )
             for month in newest
             for name in (RankingName.BOTTOM_AGENCIES, RankingName.BOTTOM_ITEMS)
         ],
+        names={document.code: names[document.code] for document in scopes.values() if document.code in names},
     )
     return Documents(index=index, scopes=scopes)
+
+
+def _ranked_scope(entry: RankedEntry, region_of: dict[str, str] | None = None) -> tuple[ScopeKind, Key]:
+    region = entry.region_code or (region_of or {}).get(entry.agency_code, "")
+    if entry.item_code is None:
+        return ScopeKind.AGENCY, (region, entry.agency_code, None)
+    return ScopeKind.ITEM, (region, entry.agency_code, entry.item_code)
+
+
+def _withheld(
+    sums: _Sums,
+    totals: _Sums,
+    *,
+    reasons: Mapping[tuple[ScopeKind, Key], Mapping[str, list[ReasonCell]]],
+    children: Mapping[tuple[ScopeKind, Key], set[tuple[ScopeKind, Key]]],
+    month_names: list[str],
+    days: list[str],
+    months: list[MonthCells],
+    min_count: int,
+) -> set[Hashable]:
+    """The cells of the publication to hide, with every sum its documents publish: each scope's
+    period over its children's (an agency's evaluations of no item unpublished), everything's month
+    over the regions', and each scope's month over its days."""
+    denominators = sums.denominators() | totals.denominators()
+    for scope, by_month in reasons.items():
+        for month, cells in by_month.items():
+            key = (scope, month, REASONS)
+            denominators[key] = max(denominators.get(key, 0), sum(cell.bad_reviews for cell in cells))
+    families = sorted({family(rate) for rate in RateName})
+
+    def add(total: Hashable, parts: Iterable[Hashable], remainder: bool) -> None:
+        parts = tuple(parts)
+        unpublished = denominators.get(total, 0) - sum(denominators.get(part, 0) for part in parts)
+        relations.append(Sum(total, parts, max(unpublished, 0) if remainder else 0))
+
+    relations: list[Sum] = []
+    for parent, kids in children.items():
+        remainder = parent[0] is ScopeKind.AGENCY
+        for period in [*month_names, *days]:
+            for name in families:
+                add((parent, period, name), ((kid, period, name) for kid in kids), remainder)
+    regions = [scope for scope in sums.values if scope[0] is ScopeKind.REGION]
+    for month in month_names:
+        for name in families:
+            add((ALL, month, name), ((region, month, name) for region in regions), remainder=False)
+    for month in {day[: len("YYYY-MM")] for day in days}:
+        month_days = [day for day in days if day.startswith(month)]
+        for scope in sums.values:
+            for name in families:
+                add((scope, month, name), ((scope, day, name) for day in month_days), remainder=False)
+    region_of = {scope[1][1] or "": scope[1][0] for scope in sums.values if scope[0] is ScopeKind.AGENCY}
+    ranked = {
+        (_ranked_scope(entry, region_of), month.month, family(RateName.GOOD_REVIEW_RATE))
+        for month in months
+        for entries in month.rankings.values()
+        for entry in entries
+    }
+    return withheld(denominators, relations, min_count, pinned=ranked)
 
 
 def _code(scope: tuple[ScopeKind, Key]) -> str:
@@ -295,10 +441,11 @@ def _rankings_of(kind: ScopeKind, region: str, agency: str | None, months: list[
 
 
 def suppress(value: RateValue, min_count: int) -> RateValue:
-    """The value as the public may see it: nothing of a cell below `min_count` (0 of 0 stays)."""
-    if (value.denominator or 0) >= min_count or not value.denominator:
-        return value
-    return RateValue(numerator=None, denominator=None, value=None, suppressed=True)
+    """The value as the public may see it: nothing of a cell the publication hid or counted over fewer
+    than `min_count` (0 of 0 stays)."""
+    if value.suppressed or 0 < (value.denominator or 0) < min_count:
+        return RateValue(numerator=None, denominator=None, value=None, suppressed=True)
+    return value
 
 
 def _suppressed(periods: list[PeriodRates], min_count: int) -> list[PeriodRates]:
@@ -311,31 +458,58 @@ def _suppressed(periods: list[PeriodRates], min_count: int) -> list[PeriodRates]
 
 
 def suppress_reasons(counts: ReasonCounts, min_count: int) -> ReasonCounts:
-    """A month's bad reviews by reason as the public may see them: nothing of fewer than `min_count`
-    bad reviews (none at all stays)."""
-    if (counts.bad_reviews or 0) >= min_count or not counts.bad_reviews:
-        return counts
-    return ReasonCounts(period=counts.period, bad_reviews=None, reasons={}, suppressed=True)
+    """A month's bad reviews by reason as the public may see them: nothing of a month the publication
+    hid or with fewer than `min_count` bad reviews (none at all stays)."""
+    if counts.suppressed or 0 < (counts.bad_reviews or 0) < min_count:
+        return ReasonCounts(period=counts.period, bad_reviews=None, reasons={}, suppressed=True)
+    return counts
+
+
+def public_min_count(published: int | None, configured: int) -> int:
+    """The threshold a public answer applies: the publication's, or a higher one configured since
+    (which hides more small cells at once; the sums are protected anew at the next publication)."""
+    return max(published or 0, configured)
 
 
 def public_scope(document: ScopeResults, min_count: int) -> ScopeResults:
-    """The document with every rate whose denominator is below `min_count` suppressed, and every month
-    of bad reviews by reason with fewer bad reviews than that, so that no evaluator can be singled out
-    (an empty cell, 0 of 0, stays: it reveals nobody)."""
+    """The document as the public may see it: every cell the publication hid or counted over fewer
+    than the minimum count nulled, and so every month of bad reviews by reason, so that no evaluator
+    can be singled out; a ranked entry whose cell is hidden is left out of the ranking."""
+    min_count = public_min_count(document.min_count, min_count)
+    children = [
+        child.model_copy(update={"months": _suppressed(child.months, min_count)}) for child in document.children
+    ]
+    hidden_ranked = {
+        (child.code, period.period)
+        for child in children
+        for period in child.months
+        if period.rates[RateName.GOOD_REVIEW_RATE].suppressed
+    }
     return document.model_copy(
         update={
             "min_count": min_count,
             "months": _suppressed(document.months, min_count),
             "days": _suppressed(document.days, min_count),
             "bad_review_reasons": [suppress_reasons(counts, min_count) for counts in document.bad_review_reasons],
-            "children": [
-                child.model_copy(update={"months": _suppressed(child.months, min_count)}) for child in document.children
+            "children": children,
+            "rankings": [
+                ranking.model_copy(
+                    update={
+                        "entries": [
+                            entry
+                            for entry in ranking.entries
+                            if (entry.item_code or entry.agency_code, ranking.month) not in hidden_ranked
+                        ]
+                    }
+                )
+                for ranking in document.rankings
             ],
         }
     )
 
 
 def public_index(index: ResultsIndex, min_count: int) -> ResultsIndex:
+    min_count = public_min_count(index.min_count, min_count)
     return index.model_copy(update={"min_count": min_count, "totals": _suppressed(index.totals, min_count)})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from govrate.analytics.results import (
     INDEX_KEY,
     ResultsIndex,
     ScopeKind,
+    ScopeName,
     ScopeResults,
     build_documents,
     document_key,
@@ -52,6 +54,8 @@ def analyze(
     now: datetime,
     today: date,
     ranking_min_count: int,
+    results_min_count: int,
+    names: Mapping[str, ScopeName] | None = None,
     scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
 ) -> AnalysisSummary:
     """Export the window's facts, recompute every month it touches, and publish the documents."""
@@ -65,7 +69,7 @@ def analyze(
     for month in months:
         cells = compute_month(month, bucket=bucket, ranking_min_count=ranking_min_count)
         bucket.put_document(cells_key(month), cells.model_dump_json().encode())
-    documents = publish(bucket, today=today, generated_at=now)
+    documents = publish(bucket, today=today, generated_at=now, min_count=results_min_count, names=names)
     return AnalysisSummary(
         first_day=window.first_day,
         last_day=window.last_day,
@@ -75,15 +79,24 @@ def analyze(
     )
 
 
-def publish(bucket: AnalyticsBucket, *, today: date, generated_at: datetime) -> int:
-    """Roll the newest 12 months of cells up into the documents; return how many were written."""
+def publish(
+    bucket: AnalyticsBucket,
+    *,
+    today: date,
+    generated_at: datetime,
+    min_count: int,
+    names: Mapping[str, ScopeName] | None = None,
+) -> int:
+    """Roll the newest 12 months of cells up into the documents, deciding which cells the public may
+    not see (`min_count`) and naming the codes (`names`, the catalogue's); return how many documents
+    were written."""
     months: list[MonthCells] = []
     for month in newest_months(today - timedelta(days=1)):
         try:
             months.append(MonthCells.model_validate_json(bucket.get_document(cells_key(month)).body))
         except NotFound:
             continue
-    documents = build_documents(months, generated_at)
+    documents = build_documents(months, generated_at, min_count, names)
     for key, document in documents.scopes.items():
         bucket.put_document(key, document.model_dump_json().encode())
     # The index last: a reader that finds a scope in it finds its document.

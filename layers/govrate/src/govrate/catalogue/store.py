@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -44,11 +45,14 @@ class _ByAgency(GlobalSecondaryIndex["CatalogueEntryItem"]):
     list_code = UnicodeAttribute(range_key=True)
 
 
+BY_KIND_INDEX = "items_by_kind"
+
+
 class _ByKind(GlobalSecondaryIndex["CatalogueEntryItem"]):
     """All current items under one key: the catalogue is small and read-mostly, so one partition is fine."""
 
     class Meta:
-        index_name = "items_by_kind"
+        index_name = BY_KIND_INDEX
         projection = AllProjection()
 
     list_kind = UnicodeAttribute(hash_key=True)
@@ -171,6 +175,16 @@ class CatalogueRepository:
             items = [_to_domain(entry.pk.removeprefix("ITEM#"), entry) for entry in results]
         next_key = results.last_evaluated_key
         return CataloguePage(items=items, cursor=_encode_cursor(next_key) if next_key else None)
+
+    def current_items(self) -> Iterator[ServiceItem]:
+        """Every current item of the catalogue, page by page."""
+        cursor: str | None = None
+        while True:
+            page = self.list(limit=100, cursor=cursor)
+            yield from page.items
+            if page.cursor is None:
+                return
+            cursor = page.cursor
 
     def _entry(self, item: ServiceItem, sort_key: str, *, current: bool) -> CatalogueEntryItem:
         return self._model(

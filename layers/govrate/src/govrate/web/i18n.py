@@ -180,7 +180,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "disclosure.children.region": ("各部门", "Agencies"),
     "disclosure.children.agency": ("各服务事项", "Service items"),
     "disclosure.regions": ("各地区", "Regions"),
-    "disclosure.code": ("代码", "Code"),
+    "disclosure.name": ("名称", "Name"),
+    "disclosure.all_month": ("全部地区 {month}", "All regions, {month}"),
     "disclosure.scorecards": ("部门月度绩效考核表", "Monthly scorecards of the agencies"),
     "disclosure.suppression": (
         "评价数少于 {min} 的指标不公开，以免识别评价人。数据更新于 {at}。",

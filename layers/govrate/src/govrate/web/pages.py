@@ -21,7 +21,7 @@ from markupsafe import Markup
 from govrate.analytics.charts import Series, legend_styles, line_chart
 from govrate.analytics.disclosure import TREND_RATES, Disclosure, RegionScorecards
 from govrate.analytics.queries import RateName
-from govrate.analytics.results import SCORE_RATES, ResultsIndex, ScopeKind
+from govrate.analytics.results import SCORE_RATES, ResultsIndex, ScopeKind, ScopeName
 from govrate.evaluations.models import CaseState, HandlingRating, ServiceItem, Stage
 from govrate.kernel.clock import zone
 from govrate.kernel.scale import Level
@@ -319,9 +319,19 @@ def _change(value: float | None, rate: RateName) -> str:
     return f"{amount:+.1f}{unit}"
 
 
-def _results_common(ctx: PageContext) -> dict[str, Any]:
+def _named(names: Mapping[str, ScopeName], code: str, lang: Lang) -> str:
+    """A region, agency or item by its catalogue name (English where there is one) and its code."""
+    name = names.get(code)
+    if name is None:
+        return code
+    shown = name.en if lang is Lang.EN and name.en else name.zh
+    return f"{shown} ({code})" if lang is Lang.EN else f"{shown}（{code}）"
+
+
+def _results_common(ctx: PageContext, names: Mapping[str, ScopeName]) -> dict[str, Any]:
     return {
         **_common(ctx),
+        "named": lambda code: _named(names, code, ctx.lang),
         "rate_label": lambda rate: i18n.pick(i18n.RATES[rate], ctx.lang),
         "percent": _percent,
         "change": _change,
@@ -347,7 +357,7 @@ def disclosure_page(view: Disclosure, ctx: PageContext) -> Page:
         i18n.text("disclosure.trend", ctx.lang), i18n.text("disclosure.trend_desc", ctx.lang), labels, series
     )
     context = {
-        **_results_common(ctx),
+        **_results_common(ctx, view.names),
         "view": view,
         "chart": chart,
         "legend": list(zip(TREND_RATES, legend_styles(len(TREND_RATES)), strict=True)),
@@ -359,11 +369,13 @@ def disclosure_page(view: Disclosure, ctx: PageContext) -> Page:
 def disclosure_index_page(index: ResultsIndex, ctx: PageContext) -> Page:
     """Where the published results start: every region with results."""
     regions = sorted(ref.code for ref in index.scopes if ref.scope is ScopeKind.REGION)
-    context = {**_results_common(ctx), "index": index, "regions": regions}
+    with_data = [period for period in index.totals if any(value.denominator for value in period.rates.values())]
+    month = with_data[-1] if with_data else None
+    context = {**_results_common(ctx, index.names), "index": index, "regions": regions, "month": month}
     return _render("disclosure_index.html", _results_policy(), context)
 
 
 def scorecard_page(scorecards: RegionScorecards, ctx: PageContext) -> Page:
     """The printable monthly scorecards of a region's agencies (绩效考核)."""
-    context = {**_results_common(ctx), "cards": scorecards}
+    context = {**_results_common(ctx, scorecards.names), "cards": scorecards}
     return _render("scorecard.html", _results_policy(), context)
