@@ -263,7 +263,7 @@ def test_analyze_queries_the_by_day_indexes_and_touches_the_fact_and_results_pre
     def under(logical_id: str, suffix: str) -> dict[str, Any]:
         return {"Fn::Join": ["", [{"Fn::GetAtt": [logical_id, "Arn"]}, suffix]]}
 
-    # Besides the indexes, only the interference flags' marks (test_infra_integrity.py).
+    # Besides the indexes, only the interference flags' marks (test_infra_watch.py).
     dynamodb = [
         s
         for s in statements
@@ -277,6 +277,8 @@ def test_analyze_queries_the_by_day_indexes_and_touches_the_fact_and_results_pre
                     under(evaluations, "/index/by_day"),
                     under(evaluations, "/index/records_by_day"),
                     under(cases, "/index/by_rate_day"),
+                    # The catalogue's current items, for the names the results documents carry.
+                    under(synth.logical_id(synth.stack.data.reference), "/index/items_by_kind"),
                 ],
                 key=str,
             ),
