@@ -20,6 +20,7 @@ from govrate.rating.models import (
     Lang,
     PageAnswer,
     PageQuery,
+    PressureReportForm,
     RatingForm,
     RatingTarget,
     ReceiptPageQuery,
@@ -27,7 +28,7 @@ from govrate.rating.models import (
 from govrate.rating.service import evaluation_view, open_ticket_rating, open_window_rating, ticket_link
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
-from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_rating
+from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_pressure_report, post_rating
 from govrate.web.pages import PageContext, rating_page, receipt_page, status_page
 from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
 from govrate.web.urls import public_base_url
@@ -60,6 +61,25 @@ FORM_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
     413: Media(HTML, "A page saying the form is too large.", (PROBLEM,)),
     429: Media(HTML, "A page saying to rate again in a few minutes (Retry-After); nothing was stored.", (PROBLEM,)),
 }
+# A rating page's report of being pressed to rate: a page either way.
+REPORT_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
+    200: Media(
+        HTML, "The confirmation: the report reached the supervisors (a second post of the form is the same report)."
+    ),
+    422: Media(
+        HTML, "A page saying the report was not taken (no token, a forged or expired one): reload and report again."
+    ),
+    **{status: refused for status, refused in PAGE_REFUSALS.items() if status != 422},
+    400: Media(HTML, "A page saying the form could not be read."),
+    413: Media(HTML, "A page saying the form is too large."),
+    429: Media(HTML, "A page saying to try again in a few minutes (Retry-After); nothing was stored."),
+}
+REPORT_DESCRIPTION = (
+    'The rating page\'s one-tap report "someone pressed me to rate" (application/x-www-form-urlencoded, works '
+    "without script): the page's form token and an optional short comment, no personal data. It opens a "
+    "supervision case against the window (or the agency's item) for the region's supervisors, counts against the "
+    "same abuse limits as a rating, and answers with a plain confirmation page."
+)
 FORM_DESCRIPTION = (
     "The page's own form (application/x-www-form-urlencoded). A browser is sent to the receipt page (303); the "
     "page's script, asking with Accept: application/json, gets the receipt page's URL instead. A filled honeypot "
@@ -150,6 +170,34 @@ def post_window_rating(token: str) -> Response:
 
 
 @blueprint.route(
+    "/q/{token}/report",
+    methods=["POST"],
+    content_types=[FORM_MEDIA_TYPE],
+    doc=Operation(
+        summary="Report being pressed to rate, from the page behind a window's QR code",
+        tag=TAG,
+        body=PressureReportForm,
+        body_media_type=FORM_MEDIA_TYPE,
+        query=PageQuery,
+        responses=REPORT_ANSWERS,
+        description=REPORT_DESCRIPTION,
+    ),
+)
+@html_page(blueprint)
+def post_window_report(token: str) -> Response:
+    request = blueprint.current_request
+    stores = runtime.rating_stores()
+    return post_pressure_report(
+        request,
+        page_context(request),
+        open_target=lambda: open_window_rating(token, stores=stores),
+        stores=stores,
+        gate=runtime.intake_gate(),
+        now=runtime.now(),
+    )
+
+
+@blueprint.route(
     "/t/{ticket}",
     methods=["GET"],
     doc=Operation(
@@ -192,6 +240,35 @@ def post_ticket_rating(ticket: str) -> Response:
         ctx,
         open_target=lambda: open_ticket_rating(ticket, stores=stores, now=now),
         receipt_url=lambda accepted: receipt_url(request, accepted, ctx.lang),
+        stores=stores,
+        gate=runtime.intake_gate(),
+        now=now,
+    )
+
+
+@blueprint.route(
+    "/t/{ticket}/report",
+    methods=["POST"],
+    content_types=[FORM_MEDIA_TYPE],
+    doc=Operation(
+        summary="Report being pressed to rate, from a service record's ticket page",
+        tag=TAG,
+        body=PressureReportForm,
+        body_media_type=FORM_MEDIA_TYPE,
+        query=PageQuery,
+        responses=REPORT_ANSWERS,
+        description=REPORT_DESCRIPTION,
+    ),
+)
+@html_page(blueprint)
+def post_ticket_report(ticket: str) -> Response:
+    request = blueprint.current_request
+    stores = runtime.rating_stores()
+    now = runtime.now()
+    return post_pressure_report(
+        request,
+        page_context(request),
+        open_target=lambda: open_ticket_rating(ticket, stores=stores, now=now),
         stores=stores,
         gate=runtime.intake_gate(),
         now=now,

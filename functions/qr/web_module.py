@@ -11,12 +11,29 @@ from __future__ import annotations
 import citizen_pages
 from chalice.app import Response
 from govrate import runtime
-from govrate.rating.models import RatingForm, ReceiptPageQuery, SiteKey, SiteKeyRegistration, WidgetConfig, WidgetQuery
+from govrate.rating.models import (
+    PressureReportForm,
+    RatingForm,
+    ReceiptPageQuery,
+    SiteKey,
+    SiteKeyRegistration,
+    WidgetConfig,
+    WidgetQuery,
+)
 from govrate.rating.service import open_widget_rating
 from govrate.web import i18n
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
-from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, page_lang, post_rating, refusal
+from govrate.web.page_edge import (
+    FORM_MEDIA_TYPE,
+    html,
+    html_page,
+    page_context,
+    page_lang,
+    post_pressure_report,
+    post_rating,
+    refusal,
+)
 from govrate.web.pages import asset, receipt_page
 from govrate.web.urls import public_base_url
 from govrate.windows.site_keys import administered_site_key, create_site_key, get_site_key, widget_frame_url
@@ -187,6 +204,37 @@ def post_widget_rating(site_key: str) -> Response:
         ctx,
         open_target=lambda: open_widget_rating(key, parse_query(request, WidgetQuery), stores=stores, now=now),
         receipt_url=lambda accepted: citizen_pages.receipt_url(request, accepted, ctx.lang, f"/w/{site_key}"),
+        stores=stores,
+        gate=runtime.intake_gate(),
+        now=now,
+    )
+
+
+@blueprint.route(
+    "/w/{site_key}/rate/report",
+    methods=["POST"],
+    content_types=[FORM_MEDIA_TYPE],
+    doc=Operation(
+        summary="Report being pressed to rate, from the module's rating page",
+        tag=TAG,
+        body=PressureReportForm,
+        body_media_type=FORM_MEDIA_TYPE,
+        query=WidgetQuery,
+        responses=citizen_pages.REPORT_ANSWERS,
+        description=citizen_pages.REPORT_DESCRIPTION,
+    ),
+)
+@html_page(blueprint)
+def post_widget_report(site_key: str) -> Response:
+    request = blueprint.current_request
+    key = _site_key(site_key)
+    ctx = page_context(request, key.allowed_origins)
+    stores = runtime.rating_stores()
+    now = runtime.now()
+    return post_pressure_report(
+        request,
+        ctx,
+        open_target=lambda: open_widget_rating(key, parse_query(request, WidgetQuery), stores=stores, now=now),
         stores=stores,
         gate=runtime.intake_gate(),
         now=now,

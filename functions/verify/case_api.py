@@ -22,10 +22,12 @@ from govrate import runtime
 from govrate.cases.model import (
     AnswerRecord,
     AppealDecision,
+    BurstDecision,
     Case,
     CaseListQuery,
     CasePage,
     CaseView,
+    Conclusion,
     ContactRecord,
     HandlingRatingInput,
     Reassignment,
@@ -66,6 +68,11 @@ STEPS: dict[str, tuple[type[StaffCommand], str]] = {
     "appeal-decision": (AppealDecision, "Supervisor: uphold or reject the agency's appeal"),
     "reassignment": (Reassignment, "Supervisor: reassign the case to another agency"),
     "resumption": (Resumption, "Supervisor: resume an escalated case with a new deadline"),
+    "burst-decision": (
+        BurstDecision,
+        "Supervisor: decide a burst of bad reviews: genuine (a case for each) or a flood (kept as flagged evaluations)",
+    ),
+    "conclusion": (Conclusion, "Supervisor: conclude a citizen's report of being pressed to rate"),
 }
 
 

@@ -12,10 +12,22 @@ from html import escape
 from urllib.parse import quote
 
 from govrate.cases.machine import TRANSITIONS
-from govrate.cases.model import Action, AuditEntry, Case, CaseListItem, CasePage, CaseView, ContactChannel, Triage
+from govrate.cases.model import (
+    Action,
+    AuditEntry,
+    BurstOutcome,
+    Case,
+    CaseKind,
+    CaseListItem,
+    CasePage,
+    CaseView,
+    ContactChannel,
+    Triage,
+)
 from govrate.evaluations.models import CaseState
 from govrate.identity.model import Actor
 from govrate.identity.sessions import StaffSession
+from govrate.kernel.scale import Level
 from govrate.web import console
 
 # The console path of each step and the form that records it (one field list per step).
@@ -76,6 +88,29 @@ _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
         '<label>工作日 Working days <input name="working_days" type="number" min="1" max="30" value="5"></label>'
         '<label>Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
+    "burst-decision": (
+        "集中差评处置 Decide the burst",
+        (Action.RELEASE_BURST, Action.DISMISS_FLOOD),
+        '<label>决定 Decision <select name="genuine">'
+        '<option value="true">真实评价，逐条立案（期限自现在起算） '
+        "genuine — open a case for each (deadlines from now)</option>"
+        '<option value="false">恶意刷评，保留为标记评价，不逐条立案 '
+        "flood — keep as flagged evaluations, no case each</option>"
+        "</select></label>"
+        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+    ),
+    "conclusion": (
+        "核查结论 Conclude the report",
+        (Action.CONCLUDE,),
+        '<label>核查情况 Finding <textarea name="finding" required maxlength="2000"></textarea></label>',
+    ),
+}
+
+# How the list and the case page name each kind of case.
+_KINDS = {
+    CaseKind.BAD_REVIEW: "差评 Bad review",
+    CaseKind.BURST: "集中差评待定 Burst of bad reviews: awaiting a decision",
+    CaseKind.PRESSURE_REPORT: "举报：被要求或催促评价 Report: pressed to rate",
 }
 
 
@@ -100,6 +135,15 @@ def _time(moment: datetime | None) -> str:
 
 def _state(state: CaseState) -> str:
     return escape(_STATES[state])
+
+
+def _level(level: Level | None) -> str:
+    return str(int(level)) if level is not None else "—"
+
+
+def _kind(kind: CaseKind) -> str:
+    """A label for the supervision cases; bad reviews, the usual kind, go unlabelled."""
+    return "" if kind is CaseKind.BAD_REVIEW else f'<strong class="kind">{escape(_KINDS[kind])}</strong><br>'
 
 
 def login_page(base: str, login_token: str, error: str | None = None) -> str:
@@ -132,9 +176,14 @@ def _list_row(item: CaseListItem, base: str) -> str:
     return (
         f'<tr><td><a href="{escape(base)}/console/cases/{escape(quote(item.evaluation_id))}">'
         f"{escape(item.evaluation_id)}</a></td>"
-        f"<td>{due}</td><td>{_state(item.state)}{_triage(item.triage)}</td><td>{escape(item.agency_code)}</td>"
-        f"<td>{escape(item.item_code or '—')}</td><td>{int(item.level)}</td></tr>"
+        f"<td>{due}</td><td>{_kind(item.kind)}{_state(item.state)}{_triage(item.triage)}</td>"
+        f"<td>{escape(item.agency_code)}{_window(item.window_id)}</td>"
+        f"<td>{escape(item.item_code or '—')}</td><td>{_level(item.level)}</td></tr>"
     )
+
+
+def _window(window_id: str | None) -> str:
+    return f"<br>窗口 Window {escape(window_id)}" if window_id else ""
 
 
 def _triage(triage: Triage | None) -> str:
@@ -145,7 +194,9 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
     case = view.case
     contact = view.contact
     action = f"{base}/console/cases/{quote(case.evaluation_id)}"
-    if not case.real_name:
+    if case.supervision:
+        contact_html = "<p>无个人信息 No personal data.</p>"
+    elif not case.real_name:
         contact_html = "<p>匿名评价，无联系方式 Anonymous evaluation: no contact.</p>"
     elif contact is None:
         contact_html = (
@@ -171,13 +222,16 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
     due = _time(view.due_at) + (' <span class="overdue">已超期 overdue</span>' if view.overdue else "")
     facts = (
         "<table><tbody>"
-        f"<tr><th>状态 State</th><td>{_state(case.state)}{_triage(case.triage)}</td></tr>"
+        f"<tr><th>类别 Kind</th><td>{escape(_KINDS[case.kind])}</td></tr>"
+        f"<tr><th>状态 State</th><td>{_state(case.state)}{_triage(case.triage)}{_outcome(case.burst_outcome)}</td></tr>"
         f"<tr><th>当前期限 Deadline now</th><td>{due}</td></tr>"
         f"<tr><th>核实期限 Verify by</th><td>{_time(case.verify_due_at)}</td></tr>"
         f"<tr><th>答复期限 Answer by</th><td>{_time(case.answer_due_at)}</td></tr>"
         f"<tr><th>部门 · 区划 Agency · region</th><td>{escape(case.agency_code)} · {escape(case.region_code)}</td></tr>"
+        f"<tr><th>窗口 Window</th><td>{escape(case.window_id or '—')}</td></tr>"
         f"<tr><th>事项 Service item</th><td>{escape(case.item_code or '—')}</td></tr>"
-        f"<tr><th>等级 Level</th><td>{int(case.level)}</td></tr>"
+        f"<tr><th>等级 Level</th><td>{_level(case.level)}</td></tr>"
+        f"<tr><th>评价人留言 The citizen's comment</th><td>{escape(case.note or '—')}</td></tr>"
         f"<tr><th>评价 · 立案 Reviewed · opened</th><td>{_time(case.evaluated_at)} · {_time(case.opened_at)}</td></tr>"
         f"<tr><th>答复 Answer</th><td>{escape(case.answer or '—')}</td></tr>"
         f"<tr><th>处置评价 Handling rating</th><td>{escape(case.handling_rating or '—')}</td></tr>"
@@ -196,6 +250,7 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
         + facts
         + "<h2>评价人 Evaluator</h2>"
         + contact_html
+        + _burst(view, base)
         + "<h2>下一步 Next steps</h2>"
         + (_forms(signed_in, case, action) or "<p>当前无需您处理 Nothing for you to do now.</p>")
         + "<h2>处理记录 History</h2>"
@@ -203,6 +258,38 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
         + _history(view.history)
     )
     return console.page(f"案件 Case {case.evaluation_id}", body, base, signed_in)
+
+
+def _outcome(outcome: BurstOutcome | None) -> str:
+    if outcome is None:
+        return ""
+    said = "真实，已逐条立案 genuine: a case each" if outcome is BurstOutcome.GENUINE else "刷评，已标记 flood: flagged"
+    return f" ({escape(said)})"
+
+
+def _burst(view: CaseView, base: str) -> str:
+    """A burst's bad reviews, each linked to its case once it has one."""
+    if view.case.kind is not CaseKind.BURST:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_review_link(review.evaluation_id, view.case.burst_outcome, base)}</td>"
+        f"<td>{_time(review.created_at)}</td><td>{escape(review.item_code or '—')}</td>"
+        f"<td>{int(review.level)}</td></tr>"
+        for review in view.burst
+    )
+    return (
+        f"<h2>集中差评 {len(view.burst)} 条 The burst's {len(view.burst)} bad reviews</h2>"
+        "<p><small>每条评价均保留并计入统计 Every review is kept and counts in the rates.</small></p>"
+        "<table><thead><tr><th>评价 Evaluation</th><th>时间 Given</th><th>事项 Item</th><th>等级 Level</th>"
+        "</tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _review_link(evaluation_id: str, outcome: BurstOutcome | None, base: str) -> str:
+    if outcome is not BurstOutcome.GENUINE:
+        return escape(evaluation_id)
+    return f'<a href="{escape(base)}/console/cases/{escape(quote(evaluation_id))}">{escape(evaluation_id)}</a>'
 
 
 def _forms(signed_in: StaffSession, case: Case, action: str) -> str:

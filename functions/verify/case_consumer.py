@@ -3,7 +3,9 @@
 Each message is handled on its own; a failure is reported as a partial batch failure so only that
 message returns to the queue (and, after the queue's maxReceiveCount, to the dead-letter queue).
 Opening is idempotent by the evaluation id: a redelivery, or a retry after a crash between writing
-the case and deleting the message, finds the case open and is acknowledged.
+the case and deleting the message, finds the case open (or the review held in its burst) and is
+acknowledged. Bad reviews of one window coming faster than the burst threshold are held in a burst
+case for a supervisor instead of opening a case each (docs/integrity.md).
 """
 
 from __future__ import annotations
@@ -15,20 +17,25 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
-from govrate.cases.service import open_case
+from govrate.cases.service import Taken, take_bad_review
 from govrate.evaluations.models import NegativeReviewMessage
 from govrate.kernel import observability
 from govrate.kernel.observability import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
+_SAID = {
+    Taken.OPENED: "case opened",
+    Taken.HELD: "bad review held in a burst",
+    Taken.ALREADY: "case already open or review already held",
+}
 
 
 def open_case_for(record: SQSRecord) -> None:
     # Each message its own correlation id: a batch holds the bad reviews of many evaluators.
     logger.set_correlation_id(record.message_id)
     message = NegativeReviewMessage.model_validate_json(record.body)
-    opened = open_case(message, stores=runtime.case_stores(), now=runtime.now())
-    logger.info("case opened" if opened else "case already open", extra={"evaluation_id": message.evaluation_id})
+    taken = take_bad_review(message, stores=runtime.case_stores(), now=runtime.now())
+    logger.info(_SAID[taken], extra={"evaluation_id": message.evaluation_id})
 
 
 @observability.handler()

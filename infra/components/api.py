@@ -151,6 +151,9 @@ class Api(Construct):
         # and the evaluator's status page reads the case of a bad review.
         grant_data(data.evaluations, qr, write=True)
         grant_data(data.cases, qr)
+        # A citizen's report of being pressed to rate opens a supervision case: new items only (a case and
+        # its first audit entry, in one conditional transaction), never a change to an existing one.
+        qr.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[data.cases.table_arn]))
         data.qr_signing_key.grant_read(qr)
         data.contact_key.grant(qr, "kms:Encrypt")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from govrate.cases.model import AuditEntry, Case
-from govrate.cases.ports import EvaluatorNotice
+from govrate.cases.model import AuditEntry, Case, CaseKind
+from govrate.cases.ports import EvaluatorNotice, Joined
+from govrate.evaluations.models import CaseState, NegativeReviewMessage
 from govrate.kernel.divisions import holds
 from govrate.kernel.errors import Conflict, NotFound, StorageMisconfigured
 
@@ -16,6 +17,10 @@ class InMemoryCases:
         self.stored: dict[str, Case] = {}
         self.chains: dict[str, list[AuditEntry]] = {}
         self.notices: dict[tuple[str, int], EvaluatorNotice] = {}
+        self.seen: dict[str, set[tuple[datetime, str]]] = {}
+        self.current_burst: dict[str, str] = {}
+        self.members: dict[str, dict[str, NegativeReviewMessage]] = {}
+        self.held: dict[str, str] = {}
 
     def open(self, case: Case, entry: AuditEntry) -> bool:
         if case.evaluation_id in self.stored:
@@ -49,7 +54,8 @@ class InMemoryCases:
         return list(self.chains.get(evaluation_id, []))
 
     def open_of_agency(self, agency_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
-        return self._page([case for case in self.stored.values() if case.agency_code == agency_code], limit, cursor)
+        mine = [case for case in self.stored.values() if case.agency_code == agency_code and not case.supervision]
+        return self._page(mine, limit, cursor)
 
     def open_of_region(self, region_code: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
         held = [case for case in self.stored.values() if holds(region_code, case.region_code)]
@@ -57,8 +63,43 @@ class InMemoryCases:
 
     def overdue(self, now: datetime) -> Iterator[str]:
         for case in list(self.stored.values()):
-            if case.pending_due_at is not None and case.pending_due_at < now:
+            if case.kind is CaseKind.BAD_REVIEW and case.pending_due_at is not None and case.pending_due_at < now:
                 yield case.evaluation_id
+
+    # --- bursts: the same rules as the repository's conditional writes ---------------------------------
+
+    def note_bad_review(self, subject: str, evaluation_id: str, at: datetime, *, keep_until: datetime) -> None:
+        self.seen.setdefault(subject, set()).add((at, evaluation_id))
+
+    def bad_reviews_between(self, subject: str, start: datetime, end: datetime, evaluation_id: str, most: int) -> int:
+        within = [key for key in self.seen.get(subject, set()) if start <= key[0] and key <= (end, evaluation_id)]
+        return min(len(within), most)
+
+    def burst_of(self, subject: str) -> str | None:
+        return self.current_burst.get(subject)
+
+    def start_burst(self, subject: str, case: Case, entry: AuditEntry, *, replacing: str | None) -> bool:
+        if self.current_burst.get(subject) != replacing or case.evaluation_id in self.stored:
+            return False
+        self.open(case, entry)
+        self.current_burst[subject] = case.evaluation_id
+        return True
+
+    def join_burst(self, burst_id: str, review: NegativeReviewMessage) -> Joined:
+        if review.evaluation_id in self.held or review.evaluation_id in self.stored:
+            return Joined.ALREADY
+        if self.get(burst_id).state is not CaseState.RECEIVED:
+            return Joined.CLOSED
+        self.held[review.evaluation_id] = burst_id
+        self.members.setdefault(burst_id, {})[review.evaluation_id] = review
+        return Joined.JOINED
+
+    def burst_members(self, burst_id: str) -> list[NegativeReviewMessage]:
+        reviews = self.members.get(burst_id, {}).values()
+        return sorted(reviews, key=lambda review: (review.created_at, review.evaluation_id))
+
+    def burst_holding(self, evaluation_id: str) -> str | None:
+        return self.held.get(evaluation_id)
 
     @staticmethod
     def _page(cases: list[Case], limit: int, cursor: str | None) -> tuple[list[Case], str | None]:

@@ -66,4 +66,5 @@ class FakeWorld:
             vault=self.vault,
             rules=rules or RulesBook(None, UTC_OFFSET_HOURS),
             catalogue=self.catalogue,
+            bursts=self.cases,
         )

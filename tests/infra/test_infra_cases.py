@@ -147,3 +147,13 @@ def test_functions_write_only_the_session_key_space_of_the_reference_table(synth
         assert len(writes) == 1, handler
         leading = writes[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
         assert sorted(leading) == ["DEVICE#*", "SESSION#*", "SIGNIN#*"], handler
+
+
+def test_the_qr_function_only_adds_items_to_the_cases_table(synth: Synthesized) -> None:
+    # A citizen's report of being pressed to rate opens a supervision case; no page changes a case.
+    cases = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.cases), "Arn"]}
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    granted = [
+        actions_of(statement) for statement in synth.role_statements("qr_api.app") if cases in resources_of(statement)
+    ]
+    assert set().union(*granted) & writes == {"dynamodb:PutItem"}

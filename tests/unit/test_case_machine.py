@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from govrate.cases.machine import TRANSITIONS, TransitionRefused, target_of
-from govrate.cases.model import Action, Case, Triage
+from govrate.cases.model import Action, Case, CaseKind, Triage
 from govrate.evaluations.models import CaseState, HandlingRating
 from govrate.identity.model import Role
 from govrate.kernel.errors import Forbidden
@@ -45,6 +45,13 @@ ALLOWED: list[tuple[Action, CaseState, T | R | None, Role, CaseState]] = [
         (Action.REASSIGN, state, ANY, Role.SUPERVISOR, S.RECEIVED)
         for state in (S.RECEIVED, S.CONTACTED, S.VERIFIED, S.TRIAGED, S.RECTIFIED, S.ESCALATED)
     ),
+]
+
+# The supervision cases' own paths: (kind, action, from state, role, target); nothing else applies to them.
+ALLOWED_SUPERVISION: list[tuple[CaseKind, Action, CaseState, Role, CaseState]] = [
+    (CaseKind.BURST, Action.RELEASE_BURST, S.RECEIVED, Role.SUPERVISOR, S.CLOSED),
+    (CaseKind.BURST, Action.DISMISS_FLOOD, S.RECEIVED, Role.SUPERVISOR, S.CLOSED),
+    (CaseKind.PRESSURE_REPORT, Action.CONCLUDE, S.RECEIVED, Role.SUPERVISOR, S.CLOSED),
 ]
 
 
@@ -99,7 +106,20 @@ def test_every_transition_allowed_or_refused_as_written() -> None:
 
 
 def test_the_machine_has_exactly_the_written_transitions() -> None:
-    assert set(TRANSITIONS) == {action for action, *_ in ALLOWED}
+    written = {action for action, *_ in ALLOWED} | {action for _, action, *_ in ALLOWED_SUPERVISION}
+    assert set(TRANSITIONS) == written
+
+
+@pytest.mark.parametrize("kind", [CaseKind.BURST, CaseKind.PRESSURE_REPORT])
+def test_a_supervision_case_takes_only_its_own_path(kind: CaseKind) -> None:
+    for action, state, role in itertools.product(TRANSITIONS, CaseState, Role):
+        case = case_in(state).model_copy(update={"kind": kind, "level": None})
+        allowed = [(r, t) for k, a, s, r, t in ALLOWED_SUPERVISION if (k, a, s) == (kind, action, state)]
+        if allowed and role is allowed[0][0]:
+            assert target_of(case, action, role) is allowed[0][1]
+        else:
+            with pytest.raises((TransitionRefused, Forbidden)):
+                target_of(case, action, role)
 
 
 @pytest.mark.parametrize("state", [s for s in CaseState if s is not S.RECEIVED])

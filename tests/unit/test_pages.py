@@ -21,6 +21,7 @@ from govrate.web.pages import (
     rating_page,
     receipt_page,
     refusal_page,
+    reported_page,
     status_page,
     thanks_page,
 )
@@ -95,6 +96,11 @@ def pages() -> dict[str, Page]:
             errors={"reason": "请至少选择一项不满意的原因。"},
         ),
         "framed rating": rating_page(TARGET, framed, max_comment_length=1000, nonce="n" * 22),
+        "rating with the report": rating_page(
+            TARGET, PageContext(switch_url="?lang=en", report_url="t/report"), max_comment_length=1000, nonce="n" * 22
+        ),
+        "reported": reported_page(plain, back_url="/q/t"),
+        "report refused": reported_page(framed, back_url="/w/k/rate?items=x", refused=True),
         "refusal": refusal_page("gone", 410, plain),
         "thanks": thanks_page(plain),
         "receipt": receipt_page(VIEW, framed, status_url="https://pj.example.gov.cn/e/1?receipt=r"),
@@ -143,7 +149,7 @@ def test_user_text_is_escaped() -> None:
 def test_only_the_web_modules_pages_may_be_framed_and_by_its_origins_only() -> None:
     for name, page in pages().items():
         ancestors = page.headers["Content-Security-Policy"].split("frame-ancestors ")[1]
-        expected = "https://zwfw.example.gov.cn" if name in {"framed rating", "receipt"} else "'none'"
+        expected = "https://zwfw.example.gov.cn" if name in {"framed rating", "receipt", "report refused"} else "'none'"
         assert ancestors == expected, name
 
 
@@ -169,6 +175,32 @@ def test_the_rating_page_says_rating_is_voluntary_and_may_be_anonymous() -> None
     chinese = pages()["rating"].body
     assert "评价完全自愿，可以匿名" in chinese
     assert "Rating is voluntary and may be anonymous" in pages()["framed rating"].body
+
+
+def test_every_rating_surface_says_the_same_words_on_freedom_to_evaluate() -> None:
+    notice = ("评价完全自愿，可以匿名；任何单位和个人不得强迫、催促或干扰您的评价。", "nobody may press you to rate")
+    for name in ("rating", "kiosk", "poster"):
+        assert all(words in pages()[name].body for words in notice[: 1 if name == "rating" else 2]), name
+    assert notice[1] in pages()["framed rating"].body
+
+
+def test_the_report_of_being_pressed_is_a_plain_form_with_the_pages_token() -> None:
+    body = pages()["rating with the report"].body
+    form = re.search(r'<form id="report" method="post" action="t/report">(.*?)</form>', body, re.DOTALL)
+    assert form is not None
+    assert f'<input type="hidden" name="nonce" value="{"n" * 22}">' in form[1]
+    assert '<label class="field" for="report-comment">' in form[1]
+    assert "有人要求或催促我评价" in form[1]
+    # Without a token (a page that serves no form) there is nothing to report with.
+    assert 'id="report"' not in pages()["rating"].body
+
+
+def test_the_report_answers_with_a_plain_confirmation_or_says_to_reload() -> None:
+    reported, refused = pages()["reported"], pages()["report refused"]
+    assert (reported.status, refused.status) == (200, 422)
+    assert "举报已收到" in reported.body and 'href="/q/t"' in reported.body
+    assert "Go back, reload the page and report again" in refused.body and 'role="alert"' in refused.body
+    assert 'href="/w/k/rate?items=x"' in refused.body
 
 
 def test_the_too_many_requests_page_says_plainly_to_try_later() -> None:

@@ -307,15 +307,21 @@ def rating_stores() -> RatingStores:
 
 @_once
 def case_stores() -> CaseStores:
+    from govrate.cases.model import BurstPolicy
     from govrate.cases.service import CaseStores
     from govrate.regions.case_rules import RulesBook
 
+    config = settings()
     return CaseStores(
         cases=case_repository(),
         evaluations=evaluation_repository(),
         vault=contact_vault(),
-        rules=RulesBook(settings().case_rules_dir, settings().utc_offset_hours),
+        rules=RulesBook(config.case_rules_dir, config.utc_offset_hours),
         catalogue=catalogue_repository(),
+        bursts=case_repository(),
+        burst_policy=BurstPolicy(
+            per_window=config.burst_per_window, per_item=config.burst_per_item, minutes=config.burst_minutes
+        ),
     )
 
 

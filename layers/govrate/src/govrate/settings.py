@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     negative_reviews_dlq_url: str = ""
     # Shards of the overdue index; fixed once data exists, since the sweep queries every shard.
     case_due_shards: int = Field(default=16, ge=1, le=256)
+    # Bursts of bad reviews (docs/integrity.md): more than this many of one window, or of one item of an
+    # agency without a window, given within `burst_minutes` wait for a supervisor instead of a case each.
+    burst_per_window: int = Field(default=10, ge=1)
+    burst_per_item: int = Field(default=30, ge=1)
+    burst_minutes: int = Field(default=10, ge=1, le=24 * 60)
 
     @property
     def issuer(self) -> str:

@@ -175,7 +175,7 @@ def case_row(case: Case, now: datetime) -> Row:
         "region_code": case.region_code,
         "agency_code": case.agency_code,
         "item_code": case.item_code,
-        "level": int(case.level),
+        "level": int(case.level) if case.level is not None else None,
         "state": case.state.value,
         "real_name": case.real_name,
         "contacted": case.visited,

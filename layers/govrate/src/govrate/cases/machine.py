@@ -8,6 +8,11 @@
     any working state past its deadline → escalated (sweep) → resumed by a supervisor
     a supervisor may reassign a working or escalated case to another agency → received
 
+Supervision cases have their own short paths, taken by supervisors only:
+
+    burst:           received → release_burst (a case for each bad review) or dismiss_flood → closed
+    pressure report: received → conclude (with the finding) → closed
+
 Who may act is part of the transition; whether this particular person may act on this particular
 case (their agency, their region) is `govrate.identity.auth`.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govrate.cases.model import Action, Case, Triage
+from govrate.cases.model import Action, Case, CaseKind, Triage
 from govrate.evaluations.models import CaseState, HandlingRating
 from govrate.identity.model import Role
 from govrate.kernel.errors import Conflict, Forbidden
@@ -46,9 +51,10 @@ class Transition:
     """When leaving `triaged`: the triage outcomes that allow this transition."""
     ratings: frozenset[HandlingRating] | None = None
     """When leaving `rated`: the handling ratings that allow this transition."""
+    kinds: frozenset[CaseKind] = frozenset({CaseKind.BAD_REVIEW})
 
     def allows(self, case: Case) -> bool:
-        if case.state not in self.sources:
+        if case.kind not in self.kinds or case.state not in self.sources:
             return False
         if case.state is _S.TRIAGED and self.triage is not None and case.triage not in self.triage:
             return False
@@ -63,8 +69,9 @@ def _transition(
     *,
     triage: frozenset[Triage] | None = None,
     ratings: frozenset[HandlingRating] | None = None,
+    kind: CaseKind = CaseKind.BAD_REVIEW,
 ) -> tuple[Action, Transition]:
-    return action, Transition(action, sources, target, frozenset({role}), triage, ratings)
+    return action, Transition(action, sources, target, frozenset({role}), triage, ratings, frozenset({kind}))
 
 
 TRANSITIONS: dict[Action, Transition] = dict(
@@ -85,6 +92,11 @@ TRANSITIONS: dict[Action, Transition] = dict(
         ),
         _transition(Action.RESUME, frozenset({_S.ESCALATED}), None, Role.SUPERVISOR),
         _transition(Action.REASSIGN, _WORKING | {_S.ESCALATED}, _S.RECEIVED, Role.SUPERVISOR),
+        _transition(Action.RELEASE_BURST, frozenset({_S.RECEIVED}), _S.CLOSED, Role.SUPERVISOR, kind=CaseKind.BURST),
+        _transition(Action.DISMISS_FLOOD, frozenset({_S.RECEIVED}), _S.CLOSED, Role.SUPERVISOR, kind=CaseKind.BURST),
+        _transition(
+            Action.CONCLUDE, frozenset({_S.RECEIVED}), _S.CLOSED, Role.SUPERVISOR, kind=CaseKind.PRESSURE_REPORT
+        ),
     )
 )
 
@@ -106,6 +118,8 @@ def target_of(case: Case, action: Action, role: Role) -> CaseState:
 
 
 def _describe(case: Case) -> str:
+    if case.supervision:
+        return f"a {case.kind} case, {case.state}"
     if case.state is _S.TRIAGED and case.triage is not None:
         return f"triaged ({case.triage})"
     if case.state is _S.RATED and case.handling_rating is not None:

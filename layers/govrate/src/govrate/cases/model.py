@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
+from ulid import ULID
 
-from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, HandlingRating
+from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, HandlingRating, NegativeReviewMessage
 from govrate.identity.model import Actor
 from govrate.kernel.contracts import AgencyCode, Contract
 from govrate.kernel.scale import Level
@@ -24,6 +26,47 @@ class Triage(StrEnum):
     RECTIFY_BY_DEADLINE = "rectify_by_deadline"  # 限期整改
     EXPLAIN = "explain"  # 解释说明
     APPEAL = "appeal"  # 申诉复核
+
+
+class CaseKind(StrEnum):
+    """What a case is about. Bad reviews go to their agency; the other kinds are supervision cases,
+    worked by the supervisors of the region only (not listed to the agency, not swept, not in the rates)."""
+
+    BAD_REVIEW = "bad_review"
+    BURST = "burst"
+    """Bad reviews of one window (or item) arriving faster than the burst threshold, held for a decision."""
+    PRESSURE_REPORT = "pressure_report"
+    """A citizen reports that someone pressed them to rate (supervision channel, against a window)."""
+
+
+SUPERVISION_KINDS = frozenset({CaseKind.BURST, CaseKind.PRESSURE_REPORT})
+
+
+class BurstOutcome(StrEnum):
+    GENUINE = "genuine"
+    """Every bad review of the burst got its own case."""
+    FLOOD = "flood"
+    """The bad reviews stay as evaluations (counted in the rates), flagged by the burst; no case each."""
+
+
+class BurstPolicy(Contract):
+    """When bad reviews come too fast to be one case each: more than `per_window` bad reviews of one
+    window (or `per_item` of one item of an agency, for reviews without a window) given within
+    `minutes`. Those beyond the threshold wait in a burst case for a supervisor's decision."""
+
+    per_window: int = Field(default=10, ge=1)
+    per_item: int = Field(default=30, ge=1)
+    minutes: int = Field(default=10, ge=1, le=24 * 60)
+
+    @property
+    def period(self) -> timedelta:
+        return timedelta(minutes=self.minutes)
+
+    def subject(self, review: NegativeReviewMessage, window_id: str | None) -> tuple[str, int]:
+        """What a bad review is counted against, and the most that may come within the period."""
+        if window_id:
+            return f"window#{window_id}", self.per_window
+        return f"item#{review.agency_code}#{review.item_code or '-'}", self.per_item
 
 
 class Action(StrEnum):
@@ -45,17 +88,24 @@ class Action(StrEnum):
     RESUME = "resume"
     REASSIGN = "reassign"
     VIEW_CONTACT = "view_contact"
+    RELEASE_BURST = "release_burst"
+    DISMISS_FLOOD = "dismiss_flood"
+    CONCLUDE = "conclude"
 
 
 class Case(Contract):
     """A case as stored. `audit_count` and `audit_head` are the length and the last hash of its audit
-    chain: every change of the case is written together with its audit entry, conditioned on them."""
+    chain: every change of the case is written together with its audit entry, conditioned on them.
 
-    evaluation_id: str
+    A bad review's case is keyed by its evaluation id; a supervision case (`kind`) by an id of its own."""
+
+    evaluation_id: str = Field(description="The evaluation of a bad review; the case's own id for other kinds.")
+    kind: CaseKind = CaseKind.BAD_REVIEW
     item_code: str | None
     agency_code: str
     region_code: str
-    level: Level
+    window_id: str | None = None
+    level: Level | None = Field(description="The bad review's level; none for a supervision case.")
     state: CaseState
     opened_at: datetime
     evaluated_at: datetime
@@ -74,8 +124,21 @@ class Case(Contract):
     )
     handling_rating: HandlingRating | None = None
     excluded_from_rates: bool = Field(default=False, description="An upheld appeal: kept, never counted.")
+    note: str | None = Field(default=None, description="A pressure report's comment, as the citizen wrote it.")
+    burst_outcome: BurstOutcome | None = None
     audit_count: int = 0
     audit_head: str = GENESIS_HASH
+
+    @model_validator(mode="after")
+    def _bad_review_has_level(self) -> Case:
+        if self.kind is CaseKind.BAD_REVIEW and self.level is None:
+            raise ValueError("the case of a bad review has the review's level")
+        return self
+
+    @property
+    def supervision(self) -> bool:
+        """Worked by the region's supervisors alone."""
+        return self.kind in SUPERVISION_KINDS
 
     @property
     def is_open(self) -> bool:
@@ -188,6 +251,41 @@ class Resumption(Contract):
     working_days: int = Field(ge=1, le=30, description="New deadline for the step the case resumes at.")
 
 
+class BurstDecision(Contract):
+    """A supervisor's decision on a burst of bad reviews."""
+
+    genuine: bool = Field(
+        description="True: open a case for each bad review of the burst (deadlines from now). False: a flood; "
+        "the evaluations stay and count in the rates, flagged by this burst, and no case is opened for them."
+    )
+    reason: Text
+
+
+class PressureReport(Contract):
+    """A citizen's report that someone pressed them to rate, from a rating page: no personal data."""
+
+    report_id: str = Field(description="Derived from the page's form token: the same form reports once.")
+
+    @staticmethod
+    def id_for(form_token: str) -> str:
+        """The report's case id (a ULID, like every case id) from the served form's token: a second post
+        of one form is the same report."""
+        return str(ULID.from_bytes(hashlib.sha256(f"pressure-report#{form_token}".encode()).digest()[:16]))
+
+    agency_code: AgencyCode
+    region_code: str
+    window_id: str | None
+    item_code: str | None
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    page: str = Field(description="Where it was reported: window_qr, ticket or web_module.")
+
+
+class Conclusion(Contract):
+    """A supervisor's finding on a pressure report, which closes it."""
+
+    finding: Text
+
+
 StaffCommand = (
     ContactRecord
     | VerificationRecord
@@ -197,6 +295,8 @@ StaffCommand = (
     | AppealDecision
     | Reassignment
     | Resumption
+    | BurstDecision
+    | Conclusion
 )
 
 
@@ -223,10 +323,12 @@ class CaseListQuery(Contract):
 
 class CaseListItem(Contract):
     evaluation_id: str
+    kind: CaseKind
     item_code: str | None
     agency_code: str
     region_code: str
-    level: Level
+    window_id: str | None
+    level: Level | None
     state: CaseState
     triage: Triage | None
     opened_at: datetime
@@ -260,6 +362,9 @@ class CaseView(Contract):
     contact: EvaluatorContact | None
     history: list[AuditEntry]
     chain: ChainReport
+    burst: list[NegativeReviewMessage] = Field(
+        default_factory=list, description="A burst case: its bad reviews, oldest first (none for other kinds)."
+    )
 
 
 class SweepReport(Contract):

@@ -10,7 +10,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from govrate.cases.model import AuditEntry, Case
-from govrate.evaluations.models import CaseState
+from govrate.evaluations.models import CaseState, NegativeReviewMessage
 
 
 class Encryptor(Protocol):
@@ -84,4 +84,48 @@ class CaseStore(Protocol):
 
     def overdue(self, now: datetime) -> Iterator[str]:
         """Evaluation ids of the cases whose pending deadline has passed."""
+        ...
+
+
+class Joined(StrEnum):
+    JOINED = "joined"
+    ALREADY = "already"
+    """The bad review is in a burst already (a redelivered message): nothing written."""
+    CLOSED = "closed"
+    """The burst was decided meanwhile: it takes no more bad reviews."""
+
+
+class BurstStore(Protocol):
+    """The bad reviews seen per subject (a window, or an item of an agency) and the bursts they form
+    (`govrate.cases.store.CaseRepository` in the cloud, the same table as the cases)."""
+
+    def note_bad_review(self, subject: str, evaluation_id: str, at: datetime, *, keep_until: datetime) -> None:
+        """Remember a bad review of `subject` given `at` (idempotent by the evaluation)."""
+        ...
+
+    def bad_reviews_between(self, subject: str, start: datetime, end: datetime, evaluation_id: str, most: int) -> int:
+        """How many bad reviews of `subject` were given from `start` up to `end` (ties ordered by
+        evaluation id, up to `evaluation_id` itself); counting stops at `most`."""
+        ...
+
+    def burst_of(self, subject: str) -> str | None:
+        """The id of the subject's current burst case, if it ever had one (decided or not)."""
+        ...
+
+    def start_burst(self, subject: str, case: Case, entry: AuditEntry, *, replacing: str | None) -> bool:
+        """Open a burst case and make it the subject's current one, unless the subject's current burst is
+        no longer `replacing` (someone else started one first): then False and nothing written."""
+        ...
+
+    def join_burst(self, burst_id: str, review: NegativeReviewMessage) -> Joined:
+        """Add a bad review to a burst that awaits its decision; never to two bursts, never to one
+        whose review has a case already."""
+        ...
+
+    def burst_members(self, burst_id: str) -> list[NegativeReviewMessage]:
+        """The bad reviews of a burst, oldest first."""
+        ...
+
+    def burst_holding(self, evaluation_id: str) -> str | None:
+        """The burst that holds a bad review, if any."""
         ...

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from ulid import ULID
 
 from govrate.cases.audit import next_entry, verify_chain
 from govrate.cases.machine import CONTENT, target_of
@@ -19,12 +22,18 @@ from govrate.cases.model import (
     AnswerRecord,
     AppealDecision,
     AuditEntry,
+    BurstDecision,
+    BurstOutcome,
+    BurstPolicy,
     Case,
+    CaseKind,
     CaseListItem,
     CasePage,
     CaseView,
+    Conclusion,
     ContactRecord,
     HandlingRatingInput,
+    PressureReport,
     Reassignment,
     RectificationRecord,
     Resumption,
@@ -33,7 +42,7 @@ from govrate.cases.model import (
     TriageDecision,
     VerificationRecord,
 )
-from govrate.cases.ports import CaseStore, Encryptor, EvaluatorNotice, NoticeKind
+from govrate.cases.ports import BurstStore, CaseStore, Encryptor, EvaluatorNotice, Joined, NoticeKind
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, NegativeReviewMessage
 from govrate.evaluations.ports import EvaluationStore
 from govrate.evaluations.service import receipt_hash
@@ -48,6 +57,8 @@ if TYPE_CHECKING:
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
+# A bad review that finds its burst decided meanwhile tries a new burst this often before the message is retried.
+_BURST_ATTEMPTS = 3
 _NOTICES = {
     Action.ANSWER: NoticeKind.ANSWERED,
     Action.REOPEN: NoticeKind.REOPENED,
@@ -65,6 +76,18 @@ class CaseStores:
     vault: Encryptor
     rules: RulesBook
     catalogue: CatalogueReader
+    bursts: BurstStore
+    burst_policy: BurstPolicy = field(default_factory=BurstPolicy)
+
+
+class Taken(StrEnum):
+    """What became of a bad review taken from the queue."""
+
+    OPENED = "opened"
+    HELD = "held"
+    """Held in a burst case for a supervisor's decision."""
+    ALREADY = "already"
+    """A redelivered message: the review has its case, or is held, already."""
 
 
 @dataclass(frozen=True)
@@ -77,40 +100,153 @@ class _Effect:
 # --- the queue -----------------------------------------------------------------------------------
 
 
-def open_case(message: NegativeReviewMessage, *, stores: CaseStores, now: datetime) -> bool:
+def take_bad_review(message: NegativeReviewMessage, *, stores: CaseStores, now: datetime) -> Taken:
+    """The queue's handling of a bad review: its own case, unless bad reviews of its window (or of its
+    item, without a window) are coming faster than the burst policy allows; then it is held in the
+    subject's burst case for a supervisor's decision. Never dropped, never twice."""
+    if _has_case(message.evaluation_id, stores):
+        return Taken.ALREADY
+    holding = stores.bursts.burst_holding(message.evaluation_id)
+    if holding is not None:
+        return _released_late(message, holding, stores=stores, now=now)
+    evaluation = stores.evaluations.get(message.evaluation_id)
+    policy = stores.burst_policy
+    subject, most = policy.subject(message, evaluation.window_id)
+    given = message.created_at
+    stores.bursts.note_bad_review(subject, message.evaluation_id, given, keep_until=max(now, given) + 2 * policy.period)
+    seen = stores.bursts.bad_reviews_between(subject, given - policy.period, given, message.evaluation_id, most + 1)
+    if seen <= most:
+        return Taken.OPENED if open_case(message, stores=stores, now=now) else Taken.ALREADY
+    return _hold_in_burst(message, subject, evaluation.window_id, stores=stores, now=now)
+
+
+def open_case(
+    message: NegativeReviewMessage,
+    *,
+    stores: CaseStores,
+    now: datetime,
+    released_by: tuple[Actor, str] | None = None,
+) -> bool:
     """Open the case of a bad review; False when a redelivered message finds it open already.
 
-    Deadlines run from the moment the review was given, so a late delivery costs the agency no time.
+    Deadlines run from the moment the review was given, so a late delivery costs the agency no time;
+    for a review released from a burst (`released_by`: the supervisor and the burst case), from the
+    decision, since the agency could not act on it while it waited.
     """
     evaluation = stores.evaluations.get(message.evaluation_id)
     rules = stores.rules.for_region(message.region_code)
-    start = message.created_at
+    start = now if released_by else message.created_at
     case = Case(
         evaluation_id=message.evaluation_id,
         item_code=message.item_code,
         agency_code=message.agency_code,
         region_code=message.region_code,
+        window_id=evaluation.window_id,
         level=message.level,
         state=CaseState.RECEIVED,
         opened_at=now,
-        evaluated_at=start,
+        evaluated_at=message.created_at,
         real_name=evaluation.real_name,
         verify_due_at=rules.due(start, rules.policy.verify_working_days),
         answer_due_at=rules.due(start, rules.policy.answer_working_days),
     )
     _warn_if_calendar_unknown(rules, case.answer_due_at)
+    detail = {"verify_due_at": case.verify_due_at.isoformat(), "answer_due_at": case.answer_due_at.isoformat()}
+    actor, burst = released_by or (Actor.system("verify"), None)
+    entry = next_entry(
+        case,
+        at=now,
+        actor=actor,
+        action=Action.OPEN,
+        to_state=CaseState.RECEIVED,
+        detail={**detail, **({"released_from_burst": burst} if burst else {})},
+    )
+    opened = stores.cases.open(_chained(case, entry), entry)
+    if opened:
+        count(BusinessEvent.CASE_OPENED)
+    return opened
+
+
+def _released_late(message: NegativeReviewMessage, burst_id: str, *, stores: CaseStores, now: datetime) -> Taken:
+    """A held review delivered again: nothing to do while its burst awaits the decision or was judged a
+    flood; its case, if the burst was judged genuine and the decision stopped before opening it (the
+    reconciler sends such a review again)."""
+    if stores.cases.get(burst_id).burst_outcome is not BurstOutcome.GENUINE:
+        return Taken.ALREADY
+    opened = open_case(message, stores=stores, now=now, released_by=(Actor.system("verify"), burst_id))
+    return Taken.OPENED if opened else Taken.ALREADY
+
+
+def _has_case(case_id: str, stores: CaseStores) -> bool:
+    try:
+        stores.cases.get(case_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _hold_in_burst(
+    review: NegativeReviewMessage, subject: str, window_id: str | None, *, stores: CaseStores, now: datetime
+) -> Taken:
+    for _ in range(_BURST_ATTEMPTS):
+        burst_id = stores.bursts.burst_of(subject)
+        if burst_id is None or stores.cases.get(burst_id).state is not CaseState.RECEIVED:
+            burst_id = _start_burst(review, subject, window_id, replacing=burst_id, stores=stores, now=now)
+        joined = stores.bursts.join_burst(burst_id, review)
+        if joined is Joined.JOINED:
+            count(BusinessEvent.BAD_REVIEW_HELD)
+            logger.warning(
+                "bad review held in a burst", extra={"evaluation_id": review.evaluation_id, "burst": burst_id}
+            )
+            return Taken.HELD
+        if joined is Joined.ALREADY:
+            return Taken.ALREADY
+    raise Conflict(f"the burst of {subject} was decided again and again meanwhile; retry")
+
+
+def _start_burst(
+    review: NegativeReviewMessage,
+    subject: str,
+    window_id: str | None,
+    *,
+    replacing: str | None,
+    stores: CaseStores,
+    now: datetime,
+) -> str:
+    """A new burst case for the subject (the supervision case its bad reviews wait in), or the one
+    another consumer started first."""
+    rules = stores.rules.for_region(review.region_code)
+    policy = stores.burst_policy
+    case = Case(
+        evaluation_id=str(ULID.from_datetime(now)),
+        kind=CaseKind.BURST,
+        item_code=review.item_code,
+        agency_code=review.agency_code,
+        region_code=review.region_code,
+        window_id=window_id,
+        level=None,
+        state=CaseState.RECEIVED,
+        opened_at=now,
+        evaluated_at=review.created_at,
+        real_name=False,
+        verify_due_at=rules.due(now, rules.policy.verify_working_days),
+        answer_due_at=rules.due(now, rules.policy.verify_working_days),
+    )
+    most = policy.per_window if window_id else policy.per_item
     entry = next_entry(
         case,
         at=now,
         actor=Actor.system("verify"),
         action=Action.OPEN,
         to_state=CaseState.RECEIVED,
-        detail={"verify_due_at": case.verify_due_at.isoformat(), "answer_due_at": case.answer_due_at.isoformat()},
+        detail={"subject": subject, "threshold": f"more than {most} bad reviews in {policy.minutes} minutes"},
     )
-    opened = stores.cases.open(_chained(case, entry), entry)
-    if opened:
-        count(BusinessEvent.CASE_OPENED)
-    return opened
+    if stores.bursts.start_burst(subject, _chained(case, entry), entry, replacing=replacing):
+        return case.evaluation_id
+    started = stores.bursts.burst_of(subject)
+    if started is None:  # only a start can replace a burst, never a removal
+        raise Conflict(f"the burst of {subject} vanished; retry")
+    return started
 
 
 # --- staff and supervisors -----------------------------------------------------------------------
@@ -147,6 +283,7 @@ def view_case(
         contact=contact,
         history=history,
         chain=verify_chain(evaluation_id, history, count=case.audit_count, head=case.audit_head),
+        burst=stores.bursts.burst_members(evaluation_id) if case.kind is CaseKind.BURST else [],
     )
 
 
@@ -157,8 +294,53 @@ def act_on_case(evaluation_id: str, command: StaffCommand, *, actor: Actor, stor
     authorize(actor, case)
     effect = _effect_of(command, case, actor=actor, stores=stores, now=now)
     changed, entry = _step(case, effect, actor=actor, now=now)
+    releasing = effect.action is Action.RELEASE_BURST
+    if releasing:
+        _release_burst(case, actor, stores, now)
     stores.cases.save(changed, [entry], read_count=case.audit_count, notices=_notices(changed, [entry]))
+    if releasing:  # the bad reviews that joined while the decision was being written
+        _release_burst(case, actor, stores, now)
     return changed
+
+
+def _release_burst(burst: Case, actor: Actor, stores: CaseStores, now: datetime) -> None:
+    """A case for each bad review of a burst judged genuine; those opened already are left as they are."""
+    for review in stores.bursts.burst_members(burst.evaluation_id):
+        open_case(review, stores=stores, now=now, released_by=(actor, burst.evaluation_id))
+
+
+def report_pressure(report: PressureReport, *, stores: CaseStores, now: datetime) -> bool:
+    """Open a supervision case for a citizen who was pressed to rate; False when the same form reported
+    it already. It goes to the supervisors of the window's region, never to the agency's staff."""
+    rules = stores.rules.for_region(report.region_code)
+    case = Case(
+        evaluation_id=report.report_id,
+        kind=CaseKind.PRESSURE_REPORT,
+        item_code=report.item_code,
+        agency_code=report.agency_code,
+        region_code=report.region_code,
+        window_id=report.window_id,
+        level=None,
+        state=CaseState.RECEIVED,
+        opened_at=now,
+        evaluated_at=now,
+        real_name=False,
+        note=report.comment or None,
+        verify_due_at=rules.due(now, rules.policy.verify_working_days),
+        answer_due_at=rules.due(now, rules.policy.verify_working_days),
+    )
+    entry = next_entry(
+        case,
+        at=now,
+        actor=Actor.evaluator(),
+        action=Action.OPEN,
+        to_state=CaseState.RECEIVED,
+        detail={"channel": "supervision_platform", "page": report.page, "comment": report.comment},
+    )
+    opened = stores.cases.open(_chained(case, entry), entry)
+    if opened:
+        count(BusinessEvent.PRESSURE_REPORTED)
+    return opened
 
 
 def escalate_overdue(*, stores: CaseStores, now: datetime) -> SweepReport:
@@ -250,6 +432,16 @@ def _effect_of(command: StaffCommand, case: Case, *, actor: Actor, stores: CaseS
             effect = _reassignment(command, case, actor, stores, now)
         case Resumption():
             effect = _resumption(command, case, stores.rules.for_region(case.region_code), now)
+        case BurstDecision():
+            held = len(stores.bursts.burst_members(case.evaluation_id))
+            outcome = BurstOutcome.GENUINE if command.genuine else BurstOutcome.FLOOD
+            effect = _Effect(
+                Action.RELEASE_BURST if command.genuine else Action.DISMISS_FLOOD,
+                {"burst_outcome": outcome},
+                {"reason": command.reason, "bad_reviews": held},
+            )
+        case Conclusion():
+            effect = _Effect(Action.CONCLUDE, {}, {"finding": command.finding})
     return effect
 
 
@@ -356,9 +548,11 @@ def _check_receipt(evaluation_id: str, receipt: str, evaluations: EvaluationStor
 def _list_item(case: Case, now: datetime) -> CaseListItem:
     return CaseListItem(
         evaluation_id=case.evaluation_id,
+        kind=case.kind,
         item_code=case.item_code,
         agency_code=case.agency_code,
         region_code=case.region_code,
+        window_id=case.window_id,
         level=case.level,
         state=case.state,
         triage=case.triage,
@@ -381,7 +575,10 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def authorize(actor: Actor, case: Case) -> None:
-    """Staff act on their agency's cases; supervisors on the cases of their region. Forbidden otherwise."""
+    """Staff act on their agency's bad-review cases; supervisors on the cases of their region, supervision
+    cases included. Forbidden otherwise."""
+    if case.supervision and actor.role is not Role.SUPERVISOR:
+        raise Forbidden(f"case {case.evaluation_id} is a supervision case")
     try:
         authorize_for(actor, case.agency_code, case.region_code)
     except Forbidden as refused:

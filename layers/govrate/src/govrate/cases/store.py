@@ -19,9 +19,9 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from govrate.cases.model import Action, AuditEntry, Case, Triage
-from govrate.cases.ports import EvaluatorNotice
-from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.cases.model import Action, AuditEntry, BurstOutcome, Case, CaseKind, Triage
+from govrate.cases.ports import EvaluatorNotice, Joined
+from govrate.evaluations.models import CaseState, HandlingRating, NegativeReviewMessage
 from govrate.evaluations.store import day_shard, shard_of
 from govrate.identity.model import Actor
 from govrate.kernel.clock import local_day
@@ -29,11 +29,23 @@ from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
 from govrate.kernel.errors import Conflict, InvalidInput, NotFound
 from govrate.kernel.scale import Level
 from govrate.storage.errors import condition_failed, storage_error, translated
-from govrate.storage.tables import CaseAuditItem, CaseItem, CaseNoticeItem, bind
+from govrate.storage.tables import (
+    BurstMemberItem,
+    BurstPointerItem,
+    BurstWatchItem,
+    CaseAuditItem,
+    CaseItem,
+    CaseNoticeItem,
+    bind,
+)
 
 CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
 NOTICE_PREFIX = "NOTICE#"
+MEMBER_PREFIX = "MEMBER#"
+HELD_SK = "BURST"
+_WATCH_PREFIX = "BURSTWATCH#"
+_CURRENT_BURST = "CURRENT"
 # Open cases without a pending deadline sort after every dated one.
 _NO_DEADLINE = "~"
 
@@ -62,6 +74,9 @@ class CaseRepository:
         self._model = bind(CaseItem, table_name)
         self._audit = bind(CaseAuditItem, table_name)
         self._notice = bind(CaseNoticeItem, table_name)
+        self._watch = bind(BurstWatchItem, table_name)
+        self._pointer = bind(BurstPointerItem, table_name)
+        self._member = bind(BurstMemberItem, table_name)
         self._day_shards = day_shards
         self._due_shards = due_shards
         self._offset = utc_offset_hours
@@ -106,6 +121,94 @@ class CaseRepository:
                 raise Conflict(f"case {case.evaluation_id} was changed meanwhile; reload it and retry") from exc
             raise storage_error(exc, "cases table") from exc
 
+    # --- bursts -------------------------------------------------------------------------------------
+
+    def note_bad_review(self, subject: str, evaluation_id: str, at: datetime, *, keep_until: datetime) -> None:
+        item = self._watch(f"{_WATCH_PREFIX}{subject}", f"{_utc_key(at)}#{evaluation_id}", expires_at=keep_until)
+        with translated("cases table"):
+            item.save()
+
+    def bad_reviews_between(self, subject: str, start: datetime, end: datetime, evaluation_id: str, most: int) -> int:
+        with translated("cases table"):
+            seen = self._watch.query(
+                f"{_WATCH_PREFIX}{subject}",
+                self._watch.sk.between(_utc_key(start), f"{_utc_key(end)}#{evaluation_id}"),
+                consistent_read=True,
+                limit=most,
+                attributes_to_get=["pk"],
+            )
+            return sum(1 for _ in seen)
+
+    def burst_of(self, subject: str) -> str | None:
+        try:
+            return self._pointer.get(f"BURSTS#{subject}", _CURRENT_BURST, consistent_read=True).burst_id
+        except self._pointer.DoesNotExist:
+            return None
+        except GetError as exc:
+            raise storage_error(exc, "cases table") from exc
+
+    def start_burst(self, subject: str, case: Case, entry: AuditEntry, *, replacing: str | None) -> bool:
+        pointer = self._pointer(f"BURSTS#{subject}", _CURRENT_BURST, burst_id=case.evaluation_id)
+        current = self._pointer.pk.does_not_exist() if replacing is None else self._pointer.burst_id == replacing
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.save(self._item(case), condition=self._model.pk.does_not_exist())
+                transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
+                transaction.save(pointer, condition=current)
+        except TransactWriteError as exc:
+            if condition_failed(exc):
+                return False
+            raise storage_error(exc, "cases table") from exc
+        return True
+
+    def join_burst(self, burst_id: str, review: NegativeReviewMessage) -> Joined:
+        """The review's marker, its entry in the burst, on condition that the burst still awaits its
+        decision and the review has no case: all or nothing."""
+        evaluation_id = review.evaluation_id
+        held = self._member(case_pk(evaluation_id), HELD_SK, burst_id=burst_id)
+        member = self._member(
+            case_pk(burst_id), f"{MEMBER_PREFIX}{evaluation_id}", burst_id=burst_id, review=review.model_dump_json()
+        )
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.save(held, condition=self._member.pk.does_not_exist())
+                transaction.save(member, condition=self._member.pk.does_not_exist())
+                transaction.condition_check(
+                    self._model, case_pk(burst_id), CASE_SK, condition=self._model.state == CaseState.RECEIVED.value
+                )
+                transaction.condition_check(
+                    self._model, case_pk(evaluation_id), CASE_SK, condition=self._model.pk.does_not_exist()
+                )
+        except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise storage_error(exc, "cases table") from exc
+            taken = self.burst_holding(evaluation_id) is not None or self._exists(evaluation_id)
+            return Joined.ALREADY if taken else Joined.CLOSED
+        return Joined.JOINED
+
+    def burst_members(self, burst_id: str) -> list[NegativeReviewMessage]:
+        with translated("cases table"):
+            items = self._member.query(
+                case_pk(burst_id), self._member.sk.startswith(MEMBER_PREFIX), consistent_read=True
+            )
+            reviews = [NegativeReviewMessage.model_validate_json(item.review or "") for item in items]
+        return sorted(reviews, key=lambda review: (review.created_at, review.evaluation_id))
+
+    def burst_holding(self, evaluation_id: str) -> str | None:
+        try:
+            return self._member.get(case_pk(evaluation_id), HELD_SK, consistent_read=True).burst_id
+        except self._member.DoesNotExist:
+            return None
+        except GetError as exc:
+            raise storage_error(exc, "cases table") from exc
+
+    def _exists(self, evaluation_id: str) -> bool:
+        try:
+            self.get(evaluation_id)
+        except NotFound:
+            return False
+        return True
+
     # --- reads --------------------------------------------------------------------------------------
 
     def get(self, evaluation_id: str) -> Case:
@@ -146,11 +249,14 @@ class CaseRepository:
                     yield item.pk.removeprefix("CASE#")
 
     def cases_on(self, day: date) -> Iterator[Case]:
-        """The cases of the bad reviews given on a local day (analyze's read), shard by shard."""
+        """The cases of the bad reviews given on a local day (analyze's read), shard by shard; the
+        supervision cases of the day are not about a review and count in no rate."""
         with translated("cases index"):
             for shard in range(self._day_shards):
                 for item in self._model.by_rate_day.query(day_shard(day, shard)):
-                    yield _case(item)
+                    case = _case(item)
+                    if case.kind is CaseKind.BAD_REVIEW:
+                        yield case
 
     def _page(
         self, index: Any, hash_name: str, hash_value: str, limit: int, cursor: str | None
@@ -167,15 +273,20 @@ class CaseRepository:
     def _item(self, case: Case) -> CaseItem:
         due = case.pending_due_at
         open_key = f"{_utc_key(due) if due else _NO_DEADLINE}#{case.evaluation_id}"
-        sweeping = due is not None
+        # Supervision cases are the supervisors': not the agency's list, not the sweep. They stay in
+        # `by_rate_day`, which the daily seals read every case of a day from; `cases_on` leaves them out.
+        bad_review = case.kind is CaseKind.BAD_REVIEW
+        sweeping = due is not None and bad_review
         return self._model(
             case_pk(case.evaluation_id),
             CASE_SK,
             evaluation_id=case.evaluation_id,
+            kind=case.kind.value,
             item_code=case.item_code,
             agency_code=case.agency_code,
             region_code=case.region_code,
-            level=int(case.level),
+            window_id=case.window_id,
+            level=int(case.level) if case.level is not None else None,
             state=case.state.value,
             opened_at=case.opened_at.isoformat(),
             evaluated_at=case.evaluated_at.isoformat(),
@@ -193,9 +304,11 @@ class CaseRepository:
             handling_rating=case.handling_rating.value if case.handling_rating else None,
             excluded_from_rates=case.excluded_from_rates,
             visited_and_rectified=case.visited_and_rectified,
+            note=case.note,
+            burst_outcome=case.burst_outcome.value if case.burst_outcome else None,
             audit_count=case.audit_count,
             audit_head=case.audit_head,
-            open_agency=case.agency_code if case.is_open else None,
+            open_agency=case.agency_code if case.is_open and bad_review else None,
             open_region=case.region_code if case.is_open else None,
             open_city=enclosing(case.region_code, DivisionLevel.CITY) if case.is_open else None,
             open_province=enclosing(case.region_code, DivisionLevel.PROVINCE) if case.is_open else None,
@@ -245,10 +358,12 @@ def _optional_time(value: str | None) -> datetime | None:
 def _case(item: CaseItem) -> Case:
     return Case(
         evaluation_id=item.evaluation_id,
+        kind=CaseKind(item.kind) if item.kind else CaseKind.BAD_REVIEW,
         item_code=item.item_code,
         agency_code=item.agency_code,
         region_code=item.region_code,
-        level=Level(int(item.level)),
+        window_id=item.window_id,
+        level=Level(int(item.level)) if item.level is not None else None,
         state=CaseState(item.state),
         opened_at=datetime.fromisoformat(item.opened_at),
         evaluated_at=datetime.fromisoformat(item.evaluated_at),
@@ -265,6 +380,8 @@ def _case(item: CaseItem) -> Case:
         answered_within_deadline=item.answered_within_deadline,
         handling_rating=HandlingRating(item.handling_rating) if item.handling_rating else None,
         excluded_from_rates=bool(item.excluded_from_rates),
+        note=item.note,
+        burst_outcome=BurstOutcome(item.burst_outcome) if item.burst_outcome else None,
         audit_count=int(item.audit_count),
         audit_head=item.audit_head,
     )

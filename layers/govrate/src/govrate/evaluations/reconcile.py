@@ -1,6 +1,7 @@
 """The reconciler: the last line behind the outbox. Whatever became of the stream, the relay or the
-queue, every bad review gets its case: a bad review found without one is sent to the negative-review
-queue again, and the consumer opens exactly one case per evaluation however many messages come."""
+queue, every bad review gets its case (or is held in a burst for a supervisor's decision): a bad
+review found without either is sent to the negative-review queue again, and the consumer opens
+exactly one case per evaluation however many messages come."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from govrate.cases.model import BurstOutcome
 from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import NegativeReviewMessage
 from govrate.evaluations.store import EvaluationRepository
@@ -40,6 +42,8 @@ def reconcile_bad_reviews(
             try:
                 cases.get(evaluation.evaluation_id)
             except NotFound:
+                if _awaits_no_case(evaluation.evaluation_id, cases):
+                    continue
                 queue.publish(
                     NegativeReviewMessage(
                         evaluation_id=evaluation.evaluation_id,
@@ -52,3 +56,10 @@ def reconcile_bad_reviews(
                 )
                 report.resent.append(evaluation.evaluation_id)
     return report
+
+
+def _awaits_no_case(evaluation_id: str, cases: CaseRepository) -> bool:
+    """Held in a burst that awaits its supervisor's decision or was judged a flood: no case is due. A
+    review of a burst judged genuine is due its case, so it is sent again like any other."""
+    burst_id = cases.burst_holding(evaluation_id)
+    return burst_id is not None and cases.get(burst_id).burst_outcome is not BurstOutcome.GENUINE

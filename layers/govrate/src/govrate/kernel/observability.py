@@ -32,6 +32,8 @@ class BusinessEvent(StrEnum):
     EVALUATION_ACCEPTED = "EvaluationAccepted"  # by channel
     BAD_REVIEW = "BadReview"  # by channel
     CASE_OPENED = "CaseOpened"
+    BAD_REVIEW_HELD = "BadReviewHeldInBurst"
+    PRESSURE_REPORTED = "PressureReported"
     CASE_OVERDUE = "CaseOverdue"
     HANDLING_RATED = "HandlingRated"  # by rating
 

@@ -69,6 +69,17 @@ class RatingForm(BaseModel):
     )
 
 
+class PressureReportForm(BaseModel):
+    """What a rating page's report form posts: "someone pressed me to rate", with its page's form token."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="What happened, optional; no personal data is asked for."
+    )
+    nonce: FormNonce = Field(default="", description="The token of the rating form served with the page.")
+
+
 class StageChoice(Contract):
     stage: Stage
     rated: bool = Field(description="True when this stage of the record has its one evaluation.")

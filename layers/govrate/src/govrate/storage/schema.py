@@ -82,6 +82,8 @@ CASES = TableSpec(
     ),
     # The outbox of the evaluator's notices.
     stream=True,
+    # The bad reviews seen per window or item for the burst threshold (`BURSTWATCH#…`) expire.
+    ttl_attribute="expires_at",
 )
 
 REFERENCE = TableSpec(

@@ -12,8 +12,13 @@ Tables:
   `by_due` (`due_shard` = `DUE#<shard>`, `due_key`) feeds the overdue sweep; `by_rate_day`
   (`rate_day_shard` = `<yyyymmdd>#<shard>`, `evaluation_id`) gives analyze the rate facts of a day's
   bad reviews. Notices for the evaluator (`NOTICE#<seq>`) share the partition; the table's stream
-  (NEW_IMAGE) carries them to the relay. All projections are ALL: a case holds no personal data (the
-  evaluator's contact stays encrypted on the evaluation).
+  (NEW_IMAGE) carries them to the relay. Supervision cases (bursts, pressure reports) are cases too,
+  left out of `open_by_agency` and `by_due`. Bursts: the bad reviews seen per subject
+  (`BURSTWATCH#<subject>` / `<utc>#<ulid>`, expiring by TTL `expires_at`), the subject's current
+  burst (`BURSTS#<subject>` / `CURRENT`), a burst's bad reviews (`CASE#<burst>` / `MEMBER#<ulid>`)
+  and, in the review's own partition, the burst that holds it (`CASE#<ulid>` / `BURST`). All
+  projections are ALL: a case holds no personal data (the evaluator's contact stays encrypted on the
+  evaluation).
 - reference: hash key `pk`, range key `sk`; the service-item catalogue and the service windows
   (models in catalogue.py and windows.py).
 """
@@ -28,6 +33,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -151,10 +157,12 @@ class CaseItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     evaluation_id = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)
     item_code = UnicodeAttribute(null=True)
     agency_code = UnicodeAttribute()
     region_code = UnicodeAttribute()
-    level = NumberAttribute()
+    window_id = UnicodeAttribute(null=True)
+    level = NumberAttribute(null=True)
     state = UnicodeAttribute()
     opened_at = UnicodeAttribute()
     evaluated_at = UnicodeAttribute()
@@ -172,6 +180,8 @@ class CaseItem(Model):
     handling_rating = UnicodeAttribute(null=True)
     excluded_from_rates = BooleanAttribute(default=False)
     visited_and_rectified = BooleanAttribute(default=False)
+    note = UnicodeAttribute(null=True)
+    burst_outcome = UnicodeAttribute(null=True)
     audit_count = NumberAttribute()
     audit_head = UnicodeAttribute()
     open_agency = UnicodeAttribute(null=True)
@@ -223,3 +233,39 @@ class CaseNoticeItem(Model):
     seq = NumberAttribute()
     kind = UnicodeAttribute()
     state = UnicodeAttribute()
+
+
+class BurstWatchItem(Model):
+    """`BURSTWATCH#<subject>` / `<given utc>#<ulid>`: a bad review of a window or item, counted for the
+    burst threshold; expires (TTL) once it is older than the threshold's period."""
+
+    class Meta:
+        table_name = "cases"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = TTLAttribute()
+
+
+class BurstPointerItem(Model):
+    """`BURSTS#<subject>` / `CURRENT`: the subject's current burst case."""
+
+    class Meta:
+        table_name = "cases"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    burst_id = UnicodeAttribute()
+
+
+class BurstMemberItem(Model):
+    """`CASE#<burst>` / `MEMBER#<ulid>`: a bad review held in a burst (the queue's message, no personal
+    data); and `CASE#<ulid>` / `BURST` in the review's own partition, naming the burst that holds it."""
+
+    class Meta:
+        table_name = "cases"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    burst_id = UnicodeAttribute()
+    review = UnicodeAttribute(null=True)

@@ -17,7 +17,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "lang.switch": ("English", "中文"),
     "rate.title": ("请对本次服务进行评价", "Please rate this service"),
     "rate.voluntary": (
-        "评价完全自愿，可以匿名；任何人不得强迫或干扰您的评价。",
+        "评价完全自愿，可以匿名；任何单位和个人不得强迫、催促或干扰您的评价。",
         "Rating is voluntary and may be anonymous; nobody may press you to rate or tell you how.",
     ),
     "rate.record": ("办件编号", "Record number"),
@@ -51,9 +51,33 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "rate.sending": ("正在提交……", "Sending…"),
     "rate.failed": ("提交未成功，请检查网络后重试。", "Not sent. Check the connection and try again."),
     "rate.errors": ("请修改以下内容后再提交：", "Please correct the following and submit again:"),
-    "rate.freedom": (
-        "评价自愿，可匿名；任何单位和个人不得强迫或干预评价。",
-        "Rating is voluntary and may be anonymous; no one may force or influence your evaluation.",
+    "report.title": ("有人要求或催促您评价？", "Did someone press you to rate?"),
+    "report.hint": (
+        "可在此匿名举报，无需填写个人信息。举报直接交政务服务监督部门，不转给窗口工作人员，也不影响您的评价。",
+        "Report it here, anonymously: no personal details needed. It goes to the supervisors of government "
+        "services, not to the window's staff, and does not change any rating.",
+    ),
+    "report.comment": ("补充说明（选填）", "What happened (optional)"),
+    "report.comment_hint": (
+        "最多 200 字，请勿填写姓名、电话等个人信息",
+        "Up to 200 characters; no names or phone numbers",
+    ),
+    "report.submit": ("有人要求或催促我评价", "Someone pressed me to rate"),
+    "reported.title": ("举报已收到", "Report received"),
+    "reported.text": (
+        "感谢您的举报。监督部门将核查处理，不会告知窗口工作人员是谁举报。评价仍完全由您决定。",
+        "Thank you. The supervisors will look into it; the window's staff are not told who reported. "
+        "Whether and how to rate is still entirely up to you.",
+    ),
+    "reported.back": ("返回评价页面", "Back to the rating page"),
+    "report_refused.title": ("举报未能提交", "The report was not sent"),
+    "report_refused.text": (
+        "页面已过期或无法识别。请返回评价页面，刷新后再举报。",
+        "The page has expired or was not recognised. Go back, reload the page and report again.",
+    ),
+    "kiosk.report": (
+        "有人要求或催促您评价？扫码后可在手机上匿名举报。",
+        "Pressed to rate? Scan the code to report it anonymously from your phone.",
     ),
     "error.item": ("请选择办理事项。", "Choose the service you used."),
     "error.stage": ("请选择要评价的环节。", "Choose the stage to rate."),

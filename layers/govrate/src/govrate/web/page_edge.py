@@ -15,7 +15,9 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from govrate import runtime
-from govrate.evaluations.models import EvaluationAccepted
+from govrate.cases.model import PressureReport
+from govrate.cases.service import report_pressure
+from govrate.evaluations.models import Channel, EvaluationAccepted
 from govrate.integrity.limits import IntakeGate
 from govrate.kernel.contracts import field_errors
 from govrate.kernel.errors import (
@@ -27,7 +29,7 @@ from govrate.kernel.errors import (
     SuspiciousSubmission,
 )
 from govrate.kernel.observability import logger
-from govrate.rating.models import Lang, PageAnswer, RatingForm, RatingTarget
+from govrate.rating.models import Lang, PageAnswer, PressureReportForm, RatingForm, RatingTarget
 from govrate.rating.service import (
     FORM,
     FORM_FIELDS,
@@ -38,11 +40,22 @@ from govrate.rating.service import (
 )
 from govrate.web import i18n
 from govrate.web.chalice_edge import client_address, json_response, problem_response, query_params, raw_body
-from govrate.web.pages import OTHER_LANG, Page, PageContext, rating_page, refusal_message, refusal_page, thanks_page
+from govrate.web.pages import (
+    OTHER_LANG,
+    Page,
+    PageContext,
+    rating_page,
+    refusal_message,
+    refusal_page,
+    reported_page,
+    thanks_page,
+)
 from govrate.web.problems import Problem, problem_for
-from govrate.web.urls import public_base_url
+from govrate.web.urls import client_path, public_base_url
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# A rating page's "someone pressed me to rate" form posts to `<page>/report`.
+REPORT_SEGMENT = "report"
 MAX_FORM_BYTES = 16 * 1024
 
 FormT = TypeVar("FormT", bound=BaseModel)
@@ -59,12 +72,15 @@ def page_context(request: Request, frame_ancestors: tuple[str, ...] = ()) -> Pag
     """The page's language, and a relative link to the same page in the other language."""
     lang = page_lang(request)
     query = {**query_params(request), "lang": OTHER_LANG[lang].value}
+    page = client_path(request).rstrip("/").rsplit("/", 1)[-1]
+    own_query = query_params(request)
     return PageContext(
         lang=lang,
         switch_url="?" + urlencode(query),
         frame_ancestors=frame_ancestors,
         utc_offset_hours=runtime.settings().utc_offset_hours,
         base_url=public_base_url(request),
+        report_url=f"{page}/{REPORT_SEGMENT}" + (f"?{urlencode(own_query)}" if own_query else ""),
     )
 
 
@@ -183,6 +199,47 @@ def post_rating(
         return _thanks(ctx, as_json)
     url = receipt_url(accepted)
     return json_response(PageAnswer(next_url=url), 201) if as_json else see_other(url)
+
+
+def post_pressure_report(
+    request: Request,
+    ctx: PageContext,
+    *,
+    open_target: Callable[[], RatingTarget],
+    stores: RatingStores,
+    gate: IntakeGate,
+    now: datetime,
+) -> Response:
+    """Take a rating page's "someone pressed me to rate" form: a supervision case against the window (or
+    the agency's item), and a plain confirmation. It needs the page's form token and counts against the
+    same abuse limits as a rating; the same form reported twice is one report."""
+    back_url = client_path(request).removesuffix(f"/{REPORT_SEGMENT}")
+    back_url += f"?{urlencode(query_params(request))}" if query_params(request) else ""
+    try:
+        target = open_target()
+        form = parse_form(request, PressureReportForm)
+        check_form_token(target, form.nonce, signer=stores.form_tokens(), now=now)
+    except (InvalidInput, ValidationError) as exc:
+        logger.info("pressure report refused", extra={"detail": str(exc)})
+        return html(reported_page(ctx, back_url=back_url, refused=True))
+    gate.admit(gate.arrival(client_address(request), window_id=target.window_id, item_code=None, now=now), now=now)
+    report = PressureReport(
+        report_id=PressureReport.id_for(form.nonce),
+        agency_code=target.agency_code,
+        region_code=target.region_code,
+        window_id=target.window_id,
+        item_code=target.items[0].item_code if len(target.items) == 1 else None,
+        comment=form.comment or None,
+        page=_reporting_page(target),
+    )
+    report_pressure(report, stores=runtime.case_stores(), now=now)
+    return html(reported_page(ctx, back_url=back_url))
+
+
+def _reporting_page(target: RatingTarget) -> str:
+    if target.record_id is not None:
+        return "ticket"
+    return "web_module" if target.channel is Channel.WEB_MODULE else "window_qr"
 
 
 def _refused(exc: Exception, ctx: PageContext, as_json: bool) -> Response:

@@ -72,6 +72,8 @@ class PageContext:
     utc_offset_hours: int = 8
     # Where the API is reached from outside, for links to other pages (the published results).
     base_url: str = ""
+    # Where a rating page's report form posts: `<page>/report`, relative to the page, with its query.
+    report_url: str = ""
 
     @property
     def framed(self) -> bool:
@@ -215,6 +217,7 @@ def rating_page(
         "errors": dict(errors or {}),
         "nonce": nonce,
         "max_comment_length": max_comment_length,
+        "report_action": ctx.report_url,
     }
     return _render("rate.html", _mobile_policy(ctx, form=True), context, 422 if errors else 200)
 
@@ -235,6 +238,19 @@ def refusal_message(kind: str, lang: Lang) -> str:
     """The refusal in one sentence, for the page's script to show in place of the form."""
     known = kind if kind in PAGE_KINDS else "other"
     return i18n.text(f"refusal.{known}.text", lang)
+
+
+def reported_page(ctx: PageContext, *, back_url: str, refused: bool = False) -> Page:
+    """The citizen's confirmation of a pressure report (200), or why it was not taken (422)."""
+    prefix = "report_refused" if refused else "reported"
+    context = {
+        **_common(ctx),
+        "title_key": f"{prefix}.title",
+        "text_key": f"{prefix}.text",
+        "refused": refused,
+        "back_url": back_url,
+    }
+    return _render("reported.html", _mobile_policy(ctx), context, 422 if refused else 200)
 
 
 def thanks_page(ctx: PageContext) -> Page:
