@@ -19,7 +19,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated, Final, cast
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from govrate.analytics.compute import Cell, MonthCells, RankedEntry, ReasonCell
 from govrate.analytics.queries import RankingName, RateName
@@ -232,11 +232,21 @@ class Documents(BaseModel):
     scopes: dict[str, ScopeResults]
 
 
+# A scope's segment in the results keys and URLs.
+SCOPE_PATHS: Final = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
+
+
 def document_key(scope: ScopeKind, code: str) -> str:
-    return f"v1/{scope.value}s/{code}.json"
+    return f"v1/{SCOPE_PATHS[scope]}/{code}.json"
+
+
+def missing_scope(scope: ScopeKind, code: str) -> str:
+    """What a reader is told when a scope has no document."""
+    return f"no published results for {scope.value} {code}"
 
 
 INDEX_KEY: Final = "v1/index.json"
+INDEX_MISSING: Final = "no results are published yet: the nightly analysis has not run"
 
 
 ALL: Final[tuple[ScopeKind, Key]] = (ScopeKind.REGION, ("*", None, None))  # the index's totals
@@ -587,7 +597,7 @@ def _by_reason(months: list[ReasonCounts]) -> list[tuple[str, dict[str, RateValu
             {
                 f"reason_{code.value}": suppressed
                 if counts.bad_reviews is None
-                else RateValue.of(counts.reasons.get(code, 0), counts.bad_reviews)
+                else RateValue.of(counts.reasons.get(code, 0), counts.bad_reviews, suppressed=counts.suppressed)
                 for code in ReasonCode
             },
         )
@@ -641,9 +651,17 @@ class ResultsFormat(StrEnum):
 
 
 class ResultsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A public results URL's query. Parameters it does not know (the tracking tags a shared link
+    picks up, `utm_source`, `from`, …) are ignored, so that a shared link keeps working."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     format: ResultsFormat = Field(default=ResultsFormat.JSON, description="json, or csv for a download.")
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
 
 class ScopePath(BaseModel):
