@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ STAFF_JWKS_URL = "GOVRATE_STAFF_JWKS_URL"
 SUPERVISOR_ALERT_TOPIC_ARN = "GOVRATE_SUPERVISOR_ALERT_TOPIC_ARN"
 # Outside Lambda there is no X-Ray daemon to send traces to.
 LOCAL_ONLY_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
+STOP_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -114,8 +116,13 @@ class LocalStack:
         if self._http is not None:
             self._http.stop()
             self._http = None
+        # Pollers stop within a second; a scheduled job in the middle of its run is left to end with
+        # the process rather than hold Ctrl-C up for minutes.
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         for worker in self._workers:
-            worker.join()
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                log.info("%s: still running, left to end with the process", worker.name)
         self._workers = []
         if self._moto is not None:
             self._moto.stop()
