@@ -27,7 +27,7 @@ from local.devstack import READY_PREFIX
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 START_TIMEOUT_S = 300  # synthesizing the CDK app on a fresh clone is most of it
-RESULTS_TIMEOUT_S = 180  # the analysis of the demo history at start
+RESULTS_TIMEOUT_S = 600  # the analysis of the demo history at start, beside the seals and the watcher
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("GOVRATE_CHROMIUM", "/usr/bin/chromium")
 # Flags that let Debian's chromium run headless as root in a container, quietly and offline.
