@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bench import analytics, cold_start, intake, partitions
+from bench import analytics, cold_start, intake, partitions, publication
 
-for benchmark in (partitions, cold_start, intake, analytics):
+for benchmark in (partitions, cold_start, intake, analytics, publication):
     benchmark.run()
     print()

@@ -99,6 +99,32 @@ class AlarmsContext(_Context):
     overdue_cases: int = Field(default=0, ge=0, description="Cases escalated as overdue in an hour.")
 
 
+# The settings of the interference patterns and alerts a region may tune (docs/integrity.md).
+INTEGRITY_SETTINGS = ("staff_networks", "watch_", "alert_")
+
+
+def integrity_settings(value: Any) -> dict[str, str]:
+    """Context `govrate:integrity`: `{"watch_top_burst_per_window": 12, "staff_networks": {…}, …}`, setting
+    names of `govrate.settings.Settings`, checked against it, as the functions' environment variables."""
+    from govrate.settings import Settings
+
+    from infra.environment import setting
+
+    given = _json(value)
+    if not isinstance(given, dict):
+        raise ValueError("govrate:integrity must be an object of setting names and values")
+    unknown = sorted(
+        name for name in given if name not in Settings.model_fields or not name.startswith(INTEGRITY_SETTINGS)
+    )
+    if unknown:
+        raise ValueError(f"govrate:integrity: not an integrity setting: {', '.join(unknown)}")
+    Settings.model_validate(given)  # a value the functions would refuse fails the synthesis instead
+    return {
+        setting(name): json.dumps(value) if isinstance(value, dict | list) else str(value)
+        for name, value in sorted(given.items())
+    }
+
+
 @dataclass(frozen=True)
 class GovrateConfig:
     # A short lowercase name of the province (or city) the stack serves, e.g. `gd`; part of every name.
@@ -120,6 +146,8 @@ class GovrateConfig:
     staff_user_pool: StaffPoolContext | None = None
     edge: EdgeContext = field(default_factory=EdgeContext)
     alarms: AlarmsContext = field(default_factory=AlarmsContext)
+    # Environment variables of the integrity settings this region tunes (context `govrate:integrity`).
+    integrity: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not PROVINCE.fullmatch(self.province):
@@ -159,6 +187,7 @@ class GovrateConfig:
             staff_user_pool=_staff_user_pool(lookup(PREFIX + "staffUserPool")),
             edge=EdgeContext.model_validate(_json(lookup(PREFIX + "edge"))),
             alarms=AlarmsContext.model_validate(_json(lookup(PREFIX + "alarms"))),
+            integrity=integrity_settings(lookup(PREFIX + "integrity")),
         )
 
 

@@ -34,6 +34,8 @@ INVITATION_QUEUE_URL = setting("invitation_queue_url")
 NOTICE_QUEUE_URL = setting("notice_queue_url")
 PUBLIC_BASE_URL = setting("public_base_url")
 PLATFORMS = setting("platforms")
+SUPERVISOR_ALERT_TOPIC_ARN = setting("supervisor_alert_topic_arn")
+STAFF_NETWORKS = setting("staff_networks")
 
 STAFF_USER_POOL_ID = setting("staff_user_pool_id")
 STAFF_CLIENT_ID = setting("staff_client_id")

@@ -6,6 +6,7 @@ from aws_cdk import App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from infra import environment
 from infra.components.analytics import Analytics
 from infra.components.api import Api
 from infra.components.data import Data
@@ -17,6 +18,7 @@ from infra.components.monitoring import Monitoring
 from infra.components.pipeline import Pipeline
 from infra.components.records import Records
 from infra.components.staff import Staff
+from infra.components.watch import Watch
 from infra.config import GovrateConfig
 from infra.stages import Retention
 
@@ -47,6 +49,14 @@ class GovrateStack(Stack):
             self, "Edge", stage=self.api.rest_api.deployment_stage, settings=config.edge, retention=retention
         )
         self.escalation = Escalation(self, "Escalation", data=self.data, factory=factory)
+        self.watch = Watch(
+            self, "Watch", data=self.data, factory=factory, settings=config.integrity, retention=retention
+        )
+        # The public paths decide at intake whether an address is in a staff network.
+        staff_networks = config.integrity.get(environment.STAFF_NETWORKS)
+        if staff_networks is not None:
+            for function in (self.api.intake, self.api.qr):
+                function.add_environment(environment.STAFF_NETWORKS, staff_networks)
         self.records = Records(
             self,
             "Records",
@@ -74,8 +84,12 @@ class GovrateStack(Stack):
             self,
             "Monitoring",
             functions=factory.functions,
-            dead_letter_queues=[*self.pipeline.dead_letter_queues, self.records.invitation_dlq],
-            stream_consumers=[self.pipeline.relay],
+            dead_letter_queues=[
+                *self.pipeline.dead_letter_queues,
+                self.records.invitation_dlq,
+                self.watch.failures,
+            ],
+            stream_consumers=[self.pipeline.relay, self.watch.watcher],
             api=self.api.rest_api,
             web_acl=self.edge.web_acl,
             settings=config.alarms,

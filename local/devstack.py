@@ -66,7 +66,8 @@ def banner(ready: Ready) -> str:
     if ready.results_url:
         lines.append(
             f"  Public results    {ready.results_url}  (and /v1/results/regions/<code>, ?format=csv; "
-            "published by the analyze job's schedule, docs/analytics.md)"
+            "published by the analyze job's schedule, docs/analytics.md; its first run starts now and "
+            "takes a few minutes, until then the results answer 404)"
         )
         lines.append(f"  Disclosure pages  {ready.api_url}/disclosure  (公开; ?lang=en; docs/disclosure.md)")
         lines.append(f"  Dashboard         {ready.api_url}/console/dashboard  (sign in at the staff console)")

@@ -48,7 +48,9 @@ class Worker(threading.Thread, ABC):
     """A thread that polls until stopped; a failing poll is logged and retried, never fatal."""
 
     def __init__(self, name: str, function: FunctionSpec, handler: Handler, stop: threading.Event) -> None:
-        super().__init__(name=name)
+        # A daemon: a job still running when the stack stops (a night's analysis) must not keep the
+        # process alive; its data lives in moto's memory and goes with it anyway.
+        super().__init__(name=name, daemon=True)
         self.function = function
         self.handler = handler
         self.stop_event = stop

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,8 +43,11 @@ PUBLIC_BASE_URL = "GOVRATE_PUBLIC_BASE_URL"
 STAFF_USER_POOL_ID = "GOVRATE_STAFF_USER_POOL_ID"
 STAFF_CLIENT_ID = "GOVRATE_STAFF_CLIENT_ID"
 STAFF_JWKS_URL = "GOVRATE_STAFF_JWKS_URL"
+# Supervisor alerts are printed to the log of the local stack, not published (no SNS topic locally).
+SUPERVISOR_ALERT_TOPIC_ARN = "GOVRATE_SUPERVISOR_ALERT_TOPIC_ARN"
 # Outside Lambda there is no X-Ray daemon to send traces to.
 LOCAL_ONLY_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
+STOP_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -112,8 +116,13 @@ class LocalStack:
         if self._http is not None:
             self._http.stop()
             self._http = None
+        # Pollers stop within a second; a scheduled job in the middle of its run is left to end with
+        # the process rather than hold Ctrl-C up for minutes.
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         for worker in self._workers:
-            worker.join()
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                log.info("%s: still running, left to end with the process", worker.name)
         self._workers = []
         if self._moto is not None:
             self._moto.stop()
@@ -169,7 +178,9 @@ class LocalStack:
         functions = template.functions()
         modules = {lid: handler_module(self._root / "functions", function) for lid, function in functions.items()}
         runnable = [function for lid, function in functions.items() if modules[lid] is not None]
-        ready.environment = merged_environment(runnable, provisioned, {PUBLIC_BASE_URL: ready.api_url})
+        ready.environment = merged_environment(
+            runnable, provisioned, {PUBLIC_BASE_URL: ready.api_url, SUPERVISOR_ALERT_TOPIC_ARN: ""}
+        )
         if STAFF_USER_POOL_ID in ready.environment:
             pool_id = ready.environment[STAFF_USER_POOL_ID]
             ready.environment[STAFF_JWKS_URL] = f"{ready.aws_endpoint}/{pool_id}/.well-known/jwks.json"

@@ -16,8 +16,15 @@ from govrate.rating.models import PageQuery
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.operations import Media, Operation
 from govrate.web.page_edge import html, html_page, page_context
-from govrate.web.pages import DISCLOSURE_PATH, Page, disclosure_index_page, disclosure_page, scorecard_page
-from pydantic import Field
+from govrate.web.pages import (
+    DISCLOSURE_PATH,
+    Page,
+    disclosure_index_page,
+    disclosure_page,
+    results_refusal_page,
+    scorecard_page,
+)
+from pydantic import ConfigDict, Field
 from results_api import CACHE_CONTROL
 
 TAG = "disclosure"
@@ -32,6 +39,12 @@ _REFUSALS: dict[int, Media | None] = {
 blueprint = ApiBlueprint(__name__)
 
 
+class DisclosureQuery(PageQuery):
+    """A disclosure page's query: the tracking tags a shared link picks up are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
 def _cached(page: Page) -> Response:
     """The page, cacheable, with a validator: the same page answers 304 to its ETag (the pages carry
     no nonce, so equal bodies mean an unchanged page)."""
@@ -44,11 +57,11 @@ def _cached(page: Page) -> Response:
     return response
 
 
-def _operation(summary: str, description: str, query: type[PageQuery] = PageQuery) -> Operation:
+def _operation(summary: str, description: str, query: type[PageQuery] | None = None) -> Operation:
     return Operation(
         summary=summary,
         tag=TAG,
-        query=query,
+        query=query or DisclosureQuery,
         responses={200: Media(HTML, description), **_REFUSALS},
         description="Chinese by default, `?lang=en` for English; small cells are suppressed as in the results API. "
         "Answers carry an ETag; send If-None-Match for a 304.",
@@ -60,17 +73,17 @@ def _operation(summary: str, description: str, query: type[PageQuery] = PageQuer
     methods=["GET"],
     doc=_operation("Published results: every region", "The regions with published results."),
 )
-@html_page(blueprint)
+@html_page(blueprint, results_refusal_page)
 def get_disclosure_index() -> Response:
     request = blueprint.current_request
-    parse_query(request, PageQuery)
+    parse_query(request, DisclosureQuery)
     index = results_index(runtime.analytics_bucket(), min_count=runtime.settings().results_min_count)
     return _cached(disclosure_index_page(index, page_context(request)))
 
 
 def _scope_page(scope: ScopeKind, code: str) -> Response:
     request = blueprint.current_request
-    parse_query(request, PageQuery)
+    parse_query(request, DisclosureQuery)
     view = disclosure_of(
         runtime.analytics_bucket(), scope, scope_code(scope, code), min_count=runtime.settings().results_min_count
     )
@@ -88,7 +101,7 @@ _SCOPE_PAGE = (
     methods=["GET"],
     doc=_operation("Published results of a region", f"{_SCOPE_PAGE}, and the region's agencies."),
 )
-@html_page(blueprint)
+@html_page(blueprint, results_refusal_page)
 def get_region_disclosure(code: str) -> Response:
     return _scope_page(ScopeKind.REGION, code)
 
@@ -98,7 +111,7 @@ def get_region_disclosure(code: str) -> Response:
     methods=["GET"],
     doc=_operation("Published results of an agency", f"{_SCOPE_PAGE}, and the agency's service items."),
 )
-@html_page(blueprint)
+@html_page(blueprint, results_refusal_page)
 def get_agency_disclosure(code: str) -> Response:
     return _scope_page(ScopeKind.AGENCY, code)
 
@@ -108,12 +121,12 @@ def get_agency_disclosure(code: str) -> Response:
     methods=["GET"],
     doc=_operation("Published results of a service item", f"{_SCOPE_PAGE}."),
 )
-@html_page(blueprint)
+@html_page(blueprint, results_refusal_page)
 def get_item_disclosure(code: str) -> Response:
     return _scope_page(ScopeKind.ITEM, code)
 
 
-class ScorecardPageQuery(PageQuery):
+class ScorecardPageQuery(DisclosureQuery):
     month: Month | None = Field(default=None, description=MONTH_DESCRIPTION)
 
 
@@ -126,7 +139,7 @@ class ScorecardPageQuery(PageQuery):
         ScorecardPageQuery,
     ),
 )
-@html_page(blueprint)
+@html_page(blueprint, results_refusal_page)
 def get_scorecards_page(code: str) -> Response:
     request = blueprint.current_request
     query = parse_query(request, ScorecardPageQuery)

@@ -65,6 +65,7 @@ def post_evaluation() -> Response:
         tickets=runtime.ticket_signer,
         now=now,
         idempotency_key=request.headers.get("idempotency-key"),
+        arrival=arrival,
     )
     if accepted.replayed:
         return json_response(accepted, 200)

@@ -18,6 +18,7 @@ from typing import Annotated, TypeVar, get_origin
 
 import case_console
 import dashboard_console
+import integrity_console
 from chalice.app import Chalice, Response
 from govrate import runtime
 from govrate.cases.model import (
@@ -501,3 +502,4 @@ def _base() -> str:
 app = observed(Chalice(app_name="govrate-cases"))
 app.register_blueprint(blueprint)
 app.register_blueprint(dashboard_console.blueprint)
+app.register_blueprint(integrity_console.blueprint)

@@ -17,6 +17,7 @@ from govrate.analytics.dashboard import OpenCases, authorized_scope, division_re
 from govrate.analytics.disclosure import TREND_RATES
 from govrate.analytics.queries import RateName
 from govrate.analytics.results import (
+    SCOPE_PATHS,
     SCORE_RATES,
     RateValue,
     ReasonCounts,
@@ -34,7 +35,6 @@ from govrate.web import console, i18n
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.console import DASHBOARD_PATH
 from govrate.web.operations import Media, Operation
-from govrate.web.pages import SCOPE_PATHS
 
 CSV = "text/csv; charset=utf-8"
 _NAMES = {ScopeKind.REGION: "地区 Region", ScopeKind.AGENCY: "部门 Agency", ScopeKind.ITEM: "事项 Item"}
@@ -129,6 +129,28 @@ def _ranking_table(document: ScopeResults, base: str) -> str:
     )
 
 
+def _children_table(document: ScopeResults, base: str) -> str:
+    """Every agency of a region, or item of an agency, with its newest month, each linked one level
+    down: ranked or not."""
+    if not document.children or not document.months:
+        return ""
+    month = document.months[-1].period
+    shown = (RateName.GOOD_REVIEW_RATE, RateName.BAD_REVIEW_REPLY_RATE, RateName.SATISFACTION_SCORE)
+    head = "".join(f"<th>{escape(_label(rate))}</th>" for rate in shown)
+    rows = "".join(
+        f"<tr><td>{_link(base, child.scope, child.code, document.names)}</td>"
+        + "".join(f"<td>{_rate(rate, newest.rates[rate])}</td>" for rate in shown)
+        + "</tr>"
+        for child in document.children
+        for newest in child.months[-1:]
+    )
+    heading = "部门 Agencies" if document.scope is ScopeKind.REGION else "服务事项 Service items"
+    return (
+        f"<h2>{heading} {escape(month)}</h2>"
+        f"<table><thead><tr><th>名称 Name</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def _cases(counts: OpenCases) -> str:
     return (
         "<h2>案件 Cases now</h2><table><tbody>"
@@ -165,6 +187,7 @@ def dashboard_page(signed_in: StaffSession, document: ScopeResults, counts: Open
         + _months_table(document)
         + _reasons_table(document)
         + (_ranking_table(document, base) if document.scope is not ScopeKind.ITEM else "")
+        + _children_table(document, base)
         + f'<p><a href="{escape(csv_href)}">导出 CSV Export CSV</a></p>'
     )
     title = f"{_NAMES[document.scope]} {_named(document.names, document.code)} · 好差评分析 Dashboard"

@@ -18,6 +18,7 @@ from govrate.analytics.facts import FACT_TABLES, PARTITION_KEYS, FactTable
 from govrate.analytics.queries import all_queries
 from govrate.analytics.store import RESULTS_PREFIX
 from govrate.catalogue.store import BY_KIND_INDEX
+from govrate.integrity.store import FLAGGED_PREFIX
 from govrate.records.store import RecordsByDayIndex
 from govrate.storage.tables import ByDayIndex, RateDayIndex
 
@@ -154,6 +155,13 @@ class Analytics(Construct):
                     # The catalogue's current items, for the names the results documents carry.
                     f"{data.reference.table_arn}/index/{BY_KIND_INDEX}",
                 ],
+            )
+        )
+        self.analyze.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[data.reference.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{FLAGGED_PREFIX}*"]}},
             )
         )
         facts = [self.bucket.arn_for_objects(f"{table.name}/*") for table in FACT_TABLES]

@@ -133,7 +133,7 @@ class Api(Construct):
         )
         self.platforms.add_usage_plans(self.rest_api)
 
-        qr = self._serve(
+        self.qr = qr = self._serve(
             factory,
             QR,
             {

@@ -271,6 +271,15 @@ class Monitoring(Construct):
         )
         dashboard.add_widgets(
             _graph(
+                "Integrity: bad reviews held in bursts, pressure reports",
+                [
+                    business_metric(BusinessEvent.BAD_REVIEW_HELD.value, "Sum", hour),
+                    business_metric(BusinessEvent.PRESSURE_REPORTED.value, "Sum", hour),
+                ],
+            ),
+        )
+        dashboard.add_widgets(
+            _graph(
                 "API requests and errors",
                 [
                     api.metric_count(period=five_minutes, statistic="Sum"),

@@ -27,7 +27,7 @@ from local.devstack import READY_PREFIX
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 START_TIMEOUT_S = 300  # synthesizing the CDK app on a fresh clone is most of it
-RESULTS_TIMEOUT_S = 180  # the analysis of the demo history at start
+RESULTS_TIMEOUT_S = 600  # the analysis of the demo history at start, beside the seals and the watcher
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("GOVRATE_CHROMIUM", "/usr/bin/chromium")
 # Flags that let Debian's chromium run headless as root in a container, quietly and offline.
@@ -97,6 +97,7 @@ def wait_until_ready(process: subprocess.Popen[bytes], output: Path) -> dict[str
         for line in output.read_text(encoding="utf-8").splitlines():
             if line.startswith(READY_PREFIX):
                 ready: dict[str, Any] = json.loads(line[len(READY_PREFIX) :])
+                ready["output_log"] = str(output)  # what the stack prints, e.g. supervisor alerts
                 return ready
         if process.poll() is not None:
             pytest.fail(f"the local stack exited with {process.returncode}:\n{output.read_text(encoding='utf-8')}")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -15,6 +17,7 @@ import requests
 from govrate.cases.store import CASE_SK, case_pk
 from govrate.evaluations.outbox import negative_review_from_stream
 from govrate.kernel.clock import local_day, now
+from ulid import ULID
 
 from tests.e2e.conftest import poll
 
@@ -107,6 +110,44 @@ def test_the_demo_qr_code_opens_the_rating_page_of_its_window(stack: dict[str, A
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     assert page["name"] in response.text
+
+
+def test_identical_comments_are_flagged_by_the_local_watcher_and_the_alert_is_printed(stack: dict[str, Any]) -> None:
+    """Stream → integrity watcher → flag in the reference table → supervisor alert in the stack's log.
+    The evaluations are written to the table as intake writes them (no abuse limit in the way)."""
+    comment = f"窗口人员服务热情周到，点赞！{uuid.uuid4().hex[:8]}"
+    created = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0)
+    client = dynamodb(stack)
+    for n in range(3):
+        evaluation_id = str(ULID.from_datetime(created + timedelta(seconds=n)))
+        client.put_item(
+            TableName=stack["environment"]["GOVRATE_EVALUATIONS_TABLE"],
+            Item={
+                "pk": {"S": f"EVAL#{evaluation_id}"},
+                "entity": {"S": "evaluation"},
+                "evaluation_id": {"S": evaluation_id},
+                "item_code": {"S": "110105-GA-001"},
+                "agency_code": {"S": "110105-GA"},
+                "region_code": {"S": "110105"},
+                "level": {"N": "4"},
+                "bad_review": {"BOOL": False},
+                "comment": {"S": comment},
+                "created_at": {"S": (created + timedelta(seconds=n)).isoformat()},
+            },
+        )
+
+    def printed() -> bool:
+        """the supervisor alert of the flag in the stack's log"""
+        log = Path(stack["output_log"]).read_text(encoding="utf-8")
+        return "supervisor alert" in log and "相同评价内容" in log and "identical comments" in log
+
+    poll(printed, CASE_TIMEOUT_S)
+    flags = client.query(
+        TableName=stack["environment"]["GOVRATE_REFERENCE_TABLE"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"FLAGS#110000#{created:%Y%m}"}},
+    )["Items"]
+    assert any(flag["pattern"]["S"] == "identical_comments" for flag in flags)
 
 
 SEAL_TIMEOUT_S = 120  # the seal job seals the 45 days up to yesterday at start, yesterday last

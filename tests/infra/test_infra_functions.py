@@ -27,6 +27,7 @@ HANDLERS = (
     "case_api.app",
     "case_sweep.handler",
     "bad_review_reconciler.handler",
+    "integrity_watch.handler",
     "seal_job.handler",
 )
 
@@ -94,7 +95,13 @@ def expected_environment(synth: Synthesized) -> Environments:
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
             environment.CASES_TABLE: _ref(synth, data.cases),
             environment.ANALYTICS_BUCKET: _ref(synth, analytics.bucket),
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
             environment.setting("analytics_window_days"): "45",
+        },
+        "integrity_watch.handler": {
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
+            environment.CASES_TABLE: _ref(synth, data.cases),
+            environment.SUPERVISOR_ALERT_TOPIC_ARN: _ref(synth, synth.stack.watch.topic),
         },
         "seal_job.handler": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
@@ -251,11 +258,17 @@ def test_analyze_queries_the_by_day_indexes_and_touches_the_fact_and_results_pre
     evaluations = synth.logical_id(synth.stack.data.evaluations)
     cases = synth.logical_id(synth.stack.data.cases)
     bucket = synth.logical_id(synth.stack.analytics.bucket)
+    reference = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.reference), "Arn"]}
 
     def under(logical_id: str, suffix: str) -> dict[str, Any]:
         return {"Fn::Join": ["", [{"Fn::GetAtt": [logical_id, "Arn"]}, suffix]]}
 
-    dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in actions_of(s))]
+    # Besides the indexes, only the interference flags' marks (test_infra_watch.py).
+    dynamodb = [
+        s
+        for s in statements
+        if any(a.startswith("dynamodb:") for a in actions_of(s)) and resources_of(s) != [reference]
+    ]
     assert [(actions_of(s), sorted(resources_of(s), key=str)) for s in dynamodb] == [
         (
             {"dynamodb:Query"},
@@ -264,6 +277,8 @@ def test_analyze_queries_the_by_day_indexes_and_touches_the_fact_and_results_pre
                     under(evaluations, "/index/by_day"),
                     under(evaluations, "/index/records_by_day"),
                     under(cases, "/index/by_rate_day"),
+                    # The catalogue's current items, for the names the results documents carry.
+                    under(synth.logical_id(synth.stack.data.reference), "/index/items_by_kind"),
                 ],
                 key=str,
             ),
@@ -298,7 +313,8 @@ def test_intake_reads_only_the_published_results_of_the_analytics_bucket(synth: 
 
 
 def test_qr_writes_evaluations_and_reference_reads_cases_and_only_seals_contacts(synth: Synthesized) -> None:
-    """The rating pages, kiosks and web module submit through intake's rules; the status page reads cases."""
+    """The rating pages, kiosks and web module submit through intake's rules; the status page reads
+    cases, and a "someone pressed me" report adds one (PutItem, never an update or a delete)."""
     data = synth.stack.data
     statements = synth.role_statements("qr_api.app")
     writes = [
@@ -312,7 +328,8 @@ def test_qr_writes_evaluations_and_reference_reads_cases_and_only_seals_contacts
         if any(_touches(s, synth.logical_id(table)) for s in writes)
     }
     assert written == {data.evaluations, data.reference}
-    assert not any(_touches(s, synth.logical_id(data.cases)) for s in writes)
+    case_writes = {a for s in writes if _touches(s, synth.logical_id(data.cases)) for a in actions_of(s)}
+    assert case_writes & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} == {"dynamodb:PutItem"}
     assert any(_touches(s, synth.logical_id(data.cases)) and "dynamodb:GetItem" in actions_of(s) for s in statements)
     contact_key = synth.logical_id(data.contact_key)
     key_actions = {a for s in statements if _touches(s, contact_key) for a in actions_of(s)}

@@ -30,8 +30,8 @@ def _metric_names(alarm: dict[str, Any]) -> set[str]:
 
 
 def test_every_alarm_notifies_the_encrypted_topic_and_names_its_runbook(synth: Synthesized) -> None:
-    topic_id, topic = synth.one("AWS::SNS::Topic")
-    assert "KmsMasterKeyId" in topic["Properties"]
+    topic_id = synth.logical_id(synth.stack.monitoring.topic)
+    assert "KmsMasterKeyId" in synth.resources[topic_id]["Properties"]
     anchors = _anchors()
     for alarm in _alarms(synth):
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]

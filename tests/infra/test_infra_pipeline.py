@@ -17,8 +17,8 @@ def _arn(synth: Synthesized, construct: Construct) -> dict[str, list[str]]:
 
 def test_queues_are_encrypted_and_refuse_plain_http(synth: Synthesized) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
-    # negative reviews, evaluator notices, invitations, a DLQ for each, and the relay's failures
-    assert len(queues) == 7
+    # negative reviews, evaluator notices, invitations, a DLQ for each, and the relay's and watcher's failures
+    assert len(queues) == 8
     assert all(q["Properties"]["SqsManagedSseEnabled"] is True for q in queues.values())
     protected: set[str] = set()
     for policy in synth.of_type("AWS::SQS::QueuePolicy").values():

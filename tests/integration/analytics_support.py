@@ -33,6 +33,8 @@ class FakeSources:
     evaluations: defaultdict[date, list[StoredEvaluation]] = field(default_factory=lambda: defaultdict(list))
     cases: dict[str, Case] = field(default_factory=dict)
     records: defaultdict[date, list[StoredRecord]] = field(default_factory=lambda: defaultdict(list))
+    # Interference patterns flagged on evaluations, by evaluation id.
+    flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def evaluations_on(self, day: date) -> list[StoredEvaluation]:
         return self.evaluations[day]
@@ -43,6 +45,10 @@ class FakeSources:
     def records_on(self, day: date) -> list[StoredRecord]:
         return self.records[day]
 
+    def integrity_flags_on(self, day: date) -> dict[str, tuple[str, ...]]:
+        ids = {evaluation.evaluation_id for evaluation in self.evaluations[day]}
+        return {evaluation_id: flags for evaluation_id, flags in self.flags.items() if evaluation_id in ids}
+
     def add_evaluation(self, evaluation: StoredEvaluation) -> None:
         self.evaluations[evaluation.created_at.astimezone(CST).date()].append(evaluation)
 
@@ -51,7 +57,7 @@ class FakeSources:
 
     def as_of(self, today: date) -> FakeSources:
         """Only what had happened before `today`: generated evaluations and cases may lie later."""
-        kept = FakeSources(records=self.records)
+        kept = FakeSources(records=self.records, flags=self.flags)
         for day, evaluations in self.evaluations.items():
             if day < today:
                 kept.evaluations[day] = evaluations
@@ -121,8 +127,9 @@ def generate(seed: int, first_day: date, days: int, per_day: int = 40) -> FakeSo
     month or not at all, agency evaluations without an item, and days without anything. Bad reviews name
     one to three reason codes."""
     rng = random.Random(seed)
-    # A stream of its own for the reason codes, so that the rest of the data stays what it was.
+    # Streams of their own for the reason codes and the flags, so that the rest of the data stays what it was.
     reasons_rng = random.Random(seed + 1)
+    flags_rng = random.Random(seed + 2)
     sources = FakeSources()
     agencies = [agency for region in AGENCIES.values() for agency in region]
     for offset in range(days):
@@ -164,6 +171,12 @@ def generate(seed: int, first_day: date, days: int, per_day: int = 40) -> FakeSo
             if evaluation.item_code is None:
                 evaluation = evaluation.model_copy(update={"channel": Channel.HOTLINE, "record_id": None})
             sources.add_evaluation(evaluation)
+            if not system_given and flags_rng.random() < 0.08:
+                sources.flags[evaluation.evaluation_id] = tuple(
+                    sorted(
+                        flags_rng.sample(["top_burst", "staff_network", "identical_comments"], flags_rng.randint(1, 2))
+                    )
+                )
             if level.is_bad_review:
                 sources.cases[evaluation.evaluation_id] = _random_case(rng, evaluation)
     return sources
@@ -215,6 +228,7 @@ def expected_cells(sources: FakeSources, month: date) -> dict[RateName, set[tupl
         key = (day, evaluation.region_code, evaluation.agency_code, evaluation.item_code)
         count(RateName.GOOD_REVIEW_RATE, key, int(evaluation.level >= 3))
         count(RateName.SATISFACTION_SCORE, key, DEFAULT_LEVEL_SCORES[evaluation.level])
+        count(RateName.FLAGGED_SHARE, key, int(evaluation.evaluation_id in sources.flags))
         if not evaluation.system_given:
             count(RateName.ACTIVE_GOOD_REVIEW_RATE, key, int(evaluation.level >= 3))
     ratings = [

@@ -21,6 +21,8 @@ from govrate.analytics.store import AnalyticsBucket, partition_key
 from govrate.cases.model import Triage
 from govrate.evaluations.models import CaseState, Channel, EvaluatorKind
 from govrate.evaluations.store import EvaluationRepository
+from govrate.integrity.patterns import Flag, Pattern
+from govrate.integrity.store import DynamoWatchStore
 from govrate.kernel.errors import InvalidInput, NotFound
 from govrate.kernel.scale import Level
 from govrate.records.store import ServiceRecordRepository
@@ -81,6 +83,17 @@ def test_the_scheduled_run_exports_the_window_and_publishes_without_personal_dat
     evaluations.add(make_evaluation(at(date(2026, 10, 10)), AGENCY, Level.VERY_SATISFIED))  # before the window
     records = ServiceRecordRepository(aws.evaluations_table, day_shards=16)
     records.register(make_record(at(date(2026, 11, 24), 8), AGENCY, "R-0001", contact_cipher=CONTACT))
+    # The integrity watcher flagged the bad review (it was given from a staff network).
+    staff_network = Flag(
+        flag_id="f" * 24,
+        pattern=Pattern.STAFF_NETWORK,
+        region_code=REGION,
+        agency_code=AGENCY,
+        raised_at=bad.created_at,
+        period_start=bad.created_at,
+        evidence={"evaluations": 1},
+    )
+    DynamoWatchStore(aws.reference_table, shards=16).mark(staff_network, [(bad.evaluation_id, bad.created_at)])
 
     with time_machine.travel(datetime(2026, 11, 25, 0, 30, tzinfo=CST), tick=False):
         summary = analyze_job.handler(SCHEDULED_EVENT, lambda_context)
@@ -100,6 +113,7 @@ def test_the_scheduled_run_exports_the_window_and_publishes_without_personal_dat
     assert (evaluation["level"], evaluation["score"], evaluation["bad_review"]) == (2, 30, True)
     assert (evaluation["real_name"], evaluation["has_comment"], evaluation["indicator_attitude"]) == (True, True, 1)
     assert evaluation["created_at"] == datetime(2026, 11, 24, 1, 0)  # UTC
+    assert evaluation["integrity_flags"] == "staff_network"
     # No personal data: no comment text, no contact, no address, in any column of any table.
     for table_rows in rows.values():
         for row in table_rows:
@@ -115,6 +129,8 @@ def test_the_scheduled_run_exports_the_window_and_publishes_without_personal_dat
     november = index.totals[-1].rates
     assert (november[RateName.GOOD_REVIEW_RATE].numerator, november[RateName.GOOD_REVIEW_RATE].denominator) == (0, 1)
     assert (november[RateName.UNRATED_RATE].numerator, november[RateName.UNRATED_RATE].denominator) == (0, 1)
+    # The flagged evaluation stays in the rates; beside them, the share of flagged evaluations.
+    assert (november[RateName.FLAGGED_SHARE].numerator, november[RateName.FLAGGED_SHARE].denominator) == (1, 1)
 
 
 @pytest.mark.parametrize(

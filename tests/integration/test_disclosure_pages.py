@@ -116,6 +116,25 @@ def test_the_index_lists_every_region(client: Any) -> None:
     )
 
 
+def test_a_link_that_cannot_be_served_says_why_in_the_results_words(client: Any) -> None:
+    missing = client.http.get("/disclosure/regions/110101")  # a division without results
+    assert missing.status_code == 404
+    assert "暂无公开结果" in missing.body.decode() and "二维码" not in missing.body.decode()
+    assert 'href="http://localhost/disclosure"' in missing.body.decode() or "/disclosure</" in missing.body.decode()
+    month = client.http.get("/disclosure/regions/110105/scorecards?month=2025-01&lang=en")
+    assert month.status_code == 422
+    assert "This address cannot be read" in month.body.decode() and "2025-01" in month.body.decode()
+    detail = json.loads(client.http.get("/v1/results/agencies/110105-XX").body)["detail"]
+    assert detail == "no published results for agency 110105-XX"
+
+
+def test_a_shared_links_tracking_tags_are_ignored(client: Any) -> None:
+    assert "北京市朝阳区" in _page(client, "/disclosure/regions/110105?from=singlemessage&isappinstalled=0")
+    assert _json(client, "/v1/results?utm_source=weibo")["months"]
+    answer = client.http.get("/v1/results/regions/110105?format=CSV&utm_source=x")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
+
+
 def test_a_page_answers_304_to_its_etag(client: Any) -> None:
     first = client.http.get("/disclosure/regions/110105")
     etag = first.headers["ETag"]
@@ -143,6 +162,17 @@ def test_a_region_page_shows_the_api_numbers_with_a_server_drawn_trend(client: A
     assert "/disclosure/agencies/110105-GA" in body and "/disclosure/regions/110105/scorecards" in body
     # Regions and agencies by their catalogue names, with their codes.
     assert "<h1>地区 北京市朝阳区（110105）</h1>" in body and "北京市公安局朝阳分局（110105-GA）" in body
+
+
+def test_the_flagged_evaluations_are_shown_beside_the_rates(client: Any) -> None:
+    """Flagged evaluations stay in every rate; the page says how many of them there were."""
+    november = _json(client, "/v1/results/regions/110105")["months"][-1]
+    flagged = november["rates"]["flagged_share"]
+    good = november["rates"]["good_review_rate"]
+    assert 0 < flagged["numerator"] < flagged["denominator"] == good["denominator"]
+    body = _page(client, "/disclosure/regions/110105")
+    row = re.search(r'<th scope="row">疑似干扰评价占比</th><td>(.*?)</td>', body)
+    assert row is not None and f"{flagged['numerator']} / {flagged['denominator']}" in row.group(1)
 
 
 def test_a_small_agency_is_suppressed_on_its_page(client: Any) -> None:
@@ -216,7 +246,7 @@ def test_scorecards_as_csv_and_as_a_printable_page(client: Any) -> None:
     assert "scorecards-110105-2026-10.csv" in answer.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.body.decode())))
     assert {row["month"] for row in rows} == {"2026-10"}
-    assert len(rows) == 3 * 7  # three agencies, seven rates
+    assert len(rows) == 3 * 8  # three agencies, seven rates and the share of flagged evaluations
     body = _page(client, "/disclosure/regions/110105/scorecards?month=2026-11")
     assert "@media print" in body
     assert body.count("<tr>") >= 1 + 3
@@ -298,6 +328,12 @@ def test_the_dashboard_exports_exact_counts(console: tuple[Any, StaffPool]) -> N
         if r["code"] == "110105" and r["period"] == "2026-11" and r["rate"].startswith("reason_")
     }
     assert reasons == {f"reason_{code.value}": (n, bad_reviews) for code, n in zip(ReasonCode, named, strict=True)}
+    # A month's reasons are withheld from the public exactly when its reply rate is (one family).
+    month_rows = [r for r in rows if r["grain"] == "month" and r["scope"] != "day"]
+    reply = {(r["code"], r["period"]): r["suppressed"] for r in month_rows if r["rate"] == "bad_review_reply_rate"}
+    for row in month_rows:
+        if row["rate"].startswith("reason_") and (row["code"], row["period"]) in reply:
+            assert row["suppressed"] == reply[(row["code"], row["period"])], row
 
 
 def test_staff_see_their_agency_only_and_strangers_sign_in(console: tuple[Any, StaffPool]) -> None:
@@ -307,6 +343,8 @@ def test_staff_see_their_agency_only_and_strangers_sign_in(console: tuple[Any, S
     assert landing.status_code == 303 and landing.headers["Location"].endswith("/console/dashboard/agencies/110105-GA")
     own = staff.get("/console/dashboard/agencies/110105-GA")
     assert own.status_code == 200
+    # Every item of the agency is linked, ranked or not.
+    assert "/console/dashboard/items/110105-GA-001" in own.body.decode()
     assert "/console/dashboard/regions/" not in own.body.decode()  # no link to a page they may not see
     assert staff.get("/console/dashboard/agencies/110105-SJ").status_code == 403
     assert staff.get("/console/dashboard/regions/110105").status_code == 403

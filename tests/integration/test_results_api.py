@@ -99,6 +99,7 @@ def test_an_agency_and_an_item_and_the_index(client: Any) -> None:
         "return_visit_rectification_rate",
         "rectification_satisfaction_rate",
         "satisfaction_score",
+        "flagged_share",
     }
 
 
@@ -124,4 +125,5 @@ def test_unknown_scopes_and_bad_input_are_problems_not_errors(client: Any) -> No
     assert client.http.get("/v1/results/regions/110105?format=xml").status_code == 422
     malformed = client.http.get("/v1/results/regions/abc")  # not a division code: 422 naming the code
     assert malformed.status_code == 422 and "code" in malformed.body.decode()
-    assert client.http.get("/v1/results/regions/110105?other=1").status_code == 422
+    # A parameter the API does not know (a shared link's tracking tag) is ignored.
+    assert client.http.get("/v1/results/regions/110105?utm_source=x").status_code == 200

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from govrate.identity.sessions import SessionPorts
     from govrate.integrity.limits import IntakeGate
     from govrate.integrity.seal_store import KmsMacKey, SealBucket, TableSealSources
+    from govrate.integrity.store import DynamoWatchStore
+    from govrate.integrity.watch import Watcher
     from govrate.kernel.qr_codes import FormTokenSigner, TicketSigner, WindowTokenSigner
     from govrate.platforms.nonces import NonceRepository
     from govrate.rating.service import RatingStores
@@ -134,7 +136,10 @@ def fact_sources() -> RepositorySources:
     from govrate.analytics.export import RepositorySources
 
     return RepositorySources(
-        evaluations=evaluation_repository(), cases=case_repository(), records=service_record_repository()
+        evaluations=evaluation_repository(),
+        cases=case_repository(),
+        records=service_record_repository(),
+        flags=watch_store(),
     )
 
 
@@ -259,7 +264,42 @@ def intake_gate() -> IntakeGate:
         per_window_per_minute=config.limit_per_window_per_minute,
         per_item_per_minute=config.limit_per_item_per_minute,
     )
-    return IntakeGate(limits, DynamoCounterRepository(config.reference_table), _signing_key().encode())
+    return IntakeGate(
+        limits, DynamoCounterRepository(config.reference_table), _signing_key().encode(), config.staff_networks
+    )
+
+
+@_once
+def watch_store() -> DynamoWatchStore:
+    from govrate.integrity.store import DynamoWatchStore
+
+    config = settings()
+    return DynamoWatchStore(config.reference_table, shards=config.day_shards, utc_offset_hours=config.utc_offset_hours)
+
+
+@_once
+def integrity_watcher() -> Watcher:
+    """The stream watcher: interference flags and supervisor alerts (SNS, or the log without a topic)."""
+    from govrate.integrity.alerts import LoggedAlerts, SnsAlerts
+    from govrate.integrity.watch import Watcher
+    from govrate.regions.policies import RegionPolicyRepository
+
+    config = settings()
+    policies = RegionPolicyRepository(config.reference_table)
+    cases = case_repository()
+
+    def case_division(evaluation_id: str) -> tuple[str, str]:
+        case = cases.get(evaluation_id)
+        return case.region_code, case.agency_code
+
+    return Watcher(
+        store=watch_store(),
+        alerts=SnsAlerts(config.supervisor_alert_topic_arn) if config.supervisor_alert_topic_arn else LoggedAlerts(),
+        thresholds=config.watch_thresholds,
+        evaluation_deadline=lambda region, completed_at: policies.get(region).evaluation_deadline(completed_at),
+        case_division=case_division,
+        utc_offset_hours=config.utc_offset_hours,
+    )
 
 
 @_once

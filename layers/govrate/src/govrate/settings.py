@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from govrate.integrity.patterns import StaffNetworks, WatchThresholds
 from govrate.integrity.seals import DEFAULT_SEAL_DAYS, MAX_SEAL_DAYS
 from govrate.platforms.registry import PlatformKey
 
@@ -50,6 +51,23 @@ class Settings(BaseSettings):
     limit_per_client_per_hour: int = Field(default=20, ge=1)
     limit_per_window_per_minute: int = Field(default=20, ge=1)
     limit_per_item_per_minute: int = Field(default=120, ge=1)
+    # Interference patterns and supervisor alerts (docs/integrity.md, sections 3 and 4). The staff
+    # networks are JSON: a label per network, each a list of CIDR ranges.
+    staff_networks: StaffNetworks = Field(default_factory=dict)
+    watch_top_burst_seconds: int = Field(default=60, ge=10, le=3600)
+    watch_top_burst_per_window: int = Field(default=10, ge=2)
+    watch_top_burst_per_item: int = Field(default=30, ge=2)
+    watch_client_records_per_day: int = Field(default=5, ge=2)
+    watch_identical_comments: int = Field(default=3, ge=2)
+    watch_identical_comment_hours: int = Field(default=24, ge=1, le=24 * 7)
+    watch_comment_min_chars: int = Field(default=8, ge=1)
+    watch_late_record_hours: int = Field(default=24, ge=1)
+    watch_late_records_per_hour: int = Field(default=20, ge=2)
+    alert_bad_share: float = Field(default=0.3, gt=0, le=1)
+    alert_bad_share_min_count: int = Field(default=10, ge=1)
+    alert_bad_share_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    # The SNS topic of the supervisors' alerts; empty: alerts are written to the log (the local stack).
+    supervisor_alert_topic_arn: str = ""
     # Tamper evidence (docs/integrity.md): the Object Lock bucket of the seals, the KMS HMAC key that
     # MACs them, and how many closed days are sealed again each night while their cases are handled.
     seal_bucket: str = ""
@@ -84,6 +102,23 @@ class Settings(BaseSettings):
     burst_per_window: int = Field(default=10, ge=1)
     burst_per_item: int = Field(default=30, ge=1)
     burst_minutes: int = Field(default=10, ge=1, le=24 * 60)
+
+    @property
+    def watch_thresholds(self) -> WatchThresholds:
+        return WatchThresholds(
+            top_burst_seconds=self.watch_top_burst_seconds,
+            top_burst_per_window=self.watch_top_burst_per_window,
+            top_burst_per_item=self.watch_top_burst_per_item,
+            client_records_per_day=self.watch_client_records_per_day,
+            identical_comments=self.watch_identical_comments,
+            identical_comment_hours=self.watch_identical_comment_hours,
+            comment_min_chars=self.watch_comment_min_chars,
+            late_record_hours=self.watch_late_record_hours,
+            late_records_per_hour=self.watch_late_records_per_hour,
+            bad_share=self.alert_bad_share,
+            bad_share_min_count=self.alert_bad_share_min_count,
+            bad_share_minutes=self.alert_bad_share_minutes,
+        )
 
     @property
     def issuer(self) -> str:

@@ -10,7 +10,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeName, ScopeResults, document_key
+from govrate.analytics.results import (
+    INDEX_KEY,
+    INDEX_MISSING,
+    ResultsIndex,
+    ScopeKind,
+    ScopeName,
+    ScopeResults,
+    document_key,
+    missing_scope,
+)
 from govrate.analytics.store import AnalyticsBucket
 from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import CaseState
@@ -41,7 +50,9 @@ def authorize_region(actor: Actor, region_code: str) -> None:
 
 def authorized_scope(bucket: AnalyticsBucket, actor: Actor, scope: ScopeKind, code: str) -> ScopeResults:
     """One scope's exact document, if the actor may see it."""
-    document = ScopeResults.model_validate_json(bucket.get_document(document_key(scope, code)).body)
+    document = ScopeResults.model_validate_json(
+        bucket.get_document(document_key(scope, code), missing_scope(scope, code)).body
+    )
     if scope is ScopeKind.REGION:
         authorize_region(actor, code)
     else:
@@ -54,7 +65,7 @@ def division_regions(bucket: AnalyticsBucket, actor: Actor) -> tuple[list[str], 
     """The regions with results that a supervisor's division holds, and their names."""
     if actor.role is not Role.SUPERVISOR or not actor.region_code:
         raise Forbidden("the division's dashboard is for supervisors")
-    index = ResultsIndex.model_validate_json(bucket.get_document(INDEX_KEY).body)
+    index = ResultsIndex.model_validate_json(bucket.get_document(INDEX_KEY, INDEX_MISSING).body)
     supervised = actor.region_code
     regions = sorted(
         ref.code for ref in index.scopes if ref.scope is ScopeKind.REGION and divisions.holds(supervised, ref.code)

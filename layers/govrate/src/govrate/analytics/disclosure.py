@@ -21,7 +21,7 @@ from govrate.analytics.results import (
     ChildResults,
     PeriodRates,
     RateValue,
-    ResultsFormat,
+    ResultsQuery,
     ScopeKind,
     ScopeName,
     ScopeResults,
@@ -127,11 +127,8 @@ Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 MONTH_DESCRIPTION: Final = "YYYY-MM; by default the newest closed month (the one before the current)."
 
 
-class ScorecardQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ScorecardQuery(ResultsQuery):
     month: Month | None = Field(default=None, description=MONTH_DESCRIPTION)
-    format: ResultsFormat = Field(default=ResultsFormat.JSON, description="json, or csv for a download.")
 
 
 class ScorecardRate(_View):

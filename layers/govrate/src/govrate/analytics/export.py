@@ -35,6 +35,7 @@ from govrate.analytics.store import AnalyticsBucket, days
 from govrate.cases.model import Case
 from govrate.cases.store import CaseRepository
 from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
+from govrate.integrity.store import DynamoWatchStore
 from govrate.kernel.clock import local_day
 from govrate.kernel.errors import InvalidInput
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
@@ -91,6 +92,9 @@ class FactSources(Protocol):
     def evaluations_on(self, day: date) -> Iterable[StoredEvaluation]: ...
     def cases_on(self, day: date) -> Iterable[Case]: ...
     def records_on(self, day: date) -> Iterable[StoredRecord]: ...
+    def integrity_flags_on(self, day: date) -> Mapping[str, Iterable[str]]:
+        """The interference patterns flagged on the evaluations of a day, by evaluation id."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class RepositorySources:
     evaluations: EvaluationRepository
     cases: CaseRepository
     records: ServiceRecordRepository
+    flags: DynamoWatchStore
 
     def evaluations_on(self, day: date) -> Iterable[StoredEvaluation]:
         return self.evaluations.on_day(day)
@@ -109,6 +114,9 @@ class RepositorySources:
 
     def records_on(self, day: date) -> Iterable[StoredRecord]:
         return self.records.completed_on(day)
+
+    def integrity_flags_on(self, day: date) -> Mapping[str, Iterable[str]]:
+        return self.flags.flagged_on(day)
 
 
 def window_to_export(
@@ -152,10 +160,11 @@ def export_window(
 ) -> list[PartitionWritten]:
     """Write every day of the window, each table of each day as one object replacing the last export.
 
-    Two flags join the facts here, once, so that every rate is a single pass over one table: an
-    evaluation is `excluded` when its case (on the same day) says its appeal was upheld, and a record
-    is `rated` when an evaluator-given evaluation of it came within RATED_WITHIN_DAYS days. For those,
-    the evaluations of the closed days after a backfill's window are read too (and not uploaded).
+    Flags join the facts here, once, so that every rate is a single pass over one table: an evaluation
+    carries the interference patterns flagged on it (`integrity_flags`) and is `excluded` when its case
+    (on the same day) says its appeal was upheld, and a record is `rated` when an evaluator-given
+    evaluation of it came within RATED_WITHIN_DAYS days. For those, the evaluations of the closed days
+    after a backfill's window are read too (and not uploaded).
     """
     # DuckDB only in the analyze job (its layer), not in the functions that read the results.
     from govrate.analytics.parquet import connect, register_table, write_parquet
@@ -170,8 +179,14 @@ def export_window(
         for day in days(window.first_day, max(ratings_until, window.last_day)):
             cases = list(sources.cases_on(day))
             excluded = {case.evaluation_id for case in cases if case.excluded_from_rates}
+            flagged = sources.integrity_flags_on(day)
             evaluations = (
-                evaluation_row(stored, excluded=stored.evaluation_id in excluded, scores=scores)
+                evaluation_row(
+                    stored,
+                    excluded=stored.evaluation_id in excluded,
+                    flags=flagged.get(stored.evaluation_id, ()),
+                    scores=scores,
+                )
                 for stored in sources.evaluations_on(day)
             )
             # Kept under a dt= folder until the records are flagged from them.

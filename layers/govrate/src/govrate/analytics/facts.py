@@ -7,6 +7,7 @@ DynamoDB. Of a comment only whether there was one; of a contact only whether the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -73,6 +74,9 @@ EVALUATIONS = FactTable(
         ("real_name", BOOLEAN),
         ("has_comment", BOOLEAN),
         ("excluded", BOOLEAN),  # a bad review whose appeal was upheld: kept, never counted in a rate
+        # The interference patterns flagged on it (govrate.integrity), comma-separated; null when none.
+        # Flagged evaluations stay in every rate; the results report how many there were.
+        ("integrity_flags", STRING),
         *((f"indicator_{name}", INT) for name in INDICATOR_NAMES),
         *((f"reason_{code.value}", BOOLEAN) for code in REASON_CODES),
     ),
@@ -140,9 +144,14 @@ _PAST_VERIFICATION = frozenset(CaseState) - {CaseState.RECEIVED, CaseState.CONTA
 
 
 def evaluation_row(
-    evaluation: StoredEvaluation, *, excluded: bool, scores: dict[Level, int] = DEFAULT_LEVEL_SCORES
+    evaluation: StoredEvaluation,
+    *,
+    excluded: bool,
+    flags: Iterable[str] = (),
+    scores: dict[Level, int] = DEFAULT_LEVEL_SCORES,
 ) -> Row:
-    """`excluded`: the evaluation's case says its appeal was upheld (`case.excluded_from_rates`)."""
+    """`excluded`: the evaluation's case says its appeal was upheld (`case.excluded_from_rates`);
+    `flags`: the interference patterns flagged on it."""
     reasons = set(evaluation.reason_codes)
     return {
         "evaluation_id": evaluation.evaluation_id,
@@ -162,6 +171,7 @@ def evaluation_row(
         "real_name": evaluation.real_name,
         "has_comment": bool(evaluation.comment),
         "excluded": excluded,
+        "integrity_flags": ",".join(sorted(flags)) or None,
         **{f"indicator_{name}": _level(evaluation.indicators.get(name)) for name in INDICATOR_NAMES},
         **{f"reason_{code.value}": code in reasons for code in REASON_CODES},
     }

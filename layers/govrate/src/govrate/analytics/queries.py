@@ -26,6 +26,9 @@ class RateName(StrEnum):
     RETURN_VISIT_RECTIFICATION_RATE = "return_visit_rectification_rate"  # 回访整改率
     RECTIFICATION_SATISFACTION_RATE = "rectification_satisfaction_rate"  # 回访整改满意率
     SATISFACTION_SCORE = "satisfaction_score"  # 满意度 (a 0-100 score, not a fraction)
+    # Not a performance rate: how many of the evaluations the rates count carry an interference flag
+    # (docs/integrity.md), reported beside the rates; flagged evaluations stay in every rate.
+    FLAGGED_SHARE = "flagged_share"  # 疑似干扰评价占比
 
 
 class RankingName(StrEnum):

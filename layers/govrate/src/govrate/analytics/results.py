@@ -16,9 +16,10 @@ from collections import defaultdict
 from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Final
+from functools import cache
+from typing import Annotated, Final, cast
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from govrate.analytics.compute import Cell, MonthCells, RankedEntry, ReasonCell
 from govrate.analytics.queries import RankingName, RateName
@@ -219,6 +220,8 @@ RATE_DESCRIPTIONS: Final = {
     RateName.RECTIFICATION_SATISFACTION_RATE: "回访整改满意率: answered cases rated satisfied or basically "
     "satisfied / answered cases",
     RateName.SATISFACTION_SCORE: "满意度: mean level score, 0-100",
+    RateName.FLAGGED_SHARE: "疑似干扰评价占比: evaluations flagged for interference / all rated evaluations "
+    "(they stay in every rate)",
 }
 
 
@@ -231,11 +234,21 @@ class Documents(BaseModel):
     scopes: dict[str, ScopeResults]
 
 
+# A scope's segment in the results keys and URLs.
+SCOPE_PATHS: Final = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
+
+
 def document_key(scope: ScopeKind, code: str) -> str:
-    return f"v1/{scope.value}s/{code}.json"
+    return f"v1/{SCOPE_PATHS[scope]}/{code}.json"
+
+
+def missing_scope(scope: ScopeKind, code: str) -> str:
+    """What a reader is told when a scope has no document."""
+    return f"no published results for {scope.value} {code}"
 
 
 INDEX_KEY: Final = "v1/index.json"
+INDEX_MISSING: Final = "no results are published yet: the nightly analysis has not run"
 
 
 ALL: Final[tuple[ScopeKind, Key]] = (ScopeKind.REGION, ("*", None, None))  # the index's totals
@@ -369,33 +382,56 @@ def _withheld(
     """The cells of the publication to hide, with every sum its documents publish: each scope's
     period over its children's (an agency's evaluations of no item unpublished), everything's month
     over the regions', and each scope's month over its days."""
+    if min_count <= 1:  # no cell is counted over fewer than one: nothing to hide
+        return set()
     denominators = sums.denominators() | totals.denominators()
     for scope, by_month in reasons.items():
         for month, cells in by_month.items():
             key = (scope, month, REASONS)
             denominators[key] = max(denominators.get(key, 0), sum(cell.bad_reviews for cell in cells))
     families = sorted({family(rate) for rate in RateName})
+    kids_of = {parent: tuple(sorted(kids)) for parent, kids in children.items()}
+    kids_of[ALL] = tuple(sorted(scope for scope in sums.values if scope[0] is ScopeKind.REGION))
+    parent_of = {kid: parent for parent, kids in kids_of.items() for kid in kids}
+    month_set = set(month_names)
+    days_of: defaultdict[str, list[str]] = defaultdict(list)
+    for day in days:
+        days_of[day[: len("YYYY-MM")]].append(day)
 
-    def add(total: Hashable, parts: Iterable[Hashable], remainder: bool) -> None:
-        parts = tuple(parts)
-        unpublished = denominators.get(total, 0) - sum(denominators.get(part, 0) for part in parts)
-        relations.append(Sum(total, parts, max(unpublished, 0) if remainder else 0))
+    @cache
+    def children_sum(scope: tuple[ScopeKind, Key], period: str, name: str) -> Sum | None:
+        """The scope's period over its children's (everything's over the regions', by month only)."""
+        kids = kids_of.get(scope)
+        if not kids or (scope == ALL and period not in month_set):
+            return None
+        total = (scope, period, name)
+        parts = tuple((kid, period, name) for kid in kids)
+        unpublished = 0
+        if scope[0] is ScopeKind.AGENCY:  # its evaluations of no item are never published
+            unpublished = max(denominators.get(total, 0) - sum(denominators.get(part, 0) for part in parts), 0)
+        return Sum(total, parts, unpublished)
 
-    relations: list[Sum] = []
-    for parent, kids in children.items():
-        remainder = parent[0] is ScopeKind.AGENCY
-        for period in [*month_names, *days]:
-            for name in families:
-                add((parent, period, name), ((kid, period, name) for kid in kids), remainder)
-    regions = [scope for scope in sums.values if scope[0] is ScopeKind.REGION]
-    for month in month_names:
-        for name in families:
-            add((ALL, month, name), ((region, month, name) for region in regions), remainder=False)
-    for month in {day[: len("YYYY-MM")] for day in days}:
-        month_days = [day for day in days if day.startswith(month)]
-        for scope in sums.values:
-            for name in families:
-                add((scope, month, name), ((scope, day, name) for day in month_days), remainder=False)
+    @cache
+    def days_sum(scope: tuple[ScopeKind, Key], month: str, name: str) -> Sum | None:
+        month_days = days_of.get(month)
+        return Sum((scope, month, name), tuple((scope, day, name) for day in month_days)) if month_days else None
+
+    def sums_of(cell: Hashable) -> list[Sum]:
+        scope, period, name = cast(tuple[tuple[ScopeKind, Key], str, str], cell)
+        found = [children_sum(scope, period, name), days_sum(scope, period[: len("YYYY-MM")], name)]
+        if scope in parent_of:
+            found.append(children_sum(parent_of[scope], period, name))
+        return [total for total in found if total is not None]
+
+    # The sums whose unpublished remainder is itself small must be protected from the start.
+    small_remainders = [
+        total
+        for agency in kids_of
+        if agency[0] is ScopeKind.AGENCY
+        for period in [*month_names, *days]
+        for name in families
+        if (total := children_sum(agency, period, name)) is not None and 0 < total.unpublished < min_count
+    ]
     region_of = {scope[1][1] or "": scope[1][0] for scope in sums.values if scope[0] is ScopeKind.AGENCY}
     ranked = {
         (_ranked_scope(entry, region_of), month.month, family(RateName.GOOD_REVIEW_RATE))
@@ -403,7 +439,7 @@ def _withheld(
         for entries in month.rankings.values()
         for entry in entries
     }
-    return withheld(denominators, relations, min_count, pinned=ranked)
+    return withheld(denominators, sums_of, min_count, pinned=ranked, also=small_remainders)
 
 
 def _code(scope: tuple[ScopeKind, Key]) -> str:
@@ -563,7 +599,7 @@ def _by_reason(months: list[ReasonCounts]) -> list[tuple[str, dict[str, RateValu
             {
                 f"reason_{code.value}": suppressed
                 if counts.bad_reviews is None
-                else RateValue.of(counts.reasons.get(code, 0), counts.bad_reviews)
+                else RateValue.of(counts.reasons.get(code, 0), counts.bad_reviews, suppressed=counts.suppressed)
                 for code in ReasonCode
             },
         )
@@ -617,9 +653,17 @@ class ResultsFormat(StrEnum):
 
 
 class ResultsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A public results URL's query. Parameters it does not know (the tracking tags a shared link
+    picks up, `utm_source`, `from`, …) are ignored, so that a shared link keeps working."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     format: ResultsFormat = Field(default=ResultsFormat.JSON, description="json, or csv for a download.")
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
 
 class ScopePath(BaseModel):

@@ -12,6 +12,7 @@ from govrate.analytics.compute import MonthCells, compute_month, months_between
 from govrate.analytics.disclosure import Disclosure, RegionScorecards, disclosure, region_scorecards, scorecards_csv
 from govrate.analytics.results import (
     INDEX_KEY,
+    INDEX_MISSING,
     ResultsIndex,
     ScopeKind,
     ScopeName,
@@ -19,6 +20,7 @@ from govrate.analytics.results import (
     build_documents,
     document_key,
     index_csv,
+    missing_scope,
     newest_months,
     public_index,
     public_scope,
@@ -115,13 +117,13 @@ class PublishedResults(BaseModel):
 
 
 def published_scope(bucket: AnalyticsBucket, scope: ScopeKind, code: str, *, min_count: int) -> PublishedResults:
-    stored = bucket.get_document(document_key(scope, code))
+    stored = bucket.get_document(document_key(scope, code), missing_scope(scope, code))
     document = public_scope(ScopeResults.model_validate_json(stored.body), min_count)
     return PublishedResults(json_body=document, csv_body=scope_csv(document), etag=_etag(stored.etag, min_count))
 
 
 def published_index(bucket: AnalyticsBucket, *, min_count: int) -> PublishedResults:
-    stored = bucket.get_document(INDEX_KEY)
+    stored = bucket.get_document(INDEX_KEY, INDEX_MISSING)
     index = public_index(ResultsIndex.model_validate_json(stored.body), min_count)
     return PublishedResults(json_body=index, csv_body=index_csv(index), etag=_etag(stored.etag, min_count))
 
@@ -133,7 +135,7 @@ def _etag(stored_etag: str, min_count: int) -> str:
 
 def disclosure_of(bucket: AnalyticsBucket, scope: ScopeKind, code: str, *, min_count: int) -> Disclosure:
     """A public disclosure page's numbers: one stored document, suppressed."""
-    stored = bucket.get_document(document_key(scope, code))
+    stored = bucket.get_document(document_key(scope, code), missing_scope(scope, code))
     return disclosure(ScopeResults.model_validate_json(stored.body), min_count)
 
 
@@ -146,7 +148,9 @@ def published_scorecards(
     bucket: AnalyticsBucket, region_code: str, month: str | None, *, min_count: int
 ) -> tuple[RegionScorecards, PublishedResults]:
     """The scorecards, and the same as an answer of the results API (JSON, CSV, ETag)."""
-    stored = bucket.get_document(document_key(ScopeKind.REGION, region_code))
+    stored = bucket.get_document(
+        document_key(ScopeKind.REGION, region_code), missing_scope(ScopeKind.REGION, region_code)
+    )
     cards = region_scorecards(ScopeResults.model_validate_json(stored.body), month, min_count)
     etag = _etag(stored.etag, min_count)
     published = PublishedResults(json_body=cards, csv_body=scorecards_csv(cards), etag=f'{etag[:-1]}-{cards.month}"')
@@ -154,4 +158,4 @@ def published_scorecards(
 
 
 def results_index(bucket: AnalyticsBucket, *, min_count: int) -> ResultsIndex:
-    return public_index(ResultsIndex.model_validate_json(bucket.get_document(INDEX_KEY).body), min_count)
+    return public_index(ResultsIndex.model_validate_json(bucket.get_document(INDEX_KEY, INDEX_MISSING).body), min_count)

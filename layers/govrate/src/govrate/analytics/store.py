@@ -91,13 +91,14 @@ class AnalyticsBucket:
         except (ClientError, BotoCoreError) as exc:
             raise StorageUnavailable("analytics bucket unavailable") from exc
 
-    def get_document(self, key: str) -> StoredDocument:
+    def get_document(self, key: str, missing: str = "") -> StoredDocument:
+        """A stored document; NotFound saying `missing` (or naming the key) when there is none."""
         try:
             answer = self._client.get_object(Bucket=self._bucket, Key=f"{RESULTS_PREFIX}/{key}")
             body = answer["Body"].read()
         except ClientError as exc:
             if _code(exc) in _MISSING:
-                raise NotFound(f"results {key}") from exc
+                raise NotFound(missing or f"results {key}") from exc
             raise StorageUnavailable("analytics bucket unavailable") from exc
         except BotoCoreError as exc:
             raise StorageUnavailable("analytics bucket unavailable") from exc

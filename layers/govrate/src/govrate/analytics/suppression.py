@@ -14,8 +14,8 @@ random publications exactly and find no small cell that follows from the publish
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 from govrate.analytics.queries import RateName
@@ -57,25 +57,29 @@ def hides_safely(hidden_parts: Iterable[int], unpublished: int, min_count: int, 
 
 def withheld(
     denominators: Mapping[Hashable, int],
-    sums: Iterable[Sum],
+    sums_of: Callable[[Hashable], Iterable[Sum]],
     min_count: int,
+    *,
     pinned: Collection[Hashable] = (),
+    also: Iterable[Sum] = (),
 ) -> set[Hashable]:
-    """Every cell to hide: the primary ones, and as few complementary ones as the sums need. A
-    `pinned` cell (one a ranking publishes) is chosen only when no other part can protect a sum."""
+    """Every cell to hide: the primary ones, and as few complementary ones as the sums need.
+    `sums_of(cell)`: the sums a cell is the total or a part of, the same object for the same sum;
+    only the sums of hidden cells are looked at, and `also` (those whose unpublished remainder is
+    small). A `pinned` cell (one a
+    ranking publishes) is chosen only when no other part can protect a sum."""
     hidden = {cell for cell, count in denominators.items() if 0 < count < min_count}
-    sums = [total for total in sums if denominators.get(total.total, 0) > 0]
-    containing: defaultdict[Hashable, list[int]] = defaultdict(list)
-    for position, total in enumerate(sums):
-        containing[total.total].append(position)
-        for part in total.parts:
-            containing[part].append(position)
-    pending = deque(range(len(sums)))
-    queued = set(pending)
+    pending: deque[Sum] = deque(also)
+    for cell in hidden:
+        pending.extend(sums_of(cell))
+    # Sums are compared by identity: `sums_of` gives the same object for the same sum, and hashing
+    # every part of every sum each time would cost more than the whole check.
+    queued = {id(total) for total in pending}
     while pending:
-        position = pending.popleft()
-        queued.discard(position)
-        total = sums[position]
+        total = pending.popleft()
+        queued.discard(id(total))
+        if not denominators.get(total.total, 0):
+            continue
         hidden_parts = [denominators.get(part, 0) for part in total.parts if part in hidden]
         if hides_safely(hidden_parts, total.unpublished, min_count, total_hidden=total.total in hidden):
             continue
@@ -83,10 +87,10 @@ def withheld(
         if chosen is None:  # a hidden total of parts that count nothing: nothing to give away
             continue
         hidden.add(chosen)
-        for affected in [position, *containing[chosen]]:
-            if affected not in queued:
+        for affected in [total, *sums_of(chosen)]:
+            if id(affected) not in queued:
                 pending.append(affected)
-                queued.add(affected)
+                queued.add(id(affected))
     return hidden
 
 

@@ -25,6 +25,7 @@ from govrate.evaluations.models import (
     PublicEvaluationSubmission,
     Stage,
 )
+from govrate.integrity.patterns import intake_flags
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
 from govrate.kernel.fingerprint import content_fingerprint
 from govrate.kernel.observability import BusinessEvent, count
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
     from govrate.catalogue.ports import CatalogueReader
     from govrate.evaluations.ports import EvaluationStore, FollowUpStore
     from govrate.evaluations.store import StoredEvaluation
+    from govrate.integrity.limits import Arrival
     from govrate.records.ports import RecordStore
+    from govrate.records.store import StoredRecord
     from govrate.regions.ports import PolicyStore
     from govrate.windows.ports import WindowStore
 
@@ -98,6 +101,7 @@ def submit_evaluation(
     submitted_by: str | None = None,
     idempotency_key: str | None = None,
     source_form: str | None = None,
+    arrival: Arrival | None = None,
 ) -> EvaluationAccepted:
     """Check a submission against the catalogue, its service record and the region's policy, and store it.
 
@@ -106,7 +110,9 @@ def submit_evaluation(
     submission again is a replay, a different one a Conflict.
     Accepted evaluations are never changed. `tickets` gives the signer that checks the evaluation
     ticket of a service record (loaded only when needed); None means the submitter is trusted with
-    records (an authenticated platform).
+    records (an authenticated platform). `arrival` is where an unauthenticated attempt came from: its
+    client hash and what intake sees of interference (govrate.integrity.patterns) are stored with the
+    evaluation for the integrity watcher; nothing about it changes whether the evaluation is taken.
     """
     from govrate.evaluations.store import AlreadyEvaluated, StoredEvaluation
 
@@ -115,10 +121,12 @@ def submit_evaluation(
         raise InvalidInput("the evaluation is not consistent", errors)
     item_version = _check_catalogue(submission, stores.catalogue)
     window_id = submission.window_id
+    completed_at = None
     if submission.record_id is not None:
         if tickets is not None:
             _check_ticket(submission, tickets())
-        window_id = _check_record(submission, stores, now)
+        record = _check_record(submission, stores, now)
+        window_id, completed_at = record.window_id, record.completed_at
     elif window_id is not None:
         _check_window(window_id, submission, stores.windows)
 
@@ -149,6 +157,11 @@ def submit_evaluation(
         contact_cipher=contact,
         submitted_by=submitted_by,
         evaluator_kind=submission.evaluator_kind,
+        client_key=arrival.client if arrival else None,
+        intake_flags=intake_flags(
+            staff_network=arrival.staff_network if arrival else None, record_completed_at=completed_at, now=now
+        ),
+        staff_network=arrival.staff_network if arrival else None,
     )
     try:
         natural_key = _natural_key(submission, submitted_by, source_form, idempotency_key)
@@ -280,11 +293,17 @@ def submit_public_evaluation(
     now: datetime,
     tickets: Callable[[], TicketSigner],
     idempotency_key: str | None = None,
+    arrival: Arrival | None = None,
 ) -> EvaluationAccepted:
     """An evaluation from the public endpoint, in the channel the server decides (`public_channel`)."""
     channel = public_channel(submission, stores.records)
     return submit_evaluation(
-        submission.in_channel(channel), stores=stores, now=now, tickets=tickets, idempotency_key=idempotency_key
+        submission.in_channel(channel),
+        stores=stores,
+        now=now,
+        tickets=tickets,
+        idempotency_key=idempotency_key,
+        arrival=arrival,
     )
 
 
@@ -308,7 +327,7 @@ def _check_window(window_id: str, submission: EvaluationSubmission, windows: Win
         )
 
 
-def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: datetime) -> str | None:
+def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: datetime) -> StoredRecord:
     """Check the evaluation against its record; the record's window (the one its registrant named) is
     the window the evaluation is of."""
     assert submission.record_id is not None
@@ -339,7 +358,7 @@ def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: d
             "the evaluation period of this service record has ended",
             [{"field": "record_id", "message": f"could be rated until {period_end.isoformat()}"}],
         )
-    return record.window_id
+    return record
 
 
 def add_follow_up(

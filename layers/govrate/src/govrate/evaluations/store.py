@@ -20,6 +20,7 @@ from pynamodb.transactions import TransactWrite
 from ulid import ULID
 
 from govrate.evaluations.models import Channel, EvaluatorKind, ReasonCode, Stage
+from govrate.integrity.patterns import Pattern
 from govrate.kernel.clock import local_day
 from govrate.kernel.errors import Conflict, NotFound, StorageUnavailable
 from govrate.kernel.indicators import ServiceMode
@@ -53,6 +54,11 @@ class StoredEvaluation(BaseModel):
     system_given: bool = False
     submitted_by: str | None = None
     evaluator_kind: EvaluatorKind = EvaluatorKind.UNKNOWN
+    # For the integrity watcher (govrate.integrity): the day's hash of the client's address (public
+    # paths only), the patterns intake saw and the label of the staff network the address was in.
+    client_key: str | None = None
+    intake_flags: tuple[Pattern, ...] = ()
+    staff_network: str | None = None
 
     @property
     def bad_review(self) -> bool:
@@ -186,6 +192,9 @@ class EvaluationRepository:
             "submitted_by": evaluation.submitted_by,
             "evaluator_kind": evaluation.evaluator_kind.value,
             "fingerprint": fingerprint or None,
+            "client_key": evaluation.client_key,
+            "intake_flags": [flag.value for flag in evaluation.intake_flags] or None,
+            "staff_network": evaluation.staff_network,
             "day_shard": day_shard(local_day(evaluation.created_at, self._offset), shard),
             "created_key": f"{created_utc.isoformat()}#{evaluation.evaluation_id}",
         }
@@ -215,4 +224,7 @@ def _to_domain(item: EvaluationItem) -> StoredEvaluation:
         system_given=bool(item.system_given),
         submitted_by=item.submitted_by,
         evaluator_kind=EvaluatorKind(item.evaluator_kind or EvaluatorKind.UNKNOWN),
+        client_key=item.client_key,
+        intake_flags=tuple(Pattern(flag) for flag in item.intake_flags or ()),
+        staff_network=item.staff_network,
     )

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from govrate.integrity.patterns import StaffNetworks, staff_network_of
 from govrate.kernel.errors import TooManyRequests
 
 
@@ -56,11 +57,13 @@ class CounterRepository(Protocol):
 
 @dataclass(frozen=True)
 class Arrival:
-    """Where an evaluation attempt came from and what it rates."""
+    """Where an evaluation attempt came from and what it rates. The address itself is not kept: only
+    the day's hash of it and the label of the staff network that holds it, if one does."""
 
     client: str
     window_id: str | None
     item_code: str | None
+    staff_network: str | None = None
 
 
 def client_key(address: str, *, secret: bytes, day: date) -> str:
@@ -72,13 +75,25 @@ def client_key(address: str, *, secret: bytes, day: date) -> str:
 class IntakeGate:
     """Counts each attempt against the limits it falls under; TooManyRequests once one is over."""
 
-    def __init__(self, limits: IntakeLimits, counters: CounterRepository, secret: bytes) -> None:
+    def __init__(
+        self,
+        limits: IntakeLimits,
+        counters: CounterRepository,
+        secret: bytes,
+        staff_networks: StaffNetworks | None = None,
+    ) -> None:
         self._limits = limits
         self._counters = counters
         self._secret = secret
+        self._staff_networks = staff_networks or {}
 
     def arrival(self, address: str, *, window_id: str | None, item_code: str | None, now: datetime) -> Arrival:
-        return Arrival(client_key(address, secret=self._secret, day=now.date()), window_id, item_code)
+        return Arrival(
+            client_key(address, secret=self._secret, day=now.date()),
+            window_id,
+            item_code,
+            staff_network_of(address, self._staff_networks),
+        )
 
     def admit(self, arrival: Arrival, *, now: datetime) -> None:
         subjects = ((Scope.CLIENT, arrival.client), (Scope.WINDOW, arrival.window_id), (Scope.ITEM, arrival.item_code))

@@ -46,6 +46,7 @@ from govrate.rating.models import EvaluationView, RatingForm, RatingTarget, Site
 if TYPE_CHECKING:
     from govrate.cases.ports import CaseStore
     from govrate.catalogue.ports import CatalogueReader
+    from govrate.integrity.limits import Arrival
     from govrate.windows.ports import SiteKeyStore, WindowStore
 
 # Form fields whose problems a page shows next to them; any other problem is shown for the form.
@@ -235,9 +236,11 @@ def submit_rating(
     stores: RatingStores,
     now: datetime,
     submitted_by: str | None = None,
+    arrival: Arrival | None = None,
 ) -> EvaluationAccepted:
     """Submit a rating of the target through `submit_evaluation`, the one place of the evaluation rules
-    (a record's ticket is checked there again). InvalidInput names the form field where it can."""
+    (a record's ticket is checked there again). InvalidInput names the form field where it can.
+    `arrival`: where a rating on an unauthenticated page came from (the abuse gate's view of it)."""
     submission = EvaluationSubmission(
         item_code=rating.item.item_code,
         item_version=target.item_version,
@@ -261,6 +264,7 @@ def submit_rating(
             tickets=stores.tickets,
             submitted_by=submitted_by,
             idempotency_key=rating.idempotency_key,
+            arrival=arrival,
         )
     except EvaluationPeriodOver:
         raise

@@ -43,6 +43,7 @@ HTML = "text/html; charset=utf-8"
 FORM = "application/x-www-form-urlencoded"
 LOGIN_PATH = "/console/login"
 CASES_PATH = "/console/cases"
+INTEGRITY_PATH = "/console/integrity"
 PAPER_FORMS_PATH = "/console/paper-forms"
 DASHBOARD_PATH = "/console/dashboard"
 PAGE = Media("text/html", "A console page")
@@ -167,7 +168,13 @@ def page(title: str, body: str, base: str, signed_in: StaffSession | None = None
             '<header class="top"><div class="bar">'
             f'<nav aria-label="控制台 Console"><a href="{escape(base)}{CASES_PATH}">待办案件 Open cases</a>'
             f'<a href="{escape(base)}{PAPER_FORMS_PATH}">录入纸质评价表 Enter paper forms</a>'
-            f'<a href="{escape(base)}{DASHBOARD_PATH}">好差评分析 Dashboard</a></nav>'
+            f'<a href="{escape(base)}{DASHBOARD_PATH}">好差评分析 Dashboard</a>'
+            + (
+                f'<a href="{escape(base)}{INTEGRITY_PATH}">干扰评价标记 Interference flags</a>'
+                if actor.role is Role.SUPERVISOR
+                else ""
+            )
+            + "</nav>"
             f'<div class="who"><span>{escape(who)}</span>'
             f'<form method="post" action="{escape(base)}/console/logout" class="inline">'
             f"{token_field(signed_in.form_token)}<button>退出 Sign out</button></form></div></div></header>"

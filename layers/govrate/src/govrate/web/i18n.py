@@ -185,6 +185,22 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "This link to follow an evaluation is incomplete or wrong. Please use the whole link you kept after "
         "rating, including everything after “receipt=”.",
     ),
+    "results_refusal.not-found.title": ("暂无公开结果", "No published results"),
+    "results_refusal.not-found.text": (
+        "这里还没有公开的评价结果：可能还没有评价，或今天的统计尚未发布（结果每天凌晨更新）。",
+        "There are no published results here yet: no evaluations so far, or today's analysis is not "
+        "published yet (results are updated every night).",
+    ),
+    "results_refusal.validation-error.title": ("无法读取这个网址", "This address cannot be read"),
+    "results_refusal.validation-error.text": (
+        "网址中的代码或月份有误，或者这个月份没有结果：",
+        "The code or month in this address is wrong, or that month has no results:",
+    ),
+    "results_refusal.unavailable.title": ("暂时无法显示", "Temporarily unavailable"),
+    "results_refusal.unavailable.text": ("公开结果暂时无法显示，请稍后再试。", "Please try again in a moment."),
+    "results_refusal.other.title": ("暂时无法显示", "Cannot show this now"),
+    "results_refusal.other.text": ("页面出现问题，请稍后再试。", "Something went wrong; please try again later."),
+    "results_refusal.back": ("查看全部公开结果", "See all published results"),
     "refusal.other.title": ("暂时无法评价", "Cannot rate now"),
     "refusal.other.text": ("页面出现问题，请稍后再试。", "Something went wrong; please try again later."),
     "kiosk.title": ("服务评价", "Service evaluation"),
@@ -219,6 +235,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "disclosure.year": ("近12个月", "Last 12 months"),
     "disclosure.counts": ("{numerator} / {denominator}", "{numerator} of {denominator}"),
     "disclosure.suppressed": ("样本过少，不公开", "Too few to publish"),
+    "disclosure.suppressed_inline": ("样本过少，不公开", "too few to publish"),
     "disclosure.none": ("无", "none"),
     "disclosure.answered": (
         "差评按期答复：本月 {month}，近12个月 {year}。",
@@ -238,8 +255,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "disclosure.all_month": ("全部地区 {month}", "All regions, {month}"),
     "disclosure.scorecards": ("部门月度绩效考核表", "Monthly scorecards of the agencies"),
     "disclosure.suppression": (
-        "评价数少于 {min} 的指标不公开，以免识别评价人。数据更新于 {at}。",
-        "A rate counted over fewer than {min} is not published, so that no evaluator can be singled out. Updated {at}.",
+        "评价数少于 {min} 的指标不公开，以免识别评价人；为免由合计推算出这些指标，"
+        "另有少数指标一并不公开。数据更新于 {at}。",
+        "A rate counted over fewer than {min} is not published, so that no evaluator can be singled out; a few "
+        "more are withheld so that totals cannot give those away. Updated {at}.",
     ),
     "disclosure.download": ("下载 CSV 数据", "Download the data (CSV)"),
     "scorecard.title": ("{region} 部门绩效考核表 {month}", "Scorecards of {region}, {month}"),
@@ -248,9 +267,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "scorecard.change": ("较上月", "vs last month"),
     "scorecard.unranked": ("未排名", "not ranked"),
     "scorecard.ranking_note": (
-        "排名按好评率、再按满意度；当月有效评价少于 {min} 条的部门不排名。",
+        "排名按好评率、再按满意度；当月有效评价少于 {min} 条的部门不排名。名次后括号内为较上月升降的名次。",
         "Ranked by good-review rate, then satisfaction score; agencies with fewer than {min} rated "
-        "evaluations in the month are not ranked.",
+        "evaluations in the month are not ranked. In brackets after a place: places gained (+) or lost (−) "
+        "since last month.",
     ),
     "scorecard.print": ("用浏览器打印本页。", "Print this page from the browser."),
 }
@@ -263,6 +283,7 @@ RATES: Final[dict[RateName, tuple[str, str]]] = {
     RateName.RETURN_VISIT_RECTIFICATION_RATE: ("回访整改率", "Return visits and rectifications"),
     RateName.RECTIFICATION_SATISFACTION_RATE: ("回访整改满意率", "Satisfaction with the handling"),
     RateName.SATISFACTION_SCORE: ("满意度", "Satisfaction score"),
+    RateName.FLAGGED_SHARE: ("疑似干扰评价占比", "Evaluations flagged for interference"),
 }
 
 REASONS: Final[dict[ReasonCode, tuple[str, str]]] = {

@@ -120,9 +120,11 @@ def see_other(url: str) -> Response:
     return Response(body="", status_code=303, headers={"Location": url, "Cache-Control": "no-store"})
 
 
-def refusal(exc: Exception, ctx: PageContext) -> Response:
+def refusal(exc: Exception, ctx: PageContext, page: RefusalPage | None = None) -> Response:
     """The page saying why a page cannot be shown; an unexpected error is logged with its trace."""
     problem = _logged_problem(exc)
+    if page is not None:
+        return html(page(problem, ctx))
     return html(refusal_page(problem.kind, problem.status, ctx, problem.headers))
 
 
@@ -135,8 +137,12 @@ def _logged_problem(exc: Exception) -> Problem:
     return problem
 
 
-def html_page(blueprint: Blueprint) -> Callable[[ViewT], ViewT]:
-    """A view that answers every failure with a page in the asked language, never with JSON."""
+RefusalPage = Callable[[Problem, PageContext], Page]
+
+
+def html_page(blueprint: Blueprint, page: RefusalPage | None = None) -> Callable[[ViewT], ViewT]:
+    """A view that answers every failure with a page in the asked language, never with JSON (the
+    rating pages' refusal, or `page`)."""
 
     def decorate(view: ViewT) -> ViewT:
         @functools.wraps(view)
@@ -144,7 +150,7 @@ def html_page(blueprint: Blueprint) -> Callable[[ViewT], ViewT]:
             try:
                 return view(*args, **kwargs)
             except Exception as exc:
-                return refusal(exc, page_context(blueprint.current_request))
+                return refusal(exc, page_context(blueprint.current_request), page)
 
         return typing.cast(ViewT, answered)
 
@@ -183,7 +189,7 @@ def post_rating(
             client_address(request), window_id=target.window_id, item_code=rating.item.item_code, now=now
         )
         gate.admit(arrival, now=now)
-        accepted = submit_rating(target, rating, stores=stores, now=now)
+        accepted = submit_rating(target, rating, stores=stores, now=now, arrival=arrival)
     except SuspiciousSubmission as exc:
         # Bots are told nothing: they get the thanks page, and nothing is stored.
         logger.warning(

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from govrate.analytics.charts import Series, legend_styles, line_chart
 from govrate.analytics.disclosure import TREND_RATES, Disclosure, RegionScorecards
 from govrate.analytics.queries import RateName
-from govrate.analytics.results import SCORE_RATES, ResultsIndex, ScopeKind, ScopeName
+from govrate.analytics.results import SCOPE_PATHS, SCORE_RATES, ResultsIndex, ScopeKind, ScopeName
 from govrate.evaluations.models import CaseState, HandlingRating, ReasonCode, ServiceItem, Stage
 from govrate.kernel.clock import zone
 from govrate.kernel.scale import Level
@@ -31,6 +31,8 @@ from govrate.windows.models import ServiceWindow
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+
+    from govrate.web.problems import Problem
 
 HTML: Final = "text/html; charset=utf-8"
 PAGE_KINDS: Final = (
@@ -43,8 +45,7 @@ PAGE_KINDS: Final = (
     "too-many-requests",
 )
 DISCLOSURE_PATH: Final = "/disclosure"
-# A scope's segment in the results and disclosure URLs.
-SCOPE_PATHS: Final = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
+RESULTS_REFUSALS: Final = ("not-found", "validation-error", "unavailable")
 OTHER_LANG: Final = {Lang.ZH: Lang.EN, Lang.EN: Lang.ZH}
 
 
@@ -247,6 +248,21 @@ def refusal_page(kind: str, status: int, ctx: PageContext, headers: Mapping[str,
     }
     page = _render("refusal.html", _mobile_policy(ctx), context, status)
     return Page(page.body, {**page.headers, **(headers or {})}, status)
+
+
+def results_refusal_page(problem: Problem, ctx: PageContext) -> Page:
+    """Why a disclosure page cannot be shown, in the words of the results (no results yet for the code
+    or month, a code or month that cannot be read, an outage), with a way back to the index."""
+    known = problem.kind if problem.kind in RESULTS_REFUSALS else "other"
+    context = {
+        **_common(ctx),
+        "title": i18n.text(f"results_refusal.{known}.title", ctx.lang),
+        "message": i18n.text(f"results_refusal.{known}.text", ctx.lang),
+        "details": [error["message"] for error in problem.errors],
+        "back_url": f"{ctx.base_url}{DISCLOSURE_PATH}" + ("?lang=en" if ctx.lang is Lang.EN else ""),
+    }
+    page = _render("results_refusal.html", _results_policy(), context, problem.status)
+    return Page(page.body, {**page.headers, **problem.headers}, problem.status)
 
 
 def refusal_message(kind: str, lang: Lang) -> str:

@@ -1,0 +1,168 @@
+"""The integrity watcher and the supervisors' alerts (docs/integrity.md §3 and §4).
+
+evaluations stream (new evaluations and service records) and cases stream (overdue escalations) →
+integrity watcher → interference flags (reference table) and one notice per cause and period → the
+supervisor alert topic, which each division's supervisors subscribe to with a filter on `region_code`.
+
+The watcher is the second and last Lambda consumer of each stream (the relay is the first): DynamoDB
+Streams serve two consumers per shard without throttling, so the detection and the alerting share this
+one function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Validations
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+from govrate.integrity.store import WATCH_KEY_PREFIXES
+from govrate.integrity.stream import AUDIT_PREFIX, ESCALATE_OVERDUE
+from govrate.records.store import RECORD_ENTITY
+from govrate.regions.policies import POLICY_PK
+from govrate.storage.tables import EVALUATION_ENTITY
+
+from infra import environment
+from infra.components.data import Data
+from infra.components.functions import FunctionFactory, FunctionSpec
+from infra.components.pipeline import RETENTION, STREAM_BATCH_SIZE, STREAM_MAX_RECORD_AGE
+from infra.nag import accepted
+from infra.stages import Retention
+
+
+class Watch(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data: Data,
+        factory: FunctionFactory,
+        settings: Mapping[str, str],
+        retention: Retention,
+    ) -> None:
+        """`settings`: the thresholds of this region (context `govrate:integrity`), as environment variables."""
+        super().__init__(scope, construct_id)
+        key = kms.Key(
+            self,
+            "AlertKey",
+            description="Encrypts the Govrate supervisor alert topic",
+            enable_key_rotation=True,
+            removal_policy=retention.removal_policy,
+        )
+        # One topic per regional stack; a division's supervisors subscribe with a filter policy on the
+        # message attribute `region_code` (prefix `5132` for a city), see docs/integrity.md.
+        self.topic = sns.Topic(
+            self, "SupervisorAlerts", display_name="Govrate supervisor alerts", master_key=key, enforce_ssl=True
+        )
+        self.failures = sqs.Queue(
+            self,
+            "WatchFailures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=RETENTION,
+        )
+        Validations.of(self.failures).acknowledge(
+            accepted(
+                "SQS3",
+                "This queue is itself a dead-letter queue: the on-failure destination of the watcher's "
+                "stream event source mappings (Lambda, not an SQS redrive, puts records here).",
+            )
+        )
+        self.watcher = factory.create(
+            self,
+            "Watcher",
+            FunctionSpec(
+                code="intake",
+                handler="integrity_watch.handler",
+                description="Flags interference patterns and alerts supervisors, from the table streams",
+                environment={
+                    environment.REFERENCE_TABLE: data.reference.table_name,
+                    environment.CASES_TABLE: data.cases.table_name,
+                    environment.SUPERVISOR_ALERT_TOPIC_ARN: self.topic.topic_arn,
+                    **settings,
+                },
+                timeout_seconds=60,
+                acknowledgments=[
+                    accepted(
+                        "IAM5[Resource::*]",
+                        "dynamodb:ListStreams (finding the tables' streams) supports no resource-level "
+                        "permissions; the stream's read actions are granted on the stream ARN only.",
+                    ),
+                    accepted(
+                        "IAM5[Action::kms:GenerateDataKey*]",
+                        "Publishing to the encrypted alert topic; the grant is on that topic's own key only.",
+                    ),
+                    accepted(
+                        "IAM5[Action::kms:ReEncrypt*]",
+                        "Publishing to the encrypted alert topic; the grant is on that topic's own key only.",
+                    ),
+                ],
+            ),
+        )
+        self.topic.grant_publish(self.watcher)
+        # Its own items only: series, flags, marks and alert claims; and the regions' policies (deadlines).
+        self.watcher.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                ],
+                resources=[data.reference.table_arn],
+                conditions={
+                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{prefix}*" for prefix in WATCH_KEY_PREFIXES]}
+                },
+            )
+        )
+        self.watcher.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:Query"],
+                resources=[data.reference.table_arn],
+                conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [POLICY_PK]}},
+            )
+        )
+        # The region and agency of an escalated case.
+        self.watcher.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[data.cases.table_arn])
+        )
+        self._watch(
+            data.evaluations,
+            {"NewImage": {"entity": {"S": [EVALUATION_ENTITY, RECORD_ENTITY]}}},
+        )
+        self._watch(
+            data.cases,
+            {
+                "Keys": {"sk": {"S": lambda_.FilterRule.begins_with(AUDIT_PREFIX)}},
+                "NewImage": {"action": {"S": [ESCALATE_OVERDUE]}},
+            },
+        )
+
+    def _watch(self, table: dynamodb.Table, new_records: dict[str, Any]) -> None:
+        """The watcher on the table's stream, for the inserted records that match `new_records`."""
+        self.watcher.add_event_source(
+            sources.DynamoEventSource(
+                table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=STREAM_BATCH_SIZE,
+                bisect_batch_on_error=True,
+                max_record_age=STREAM_MAX_RECORD_AGE,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(self.failures),
+                filters=[
+                    lambda_.FilterCriteria.filter(
+                        {"eventName": lambda_.FilterRule.is_equal("INSERT"), "dynamodb": new_records}
+                    )
+                ],
+            )
+        )
