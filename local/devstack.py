@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -21,6 +22,12 @@ from local.provision import DUMMY_KEY
 from local.stack import STAFF_CLIENT_ID, STAFF_USER_POOL_ID, LocalStack, Ready
 
 READY_PREFIX = "govrate-local-stack ready "
+# Every browser and script on this machine reaches the local stack from the same address, so what is
+# counted per client would treat them all as one citizen: raised here unless the shell sets them.
+LOCAL_CLIENT_SETTINGS = {
+    "GOVRATE_LIMIT_PER_CLIENT_PER_HOUR": "1000",
+    "GOVRATE_WATCH_CLIENT_RECORDS_PER_DAY": "1000",
+}
 
 log = logging.getLogger("local.devstack")
 
@@ -52,6 +59,10 @@ def banner(ready: Ready) -> str:
         f"  AWS (moto)        {ready.aws_endpoint}  (region {ready.region}; for the aws CLI: "
         f"--endpoint-url {ready.aws_endpoint})",
         "  Events            " + "\n                    ".join(ready.wiring),
+        "  Per client        every client here is this machine, so the per-client limit and pattern are "
+        "raised: "
+        + ", ".join(f"{name}={os.environ.get(name, value)}" for name, value in LOCAL_CLIENT_SETTINGS.items())
+        + " (set them in the shell to try the real ones, docs/integrity.md)",
     ]
     if ready.qr_pages:
         lines.append("  QR landing pages (one demo window per region):")
@@ -104,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    for name, value in LOCAL_CLIENT_SETTINGS.items():
+        os.environ.setdefault(name, value)
     stack = LocalStack(
         port=args.port,
         aws_port=args.aws_port,
@@ -125,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.stop()
     log.info("stopped")
-    return 0
+    # Exit at once: a scheduled job still running (its data went with moto) must not hold the exit.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
 
 
 if __name__ == "__main__":

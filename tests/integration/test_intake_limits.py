@@ -45,8 +45,8 @@ def test_the_window_page_tells_the_citizen_to_try_later(two_per_client: None) ->
         script = post_form(client, path, FORM, FORM_FOR_SCRIPT)
     assert page.status_code == 429
     assert page.headers["Content-Type"].startswith("text/html")
-    assert "请过几分钟再提交" in page.body.decode()
+    assert "请稍后再提交" in page.body.decode()
     assert int(page.headers["Retry-After"]) >= 1
     assert script.status_code == 429
-    assert "请过几分钟再提交" in json.loads(script.body)["detail"]
+    assert "请稍后再提交" in json.loads(script.body)["detail"]
     assert evaluation_count() == 2

@@ -276,4 +276,4 @@ def test_the_too_many_requests_page_says_plainly_to_try_later() -> None:
     page = refusal_page("too-many-requests", 429, PageContext(switch_url="?lang=en"), {"Retry-After": "42"})
     assert page.status == 429
     assert page.headers["Retry-After"] == "42"
-    assert "请过几分钟再提交" in page.body
+    assert "请稍后再提交" in page.body

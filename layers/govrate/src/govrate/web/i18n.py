@@ -90,8 +90,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "error.contact_email": ("请填写正确的电子邮箱。", "Enter a valid e-mail address."),
     "error.contact_consent": ("留下联系方式需勾选同意回访。", "To leave a contact, tick the consent."),
     "error.form": (
-        "本次评价无法提交，请向工作人员咨询。",
-        "This evaluation cannot be submitted; please ask the staff.",
+        "这个页面已过期或无法核对，评价没有保存。您填写的内容还在，请再次提交。",
+        "This page has expired or could not be checked, so the evaluation was not saved. What you entered "
+        "is still here: please submit it again.",
     ),
     "thanks.title": ("感谢您的评价", "Thank you for your evaluation"),
     "thanks.received": ("您的评价已收到，感谢您的反馈。", "Your evaluation has been received. Thank you."),
@@ -175,9 +176,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "refusal.unavailable.text": ("评价服务暂时不可用，请稍后再试。", "Please try again in a moment."),
     "refusal.too-many-requests.title": ("请稍后再评价", "Please rate a little later"),
     "refusal.too-many-requests.text": (
-        "这里刚刚收到的评价太多，您的评价没有保存。请过几分钟再提交，谢谢。",
-        "Too many evaluations arrived from here just now, so yours was not saved. Please submit it again in a "
-        "few minutes. Thank you.",
+        "这里刚刚收到的评价太多，您的评价没有保存。请稍后再提交（最长可能需要等待一小时），谢谢。",
+        "Too many evaluations arrived from here just now, so yours was not saved. Please submit it again "
+        "later (the wait can be up to an hour). Thank you.",
     ),
     "refusal.unknown-link.title": ("找不到这条评价", "Evaluation not found"),
     "refusal.unknown-link.text": (

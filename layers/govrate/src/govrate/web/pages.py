@@ -276,6 +276,8 @@ def reported_page(ctx: PageContext, *, back_url: str, refused: bool = False) -> 
     prefix = "report_refused" if refused else "reported"
     context = {
         **_common(ctx),
+        # The answer to a posted form has no address of its own to show in the other language.
+        "switch_url": "",
         "title_key": f"{prefix}.title",
         "text_key": f"{prefix}.text",
         "refused": refused,
