@@ -61,6 +61,10 @@ KINDS: Mapping[CaseKind, str] = {
     CaseKind.BURST: "集中差评待定 burst of bad reviews awaiting a decision",
     CaseKind.PRESSURE_REPORT: "举报：被要求或催促评价 report: pressed to rate",
 }
+DECIDED_BURSTS: Mapping[BurstOutcome, str] = {
+    BurstOutcome.GENUINE: "集中差评（已认定真实） burst of bad reviews judged genuine",
+    BurstOutcome.FLOOD: "集中差评（已认定刷评） burst of bad reviews judged a flood",
+}
 BURST_OUTCOMES: Mapping[BurstOutcome, str] = {
     BurstOutcome.GENUINE: "认定真实，已逐条立案 judged genuine: a case each",
     BurstOutcome.FLOOD: "认定刷评，已标记 judged a flood: flagged, no case each",
@@ -299,12 +303,12 @@ _FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
     "burst-decision": (
         "集中差评处置 Decide the burst",
         (Action.RELEASE_BURST, Action.DISMISS_FLOOD),
-        '<label>决定 Decision <select name="genuine">'
-        '<option value="true">真实评价，逐条立案（期限自现在起算） '
-        "genuine — open a case for each (deadlines from now)</option>"
-        '<option value="false">恶意刷评，保留为标记评价，不逐条立案 '
-        "flood — keep as flagged evaluations, no case each</option>"
-        "</select></label>"
+        '<fieldset class="choices"><legend>决定 Decision</legend>'
+        '<label class="choice"><input type="radio" name="genuine" value="true" required>'
+        "<span>真实评价，逐条立案（期限自现在起算） genuine — open a case for each (deadlines from now)</span></label>"
+        '<label class="choice"><input type="radio" name="genuine" value="false" required>'
+        "<span>恶意刷评，保留为标记评价，不逐条立案 flood — keep as flagged evaluations, no case each</span></label>"
+        "</fieldset>"
         '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
     ),
     "conclusion": (
@@ -532,7 +536,7 @@ def _burst(view: CaseView, base: str) -> str:
         return ""
     held = len(view.burst)
     rows = [
-        ("类别 Kind", f"<strong>{_named(KINDS, case.kind)}</strong>"),
+        ("类别 Kind", f"<strong>{_burst_kind(case.burst_outcome)}</strong>"),
         ("窗口 Window", escape(case.window_id or "—")),
         ("部门 Agency", _agency(view.agency_name_zh, case.agency_code)),
         ("事项 Service item", _item(view.item_name_zh, view.item_name_en, case.item_code)),
@@ -552,6 +556,11 @@ def _burst(view: CaseView, base: str) -> str:
         + f"<h3>暂缓的差评 {held} 条 The {held} held bad review{'s' if held != 1 else ''}</h3>"
         + f'<ol class="held">{reviews}</ol></section>'
     )
+
+
+def _burst_kind(outcome: BurstOutcome | None) -> str:
+    """A burst is labelled by its outcome once decided."""
+    return _named(DECIDED_BURSTS, outcome) if outcome else _named(KINDS, CaseKind.BURST)
 
 
 def _review_link(evaluation_id: str, outcome: BurstOutcome | None, base: str) -> str:

@@ -4,6 +4,7 @@ a phone. Routes of the case function; the flags come from the integrity watcher 
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from html import escape
 
 from chalice.app import Response
@@ -11,7 +12,7 @@ from govrate import runtime
 from govrate.identity.sessions import StaffSession
 from govrate.integrity.patterns import Flag
 from govrate.integrity.service import division_flags
-from govrate.kernel.clock import local_day
+from govrate.kernel.clock import local_day, zone
 from govrate.web import console
 from govrate.web.chalice_edge import ApiBlueprint
 from govrate.web.console import INTEGRITY_PATH
@@ -52,22 +53,25 @@ def console_integrity() -> Response:
     flags = division_flags(
         signed_in.actor, flags=runtime.watch_store(), today=local_day(now, runtime.settings().utc_offset_hours)
     )
-    return console.html_response(flags_page(signed_in, flags, console.stage_base(blueprint.current_request)))
+    page = flags_page(
+        signed_in, flags, console.stage_base(blueprint.current_request), zone(runtime.settings().utc_offset_hours)
+    )
+    return console.html_response(page)
 
 
-def flags_page(signed_in: StaffSession, flags: list[Flag], base: str) -> str:
+def flags_page(signed_in: StaffSession, flags: list[Flag], base: str, local_zone: tzinfo) -> str:
     intro = (
         "<p>本月及上月辖区内的疑似干扰评价标记。被标记的评价不会被删除，仍计入各项指标，评价人不会被告知。"
         "<br>Possible interference flagged in your division this month and last. Flagged evaluations are never "
         "deleted, still count in every rate, and the evaluator is not told.</p>"
     )
-    cards = "".join(_card(flag) for flag in flags) or "<p>没有标记 No flags.</p>"
+    cards = "".join(_card(flag, local_zone) for flag in flags) or "<p>没有标记 No flags.</p>"
     return console.page("干扰评价标记 Interference flags", intro + cards, base, signed_in)
 
 
-def _card(flag: Flag) -> str:
+def _card(flag: Flag, local_zone: tzinfo) -> str:
     facts = [
-        ("时间 When", flag.raised_at.strftime("%Y-%m-%d %H:%M")),
+        ("时间 When", flag.raised_at.astimezone(local_zone).strftime("%Y-%m-%d %H:%M")),
         ("部门 · 区划 Agency · region", f"{flag.agency_code} · {flag.region_code}"),
     ]
     if flag.window_id:

@@ -136,6 +136,31 @@ def test_flood_keeps_the_reviews_without_a_case_each(world: World) -> None:
     assert member_ids(world.view(supervisor, burst_id)) == held
 
 
+def test_the_evaluator_of_a_held_review_is_told_it_awaits_then_that_it_was_judged_together(world: World) -> None:
+    supervisor = world.supervisor("wang.fang", region="110000")
+    accepted = {review["evaluation_id"]: review for review in (world.review(contact=False) for _ in range(5))}
+    world.deliver()
+    burst_id = next(
+        item["evaluation_id"]
+        for item in json.loads(world.get(supervisor, "/v1/cases").body)["items"]
+        if item["kind"] == "burst"
+    )
+    held = member_ids(world.view(supervisor, burst_id))
+
+    def status(evaluation_id: str) -> dict[str, Any]:
+        receipt = accepted[evaluation_id]["receipt"]
+        response = world.intake.http.get(f"/v1/evaluations/{evaluation_id}?receipt={receipt}")
+        assert response.status_code == 200, response.body
+        shown: dict[str, Any] = json.loads(response.body)
+        return shown
+
+    opened = next(i for i in accepted if i not in held)
+    assert status(opened)["burst"] is None and status(opened)["case"] is not None
+    assert [(status(i)["case"], status(i)["burst"]) for i in held] == [(None, "awaiting")] * len(held)
+    world.ok_step(supervisor, burst_id, "burst-decision", {"genuine": False, "reason": "脚本刷评"})
+    assert [(status(i)["case"], status(i)["burst"]) for i in held] == [(None, "flood")] * len(held)
+
+
 def test_the_supervisor_decides_a_burst_in_the_console(world: World) -> None:
     supervisor = world.supervisor("wang.fang", region="110000")
     _, burst_id = planted_burst(world, supervisor, 5)
@@ -149,6 +174,9 @@ def test_the_supervisor_decides_a_burst_in_the_console(world: World) -> None:
     page_path = f"/console/cases/{burst_id}"
     page = browser.get(page_path).body.decode()
     burst = page.split('aria-labelledby="burst">', 1)[1].split("</section>", 1)[0]
+    assert "集中差评待定 burst of bad reviews awaiting a decision" in burst
+    # The decision is two radio buttons whose labels wrap, not a select wider than a phone.
+    assert "<select" not in page and page.count('type="radio" name="genuine"') == 2
     assert "The 2 held bad reviews" in burst
     assert all(evaluation_id in burst for evaluation_id in held)
     assert burst.count("1 非常不满意 Very dissatisfied") == 2  # each review's level by its name
@@ -162,6 +190,9 @@ def test_the_supervisor_decides_a_burst_in_the_console(world: World) -> None:
     assert (decided.status_code, decided.headers["Location"]) == (303, page_path)
     page = browser.get(page_path).body.decode()
     assert "认定真实，已逐条立案 judged genuine: a case each" in page
+    burst = page.split('aria-labelledby="burst">', 1)[1].split("</section>", 1)[0]
+    assert "集中差评（已认定真实） burst of bad reviews judged genuine" in burst
+    assert "awaiting a decision" not in burst
     assert "认定真实，逐条立案 burst judged genuine: a case each" in page  # the history's step
     assert all(f'href="/console/cases/{evaluation_id}"' in page for evaluation_id in held)
     assert "/burst-decision" not in page

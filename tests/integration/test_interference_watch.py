@@ -7,7 +7,7 @@ The watcher runs on its DynamoDB store in moto (the reference table), as the str
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -172,6 +172,30 @@ def test_records_registered_en_masse_as_their_rating_period_ends_are_flagged(
     assert flag.pattern is Pattern.LATE_RECORDS
     assert len(flag.record_ids) == 20 and "BJ-ON-TIME" not in flag.record_ids
     assert flag.evidence["records"] == 20
+
+
+def test_late_records_registered_in_utc_are_flagged_and_alerted_in_local_time(
+    watcher: Watcher, store: DynamoWatchStore, alerts: RecordedAlerts
+) -> None:
+    registered = START.astimezone(UTC)  # the records API stamps its records in UTC
+    completed = registered - timedelta(days=6, hours=12)
+    for i in range(20):
+        watcher.record(ObservedRecord(f"BJ-{i:03d}", "110105", AGENCY, completed, registered + timedelta(minutes=i)))
+
+    [flag] = all_flags(store)
+    assert flag.raised_at.utcoffset() == timedelta(hours=8)
+    [alert] = alerts.sent
+    assert alert.text.endswith("2026-11-24 09:19")
+
+
+def test_the_english_part_of_an_alert_is_in_english(watcher: Watcher, alerts: RecordedAlerts) -> None:
+    for i in range(12):
+        watcher.evaluation(rating(START + timedelta(seconds=5 * i)))
+
+    [alert] = alerts.sent
+    assert "window W01" in alert.detail_en and "item 110105-GA-002" in alert.detail_en
+    assert "窗口 W01" in alert.detail_zh and "事项 110105-GA-002" in alert.detail_zh
+    assert not any("\u4e00" <= char <= "\u9fff" for char in alert.title_en + alert.detail_en)
 
 
 def test_honest_traffic_at_a_busy_window_raises_no_flag_and_no_alert(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from govrate.evaluations.models import (
+    BurstHold,
     CaseState,
     CaseSummary,
     Channel,
@@ -211,6 +212,24 @@ def test_the_status_page_says_what_a_dissatisfied_rating_did() -> None:
     assert "2026-12-16" in said["reopened"]
     assert "上级主管部门督办" in said["escalated"]
     assert "案件已办结" in said["closed"]
+
+
+def test_the_status_page_of_a_review_held_in_a_burst_says_what_became_of_it() -> None:
+    said = {}
+    for hold in BurstHold:
+        status = VIEW.status.model_copy(update={"case": None, "burst": hold})
+        for lang in Lang:
+            body = status_page(
+                VIEW.model_copy(update={"status": status}), PageContext(lang=lang), refresh_url="?", receipt="r" * 22
+            ).body
+            said[hold, lang] = re.search(r'id="case-state" data-burst="[a-z]+">([^<]+)</p>', body).group(1)  # type: ignore[union-attr]
+            assert "转交办理部门" not in body and "passed to the agency" not in body
+    assert "等待上级主管部门一并审核" in said[BurstHold.AWAITING, Lang.ZH]
+    assert "awaits the supervising authority&#39;s review" in said[BurstHold.AWAITING, Lang.EN]
+    assert "不再单独立案" in said[BurstHold.FLOOD, Lang.ZH] and "仍计入公开的评价结果" in said[BurstHold.FLOOD, Lang.ZH]
+    flood = said[BurstHold.FLOOD, Lang.EN]
+    assert "reviewed them together and no separate case is opened" in flood
+    assert "still counts in the published results" in flood
 
 
 def test_the_receipt_repeats_the_level_and_the_reasons() -> None:

@@ -250,6 +250,11 @@ class FollowUp(Contract):
     created_at: datetime
 
 
+class BurstHold(StrEnum):
+    AWAITING = "awaiting"
+    FLOOD = "flood"
+
+
 class EvaluationStatus(Contract):
     evaluation_id: str
     item_code: str | None
@@ -266,6 +271,13 @@ class EvaluationStatus(Contract):
     bad_review: bool
     case: CaseSummary | None = Field(
         default=None, description="The handling of a bad review; null until the case is opened."
+    )
+    burst: BurstHold | None = Field(
+        default=None,
+        description="A bad review held with others received at the same time, for the supervising authority "
+        "to review together: `awaiting` a decision, or `flood` (reviewed together, no separate case; it still "
+        "counts in the published results). Null otherwise, including once the burst is judged genuine (the "
+        "review then has its own case).",
     )
     follow_up: FollowUp | None = None
 

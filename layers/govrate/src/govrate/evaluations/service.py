@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from ulid import ULID
 
+from govrate.cases.model import BurstOutcome
 from govrate.evaluations.models import (
+    BurstHold,
     CaseSummary,
     Channel,
     EvaluationAccepted,
@@ -404,13 +406,12 @@ def evaluation_status(
     except NotFound:
         follow_up = None
     case: CaseSummary | None = None
+    burst: BurstHold | None = None
     if evaluation.bad_review:
         try:
-            stored = cases.get(evaluation_id)
+            case = cases.get(evaluation_id).summary()
         except NotFound:
-            case = None
-        else:
-            case = stored.summary()
+            burst = _burst_hold(evaluation_id, cases)
     return EvaluationStatus(
         evaluation_id=evaluation.evaluation_id,
         item_code=evaluation.item_code,
@@ -426,5 +427,14 @@ def evaluation_status(
         created_at=evaluation.created_at,
         bad_review=evaluation.bad_review,
         case=case,
+        burst=burst,
         follow_up=follow_up,
     )
+
+
+def _burst_hold(evaluation_id: str, cases: CaseStore) -> BurstHold | None:
+    """A bad review without a case: held in a burst awaiting its decision, or in one judged a flood."""
+    burst_id = cases.burst_holding(evaluation_id)
+    if burst_id is None:
+        return None
+    return BurstHold.FLOOD if cases.get(burst_id).burst_outcome is BurstOutcome.FLOOD else BurstHold.AWAITING

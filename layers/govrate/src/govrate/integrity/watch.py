@@ -252,7 +252,7 @@ class Watcher:
             f"{Pattern.LATE_RECORDS}#{seen.agency_code}#{period.isoformat()}",
             Pattern.LATE_RECORDS,
             _Subject(seen.region_code, seen.agency_code),
-            seen.registered_at,
+            seen.registered_at.astimezone(self._zone),
             {
                 "records": len(members),
                 "threshold": self._limits.late_records_per_hour,
@@ -329,8 +329,10 @@ class Watcher:
                 at=flag.raised_at,
                 title_zh=f"评价干扰嫌疑：{flag.pattern.label_zh}",
                 title_en=f"Possible interference: {flag.pattern.label_en}",
-                detail_zh=f"部门 {flag.agency_code}{_where(flag)}；依据 {_evidence(flag)}。请在控制台查看。",
-                detail_en=f"Agency {flag.agency_code}{_where(flag)}; evidence {_evidence(flag)}. See the console.",
+                detail_zh=f"部门 {flag.agency_code}{_where(flag, window='窗口', item='事项')}；依据 {_evidence(flag)}。"
+                "请在控制台查看。",
+                detail_en=f"Agency {flag.agency_code}{_where(flag, window='window', item='item')}; evidence "
+                f"{_evidence(flag)}. See the console.",
             )
         )
         return flag
@@ -349,10 +351,10 @@ def _hour(moment: datetime, local_zone: tzinfo) -> datetime:
     return moment.astimezone(local_zone).replace(minute=0, second=0, microsecond=0)
 
 
-def _where(flag: Flag) -> str:
+def _where(flag: Flag, *, window: str, item: str) -> str:
     parts = [
-        f"窗口 window {flag.window_id}" if flag.window_id else "",
-        f"事项 item {flag.item_code}" if flag.item_code else "",
+        f"{window} {flag.window_id}" if flag.window_id else "",
+        f"{item} {flag.item_code}" if flag.item_code else "",
     ]
     return "".join(f" · {part}" for part in parts if part)
 

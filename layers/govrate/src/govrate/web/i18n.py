@@ -119,6 +119,18 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "正在转交办理部门，请稍后刷新查看。",
         "Being passed to the agency; refresh this page later.",
     ),
+    "status.burst_awaiting": (
+        "您的评价已收到并记录。同一时段收到多条同类评价，正等待上级主管部门一并审核，审核后将在此页显示。",
+        "Your review has been received and recorded. It arrived with others at the same time and awaits the "
+        "supervising authority's review of them together; the outcome will be shown on this page.",
+    ),
+    "status.burst_flood": (
+        "您的评价已收到，并与同一时段收到的其他评价一并记录。上级主管部门已对这些评价一并审核，不再单独立案办理；"
+        "您的评价仍计入公开的评价结果。",
+        "Your review has been received and recorded with others received at the same time. The supervising "
+        "authority reviewed them together and no separate case is opened; your review still counts in the "
+        "published results.",
+    ),
     "status.case_state": ("当前状态", "Current state"),
     "status.case_opened": ("受理时间", "Opened at"),
     "status.answer": ("办理部门答复", "The agency's answer"),
