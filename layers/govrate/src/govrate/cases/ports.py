@@ -129,3 +129,11 @@ class BurstStore(Protocol):
     def burst_holding(self, evaluation_id: str) -> str | None:
         """The burst that holds a bad review, if any."""
         ...
+
+
+class CaseStatusReader(Protocol):
+    """What the evaluator's status reads of the cases: a bad review's case, or the burst holding it."""
+
+    def get(self, evaluation_id: str) -> Case: ...
+
+    def burst_holding(self, evaluation_id: str) -> str | None: ...

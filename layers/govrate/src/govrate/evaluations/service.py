@@ -34,7 +34,7 @@ from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
 
 if TYPE_CHECKING:
-    from govrate.cases.ports import CaseStore, Encryptor
+    from govrate.cases.ports import CaseStatusReader, Encryptor
     from govrate.catalogue.ports import CatalogueReader
     from govrate.evaluations.ports import EvaluationStore, FollowUpStore
     from govrate.evaluations.store import StoredEvaluation
@@ -396,7 +396,7 @@ def evaluation_status(
     receipt: str,
     *,
     evaluations: EvaluationStore,
-    cases: CaseStore,
+    cases: CaseStatusReader,
     follow_ups: FollowUpStore,
 ) -> EvaluationStatus:
     """The evaluation, its case and its follow-up, for the holder of the receipt."""
@@ -432,7 +432,7 @@ def evaluation_status(
     )
 
 
-def _burst_hold(evaluation_id: str, cases: CaseStore) -> BurstHold | None:
+def _burst_hold(evaluation_id: str, cases: CaseStatusReader) -> BurstHold | None:
     """A bad review without a case: held in a burst awaiting its decision, or in one judged a flood."""
     burst_id = cases.burst_holding(evaluation_id)
     if burst_id is None:

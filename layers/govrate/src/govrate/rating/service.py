@@ -44,7 +44,7 @@ from govrate.kernel.scale import Level
 from govrate.rating.models import EvaluationView, RatingForm, RatingTarget, SiteKey, StageChoice, WidgetQuery
 
 if TYPE_CHECKING:
-    from govrate.cases.ports import CaseStore
+    from govrate.cases.ports import CaseStatusReader
     from govrate.catalogue.ports import CatalogueReader
     from govrate.integrity.limits import Arrival
     from govrate.windows.ports import SiteKeyStore, WindowStore
@@ -304,7 +304,7 @@ def evaluation_view(
     receipt: str,
     *,
     stores: IntakeStores,
-    cases: CaseStore,
+    cases: CaseStatusReader,
     follow_ups: FollowUpStore,
 ) -> EvaluationView:
     """The evaluation for the holder of its receipt (NotFound otherwise), with the item's names."""
