@@ -46,11 +46,15 @@ WITHOUT_DEPENDENCIES: tuple[str, ...] = ("chalice",)
 NO_DOCKER = DockerImage.from_registry("govrate/local-bundling-only")
 
 
+# Where `make install` puts uv on a machine that has none on its PATH.
+PROJECT_UV = REPO_ROOT / ".tools" / "bin" / "uv"
+
+
 def _uv() -> str:
-    # `uv run` exports its own path as UV; fall back to PATH for a plain `python -m infra.app`.
-    uv = os.environ.get("UV") or shutil.which("uv")
+    # `uv run` exports its own path as UV; else PATH, else the project's own (a plain `.venv/bin/python`).
+    uv = os.environ.get("UV") or shutil.which("uv") or (str(PROJECT_UV) if PROJECT_UV.exists() else None)
     if not uv:
-        raise RuntimeError("uv is needed to read the locked layer requirements; run the app with `uv run`")
+        raise RuntimeError("uv is needed to read the locked layer requirements: run `make install` first")
     return uv
 
 
