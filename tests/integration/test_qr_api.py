@@ -333,6 +333,10 @@ def test_the_routes_the_api_mirrors() -> None:
         ("/w/{site_key}/rate", "GET"),
         ("/w/{site_key}/rate", "POST"),
         ("/w/{site_key}/{evaluation_id}/receipt", "GET"),
+        ("/q/{token}/report", "POST"),
+        ("/t/{ticket}/report", "POST"),
+        ("/w/{site_key}/rate/report", "POST"),
+        ("/favicon.ico", "GET"),
     }
     assert "image/png" in qr_api.app.api.binary_types
 
