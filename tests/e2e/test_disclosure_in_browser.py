@@ -13,7 +13,9 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e.conftest import Transfer, assert_accessible, new_context, screenshot
 
-pytestmark = pytest.mark.e2e
+# The first test waits for the history stack's first analysis (up to RESULTS_TIMEOUT_S), which runs
+# beside the seals and the integrity watcher working through the seeded history.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 DISCLOSURE_BUDGET_BYTES = 100 * 1024
 PHONE = {"width": 390, "height": 844}
