@@ -66,7 +66,7 @@ FORM_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
     },
     400: Media(HTML, "A page saying the form could not be read.", (PROBLEM,)),
     413: Media(HTML, "A page saying the form is too large.", (PROBLEM,)),
-    429: Media(HTML, "A page saying to rate again in a few minutes (Retry-After); nothing was stored.", (PROBLEM,)),
+    429: Media(HTML, "A page saying to rate again later, up to an hour (Retry-After); nothing was stored.", (PROBLEM,)),
 }
 # A rating page's report of being pressed to rate: a page either way.
 REPORT_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
@@ -79,7 +79,7 @@ REPORT_ANSWERS: dict[int, type[BaseModel] | Media | None] = {
     **{status: refused for status, refused in PAGE_REFUSALS.items() if status != 422},
     400: Media(HTML, "A page saying the form could not be read."),
     413: Media(HTML, "A page saying the form is too large."),
-    429: Media(HTML, "A page saying to try again in a few minutes (Retry-After); nothing was stored."),
+    429: Media(HTML, "A page saying to try again later, up to an hour (Retry-After); nothing was stored."),
 }
 REPORT_DESCRIPTION = (
     'The rating page\'s one-tap report "someone pressed me to rate" (application/x-www-form-urlencoded, works '
@@ -87,6 +87,21 @@ REPORT_DESCRIPTION = (
     "supervision case against the window (or the agency's item) for the region's supervisors, counts against the "
     "same abuse limits as a rating, and answers with a plain confirmation page."
 )
+
+
+def report_operation(summary: str, *, tag: str = TAG, query: type[PageQuery] = PageQuery) -> Operation:
+    """The documentation of a rating page's `…/report` route."""
+    return Operation(
+        summary=summary,
+        tag=tag,
+        body=PressureReportForm,
+        body_media_type=FORM_MEDIA_TYPE,
+        query=query,
+        responses=REPORT_ANSWERS,
+        description=REPORT_DESCRIPTION,
+    )
+
+
 FORM_DESCRIPTION = (
     "The page's own form (application/x-www-form-urlencoded). A browser is sent to the receipt page (303); the "
     "page's script, asking with Accept: application/json, gets the receipt page's URL instead. The same form posted "
@@ -181,15 +196,7 @@ def post_window_rating(token: str) -> Response:
     "/q/{token}/report",
     methods=["POST"],
     content_types=[FORM_MEDIA_TYPE],
-    doc=Operation(
-        summary="Report being pressed to rate, from the page behind a window's QR code",
-        tag=TAG,
-        body=PressureReportForm,
-        body_media_type=FORM_MEDIA_TYPE,
-        query=PageQuery,
-        responses=REPORT_ANSWERS,
-        description=REPORT_DESCRIPTION,
-    ),
+    doc=report_operation("Report being pressed to rate, from the page behind a window's QR code"),
 )
 @html_page(blueprint)
 def post_window_report(token: str) -> Response:
@@ -259,15 +266,7 @@ def post_ticket_rating(ticket: str) -> Response:
     "/t/{ticket}/report",
     methods=["POST"],
     content_types=[FORM_MEDIA_TYPE],
-    doc=Operation(
-        summary="Report being pressed to rate, from a service record's ticket page",
-        tag=TAG,
-        body=PressureReportForm,
-        body_media_type=FORM_MEDIA_TYPE,
-        query=PageQuery,
-        responses=REPORT_ANSWERS,
-        description=REPORT_DESCRIPTION,
-    ),
+    doc=report_operation("Report being pressed to rate, from a service record's ticket page"),
 )
 @html_page(blueprint)
 def post_ticket_report(ticket: str) -> Response:

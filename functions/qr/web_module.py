@@ -12,7 +12,6 @@ import citizen_pages
 from chalice.app import Response
 from govrate import runtime
 from govrate.rating.models import (
-    PressureReportForm,
     RatingForm,
     ReceiptPageQuery,
     SiteKey,
@@ -214,14 +213,8 @@ def post_widget_rating(site_key: str) -> Response:
     "/w/{site_key}/rate/report",
     methods=["POST"],
     content_types=[FORM_MEDIA_TYPE],
-    doc=Operation(
-        summary="Report being pressed to rate, from the module's rating page",
-        tag=TAG,
-        body=PressureReportForm,
-        body_media_type=FORM_MEDIA_TYPE,
-        query=WidgetQuery,
-        responses=citizen_pages.REPORT_ANSWERS,
-        description=citizen_pages.REPORT_DESCRIPTION,
+    doc=citizen_pages.report_operation(
+        "Report being pressed to rate, from the module's rating page", tag=TAG, query=WidgetQuery
     ),
 )
 @html_page(blueprint)

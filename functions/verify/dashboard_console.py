@@ -31,10 +31,12 @@ from govrate.analytics.results import (
 from govrate.evaluations.models import ReasonCode
 from govrate.identity.model import Role
 from govrate.identity.sessions import StaffSession
+from govrate.rating.models import Lang
 from govrate.web import console, i18n
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.console import DASHBOARD_PATH
 from govrate.web.operations import Media, Operation
+from govrate.web.pages import named_scope
 
 CSV = "text/csv; charset=utf-8"
 _NAMES = {ScopeKind.REGION: "地区 Region", ScopeKind.AGENCY: "部门 Agency", ScopeKind.ITEM: "事项 Item"}
@@ -48,12 +50,7 @@ def _base() -> str:
 
 def _link(base: str, scope: ScopeKind, code: str, names: Mapping[str, ScopeName]) -> str:
     href = f"{base}{DASHBOARD_PATH}/{SCOPE_PATHS[scope]}/{quote(code)}"
-    return f'<a href="{escape(href)}">{escape(_named(names, code))}</a>'
-
-
-def _named(names: Mapping[str, ScopeName], code: str) -> str:
-    name = names.get(code)
-    return f"{name.zh} {code}" if name else code
+    return f'<a href="{escape(href)}">{escape(named_scope(names, code, Lang.ZH))}</a>'
 
 
 def _label(rate: RateName) -> str:
@@ -190,7 +187,7 @@ def dashboard_page(signed_in: StaffSession, document: ScopeResults, counts: Open
         + _children_table(document, base)
         + f'<p><a href="{escape(csv_href)}">导出 CSV Export CSV</a></p>'
     )
-    title = f"{_NAMES[document.scope]} {_named(document.names, document.code)} · 好差评分析 Dashboard"
+    title = f"{_NAMES[document.scope]} {named_scope(document.names, document.code, Lang.ZH)} · 好差评分析 Dashboard"
     return console.page(title, body, base, signed_in)
 
 

@@ -58,15 +58,7 @@ class Pipeline(Construct):
             "EvaluatorNotices",
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.notices_dlq),
         )
-        # Where the streams' records go once the relay gave up on them, so that they can be replayed.
-        self.relay_failures = _queue(self, "RelayFailures")
-        Validations.of(self.relay_failures).acknowledge(
-            accepted(
-                "SQS3",
-                "This queue is itself a dead-letter queue: the on-failure destination of the "
-                "streams' event source mappings (Lambda, not an SQS redrive, puts records here).",
-            )
-        )
+        self.relay_failures = stream_failures_queue(self, "RelayFailures")
 
         self.relay = factory.create(
             self,
@@ -80,13 +72,7 @@ class Pipeline(Construct):
                     environment.NOTICE_QUEUE_URL: self.notices.queue_url,
                 },
                 timeout_seconds=60,
-                acknowledgments=[
-                    accepted(
-                        "IAM5[Resource::*]",
-                        "dynamodb:ListStreams (finding the tables' streams) supports no resource-level "
-                        "permissions; the stream's read actions are granted on the stream ARN only.",
-                    )
-                ],
+                acknowledgments=[LIST_STREAMS],
             ),
         )
         self.negative_reviews.grant_send_messages(self.relay)
@@ -147,27 +133,51 @@ class Pipeline(Construct):
         )
 
     def _relay_from(self, table: dynamodb.Table, new_records: dict[str, Any]) -> None:
-        """The relay on the table's stream, for the inserted records that match `new_records`."""
-        self.relay.add_event_source(
-            sources.DynamoEventSource(
-                table,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=STREAM_BATCH_SIZE,
-                bisect_batch_on_error=True,
-                max_record_age=STREAM_MAX_RECORD_AGE,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(self.relay_failures),
-                filters=[
-                    lambda_.FilterCriteria.filter(
-                        {"eventName": lambda_.FilterRule.is_equal("INSERT"), "dynamodb": new_records}
-                    )
-                ],
-            )
-        )
+        self.relay.add_event_source(inserted_records(table, new_records, self.relay_failures))
 
     @property
     def dead_letter_queues(self) -> list[sqs.Queue]:
         return [self.negative_reviews_dlq, self.notices_dlq, self.relay_failures]
+
+
+# A function reading the tables' streams must find them first.
+LIST_STREAMS = accepted(
+    "IAM5[Resource::*]",
+    "dynamodb:ListStreams (finding the tables' streams) supports no resource-level "
+    "permissions; the stream's read actions are granted on the stream ARN only.",
+)
+
+
+def inserted_records(
+    table: dynamodb.Table, new_records: dict[str, Any], failures: sqs.IQueue
+) -> sources.DynamoEventSource:
+    """A stream consumer's source: the table's inserted records that match `new_records`, in batches
+    that are bisected on error and retried until their records grow too old for `failures`."""
+    return sources.DynamoEventSource(
+        table,
+        starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+        batch_size=STREAM_BATCH_SIZE,
+        bisect_batch_on_error=True,
+        max_record_age=STREAM_MAX_RECORD_AGE,
+        report_batch_item_failures=True,
+        on_failure=sources.SqsDlq(failures),
+        filters=[
+            lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT"), "dynamodb": new_records})
+        ],
+    )
+
+
+def stream_failures_queue(scope: Construct, construct_id: str) -> sqs.Queue:
+    """Where a stream's records go once its consumer gave up on them, so that they can be replayed."""
+    queue = _queue(scope, construct_id)
+    Validations.of(queue).acknowledge(
+        accepted(
+            "SQS3",
+            "This queue is itself a dead-letter queue: the on-failure destination of the "
+            "streams' event source mappings (Lambda, not an SQS redrive, puts records here).",
+        )
+    )
+    return queue
 
 
 def _queue(

@@ -14,14 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from govrate.integrity.store import WATCH_KEY_PREFIXES
 from govrate.integrity.stream import AUDIT_PREFIX, ESCALATE_OVERDUE
@@ -32,7 +29,7 @@ from govrate.storage.tables import EVALUATION_ENTITY
 from infra import environment
 from infra.components.data import Data
 from infra.components.functions import FunctionFactory, FunctionSpec
-from infra.components.pipeline import RETENTION, STREAM_BATCH_SIZE, STREAM_MAX_RECORD_AGE
+from infra.components.pipeline import LIST_STREAMS, inserted_records, stream_failures_queue
 from infra.nag import accepted
 from infra.stages import Retention
 
@@ -62,20 +59,7 @@ class Watch(Construct):
         self.topic = sns.Topic(
             self, "SupervisorAlerts", display_name="Govrate supervisor alerts", master_key=key, enforce_ssl=True
         )
-        self.failures = sqs.Queue(
-            self,
-            "WatchFailures",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=RETENTION,
-        )
-        Validations.of(self.failures).acknowledge(
-            accepted(
-                "SQS3",
-                "This queue is itself a dead-letter queue: the on-failure destination of the watcher's "
-                "stream event source mappings (Lambda, not an SQS redrive, puts records here).",
-            )
-        )
+        self.failures = stream_failures_queue(self, "WatchFailures")
         self.watcher = factory.create(
             self,
             "Watcher",
@@ -91,11 +75,7 @@ class Watch(Construct):
                 },
                 timeout_seconds=60,
                 acknowledgments=[
-                    accepted(
-                        "IAM5[Resource::*]",
-                        "dynamodb:ListStreams (finding the tables' streams) supports no resource-level "
-                        "permissions; the stream's read actions are granted on the stream ARN only.",
-                    ),
+                    LIST_STREAMS,
                     accepted(
                         "IAM5[Action::kms:GenerateDataKey*]",
                         "Publishing to the encrypted alert topic; the grant is on that topic's own key only.",
@@ -149,20 +129,4 @@ class Watch(Construct):
         )
 
     def _watch(self, table: dynamodb.Table, new_records: dict[str, Any]) -> None:
-        """The watcher on the table's stream, for the inserted records that match `new_records`."""
-        self.watcher.add_event_source(
-            sources.DynamoEventSource(
-                table,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=STREAM_BATCH_SIZE,
-                bisect_batch_on_error=True,
-                max_record_age=STREAM_MAX_RECORD_AGE,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(self.failures),
-                filters=[
-                    lambda_.FilterCriteria.filter(
-                        {"eventName": lambda_.FilterRule.is_equal("INSERT"), "dynamodb": new_records}
-                    )
-                ],
-            )
-        )
+        self.watcher.add_event_source(inserted_records(table, new_records, self.failures))

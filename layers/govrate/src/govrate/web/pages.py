@@ -382,7 +382,7 @@ def _change(value: float | None, rate: RateName) -> str:
     return f"{amount:+.1f}{unit}"
 
 
-def _named(names: Mapping[str, ScopeName], code: str, lang: Lang) -> str:
+def named_scope(names: Mapping[str, ScopeName], code: str, lang: Lang) -> str:
     """A region, agency or item by its catalogue name (English where there is one) and its code."""
     name = names.get(code)
     if name is None:
@@ -394,7 +394,7 @@ def _named(names: Mapping[str, ScopeName], code: str, lang: Lang) -> str:
 def _results_common(ctx: PageContext, names: Mapping[str, ScopeName]) -> dict[str, Any]:
     return {
         **_common(ctx),
-        "named": lambda code: _named(names, code, ctx.lang),
+        "named": lambda code: named_scope(names, code, ctx.lang),
         "rate_label": lambda rate: i18n.pick(i18n.RATES[rate], ctx.lang),
         "percent": _percent,
         "change": _change,
