@@ -31,6 +31,9 @@ HANDLERS = {
     "record_sweep": "functions/intake",
     "case_consumer": "functions/verify",
     "case_sweep": "functions/verify",
+    "bad_review_reconciler": "functions/intake",
+    "integrity_watch": "functions/intake",
+    "seal_job": "functions/seal",
     "analyze_job": "functions/analyze",
 }
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
@@ -82,13 +85,13 @@ def run() -> dict[str, float]:
     figures = {"import_boto3_ms": floor * 1000}
     print(f"cold start: CPU time to import each handler module, median of {RUNS} fresh interpreters,")
     print(f"  against `import {BASELINE}` in the same run ({floor * 1000:.0f} ms, median of {len(baseline)})")
-    print(f"  {'module':15s} {'import':>8s} {'ratio':>6s} {'first request':>14s}")
+    print(f"  {'module':22s} {'import':>8s} {'ratio':>6s} {'first request':>14s}")
     for module in HANDLERS:
         imported, first = statistics.median(imports[module]), statistics.median(firsts[module])
         figures[f"{module}_ratio"] = imported / floor
         figures[f"{module}_first_request_ms"] = first * 1000
         verdict = "" if imported / floor <= TARGET_RATIO else f"  over {TARGET_RATIO}x"
-        print(f"  {module:15s} {imported * 1000:6.0f}ms {imported / floor:5.2f}x {first * 1000:12.0f}ms{verdict}")
+        print(f"  {module:22s} {imported * 1000:6.0f}ms {imported / floor:5.2f}x {first * 1000:12.0f}ms{verdict}")
     return figures
 
 
@@ -130,7 +133,15 @@ def _provision(endpoint: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
-    boto3.client("s3").create_bucket(Bucket="bench-analytics")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="bench-analytics")
+    s3.create_bucket(Bucket="bench-seals", ObjectLockEnabledForBucket=True)
+    os.environ.update(
+        GOVRATE_SEAL_BUCKET="bench-seals",
+        GOVRATE_SEAL_KEY_ID=boto3.client("kms").create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")[
+            "KeyMetadata"
+        ]["KeyId"],
+    )
     catalogue = (ROOT / "data" / "catalogue-sample.csv").read_text(encoding="utf-8")
     import_catalogue(read_catalogue(catalogue, "csv"), CatalogueRepository("bench-reference"))
     return dict(os.environ)
@@ -185,6 +196,19 @@ def _event(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any])
     return request
 
 
+def _stream_insert(image: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "eventID": "1",
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "dynamodb": {"NewImage": image, "SequenceNumber": "1"},
+            }
+        ]
+    }
+
+
 def _bad_review_image() -> dict[str, Any]:
     evaluation_id = str(uuid.uuid4())
     return {
@@ -212,19 +236,7 @@ _FIRST_REQUESTS: dict[str, Callable[[Any], Callable[[], None]]] = {
     "case_api": lambda module: _http(
         module.app, "GET", "/v1/evaluations/01JD0000000000000000000000/handling?receipt=" + "A" * 43, 404
     ),
-    "relay": lambda module: _event(
-        module.handler,
-        {
-            "Records": [
-                {
-                    "eventID": "1",
-                    "eventName": "INSERT",
-                    "eventSource": "aws:dynamodb",
-                    "dynamodb": {"NewImage": _bad_review_image(), "SequenceNumber": "1"},
-                }
-            ]
-        },
-    ),
+    "relay": lambda module: _event(module.handler, _stream_insert(_bad_review_image())),
     "record_sweep": lambda module: _event(module.handler, {"day": DAY}),
     "case_consumer": lambda module: _event(
         module.handler,
@@ -248,6 +260,9 @@ _FIRST_REQUESTS: dict[str, Callable[[Any], Callable[[], None]]] = {
         },
     ),
     "case_sweep": lambda module: _event(module.handler, {"id": "bench"}),
+    "bad_review_reconciler": lambda module: _event(module.handler, {"id": "bench", "days": 1}),
+    "integrity_watch": lambda module: _event(module.handler, _stream_insert(_bad_review_image())),
+    "seal_job": lambda module: _event(module.handler, {"id": "bench", "day": DAY}),
     "analyze_job": lambda module: _event(module.handler, {"day": DAY}),
 }
 

@@ -20,12 +20,11 @@ from govrate.analytics.results import names_of
 from govrate.analytics.service import analyze
 from govrate.kernel import clock, observability
 from govrate.kernel.observability import logger, metrics
-from govrate.settings import get_settings
 
 
 @observability.handler(correlation_id_path=correlation_paths.EVENT_BRIDGE, flush_metrics=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = get_settings()
+    settings = runtime.settings()
     now = runtime.now()
     window = window_to_export(
         event, now=now, utc_offset_hours=settings.utc_offset_hours, window_days=settings.analytics_window_days

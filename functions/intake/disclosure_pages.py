@@ -16,14 +16,8 @@ from govrate.rating.models import PageQuery
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.operations import Media, Operation
 from govrate.web.page_edge import html, html_page, page_context
-from govrate.web.pages import (
-    DISCLOSURE_PATH,
-    Page,
-    disclosure_index_page,
-    disclosure_page,
-    results_refusal_page,
-    scorecard_page,
-)
+from govrate.web.pages import DISCLOSURE_PATH, Page
+from govrate.web.results_pages import disclosure_index_page, disclosure_page, results_refusal_page, scorecard_page
 from pydantic import ConfigDict, Field
 from results_api import CACHE_CONTROL
 

@@ -27,7 +27,7 @@ from govrate.web import console
 from govrate.web.chalice_edge import ApiBlueprint, json_response, raw_body
 from govrate.web.operations import Auth, Operation
 from govrate.web.problems import item_problem, problem_for
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 CSV = "text/csv"
 MULTIPART = "multipart/form-data"
@@ -68,6 +68,8 @@ def post_transcribed_evaluations() -> Response:
 
 class PaperFormUpload(BaseModel):
     """The console's upload form."""
+
+    model_config = ConfigDict(defer_build=True)
 
     form_token: str = Field(description="The session's form token, as the page gives it.")
     file: str = Field(description="The CSV file (the columns of `POST /v1/transcribed-evaluations`).")

@@ -35,9 +35,10 @@ from govrate.rating.service import (
 )
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
-from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, post_pressure_report, post_rating
+from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context
 from govrate.web.pages import PageContext, rating_page, receipt_page, refusal_page, status_page
 from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
+from govrate.web.rating_edge import post_pressure_report, post_rating
 from govrate.web.urls import public_base_url, status_url
 from pydantic import BaseModel
 

@@ -17,7 +17,6 @@ from chalice.app import Chalice, Request, Response
 from govrate import runtime
 from govrate.kernel.qr_codes import MAX_QR_VERSION
 from govrate.rating.models import KioskIssued, KioskTransaction, PosterQuery, PosterSize, TransactionPush
-from govrate.settings import get_settings
 from govrate.web.chalice_edge import ApiBlueprint, json_response, observed, parse_json_body, parse_query
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import html
@@ -264,7 +263,7 @@ def post_kiosk(window_id: str) -> Response:
 def post_transaction(window_id: str) -> Response:
     request = blueprint.current_request
     push = parse_json_body(request, TransactionPush)
-    settings = get_settings()
+    settings = runtime.settings()
     offered = push_transaction(
         window_id,
         push,

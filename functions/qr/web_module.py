@@ -29,11 +29,10 @@ from govrate.web.page_edge import (
     html_page,
     page_context,
     page_lang,
-    post_pressure_report,
-    post_rating,
     refusal,
 )
 from govrate.web.pages import asset, receipt_page
+from govrate.web.rating_edge import post_pressure_report, post_rating
 from govrate.web.urls import public_base_url, status_url
 from govrate.windows.site_keys import administered_site_key, create_site_key, get_site_key, widget_frame_url
 

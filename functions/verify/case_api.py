@@ -60,7 +60,7 @@ from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context, parse_form, see_other
 from govrate.web.pages import refusal_page
 from govrate.web.urls import status_url
-from pydantic import BaseModel, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 blueprint = ApiBlueprint(__name__)
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -199,6 +199,8 @@ def post_handling(evaluation_id: str) -> Response:
 class HandlingForm(BaseModel):
     """The status page's form rating the handling, as the browser sends it (no rating chosen: None)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     receipt: str = ""
     rating: HandlingRating | None = None
     comment: str = ""
@@ -257,12 +259,16 @@ def post_handling_form(evaluation_id: str) -> Response:
 
 
 class ConsoleSignIn(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     username: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
 class ConsoleForm(BaseModel):
     """What every state-changing console form carries besides its own fields."""
+
+    model_config = ConfigDict(defer_build=True)
 
     form_token: str
 

@@ -36,7 +36,7 @@ from govrate.web import console, i18n
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.console import DASHBOARD_PATH
 from govrate.web.operations import Media, Operation
-from govrate.web.pages import named_scope
+from govrate.web.results_pages import named_scope
 
 CSV = "text/csv; charset=utf-8"
 _NAMES = {ScopeKind.REGION: "地区 Region", ScopeKind.AGENCY: "部门 Agency", ScopeKind.ITEM: "事项 Item"}

@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from govrate.identity.store import KEY_PREFIXES as SESSION_KEY_PREFIXES
+from govrate.identity.ports import KEY_PREFIXES as SESSION_KEY_PREFIXES
 from govrate.integrity.counters import LIMIT_KEY_PREFIX
 from govrate.web.operations import Auth
 

@@ -17,7 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from govrate.cases.store import NOTICE_PREFIX
+from govrate.storage.items import NOTICE_PREFIX
 
 from infra import environment
 from infra.components.data import Data, grant_data

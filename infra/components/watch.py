@@ -21,10 +21,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 from govrate.integrity.store import WATCH_KEY_PREFIXES
-from govrate.integrity.stream import AUDIT_PREFIX, ESCALATE_OVERDUE
-from govrate.records.store import RECORD_ENTITY
+from govrate.integrity.stream import ESCALATE_OVERDUE
 from govrate.regions.policies import POLICY_PK
-from govrate.storage.tables import EVALUATION_ENTITY
+from govrate.storage.items import AUDIT_PREFIX, EVALUATION_ENTITY, RECORD_ENTITY
 
 from infra import environment
 from infra.components.data import Data

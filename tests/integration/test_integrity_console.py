@@ -16,7 +16,8 @@ import integrity_watch
 import pytest
 from chalice.test import Client
 from govrate import runtime
-from govrate.integrity.alerts import Alert, AlertKind, SnsAlerts
+from govrate.integrity.alert_topic import SnsAlerts
+from govrate.integrity.alerts import Alert, AlertKind
 from govrate.kernel.clock import zone
 
 from local.lambdas import dynamodb_event_record, failed_item_ids

@@ -280,7 +280,7 @@ def watch_store() -> DynamoWatchStore:
 @_once
 def integrity_watcher() -> Watcher:
     """The stream watcher: interference flags and supervisor alerts (SNS, or the log without a topic)."""
-    from govrate.integrity.alerts import LoggedAlerts, SnsAlerts
+    from govrate.integrity.alert_topic import LoggedAlerts, SnsAlerts
     from govrate.integrity.watch import Watcher
     from govrate.regions.policies import RegionPolicyRepository
 

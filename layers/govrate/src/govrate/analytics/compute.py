@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from calendar import monthrange
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 class Cell(BaseModel):
     """One rate of one day, region, agency and service item (item null: an evaluation of an agency)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     dt: date
     region_code: str
@@ -34,7 +33,7 @@ class Cell(BaseModel):
 class ReasonCell(BaseModel):
     """The bad reviews of one day, region, agency and service item, and how many named each reason code."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     dt: date
     region_code: str
@@ -51,7 +50,7 @@ class ReasonCell(BaseModel):
 
 
 class RankedEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     place: int
     region_code: str | None = None
@@ -74,7 +73,7 @@ class MonthCells(BaseModel):
     """What one run computed for a month: day cells of every rate and of the bad reviews by reason code,
     and the rankings of the month."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     month: str
     ranking_min_count: int
@@ -105,7 +104,9 @@ def compute_month(
     month: date, *, bucket: AnalyticsBucket, ranking_min_count: int, memory_limit: str = "1GB"
 ) -> MonthCells:
     """Download the month's facts and run every query (each one pass over one table of the month)."""
-    # DuckDB only where months are computed (the analyze job's layer), not where results are read.
+    # DuckDB and scratch files only where months are computed (the analyze job), not where results are read.
+    import tempfile
+
     from govrate.analytics.parquet import connect, fetch_rows, register_table
 
     first, last = month_start(month), month_end(month)

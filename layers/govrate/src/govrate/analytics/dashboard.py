@@ -7,6 +7,7 @@ Unlike the public pages nothing is suppressed: the readers are authorized to see
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,19 +21,21 @@ from govrate.analytics.results import (
     document_key,
     missing_scope,
 )
-from govrate.analytics.store import AnalyticsBucket
-from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import CaseState
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel import divisions
 from govrate.kernel.errors import Forbidden
 
+if TYPE_CHECKING:
+    from govrate.analytics.store import AnalyticsBucket
+    from govrate.cases.store import CaseRepository
+
 CASES_PER_READ = 100
 
 
 class OpenCases(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     open: int
     overdue: int

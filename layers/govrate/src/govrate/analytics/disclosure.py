@@ -39,7 +39,7 @@ TREND_RATES: Final = (RateName.GOOD_REVIEW_RATE, RateName.BAD_REVIEW_REPLY_RATE,
 
 
 class _View(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Disclosure(_View):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
@@ -31,15 +31,17 @@ from govrate.analytics.facts import (
     evaluation_row,
     record_row,
 )
-from govrate.analytics.store import AnalyticsBucket, days
-from govrate.cases.model import Case
-from govrate.cases.store import CaseRepository
-from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
-from govrate.integrity.store import DynamoWatchStore
-from govrate.kernel.clock import local_day
+from govrate.kernel.clock import days, local_day
 from govrate.kernel.errors import InvalidInput
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
-from govrate.records.store import ServiceRecordRepository, StoredRecord
+
+if TYPE_CHECKING:
+    from govrate.analytics.store import AnalyticsBucket
+    from govrate.cases.model import Case
+    from govrate.cases.store import CaseRepository
+    from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
+    from govrate.integrity.store import DynamoWatchStore
+    from govrate.records.store import ServiceRecordRepository, StoredRecord
 
 # A day's facts are re-exported for this many days: past the 7-day rating period of a record, the
 # 15 working days (three weeks and more over a holiday) to answer a bad review and the rating of the
@@ -51,7 +53,7 @@ MAX_BACKFILL_DAYS = 400
 class AnalysisRequest(BaseModel):
     """An EventBridge scheduled event (`time`), or a backfill: one `day`, or `first_day`..`last_day`."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     day: date | None = None
     first_day: date | None = None
@@ -68,7 +70,7 @@ class AnalysisRequest(BaseModel):
 
 
 class ExportWindow(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     first_day: date
     last_day: date
@@ -78,7 +80,7 @@ class ExportWindow(BaseModel):
 
 
 class PartitionWritten(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     table: str
     day: date

@@ -40,7 +40,7 @@ class ScopeKind(StrEnum):
 
 
 class _Document(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class RateValue(_Document):
@@ -228,7 +228,7 @@ RATE_DESCRIPTIONS: Final = {
 class Documents(BaseModel):
     """Every document of one publication, by its key under `results/`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     index: ResultsIndex
     scopes: dict[str, ScopeResults]
@@ -656,7 +656,7 @@ class ResultsQuery(BaseModel):
     """A public results URL's query. Parameters it does not know (the tracking tags a shared link
     picks up, `utm_source`, `from`, …) are ignored, so that a shared link keeps working."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     format: ResultsFormat = Field(default=ResultsFormat.JSON, description="json, or csv for a download.")
 
@@ -669,7 +669,7 @@ class ResultsQuery(BaseModel):
 class ScopePath(BaseModel):
     """The code in a results URL: a division, agency or service-item code of the catalogue."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,63}$")]
 
@@ -677,7 +677,7 @@ class ScopePath(BaseModel):
 class RegionPath(BaseModel):
     """The code in a region's results URL: a GB/T 2260 division code."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     code: RegionCode
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the public read of the results loads neither the export nor
 
 
 class AnalysisSummary(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     first_day: date
     last_day: date
@@ -109,7 +109,7 @@ def publish(
 class PublishedResults(BaseModel):
     """A public results answer: its JSON model or CSV text, and a validator for caches."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     json_body: ScopeResults | ResultsIndex | RegionScorecards
     csv_body: str

@@ -9,8 +9,7 @@ Layout:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -19,6 +18,7 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govrate.analytics.facts import FactTable
+from govrate.kernel.clock import days
 from govrate.kernel.errors import NotFound, StorageUnavailable
 
 if TYPE_CHECKING:
@@ -30,13 +30,6 @@ _MISSING: Final = frozenset({"NoSuchKey", "404", "NotFound"})
 
 def partition_key(table: FactTable, day: date) -> str:
     return f"{table.name}/dt={day.isoformat()}/{table.name}.parquet"
-
-
-def days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
 
 
 class StoredDocument(NamedTuple):

@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
-from ulid import ULID
 
 from govrate.evaluations.models import (
     CaseState,
@@ -23,6 +22,7 @@ from govrate.evaluations.models import (
 )
 from govrate.identity.model import Actor
 from govrate.kernel.contracts import AgencyCode, Contract
+from govrate.kernel.ids import id_of
 from govrate.kernel.scale import Level
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -287,7 +287,7 @@ class PressureReport(Contract):
     def id_for(form_token: str) -> str:
         """The report's case id (a ULID, like every case id) from the served form's token: a second post
         of one form is the same report."""
-        return str(ULID.from_bytes(hashlib.sha256(f"pressure-report#{form_token}".encode()).digest()[:16]))
+        return id_of(hashlib.sha256(f"pressure-report#{form_token}".encode()).digest())
 
     agency_code: AgencyCode
     region_code: str

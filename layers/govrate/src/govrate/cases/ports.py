@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govrate.cases.model import AuditEntry, Case
-from govrate.evaluations.models import CaseState, NegativeReviewMessage
+from govrate.evaluations.models import CaseState
+
+if TYPE_CHECKING:
+    from govrate.cases.model import AuditEntry, Case
+    from govrate.evaluations.models import NegativeReviewMessage
 
 
 class Encryptor(Protocol):
@@ -38,7 +41,7 @@ class EvaluatorNotice(BaseModel):
     identity, for the gateway to drop a repeat.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     evaluation_id: str
     seq: int = Field(description="The audit entry that caused the notice.")

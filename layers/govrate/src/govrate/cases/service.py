@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from ulid import ULID
-
 from govrate.cases.audit import next_entry, verify_chain
 from govrate.cases.machine import CONTENT, target_of
 from govrate.cases.model import (
@@ -55,6 +53,7 @@ from govrate.evaluations.service import receipt_hash
 from govrate.identity.auth import authorize_agency, authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from govrate.kernel.ids import new_id
 from govrate.kernel.observability import BusinessEvent, count, logger
 from govrate.regions.case_rules import RegionRules, RulesBook
 
@@ -228,7 +227,7 @@ def _start_burst(
     rules = stores.rules.for_region(review.region_code)
     policy = stores.burst_policy
     case = Case(
-        evaluation_id=str(ULID.from_datetime(now)),
+        evaluation_id=new_id(now),
         kind=CaseKind.BURST,
         item_code=review.item_code,
         agency_code=review.agency_code,

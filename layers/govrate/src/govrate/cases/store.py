@@ -29,6 +29,7 @@ from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
 from govrate.kernel.errors import Conflict, InvalidInput, NotFound
 from govrate.kernel.scale import Level
 from govrate.storage.errors import condition_failed, storage_error, translated
+from govrate.storage.items import AUDIT_PREFIX, NOTICE_PREFIX
 from govrate.storage.tables import (
     BurstMemberItem,
     BurstPointerItem,
@@ -40,8 +41,6 @@ from govrate.storage.tables import (
 )
 
 CASE_SK = "CASE"
-AUDIT_PREFIX = "AUDIT#"
-NOTICE_PREFIX = "NOTICE#"
 MEMBER_PREFIX = "MEMBER#"
 HELD_SK = "BURST"
 _WATCH_PREFIX = "BURSTWATCH#"

@@ -20,7 +20,7 @@ _LIST_COLUMNS = ("channels", "stages")
 
 
 class RowResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     row: int
     item_code: str | None
@@ -29,7 +29,7 @@ class RowResult(BaseModel):
 
 
 class ImportReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     imported: int
     rejected: int

@@ -96,7 +96,7 @@ class AgencyEntryItem(Model):
 
 
 class Agency(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     agency_code: str
     agency_name_zh: str

@@ -12,21 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from boto3.dynamodb.types import TypeDeserializer
+from typing import TYPE_CHECKING, Any
 
 from govrate.cases.ports import EvaluatorNotice, NoticeKind
-from govrate.cases.store import NOTICE_PREFIX
 from govrate.evaluations.models import CaseState, NegativeReviewMessage
 from govrate.kernel.scale import Level
-from govrate.storage.queue import MessageQueue
-from govrate.storage.tables import EVALUATION_ENTITY
+from govrate.storage.items import EVALUATION_ENTITY, NOTICE_PREFIX, stream_image
 
-_deserializer = TypeDeserializer()
-# The attributes a message is made of. Only these are read: Lambda hands binary attributes (the
-# sealed contact) over as base64 text, which the deserializer would refuse, and the relay never
-# needs them.
+if TYPE_CHECKING:
+    from govrate.storage.queue import MessageQueue
+
+# The attributes a message is made of (never the sealed contact).
 _MESSAGE_ATTRIBUTES = (
     "entity",
     "bad_review",
@@ -43,7 +39,7 @@ def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | 
     """The message for a newly inserted bad review, or None for anything else on the stream."""
     if event_name != "INSERT" or not new_image:
         return None
-    image = {key: _deserializer.deserialize(new_image[key]) for key in _MESSAGE_ATTRIBUTES if key in new_image}
+    image = stream_image(new_image, _MESSAGE_ATTRIBUTES)
     if image.get("entity") != EVALUATION_ENTITY or not image.get("bad_review"):
         return None
     return NegativeReviewMessage(
@@ -60,9 +56,9 @@ def notice_from_stream(event_name: str, new_image: Mapping[str, Any] | None) -> 
     """The notice for an evaluator newly stored with a case change, or None for anything else."""
     if event_name != "INSERT" or not new_image:
         return None
-    if not _deserializer.deserialize(new_image.get("sk", {"S": ""})).startswith(NOTICE_PREFIX):
+    if not stream_image(new_image, ("sk",)).get("sk", "").startswith(NOTICE_PREFIX):
         return None
-    image = {key: _deserializer.deserialize(new_image[key]) for key in ("evaluation_id", "seq", "kind", "state")}
+    image = stream_image(new_image, ("evaluation_id", "seq", "kind", "state"))
     return EvaluatorNotice(
         evaluation_id=image["evaluation_id"],
         seq=int(image["seq"]),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from govrate.evaluations.models import FollowUp
-from govrate.evaluations.store import StoredEvaluation
+if TYPE_CHECKING:
+    from govrate.evaluations.models import FollowUp
+    from govrate.evaluations.store import StoredEvaluation
 
 
 class EvaluationStore(Protocol):

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from govrate.cases.model import BurstOutcome
-from govrate.cases.store import CaseRepository
 from govrate.evaluations.models import NegativeReviewMessage
-from govrate.evaluations.store import EvaluationRepository
 from govrate.kernel.errors import NotFound
-from govrate.storage.queue import MessageQueue
+
+if TYPE_CHECKING:
+    from govrate.cases.store import CaseRepository
+    from govrate.evaluations.store import EvaluationRepository
+    from govrate.storage.queue import MessageQueue
 
 
 class ReconcileReport(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     bad_reviews: int = 0
     resent: list[str] = []
 

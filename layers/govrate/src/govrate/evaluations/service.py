@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ulid import ULID
-
 from govrate.cases.model import BurstOutcome
 from govrate.evaluations.models import (
     BurstHold,
@@ -30,6 +28,7 @@ from govrate.evaluations.models import (
 from govrate.integrity.patterns import intake_flags
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
 from govrate.kernel.fingerprint import content_fingerprint
+from govrate.kernel.ids import new_id
 from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
 
@@ -132,7 +131,7 @@ def submit_evaluation(
     elif window_id is not None:
         _check_window(window_id, submission, stores.windows)
 
-    evaluation_id = str(ULID.from_datetime(now))
+    evaluation_id = new_id(now)
     receipt = client_receipt(idempotency_key) if idempotency_key else secrets.token_urlsafe(16)
     contact = (
         stores.vault.seal(submission.evaluator.model_dump_json(exclude_none=True), owner=evaluation_id)

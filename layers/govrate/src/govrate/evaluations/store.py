@@ -32,7 +32,7 @@ from govrate.storage.tables import EvaluationItem, bind
 class StoredEvaluation(BaseModel):
     """An evaluation as stored; receipt_hash is the SHA-256 of the evaluator's receipt."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     evaluation_id: str
     item_code: str | None

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from govrate.identity.auth import NotSignedIn, StaffAccounts, TokenVerifier
 from govrate.identity.model import Actor
-from govrate.identity.store import DEVICE_KEY_PREFIX, SESSION_KEY_PREFIX, SIGN_IN_KEY_PREFIX, SessionStore
+from govrate.identity.ports import DEVICE_KEY_PREFIX, SESSION_KEY_PREFIX, SIGN_IN_KEY_PREFIX, SessionDocuments
 from govrate.kernel.contracts import Contract
 from govrate.kernel.errors import Forbidden, StorageUnavailable, TooManyAttempts
 from govrate.kernel.observability import logger
@@ -117,7 +117,7 @@ DEVICE_POLICY = AttemptPolicy(
 class SessionPorts:
     accounts: StaffAccounts
     verifier: TokenVerifier
-    store: SessionStore
+    store: SessionDocuments
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def check_form_token(session: StaffSession, form_token: str | None) -> None:
 
 
 def _take_attempt(
-    counters: list[tuple[AttemptPolicy, str]], store: SessionStore, now: datetime
+    counters: list[tuple[AttemptPolicy, str]], store: SessionDocuments, now: datetime
 ) -> dict[AttemptPolicy, SignInAttempts]:
     """Count an attempt as failed on every counter before it is made (a success forgives it), so that
     parallel guesses are all counted; TooManyAttempts, with the longest wait and nothing counted, while
@@ -247,13 +247,13 @@ def _take_attempt(
     return before
 
 
-def _attempts(policy: AttemptPolicy, key: str, store: SessionStore, now: datetime) -> SignInAttempts:
+def _attempts(policy: AttemptPolicy, key: str, store: SessionDocuments, now: datetime) -> SignInAttempts:
     attempts, _ = store.get_versioned(SIGN_IN_KEY_PREFIX, f"{policy.kind}#{key}", SignInAttempts, now=now)
     return attempts or SignInAttempts()
 
 
 def _warn_if_locked(
-    counters: list[tuple[AttemptPolicy, str]], store: SessionStore, account: str, now: datetime
+    counters: list[tuple[AttemptPolicy, str]], store: SessionDocuments, account: str, now: datetime
 ) -> None:
     for policy, key in counters:
         attempts = _attempts(policy, key, store, now)
@@ -269,7 +269,7 @@ def _warn_if_locked(
             )
 
 
-def _trusted_device(device_token: str | None, account: str, store: SessionStore, now: datetime) -> str | None:
+def _trusted_device(device_token: str | None, account: str, store: SessionDocuments, now: datetime) -> str | None:
     """The device's key when the browser has signed in to this account before."""
     if not device_token:
         return None

@@ -22,12 +22,6 @@ from pynamodb.models import Model
 from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import bind
 
-SESSION_KEY_PREFIX = "SESSION#"
-SIGN_IN_KEY_PREFIX = "SIGNIN#"
-DEVICE_KEY_PREFIX = "DEVICE#"
-# Every key space of this module, for the functions' least-privilege grants (dynamodb:LeadingKeys).
-KEY_PREFIXES = (SESSION_KEY_PREFIX, SIGN_IN_KEY_PREFIX, DEVICE_KEY_PREFIX)
-
 DocumentT = TypeVar("DocumentT", bound=BaseModel)
 
 

@@ -18,6 +18,7 @@ from govrate.evaluations.store import day_shard
 from govrate.integrity.seals import MAC_ALGORITHM, CaseChainSource, Item
 from govrate.kernel.errors import StorageMisconfigured
 from govrate.storage.errors import error_code, storage_error, translated
+from govrate.storage.items import AUDIT_PREFIX
 from govrate.storage.tables import ByDayIndex, RateDayIndex
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 SEALS_PREFIX: Final = "seals"
-AUDIT_PREFIX: Final = "AUDIT#"
 
 
 def seal_key(day: date, sealed_at: datetime) -> str:

@@ -88,7 +88,7 @@ def merkle_root(leaves: Sequence[str]) -> str:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class EvaluationLeaf(_Frozen):
@@ -313,7 +313,7 @@ def _compare(before: Mapping[str, str], after: Mapping[str, str]) -> list[tuple[
 class SealRequest(BaseModel):
     """An EventBridge scheduled event (`time`), or by hand: one `day`, or `first_day`..`last_day`."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     day: date | None = None
     first_day: date | None = None

@@ -7,20 +7,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from govrate.integrity.patterns import Pattern
 from govrate.integrity.watch import ObservedEscalation, ObservedEvaluation, ObservedRecord
 from govrate.kernel.scale import Level
-from govrate.records.store import RECORD_ENTITY
-from govrate.storage.tables import EVALUATION_ENTITY
+from govrate.storage.items import AUDIT_PREFIX, EVALUATION_ENTITY, RECORD_ENTITY, stream_image
 
 ESCALATE_OVERDUE = "escalate_overdue"
-AUDIT_PREFIX = "AUDIT#"
 
-_deserializer = TypeDeserializer()
-# Only these are read: Lambda hands binary attributes (a sealed contact) over as base64 text, which
-# the deserializer would refuse, and the watcher never needs them.
+# What the watcher reads of an item (never a sealed contact).
 _ATTRIBUTES = (
     "entity",
     "sk",
@@ -43,10 +37,6 @@ _ATTRIBUTES = (
 )
 
 
-def _image(new_image: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(new_image[key]) for key in _ATTRIBUTES if key in new_image}
-
-
 def observed(
     event_name: str, new_image: Mapping[str, Any] | None, created: datetime | None
 ) -> ObservedEvaluation | ObservedRecord | ObservedEscalation | None:
@@ -54,7 +44,7 @@ def observed(
     the write (its ApproximateCreationDateTime), which is when a record was registered."""
     if event_name != "INSERT" or not new_image:
         return None
-    image = _image(new_image)
+    image = stream_image(new_image, _ATTRIBUTES)
     entity = image.get("entity")
     if entity == EVALUATION_ENTITY:
         return ObservedEvaluation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 
 
@@ -22,3 +23,11 @@ def rfc3339(moment: datetime) -> str:
 
 def local_day(moment: datetime, utc_offset_hours: int = 8) -> date:
     return moment.astimezone(zone(utc_offset_hours)).date()
+
+
+def days(first: date, last: date) -> Iterator[date]:
+    """Every day from `first` to `last`, both included."""
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)

@@ -16,7 +16,7 @@ from govrate.kernel.errors import Forbidden
 class PlatformKey(BaseModel):
     """A platform, as its key id names it. The secret itself stays in Secrets Manager."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     platform_id: str = Field(min_length=1, max_length=64)
     regions: tuple[RegionCode, ...] = Field(min_length=1, description="Division codes the platform posts for.")

@@ -52,7 +52,7 @@ class RatingForm(BaseModel):
     that the page can show it next to the field.
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     item: Annotated[str, StringConstraints(max_length=64)] = Field(default="", description="Service item code.")
     stage: Annotated[str, StringConstraints(max_length=16)] = Field(default="", description="Stage of a record.")
@@ -78,7 +78,7 @@ class RatingForm(BaseModel):
 class PressureReportForm(BaseModel):
     """What a rating page's report form posts: "someone pressed me to rate", with its page's form token."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
         default="", description="What happened, optional; no personal data is asked for."

@@ -16,7 +16,7 @@ from govrate.evaluations.models import Stage
 
 
 class Invitation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     region_code: str
     record_id: str

@@ -16,9 +16,8 @@ from govrate.evaluations.store import day_shard
 from govrate.kernel.clock import local_day
 from govrate.kernel.errors import NotFound
 from govrate.storage.errors import condition_failed, storage_error, translated
+from govrate.storage.items import RECORD_ENTITY
 from govrate.storage.tables import bind
-
-RECORD_ENTITY = "service_record"
 
 
 class RecordsByDayIndex(GlobalSecondaryIndex["ServiceRecordItem"]):
@@ -66,7 +65,7 @@ class InvitationMarkItem(Model):
 
 
 class StoredRecord(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     record_id: str
     region_code: str

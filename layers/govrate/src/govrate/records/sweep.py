@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
-from ulid import ULID
 
 from govrate.evaluations.models import Channel, Stage
 from govrate.evaluations.service import IntakeStores, receipt_hash, record_stage_key
 from govrate.kernel.errors import StorageMisconfigured, StorageUnavailable
+from govrate.kernel.ids import new_id
 from govrate.records.invitations import Invitation, InvitationSender
 from govrate.records.service import TicketIssuer
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class SweepReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     invited: int
     defaulted: int
@@ -115,7 +115,7 @@ def _give_default_rating(
 
     assert policy.default_level is not None
     rating = StoredEvaluation(
-        evaluation_id=str(ULID.from_datetime(now)),
+        evaluation_id=new_id(now),
         item_code=record.item_code,
         item_version=record.item_version,
         agency_code=record.agency_code,

@@ -28,7 +28,7 @@ _MAX_WORKING_DAYS = 250
 class YearOverlay(BaseModel):
     """One year of a region's calendar file: days off and adjusted working days."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     holidays: frozenset[date] = Field(default_factory=frozenset, description="Days off (holidays, local holidays).")
     workdays: frozenset[date] = Field(

@@ -25,7 +25,7 @@ class RulesFileInvalid(RuntimeError):
 
 
 class CasePolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     verify_working_days: int = Field(default=1, ge=1, le=30, description="Contact the evaluator and verify.")
     answer_working_days: int = Field(default=15, ge=1, le=120, description="Rectify and answer the evaluator.")
@@ -33,7 +33,7 @@ class CasePolicy(BaseModel):
 
 
 class PolicyOverride(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     verify_working_days: int | None = Field(default=None, ge=1, le=30)
     answer_working_days: int | None = Field(default=None, ge=1, le=120)
@@ -43,9 +43,9 @@ class PolicyOverride(BaseModel):
 class RulesFile(BaseModel):
     """The content of one `<division code>.json`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    policy: PolicyOverride = PolicyOverride()
+    policy: PolicyOverride = Field(default_factory=PolicyOverride)
     calendar: dict[int, YearOverlay] = Field(default_factory=dict, description="Overlays by year.")
 
 

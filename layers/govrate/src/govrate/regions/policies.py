@@ -20,7 +20,7 @@ POLICY_PK = "POLICY"
 class RegionPolicy(BaseModel):
     """What a region chose; the defaults are the national ones."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     evaluation_days: int = Field(default=7, ge=1, le=90, description="Natural days after completion to rate.")
     follow_up_days: int = Field(default=30, ge=1, le=365, description="Natural days to add one follow-up.")

@@ -39,7 +39,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-EVALUATION_ENTITY = "evaluation"
+from govrate.storage.items import EVALUATION_ENTITY
 
 M = TypeVar("M", bound=Model)
 

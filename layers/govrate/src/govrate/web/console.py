@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import HTTP
 from html import escape
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -276,6 +273,11 @@ def uploaded_form(request: Request, max_bytes: int) -> dict[str, bytes]:
         raise BodyTooLarge(f"at most {max_bytes // 1024} KiB per upload; split the file")
     content_type = request.headers.get("content-type", "")
     # The e-mail parser reads MIME multipart bodies; the HTTP policy keeps it strict about line ends.
+    # Imported here: only the upload routes read multipart.
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + raw)
     if not message.is_multipart():
         raise MalformedBody("a multipart/form-data form with the file is expected")

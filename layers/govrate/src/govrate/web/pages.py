@@ -18,10 +18,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup
 
-from govrate.analytics.charts import Series, legend_styles, line_chart
-from govrate.analytics.disclosure import TREND_RATES, Disclosure, RegionScorecards
-from govrate.analytics.queries import RateName
-from govrate.analytics.results import SCOPE_PATHS, SCORE_RATES, ResultsIndex, ScopeKind, ScopeName
 from govrate.evaluations.models import CaseState, HandlingRating, ReasonCode, ServiceItem, Stage
 from govrate.kernel.clock import zone
 from govrate.kernel.scale import Level
@@ -32,7 +28,6 @@ from govrate.windows.models import ServiceWindow
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from govrate.web.problems import Problem
 
 HTML: Final = "text/html; charset=utf-8"
 PAGE_KINDS: Final = (
@@ -45,7 +40,6 @@ PAGE_KINDS: Final = (
     "too-many-requests",
 )
 DISCLOSURE_PATH: Final = "/disclosure"
-RESULTS_REFUSALS: Final = ("not-found", "validation-error", "unavailable")
 OTHER_LANG: Final = {Lang.ZH: Lang.EN, Lang.EN: Lang.ZH}
 
 
@@ -90,7 +84,7 @@ class PageContext:
 
 
 @dataclass(frozen=True)
-class _Policy:
+class PagePolicy:
     """The inline styles and scripts of a page, and what else it may reach."""
 
     styles: tuple[str, ...]
@@ -136,7 +130,7 @@ def page_headers(policy: str) -> dict[str, str]:
     }
 
 
-def _render(template: str, policy: _Policy, context: Mapping[str, Any], status: int = 200) -> Page:
+def render(template: str, policy: PagePolicy, context: Mapping[str, Any], status: int = 200) -> Page:
     body = (
         _environment()
         .get_template(template)
@@ -149,7 +143,7 @@ def _render(template: str, policy: _Policy, context: Mapping[str, Any], status: 
     return Page(body, page_headers(policy.header()), status)
 
 
-def _common(ctx: PageContext) -> dict[str, Any]:
+def common_context(ctx: PageContext) -> dict[str, Any]:
     """What every mobile page's template uses, in the page's language."""
     lang = ctx.lang
 
@@ -188,12 +182,12 @@ def _label(labels: Mapping[Any, tuple[str, str]], value: CaseState | HandlingRat
     return i18n.pick(pair, lang) if pair else str(value.value)
 
 
-def _mobile_policy(ctx: PageContext, *, form: bool = False, posts: bool = False) -> _Policy:
+def _mobile_policy(ctx: PageContext, *, form: bool = False, posts: bool = False) -> PagePolicy:
     """`form`: the rating form with its script; `posts`: a plain form that posts to this API."""
     scripts = [asset("rate.js")] if form else []
     if ctx.framed:
         scripts.append(asset("frame.js"))
-    return _Policy(
+    return PagePolicy(
         styles=(asset("pages.css"),),
         scripts=tuple(scripts),
         connect=form,
@@ -219,7 +213,7 @@ def rating_page(
     open_stages = target.open_stages
     several_stages = len(target.stages) > 1 and len(open_stages) > 1
     context = {
-        **_common(ctx),
+        **common_context(ctx),
         "target": target,
         "window_name": window_name,
         # A record's one stage left is named; "overall" needs no name.
@@ -235,34 +229,19 @@ def rating_page(
         "max_comment_length": max_comment_length,
         "report_action": ctx.report_url,
     }
-    return _render("rate.html", _mobile_policy(ctx, form=True), context, 422 if errors else 200)
+    return render("rate.html", _mobile_policy(ctx, form=True), context, 422 if errors else 200)
 
 
 def refusal_page(kind: str, status: int, ctx: PageContext, headers: Mapping[str, str] | None = None) -> Page:
     """Why a page cannot be shown, by problem kind (`not-found`, `gone`, `conflict`, …)."""
     known = kind if kind in PAGE_KINDS else "other"
     context = {
-        **_common(ctx),
+        **common_context(ctx),
         "title": i18n.text(f"refusal.{known}.title", ctx.lang),
         "message": i18n.text(f"refusal.{known}.text", ctx.lang),
     }
-    page = _render("refusal.html", _mobile_policy(ctx), context, status)
+    page = render("refusal.html", _mobile_policy(ctx), context, status)
     return Page(page.body, {**page.headers, **(headers or {})}, status)
-
-
-def results_refusal_page(problem: Problem, ctx: PageContext) -> Page:
-    """Why a disclosure page cannot be shown, in the words of the results (no results yet for the code
-    or month, a code or month that cannot be read, an outage), with a way back to the index."""
-    known = problem.kind if problem.kind in RESULTS_REFUSALS else "other"
-    context = {
-        **_common(ctx),
-        "title": i18n.text(f"results_refusal.{known}.title", ctx.lang),
-        "message": i18n.text(f"results_refusal.{known}.text", ctx.lang),
-        "details": [error["message"] for error in problem.errors],
-        "back_url": f"{ctx.base_url}{DISCLOSURE_PATH}" + ("?lang=en" if ctx.lang is Lang.EN else ""),
-    }
-    page = _render("results_refusal.html", _results_policy(), context, problem.status)
-    return Page(page.body, {**page.headers, **problem.headers}, problem.status)
 
 
 def refusal_message(kind: str, lang: Lang) -> str:
@@ -275,7 +254,7 @@ def reported_page(ctx: PageContext, *, back_url: str, refused: bool = False) -> 
     """The citizen's confirmation of a pressure report (200), or why it was not taken (422)."""
     prefix = "report_refused" if refused else "reported"
     context = {
-        **_common(ctx),
+        **common_context(ctx),
         # The answer to a posted form has no address of its own to show in the other language.
         "switch_url": "",
         "title_key": f"{prefix}.title",
@@ -283,17 +262,17 @@ def reported_page(ctx: PageContext, *, back_url: str, refused: bool = False) -> 
         "refused": refused,
         "back_url": back_url,
     }
-    return _render("reported.html", _mobile_policy(ctx), context, 422 if refused else 200)
+    return render("reported.html", _mobile_policy(ctx), context, 422 if refused else 200)
 
 
 def thanks_page(ctx: PageContext) -> Page:
     """The answer to a posted form: it has no address of its own to show in the other language."""
-    return _render("thanks.html", _mobile_policy(ctx), {**_common(ctx), "switch_url": ""})
+    return render("thanks.html", _mobile_policy(ctx), {**common_context(ctx), "switch_url": ""})
 
 
 def receipt_page(view: EvaluationView, ctx: PageContext, *, status_url: str) -> Page:
-    context = {**_common(ctx), "view": view, "status_url": status_url}
-    return _render("receipt.html", _mobile_policy(ctx), context)
+    context = {**common_context(ctx), "view": view, "status_url": status_url}
+    return render("receipt.html", _mobile_policy(ctx), context)
 
 
 def status_page(
@@ -303,7 +282,7 @@ def status_page(
     (posted to `/e/<id>/handling`, which answers with this page again)."""
     lang_query = "?lang=en" if ctx.lang is Lang.EN else ""
     context = {
-        **_common(ctx),
+        **common_context(ctx),
         "view": view,
         "refresh_url": refresh_url,
         "receipt": receipt,
@@ -311,7 +290,7 @@ def status_page(
         "handling_choices": [(rating, i18n.pick(label, ctx.lang)) for rating, label in i18n.HANDLING.items()],
         "handling_problem": handling_problem,
     }
-    return _render("status.html", _mobile_policy(ctx, posts=True), context)
+    return render("status.html", _mobile_policy(ctx, posts=True), context)
 
 
 def kiosk_page(
@@ -338,8 +317,8 @@ def kiosk_page(
         "reasons": list(i18n.REASONS.items()),
         "stages": [(stage, i18n.STAGES[stage]) for stage in Stage],
     }
-    policy = _Policy(styles=(asset("kiosk.css"),), scripts=(asset("kiosk.js"),), images=True, connect=True)
-    return _render("kiosk.html", policy, context)
+    policy = PagePolicy(styles=(asset("kiosk.css"),), scripts=(asset("kiosk.js"),), images=True, connect=True)
+    return render("kiosk.html", policy, context)
 
 
 def poster_page(poster: WindowPoster, size: PosterSize, *, other_size_url: str) -> Page:
@@ -355,7 +334,7 @@ def poster_page(poster: WindowPoster, size: PosterSize, *, other_size_url: str) 
         "other_size_label": other.value.upper(),
         "other_size_url": other_size_url,
     }
-    return _render("poster.html", _Policy(styles=(asset("poster.css"), page_size)), context)
+    return render("poster.html", PagePolicy(styles=(asset("poster.css"), page_size)), context)
 
 
 def _both() -> dict[str, Callable[..., str]]:
@@ -363,82 +342,3 @@ def _both() -> dict[str, Callable[..., str]]:
         "zh": lambda key, **values: i18n.text(key, Lang.ZH, **values),
         "en": lambda key, **values: i18n.text(key, Lang.EN, **values),
     }
-
-
-# --- the published results (公开) and the agencies' scorecards ------------------------------------
-
-
-def _percent(value: float | None, rate: RateName) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1f}" if rate in SCORE_RATES else f"{value * 100:.1f}%"
-
-
-def _change(value: float | None, rate: RateName) -> str:
-    if value is None:
-        return "—"
-    amount = value if rate in SCORE_RATES else value * 100
-    unit = "" if rate in SCORE_RATES else " pt"
-    return f"{amount:+.1f}{unit}"
-
-
-def named_scope(names: Mapping[str, ScopeName], code: str, lang: Lang) -> str:
-    """A region, agency or item by its catalogue name (English where there is one) and its code."""
-    name = names.get(code)
-    if name is None:
-        return code
-    shown = name.en if lang is Lang.EN and name.en else name.zh
-    return f"{shown} ({code})" if lang is Lang.EN else f"{shown}（{code}）"
-
-
-def _results_common(ctx: PageContext, names: Mapping[str, ScopeName]) -> dict[str, Any]:
-    return {
-        **_common(ctx),
-        "named": lambda code: named_scope(names, code, ctx.lang),
-        "rate_label": lambda rate: i18n.pick(i18n.RATES[rate], ctx.lang),
-        "percent": _percent,
-        "change": _change,
-        "rates": list(RateName),
-        "lang_query": "?lang=en" if ctx.lang is Lang.EN else "",
-        "plural": SCOPE_PATHS,
-        "local_time": lambda moment: moment.astimezone(zone(ctx.utc_offset_hours)).strftime("%Y-%m-%d %H:%M"),
-    }
-
-
-def _results_policy() -> _Policy:
-    return _Policy(styles=(asset("pages.css"), asset("results.css")))
-
-
-def disclosure_page(view: Disclosure, ctx: PageContext) -> Page:
-    """A region's, agency's or service item's published results, with the 12-month trend as SVG."""
-    labels = [period.period[2:] for period in view.trend]
-    series = [
-        Series(i18n.pick(i18n.RATES[rate], ctx.lang), [period.rates[rate].value for period in view.trend])
-        for rate in TREND_RATES
-    ]
-    chart = line_chart(
-        i18n.text("disclosure.trend", ctx.lang), i18n.text("disclosure.trend_desc", ctx.lang), labels, series
-    )
-    context = {
-        **_results_common(ctx, view.names),
-        "view": view,
-        "chart": chart,
-        "legend": list(zip(TREND_RATES, legend_styles(len(TREND_RATES)), strict=True)),
-        "trend_rates": TREND_RATES,
-    }
-    return _render("disclosure.html", _results_policy(), context)
-
-
-def disclosure_index_page(index: ResultsIndex, ctx: PageContext) -> Page:
-    """Where the published results start: every region with results."""
-    regions = sorted(ref.code for ref in index.scopes if ref.scope is ScopeKind.REGION)
-    with_data = [period for period in index.totals if any(value.denominator for value in period.rates.values())]
-    month = with_data[-1] if with_data else None
-    context = {**_results_common(ctx, index.names), "index": index, "regions": regions, "month": month}
-    return _render("disclosure_index.html", _results_policy(), context)
-
-
-def scorecard_page(scorecards: RegionScorecards, ctx: PageContext) -> Page:
-    """The printable monthly scorecards of a region's agencies (绩效考核)."""
-    context = {**_results_common(ctx, scorecards.names), "cards": scorecards}
-    return _render("scorecard.html", _results_policy(), context)

@@ -40,7 +40,7 @@ class KioskTransactionItem(Model):
 class PendingTransaction(BaseModel):
     """A transaction as the window system pushed it, before it gets its sequence number."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     ticket: str
     item_name_zh: str
