@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from govrate.cases.model import Case, Triage
 from govrate.evaluations.models import CaseState, ReasonCode
 from govrate.kernel.indicators import INDICATORS
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
 
-if TYPE_CHECKING:  # the stores (pynamodb) load only where rows are made, not where results are read
+if TYPE_CHECKING:  # the stores (pynamodb) and the cases load only where rows are made, not where results are read
+    from govrate.cases.model import Case
     from govrate.evaluations.store import StoredEvaluation
     from govrate.records.store import StoredRecord
 
@@ -224,6 +224,8 @@ def record_row(record: StoredRecord) -> Row:
 def _appeal_outcome(case: Case) -> str | None:
     if case.excluded_from_rates:
         return "upheld"
+    from govrate.cases.model import Triage
+
     # A rejected appeal clears the triage (the agency triages again), so only its audit chain keeps it.
     return "pending" if case.triage is Triage.APPEAL else None
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from govrate.cases.model import BurstOutcome
 from govrate.evaluations.models import (
     BurstHold,
     CaseSummary,
@@ -436,4 +435,6 @@ def _burst_hold(evaluation_id: str, cases: CaseStatusReader) -> BurstHold | None
     burst_id = cases.burst_holding(evaluation_id)
     if burst_id is None:
         return None
+    from govrate.cases.model import BurstOutcome  # the case models load only where a case is read
+
     return BurstHold.FLOOD if cases.get(burst_id).burst_outcome is BurstOutcome.FLOOD else BurstHold.AWAITING
