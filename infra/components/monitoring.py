@@ -213,7 +213,9 @@ class Monitoring(NestedStack):
             runbook=NO_EVALUATIONS,
         )
 
-        self.dashboard = self._dashboard(dashboard_name, functions, dead_letter_queues, stream_consumers, api, web_acl)
+        self.dashboard = self._dashboard(
+            functions, dead_letter_queues, stream_consumers, api, web_acl, name=dashboard_name
+        )
 
     def _alarm(
         self,
@@ -242,18 +244,17 @@ class Monitoring(NestedStack):
 
     def _dashboard(
         self,
-        name: str,
         functions: Sequence[lambda_.Function],
         dead_letter_queues: Sequence[sqs.IQueue],
         stream_consumers: Sequence[lambda_.IFunction],
         api: apigateway.RestApi,
         web_acl: wafv2.CfnWebACL,
+        *,
+        name: str,
     ) -> cloudwatch.Dashboard:
         hour = Duration.hours(1)
         five_minutes = Duration.minutes(5)
-        dashboard = cloudwatch.Dashboard(
-            self, "Dashboard", dashboard_name=name, default_interval=Duration.days(7)
-        )
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name, default_interval=Duration.days(7))
         dashboard.add_widgets(
             cloudwatch.TextWidget(
                 markdown="# Govrate\nBusiness events per hour, then the technical signals. Alarms and what to do: "
