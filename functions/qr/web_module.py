@@ -25,6 +25,7 @@ from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_bod
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import (
     FORM_MEDIA_TYPE,
+    form_page,
     html,
     html_page,
     page_context,
@@ -160,6 +161,7 @@ def get_widget_config(site_key: str) -> Response:
         query=WidgetQuery,
         responses={
             200: Media(HTML, "The rating page; only the key's origins may frame it."),
+            303: None,
             **citizen_pages.PAGE_REFUSALS,
         },
     ),
@@ -174,7 +176,7 @@ def get_widget_page(site_key: str) -> Response:
         target = open_widget_rating(key, query, stores=runtime.rating_stores(), now=runtime.now())
     except Exception as exc:
         return refusal(exc, ctx)
-    return citizen_pages.form_page(target, ctx)
+    return form_page(request, target, ctx, signer=runtime.form_token_signer(), now=runtime.now())
 
 
 @blueprint.route(

@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
 
 from tests.e2e.conftest import ARTIFACTS, assert_accessible, new_context, screenshot
 from tests.e2e.govrate_client import demo_window
-from tests.e2e.test_case_console import AGENCY, FITS_THE_WIDTH, account
+from tests.e2e.test_case_console import AGENCY, FITS_THE_WIDTH, account, bearer
 from tests.e2e.test_rating_in_browser import RECEIPT_PAGE, choose, wait_for_the_case
 
 pytestmark = pytest.mark.e2e
@@ -199,3 +200,39 @@ def test_a_bad_review_goes_round_the_loop_until_the_citizen_is_satisfied(
     step(phone, "09-citizen-satisfied-closed")
     desk.goto(f"{stack['api_url']}/console/cases?q={case_id}")
     expect(desk.locator("li.case")).to_have_count(0)
+
+
+def open_case_ids(stack: dict[str, Any]) -> set[str]:
+    """The open cases of the demo window's agency, through the staff API."""
+    headers = bearer(stack, account(stack, role="staff", agency=AGENCY))
+    found: set[str] = set()
+    cursor: str | None = None
+    while True:
+        params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+        page = requests.get(f"{stack['api_url']}/v1/cases", params=params, headers=headers, timeout=10).json()
+        found |= {item["evaluation_id"] for item in page["items"]}
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return found
+
+
+def test_back_from_the_receipt_and_submitting_again_lands_on_the_same_receipt(
+    stack: dict[str, Any], citizen: BrowserContext
+) -> None:
+    before = open_case_ids(stack)
+    phone = citizen.new_page()
+    phone.goto(demo_window(stack)["url"])
+    fill_the_bad_review(phone)
+    phone.get_by_role("button", name="提交评价").click()
+    phone.wait_for_url(RECEIPT_PAGE)
+    receipt_url = phone.url
+    # Back shows the page as it was served, its token included, with the choices the browser kept.
+    phone.go_back()
+    expect(phone.get_by_label("意见建议（选填）")).to_have_value("材料清单没有讲清楚，跑了三趟")
+    phone.get_by_role("button", name="提交评价").click()
+    phone.wait_for_url(RECEIPT_PAGE)
+    assert phone.url == receipt_url
+    phone.get_by_role("link", name="查看我的评价及处理进度").click()
+    wait_for_the_case(phone)
+    evaluation_id = receipt_url.split("/e/")[1].split("/")[0]
+    assert open_case_ids(stack) - before == {evaluation_id}

@@ -8,6 +8,7 @@ from pathlib import Path
 from govrate.catalogue.service import import_catalogue, read_catalogue
 from govrate.catalogue.store import Agency
 from govrate.evaluations.models import ServiceItem
+from govrate.kernel import divisions
 from govrate.kernel.errors import Conflict, NotFound
 from govrate.rating.models import SiteKey
 from govrate.regions.policies import RegionPolicy
@@ -49,6 +50,9 @@ class InMemoryCatalogue:
         if agency_code not in self._agencies:
             raise NotFound(f"agency {agency_code}")
         return self._agencies[agency_code]
+
+    def agencies_within(self, division: str) -> list[Agency]:
+        return [agency for agency in self._agencies.values() if divisions.holds(division, agency.region_code)]
 
 
 class InMemoryPolicies:

@@ -67,5 +67,6 @@ class FakeWorld:
             vault=self.vault,
             rules=rules or RulesBook(None, UTC_OFFSET_HOURS),
             catalogue=self.catalogue,
+            windows=self.windows,
             bursts=self.cases,
         )

@@ -218,11 +218,13 @@ def test_only_the_receipt_lets_anyone_follow_or_rate_the_handling(world: FakeWor
 def test_the_standing_counts_working_days_left_then_the_days_overdue(world: FakeWorld) -> None:
     evaluation_id = review(world, contact=False).evaluation_id
     stores = world.case_stores()
-    # Verify by the end of Thursday 9 October; 1-8 October is the holiday: today and the 9th are left.
+    # Verify within 1 working day: by the end of Thursday 9 October (1-8 October is the holiday).
     before = view_case(evaluation_id, actor=LI, stores=stores, now=GIVEN).standing
-    assert (before.last_day, before.working_days_left, before.due_today) == (date(2025, 10, 9), 2, False)
+    assert (before.last_day, before.working_days_left, before.due_today) == (date(2025, 10, 9), 1, False)
+    eve = view_case(evaluation_id, actor=LI, stores=stores, now=datetime(2025, 10, 8, 23, 59, tzinfo=CST)).standing
+    assert (eve.working_days_left, eve.due_today) == (1, False)
     today = view_case(evaluation_id, actor=LI, stores=stores, now=datetime(2025, 10, 9, 9, 0, tzinfo=CST)).standing
-    assert (today.working_days_left, today.due_today, today.overdue_days) == (1, True, 0)
+    assert (today.working_days_left, today.due_today, today.overdue_days) == (0, True, 0)
     late = view_case(evaluation_id, actor=LI, stores=stores, now=datetime(2025, 10, 12, 9, 0, tzinfo=CST)).standing
     assert (late.working_days_left, late.overdue_days) == (0, 3)
 
@@ -249,7 +251,10 @@ def test_the_board_puts_escalated_overdue_and_due_today_first_filters_and_pages(
     supervisor = case_board(BEIJING, CaseBoardQuery(), stores=stores, now=on_saturday)
     assert [item.evaluation_id for item in supervisor.items] == [first, second, third]
     assert supervisor.items[0].escalated_for == "escalate_overdue"
-    assert (supervisor.items[1].standing.due_today, supervisor.items[2].standing.working_days_left) == (True, 3)
+    # Sunday the 12th is a day off: Monday and Tuesday are left.
+    assert (supervisor.items[1].standing.due_today, supervisor.items[2].standing.working_days_left) == (True, 2)
+    # Just resumed with 3 working days (Saturday the 11th is worked): 3 are left.
+    assert view_case(third, actor=BEIJING, stores=stores, now=late).standing.working_days_left == 3
     assert supervisor.items[1].item_name_zh and supervisor.items[1].agency_name_zh
     staff = case_board(LI, CaseBoardQuery(), stores=stores, now=on_saturday)
     # For staff, an escalated case waits on a supervisor: it comes after their own work.

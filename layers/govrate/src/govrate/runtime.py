@@ -359,6 +359,7 @@ def case_stores() -> CaseStores:
         vault=contact_vault(),
         rules=RulesBook(config.case_rules_dir, config.utc_offset_hours),
         catalogue=catalogue_repository(),
+        windows=window_repository(),
         bursts=case_repository(),
         burst_policy=BurstPolicy(
             per_window=config.burst_per_window, per_item=config.burst_per_item, minutes=config.burst_minutes

@@ -189,6 +189,7 @@ class Case(Contract):
             awaiting_rating=self.state is CaseState.ANSWERED,
             handling_rating=self.handling_rating,
             reopened=self.reopen_count > 0,
+            reopen_count=self.reopen_count,
             due_at=self.pending_due_at,
         )
 
@@ -343,7 +344,9 @@ class Standing(Contract):
 
     last_day: date | None = Field(default=None, description="The local day the deadline closes (its last day).")
     working_days_left: int | None = Field(
-        default=None, description="Working days left, today and the last day included; null when none is pending."
+        default=None,
+        description="Working days left after today, the last day included (0 on the last day); null when none is "
+        "pending.",
     )
     overdue_days: int = Field(default=0, description="Natural days past the last day; 0 when not overdue.")
     due_today: bool = False
@@ -367,6 +370,10 @@ class CaseListItem(Contract):
     item_name_zh: str | None = None
     item_name_en: str | None = None
     agency_name_zh: str | None = None
+    window_name_zh: str | None = Field(default=None, description="The window's name in its registry.")
+    reopen_count: int = Field(
+        default=0, ge=0, description="How many times the evaluator's dissatisfaction reopened it."
+    )
 
 
 class BoardOrder(StrEnum):
@@ -459,6 +466,7 @@ class CaseView(Contract):
     item_name_zh: str | None = None
     item_name_en: str | None = None
     agency_name_zh: str | None = None
+    window_name_zh: str | None = Field(default=None, description="The window's name in its registry.")
     contact: EvaluatorContact | None
     history: list[AuditEntry]
     chain: ChainReport

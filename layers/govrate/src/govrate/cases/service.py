@@ -60,6 +60,8 @@ from govrate.regions.case_rules import RegionRules, RulesBook
 
 if TYPE_CHECKING:
     from govrate.catalogue.ports import CatalogueReader
+    from govrate.catalogue.store import Agency
+    from govrate.windows.ports import WindowStore
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -87,6 +89,7 @@ class CaseStores:
     catalogue: CatalogueReader
     follow_ups: FollowUpStore
     bursts: BurstStore
+    windows: WindowStore
     burst_policy: BurstPolicy = field(default_factory=BurstPolicy)
 
 
@@ -265,7 +268,7 @@ def _start_burst(
 def list_cases(actor: Actor, *, stores: CaseStores, now: datetime, limit: int, cursor: str | None) -> CasePage:
     """Staff: their agency's open cases; supervisors: their division's. Nearest deadline first."""
     cases, following = _open_cases(actor, stores, limit, cursor)
-    names = _Names(stores.catalogue)
+    names = _Names(stores)
     return CasePage(items=[_list_item(case, now, stores, names) for case in cases], next_cursor=following)
 
 
@@ -281,7 +284,7 @@ def case_board(actor: Actor, query: CaseBoardQuery, *, stores: CaseStores, now: 
         cases.extend(page)
         if cursor is None:
             break
-    names = _Names(stores.catalogue)
+    names = _Names(stores)
     listed = [_list_item(case, now, stores, names) for case in cases]
     items_to_filter = sorted({(i.item_code, i.item_name_zh or i.item_code) for i in listed if i.item_code})
     matching = [item for item in listed if _matches(item, query)]
@@ -334,6 +337,7 @@ def _matches(item: CaseListItem, query: CaseBoardQuery) -> bool:
                 item.item_name_en,
                 item.agency_code,
                 item.window_id,
+                item.window_name_zh,
             )
         )
         return query.q.casefold() in (searched + " " + (item.agency_name_zh or "")).casefold()
@@ -354,12 +358,25 @@ def _urgency(item: CaseListItem, actor: Actor) -> tuple[int, datetime, str]:
 
 
 class _Names:
-    """The catalogue's names of items and agencies, each read once per request."""
+    """The names of items and agencies (the catalogue's) and of windows (the registry's), each read once
+    per request."""
 
-    def __init__(self, catalogue: CatalogueReader) -> None:
-        self._catalogue = catalogue
+    def __init__(self, stores: CaseStores) -> None:
+        self._catalogue = stores.catalogue
+        self._windows = stores.windows
         self._items: dict[str, tuple[str, str] | None] = {}
         self._agencies: dict[str, str | None] = {}
+        self._window_names: dict[str, str | None] = {}
+
+    def window(self, window_id: str | None) -> str | None:
+        if window_id is None:
+            return None
+        if window_id not in self._window_names:
+            try:
+                self._window_names[window_id] = self._windows.get(window_id).name_zh
+            except NotFound:
+                self._window_names[window_id] = None
+        return self._window_names[window_id]
 
     def item(self, item_code: str | None) -> tuple[str, str] | None:
         if item_code is None:
@@ -392,8 +409,11 @@ def standing(case: Case, rules: RegionRules, now: datetime) -> Standing:
     today = zone_now.date()
     if now >= due:
         return Standing(last_day=last_day, working_days_left=0, overdue_days=max(1, (today - last_day).days))
+    # Today is under way: what is left are the working days after it, up to the last day.
     left = sum(
-        1 for offset in range((last_day - today).days + 1) if rules.calendar.is_working_day(today + timedelta(offset))
+        1
+        for offset in range(1, (last_day - today).days + 1)
+        if rules.calendar.is_working_day(today + timedelta(offset))
     )
     return Standing(last_day=last_day, working_days_left=left, due_today=last_day == today)
 
@@ -421,20 +441,41 @@ def _complaint(case: Case, stores: CaseStores, names: _Names) -> Complaint:
     )
 
 
+class ContactView(StrEnum):
+    """Whether a case is shown with the evaluator's contact."""
+
+    HIDDEN = "hidden"
+    REVEAL = "reveal"
+    """Decrypted after a new view is written to the audit chain."""
+    SHOWN_AGAIN = "shown_again"
+    """The page of a view just audited, loaded again (the console's redirect after the reveal): shown only
+    within CONTACT_SHOWN_FOR of this person's last audited view, with no new entry."""
+
+
+CONTACT_SHOWN_FOR = timedelta(minutes=5)
+
+
 def view_case(
-    evaluation_id: str, *, actor: Actor, stores: CaseStores, now: datetime, with_contact: bool = True
+    evaluation_id: str,
+    *,
+    actor: Actor,
+    stores: CaseStores,
+    now: datetime,
+    contact_view: ContactView = ContactView.REVEAL,
 ) -> CaseView:
     """One case for its handlers; with the evaluator's contact when asked for. The contact is decrypted
     here only, after the view is written to the audit chain: no audit entry, no contact."""
     case = stores.cases.get(evaluation_id)
     authorize(actor, case)
     contact: EvaluatorContact | None = None
-    cipher = stores.evaluations.get(evaluation_id).contact_cipher if case.real_name and with_contact else None
-    if cipher is not None:
+    wanted = case.real_name and contact_view is not ContactView.HIDDEN
+    cipher = stores.evaluations.get(evaluation_id).contact_cipher if wanted else None
+    if cipher is not None and contact_view is ContactView.REVEAL:
         case = _record_contact_view(case, actor=actor, stores=stores, now=now)
-        contact = EvaluatorContact.model_validate_json(stores.vault.open(cipher, owner=evaluation_id))
     history = stores.cases.history(evaluation_id)
-    names = _Names(stores.catalogue)
+    if cipher is not None and (contact_view is ContactView.REVEAL or _viewed_lately(history, actor, now)):
+        contact = EvaluatorContact.model_validate_json(stores.vault.open(cipher, owner=evaluation_id))
+    names = _Names(stores)
     item = names.item(case.item_code)
     return CaseView(
         case=case,
@@ -445,11 +486,26 @@ def view_case(
         item_name_zh=item[0] if item else None,
         item_name_en=item[1] if item else None,
         agency_name_zh=names.agency(case.agency_code),
+        window_name_zh=names.window(case.window_id),
         contact=contact,
         history=history,
         chain=verify_chain(evaluation_id, history, count=case.audit_count, head=case.audit_head),
         burst=_held_reviews(case, stores, names),
     )
+
+
+def reassignable_agencies(actor: Actor, *, stores: CaseStores) -> list[Agency]:
+    """The agencies a supervisor may reassign a case to: those of their division in the catalogue, by name.
+    None for staff."""
+    if actor.role is not Role.SUPERVISOR or not actor.region_code:
+        return []
+    agencies = stores.catalogue.agencies_within(actor.region_code)
+    return sorted(agencies, key=lambda agency: (agency.agency_name_zh, agency.agency_code))
+
+
+def _viewed_lately(history: list[AuditEntry], actor: Actor, now: datetime) -> bool:
+    views = [e.at for e in history if e.action is Action.VIEW_CONTACT and e.actor.subject == actor.subject]
+    return bool(views) and now - max(views) <= CONTACT_SHOWN_FOR
 
 
 def _held_reviews(case: Case, stores: CaseStores, names: _Names) -> list[HeldReview]:
@@ -741,6 +797,8 @@ def _list_item(case: Case, now: datetime, stores: CaseStores, names: _Names) -> 
         item_name_zh=item[0] if item else None,
         item_name_en=item[1] if item else None,
         agency_name_zh=names.agency(case.agency_code),
+        window_name_zh=names.window(case.window_id),
+        reopen_count=case.reopen_count,
         evaluation_id=case.evaluation_id,
         kind=case.kind,
         item_code=case.item_code,

@@ -30,6 +30,7 @@ from govrate.kernel.errors import (
     SuspiciousSubmission,
 )
 from govrate.kernel.observability import logger
+from govrate.kernel.qr_codes import FormTokenSigner
 from govrate.rating.models import Lang, PageAnswer, PressureReportForm, RatingForm, RatingTarget
 from govrate.rating.service import (
     FORM,
@@ -40,7 +41,14 @@ from govrate.rating.service import (
     submit_rating,
 )
 from govrate.web import i18n
-from govrate.web.chalice_edge import client_address, json_response, problem_response, query_params, raw_body
+from govrate.web.chalice_edge import (
+    client_address,
+    cookie,
+    json_response,
+    problem_response,
+    query_params,
+    raw_body,
+)
 from govrate.web.pages import (
     OTHER_LANG,
     Page,
@@ -58,6 +66,12 @@ FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 # A rating page's "someone pressed me to rate" form posts to `<page>/report`.
 REPORT_SEGMENT = "report"
 MAX_FORM_BYTES = 16 * 1024
+# A browser that rated from a page keeps the form's token a few minutes (a cookie of that page's path):
+# the page loaded again — Back from the receipt — carries the same token, so posting it again is the
+# same rating and lands on the same receipt. `?again=1` forgets it, to rate another service.
+RATED_COOKIE = "govrate_rated"
+RATED_KEPT_S = 600
+RATE_ANEW = "again"
 
 FormT = TypeVar("FormT", bound=BaseModel)
 ViewT = TypeVar("ViewT", bound=Callable[..., Response])
@@ -118,6 +132,39 @@ def html(page: Page) -> Response:
 def see_other(url: str) -> Response:
     """After a form post, the page to show (303): reloading it never posts the form again."""
     return Response(body="", status_code=303, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+def rated_cookie(request: Request, token: str | None) -> str:
+    """Keeps `token` for the page posted to (None: forgets it). Never sent to another path or site."""
+    kept = f"{token}; Max-Age={RATED_KEPT_S}" if token else "; Max-Age=0"
+    return f"{RATED_COOKIE}={kept}; Path={client_path(request)}; HttpOnly; Secure; SameSite=Lax"
+
+
+def form_page(
+    request: Request, target: RatingTarget, ctx: PageContext, *, signer: FormTokenSigner, now: datetime
+) -> Response:
+    """The rating form of `target`: with the token this browser rated with minutes ago (and a note saying
+    so, with a link to rate anew), else with the single-use token of a form served now."""
+    query = query_params(request)
+    if RATE_ANEW in query:
+        shown = {name: value for name, value in query.items() if name != RATE_ANEW}
+        response = see_other("?" + urlencode(shown) if shown else client_path(request))
+        response.headers["Set-Cookie"] = rated_cookie(request, None)
+        return response
+    kept = cookie(request, RATED_COOKIE)
+    if kept is not None:
+        try:
+            check_form_token(target, kept, signer=signer, now=now)
+        except InvalidInput:
+            kept = None
+    page = rating_page(
+        target,
+        ctx,
+        max_comment_length=runtime.settings().max_comment_length,
+        nonce=kept or signer.issue(target.form_subject, now),
+        anew_url="?" + urlencode({**query, RATE_ANEW: "1"}) if kept else None,
+    )
+    return html(page)
 
 
 def refusal(exc: Exception, ctx: PageContext, page: RefusalPage | None = None) -> Response:
@@ -208,7 +255,9 @@ def post_rating(
         return _refused(exc, ctx, as_json)
     if accepted is None or accepted.receipt is None:  # a bot, or the same rating sent from another page
         return _thanks(ctx, as_json)
-    return _to_receipt(receipt_url(accepted), as_json)
+    answer = _to_receipt(receipt_url(accepted), as_json)
+    answer.headers["Set-Cookie"] = rated_cookie(request, form.nonce)
+    return answer
 
 
 def _to_receipt(url: str, as_json: bool) -> Response:
