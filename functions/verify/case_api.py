@@ -517,7 +517,7 @@ for _step, (_command, _summary) in STEPS.items():
 
 def _form(model: type[ModelT]) -> tuple[ModelT, str]:
     """An HTML form's fields validated as `model`, and its form token (`form_token`, or the sign-in
-    token); a list field comes from a textarea, one item a line."""
+    token); a list field comes from a textarea, one item a line; an optional field left empty is absent."""
     token = ""
     document: dict[str, object] = {}
     for name, value in console.form_fields(blueprint.current_request):
@@ -525,6 +525,8 @@ def _form(model: type[ModelT]) -> tuple[ModelT, str]:
             token = value
             continue
         field = model.model_fields.get(name)
+        if field is not None and not field.is_required() and not value.strip():
+            continue  # an optional field left empty is not given
         listed = field is not None and get_origin(field.annotation) is list
         document[name] = [line.strip() for line in value.splitlines() if line.strip()] if listed else value
     return model.model_validate(document), token

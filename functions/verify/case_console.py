@@ -756,11 +756,14 @@ def _forms(
 
     def form(step: str, title: str, fields: tuple[_Field, ...]) -> str:
         mine = again if again is not None and again.step == step else None
-        alert = (
-            '<p class="error" role="alert">请按提示修改后再提交 Please correct what is marked and send it again.</p>'
-            if mine
-            else ""
-        )
+        alert = ""
+        if mine is not None:
+            whole = mine.errors.get(console.FORM_ERROR)
+            alert = (
+                '<p class="error" role="alert">请按提示修改后再提交 Please correct what is marked and send it again.'
+                + (f" {escape(whole)}" if whole else "")
+                + "</p>"
+            )
         controls = "".join(
             _field(step, field, mine, agency_options if field.name == AGENCY_FIELD else field.options)
             for field in fields

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from ulid import ULID
 
 from govrate.evaluations.models import (
@@ -29,6 +30,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 GENESIS_HASH = "0" * 64
+# The kind of error of a triage that appeals without evidence (its field: `evidence`).
+APPEAL_WITHOUT_EVIDENCE = "appeal_without_evidence"
 
 
 class Triage(StrEnum):
@@ -236,14 +239,18 @@ class TriageDecision(Contract):
     outcome: Triage
     note: Text
     evidence: list[ShortText] = Field(
-        default_factory=list, max_length=20, description="Required for an appeal: what shows the review mistaken."
+        default_factory=list,
+        max_length=20,
+        validate_default=True,
+        description="Required for an appeal: what shows the review mistaken.",
     )
 
-    @model_validator(mode="after")
-    def _appeal_has_evidence(self) -> TriageDecision:
-        if self.outcome is Triage.APPEAL and not self.evidence:
-            raise ValueError("an appeal needs at least one piece of evidence")
-        return self
+    @field_validator("evidence")
+    @classmethod
+    def _appeal_has_evidence(cls, evidence: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("outcome") is Triage.APPEAL and not evidence:
+            raise PydanticCustomError(APPEAL_WITHOUT_EVIDENCE, "an appeal needs at least one piece of evidence")
+        return evidence
 
 
 class RectificationRecord(Contract):

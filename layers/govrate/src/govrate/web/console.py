@@ -23,6 +23,7 @@ from chalice.app import Request, Response
 from pydantic import ValidationError
 
 from govrate import runtime
+from govrate.cases.model import APPEAL_WITHOUT_EVIDENCE
 from govrate.identity.auth import NotSignedIn
 from govrate.identity.model import Actor, Role
 from govrate.identity.sessions import DEVICE_LIFETIME, StaffSession, check_form_token, current_session
@@ -234,6 +235,7 @@ _FIELD_MESSAGES = {
     "int_parsing": "请填写一个整数 Please enter a whole number.",
     "greater_than_equal": "数值太小 The number is too small.",
     "less_than_equal": "数值太大 The number is too large.",
+    APPEAL_WITHOUT_EVIDENCE: "申诉须至少提供一项证据，每行一项 An appeal needs evidence, one item a line.",
 }
 CHECK_FIELD = "请检查此项 Please check this."
 FORM_ERROR = "form"
