@@ -8,6 +8,7 @@ the status page are reached with the evaluation's receipt, which only the evalua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from chalice.app import Request, Response
@@ -384,6 +385,32 @@ def get_status_page(evaluation_id: str) -> Response:
             handling_problem=query_params(request).get("problem") == "rating",
         )
     )
+
+
+# A citizen's link cut short: `/q/`, `/t/` or `/e/` (API Gateway drops a trailing slash) gets the page
+# saying the code or link is not whole, never the gateway's JSON 404.
+CUT_SHORT: dict[str, str] = {"/q": "not-found", "/t": "not-found", "/e": "unknown-link"}
+
+
+def _cut_short_page(kind: str) -> Callable[[], Response]:
+    def cut_short() -> Response:
+        return html(refusal_page(kind, 404, page_context(blueprint.current_request)))
+
+    return cut_short
+
+
+for _path, _kind in CUT_SHORT.items():
+    blueprint.route(
+        _path,
+        methods=["GET"],
+        name=f"get_cut_short_{_path.strip('/')}",
+        doc=Operation(
+            summary=f"A link cut short at {_path}/: the page saying so",
+            tag=TAG,
+            query=PageQuery,
+            responses={404: PAGE_REFUSALS[404]},
+        ),
+    )(_cut_short_page(_kind))
 
 
 @blueprint.route(

@@ -442,3 +442,16 @@ def test_the_poster_to_print(client: Any, token: str, size: str, page_size: str)
 def test_a_revoked_window_has_no_poster(client: Any, token: str) -> None:
     client.http.post(f"/v1/windows/{WINDOW_ID}/revoke")
     assert client.http.get(f"/v1/windows/{WINDOW_ID}/poster").status_code == 410
+
+
+def test_a_link_cut_short_gets_the_page_saying_so_not_a_json_document(client: Any) -> None:
+    for path, title in (
+        ("/q/", "二维码无法识别"),
+        ("/t/", "二维码无法识别"),
+        ("/e/", "找不到这条评价"),
+        ("/q/?lang=en", "Code not recognised"),
+    ):
+        response = client.http.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8", path
+        assert title in text(response), path
