@@ -92,9 +92,10 @@ class _StreamRecord:
 
 
 class StreamPoller(Worker):
-    """Reads the table's stream shard by shard and hands batches to the handler. A partial batch
-    failure re-delivers from the first failed sequence number, as Lambda checkpoints a stream; when
-    the retries are spent, the on-failure destination (an SQS queue) hears of the records skipped."""
+    """Reads the table's stream shard by shard and hands the handler batches of up to the mapping's
+    batch size of the records its filter admits. A partial batch failure re-delivers from the first
+    failed sequence number, as Lambda checkpoints a stream; when the retries are spent, the on-failure
+    destination (an SQS queue) hears of the records skipped."""
 
     def __init__(
         self,
@@ -183,6 +184,8 @@ class StreamPoller(Worker):
         boto3.client("sqs").send_message(QueueUrl=self.on_failure_url, MessageBody=json.dumps(invocation_record))
 
     def _read(self) -> list[_StreamRecord]:
+        """Up to a batch of the records the filter admits. Lambda filters before it batches, so a
+        batch fills from as many pages as it takes, until the shards have nothing newer."""
         if not self._iterators:
             shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
             for shard in shards:
@@ -192,16 +195,20 @@ class StreamPoller(Worker):
                     ShardIteratorType=self.source.starting_position,  # type: ignore[arg-type]
                 )["ShardIterator"]
         records: list[_StreamRecord] = []
-        for shard_id, iterator in list(self._iterators.items()):
-            page = self._streams.get_records(ShardIterator=iterator, Limit=self.source.batch_size)
-            for raw in page["Records"]:
-                record = dynamodb_event_record(dict(raw), self.stream_arn)
-                if self._filter.admits(record):  # Lambda drops filtered records before batching
-                    records.append(_StreamRecord(shard_id, record))
-            if "NextShardIterator" in page:
-                self._iterators[shard_id] = page["NextShardIterator"]
-            else:  # a closed shard; its children appear on the next describe
-                del self._iterators[shard_id]
+        read = True
+        while read and len(records) < self.source.batch_size and not self.stop_event.is_set():
+            read = False
+            for shard_id, iterator in list(self._iterators.items()):
+                page = self._streams.get_records(ShardIterator=iterator, Limit=self.source.batch_size)
+                read = read or bool(page["Records"])
+                for raw in page["Records"]:
+                    record = dynamodb_event_record(dict(raw), self.stream_arn)
+                    if self._filter.admits(record):
+                        records.append(_StreamRecord(shard_id, record))
+                if "NextShardIterator" in page:
+                    self._iterators[shard_id] = page["NextShardIterator"]
+                else:  # a closed shard; its children appear on the next describe
+                    del self._iterators[shard_id]
         return records
 
 
