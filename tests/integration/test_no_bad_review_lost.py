@@ -66,7 +66,7 @@ def test_an_entry_the_queue_refuses_fails_that_record_alone_and_is_sent_again(
     sqs = runtime.negative_review_queue()._client
     send_batch = sqs.send_message_batch
 
-    def refuse_one(QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+    def refuse_one(QueueUrl: str, Entries: list[Any]) -> dict[str, Any]:
         kept = [entry for entry in Entries if refused not in entry["MessageBody"]]
         answer = dict(send_batch(QueueUrl=QueueUrl, Entries=kept))
         failed = [entry["Id"] for entry in Entries if entry not in kept]
