@@ -22,7 +22,7 @@ import base64
 import json
 import math
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,9 +47,9 @@ class Usage:
     # By write operation: its calls, the units their answers reported in ConsumedCapacity (and how
     # many answers had none), and the units computed from the item sizes.
     writes: Counter[str] = field(default_factory=Counter)
-    reported: Counter[str] = field(default_factory=Counter)
+    reported: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     unreported: Counter[str] = field(default_factory=Counter)
-    computed: Counter[str] = field(default_factory=Counter)
+    computed: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     written: list[str] = field(default_factory=list)  # "table entity: units" of each item written
 
     def round_trips(self, service: str | None = None) -> int:

@@ -293,7 +293,9 @@ def _report(figures: dict[str, Any]) -> None:
     writes = Usage()
     for usage in figures["usage"].values():
         for counter in ("writes", "reported", "unreported", "computed"):
-            getattr(writes, counter).update(getattr(usage, counter))
+            totals = getattr(writes, counter)
+            for operation, amount in getattr(usage, counter).items():
+                totals[operation] += amount
     print("  moto's ReturnConsumedCapacity on the writes of the three kinds below, against the units DynamoDB bills:")
     for operation, count in sorted(writes.writes.items()):
         said = "none" if writes.unreported[operation] == count else f"{writes.reported[operation]:g} units"
