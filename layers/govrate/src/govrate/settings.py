@@ -8,8 +8,6 @@ same synthesized template, so the two cannot drift.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -91,8 +89,6 @@ class Settings(BaseSettings):
     # Overrides for an OIDC issuer other than Cognito, or moto's JWKS in server mode.
     staff_issuer: str = ""
     staff_jwks_url: str = ""
-    # Directory of per-region rules files (`<division code>.json`); none: national defaults only.
-    case_rules_dir: Path | None = None
     # Where poison negative-review messages end up; the redrive command moves them back.
     negative_reviews_dlq_url: str = ""
     # Shards of the overdue index; fixed once data exists, since the sweep queries every shard.

@@ -1,7 +1,7 @@
 """Working days on the mainland China calendar, with the adjusted working weekends (调休).
 
 The `chinese-calendar` package holds the State Council's holiday schedule for the years it knows.
-A region may add a rules file (see `govrate.regions.case_rules`) with its own holidays and adjusted
+A region may add to its rules (see `govrate.regions.rules`) its own holidays and adjusted
 working days per year: for a year the package lacks, or for local holidays. A year that neither
 knows falls back to Monday-Friday working weeks; `covers` tells the caller so it can warn.
 """
@@ -26,7 +26,7 @@ _MAX_WORKING_DAYS = 250
 
 
 class YearOverlay(BaseModel):
-    """One year of a region's calendar file: days off and adjusted working days."""
+    """One year of a region's calendar: days off and adjusted working days."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -37,7 +37,7 @@ class YearOverlay(BaseModel):
 
 
 class WorkingCalendar:
-    """The package's calendar with overlays applied in order (national → province → city → county)."""
+    """The package's calendar with the overlays applied in order (province → prefecture → county)."""
 
     def __init__(self, overlays: Iterable[Mapping[int, YearOverlay]] = ()) -> None:
         holidays = set(_PACKAGE_HOLIDAYS)
@@ -55,7 +55,7 @@ class WorkingCalendar:
         self._years = frozenset(years)
 
     def covers(self, year: int) -> bool:
-        """True when the package or a rules file states the holidays of `year`."""
+        """True when the package or a region's rules state the holidays of `year`."""
         return year in self._years
 
     def is_working_day(self, day: date) -> bool:
