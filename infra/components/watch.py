@@ -23,7 +23,7 @@ from constructs import Construct
 from govrate.integrity.store import WATCH_KEY_PREFIXES
 from govrate.integrity.stream import AUDIT_PREFIX, ESCALATE_OVERDUE
 from govrate.records.store import RECORD_ENTITY
-from govrate.regions.policies import POLICY_PK
+from govrate.regions.store import RULES_PK
 from govrate.storage.tables import EVALUATION_ENTITY
 
 from infra import environment
@@ -88,7 +88,7 @@ class Watch(Construct):
             ),
         )
         self.topic.grant_publish(self.watcher)
-        # Its own items only: series, flags, marks and alert claims; and the regions' policies (deadlines).
+        # Its own items only: series, flags, marks and alert claims; and the regions' rules (evaluation periods).
         self.watcher.add_to_role_policy(
             iam.PolicyStatement(
                 actions=[
@@ -109,7 +109,7 @@ class Watch(Construct):
             iam.PolicyStatement(
                 actions=["dynamodb:GetItem", "dynamodb:Query"],
                 resources=[data.reference.table_arn],
-                conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [POLICY_PK]}},
+                conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [RULES_PK]}},
             )
         )
         # The region and agency of an escalated case.

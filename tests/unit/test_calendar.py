@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from govrate.regions.calendar import WorkingCalendar, YearOverlay
+from govrate.regions.calendar import WorkingCalendar
+from govrate.regions.rules import YearOverlay
 
 CST = timezone(timedelta(hours=8))
 CALENDAR = WorkingCalendar()

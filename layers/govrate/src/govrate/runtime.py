@@ -184,10 +184,11 @@ def rules_repository() -> RulesRepository:
 @_once
 def rules_book() -> RulesBook:
     """The regions' rules as every function reads them: one Query of the reference table at most every
-    RULES_TTL_SECONDS per container."""
+    `rules_ttl_seconds` per container."""
     from govrate.regions.rules import RulesBook
 
-    return RulesBook(rules_repository(), settings().utc_offset_hours)
+    config = settings()
+    return RulesBook(rules_repository(), config.utc_offset_hours, ttl_seconds=config.rules_ttl_seconds)
 
 
 @_once

@@ -8,6 +8,7 @@ same synthesized template, so the two cannot drift.
 from __future__ import annotations
 
 from functools import cache
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -91,6 +92,9 @@ class Settings(BaseSettings):
     staff_jwks_url: str = ""
     # Where poison negative-review messages end up; the redrive command moves them back.
     negative_reviews_dlq_url: str = ""
+    # How long a function keeps the regions' rules it read (govrate.regions.rules): a supervisor's change
+    # is in force everywhere within this time.
+    rules_ttl_seconds: int = Field(default=60, ge=0, le=600)
     # Shards of the overdue index; fixed once data exists, since the sweep queries every shard.
     case_due_shards: int = Field(default=16, ge=1, le=256)
     # Bursts of bad reviews (docs/integrity.md): more than this many of one window, or of one item of an

@@ -10,7 +10,7 @@ as for any AWS CLI). `set` signs the supervisor in (the password is asked for, n
 changes the rules only for a supervisor of a division that holds the region; a file that breaks a rule
 is refused with the line and field of each fault and nothing changes. Every change is stored with its
 audit entry (the supervisor, the operator's AWS identity, the time, the document before and after).
-Functions use a change within `govrate.regions.rules.RULES_TTL_SECONDS`.
+Every function uses a change within a minute (GOVRATE_RULES_TTL_SECONDS of the functions).
 """
 
 from __future__ import annotations

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import chinese_calendar  # type: ignore[import-untyped]
-from pydantic import BaseModel, ConfigDict, Field
 
 from govrate.kernel.clock import zone
+
+if TYPE_CHECKING:
+    from govrate.regions.rules import YearOverlay
 
 _PACKAGE_HOLIDAYS: frozenset[date] = frozenset(chinese_calendar.holidays)
 _PACKAGE_WORKDAYS: frozenset[date] = frozenset(chinese_calendar.workdays)
@@ -23,17 +26,6 @@ _PACKAGE_YEARS: frozenset[int] = frozenset(day.year for day in _PACKAGE_HOLIDAYS
 OFFICE_HOURS = (time(9), time(17))
 # A deadline is never more than a year of working days away; this bounds the search.
 _MAX_WORKING_DAYS = 250
-
-
-class YearOverlay(BaseModel):
-    """One year of a region's calendar: days off and adjusted working days."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    holidays: frozenset[date] = Field(default_factory=frozenset, description="Days off (holidays, local holidays).")
-    workdays: frozenset[date] = Field(
-        default_factory=frozenset, description="Adjusted working days (调休), usually a Saturday or Sunday."
-    )
 
 
 class WorkingCalendar:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from json.decoder import scanstring
 
 from pydantic import ValidationError
 
@@ -73,7 +72,7 @@ def _lines_of_fields(text: str) -> dict[Path, int]:
         index = 0
         while text[position] not in "}]":
             if opening == "{":
-                key, after_key = scanstring(text, position + 1)
+                key, after_key = decoder.raw_decode(text, position)  # a key is a JSON string
                 member = (*path, key)
                 lines[member] = line(position)
                 position = skip(after_key) + 1  # the colon

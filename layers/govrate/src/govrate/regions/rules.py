@@ -4,8 +4,8 @@ document per GB/T 2260 division (`510000` a province, `513200` a prefecture, `51
 The national rules are the defaults written here and the State Council's calendar of the
 `chinese-calendar` package. For a region the documents of its province, its prefecture and itself
 apply in that order: each field comes from the most local document that sets it, and calendar overlays
-accumulate. `RulesBook` is the one reader every function uses; it keeps what it read for
-`RULES_TTL_SECONDS`, so a change is in force everywhere within that time.
+accumulate. `RulesBook` is the one reader every function uses; it keeps what it read for a time
+(`GOVRATE_RULES_TTL_SECONDS`, a minute), so a change is in force everywhere within that time.
 """
 
 from __future__ import annotations
@@ -14,21 +14,30 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from govrate.kernel.scale import Level
-from govrate.regions.calendar import WorkingCalendar, YearOverlay
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from govrate.regions.calendar import WorkingCalendar
     from govrate.regions.ports import RulesSource
 
-# How long a function keeps the rules it read: a change reaches every warm function within this time.
-RULES_TTL_SECONDS = 60
+
+class YearOverlay(BaseModel):
+    """One year of a region's calendar: days off and adjusted working days."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    holidays: frozenset[date] = Field(default_factory=frozenset, description="Days off (holidays, local holidays).")
+    workdays: frozenset[date] = Field(
+        default_factory=frozenset, description="Adjusted working days (调休), usually a Saturday or Sunday."
+    )
 
 
 class EvaluationPolicy(BaseModel):
@@ -118,8 +127,15 @@ class RegionRules:
     region_code: str
     evaluation: EvaluationPolicy
     cases: CasePolicy
-    calendar: WorkingCalendar
+    overlays: tuple[Mapping[int, YearOverlay], ...]
     utc_offset_hours: int
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        # Built on first use: the functions that only rate never load the holiday tables.
+        from govrate.regions.calendar import WorkingCalendar
+
+        return WorkingCalendar(self.overlays)
 
     def due(self, start: datetime, working_days: int) -> datetime:
         return self.calendar.deadline(start, working_days, self.utc_offset_hours)
@@ -143,20 +159,21 @@ def resolve(region_code: str, documents: Mapping[str, RulesDocument], utc_offset
         region_code=region_code,
         evaluation=EvaluationPolicy.model_validate(evaluation),
         cases=CasePolicy.model_validate(cases),
-        calendar=WorkingCalendar(document.calendar for document in chain),
+        overlays=tuple(document.calendar for document in chain),
         utc_offset_hours=utc_offset_hours,
     )
 
 
 class RulesBook:
-    """The rules every function reads: all divisions' documents in one read, kept `ttl_seconds`."""
+    """The rules every function reads: all divisions' documents in one read, kept `ttl_seconds`
+    (thread-safe: a function's threads share one book)."""
 
     def __init__(
         self,
         source: RulesSource,
         utc_offset_hours: int,
         *,
-        ttl_seconds: float = RULES_TTL_SECONDS,
+        ttl_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._source = source

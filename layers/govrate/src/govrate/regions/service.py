@@ -27,7 +27,11 @@ def change_rules(
     it, RulesRefused (line and field) for a file that breaks a rule, Conflict when another change came
     in between: in each case nothing is stored and the rules in force stay as they were."""
     check_division(division)
-    if actor.role is not Role.SUPERVISOR or actor.region_code is None or not divisions.holds(actor.region_code, division):
+    if (
+        actor.role is not Role.SUPERVISOR
+        or actor.region_code is None
+        or not divisions.holds(actor.region_code, division)
+    ):
         raise Forbidden(
             "a region's rules are set by the supervisors of a division that holds it",
             [{"field": "division", "message": f"{division} is outside your division ({actor.region_code or 'none'})"}],

@@ -80,7 +80,9 @@ class RulesRepository:
         written_before = (
             self._rules.version == change.version - 1 if change.version > 1 else self._rules.pk.does_not_exist()
         )
-        entry = self._log(f"{RULES_LOG_PREFIX}{change.division}", f"{change.version:06d}", change=change.model_dump_json())
+        entry = self._log(
+            f"{RULES_LOG_PREFIX}{change.division}", f"{change.version:06d}", change=change.model_dump_json()
+        )
         try:
             with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(item, condition=written_before)
