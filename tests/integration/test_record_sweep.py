@@ -14,11 +14,11 @@ import time_machine
 from govrate import runtime
 from govrate.evaluations.models import ApplicantContact, Channel, EvaluationSubmission, Stage
 from govrate.evaluations.service import submit_evaluation
+from govrate.identity.model import Actor, Role
 from govrate.kernel.clock import zone
 from govrate.kernel.errors import StorageMisconfigured
 from govrate.kernel.scale import Level
 from govrate.records.store import StoredRecord
-from govrate.identity.model import Actor, Role
 from govrate.regions.service import change_rules
 from govrate.regions.store import RulesRepository
 
