@@ -54,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(change.model_dump_json())
         return 0
 
-    text = args.file.read_text(encoding="utf-8-sig")
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        parser.error(f"cannot read {args.file}: {exc}")
     try:
         tokens = runtime.staff_accounts().sign_in(args.user, getpass.getpass(f"password of {args.user}: "))
         actor = runtime.token_verifier().actor(tokens.access_token)

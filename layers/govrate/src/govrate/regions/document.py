@@ -12,7 +12,7 @@ from govrate.kernel.errors import InvalidInput
 from govrate.regions.rules import RulesDocument
 
 _BLANK = re.compile(r"[ \t\n\r]*")
-Path = tuple[str, ...]
+FieldPath = tuple[str, ...]
 
 
 class RulesRefused(InvalidInput):
@@ -42,16 +42,16 @@ def parse_rules(text: str) -> RulesDocument:
         raise RulesRefused("the rules file breaks the rules of its fields", errors) from exc
 
 
-def _line_of(path: Path, lines: dict[Path, int]) -> int:
+def _line_of(path: FieldPath, lines: dict[FieldPath, int]) -> int:
     """The line of the field at `path`, or of the nearest enclosing one that is written (a missing field)."""
     while path not in lines:
         path = path[:-1]
     return lines[path]
 
 
-def _lines_of_fields(text: str) -> dict[Path, int]:
+def _lines_of_fields(text: str) -> dict[FieldPath, int]:
     """The line where each member of a valid JSON text starts (object keys by name, array items by index)."""
-    lines: dict[Path, int] = {}
+    lines: dict[FieldPath, int] = {}
     decoder = json.JSONDecoder()
 
     def skip(position: int) -> int:
@@ -61,7 +61,7 @@ def _lines_of_fields(text: str) -> dict[Path, int]:
     def line(position: int) -> int:
         return text.count("\n", 0, position) + 1
 
-    def value(position: int, path: Path) -> int:
+    def value(position: int, path: FieldPath) -> int:
         """Records the members under `path` starting at `position`; returns where the value ends."""
         position = skip(position)
         lines.setdefault(path, line(position))
