@@ -65,8 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         change = change_rules(actor, args.division, text, store=store, now=runtime.now(), operator=operator)
     except InvalidInput as exc:
         for error in exc.errors:
-            where = f"line {error['line']}: " if "line" in error else ""
-            print(f"{args.file}: {where}{error['field']}: {error['message']}", file=sys.stderr)
+            where = "".join(
+                f"{part}: " for part in (f"line {error['line']}" if "line" in error else "", error["field"]) if part
+            )
+            print(f"{args.file}: {where}{error['message']}", file=sys.stderr)
         print(f"refused: {exc.detail}; the rules in force are unchanged", file=sys.stderr)
         return 1
     except (Unauthenticated, Forbidden, Conflict) as exc:
