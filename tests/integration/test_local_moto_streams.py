@@ -167,7 +167,8 @@ def test_queries_read_their_key_in_order_and_page_as_dynamodb_does(clients: tupl
         dynamodb.put_item(TableName=TABLE, Item={k: {"S": v} for k, v in item.items()} | {"day": {"S": f"D{n % 2}"}})
 
     def pages(**query: Any) -> list[str]:
-        found, start = [], {}
+        found: list[str] = []
+        start: dict[str, Any] = {}
         while True:
             page = dynamodb.query(TableName=TABLE, Limit=4, **query, **start)
             found += [item["sk"]["S"] for item in page["Items"]]
