@@ -94,6 +94,7 @@ class GovrateStack(Stack):
             web_acl=self.edge.web_acl,
             settings=config.alarms,
             retention=retention,
+            dashboard_name=config.stack_name,
         )
 
 

@@ -1,12 +1,15 @@
 """The operators' view: one dashboard of business events and technical signals, and alarms on what would
-otherwise go unnoticed, all to one SNS topic. Every alarm names its runbook entry in docs/operations.md."""
+otherwise go unnoticed, all to one SNS topic. Every alarm names its runbook entry in docs/operations.md.
+
+It is a nested stack: two alarms per function and one per queue would otherwise take a fifth of the main
+stack's 500 resources, which the routes and the regions to come need."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Duration, Names, Stack
+from aws_cdk import Aws, Duration, Names, NestedStack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
@@ -80,7 +83,7 @@ def breakdown(event: BusinessEvent, dimension: str, period: Duration) -> cloudwa
     )
 
 
-class Monitoring(Construct):
+class Monitoring(NestedStack):
     def __init__(
         self,
         scope: Construct,
@@ -93,8 +96,9 @@ class Monitoring(Construct):
         web_acl: wafv2.CfnWebACL,
         settings: AlarmsContext,
         retention: Retention,
+        dashboard_name: str,
     ) -> None:
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, description="Govrate's alarms and operators' dashboard")
         # A key of our own: CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key.
         key = kms.Key(
             self,
@@ -209,7 +213,9 @@ class Monitoring(Construct):
             runbook=NO_EVALUATIONS,
         )
 
-        self.dashboard = self._dashboard(functions, dead_letter_queues, stream_consumers, api, web_acl)
+        self.dashboard = self._dashboard(
+            functions, dead_letter_queues, stream_consumers, api, web_acl, name=dashboard_name
+        )
 
     def _alarm(
         self,
@@ -243,12 +249,12 @@ class Monitoring(Construct):
         stream_consumers: Sequence[lambda_.IFunction],
         api: apigateway.RestApi,
         web_acl: wafv2.CfnWebACL,
+        *,
+        name: str,
     ) -> cloudwatch.Dashboard:
         hour = Duration.hours(1)
         five_minutes = Duration.minutes(5)
-        dashboard = cloudwatch.Dashboard(
-            self, "Dashboard", dashboard_name=Stack.of(self).stack_name, default_interval=Duration.days(7)
-        )
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name, default_interval=Duration.days(7))
         dashboard.add_widgets(
             cloudwatch.TextWidget(
                 markdown="# Govrate\nBusiness events per hour, then the technical signals. Alarms and what to do: "

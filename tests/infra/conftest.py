@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, CfnElement, NestedStack, Stack
 from aws_cdk.assertions import Template
 
 from infra.bundling import REPO_ROOT
@@ -23,13 +23,20 @@ class Synthesized:
     outdir: Path
     template: Template
     validation_error: str | None
+    # The nested stacks' templates as written, and their resources with every parameter replaced by what
+    # the main stack passes: a reference to a function reads the same in both.
+    nested_templates: list[dict[str, Any]]
+    nested_resources: dict[str, dict[str, Any]]
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
+        """The main stack's resources (nested stacks count as one each, as CloudFormation counts them)."""
         return cast(dict[str, dict[str, Any]], self.template.to_json()["Resources"])
 
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
+        """Every resource of the type, in the main stack or a nested one."""
+        everything = self.resources | self.nested_resources
+        return {k: v for k, v in everything.items() if v["Type"] == resource_type}
 
     def one(self, resource_type: str) -> tuple[str, dict[str, Any]]:
         (found,) = self.of_type(resource_type).items()
@@ -56,7 +63,7 @@ class Synthesized:
         return found
 
     def logical_id(self, construct: Any) -> str:
-        return self.stack.get_logical_id(construct.node.default_child)
+        return Stack.of(construct).get_logical_id(construct.node.default_child)
 
     def role_statements(self, handler: str) -> list[dict[str, Any]]:
         """Every statement of the policies attached to the role of the function with this handler."""
@@ -103,7 +110,27 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory, extra_context: dict[str
         # cdk-nag findings fail the synthesis but the template is still written; the nag test reports.
         validation_error = f"{exc}\n{(outdir / 'validation-report.json').read_text()}"
     template = json.loads((outdir / stack.template_file).read_text())
-    return Synthesized(stack, outdir, Template.from_json(template), validation_error)
+    nested_templates: list[dict[str, Any]] = []
+    nested_resources: dict[str, dict[str, Any]] = {}
+    for nested in (c for c in stack.node.find_all() if isinstance(c, NestedStack)):
+        nested_template = json.loads((outdir / nested.template_file).read_text())
+        nested_templates.append(nested_template)
+        resource_id = stack.get_logical_id(cast(CfnElement, nested.nested_stack_resource))
+        parameters = template["Resources"][resource_id]["Properties"].get("Parameters", {})
+        nested_resources |= _with_parameters(nested_template["Resources"], parameters)
+    return Synthesized(
+        stack, outdir, Template.from_json(template), validation_error, nested_templates, nested_resources
+    )
+
+
+def _with_parameters(node: Any, parameters: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_with_parameters(item, parameters) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Ref"} and node["Ref"] in parameters:
+        return parameters[node["Ref"]]
+    return {key: _with_parameters(value, parameters) for key, value in node.items()}
 
 
 def actions_of(statement: dict[str, Any]) -> set[str]:

@@ -1,4 +1,4 @@
-"""cdk-nag (AWS Solutions) and cfn-lint over the synthesized template."""
+"""cdk-nag (AWS Solutions) and cfn-lint over the synthesized templates (the main stack and the nested one)."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ def test_every_acknowledged_finding_has_a_written_reason(synth: Synthesized) -> 
 
 
 def _lint(synthesized: Synthesized, regions: list[str]) -> list[str]:
-    template = json.dumps(synthesized.template.to_json())
-    return [str(m) for m in lint(template, config=ManualArgs(regions=regions, ignore_checks=sorted(LINT_IGNORED)))]
+    config = ManualArgs(regions=regions, ignore_checks=sorted(LINT_IGNORED))
+    templates = [synthesized.template.to_json(), *synthesized.nested_templates]
+    assert len(templates) > 1  # the monitoring's nested stack is linted too
+    return [str(m) for template in templates for m in lint(json.dumps(template), config=config)]
 
 
 def test_cfn_lint_finds_no_problem_in_commercial_regions(synth: Synthesized) -> None:

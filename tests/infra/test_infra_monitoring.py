@@ -31,13 +31,19 @@ def _metric_names(alarm: dict[str, Any]) -> set[str]:
 
 def test_every_alarm_notifies_the_encrypted_topic_and_names_its_runbook(synth: Synthesized) -> None:
     topic_id = synth.logical_id(synth.stack.monitoring.topic)
-    assert "KmsMasterKeyId" in synth.resources[topic_id]["Properties"]
+    assert "KmsMasterKeyId" in synth.nested_resources[topic_id]["Properties"]
     anchors = _anchors()
     for alarm in _alarms(synth):
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]
         assert alarm["OKActions"] == [{"Ref": topic_id}]
         (anchor,) = re.findall(re.escape(RUNBOOK) + r"([a-z0-9-]+)", json.dumps(alarm["AlarmDescription"]))
         assert anchor in anchors, anchor
+
+
+def test_alarms_and_dashboard_are_a_nested_stack_of_their_own(synth: Synthesized) -> None:
+    for resource_type in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard"):
+        assert not [r for r in synth.resources.values() if r["Type"] == resource_type], resource_type
+    assert len(synth.of_type("AWS::CloudWatch::Alarm")) > 2 * len(synth.of_type("AWS::Lambda::Function"))
 
 
 def test_every_runbook_entry_is_written(synth: Synthesized) -> None:
