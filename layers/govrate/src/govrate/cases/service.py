@@ -56,7 +56,7 @@ from govrate.identity.auth import authorize_agency, authorize_for
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.kernel.observability import BusinessEvent, count, logger
-from govrate.regions.case_rules import RegionRules, RulesBook
+from govrate.regions.rules import RegionRules, RulesBook
 
 if TYPE_CHECKING:
     from govrate.catalogue.ports import CatalogueReader
@@ -160,8 +160,8 @@ def open_case(
         opened_at=now,
         evaluated_at=message.created_at,
         real_name=evaluation.real_name,
-        verify_due_at=rules.due(start, rules.policy.verify_working_days),
-        answer_due_at=rules.due(start, rules.policy.answer_working_days),
+        verify_due_at=rules.due(start, rules.cases.verify_working_days),
+        answer_due_at=rules.due(start, rules.cases.answer_working_days),
     )
     _warn_if_calendar_unknown(rules, case.answer_due_at)
     detail = {"verify_due_at": case.verify_due_at.isoformat(), "answer_due_at": case.answer_due_at.isoformat()}
@@ -242,8 +242,8 @@ def _start_burst(
         opened_at=now,
         evaluated_at=review.created_at,
         real_name=False,
-        verify_due_at=rules.due(now, rules.policy.verify_working_days),
-        answer_due_at=rules.due(now, rules.policy.verify_working_days),
+        verify_due_at=rules.due(now, rules.cases.verify_working_days),
+        answer_due_at=rules.due(now, rules.cases.verify_working_days),
     )
     most = policy.per_window if window_id else policy.per_item
     entry = next_entry(
@@ -561,8 +561,8 @@ def report_pressure(report: PressureReport, *, stores: CaseStores, now: datetime
         evaluated_at=now,
         real_name=False,
         note=report.comment or None,
-        verify_due_at=rules.due(now, rules.policy.verify_working_days),
-        answer_due_at=rules.due(now, rules.policy.verify_working_days),
+        verify_due_at=rules.due(now, rules.cases.verify_working_days),
+        answer_due_at=rules.due(now, rules.cases.verify_working_days),
     )
     entry = next_entry(
         case,
@@ -627,14 +627,14 @@ def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: Ca
     rated, rated_entry = _step(case, rate, actor=evaluator, now=now)
     if rating.rating in CONTENT:
         follow = _Effect(Action.CLOSE, {}, {})
-    elif rating.escalate or case.reopen_count >= rules.policy.max_reopens:
+    elif rating.escalate or case.reopen_count >= rules.cases.max_reopens:
         follow = _Effect(
             Action.ESCALATE,
             {"resume_state": CaseState.VERIFIED, "escalated_for": Action.ESCALATE},
             {"asked": rating.escalate},
         )
     else:
-        answer_due = rules.due(now, rules.policy.answer_working_days)
+        answer_due = rules.due(now, rules.cases.answer_working_days)
         follow = _Effect(
             Action.REOPEN,
             {"reopen_count": case.reopen_count + 1, "triage": None, "answer_due_at": answer_due},
@@ -710,8 +710,8 @@ def _reassignment(command: Reassignment, case: Case, actor: Actor, stores: CaseS
         "escalated_for": None,
         "visited": False,
         "rectified": False,
-        "verify_due_at": rules.due(now, rules.policy.verify_working_days),
-        "answer_due_at": rules.due(now, rules.policy.answer_working_days),
+        "verify_due_at": rules.due(now, rules.cases.verify_working_days),
+        "answer_due_at": rules.due(now, rules.cases.answer_working_days),
     }
     detail = {
         "from_agency": case.agency_code,
