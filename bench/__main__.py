@@ -1,9 +1,17 @@
-"""`make bench`: every benchmark, one after the other."""
+"""`make bench`: every benchmark, one after the other; the costs from the figures of this run."""
 
 from __future__ import annotations
 
-from bench import analytics, cold_start, intake, partitions, publication
+from bench import analytics, cold_start, costs, intake, partitions, publication
 
-for benchmark in (partitions, cold_start, intake, analytics, publication):
-    benchmark.run()
-    print()
+partitions.run()
+print()
+cold_start.run()
+print()
+intake_figures = intake.run()
+print()
+analytics_figures = analytics.run()
+print()
+costs.run(intake_figures, analytics_figures)
+print()
+publication.run()

@@ -22,12 +22,13 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.costs import dollars
+
 SIZES = (1_000_000, 10_000_000)
 RUNS = 3
 FIRST_DAY = date(2026, 9, 1)
 DAYS = 91  # three months
 QUERY_MEMORY_LIMIT = "1GB"
-ATHENA_DOLLARS_PER_TB = 5.0
 ATHENA_MINIMUM_BYTES = 10 * 1024**2  # Athena bills at least 10 MB per query
 
 
@@ -143,7 +144,7 @@ def run() -> dict[str, float]:
         f"every month; queries in their own process, best of {RUNS}"
     )
     for result in results:
-        monthly = result["athena_bytes_per_run"] * 30 / 1e12 * ATHENA_DOLLARS_PER_TB
+        monthly = dollars("athena", result["athena_bytes_per_run"] * 30)
         print(
             f"  {result['rows']:>10,} evaluations: queries {result['queries_s']:.2f} s wall, "
             f"{result['min_cpu_s']:.2f} s CPU (user+sys), load average {result['load_average']:.1f}, "
@@ -160,7 +161,12 @@ def run() -> dict[str, float]:
         f"  for {large['rows'] / small['rows']:.0f}x the rows: wall time {growth:.1f}x, CPU time {cpu_growth:.1f}x, "
         f"peak RSS {memory_growth:.1f}x"
     )
-    return {"queries_10m_s": large["queries_s"], "growth": growth}
+    return {
+        "queries_10m_s": large["queries_s"],
+        "growth": growth,
+        "parquet_mb_per_million": small["parquet_mb"] / (small["rows"] / 1e6),
+        "athena_bytes_per_run": small["athena_bytes_per_run"],
+    }
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ at a time:
   open stream iterators keep reading the abandoned shard, and the copies pile up in memory.
   Two concurrent transactions can also both pass `attribute_not_exists` and both write.
 - Stream records and shard iterators are never dropped, so memory grows with every write.
+- Every Query sorts the whole table first (then filters it to the key and sorts the matches again):
+  with the weeks of demo history, the stack spent most of its time sorting.
 
 Here every DynamoDB and DynamoDB Streams request runs under one lock (moto's work is pure Python,
 which the GIL serializes anyway); a transaction saves only the items it touches and, when it is
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +50,7 @@ def hold_under_concurrency() -> None:
         handler.call_action = _serialized(handler.call_action)  # type: ignore[method-assign]
     _transactions_roll_back_items()
     _stream_retention()
+    Table.query = _query_without_sorting_the_table(Table.query)  # type: ignore[method-assign]
 
 
 def _serialized(call_action: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -56,6 +60,35 @@ def _serialized(call_action: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return call_action(handler)
 
     return call_action_under_lock
+
+
+def _query_without_sorting_the_table(query: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(query)
+
+    @functools.wraps(query)
+    def query_the_key(table: Table, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(table, *args, **kwargs).arguments
+        hash_key, index_name = arguments["hash_key"], arguments.get("index_name")
+        items: Any = table.items
+
+        def candidates() -> list[Item]:
+            if index_name is None and hash_key is not None:
+                partition = items.get(hash_key)
+                if partition is None:
+                    return []
+                return list(partition.values()) if table.range_key_attr else [partition]
+            if table.range_key_attr:
+                return [item for partition in items.values() for item in partition.values()]
+            return list(items.values())
+
+        with DYNAMODB_LOCK:  # the instance attribute hides the sorting method for this query only
+            table.all_items = candidates  # type: ignore[method-assign]
+            try:
+                return query(table, *args, **kwargs)
+            finally:
+                del table.all_items
+
+    return query_the_key
 
 
 class _TablesNotCopied:

@@ -30,6 +30,7 @@ log = logging.getLogger("local.events")
 IDLE_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 5.0
 SQS_MAX_MESSAGES = 10  # one ReceiveMessage returns at most 10; Lambda batches beyond that over a window
+STREAM_PAGE_RECORDS = 1000  # the most one GetRecords of DynamoDB Streams returns
 
 
 class RecordFilter:
@@ -92,9 +93,10 @@ class _StreamRecord:
 
 
 class StreamPoller(Worker):
-    """Reads the table's stream shard by shard and hands batches to the handler. A partial batch
-    failure re-delivers from the first failed sequence number, as Lambda checkpoints a stream; when
-    the retries are spent, the on-failure destination (an SQS queue) hears of the records skipped."""
+    """Reads the table's stream shard by shard and hands the handler batches of up to the mapping's
+    batch size of the records its filter admits. A partial batch failure re-delivers from the first
+    failed sequence number, as Lambda checkpoints a stream; when the retries are spent, the on-failure
+    destination (an SQS queue) hears of the records skipped."""
 
     def __init__(
         self,
@@ -118,9 +120,9 @@ class StreamPoller(Worker):
 
     def poll(self) -> bool:
         if not self._pending:
-            self._pending = self._read()
-        if not self._pending:
-            return False
+            self._pending, read = self._read()
+            if not self._pending:
+                return read  # records that no filter admits: read on at once, as Lambda does
         batch = self._pending[: self.source.batch_size]
         ok, response = self.call({"Records": [entry.record for entry in batch]})
         failed_from = self._first_failure(batch, response) if ok else 0
@@ -182,7 +184,10 @@ class StreamPoller(Worker):
         }
         boto3.client("sqs").send_message(QueueUrl=self.on_failure_url, MessageBody=json.dumps(invocation_record))
 
-    def _read(self) -> list[_StreamRecord]:
+    def _read(self) -> tuple[list[_StreamRecord], bool]:
+        """The records of one page of each shard that the filter admits, and whether the pages held any
+        records at all. Lambda reads a shard in pages larger than a batch and filters before it
+        batches, so under a backlog its batches are full; it does not wait to fill them."""
         if not self._iterators:
             shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
             for shard in shards:
@@ -192,17 +197,19 @@ class StreamPoller(Worker):
                     ShardIteratorType=self.source.starting_position,  # type: ignore[arg-type]
                 )["ShardIterator"]
         records: list[_StreamRecord] = []
+        read = False
         for shard_id, iterator in list(self._iterators.items()):
-            page = self._streams.get_records(ShardIterator=iterator, Limit=self.source.batch_size)
+            page = self._streams.get_records(ShardIterator=iterator, Limit=STREAM_PAGE_RECORDS)
+            read = read or bool(page["Records"])
             for raw in page["Records"]:
                 record = dynamodb_event_record(dict(raw), self.stream_arn)
-                if self._filter.admits(record):  # Lambda drops filtered records before batching
+                if self._filter.admits(record):
                     records.append(_StreamRecord(shard_id, record))
             if "NextShardIterator" in page:
                 self._iterators[shard_id] = page["NextShardIterator"]
             else:  # a closed shard; its children appear on the next describe
                 del self._iterators[shard_id]
-        return records
+        return records, read
 
 
 def _rfc3339(epoch_seconds: float) -> str:

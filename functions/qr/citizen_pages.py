@@ -8,6 +8,7 @@ the status page are reached with the evaluation's receipt, which only the evalua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from chalice.app import Request, Response
@@ -22,7 +23,7 @@ from govrate.rating.models import (
     PageQuery,
     PressureReportForm,
     RatingForm,
-    RatingTarget,
+    RatingPageQuery,
     ReceiptPageQuery,
     StatusPageQuery,
 )
@@ -35,10 +36,17 @@ from govrate.rating.service import (
 )
 from govrate.web.chalice_edge import ApiBlueprint, query_params
 from govrate.web.operations import Auth, Media, Operation
-from govrate.web.page_edge import FORM_MEDIA_TYPE, html, html_page, page_context
-from govrate.web.pages import PageContext, rating_page, receipt_page, refusal_page, status_page
+from govrate.web.page_edge import (
+    FORM_MEDIA_TYPE,
+    form_page,
+    html,
+    html_page,
+    page_context,
+    post_pressure_report,
+    post_rating,
+)
+from govrate.web.pages import PageContext, receipt_page, refusal_page, status_page
 from govrate.web.qr_images import PNG, SVG, accepts_png, not_acceptable, png_response, svg_response
-from govrate.web.rating_edge import post_pressure_report, post_rating
 from govrate.web.urls import public_base_url, status_url
 from pydantic import BaseModel
 
@@ -119,12 +127,6 @@ def receipt_url(request: Request, accepted: EvaluationAccepted, lang: Lang, path
     return f"{public_base_url(request)}{path}/{accepted.evaluation_id}/receipt?{urlencode(query)}"
 
 
-def form_page(target: RatingTarget, ctx: PageContext) -> Response:
-    """The rating form of `target`, with the single-use token of a form served now."""
-    token = runtime.form_token_signer().issue(target.form_subject, runtime.now())
-    return html(rating_page(target, ctx, max_comment_length=runtime.settings().max_comment_length, nonce=token))
-
-
 def view_for_receipt(request: Request, evaluation_id: str) -> tuple[EvaluationView, str]:
     """The evaluation a receipt link shows; a link without a plausible receipt is one we never issued."""
     receipt = query_params(request).get("receipt", "")
@@ -151,16 +153,20 @@ def unknown_link(ctx: PageContext) -> Response:
     doc=Operation(
         summary="The rating page behind a window's QR code",
         tag=TAG,
-        query=PageQuery,
-        responses={200: Media(HTML, "The mobile rating page (under 50 KB, works without script)."), **PAGE_REFUSALS},
+        query=RatingPageQuery,
+        responses={
+            200: Media(HTML, "The mobile rating page (under 50 KB, works without script)."),
+            303: None,
+            **PAGE_REFUSALS,
+        },
     ),
 )
 @html_page(blueprint)
 def get_window_page(token: str) -> Response:
     """The page a citizen's phone opens; a refused code gets a page too, never a JSON document."""
-    ctx = page_context(blueprint.current_request)
+    request = blueprint.current_request
     target = open_window_rating(token, stores=runtime.rating_stores())
-    return form_page(target, ctx)
+    return form_page(request, target, page_context(request), signer=runtime.form_token_signer(), now=runtime.now())
 
 
 @blueprint.route(
@@ -219,15 +225,19 @@ def post_window_report(token: str) -> Response:
     doc=Operation(
         summary="The rating page of a service record, opened with its ticket",
         tag=TAG,
-        query=PageQuery,
-        responses={200: Media(HTML, "The record's service item and its stages still to rate."), **PAGE_REFUSALS},
+        query=RatingPageQuery,
+        responses={
+            200: Media(HTML, "The record's service item and its stages still to rate."),
+            303: None,
+            **PAGE_REFUSALS,
+        },
     ),
 )
 @html_page(blueprint)
 def get_ticket_page(ticket: str) -> Response:
-    ctx = page_context(blueprint.current_request)
-    target = open_ticket_rating(ticket, stores=runtime.rating_stores(), now=runtime.now())
-    return form_page(target, ctx)
+    request, now = blueprint.current_request, runtime.now()
+    target = open_ticket_rating(ticket, stores=runtime.rating_stores(), now=now)
+    return form_page(request, target, page_context(request), signer=runtime.form_token_signer(), now=now)
 
 
 @blueprint.route(
@@ -375,6 +385,32 @@ def get_status_page(evaluation_id: str) -> Response:
             handling_problem=query_params(request).get("problem") == "rating",
         )
     )
+
+
+# A citizen's link cut short: `/q/`, `/t/` or `/e/` (API Gateway drops a trailing slash) gets the page
+# saying the code or link is not whole, never the gateway's JSON 404.
+CUT_SHORT: dict[str, str] = {"/q": "not-found", "/t": "not-found", "/e": "unknown-link"}
+
+
+def _cut_short_page(kind: str) -> Callable[[], Response]:
+    def cut_short() -> Response:
+        return html(refusal_page(kind, 404, page_context(blueprint.current_request)))
+
+    return cut_short
+
+
+for _path, _kind in CUT_SHORT.items():
+    blueprint.route(
+        _path,
+        methods=["GET"],
+        name=f"get_cut_short_{_path.strip('/')}",
+        doc=Operation(
+            summary=f"A link cut short at {_path}/: the page saying so",
+            tag=TAG,
+            query=PageQuery,
+            responses={404: PAGE_REFUSALS[404]},
+        ),
+    )(_cut_short_page(_kind))
 
 
 @blueprint.route(

@@ -25,14 +25,16 @@ from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json_bod
 from govrate.web.operations import Auth, Media, Operation
 from govrate.web.page_edge import (
     FORM_MEDIA_TYPE,
+    form_page,
     html,
     html_page,
     page_context,
     page_lang,
+    post_pressure_report,
+    post_rating,
     refusal,
 )
 from govrate.web.pages import asset, receipt_page
-from govrate.web.rating_edge import post_pressure_report, post_rating
 from govrate.web.urls import public_base_url, status_url
 from govrate.windows.site_keys import administered_site_key, create_site_key, get_site_key, widget_frame_url
 
@@ -159,6 +161,7 @@ def get_widget_config(site_key: str) -> Response:
         query=WidgetQuery,
         responses={
             200: Media(HTML, "The rating page; only the key's origins may frame it."),
+            303: None,
             **citizen_pages.PAGE_REFUSALS,
         },
     ),
@@ -173,7 +176,7 @@ def get_widget_page(site_key: str) -> Response:
         target = open_widget_rating(key, query, stores=runtime.rating_stores(), now=runtime.now())
     except Exception as exc:
         return refusal(exc, ctx)
-    return citizen_pages.form_page(target, ctx)
+    return form_page(request, target, ctx, signer=runtime.form_token_signer(), now=runtime.now())
 
 
 @blueprint.route(

@@ -40,17 +40,27 @@ from govrate.cases.model import (
     TriageDecision,
     VerificationRecord,
 )
-from govrate.cases.service import act_on_case, case_board, handling_of, list_cases, rate_handling, view_case
+from govrate.cases.service import (
+    ContactView,
+    act_on_case,
+    case_board,
+    handling_of,
+    list_cases,
+    rate_handling,
+    reassignable_agencies,
+    view_case,
+)
 from govrate.evaluations.models import CaseSummary, HandlingRating, ReceiptQuery
 from govrate.identity.auth import NotSignedIn
 from govrate.identity.model import Actor
-from govrate.identity.sessions import sign_in, sign_out
-from govrate.kernel.errors import Conflict, Forbidden, NotFound, TooManyAttempts
+from govrate.identity.sessions import StaffSession, sign_in, sign_out
+from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from govrate.kernel.observability import logger
 from govrate.rating.models import PageQuery
 from govrate.web import console
 from govrate.web.chalice_edge import (
     ApiBlueprint,
+    cookie,
     json_response,
     observed,
     parse_json_body,
@@ -322,7 +332,7 @@ def console_login() -> Response:
     request = blueprint.current_request
     console.same_origin(request)
     fields, login_token = _form(ConsoleSignIn)
-    expected = console.cookie(request, console.LOGIN_COOKIE)
+    expected = cookie(request, console.LOGIN_COOKIE)
     if expected is None or not secrets.compare_digest(login_token.encode(), expected.encode()):
         raise Forbidden("the sign-in form is not from this browser's sign-in page: reload it and try again")
     try:
@@ -330,7 +340,7 @@ def console_login() -> Response:
             fields.username,
             fields.password,
             client=console.client_address(request),
-            device_token=console.cookie(request, console.DEVICE_COOKIE),
+            device_token=cookie(request, console.DEVICE_COOKIE),
             ports=runtime.session_ports(),
             now=runtime.now(),
         )
@@ -366,7 +376,7 @@ def console_login() -> Response:
 def console_logout() -> Response:
     request = blueprint.current_request
     console.check_change(request, console.session(request), _token_only())
-    session_id = console.cookie(request, console.SESSION_COOKIE)
+    session_id = cookie(request, console.SESSION_COOKIE)
     if session_id is not None:
         sign_out(session_id, ports=runtime.session_ports(), now=runtime.now())
     return console.redirect(request, console.LOGIN_PATH, [console.ended_session_cookie()])
@@ -405,10 +415,25 @@ def console_cases() -> Response:
 )
 def console_case(evaluation_id: str) -> Response:
     signed_in = console.session(blueprint.current_request)
-    view = view_case(
-        evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now(), with_contact=False
-    )
-    return console.html_response(case_console.case_page(signed_in, view, _base()))
+    return console.html_response(_case_page(signed_in, evaluation_id))
+
+
+def _case_page(
+    signed_in: StaffSession,
+    evaluation_id: str,
+    contact_view: ContactView = ContactView.HIDDEN,
+    again: case_console.FormAgain | None = None,
+) -> str:
+    stores = runtime.case_stores()
+    view = view_case(evaluation_id, actor=signed_in.actor, stores=stores, now=runtime.now(), contact_view=contact_view)
+    agencies = [
+        (agency.agency_code, agency.agency_name_zh) for agency in reassignable_agencies(signed_in.actor, stores=stores)
+    ]
+    return case_console.case_page(signed_in, view, _base(), agencies=agencies, again=again)
+
+
+def _contact_path(evaluation_id: str) -> str:
+    return f"{console.case_path(evaluation_id)}/evaluator-contact"
 
 
 @console.console_route(
@@ -416,21 +441,23 @@ def console_case(evaluation_id: str) -> Response:
     f"{console.CASES_PATH}/{{evaluation_id}}/evaluator-contact",
     "POST",
     Operation(
-        summary="Console: the case with the evaluator's contact (the view is written to the audit chain)",
+        summary="Console: reveal the evaluator's contact (the view is written to the audit chain)",
         tag="console",
         body=ConsoleForm,
         body_media_type=console.FORM,
-        responses={200: console.PAGE, 303: console.TO_PAGE},
-        description=console.SESSION,
+        responses={303: console.TO_PAGE},
+        description=console.SESSION + " Answers with a redirect to the case shown with the contact (GET), so that "
+        "reloading it does not reveal the contact again.",
     ),
     name="console_evaluator_contact",
     back=_back_to_case,
 )
 def console_evaluator_contact(evaluation_id: str) -> Response:
-    signed_in = console.session(blueprint.current_request)
-    console.check_change(blueprint.current_request, signed_in, _token_only())
-    view = view_case(evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now())
-    return console.html_response(case_console.case_page(signed_in, view, _base()))
+    request = blueprint.current_request
+    signed_in = console.session(request)
+    console.check_change(request, signed_in, _token_only())
+    view_case(evaluation_id, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now())
+    return console.redirect(request, _contact_path(evaluation_id))
 
 
 @console.console_route(
@@ -438,26 +465,33 @@ def console_evaluator_contact(evaluation_id: str) -> Response:
     f"{console.CASES_PATH}/{{evaluation_id}}/evaluator-contact",
     "GET",
     Operation(
-        summary="Console: back to the case (reloading the contact's page; the contact is shown by the POST only)",
+        summary="Console: the case with the evaluator's contact just revealed",
         tag="console",
-        responses={303: console.TO_PAGE},
-        description=console.SESSION,
+        responses={200: console.PAGE, 303: console.TO_PAGE},
+        description=console.SESSION + " Shows the contact for a few minutes after this person's audited reveal, "
+        "with no new audit entry; after that the case without it.",
     ),
-    name="console_evaluator_contact_reloaded",
+    name="console_evaluator_contact_shown",
     back=_back_to_case,
 )
-def console_evaluator_contact_reloaded(evaluation_id: str) -> Response:
-    # A reload or Back must not reveal (and audit) the contact again, nor answer with a bare 405.
-    return console.redirect(blueprint.current_request, console.case_path(evaluation_id))
+def console_evaluator_contact_shown(evaluation_id: str) -> Response:
+    signed_in = console.session(blueprint.current_request)
+    return console.html_response(_case_page(signed_in, evaluation_id, ContactView.SHOWN_AGAIN))
 
 
-def _console_step(command_type: type[StaffCommand]) -> console.ConsoleView:
+def _console_step(step: str, command_type: type[StaffCommand]) -> console.ConsoleView:
     def console_step(evaluation_id: str) -> Response:
-        signed_in = console.session(blueprint.current_request)
-        command, form_token = _form(command_type)
-        console.check_change(blueprint.current_request, signed_in, form_token)
-        act_on_case(evaluation_id, command, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now())
-        return console.redirect(blueprint.current_request, console.case_path(evaluation_id))
+        request = blueprint.current_request
+        signed_in = console.session(request)
+        console.check_change(request, signed_in, _token_only())
+        try:
+            command, _ = _form(command_type)
+            act_on_case(evaluation_id, command, actor=signed_in.actor, stores=runtime.case_stores(), now=runtime.now())
+        except (InvalidInput, ValidationError) as refused:
+            # The same page again, with what was typed and a plain message beside each refused field.
+            again = case_console.FormAgain(step, dict(console.form_fields(request)), console.field_messages(refused))
+            return console.html_response(_case_page(signed_in, evaluation_id, again=again), 422)
+        return console.redirect(request, console.case_path(evaluation_id))
 
     return console_step
 
@@ -472,18 +506,24 @@ for _step, (_command, _summary) in STEPS.items():
             tag="console",
             body=_command,
             body_media_type=console.FORM,
-            responses={303: console.TO_PAGE},
+            responses={
+                303: console.TO_PAGE,
+                422: Media(
+                    "text/html",
+                    "The case page again, the form filled in as sent, a plain message beside each refused field",
+                ),
+            },
             description=console.SESSION,
             errors=(409,),
         ),
         name=f"console_{_step.replace('-', '_')}",
         back=_back_to_case,
-    )(_console_step(_command))
+    )(_console_step(_step, _command))
 
 
 def _form(model: type[ModelT]) -> tuple[ModelT, str]:
     """An HTML form's fields validated as `model`, and its form token (`form_token`, or the sign-in
-    token); a list field comes from a textarea, one item a line."""
+    token); a list field comes from a textarea, one item a line; an optional field left empty is absent."""
     token = ""
     document: dict[str, object] = {}
     for name, value in console.form_fields(blueprint.current_request):
@@ -491,6 +531,8 @@ def _form(model: type[ModelT]) -> tuple[ModelT, str]:
             token = value
             continue
         field = model.model_fields.get(name)
+        if field is not None and not field.is_required() and not value.strip():
+            continue  # an optional field left empty is not given
         listed = field is not None and get_origin(field.annotation) is list
         document[name] = [line.strip() for line in value.splitlines() if line.strip()] if listed else value
     return model.model_validate(document), token

@@ -8,6 +8,7 @@ the case's current state.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from html import escape
@@ -133,6 +134,12 @@ ROLES: Mapping[Role, str] = {
     Role.EVALUATOR: "评价人 evaluator",
     Role.SYSTEM: "系统 system",
 }
+# Who acted, when it was not a person with a name: the system's functions and the evaluator.
+ACTORS: Mapping[str, str] = {
+    "system:verify": "系统：自动立案 system: case intake",
+    "system:sweep": "系统：期限检查 system: deadline check",
+    "evaluator": "评价人 the evaluator",
+}
 INDICATORS: Mapping[str, str] = {
     "overall": "总体 overall",
     "efficiency": "办事效率 efficiency",
@@ -242,81 +249,162 @@ def _standing(standing: Standing, state: CaseState) -> str:
 
 # --- the pages -----------------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class _Field:
+    """A field of a step's form; `options` for a select (value, label), or radio buttons when `radios`."""
+
+    name: str
+    label: str
+    widget: str = "textarea"  # textarea, input, number, select or radios
+    options: tuple[tuple[str, str], ...] = ()
+    required: bool = True
+    max_length: int = 2000
+    default: str = ""
+
+
+YES_NO = (("true", "是 yes"), ("false", "否 no"))
+# The reassignment's choice of agency: the agencies of the supervisor's division, given with the page.
+AGENCY_FIELD = "agency_code"
+
 # The console path of each step and the form that records it (one field list per step).
-_FORMS: Mapping[str, tuple[str, tuple[Action, ...], str]] = {
+_FORMS: Mapping[str, tuple[str, tuple[Action, ...], tuple[_Field, ...]]] = {
     "contact": (
         "回访 Return visit",
         (Action.CONTACT,),
-        '<label>联系上 Reached <select name="reached"><option value="true">是 yes</option>'
-        '<option value="false">否 no</option></select></label>'
-        '<label>方式 Channel <select name="channel">'
-        + "".join(f'<option value="{c.value}">{escape(label)}</option>' for c, label in CONTACT_CHANNELS.items())
-        + "</select></label>"
-        '<label>备注 Note <input name="note" maxlength="500"></label>',
+        (
+            _Field("reached", "联系上 Reached", "select", YES_NO),
+            _Field(
+                "channel",
+                "方式 Channel",
+                "select",
+                tuple((channel.value, label) for channel, label in CONTACT_CHANNELS.items()),
+            ),
+            _Field("note", "备注 Note", "input", required=False, max_length=500),
+        ),
     ),
     "verification": (
         "核实 Verification",
         (Action.VERIFY,),
-        '<label>属实 Substantiated <select name="substantiated"><option value="true">是 yes</option>'
-        '<option value="false">否 no</option></select></label>'
-        '<label>核实情况 Finding <textarea name="finding" required maxlength="2000"></textarea></label>',
+        (_Field("substantiated", "属实 Substantiated", "select", YES_NO), _Field("finding", "核实情况 Finding")),
     ),
     "triage": (
         "分类处置 Triage",
         (Action.TRIAGE,),
-        '<label>处置方式 Outcome <select name="outcome">'
-        + "".join(f'<option value="{t.value}">{escape(label)}</option>' for t, label in TRIAGES.items())
-        + "</select></label>"
-        '<label>说明 Note <textarea name="note" required maxlength="2000"></textarea></label>'
-        "<label>申诉证据，每行一项 Evidence for an appeal, one item a line "
-        '<textarea name="evidence"></textarea></label>',
+        (
+            _Field("outcome", "处置方式 Outcome", "select", tuple((t.value, label) for t, label in TRIAGES.items())),
+            _Field("note", "说明 Note"),
+            _Field(
+                "evidence",
+                "申诉证据，每行一项 Evidence for an appeal, one item a line",
+                required=False,
+                max_length=10500,
+            ),
+        ),
     ),
     "rectification": (
         "整改 Rectification",
         (Action.RECTIFY,),
-        '<label>整改内容 What was rectified <textarea name="summary" required maxlength="2000"></textarea></label>',
+        (_Field("summary", "整改内容 What was rectified"),),
     ),
     "answer": (
         "答复评价人 Answer the evaluator",
         (Action.ANSWER,),
-        '<label>答复内容 Message <textarea name="message" required maxlength="2000"></textarea></label>',
+        (_Field("message", "答复内容 Message"),),
     ),
     "appeal-decision": (
         "申诉复核 Appeal decision",
         (Action.UPHOLD_APPEAL, Action.REJECT_APPEAL),
-        '<label>决定 Decision <select name="upheld"><option value="false">驳回申诉 reject the appeal</option>'
-        '<option value="true">支持申诉，不计入统计 uphold: exclude from the rates</option></select></label>'
-        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+        (
+            _Field(
+                "upheld",
+                "决定 Decision",
+                "select",
+                (
+                    ("false", "驳回申诉 reject the appeal"),
+                    ("true", "支持申诉，不计入统计 uphold: exclude from the rates"),
+                ),
+            ),
+            _Field("reason", "理由 Reason"),
+        ),
     ),
     "reassignment": (
         "改派 Reassign",
         (Action.REASSIGN,),
-        '<label>部门代码 Agency code <input name="agency_code" required maxlength="64"></label>'
-        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+        (_Field(AGENCY_FIELD, "改派至部门 To the agency", "select"), _Field("reason", "理由 Reason")),
     ),
     "resumption": (
         "恢复处理，重设期限 Resume with a new deadline",
         (Action.RESUME,),
-        '<label>工作日 Working days <input name="working_days" type="number" min="1" max="30" value="5"></label>'
-        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+        (
+            _Field("working_days", "工作日 Working days", "number", default="5"),
+            _Field("reason", "理由 Reason"),
+        ),
     ),
     "burst-decision": (
         "集中差评处置 Decide the burst",
         (Action.RELEASE_BURST, Action.DISMISS_FLOOD),
-        '<fieldset class="choices"><legend>决定 Decision</legend>'
-        '<label class="choice"><input type="radio" name="genuine" value="true" required>'
-        "<span>真实评价，逐条立案（期限自现在起算） genuine — open a case for each (deadlines from now)</span></label>"
-        '<label class="choice"><input type="radio" name="genuine" value="false" required>'
-        "<span>恶意刷评，保留为标记评价，不逐条立案 flood — keep as flagged evaluations, no case each</span></label>"
-        "</fieldset>"
-        '<label>理由 Reason <textarea name="reason" required maxlength="2000"></textarea></label>',
+        (
+            _Field(
+                "genuine",
+                "决定 Decision",
+                "radios",
+                (
+                    (
+                        "true",
+                        "真实评价，逐条立案（期限自现在起算） genuine — open a case for each (deadlines from now)",
+                    ),
+                    ("false", "恶意刷评，保留为标记评价，不逐条立案 flood — keep as flagged evaluations, no case each"),
+                ),
+            ),
+            _Field("reason", "理由 Reason"),
+        ),
     ),
     "conclusion": (
         "核查结论 Conclude the report",
         (Action.CONCLUDE,),
-        '<label>核查情况 Finding <textarea name="finding" required maxlength="2000"></textarea></label>',
+        (_Field("finding", "核查情况 Finding"),),
     ),
 }
+
+
+@dataclass(frozen=True)
+class FormAgain:
+    """A step's form sent back: what was typed, and a plain message beside each field it refused."""
+
+    step: str
+    values: Mapping[str, str]
+    errors: Mapping[str, str]
+
+
+def _field(step: str, field: _Field, again: FormAgain | None, options: tuple[tuple[str, str], ...]) -> str:
+    value = again.values.get(field.name, field.default) if again else field.default
+    error = again.errors.get(field.name) if again else None
+    error_id = f"{step}-{field.name}-error"
+    invalid = f' aria-invalid="true" aria-describedby="{error_id}"' if error else ""
+    said = f'<p class="field-error" id="{error_id}">{escape(error)}</p>' if error else ""
+    required = " required" if field.required else ""
+    name = f'name="{field.name}"'
+    if field.widget == "radios":
+        choices = "".join(
+            f'<label class="choice"><input type="radio" {name} value="{escape(option)}"{required}{invalid}'
+            f"{' checked' if option == value else ''}><span>{escape(label)}</span></label>"
+            for option, label in options
+        )
+        return f'<fieldset class="choices"><legend>{escape(field.label)}</legend>{said}{choices}</fieldset>'
+    if field.widget == "select":
+        chosen = "".join(
+            f'<option value="{escape(option)}"{" selected" if option == value else ""}>{escape(label)}</option>'
+            for option, label in options
+        )
+        control = f"<select {name}{required}{invalid}>{chosen}</select>"
+    elif field.widget == "number":
+        control = f'<input {name} type="number" min="1" max="30" value="{escape(value)}"{required}{invalid}>'
+    elif field.widget == "input":
+        control = f'<input {name} maxlength="{field.max_length}" value="{escape(value)}"{required}{invalid}>'
+    else:
+        control = f'<textarea {name} maxlength="{field.max_length}"{required}{invalid}>{escape(value)}</textarea>'
+    return f"<label>{escape(field.label)} {control}</label>{said}"
 
 
 def login_page(base: str, login_token: str, error: str | None = None) -> str:
@@ -403,13 +491,17 @@ def _list_entry(item: CaseListItem, base: str) -> str:
         else ""
     )
     item_name = escape(item.item_name_zh or item.item_code or "—")
-    state = _named(STATES, item.state) + (f" · {_named(TRIAGES, item.triage)}" if item.triage else "")
+    state = (
+        _named(STATES, item.state)
+        + (f" · {_named(TRIAGES, item.triage)}" if item.triage else "")
+        + _reopened(item.reopen_count)
+    )
     agency = escape(item.agency_name_zh or item.agency_code)
     if item.kind is CaseKind.BAD_REVIEW:
         kind, title, facts = "", item_name, [_level(item.level), state, agency]
     else:
         # A supervision case is named by its kind; what it is about follows.
-        window = [f"窗口 Window {escape(item.window_id)}"] if item.window_id else []
+        window = [f"窗口 Window {_window(item.window_name_zh, item.window_id)}"] if item.window_id else []
         named_item = [item_name] if item.item_code else []
         kind, title, facts = " supervision", _named(KINDS, item.kind), [state, agency, *window, *named_item]
     return (
@@ -421,12 +513,21 @@ def _list_entry(item: CaseListItem, base: str) -> str:
     )
 
 
-def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
+def case_page(
+    signed_in: StaffSession,
+    view: CaseView,
+    base: str,
+    *,
+    agencies: Iterable[tuple[str, str]] = (),
+    again: FormAgain | None = None,
+) -> str:
+    """One case; `agencies` (code, name) are those a supervisor may reassign it to; `again`, a step's form
+    sent back with what was typed and why it was refused."""
     case = view.case
     action = f"{base}/console/cases/{quote(case.evaluation_id)}"
     body = (
         f'<p><a class="back" href="{escape(base)}{console.CASES_PATH}">← 待办案件 Open cases</a></p>'
-        + (_complaint(view.complaint, case) if view.complaint else "")
+        + (_complaint(view.complaint, case, view.window_name_zh) if view.complaint else "")
         + _report(view)
         + _burst(view, base)
         + _handling(view)
@@ -438,7 +539,10 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
             else ""
         )
         + '<section aria-labelledby="next"><h2 id="next">下一步 Next steps</h2>'
-        + (_forms(signed_in, case, action) or '<p class="card">当前无需您处理 Nothing for you to do now.</p>')
+        + (
+            _forms(signed_in, case, action, agencies, again)
+            or '<p class="card">当前无需您处理 Nothing for you to do now.</p>'
+        )
         + "</section>"
         + '<section class="card" aria-labelledby="history"><h2 id="history">处理记录 History</h2>'
         + _chain(view)
@@ -448,7 +552,7 @@ def case_page(signed_in: StaffSession, view: CaseView, base: str) -> str:
     return console.page(f"案件 Case {case.evaluation_id}", body, base, signed_in)
 
 
-def _complaint(complaint: Complaint, case: Case) -> str:
+def _complaint(complaint: Complaint, case: Case, window_name_zh: str | None) -> str:
     """What the evaluator said, at the top of the case."""
     rows = [
         ("等级 Level", f'<strong class="level">{_level(complaint.level)}</strong>'),
@@ -465,7 +569,7 @@ def _complaint(complaint: Complaint, case: Case) -> str:
         ("评价时间 Reviewed at", _time(complaint.created_at)),
     ]
     if complaint.window_id:
-        rows.append(("窗口 Window", escape(complaint.window_id)))
+        rows.append(("窗口 Window", _window(window_name_zh, complaint.window_id)))
     if complaint.indicators:
         rows.append(
             (
@@ -499,6 +603,23 @@ def _item(name_zh: str | None, name_en: str | None, code: str | None) -> str:
     return f'{escape(name_zh)} {escape(name_en or "")} <span class="code">{escape(code or "")}</span>'
 
 
+def _window(name_zh: str | None, window_id: str | None) -> str:
+    """A window by its name in the registry, its id beside (small)."""
+    if window_id is None:
+        return "—"
+    if not name_zh:
+        return escape(window_id)
+    return f'{escape(name_zh)} <span class="code">{escape(window_id)}</span>'
+
+
+def _reopened(count: int) -> str:
+    """The mark of a case the evaluator's dissatisfaction sent back, and how often."""
+    if not count:
+        return ""
+    times = "once" if count == 1 else f"{count} times"
+    return f' <span class="tag reopened">重新办理 {count} 次 · reopened {times}</span>'
+
+
 def _agency(name_zh: str | None, code: str) -> str:
     return f'{escape(name_zh or "")} <span class="code">{escape(code)}</span>'
 
@@ -512,7 +633,7 @@ def _report(view: CaseView) -> str:
     page = opened.detail.get("page") if opened else None
     rows = [
         ("类别 Kind", f"<strong>{_named(KINDS, case.kind)}</strong>"),
-        ("窗口 Window", escape(case.window_id or "—")),
+        ("窗口 Window", _window(view.window_name_zh, case.window_id)),
         ("部门 Agency", _agency(view.agency_name_zh, case.agency_code)),
         ("事项 Service item", _item(view.item_name_zh, view.item_name_en, case.item_code)),
         ("举报人留言 The citizen's comment", f'<p class="said">{escape(case.note)}</p>' if case.note else "—"),
@@ -537,7 +658,7 @@ def _burst(view: CaseView, base: str) -> str:
     held = len(view.burst)
     rows = [
         ("类别 Kind", f"<strong>{_burst_kind(case.burst_outcome)}</strong>"),
-        ("窗口 Window", escape(case.window_id or "—")),
+        ("窗口 Window", _window(view.window_name_zh, case.window_id)),
         ("部门 Agency", _agency(view.agency_name_zh, case.agency_code)),
         ("事项 Service item", _item(view.item_name_zh, view.item_name_en, case.item_code)),
         ("首条差评 First held review given", _time(case.evaluated_at)),
@@ -576,6 +697,7 @@ def _handling(view: CaseView) -> str:
         _named(STATES, case.state)
         + (f" · {_named(TRIAGES, case.triage)}" if case.triage else "")
         + (f" · {_named(BURST_OUTCOMES, case.burst_outcome)}" if case.burst_outcome else "")
+        + _reopened(case.reopen_count)
     )
     rows = [("状态 State", state), ("当前期限 Deadline now", _standing(view.standing, case.state))]
     if bad_review:
@@ -627,11 +749,33 @@ def _contact(signed_in: StaffSession, view: CaseView, action: str) -> str:
     )
 
 
-def _forms(signed_in: StaffSession, case: Case, action: str) -> str:
+def _forms(
+    signed_in: StaffSession, case: Case, action: str, agencies: Iterable[tuple[str, str]], again: FormAgain | None
+) -> str:
+    agency_options = tuple((code, name) for code, name in agencies if code != case.agency_code)
+
+    def form(step: str, title: str, fields: tuple[_Field, ...]) -> str:
+        mine = again if again is not None and again.step == step else None
+        alert = ""
+        if mine is not None:
+            whole = mine.errors.get(console.FORM_ERROR)
+            alert = (
+                '<p class="error" role="alert">请按提示修改后再提交 Please correct what is marked and send it again.'
+                + (f" {escape(whole)}" if whole else "")
+                + "</p>"
+            )
+        controls = "".join(
+            _field(step, field, mine, agency_options if field.name == AGENCY_FIELD else field.options)
+            for field in fields
+        )
+        return (
+            f'<form class="step card" id="step-{step}" method="post" action="{escape(action)}/{step}">'
+            f"<h3>{escape(title)}</h3>{alert}{console.token_field(signed_in.form_token)}{controls}"
+            "<button>记录 Record</button></form>"
+        )
+
     return "".join(
-        f'<form class="step card" method="post" action="{escape(action)}/{step}">'
-        f"<h3>{escape(title)}</h3>{console.token_field(signed_in.form_token)}{fields}"
-        "<button>记录 Record</button></form>"
+        form(step, title, fields)
         for step, (title, actions, fields) in _FORMS.items()
         if _may(signed_in.actor, case, actions)
     )
@@ -643,7 +787,9 @@ def _may(actor: Actor, case: Case, actions: Iterable[Action]) -> bool:
 
 def _chain(view: CaseView) -> str:
     if view.chain.intact:
-        return f'<p class="ok">审计链完整 Audit chain intact ({view.chain.entries} entries).</p>'
+        count = view.chain.entries
+        entries = f"{count} entr{'ies' if count != 1 else 'y'}"
+        return f'<p class="ok">审计链完整，共 {count} 条记录 Audit chain intact ({entries}).</p>'
     problems = "; ".join(f"#{p.seq} {p.kind}: {p.message}" for p in view.chain.problems)
     return f'<p class="error">审计链受损 Audit chain damaged: {escape(problems)}</p>'
 
@@ -654,13 +800,20 @@ def _history(entries: list[AuditEntry]) -> str:
         + "".join(
             f'<li><p><span class="seq">#{entry.seq}</span> <time>{_time(entry.at)}</time> '
             f"<strong>{_named(ACTIONS, entry.action)}</strong></p>"
-            f"<p>{escape(entry.actor.name or entry.actor.subject)} · {_named(ROLES, entry.actor.role)} · "
+            f"<p>{_actor(entry.actor)} · "
             f"{_named(STATES, entry.from_state) if entry.from_state else '—'} → {_named(STATES, entry.to_state)}</p>"
             f"{_detail(entry)}</li>"
             for entry in entries
         )
         + "</ol>"
     )
+
+
+def _actor(actor: Actor) -> str:
+    """A person by name and role; the system and the evaluator by what they are."""
+    if actor.name:
+        return f"{escape(actor.name)} · {_named(ROLES, actor.role)}"
+    return escape(ACTORS.get(actor.subject) or ROLES.get(actor.role, actor.subject))
 
 
 def _detail(entry: AuditEntry) -> str:

@@ -26,6 +26,9 @@ from infra.http_apps import CASES, INTAKE, QR, HttpApp
 from infra.nag import accepted
 
 STAGE = "api"
+# Memory of each HTTP function (intake, QR, cases); Lambda gives CPU in proportion to it. `make bench`
+# prices an evaluation at this size.
+HTTP_FUNCTION_MEMORY_MB = 256
 # API Gateway turns a base64 body from Lambda back into bytes only when the request's *first* Accept
 # type is a binary media type; an <img> asks for image/avif or image/webp first, so the QR PNGs need
 # "*/*". Requests then reach Lambda base64-encoded, which Chalice decodes by itself.
@@ -213,7 +216,11 @@ class Api(Construct):
             self,
             http_app.construct_id,
             FunctionSpec(
-                code=http_app.code, handler=f"{http_app.module}.app", description=http_app.description, environment=env
+                code=http_app.code,
+                handler=f"{http_app.module}.app",
+                description=http_app.description,
+                environment=env,
+                memory_size=HTTP_FUNCTION_MEMORY_MB,
             ),
         )
         _mirror_routes(http_app, self.rest_api.root, _proxy_integration(function), self.authorizers)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from aws_cdk import Validations
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
+from govrate.regions.store import RULES_PK
 from govrate.storage import schema
 
 from infra.nag import accepted, wildcard_under
@@ -61,6 +63,18 @@ def grant_data(table: dynamodb.Table, function: lambda_.Function, *, write: bool
             "/index/*",
             "Queries the table's own global secondary indexes (those of govrate.storage.schema); the "
             "wildcard spans this one table's indexes and nothing else.",
+        )
+    )
+
+
+def grant_region_rules(data: Data, function: lambda_.Function) -> None:
+    """Read the regions' rules (`govrate.regions.store`: the `RULES` partition of the reference table)
+    and nothing else of it, for a function that gets no other read of that table."""
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:Query"],
+            resources=[data.reference.table_arn],
+            conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [RULES_PK]}},
         )
     )
 

@@ -20,7 +20,7 @@ from constructs import Construct
 from govrate.storage.items import NOTICE_PREFIX
 
 from infra import environment
-from infra.components.data import Data, grant_data
+from infra.components.data import Data, grant_data, grant_region_rules
 from infra.components.functions import FunctionFactory, FunctionSpec
 from infra.nag import accepted
 
@@ -91,11 +91,14 @@ class Pipeline(Construct):
                 environment={
                     environment.CASES_TABLE: data.cases.table_name,
                     environment.EVALUATIONS_TABLE: data.evaluations.table_name,
+                    environment.REFERENCE_TABLE: data.reference.table_name,
                 },
                 timeout_seconds=CONSUMER_TIMEOUT_SECONDS,
             ),
         )
         grant_data(data.cases, self.consumer, write=True)
+        # The deadlines of a new case are its region's rules.
+        grant_region_rules(data, self.consumer)
         # Reads the one evaluation a case is opened for (whether it was given under a real name).
         self.consumer.add_to_role_policy(
             iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[data.evaluations.table_arn])

@@ -22,11 +22,10 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 from govrate.integrity.store import WATCH_KEY_PREFIXES
 from govrate.integrity.stream import ESCALATE_OVERDUE
-from govrate.regions.policies import POLICY_PK
 from govrate.storage.items import AUDIT_PREFIX, EVALUATION_ENTITY, RECORD_ENTITY
 
 from infra import environment
-from infra.components.data import Data
+from infra.components.data import Data, grant_region_rules
 from infra.components.functions import FunctionFactory, FunctionSpec
 from infra.components.pipeline import LIST_STREAMS, inserted_records, stream_failures_queue
 from infra.nag import accepted
@@ -87,7 +86,7 @@ class Watch(Construct):
             ),
         )
         self.topic.grant_publish(self.watcher)
-        # Its own items only: series, flags, marks and alert claims; and the regions' policies (deadlines).
+        # Its own items only: series, flags, marks and alert claims; and the regions' rules (evaluation periods).
         self.watcher.add_to_role_policy(
             iam.PolicyStatement(
                 actions=[
@@ -104,13 +103,7 @@ class Watch(Construct):
                 },
             )
         )
-        self.watcher.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:Query"],
-                resources=[data.reference.table_arn],
-                conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [POLICY_PK]}},
-            )
-        )
+        grant_region_rules(data, self.watcher)
         # The region and agency of an escalated case.
         self.watcher.add_to_role_policy(
             iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[data.cases.table_arn])

@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
 
 from tests.e2e.conftest import ARTIFACTS, assert_accessible, new_context, screenshot
 from tests.e2e.govrate_client import demo_window
-from tests.e2e.test_case_console import AGENCY, FITS_THE_WIDTH, account
+from tests.e2e.test_case_console import AGENCY, FITS_THE_WIDTH, account, bearer
 from tests.e2e.test_rating_in_browser import RECEIPT_PAGE, choose, wait_for_the_case
 
 pytestmark = pytest.mark.e2e
@@ -29,10 +30,13 @@ PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1280, height=900)
 NOT_ACCEPTED = ("critical", "serious", "moderate")
 STATUS_LINK = re.compile(r"/e/[0-9A-Z]{26}\?receipt=[\w-]+$")
-# The console's controls and the links that stand alone, each at least 44 px tall.
-SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
-    "button, select, input:not([type=hidden]), textarea, header a, a.button, a.back, li.case > a"
-)).filter(e => e.getBoundingClientRect().height < 44).map(e => e.outerHTML.slice(0, 80))"""
+# What is under 44 px tall of the controls and links a selector names.
+SMALLER_THAN_44 = """selector => Array.from(document.querySelectorAll(selector))
+    .filter(e => e.getBoundingClientRect().height < 44).map(e => e.outerHTML.slice(0, 80))"""
+# The console's controls and the links that stand alone.
+CONSOLE_TARGETS = "button, select, input:not([type=hidden]), textarea, header a, a.button, a.back, li.case > a"
+# A citizen's page: every link and button, and the fields typed in (choices are tapped on their labels).
+CITIZEN_TARGETS = "a, button, label.choice, textarea, input[type=text], input[type=tel], input[type=email]"
 
 
 @pytest.fixture
@@ -50,9 +54,11 @@ def staff(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-def step(page: Page, name: str) -> None:
-    """Hold the page to axe (nothing serious or moderate) and to the phone's width; keep it at both sizes."""
+def step(page: Page, name: str, targets: str = CITIZEN_TARGETS) -> None:
+    """Hold the page to axe (nothing serious or moderate), to the phone's width and to tap targets of at
+    least 44 px; keep it at both sizes."""
     assert page.evaluate(FITS_THE_WIDTH), f"{name}: the page scrolls sideways at 390 px"
+    assert page.evaluate(SMALLER_THAN_44, targets) == [], f"{name}: tap targets under 44 px"
     assert_accessible(page, f"loop-{name}")
     report = json.loads((ARTIFACTS / f"loop-{name}.axe.json").read_text(encoding="utf-8"))
     found = [violation for violation in report if violation["impact"] in NOT_ACCEPTED]
@@ -85,8 +91,7 @@ def resend(page: Page, url: str, html: str) -> None:
 
 
 def console_step(page: Page, name: str) -> None:
-    assert page.evaluate(SMALL_TARGETS) == [], f"{name}: tap targets under 44 px"
-    step(page, name)
+    step(page, name, CONSOLE_TARGETS)
 
 
 def sign_in(context: BrowserContext, stack: dict[str, Any]) -> Page:
@@ -159,8 +164,18 @@ def test_a_bad_review_goes_round_the_loop_until_the_citizen_is_satisfied(
     console_step(desk, "04-staff-case")
     desk.get_by_role("button", name="Show the contact").click()
     expect(desk.get_by_text("13912345678")).to_be_visible()
+    # Shown after a redirect: reloading the page shows it again without another audited view.
+    assert desk.url.endswith("/evaluator-contact")
+    desk.reload()
+    expect(desk.get_by_text("13912345678")).to_be_visible()
+    expect(desk.locator("ol.history").get_by_text("查看联系方式 contact viewed")).to_have_count(1)
 
-    record(desk, "Return visit", {"方式 Channel": "电话 phone", "备注 Note": "已电话回访，致歉并说明"})
+    record(desk, "Return visit", {"联系上 Reached": "否 no", "方式 Channel": "电话 phone"})  # no note: optional
+    # A finding of blanks passes the browser's check: the same page comes back, the message beside the field.
+    record(desk, "Verification", {"核实情况 Finding": "   "})
+    expect(desk.locator("#step-verification .field-error")).to_have_text("请填写此项 Please fill this in.")
+    expect(desk.locator("#step-verification textarea[name=finding]")).to_have_attribute("aria-invalid", "true")
+    console_step(desk, "04b-staff-form-again")
     record(desk, "Verification", {"核实情况 Finding": "材料清单缺少户口簿复印件一项"})
     record(desk, "Triage", {"处置方式 Outcome": "限期整改 rectify by a deadline", "说明 Note": "更新清单并培训"})
     record(desk, "Rectification", {"整改内容 What was rectified": "清单已更新，窗口人员已培训"})
@@ -182,9 +197,13 @@ def test_a_bad_review_goes_round_the_loop_until_the_citizen_is_satisfied(
     step(phone, "07-citizen-dissatisfied-reopens")
 
     # Staff see it reopened, explain and answer again.
-    desk.reload()
+    expect(phone.locator("#reopened")).to_have_text("（已重新办理 1 次）")
+    desk.goto(f"{stack['api_url']}/console/cases?q={case_id}")
+    expect(desk.locator("li.case", has=desk.get_by_text(case_id))).to_contain_text("重新办理 1 次 · reopened once")
+    desk.locator("li.case", has=desk.get_by_text(case_id)).get_by_role("link").click()
     expect(desk.get_by_text("已核实 verified").first).to_be_visible()
     expect(desk.get_by_text("重新办理 reopened")).to_be_visible()
+    expect(desk.locator("ol.history").get_by_text("系统：自动立案 system: case intake")).to_have_count(1)
     record(desk, "Triage", {"处置方式 Outcome": "解释说明 explain", "说明 Note": "说明复印件可当场免费复印"})
     record(desk, "Answer the evaluator", {"答复内容 Message": "复印件可在窗口当场免费复印，无需再跑。"})
     console_step(desk, "08-staff-answers-again")
@@ -199,3 +218,39 @@ def test_a_bad_review_goes_round_the_loop_until_the_citizen_is_satisfied(
     step(phone, "09-citizen-satisfied-closed")
     desk.goto(f"{stack['api_url']}/console/cases?q={case_id}")
     expect(desk.locator("li.case")).to_have_count(0)
+
+
+def open_case_ids(stack: dict[str, Any]) -> set[str]:
+    """The open cases of the demo window's agency, through the staff API."""
+    headers = bearer(stack, account(stack, role="staff", agency=AGENCY))
+    found: set[str] = set()
+    cursor: str | None = None
+    while True:
+        params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+        page = requests.get(f"{stack['api_url']}/v1/cases", params=params, headers=headers, timeout=10).json()
+        found |= {item["evaluation_id"] for item in page["items"]}
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return found
+
+
+def test_back_from_the_receipt_and_submitting_again_lands_on_the_same_receipt(
+    stack: dict[str, Any], citizen: BrowserContext
+) -> None:
+    before = open_case_ids(stack)
+    phone = citizen.new_page()
+    phone.goto(demo_window(stack)["url"])
+    fill_the_bad_review(phone)
+    phone.get_by_role("button", name="提交评价").click()
+    phone.wait_for_url(RECEIPT_PAGE)
+    receipt_url = phone.url
+    # Back shows the page as it was served, its token included, with the choices the browser kept.
+    phone.go_back()
+    expect(phone.get_by_label("意见建议（选填）")).to_have_value("材料清单没有讲清楚，跑了三趟")
+    phone.get_by_role("button", name="提交评价").click()
+    phone.wait_for_url(RECEIPT_PAGE)
+    assert phone.url == receipt_url
+    phone.get_by_role("link", name="查看我的评价及处理进度").click()
+    wait_for_the_case(phone)
+    evaluation_id = receipt_url.split("/e/")[1].split("/")[0]
+    assert open_case_ids(stack) - before == {evaluation_id}

@@ -117,6 +117,45 @@ def test_stream_records_are_filtered_retried_from_the_failure_and_given_up_on(mo
     assert info["DDBStreamBatchInfo"]["streamArn"] == table["LatestStreamArn"]
 
 
+def test_stream_batches_hold_up_to_the_batch_size_of_the_records_the_filter_admits(moto: str) -> None:
+    dynamodb = boto3.client("dynamodb")
+    table = dynamodb.create_table(
+        TableName="pages",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]
+    keys = [f"k{index}" for index in range(7)]
+    for key in keys:  # each INSERT followed by two MODIFYs, which the filter drops
+        for version in range(3):
+            dynamodb.put_item(TableName="pages", Item={"pk": {"S": key}, "version": {"N": str(version)}})
+
+    batches: list[list[str]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        batches.append([record["dynamodb"]["Keys"]["pk"]["S"] for record in event["Records"]])
+
+    stop = threading.Event()
+    poller = StreamPoller(
+        FUNCTION,
+        handler,
+        source("dynamodb", batch_size=3, filter_patterns=('{"eventName": ["INSERT"]}',)),
+        stream_arn=table["LatestStreamArn"],
+        on_failure_url=None,
+        stop=stop,
+    )
+    poller.start()
+    try:
+        wait_for(lambda: sum(map(len, batches)) == len(keys))
+    finally:
+        stop.set()
+        poller.join()
+
+    # Filtered before batching, as Lambda does: the MODIFYs take no room in a batch.
+    assert batches == [keys[0:3], keys[3:6], keys[6:7]]
+
+
 def test_queue_messages_are_deleted_unless_reported_failed_and_filtered_ones_never_delivered(moto: str) -> None:
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]

@@ -1,16 +1,19 @@
-"""The reference table in memory: the catalogue (`govrate.catalogue.store`), the regions' policies
-(`govrate.regions.policies`), the windows (`govrate.windows.store`) and the web module's site keys."""
+"""The reference table in memory: the catalogue (`govrate.catalogue.store`), the regions' rules
+(`govrate.regions.store`), the windows (`govrate.windows.store`) and the web module's site keys."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from govrate.catalogue.service import import_catalogue, read_catalogue
 from govrate.catalogue.store import Agency
 from govrate.evaluations.models import ServiceItem
+from govrate.kernel import divisions
 from govrate.kernel.errors import Conflict, NotFound
 from govrate.rating.models import SiteKey
-from govrate.regions.policies import RegionPolicy
+from govrate.regions.rules import RulesChange, RulesDocument, StoredRules
 from govrate.windows.models import ServiceWindow
 
 SAMPLE_CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "catalogue-sample.csv"
@@ -50,16 +53,54 @@ class InMemoryCatalogue:
             raise NotFound(f"agency {agency_code}")
         return self._agencies[agency_code]
 
+    def agencies_within(self, division: str) -> list[Agency]:
+        return [agency for agency in self._agencies.values() if divisions.holds(division, agency.region_code)]
 
-class InMemoryPolicies:
-    def __init__(self, policies: dict[str, RegionPolicy] | None = None) -> None:
-        self.chosen = dict(policies or {})
 
-    def get(self, region_code: str) -> RegionPolicy:
-        return self.chosen.get(region_code, RegionPolicy())
+class InMemoryRules:
+    """Each division's document and its audit trail, with the version check of the table's transaction."""
 
-    def all(self) -> dict[str, RegionPolicy]:
-        return dict(self.chosen)
+    def __init__(self) -> None:
+        self.stored: dict[str, StoredRules] = {}
+        self.changes: list[RulesChange] = []
+
+    def documents(self) -> dict[str, RulesDocument]:
+        return {division: stored.document for division, stored in self.stored.items()}
+
+    def current(self, division: str) -> StoredRules | None:
+        return self.stored.get(division)
+
+    def replace(self, change: RulesChange) -> None:
+        current = self.stored.get(change.division)
+        if change.version != (current.version + 1 if current else 1):
+            raise Conflict(f"the rules of {change.division} were changed meanwhile")
+        self.stored[change.division] = StoredRules(
+            division=change.division,
+            document=RulesDocument.model_validate_json(json.dumps(change.after)),
+            version=change.version,
+            changed_at=change.at,
+            changed_by=change.actor_name or change.actor_subject,
+        )
+        self.changes.append(change)
+
+    def history(self, division: str) -> list[RulesChange]:
+        return [change for change in self.changes if change.division == division]
+
+    def set(self, division: str, document: str) -> None:
+        """Store a document as a supervisor's change would (the tests' shortcut around authorization)."""
+        current = self.stored.get(division)
+        self.replace(
+            RulesChange(
+                division=division,
+                version=current.version + 1 if current else 1,
+                at=datetime(2025, 1, 1, tzinfo=UTC),
+                actor_subject="test",
+                actor_name=None,
+                operator="test",
+                before=current.document.stored_form() if current else None,
+                after=RulesDocument.model_validate_json(document).stored_form(),
+            )
+        )
 
 
 class InMemoryWindows:

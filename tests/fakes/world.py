@@ -9,12 +9,12 @@ from govrate.cases.service import CaseStores
 from govrate.evaluations.service import IntakeStores
 from govrate.kernel.qr_codes import KIOSK_SALT, FormTokenSigner, TicketSigner, WindowTokenSigner
 from govrate.rating.service import RatingStores
-from govrate.regions.case_rules import RulesBook
+from govrate.regions.rules import RulesBook
 
 from tests.fakes.cases import InMemoryCases, InMemoryVault
 from tests.fakes.evaluations import InMemoryEvaluations, InMemoryFollowUps
 from tests.fakes.records import InMemoryRecords
-from tests.fakes.reference import InMemoryCatalogue, InMemoryPolicies, InMemorySiteKeys, InMemoryWindows
+from tests.fakes.reference import InMemoryCatalogue, InMemoryRules, InMemorySiteKeys, InMemoryWindows
 
 SIGNING_KEY = "unit-test-signing-key"
 BASE_URL = "https://govrate.example.cn"
@@ -27,7 +27,7 @@ class FakeWorld:
     follow_ups: InMemoryFollowUps = field(default_factory=InMemoryFollowUps)
     records: InMemoryRecords = field(default_factory=InMemoryRecords)
     catalogue: InMemoryCatalogue = field(default_factory=InMemoryCatalogue.sample)
-    policies: InMemoryPolicies = field(default_factory=InMemoryPolicies)
+    rules: InMemoryRules = field(default_factory=InMemoryRules)
     windows: InMemoryWindows = field(default_factory=InMemoryWindows)
     site_keys: InMemorySiteKeys = field(default_factory=InMemorySiteKeys)
     cases: InMemoryCases = field(default_factory=InMemoryCases)
@@ -43,7 +43,7 @@ class FakeWorld:
             evaluations=self.evaluations,
             records=self.records,
             catalogue=self.catalogue,
-            policies=self.policies,
+            rules=self.rules_book,
             vault=self.vault,
             windows=self.windows,
         )
@@ -59,13 +59,19 @@ class FakeWorld:
             form_tokens=lambda: self.form_tokens,
         )
 
-    def case_stores(self, rules: RulesBook | None = None) -> CaseStores:
+    @property
+    def rules_book(self) -> RulesBook:
+        """The reader over the stored rules, reading them again on every call (no TTL)."""
+        return RulesBook(self.rules, UTC_OFFSET_HOURS, ttl_seconds=0)
+
+    def case_stores(self) -> CaseStores:
         return CaseStores(
             follow_ups=self.follow_ups,
             cases=self.cases,
             evaluations=self.evaluations,
             vault=self.vault,
-            rules=rules or RulesBook(None, UTC_OFFSET_HOURS),
+            rules=self.rules_book,
             catalogue=self.catalogue,
+            windows=self.windows,
             bursts=self.cases,
         )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match
 from constructs import Construct
+from govrate.regions.store import RULES_PK
 from govrate.storage import schema
 
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import Synthesized, actions_of, resources_of
 
 
 def _table(synth: Synthesized, construct: Construct) -> dict[str, Any]:
@@ -95,3 +97,39 @@ def test_qr_signing_key_is_a_generated_48_character_secret(synth: Synthesized) -
             "DeletionPolicy": "Retain",
         },
     )
+
+
+# Every function that reads a region's rules (govrate.regions.rules.RulesBook through govrate.runtime).
+RULES_READERS = (
+    "intake_api.app",
+    "qr_api.app",
+    "case_api.app",
+    "case_consumer.handler",
+    "record_sweep.handler",
+    "integrity_watch.handler",
+)
+
+
+@pytest.mark.parametrize("handler", RULES_READERS)
+def test_every_function_that_reads_the_region_rules_may_query_them(synth: Synthesized, handler: str) -> None:
+    reference = {"Fn::GetAtt": [synth.logical_id(synth.stack.data.reference), "Arn"]}
+    _, function = synth.function(handler)
+    assert function["Environment"]["Variables"]["GOVRATE_REFERENCE_TABLE"] == {
+        "Ref": synth.logical_id(synth.stack.data.reference)
+    }
+    reads = [
+        statement
+        for statement in synth.role_statements(handler)
+        if statement["Effect"] == "Allow"
+        and {"dynamodb:GetItem", "dynamodb:Query"} <= actions_of(statement)
+        and reference in resources_of(statement)
+    ]
+    assert any(_covers_rules(statement) for statement in reads), f"{handler} cannot read the region rules"
+
+
+def _covers_rules(statement: dict[str, Any]) -> bool:
+    """A read of the whole table, or of partitions that include the rules' (`RULES`)."""
+    if "Condition" not in statement:
+        return True
+    leading = statement["Condition"].get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys", [])
+    return RULES_PK in leading

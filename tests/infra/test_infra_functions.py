@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from constructs import Construct
 from govrate.kernel.observability import OBSERVED
+from govrate.regions.store import RULES_PK
 
 from infra import environment
 from infra.http_apps import FUNCTIONS_DIR
@@ -54,6 +55,7 @@ def expected_environment(synth: Synthesized) -> Environments:
         "case_consumer.handler": {
             environment.CASES_TABLE: _ref(synth, data.cases),
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
+            environment.REFERENCE_TABLE: _ref(synth, data.reference),
         },
         "intake_api.app": {
             environment.EVALUATIONS_TABLE: _ref(synth, data.evaluations),
@@ -196,7 +198,7 @@ def test_relay_may_only_send_to_the_queues(synth: Synthesized) -> None:
     )
 
 
-def test_consumer_writes_cases_and_only_gets_single_evaluations(synth: Synthesized) -> None:
+def test_consumer_writes_cases_and_only_gets_single_evaluations_and_the_region_rules(synth: Synthesized) -> None:
     data = synth.stack.data
     statements = [
         statement
@@ -205,7 +207,9 @@ def test_consumer_writes_cases_and_only_gets_single_evaluations(synth: Synthesiz
     ]
     assert any(_touches(s, synth.logical_id(data.cases)) and "dynamodb:PutItem" in actions_of(s) for s in statements)
     for statement in statements:
-        assert not _touches(statement, synth.logical_id(data.reference))
+        if _touches(statement, synth.logical_id(data.reference)):  # the deadlines of the case's region
+            assert actions_of(statement) == {"dynamodb:GetItem", "dynamodb:Query"}
+            assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [RULES_PK]}}
         if _touches(statement, synth.logical_id(data.evaluations)):
             assert actions_of(statement) == {"dynamodb:GetItem"}
             assert resources_of(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]

@@ -128,10 +128,10 @@ def test_a_notice_waits_on_the_cases_stream_while_the_gateway_queue_is_down(
     # The notice was stored with the escalation, in the same transaction.
     assert "NOTICE#000002" in [item["sk"]["S"] for item in world.case_items(evaluation_id)]
 
-    def gateway_queue_down(message: Any) -> None:
-        raise StorageUnavailable("evaluator notice queue unavailable")
+    def gateway_queue_down(messages: Any) -> dict[int, StorageUnavailable]:
+        return {index: StorageUnavailable("evaluator notice queue unavailable") for index in range(len(messages))}
 
-    monkeypatch.setattr(runtime.notice_queue(), "publish", gateway_queue_down)
+    monkeypatch.setattr(runtime.notice_queue(), "publish_batch", gateway_queue_down)
     assert world.relay_stream(failures_expected=True) > 0
     monkeypatch.undo()
     assert world.notices() == [(evaluation_id, "escalated")]

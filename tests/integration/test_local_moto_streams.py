@@ -144,3 +144,51 @@ def test_stream_records_every_live_iterator_has_passed_are_dropped(
     assert [record["dynamodb"]["NewImage"]["pk"]["S"] for record in fresh["Records"]] == ["EVAL#5"]
     from_the_start = streams.get_records(ShardIterator=shard_iterator(dynamodb, streams, "TRIM_HORIZON"))
     assert [record["dynamodb"]["NewImage"]["pk"]["S"] for record in from_the_start["Records"]] == ["EVAL#5"]
+
+
+def test_queries_read_their_key_in_order_and_page_as_dynamodb_does(clients: tuple[Any, Any]) -> None:
+    dynamodb, _ = clients
+    dynamodb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "day", "at")],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_day",
+                "KeySchema": [{"AttributeName": "day", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    for written in range(60):  # out of order, over three partitions and two days
+        n = (written * 37) % 60
+        item = {"pk": f"P{n % 3}", "sk": f"S{n:02d}", "at": f"T{59 - n:02d}"}
+        dynamodb.put_item(TableName=TABLE, Item={k: {"S": v} for k, v in item.items()} | {"day": {"S": f"D{n % 2}"}})
+
+    def pages(**query: Any) -> list[str]:
+        found: list[str] = []
+        start: dict[str, Any] = {}
+        while True:
+            page = dynamodb.query(TableName=TABLE, Limit=4, **query, **start)
+            found += [item["sk"]["S"] for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return found
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    p1 = {":p": {"S": "P1"}}
+    assert pages(KeyConditionExpression="pk = :p", ExpressionAttributeValues=p1) == [
+        f"S{n:02d}" for n in range(60) if n % 3 == 1
+    ]
+    assert pages(
+        KeyConditionExpression="pk = :p AND sk > :s",
+        ExpressionAttributeValues=p1 | {":s": {"S": "S30"}},
+        ScanIndexForward=False,
+    ) == [f"S{n:02d}" for n in reversed(range(31, 60)) if n % 3 == 1]
+    assert pages(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "P9"}}) == []
+    assert pages(
+        IndexName="by_day",
+        KeyConditionExpression="#d = :d",
+        ExpressionAttributeNames={"#d": "day"},
+        ExpressionAttributeValues={":d": {"S": "D0"}},
+    ) == [f"S{n:02d}" for n in reversed(range(60)) if n % 2 == 0]  # by `at`, which runs against `sk`

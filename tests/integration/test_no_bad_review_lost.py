@@ -17,9 +17,10 @@ import time_machine
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.exceptions import EndpointConnectionError
 from govrate import runtime
-from govrate.evaluations.outbox import OutboxQueues
+from govrate.evaluations.outbox import OutboxQueues, RelayOutcome
 from govrate.evaluations.replay import RelayReplay
 
+from local.lambdas import failed_item_ids
 from tests.integration.conftest import AwsResources
 from tests.integration.test_case_support import World, build_world
 
@@ -45,7 +46,7 @@ def test_the_queue_down_longer_than_the_former_retry_budget_still_gives_every_ba
     def queue_down(**_: Any) -> None:
         raise EndpointConnectionError(endpoint_url="https://sqs.cn-north-1.amazonaws.com.cn")
 
-    monkeypatch.setattr(sqs, "send_message", queue_down)
+    monkeypatch.setattr(sqs, "send_message_batch", queue_down)
     for _ in range(FORMER_RETRY_BUDGET + 5):
         with pytest.raises(BatchProcessingError):  # the invocation fails; Lambda retries the batch
             world.relay_stream(failures_expected=True)
@@ -57,13 +58,55 @@ def test_the_queue_down_longer_than_the_former_retry_budget_still_gives_every_ba
     assert [cases_of(world, evaluation_id) for evaluation_id in reviews] == [1, 1, 1]
 
 
+def test_an_entry_the_queue_refuses_fails_that_record_alone_and_is_sent_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reviews = [world.review(contact=False)["evaluation_id"] for _ in range(3)]
+    refused = reviews[1]
+    sqs = runtime.negative_review_queue()._client
+    send_batch = sqs.send_message_batch
+
+    def refuse_one(QueueUrl: str, Entries: list[Any]) -> dict[str, Any]:
+        kept = [entry for entry in Entries if refused not in entry["MessageBody"]]
+        answer = dict(send_batch(QueueUrl=QueueUrl, Entries=kept))
+        failed = [entry["Id"] for entry in Entries if entry not in kept]
+        answer["Failed"] = [{"Id": i, "SenderFault": False, "Code": "InternalError"} for i in failed]
+        return answer
+
+    invocations: list[tuple[dict[str, Any], Any]] = []
+    handler = relay.handler
+
+    def observed(event: dict[str, Any], context: Any) -> Any:
+        invocations.append((event, response := handler(event, context)))
+        return response
+
+    monkeypatch.setattr(sqs, "send_message_batch", refuse_one)
+    monkeypatch.setattr(relay, "handler", observed)
+    world.relay_stream(failures_expected=True)
+    monkeypatch.undo()
+
+    (event, response), *_ = [(event, response) for event, response in invocations if failed_item_ids(response)]
+    refused_record = [
+        record["dynamodb"]["SequenceNumber"]
+        for record in event["Records"]
+        if record["dynamodb"].get("NewImage", {}).get("evaluation_id", {}).get("S") == refused
+    ]
+    assert failed_item_ids(response) == refused_record
+    world.drain()
+    assert [cases_of(world, evaluation_id) for evaluation_id in reviews] == [1, 0, 1]
+
+    world.deliver()  # the stream delivers again from the refused record
+    assert [cases_of(world, evaluation_id) for evaluation_id in reviews] == [1, 1, 1]
+
+
 def test_the_reconciler_sends_a_bad_review_without_a_case_again_once(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     handled = world.review(contact=False)["evaluation_id"]
     world.deliver()
     lost = world.review(contact=False)["evaluation_id"]
-    monkeypatch.setattr(relay, "relay_record", lambda record: None)  # lost between the stream and the queue
+    # lost between the stream and the queue
+    monkeypatch.setattr(relay, "relay_stream_changes", lambda changes, queues: RelayOutcome(published={}, failed={}))
     world.relay_stream()
     monkeypatch.undo()
     world.drain()

@@ -198,6 +198,31 @@ def test_the_same_form_posted_twice_is_one_evaluation(client: Any, token: str) -
     assert evaluation_count() == 2
 
 
+def test_the_page_loaded_again_after_rating_keeps_the_token_until_asked_to_rate_anew(client: Any, token: str) -> None:
+    path = f"/q/{token}"
+    first = post_form(client, path, BAD)
+    kept = first.headers["Set-Cookie"]
+    assert kept.startswith("govrate_rated=") and f"Path={path};" in kept and "HttpOnly" in kept
+    browser = {"cookie": kept.split(";")[0]}
+    # Back from the receipt: the page again, with the token rated with, so posting it is the same rating.
+    back = client.http.get(path, headers=browser)
+    assert back.status_code == 200 and "几分钟前已在本设备提交过" in text(back)
+    nonce = re.search(r'name="nonce" value="([\w.-]+)"', text(back))
+    assert nonce is not None
+    again = post_form(client, path, {**BAD, "nonce": nonce[1]})
+    assert receipt_location(again) == receipt_location(first)
+    assert evaluation_count() == 1
+    # Rating another service: the link forgets the kept token and shows the page at its own address.
+    anew = client.http.get(f"{path}?again=1", headers=browser)
+    assert (anew.status_code, anew.headers["Location"]) == (303, path)
+    assert "Max-Age=0" in anew.headers["Set-Cookie"]
+    fresh = client.http.get(path)
+    assert "几分钟前" not in text(fresh)
+    # A kept token of another page, or a forged one, is not used.
+    forged = client.http.get(path, headers={"cookie": "govrate_rated=forged.token"})
+    assert "几分钟前" not in text(forged)
+
+
 def test_a_tickets_form_posted_again_lands_on_its_receipt_even_when_the_record_is_done(client: Any) -> None:
     ticket = register_service_record("BJ-2026-0011", stages=(Stage.DELIVER,))
     nonce = served_form_token(client, f"/t/{ticket}")
@@ -417,3 +442,16 @@ def test_the_poster_to_print(client: Any, token: str, size: str, page_size: str)
 def test_a_revoked_window_has_no_poster(client: Any, token: str) -> None:
     client.http.post(f"/v1/windows/{WINDOW_ID}/revoke")
     assert client.http.get(f"/v1/windows/{WINDOW_ID}/poster").status_code == 410
+
+
+def test_a_link_cut_short_gets_the_page_saying_so_not_a_json_document(client: Any) -> None:
+    for path, title in (
+        ("/q/", "二维码无法识别"),
+        ("/t/", "二维码无法识别"),
+        ("/e/", "找不到这条评价"),
+        ("/q/?lang=en", "Code not recognised"),
+    ):
+        response = client.http.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8", path
+        assert title in text(response), path

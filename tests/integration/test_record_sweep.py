@@ -14,11 +14,13 @@ import time_machine
 from govrate import runtime
 from govrate.evaluations.models import ApplicantContact, Channel, EvaluationSubmission, Stage
 from govrate.evaluations.service import submit_evaluation
+from govrate.identity.model import Actor, Role
 from govrate.kernel.clock import zone
 from govrate.kernel.errors import StorageMisconfigured
 from govrate.kernel.scale import Level
 from govrate.records.store import StoredRecord
-from govrate.regions.policies import RegionPolicy, RegionPolicyRepository
+from govrate.regions.service import change_rules
+from govrate.regions.store import RulesRepository
 
 from tests.integration.conftest import AwsResources
 
@@ -117,8 +119,15 @@ def test_a_failed_send_is_tried_again_by_the_next_sweep(sweep_env: AwsResources,
 def test_the_default_rating_fills_only_unrated_stages_after_the_period(
     sweep_env: AwsResources, lambda_context: Any
 ) -> None:
-    policies = RegionPolicyRepository(sweep_env.reference_table)
-    policies.put("110105", RegionPolicy(default_level=Level.BASICALLY_SATISFIED))
+    # Set for the whole province: the district follows it through the same reader as intake and cases.
+    change_rules(
+        Actor(role=Role.SUPERVISOR, subject="sub-bj", name="wang.fang", region_code="110000"),
+        "110000",
+        '{"evaluation": {"default_level": 3}}',
+        store=RulesRepository(sweep_env.reference_table),
+        now=runtime.now(),
+        operator="arn:aws:iam::123456789012:user/ops",
+    )
     register("BJ-DEF-1")
     rate("BJ-DEF-1", Stage.ACCEPT, level=5)
 

@@ -1,14 +1,12 @@
-"""Working days on the mainland China calendar, adjusted weekends and regional rules files."""
+"""Working days on the mainland China calendar and the adjusted weekends (regional overlays: test_region_rules)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
-from govrate.regions.calendar import WorkingCalendar, YearOverlay
-from govrate.regions.case_rules import CasePolicy, RulesBook, RulesFileInvalid, divisions_of
+from govrate.regions.calendar import WorkingCalendar
+from govrate.regions.rules import YearOverlay
 
 CST = timezone(timedelta(hours=8))
 CALENDAR = WorkingCalendar()
@@ -73,68 +71,3 @@ def test_the_package_years_are_covered_and_later_ones_are_not() -> None:
     assert not CALENDAR.covers(2099)
     # An unknown year falls back to Monday-Friday: Friday 1 October 2099 + 1 is Monday 4 October.
     assert CALENDAR.working_day_after(date(2099, 10, 2), 1) == date(2099, 10, 5)
-
-
-def write_rules(directory: Path, division: str, document: dict[str, object]) -> None:
-    (directory / f"{division}.json").write_text(json.dumps(document), encoding="utf-8")
-
-
-def test_a_rules_file_supplies_a_year_the_package_lacks(tmp_path: Path) -> None:
-    write_rules(
-        tmp_path,
-        "000000",
-        {
-            "calendar": {
-                "2099": {
-                    "holidays": [f"2099-10-0{day}" for day in range(1, 8)],
-                    "workdays": ["2099-09-27", "2099-10-10"],  # a Sunday and a Saturday
-                }
-            }
-        },
-    )
-    rules = RulesBook(tmp_path, 8).for_region("110105")
-    assert rules.calendar.covers(2099)
-    assert rules.calendar.is_working_day(date(2099, 9, 27))
-    assert not rules.calendar.is_working_day(date(2099, 10, 5))
-    # Wednesday 30 September 2099 + 1 working day: the holiday ends on the 7th, the 8th is a Thursday.
-    assert rules.due(at("2099-09-30T11:00:00"), 1) == at("2099-10-09T00:00:00")
-
-
-def test_rules_apply_from_the_country_down_to_the_county(tmp_path: Path) -> None:
-    write_rules(tmp_path, "510000", {"policy": {"answer_working_days": 10}})
-    write_rules(
-        tmp_path,
-        "513200",
-        {"policy": {"max_reopens": 2}, "calendar": {"2026": {"holidays": ["2026-02-18"]}}},  # a local holiday
-    )
-    write_rules(tmp_path, "513221", {"policy": {"answer_working_days": 12}})
-    book = RulesBook(tmp_path, 8)
-
-    county = book.for_region("513221")
-    assert county.policy == CasePolicy(verify_working_days=1, answer_working_days=12, max_reopens=2)
-    assert not county.calendar.is_working_day(date(2026, 2, 18))
-
-    other_county = book.for_region("510104")
-    assert other_county.policy == CasePolicy(answer_working_days=10)
-    assert other_county.calendar.is_working_day(date(2026, 2, 27))  # untouched by the prefecture's file
-
-    elsewhere = book.for_region("110105")
-    assert elsewhere.policy == CasePolicy()
-
-
-def test_an_adjusted_workday_can_be_taken_back_locally(tmp_path: Path) -> None:
-    write_rules(tmp_path, "110000", {"calendar": {"2025": {"holidays": ["2025-10-11"]}}})
-    rules = RulesBook(tmp_path, 8).for_region("110105")
-    assert not rules.calendar.is_working_day(date(2025, 10, 11))
-
-
-def test_a_malformed_rules_file_is_refused(tmp_path: Path) -> None:
-    write_rules(tmp_path, "110000", {"policy": {"answer_working_days": 0}})
-    with pytest.raises(RulesFileInvalid, match=r"(?s)110000\.json.*answer_working_days"):
-        RulesBook(tmp_path, 8).for_region("110105")
-
-
-def test_the_division_chain() -> None:
-    assert divisions_of("513221") == ["000000", "510000", "513200", "513221"]
-    assert divisions_of("110000") == ["000000", "110000"]
-    assert divisions_of("440300") == ["000000", "440000", "440300"]

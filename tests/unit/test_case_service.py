@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from govrate.cases.model import (
+    Action,
     AnswerRecord,
     CaseBoardQuery,
     ContactRecord,
@@ -19,6 +20,8 @@ from govrate.cases.model import (
 )
 from govrate.cases.ports import NoticeKind
 from govrate.cases.service import (
+    CONTACT_SHOWN_FOR,
+    ContactView,
     act_on_case,
     case_board,
     escalate_overdue,
@@ -26,6 +29,7 @@ from govrate.cases.service import (
     list_cases,
     open_case,
     rate_handling,
+    reassignable_agencies,
     view_case,
 )
 from govrate.evaluations.models import (
@@ -38,6 +42,7 @@ from govrate.evaluations.models import (
 from govrate.evaluations.service import submit_evaluation
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, NotFound
+from govrate.windows.models import ServiceWindow
 
 from tests.fakes.world import FakeWorld
 
@@ -218,11 +223,13 @@ def test_only_the_receipt_lets_anyone_follow_or_rate_the_handling(world: FakeWor
 def test_the_standing_counts_working_days_left_then_the_days_overdue(world: FakeWorld) -> None:
     evaluation_id = review(world, contact=False).evaluation_id
     stores = world.case_stores()
-    # Verify by the end of Thursday 9 October; 1-8 October is the holiday: today and the 9th are left.
+    # Verify within 1 working day: by the end of Thursday 9 October (1-8 October is the holiday).
     before = view_case(evaluation_id, actor=LI, stores=stores, now=GIVEN).standing
-    assert (before.last_day, before.working_days_left, before.due_today) == (date(2025, 10, 9), 2, False)
+    assert (before.last_day, before.working_days_left, before.due_today) == (date(2025, 10, 9), 1, False)
+    eve = view_case(evaluation_id, actor=LI, stores=stores, now=datetime(2025, 10, 8, 23, 59, tzinfo=CST)).standing
+    assert (eve.working_days_left, eve.due_today) == (1, False)
     today = view_case(evaluation_id, actor=LI, stores=stores, now=datetime(2025, 10, 9, 9, 0, tzinfo=CST)).standing
-    assert (today.working_days_left, today.due_today, today.overdue_days) == (1, True, 0)
+    assert (today.working_days_left, today.due_today, today.overdue_days) == (0, True, 0)
     late = view_case(evaluation_id, actor=LI, stores=stores, now=datetime(2025, 10, 12, 9, 0, tzinfo=CST)).standing
     assert (late.working_days_left, late.overdue_days) == (0, 3)
 
@@ -249,7 +256,10 @@ def test_the_board_puts_escalated_overdue_and_due_today_first_filters_and_pages(
     supervisor = case_board(BEIJING, CaseBoardQuery(), stores=stores, now=on_saturday)
     assert [item.evaluation_id for item in supervisor.items] == [first, second, third]
     assert supervisor.items[0].escalated_for == "escalate_overdue"
-    assert (supervisor.items[1].standing.due_today, supervisor.items[2].standing.working_days_left) == (True, 3)
+    # Sunday the 12th is a day off: Monday and Tuesday are left.
+    assert (supervisor.items[1].standing.due_today, supervisor.items[2].standing.working_days_left) == (True, 2)
+    # Just resumed with 3 working days (Saturday the 11th is worked): 3 are left.
+    assert view_case(third, actor=BEIJING, stores=stores, now=late).standing.working_days_left == 3
     assert supervisor.items[1].item_name_zh and supervisor.items[1].agency_name_zh
     staff = case_board(LI, CaseBoardQuery(), stores=stores, now=on_saturday)
     # For staff, an escalated case waits on a supervisor: it comes after their own work.
@@ -263,3 +273,51 @@ def test_the_board_puts_escalated_overdue_and_due_today_first_filters_and_pages(
     assert case_board(LI, CaseBoardQuery(item="110105-GA-002", page=9), stores=stores, now=on_saturday).page == 1
     by_deadline = case_board(BEIJING, CaseBoardQuery(sort="deadline"), stores=stores, now=on_saturday)
     assert [item.evaluation_id for item in by_deadline.items] == [second, third, first]  # no deadline: last
+
+
+def test_a_revealed_contact_is_shown_again_for_a_few_minutes_without_another_audited_view(world: FakeWorld) -> None:
+    evaluation_id = review(world).evaluation_id
+    stores = world.case_stores()
+    assert view_case(evaluation_id, actor=LI, stores=stores, now=GIVEN, contact_view=ContactView.HIDDEN).contact is None
+    # Nobody revealed it yet: a reload shows nothing.
+    shown_again = ContactView.SHOWN_AGAIN
+    assert view_case(evaluation_id, actor=LI, stores=stores, now=GIVEN, contact_view=shown_again).contact is None
+    revealed = view_case(evaluation_id, actor=LI, stores=stores, now=GIVEN)
+    assert revealed.contact is not None
+    later = GIVEN + CONTACT_SHOWN_FOR
+    again = view_case(evaluation_id, actor=LI, stores=stores, now=later, contact_view=shown_again)
+    assert again.contact == revealed.contact
+    assert [entry.action for entry in again.history].count(Action.VIEW_CONTACT) == 1
+    # Someone else's reveal, or one too long ago, shows nothing.
+    too_late = later + timedelta(seconds=1)
+    assert view_case(evaluation_id, actor=LI, stores=stores, now=too_late, contact_view=shown_again).contact is None
+    assert view_case(evaluation_id, actor=BEIJING, stores=stores, now=later, contact_view=shown_again).contact is None
+
+
+def test_the_board_names_windows_searches_their_names_and_marks_reopened_cases(world: FakeWorld) -> None:
+    accepted = review(world, contact=False)
+    stores = world.case_stores()
+    window = ServiceWindow(
+        window_id="110105-GA-W01",
+        name_zh="公安综合窗口1号",
+        agency_code="110105-GA",
+        region_code="110105",
+        item_codes=("110105-GA-002",),
+        rotation=1,
+        revoked=False,
+    )
+    world.windows.add(window)
+    case = world.cases.get(accepted.evaluation_id)
+    world.cases.stored[case.evaluation_id] = case.model_copy(update={"window_id": window.window_id, "reopen_count": 2})
+    [item] = case_board(LI, CaseBoardQuery(q=window.name_zh[:4]), stores=stores, now=GIVEN).items
+    assert (item.window_name_zh, item.reopen_count) == (window.name_zh, 2)
+    assert view_case(accepted.evaluation_id, actor=LI, stores=stores, now=GIVEN).window_name_zh == window.name_zh
+    assert case_board(LI, CaseBoardQuery(q="没有这个窗口"), stores=stores, now=GIVEN).items == []
+
+
+def test_a_supervisor_reassigns_among_the_agencies_of_the_division_by_name(world: FakeWorld) -> None:
+    agencies = reassignable_agencies(BEIJING, stores=world.case_stores())
+    assert agencies and all(agency.region_code.startswith("11") for agency in agencies)
+    assert [agency.agency_name_zh for agency in agencies] == sorted(agency.agency_name_zh for agency in agencies)
+    assert not any(agency.region_code.startswith("33") for agency in agencies)
+    assert reassignable_agencies(LI, stores=world.case_stores()) == []

@@ -28,7 +28,9 @@ def test_the_list_names_the_supervision_cases_by_their_kind(pages: SupervisionPa
     ):
         entry = pages.listing.split(f'href="/console/cases/{case_id}"', 1)[1].split("</li>", 1)[0]
         assert kind in entry
-        assert f"窗口 Window {WINDOW.window_id}" in entry and "户口迁移登记" in entry
+        # The window by its registry's name, its id beside.
+        assert f'窗口 Window {WINDOW.name_zh} <span class="code">{WINDOW.window_id}</span>' in entry
+        assert "户口迁移登记" in entry
         assert "北京市公安局朝阳分局" in entry  # the agency by its name
         assert "—" not in entry.split('class="facts"', 1)[1]  # no level where a kind has none
     assert pages.listing.count('class="case supervision') == 2

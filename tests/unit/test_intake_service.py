@@ -17,7 +17,6 @@ from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, 
 from govrate.kernel.indicators import ServiceMode
 from govrate.kernel.scale import Level
 from govrate.records.store import StoredRecord
-from govrate.regions.policies import RegionPolicy
 from pydantic import ValidationError
 
 from tests.fakes.world import FakeWorld
@@ -200,7 +199,7 @@ def test_the_evaluation_period_is_the_region_s(world: FakeWorld) -> None:
         submit(world, of_record(BAD, world), now=late)
     assert [error["field"] for error in over.value.errors] == ["record_id"]
     assert not submit(world, of_record(BAD, world), now=COMPLETED + timedelta(days=7)).replayed
-    world.policies.chosen["110105"] = RegionPolicy(evaluation_days=10)
+    world.rules.set("110105", '{"evaluation": {"evaluation_days": 10}}')
     assert not submit(world, of_record(BAD, world, stage="deliver"), now=late).replayed
 
 
@@ -244,7 +243,7 @@ def test_a_follow_up_needs_the_receipt_and_the_period(world: FakeWorld) -> None:
             follow_ups=world.follow_ups,
             now=COMPLETED + timedelta(days=30, seconds=1),
         )
-    world.policies.chosen["110105"] = RegionPolicy(follow_up_days=60)
+    world.rules.set("110105", '{"evaluation": {"follow_up_days": 60}}')
     add_follow_up(
         accepted.evaluation_id,
         FollowUpSubmission(receipt=accepted.receipt, comment="x"),

@@ -21,7 +21,7 @@ from govrate.kernel.errors import Conflict, InvalidInput, StorageUnavailable
 from govrate.kernel.scale import Level
 from govrate.records.service import SignedTicketLinks, register_record
 from govrate.records.sweep import sweep_unrated_records
-from govrate.regions.policies import RegionPolicy
+from govrate.regions.rules import EvaluationPolicy
 
 from tests.fakes.records import InvitationOutbox
 from tests.fakes.world import BASE_URL, FakeWorld
@@ -90,7 +90,7 @@ def test_a_record_gets_a_ticket_and_its_evaluation_deadline(world: FakeWorld) ->
         (Stage.ACCEPT, Stage.DELIVER),
         "platform-bj",
     )
-    world.policies.chosen["110105"] = RegionPolicy(evaluation_days=15)
+    world.rules.set("110105", '{"evaluation": {"evaluation_days": 15}}')
     assert register(world, {**RECORD, "record_id": "BJ-2"}).evaluation_deadline == COMPLETED + timedelta(days=15)
 
 
@@ -155,7 +155,7 @@ def test_a_failed_send_is_tried_again_by_the_next_sweep(world: FakeWorld) -> Non
 
 
 def test_the_default_rating_fills_only_the_unrated_stages_after_the_period(world: FakeWorld) -> None:
-    world.policies.chosen["110105"] = RegionPolicy(default_level=Level(5))
+    world.rules.set("110105", '{"evaluation": {"default_level": 5}}')
     register(world, RECORD)
     submit_evaluation(rating("deliver", 1), stores=world.intake, now=COMPLETED, tickets=None)
     outbox = InvitationOutbox()
@@ -177,7 +177,7 @@ def test_a_region_without_a_default_level_stays_unrated(world: FakeWorld) -> Non
 
 def test_a_system_rating_is_never_a_bad_review_and_never_submitted_by_a_client() -> None:
     with pytest.raises(ValueError, match="never a bad review"):
-        RegionPolicy(default_level=Level.DISSATISFIED)
+        EvaluationPolicy(default_level=Level.DISSATISFIED)
     submission = EvaluationSubmission(
         item_code="110105-GA-001", agency_code="110105-GA", region_code="110105", channel=Channel.SYSTEM, level=Level(5)
     )

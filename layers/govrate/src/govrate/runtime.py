@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from govrate.platforms.nonces import NonceRepository
     from govrate.rating.service import RatingStores
     from govrate.records.store import ServiceRecordRepository
+    from govrate.regions.rules import RulesBook
+    from govrate.regions.store import RulesRepository
     from govrate.settings import Settings
     from govrate.storage.contact_vault import ContactVault
     from govrate.storage.queue import MessageQueue
@@ -173,16 +175,31 @@ def contact_vault() -> ContactVault:
 
 
 @_once
-def intake_stores() -> IntakeStores:
-    from govrate.evaluations.service import IntakeStores
-    from govrate.regions.policies import RegionPolicyRepository
+def rules_repository() -> RulesRepository:
+    from govrate.regions.store import RulesRepository
+
+    return RulesRepository(settings().reference_table)
+
+
+@_once
+def rules_book() -> RulesBook:
+    """The regions' rules as every function reads them: one Query of the reference table at most every
+    `rules_ttl_seconds` per container."""
+    from govrate.regions.rules import RulesBook
 
     config = settings()
+    return RulesBook(rules_repository(), config.utc_offset_hours, ttl_seconds=config.rules_ttl_seconds)
+
+
+@_once
+def intake_stores() -> IntakeStores:
+    from govrate.evaluations.service import IntakeStores
+
     return IntakeStores(
         evaluations=evaluation_repository(),
         records=service_record_repository(),
         catalogue=catalogue_repository(),
-        policies=RegionPolicyRepository(config.reference_table),
+        rules=rules_book(),
         vault=contact_vault(),
         windows=window_repository(),
     )
@@ -282,10 +299,9 @@ def integrity_watcher() -> Watcher:
     """The stream watcher: interference flags and supervisor alerts (SNS, or the log without a topic)."""
     from govrate.integrity.alert_topic import LoggedAlerts, SnsAlerts
     from govrate.integrity.watch import Watcher
-    from govrate.regions.policies import RegionPolicyRepository
 
     config = settings()
-    policies = RegionPolicyRepository(config.reference_table)
+    rules = rules_book()
     cases = case_repository()
 
     def case_division(evaluation_id: str) -> tuple[str, str]:
@@ -296,7 +312,9 @@ def integrity_watcher() -> Watcher:
         store=watch_store(),
         alerts=SnsAlerts(config.supervisor_alert_topic_arn) if config.supervisor_alert_topic_arn else LoggedAlerts(),
         thresholds=config.watch_thresholds,
-        evaluation_deadline=lambda region, completed_at: policies.get(region).evaluation_deadline(completed_at),
+        evaluation_deadline=lambda region, completed_at: rules.for_region(region).evaluation.evaluation_deadline(
+            completed_at
+        ),
         case_division=case_division,
         utc_offset_hours=config.utc_offset_hours,
     )
@@ -349,7 +367,6 @@ def rating_stores() -> RatingStores:
 def case_stores() -> CaseStores:
     from govrate.cases.model import BurstPolicy
     from govrate.cases.service import CaseStores
-    from govrate.regions.case_rules import RulesBook
 
     config = settings()
     return CaseStores(
@@ -357,8 +374,9 @@ def case_stores() -> CaseStores:
         cases=case_repository(),
         evaluations=evaluation_repository(),
         vault=contact_vault(),
-        rules=RulesBook(config.case_rules_dir, config.utc_offset_hours),
+        rules=rules_book(),
         catalogue=catalogue_repository(),
+        windows=window_repository(),
         bursts=case_repository(),
         burst_policy=BurstPolicy(
             per_window=config.burst_per_window, per_item=config.burst_per_item, minutes=config.burst_minutes

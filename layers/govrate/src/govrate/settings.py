@@ -8,7 +8,6 @@ same synthesized template, so the two cannot drift.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,10 +90,11 @@ class Settings(BaseSettings):
     # Overrides for an OIDC issuer other than Cognito, or moto's JWKS in server mode.
     staff_issuer: str = ""
     staff_jwks_url: str = ""
-    # Directory of per-region rules files (`<division code>.json`); none: national defaults only.
-    case_rules_dir: Path | None = None
     # Where poison negative-review messages end up; the redrive command moves them back.
     negative_reviews_dlq_url: str = ""
+    # How long a function keeps the regions' rules it read (govrate.regions.rules): a supervisor's change
+    # is in force everywhere within this time.
+    rules_ttl_seconds: int = Field(default=60, ge=0, le=600)
     # Shards of the overdue index; fixed once data exists, since the sweep queries every shard.
     case_due_shards: int = Field(default=16, ge=1, le=256)
     # Bursts of bad reviews (docs/integrity.md): more than this many of one window, or of one item of an

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from govrate.evaluations.models import (
     CaseState,
@@ -29,6 +30,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 GENESIS_HASH = "0" * 64
+# The kind of error of a triage that appeals without evidence (its field: `evidence`).
+APPEAL_WITHOUT_EVIDENCE = "appeal_without_evidence"
 
 
 class Triage(StrEnum):
@@ -189,6 +192,7 @@ class Case(Contract):
             awaiting_rating=self.state is CaseState.ANSWERED,
             handling_rating=self.handling_rating,
             reopened=self.reopen_count > 0,
+            reopen_count=self.reopen_count,
             due_at=self.pending_due_at,
         )
 
@@ -235,14 +239,18 @@ class TriageDecision(Contract):
     outcome: Triage
     note: Text
     evidence: list[ShortText] = Field(
-        default_factory=list, max_length=20, description="Required for an appeal: what shows the review mistaken."
+        default_factory=list,
+        max_length=20,
+        validate_default=True,
+        description="Required for an appeal: what shows the review mistaken.",
     )
 
-    @model_validator(mode="after")
-    def _appeal_has_evidence(self) -> TriageDecision:
-        if self.outcome is Triage.APPEAL and not self.evidence:
-            raise ValueError("an appeal needs at least one piece of evidence")
-        return self
+    @field_validator("evidence")
+    @classmethod
+    def _appeal_has_evidence(cls, evidence: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("outcome") is Triage.APPEAL and not evidence:
+            raise PydanticCustomError(APPEAL_WITHOUT_EVIDENCE, "an appeal needs at least one piece of evidence")
+        return evidence
 
 
 class RectificationRecord(Contract):
@@ -343,7 +351,9 @@ class Standing(Contract):
 
     last_day: date | None = Field(default=None, description="The local day the deadline closes (its last day).")
     working_days_left: int | None = Field(
-        default=None, description="Working days left, today and the last day included; null when none is pending."
+        default=None,
+        description="Working days left after today, the last day included (0 on the last day); null when none is "
+        "pending.",
     )
     overdue_days: int = Field(default=0, description="Natural days past the last day; 0 when not overdue.")
     due_today: bool = False
@@ -367,6 +377,10 @@ class CaseListItem(Contract):
     item_name_zh: str | None = None
     item_name_en: str | None = None
     agency_name_zh: str | None = None
+    window_name_zh: str | None = Field(default=None, description="The window's name in its registry.")
+    reopen_count: int = Field(
+        default=0, ge=0, description="How many times the evaluator's dissatisfaction reopened it."
+    )
 
 
 class BoardOrder(StrEnum):
@@ -459,6 +473,7 @@ class CaseView(Contract):
     item_name_zh: str | None = None
     item_name_en: str | None = None
     agency_name_zh: str | None = None
+    window_name_zh: str | None = Field(default=None, description="The window's name in its registry.")
     contact: EvaluatorContact | None
     history: list[AuditEntry]
     chain: ChainReport

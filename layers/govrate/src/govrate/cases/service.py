@@ -55,10 +55,12 @@ from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govrate.kernel.ids import new_id
 from govrate.kernel.observability import BusinessEvent, count, logger
-from govrate.regions.case_rules import RegionRules, RulesBook
+from govrate.regions.rules import RegionRules, RulesBook
 
 if TYPE_CHECKING:
     from govrate.catalogue.ports import CatalogueReader
+    from govrate.catalogue.store import Agency
+    from govrate.windows.ports import WindowStore
 
 # A contact view that races a change of the same case is retried this often before giving up.
 _VIEW_ATTEMPTS = 3
@@ -86,6 +88,7 @@ class CaseStores:
     catalogue: CatalogueReader
     follow_ups: FollowUpStore
     bursts: BurstStore
+    windows: WindowStore
     burst_policy: BurstPolicy = field(default_factory=BurstPolicy)
 
 
@@ -156,8 +159,8 @@ def open_case(
         opened_at=now,
         evaluated_at=message.created_at,
         real_name=evaluation.real_name,
-        verify_due_at=rules.due(start, rules.policy.verify_working_days),
-        answer_due_at=rules.due(start, rules.policy.answer_working_days),
+        verify_due_at=rules.due(start, rules.cases.verify_working_days),
+        answer_due_at=rules.due(start, rules.cases.answer_working_days),
     )
     _warn_if_calendar_unknown(rules, case.answer_due_at)
     detail = {"verify_due_at": case.verify_due_at.isoformat(), "answer_due_at": case.answer_due_at.isoformat()}
@@ -238,8 +241,8 @@ def _start_burst(
         opened_at=now,
         evaluated_at=review.created_at,
         real_name=False,
-        verify_due_at=rules.due(now, rules.policy.verify_working_days),
-        answer_due_at=rules.due(now, rules.policy.verify_working_days),
+        verify_due_at=rules.due(now, rules.cases.verify_working_days),
+        answer_due_at=rules.due(now, rules.cases.verify_working_days),
     )
     most = policy.per_window if window_id else policy.per_item
     entry = next_entry(
@@ -264,7 +267,7 @@ def _start_burst(
 def list_cases(actor: Actor, *, stores: CaseStores, now: datetime, limit: int, cursor: str | None) -> CasePage:
     """Staff: their agency's open cases; supervisors: their division's. Nearest deadline first."""
     cases, following = _open_cases(actor, stores, limit, cursor)
-    names = _Names(stores.catalogue)
+    names = _Names(stores)
     return CasePage(items=[_list_item(case, now, stores, names) for case in cases], next_cursor=following)
 
 
@@ -280,7 +283,7 @@ def case_board(actor: Actor, query: CaseBoardQuery, *, stores: CaseStores, now: 
         cases.extend(page)
         if cursor is None:
             break
-    names = _Names(stores.catalogue)
+    names = _Names(stores)
     listed = [_list_item(case, now, stores, names) for case in cases]
     items_to_filter = sorted({(i.item_code, i.item_name_zh or i.item_code) for i in listed if i.item_code})
     matching = [item for item in listed if _matches(item, query)]
@@ -333,6 +336,7 @@ def _matches(item: CaseListItem, query: CaseBoardQuery) -> bool:
                 item.item_name_en,
                 item.agency_code,
                 item.window_id,
+                item.window_name_zh,
             )
         )
         return query.q.casefold() in (searched + " " + (item.agency_name_zh or "")).casefold()
@@ -353,12 +357,25 @@ def _urgency(item: CaseListItem, actor: Actor) -> tuple[int, datetime, str]:
 
 
 class _Names:
-    """The catalogue's names of items and agencies, each read once per request."""
+    """The names of items and agencies (the catalogue's) and of windows (the registry's), each read once
+    per request."""
 
-    def __init__(self, catalogue: CatalogueReader) -> None:
-        self._catalogue = catalogue
+    def __init__(self, stores: CaseStores) -> None:
+        self._catalogue = stores.catalogue
+        self._windows = stores.windows
         self._items: dict[str, tuple[str, str] | None] = {}
         self._agencies: dict[str, str | None] = {}
+        self._window_names: dict[str, str | None] = {}
+
+    def window(self, window_id: str | None) -> str | None:
+        if window_id is None:
+            return None
+        if window_id not in self._window_names:
+            try:
+                self._window_names[window_id] = self._windows.get(window_id).name_zh
+            except NotFound:
+                self._window_names[window_id] = None
+        return self._window_names[window_id]
 
     def item(self, item_code: str | None) -> tuple[str, str] | None:
         if item_code is None:
@@ -391,8 +408,11 @@ def standing(case: Case, rules: RegionRules, now: datetime) -> Standing:
     today = zone_now.date()
     if now >= due:
         return Standing(last_day=last_day, working_days_left=0, overdue_days=max(1, (today - last_day).days))
+    # Today is under way: what is left are the working days after it, up to the last day.
     left = sum(
-        1 for offset in range((last_day - today).days + 1) if rules.calendar.is_working_day(today + timedelta(offset))
+        1
+        for offset in range(1, (last_day - today).days + 1)
+        if rules.calendar.is_working_day(today + timedelta(offset))
     )
     return Standing(last_day=last_day, working_days_left=left, due_today=last_day == today)
 
@@ -420,20 +440,41 @@ def _complaint(case: Case, stores: CaseStores, names: _Names) -> Complaint:
     )
 
 
+class ContactView(StrEnum):
+    """Whether a case is shown with the evaluator's contact."""
+
+    HIDDEN = "hidden"
+    REVEAL = "reveal"
+    """Decrypted after a new view is written to the audit chain."""
+    SHOWN_AGAIN = "shown_again"
+    """The page of a view just audited, loaded again (the console's redirect after the reveal): shown only
+    within CONTACT_SHOWN_FOR of this person's last audited view, with no new entry."""
+
+
+CONTACT_SHOWN_FOR = timedelta(minutes=5)
+
+
 def view_case(
-    evaluation_id: str, *, actor: Actor, stores: CaseStores, now: datetime, with_contact: bool = True
+    evaluation_id: str,
+    *,
+    actor: Actor,
+    stores: CaseStores,
+    now: datetime,
+    contact_view: ContactView = ContactView.REVEAL,
 ) -> CaseView:
     """One case for its handlers; with the evaluator's contact when asked for. The contact is decrypted
     here only, after the view is written to the audit chain: no audit entry, no contact."""
     case = stores.cases.get(evaluation_id)
     authorize(actor, case)
     contact: EvaluatorContact | None = None
-    cipher = stores.evaluations.get(evaluation_id).contact_cipher if case.real_name and with_contact else None
-    if cipher is not None:
+    wanted = case.real_name and contact_view is not ContactView.HIDDEN
+    cipher = stores.evaluations.get(evaluation_id).contact_cipher if wanted else None
+    if cipher is not None and contact_view is ContactView.REVEAL:
         case = _record_contact_view(case, actor=actor, stores=stores, now=now)
-        contact = EvaluatorContact.model_validate_json(stores.vault.open(cipher, owner=evaluation_id))
     history = stores.cases.history(evaluation_id)
-    names = _Names(stores.catalogue)
+    if cipher is not None and (contact_view is ContactView.REVEAL or _viewed_lately(history, actor, now)):
+        contact = EvaluatorContact.model_validate_json(stores.vault.open(cipher, owner=evaluation_id))
+    names = _Names(stores)
     item = names.item(case.item_code)
     return CaseView(
         case=case,
@@ -444,11 +485,26 @@ def view_case(
         item_name_zh=item[0] if item else None,
         item_name_en=item[1] if item else None,
         agency_name_zh=names.agency(case.agency_code),
+        window_name_zh=names.window(case.window_id),
         contact=contact,
         history=history,
         chain=verify_chain(evaluation_id, history, count=case.audit_count, head=case.audit_head),
         burst=_held_reviews(case, stores, names),
     )
+
+
+def reassignable_agencies(actor: Actor, *, stores: CaseStores) -> list[Agency]:
+    """The agencies a supervisor may reassign a case to: those of their division in the catalogue, by name.
+    None for staff."""
+    if actor.role is not Role.SUPERVISOR or not actor.region_code:
+        return []
+    agencies = stores.catalogue.agencies_within(actor.region_code)
+    return sorted(agencies, key=lambda agency: (agency.agency_name_zh, agency.agency_code))
+
+
+def _viewed_lately(history: list[AuditEntry], actor: Actor, now: datetime) -> bool:
+    views = [e.at for e in history if e.action is Action.VIEW_CONTACT and e.actor.subject == actor.subject]
+    return bool(views) and now - max(views) <= CONTACT_SHOWN_FOR
 
 
 def _held_reviews(case: Case, stores: CaseStores, names: _Names) -> list[HeldReview]:
@@ -504,8 +560,8 @@ def report_pressure(report: PressureReport, *, stores: CaseStores, now: datetime
         evaluated_at=now,
         real_name=False,
         note=report.comment or None,
-        verify_due_at=rules.due(now, rules.policy.verify_working_days),
-        answer_due_at=rules.due(now, rules.policy.verify_working_days),
+        verify_due_at=rules.due(now, rules.cases.verify_working_days),
+        answer_due_at=rules.due(now, rules.cases.verify_working_days),
     )
     entry = next_entry(
         case,
@@ -570,14 +626,14 @@ def rate_handling(evaluation_id: str, rating: HandlingRatingInput, *, stores: Ca
     rated, rated_entry = _step(case, rate, actor=evaluator, now=now)
     if rating.rating in CONTENT:
         follow = _Effect(Action.CLOSE, {}, {})
-    elif rating.escalate or case.reopen_count >= rules.policy.max_reopens:
+    elif rating.escalate or case.reopen_count >= rules.cases.max_reopens:
         follow = _Effect(
             Action.ESCALATE,
             {"resume_state": CaseState.VERIFIED, "escalated_for": Action.ESCALATE},
             {"asked": rating.escalate},
         )
     else:
-        answer_due = rules.due(now, rules.policy.answer_working_days)
+        answer_due = rules.due(now, rules.cases.answer_working_days)
         follow = _Effect(
             Action.REOPEN,
             {"reopen_count": case.reopen_count + 1, "triage": None, "answer_due_at": answer_due},
@@ -653,8 +709,8 @@ def _reassignment(command: Reassignment, case: Case, actor: Actor, stores: CaseS
         "escalated_for": None,
         "visited": False,
         "rectified": False,
-        "verify_due_at": rules.due(now, rules.policy.verify_working_days),
-        "answer_due_at": rules.due(now, rules.policy.answer_working_days),
+        "verify_due_at": rules.due(now, rules.cases.verify_working_days),
+        "answer_due_at": rules.due(now, rules.cases.answer_working_days),
     }
     detail = {
         "from_agency": case.agency_code,
@@ -740,6 +796,8 @@ def _list_item(case: Case, now: datetime, stores: CaseStores, names: _Names) -> 
         item_name_zh=item[0] if item else None,
         item_name_en=item[1] if item else None,
         agency_name_zh=names.agency(case.agency_code),
+        window_name_zh=names.window(case.window_id),
+        reopen_count=case.reopen_count,
         evaluation_id=case.evaluation_id,
         kind=case.kind,
         item_code=case.item_code,

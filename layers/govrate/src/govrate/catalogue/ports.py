@@ -17,6 +17,10 @@ class CatalogueReader(Protocol):
         """NotFound for an agency without items."""
         ...
 
+    def agencies_within(self, division: str) -> list[Agency]:
+        """The agencies in `division` (GB/T 2260: a province holds its cities, a city its districts)."""
+        ...
+
 
 class CatalogueWriter(Protocol):
     def put(self, item: ServiceItem) -> None:

@@ -19,6 +19,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from govrate.evaluations.models import CataloguePage, ServiceItem, Stage
+from govrate.kernel import divisions
 from govrate.kernel.errors import InvalidInput, NotFound
 from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.tables import bind
@@ -143,6 +144,21 @@ class CatalogueRepository:
         except GetError as exc:
             raise storage_error(exc, "reference table") from exc
         return Agency(agency_code=agency_code, agency_name_zh=entry.agency_name_zh, region_code=entry.region_code)
+
+    def agencies_within(self, division: str) -> list[Agency]:
+        """The agencies of the catalogue in `division` (a scan of the agency rows: few, and read rarely)."""
+        condition = self._agency.pk.startswith("AGENCY#") & self._agency.region_code.startswith(
+            divisions.prefix(division)
+        )
+        with translated("reference table"):
+            return [
+                Agency(
+                    agency_code=entry.pk.removeprefix("AGENCY#"),
+                    agency_name_zh=entry.agency_name_zh,
+                    region_code=entry.region_code,
+                )
+                for entry in self._agency.scan(filter_condition=condition)
+            ]
 
     def list(
         self,

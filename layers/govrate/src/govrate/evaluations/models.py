@@ -231,6 +231,7 @@ class CaseSummary(Contract):
     awaiting_rating: bool = Field(default=False, description="True while the evaluator may rate the handling.")
     handling_rating: HandlingRating | None = None
     reopened: bool = Field(default=False, description="The evaluator was dissatisfied and the case was reopened.")
+    reopen_count: int = Field(default=0, ge=0, description="How many times the case was reopened.")
     due_at: datetime | None = Field(
         default=None, description="When the agency must have acted by (verified, or answered) in the state it is in."
     )

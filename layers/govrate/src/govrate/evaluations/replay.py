@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from govrate.evaluations.outbox import OutboxQueues, relay_stream_record
+from govrate.evaluations.outbox import OutboxQueues, StreamChange, relay_stream_changes
 from govrate.kernel.errors import GovrateError
 from govrate.storage.errors import AWS_ERRORS, translated
 
@@ -55,12 +55,14 @@ class RelayReplay:
         return batches, published
 
     def _replay_batch(self, batch: dict[str, Any]) -> int:
-        published = 0
-        for record in self._records(batch):
-            change = record["dynamodb"]
-            if relay_stream_record(record["eventName"], change.get("NewImage"), self._queues) is not None:
-                published += 1
-        return published
+        changes = [
+            StreamChange(record["dynamodb"]["SequenceNumber"], record["eventName"], record["dynamodb"].get("NewImage"))
+            for record in self._records(batch)
+        ]
+        outcome = relay_stream_changes(changes, self._queues)
+        if outcome.failed:  # the batch's message stays on the queue for the next replay
+            raise next(iter(outcome.failed.values()))
+        return len(outcome.published)
 
     def _records(self, batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The records from the batch's first to its last sequence number, as the streams API gives them

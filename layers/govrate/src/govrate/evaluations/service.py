@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from govrate.integrity.limits import Arrival
     from govrate.records.ports import RecordStore
     from govrate.records.store import StoredRecord
-    from govrate.regions.ports import PolicyStore
+    from govrate.regions.rules import RulesBook
     from govrate.windows.ports import WindowStore
 
 
@@ -48,7 +48,7 @@ class IntakeStores:
     evaluations: EvaluationStore
     records: RecordStore
     catalogue: CatalogueReader
-    policies: PolicyStore
+    rules: RulesBook
     vault: Encryptor
     windows: WindowStore
 
@@ -352,7 +352,7 @@ def _check_record(submission: EvaluationSubmission, stores: IntakeStores, now: d
         errors.append({"field": "window_id", "message": f"record {record.record_id} was served elsewhere"})
     if errors:
         raise InvalidInput("the evaluation does not match its service record", errors)
-    period_end = stores.policies.get(record.region_code).evaluation_deadline(record.completed_at)
+    period_end = stores.rules.for_region(record.region_code).evaluation.evaluation_deadline(record.completed_at)
     if now > period_end:
         raise EvaluationPeriodOver(
             "the evaluation period of this service record has ended",
@@ -371,7 +371,7 @@ def add_follow_up(
 ) -> FollowUp:
     """The one follow-up of an evaluation, within the region's follow-up period."""
     evaluation = _evaluation_for_receipt(evaluation_id, submission.receipt, stores.evaluations)
-    deadline = stores.policies.get(evaluation.region_code).follow_up_deadline(evaluation.created_at)
+    deadline = stores.rules.for_region(evaluation.region_code).evaluation.follow_up_deadline(evaluation.created_at)
     if now > deadline:
         raise InvalidInput(
             "the follow-up period has ended", [{"field": "comment", "message": f"possible until {deadline}"}]

@@ -32,3 +32,11 @@ def enclosing(code: str, level: DivisionLevel) -> str:
 def holds(division: str, code: str) -> bool:
     """Whether `code` lies in `division` (a division holds itself)."""
     return enclosing(code, level_of(division)) == division
+
+
+def prefix(division: str) -> str:
+    """What the codes that `division` holds start with."""
+    level = level_of(division)
+    return (
+        division[:2] if level is DivisionLevel.PROVINCE else division[:4] if level is DivisionLevel.CITY else division
+    )

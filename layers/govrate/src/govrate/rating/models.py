@@ -33,6 +33,14 @@ class PageQuery(Contract):
     lang: Lang = Field(default=Lang.ZH, description="zh (default) or en.")
 
 
+class RatingPageQuery(PageQuery):
+    again: Literal["1"] | None = Field(
+        default=None,
+        description="Rate another service: forget the form token this browser kept from rating the page minutes "
+        "ago (a cookie), and show the page at its own address (303) with a new one.",
+    )
+
+
 class ReceiptPageQuery(PageQuery):
     receipt: Annotated[str, StringConstraints(min_length=8, max_length=64)] = Field(
         description="The receipt given when the evaluation was accepted."
@@ -243,7 +251,7 @@ class SiteKey(SiteKeyRegistration):
             return False
 
 
-class WidgetQuery(PageQuery):
+class WidgetQuery(RatingPageQuery):
     """What an embedded module evaluates: a service item, or a service record by its ticket."""
 
     item: ItemCode | None = None

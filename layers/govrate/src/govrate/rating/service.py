@@ -117,7 +117,7 @@ def open_ticket_rating(
     claims = stores.tickets().verify(ticket)
     intake = stores.intake
     record = intake.records.get(claims.region_code, claims.record_id)
-    deadline = intake.policies.get(record.region_code).evaluation_deadline(record.completed_at)
+    deadline = intake.rules.for_region(record.region_code).evaluation.evaluation_deadline(record.completed_at)
     if now > deadline:
         raise EvaluationPeriodOver(
             "the evaluation period of this service record has ended",

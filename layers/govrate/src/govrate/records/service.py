@@ -84,7 +84,7 @@ def register_record(
     )
     if existing is not None and existing.fingerprint != record_fingerprint:
         raise Conflict(f"record {registration.record_id} was registered with other details")
-    policy = stores.policies.get(registration.region_code)
+    policy = stores.rules.for_region(registration.region_code).evaluation
     return ServiceRecordRegistered(
         record_id=registration.record_id,
         region_code=registration.region_code,

@@ -20,11 +20,11 @@ from govrate.kernel.errors import StorageMisconfigured, StorageUnavailable
 from govrate.kernel.ids import new_id
 from govrate.records.invitations import Invitation, InvitationSender
 from govrate.records.service import TicketIssuer
+from govrate.regions.rules import EvaluationPolicy
 
 if TYPE_CHECKING:
     from govrate.evaluations.ports import EvaluationStore
     from govrate.records.store import StoredRecord
-    from govrate.regions.policies import RegionPolicy
 
 
 class SweepReport(BaseModel):
@@ -42,16 +42,14 @@ def sweep_unrated_records(
     tickets: TicketIssuer,
     now: datetime,
 ) -> SweepReport:
-    from govrate.regions.policies import RegionPolicy  # its module loads pynamodb
+    def policy_of(record: StoredRecord) -> EvaluationPolicy:
+        return stores.rules.for_region(record.region_code).evaluation
 
-    policies = stores.policies.all()
-    national = RegionPolicy()
-
-    def policy_of(record: StoredRecord) -> RegionPolicy:
-        return policies.get(record.region_code, national)
-
+    # A region without a document of its own follows the nearest division that has one, or the national
+    # defaults: these are all the policies in force anywhere.
+    policies = [EvaluationPolicy(), *(stores.rules.for_region(code).evaluation for code in stores.rules.divisions())]
     invited = 0
-    for days in sorted({national.invite_after_days, *(policy.invite_after_days for policy in policies.values())}):
+    for days in sorted({policy.invite_after_days for policy in policies}):
         for record in stores.records.completed_on(today - timedelta(days=days)):
             policy = policy_of(record)
             if policy.invite_after_days != days or days >= policy.evaluation_days or record.contact_cipher is None:
@@ -61,7 +59,7 @@ def sweep_unrated_records(
                 invited += 1
 
     defaulted = 0
-    for days in sorted({policy.evaluation_days for policy in policies.values() if policy.default_level}):
+    for days in sorted({policy.evaluation_days for policy in policies if policy.default_level}):
         # Records completed on this day all passed the end of their period since yesterday.
         for record in stores.records.completed_on(today - timedelta(days=days + 1)):
             policy = policy_of(record)
@@ -107,7 +105,7 @@ def _invite(
 
 
 def _give_default_rating(
-    record: StoredRecord, stage: Stage, policy: RegionPolicy, evaluations: EvaluationStore, now: datetime
+    record: StoredRecord, stage: Stage, policy: EvaluationPolicy, evaluations: EvaluationStore, now: datetime
 ) -> int:
     """1 when the stage got the system-given rating, 0 when the evaluator rated it meanwhile."""
 

@@ -1,1 +1,1 @@
-"""Per-region rules: evaluation policy and case rules."""
+"""Per-region rules: one document per division (evaluation policy, case deadlines, calendar), one reader."""

@@ -1,7 +1,7 @@
 """Working days on the mainland China calendar, with the adjusted working weekends (调休).
 
 The `chinese-calendar` package holds the State Council's holiday schedule for the years it knows.
-A region may add a rules file (see `govrate.regions.case_rules`) with its own holidays and adjusted
+A region may add to its rules (see `govrate.regions.rules`) its own holidays and adjusted
 working days per year: for a year the package lacks, or for local holidays. A year that neither
 knows falls back to Monday-Friday working weeks; `covers` tells the caller so it can warn.
 """
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import chinese_calendar  # type: ignore[import-untyped]
-from pydantic import BaseModel, ConfigDict, Field
 
 from govrate.kernel.clock import zone
+
+if TYPE_CHECKING:
+    from govrate.regions.rules import YearOverlay
 
 _PACKAGE_HOLIDAYS: frozenset[date] = frozenset(chinese_calendar.holidays)
 _PACKAGE_WORKDAYS: frozenset[date] = frozenset(chinese_calendar.workdays)
@@ -25,19 +28,8 @@ OFFICE_HOURS = (time(9), time(17))
 _MAX_WORKING_DAYS = 250
 
 
-class YearOverlay(BaseModel):
-    """One year of a region's calendar file: days off and adjusted working days."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    holidays: frozenset[date] = Field(default_factory=frozenset, description="Days off (holidays, local holidays).")
-    workdays: frozenset[date] = Field(
-        default_factory=frozenset, description="Adjusted working days (调休), usually a Saturday or Sunday."
-    )
-
-
 class WorkingCalendar:
-    """The package's calendar with overlays applied in order (national → province → city → county)."""
+    """The package's calendar with the overlays applied in order (province → prefecture → county)."""
 
     def __init__(self, overlays: Iterable[Mapping[int, YearOverlay]] = ()) -> None:
         holidays = set(_PACKAGE_HOLIDAYS)
@@ -55,7 +47,7 @@ class WorkingCalendar:
         self._years = frozenset(years)
 
     def covers(self, year: int) -> bool:
-        """True when the package or a rules file states the holidays of `year`."""
+        """True when the package or a region's rules state the holidays of `year`."""
         return year in self._years
 
     def is_working_day(self, day: date) -> bool:

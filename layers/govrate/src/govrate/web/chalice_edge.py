@@ -6,6 +6,7 @@ import functools
 import json
 import weakref
 from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -131,6 +132,15 @@ def query_params(request: Request) -> dict[str, str]:
     """The query string as a plain mapping (the last value of a repeated parameter wins)."""
     params = request.query_params
     return {name: params[name] for name in params} if params else {}
+
+
+def cookie(request: Request, name: str) -> str | None:
+    """The value of the cookie `name` that came with the request; None if none (or the header is unreadable)."""
+    try:
+        morsel = SimpleCookie(request.headers.get("cookie", "")).get(name)
+    except CookieError:
+        return None
+    return morsel.value if morsel is not None and morsel.value else None
 
 
 def parse_query(request: Request, model: type[ModelT]) -> ModelT:

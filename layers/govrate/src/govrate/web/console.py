@@ -14,19 +14,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from html import escape
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from chalice.app import Request, Response
 from pydantic import ValidationError
 
 from govrate import runtime
+from govrate.cases.model import APPEAL_WITHOUT_EVIDENCE
 from govrate.identity.auth import NotSignedIn
-from govrate.identity.model import Role
+from govrate.identity.model import Actor, Role
 from govrate.identity.sessions import DEVICE_LIFETIME, StaffSession, check_form_token, current_session
-from govrate.kernel.errors import BodyTooLarge, Forbidden, GovrateError, InvalidInput, MalformedBody
+from govrate.kernel.errors import BodyTooLarge, Forbidden, GovrateError, InvalidInput, MalformedBody, NotFound
 from govrate.kernel.observability import logger
-from govrate.web.chalice_edge import MAX_BODY_BYTES, ApiBlueprint, raw_body
+from govrate.web.chalice_edge import MAX_BODY_BYTES, ApiBlueprint, cookie, raw_body
 from govrate.web.operations import Media, Operation
 from govrate.web.pages import asset
 from govrate.web.problems import problem_for
@@ -70,14 +70,6 @@ ConsoleView = Callable[..., Response]
 CONSOLE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-def cookie(request: Request, name: str) -> str | None:
-    try:
-        morsel = SimpleCookie(request.headers.get("cookie", "")).get(name)
-    except CookieError:
-        return None
-    return morsel.value if morsel is not None and morsel.value else None
 
 
 def session(request: Request) -> StaffSession:
@@ -159,8 +151,7 @@ def page(title: str, body: str, base: str, signed_in: StaffSession | None = None
     if signed_in is not None:
         actor = signed_in.actor
         notice = f'<p class="error" role="alert">{escape(signed_in.notice)}</p>' if signed_in.notice else ""
-        who = f"{actor.name or actor.subject} · {_ROLES.get(actor.role, actor.role)} · "
-        who += actor.agency_code or actor.region_code or ""
+        who = f"{actor.name or actor.subject} · {_ROLES.get(actor.role, actor.role)} · {_unit(actor)}"
         header = (
             '<header class="top"><div class="bar">'
             f'<nav aria-label="控制台 Console"><a href="{escape(base)}{CASES_PATH}">待办案件 Open cases</a>'
@@ -183,6 +174,16 @@ def page(title: str, body: str, base: str, signed_in: StaffSession | None = None
         f"<title>{escape(title)}</title><style>{asset('console.css')}</style></head>"
         f"<body>{header}<main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
+
+
+def _unit(actor: Actor) -> str:
+    """Where the person works: their agency by its catalogue name; a supervisor's division by its code."""
+    if actor.agency_code is None:
+        return actor.region_code or ""
+    try:
+        return runtime.catalogue_repository().agency(actor.agency_code).agency_name_zh
+    except NotFound:
+        return actor.agency_code
 
 
 def error_html(message: str | None) -> str:
@@ -220,6 +221,39 @@ def redirect(request: Request, path: str, cookies: list[str] | None = None) -> R
     return Response(body=f'<a href="{escape(location)}">{escape(location)}</a>', status_code=303, headers=headers)
 
 
+# A refused field in plain words, by the kind of pydantic error (a rule of the service: the last one).
+_FIELD_MESSAGES = {
+    "missing": "请填写此项 Please fill this in.",
+    "string_too_short": "请填写此项 Please fill this in.",
+    "string_too_long": "内容太长，请删减 Too long: please shorten it.",
+    "too_long": "条目太多，请删减 Too many lines: please shorten it.",
+    "enum": "请从列表中选择 Please choose from the list.",
+    "bool_parsing": "请从列表中选择 Please choose from the list.",
+    "int_parsing": "请填写一个整数 Please enter a whole number.",
+    "greater_than_equal": "数值太小 The number is too small.",
+    "less_than_equal": "数值太大 The number is too large.",
+    APPEAL_WITHOUT_EVIDENCE: "申诉须至少提供一项证据，每行一项 An appeal needs evidence, one item a line.",
+}
+CHECK_FIELD = "请检查此项 Please check this."
+FORM_ERROR = "form"
+
+
+def field_messages(exc: InvalidInput | ValidationError) -> dict[str, str]:
+    """What a refused form says beside each field, in plain Chinese and English; a refusal of the form as
+    a whole is under FORM_ERROR."""
+    if isinstance(exc, ValidationError):
+        found = [
+            (str(error["loc"][0]) if error["loc"] else FORM_ERROR, _FIELD_MESSAGES.get(error["type"], CHECK_FIELD))
+            for error in exc.errors(include_url=False)
+        ]
+    else:
+        found = [(error.get("field") or FORM_ERROR, CHECK_FIELD) for error in exc.errors]
+    messages: dict[str, str] = {}
+    for field, message in found or [(FORM_ERROR, CHECK_FIELD)]:
+        messages.setdefault(field, message)
+    return messages
+
+
 def error_text(exc: Exception) -> str:
     problem = problem_for(exc)
     fields = "; ".join(f"{error['field']}: {error['message']}" for error in problem.errors)
@@ -252,7 +286,10 @@ def console_route(
             except (GovrateError, ValidationError) as exc:
                 logger.info("console request refused", extra={"error": type(exc).__name__, "detail": str(exc)})
                 status = problem_for(exc).status
-                text = message_page(error_text(exc), stage_base(request), back(kwargs), status)
+                said = error_text(exc)
+                if isinstance(exc, InvalidInput | ValidationError):
+                    said = "; ".join(f"{field}: {message}" for field, message in field_messages(exc).items())
+                text = message_page(said, stage_base(request), back(kwargs), status)
                 return html_response(text, status)
 
         accepted = content_types or ([FORM] if method == "POST" else ["application/json"])

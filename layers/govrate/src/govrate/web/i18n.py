@@ -48,6 +48,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "rate.honeypot": ("网址（请勿填写）", "Website (leave empty)"),
     "rate.submit": ("提交评价", "Submit"),
+    "rate.rated_just_now": (
+        "您几分钟前已在本设备提交过本页的评价。再次提交将回到那次评价的回执，不会重复计入。",
+        "You rated from this page on this device a few minutes ago. Sending the form again returns to that "
+        "receipt; it is not counted twice.",
+    ),
+    "rate.rate_anew": ("评价另一次服务", "Rate another service"),
     "rate.sending": ("正在提交……", "Sending…"),
     "rate.failed": ("提交未成功，请检查网络后重试。", "Not sent. Check the connection and try again."),
     "rate.errors": ("请修改以下内容后再提交：", "Please correct the following and submit again:"),
@@ -133,6 +139,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "status.case_state": ("当前状态", "Current state"),
     "status.case_opened": ("受理时间", "Opened at"),
+    "status.reopened_once": ("（已重新办理 1 次）", " (reopened once)"),
+    "status.reopened_times": ("（已重新办理 {count} 次）", " (reopened {count} times)"),
     "status.answer": ("办理部门答复", "The agency's answer"),
     "status.answered": ("答复时间", "Answered at"),
     "status.handling_rating": ("您对处理结果的评价", "Your rating of the handling"),

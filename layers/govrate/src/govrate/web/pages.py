@@ -204,8 +204,10 @@ def rating_page(
     nonce: str = "",
     values: RatingForm | None = None,
     errors: Mapping[str, str] | None = None,
+    anew_url: str | None = None,
 ) -> Page:
-    """The rating form; with `errors` (form field -> message) it comes back filled in, status 422."""
+    """The rating form; with `errors` (form field -> message) it comes back filled in, status 422. With
+    `anew_url`, the form carries the token this browser rated with minutes ago, and says so."""
     window = target.window
     window_name = ""
     if window is not None:
@@ -228,6 +230,7 @@ def rating_page(
         "nonce": nonce,
         "max_comment_length": max_comment_length,
         "report_action": ctx.report_url,
+        "anew_url": anew_url,
     }
     return render("rate.html", _mobile_policy(ctx, form=True), context, 422 if errors else 200)
 
