@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import App, CfnOutput, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
@@ -95,6 +95,12 @@ class GovrateStack(Stack):
             settings=config.alarms,
             retention=retention,
             dashboard_name=config.stack_name,
+        )
+        CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="The alarms' SNS topic (in the nested monitoring stack): subscribe the on-call",
         )
 
 
