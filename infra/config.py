@@ -300,7 +300,7 @@ def _unknown_keys(given: Mapping[str, Any]) -> list[str]:
         if name not in _SETTINGS_KEYS:
             close = difflib.get_close_matches(name, sorted(_SETTINGS_KEYS | {"settings"}), n=1)
             hint = f"; did you mean {PREFIX}{close[0]}?" if close else ""
-            errors.append(f"{key}: not a setting{hint} (known: {', '.join(sorted(_SETTINGS_KEYS))})")
+            errors.append(f"{key}: not a setting{hint} (known: {', '.join(sorted(_SETTINGS_KEYS | {'settings'}))})")
     return errors
 
 
