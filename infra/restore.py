@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", required=True, help="the live table (its physical name)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
-        "--at", type=datetime.fromisoformat, help="restore the table as of this moment, RFC 3339, e.g. 2026-03-14T01:59Z"
+        "--at",
+        type=datetime.fromisoformat,
+        help="restore the table as of this moment, RFC 3339, e.g. 2026-03-14T01:59Z",
     )
     source.add_argument("--restored", help="copy from a table restored already (no restore is made)")
     args = parser.parse_args(argv)

@@ -19,7 +19,10 @@ CDK_JSON_CONTEXT: dict[str, Any] = json.loads((Path(__file__).parents[2] / "cdk.
     ("context", "expected"),
     [
         ({"govrate:stage": "production"}, "govrate:stage: Input should be 'dev' or 'prod' (got 'production')"),
-        ({"govrate:maxRecieveCount": "3"}, "govrate:maxRecieveCount: not a setting; did you mean govrate:maxReceiveCount?"),
+        (
+            {"govrate:maxRecieveCount": "3"},
+            "govrate:maxRecieveCount: not a setting; did you mean govrate:maxReceiveCount?",
+        ),
         ({"govrate:logLevel": "verbose"}, "govrate:logLevel: Input should be 'DEBUG', 'INFO', 'WARNING', 'ERROR' or"),
         ({"govrate:edge": '{"window_seconds": 30}'}, "govrate:edge.window_seconds: Value error, must be one of [60,"),
         ({"govrate:alarms": {"quiet_hours": 0}}, "govrate:alarms.quiet_hours: Input should be greater than or equal"),
@@ -60,7 +63,10 @@ def test_a_settings_file_wins_over_cdk_json(tmp_path: Path) -> None:
     [
         ("{not json", "govrate:settings: cannot read"),
         ('{"province": "gd"}', "may only hold govrate:* settings, not province"),
-        ('{"govrate:province": "gd", "govrate:stag": "prod"}', "govrate:stag: not a setting; did you mean govrate:stage?"),
+        (
+            '{"govrate:province": "gd", "govrate:stag": "prod"}',
+            "govrate:stag: not a setting; did you mean govrate:stage?",
+        ),
     ],
 )
 def test_a_wrong_settings_file_is_refused(tmp_path: Path, content: str, expected: str) -> None:

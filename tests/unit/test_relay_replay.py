@@ -38,7 +38,7 @@ class PagedShard:
     def get_shard_iterator(self, **_: Any) -> dict[str, str]:
         return {"ShardIterator": "0"}
 
-    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:  # noqa: N803 (the API's names)
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
         self.reads += 1
         index = int(ShardIterator)
         records = self.pages[index] if index < len(self.pages) else []
@@ -70,7 +70,7 @@ class FailureQueue:
         waiting = [message for message in self.messages if message["ReceiptHandle"] not in self.deleted]
         return {"Messages": waiting[:10]}
 
-    def delete_message(self, QueueUrl: str, ReceiptHandle: str) -> None:  # noqa: N803
+    def delete_message(self, QueueUrl: str, ReceiptHandle: str) -> None:
         self.deleted.append(ReceiptHandle)
 
 

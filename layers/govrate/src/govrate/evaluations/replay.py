@@ -26,8 +26,8 @@ import boto3
 
 from govrate.evaluations.outbox import OutboxQueues, StreamChange, relay_stream_changes
 from govrate.kernel.errors import GovrateError
-from govrate.storage.queue import MessageQueue
 from govrate.storage.errors import AWS_ERRORS, translated
+from govrate.storage.queue import MessageQueue
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     sys.stdout.write(f"replayed {batches} batches, published {published} records\n")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())
