@@ -80,15 +80,14 @@ class GovrateStack(Stack):
             retention=retention,
             access_logs=self.analytics.access_logs,
         )
+        dead_letter_queues = [*self.pipeline.dead_letter_queues, self.records.invitation_dlq, self.watch.failures]
+        for queue in dead_letter_queues:  # what they hold (bad reviews, stream positions) outlives the stack in prod
+            queue.apply_removal_policy(retention.removal_policy)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
             functions=factory.functions,
-            dead_letter_queues=[
-                *self.pipeline.dead_letter_queues,
-                self.records.invitation_dlq,
-                self.watch.failures,
-            ],
+            dead_letter_queues=dead_letter_queues,
             stream_consumers=[self.pipeline.relay, self.watch.watcher],
             api=self.api.rest_api,
             web_acl=self.edge.web_acl,

@@ -37,12 +37,25 @@ def test_production_tables_are_protected_from_deletion_and_kept(synth: Synthesiz
         assert log_group["Properties"]["RetentionInDays"] >= 180
 
 
+def test_production_dead_letter_queues_are_kept_and_the_working_queues_are_not(synth: Synthesized) -> None:
+    queues = synth.of_type("AWS::SQS::Queue")
+    kept = sorted(logical_id for logical_id, queue in queues.items() if queue["DeletionPolicy"] == "Retain")
+    dead_letter_queues = [
+        *synth.stack.pipeline.dead_letter_queues,
+        synth.stack.records.invitation_dlq,
+        synth.stack.watch.failures,
+    ]
+    assert kept == sorted(synth.logical_id(queue) for queue in dead_letter_queues)
+    assert len(kept) == 5 and len(queues) == 8
+
+
 def test_a_dev_stage_is_removed_whole_but_still_recoverable(synth_with_existing_staff_pool: Synthesized) -> None:
     dev = synth_with_existing_staff_pool
     for table in dev.of_type("AWS::DynamoDB::Table").values():
         assert table["Properties"]["DeletionProtectionEnabled"] is False
         assert table["DeletionPolicy"] == "Delete"
         assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert {queue["DeletionPolicy"] for queue in dev.of_type("AWS::SQS::Queue").values()} == {"Delete"}
     for secret in (dev.stack.data.qr_signing_key, dev.stack.data.contact_key):
         assert dev.resources[dev.logical_id(secret)]["DeletionPolicy"] == "Delete"
     function_logs = [
