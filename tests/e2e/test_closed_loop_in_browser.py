@@ -247,6 +247,7 @@ def test_back_from_the_receipt_and_submitting_again_lands_on_the_same_receipt(
     # Back shows the page as it was served, its token included, with the choices the browser kept.
     phone.go_back()
     expect(phone.get_by_label("意见建议（选填）")).to_have_value("材料清单没有讲清楚，跑了三趟")
+    expect(phone.get_by_text("办理慢、等候久")).to_be_visible()  # the restored bad review shows its reasons
     phone.get_by_role("button", name="提交评价").click()
     phone.wait_for_url(RECEIPT_PAGE)
     assert phone.url == receipt_url

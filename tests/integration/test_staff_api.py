@@ -215,5 +215,6 @@ def test_the_console_signs_in_lists_shows_and_records(world: World, case_id: str
     chen.sign_in("chen.jing")
     refused = chen.get(f"/console/cases/{case_id}")
     assert refused.status_code == 403
+    assert "This is not one you handle" in refused.body.decode()  # opened, not a form sent: no "reload"
     forged = world.cases.http.get("/console/cases", headers={"cookie": "__Host-govrate_session=forged"})
     assert forged.status_code == 303
