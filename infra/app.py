@@ -1,17 +1,25 @@
-"""CDK entry point: `npx cdk synth` runs `uv run python -m infra.app` (see cdk.json)."""
+"""CDK entry point: `npx cdk synth` runs `.venv/bin/python -m infra.app` (see cdk.json)."""
 
 from __future__ import annotations
 
+import sys
+
 from aws_cdk import App
 
+from infra.config import SettingsError
 from infra.stack import build
 
 
-def main() -> None:
+def main() -> int:
     app = App()
-    build(app)
+    try:
+        build(app)
+    except SettingsError as wrong:
+        sys.stderr.write(f"{wrong}\n")
+        return 1
     app.synth()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,16 +1,20 @@
-"""Deployment settings, read from CDK context (cdk.json, or `-c key=value` on the command line)."""
+"""Deployment settings, read from CDK context: cdk.json, `-c key=value` on the command line, and the JSON file
+that `-c govrate:settings=FILE` names (its keys win)."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from govrate.kernel.contracts import RegionCode
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 if TYPE_CHECKING:
     from constructs import Node
@@ -110,14 +114,14 @@ def integrity_settings(value: Any) -> dict[str, str]:
 
     from infra.environment import setting
 
-    given = _json(value)
+    given = _json_text(value) or {}
     if not isinstance(given, dict):
-        raise ValueError("govrate:integrity must be an object of setting names and values")
+        raise ValueError("must be an object of setting names and values")
     unknown = sorted(
         name for name in given if name not in Settings.model_fields or not name.startswith(INTEGRITY_SETTINGS)
     )
     if unknown:
-        raise ValueError(f"govrate:integrity: not an integrity setting: {', '.join(unknown)}")
+        raise ValueError(f"not an integrity setting: {', '.join(unknown)}")
     Settings.model_validate(given)  # a value the functions would refuse fails the synthesis instead
     return {
         setting(name): json.dumps(value) if isinstance(value, dict | list) else str(value)
@@ -162,55 +166,160 @@ class GovrateConfig:
 
     @classmethod
     def from_context(cls, node: Node) -> GovrateConfig:
-        return cls.from_values(node.try_get_context)
+        return cls.from_mapping(node.get_all_context())
 
     @classmethod
-    def from_values(cls, lookup: Callable[[str], Any]) -> GovrateConfig:
-        """From a context lookup: the app's, or `dict.get` over cdk.json's context (the local stack's)."""
-
-        def context(key: str) -> str | None:
-            # `-c` values arrive as strings, cdk.json values as JSON; treat both alike.
-            value = lookup(PREFIX + key)
-            return None if value is None or value == "" else str(value)
-
-        defaults = cls()
-        return cls(
-            province=context("province") or defaults.province,
-            stage=StageKind(context("stage") or defaults.stage),
-            stack_name=context("stackName") or "",
-            account=context("account") or "",
-            region=context("region") or "",
-            log_level=(context("logLevel") or defaults.log_level).upper(),
-            max_receive_count=int(context("maxReceiveCount") or defaults.max_receive_count),
-            public_base_url=context("publicBaseUrl") or defaults.public_base_url,
-            platforms=_platforms(lookup(PREFIX + "platforms")),
-            staff_user_pool=_staff_user_pool(lookup(PREFIX + "staffUserPool")),
-            edge=EdgeContext.model_validate(_json(lookup(PREFIX + "edge"))),
-            alarms=AlarmsContext.model_validate(_json(lookup(PREFIX + "alarms"))),
-            integrity=integrity_settings(lookup(PREFIX + "integrity")),
+    def from_mapping(cls, context: Mapping[str, Any]) -> GovrateConfig:
+        """From every context value: the app's, or cdk.json's context (the local stack's). The `govrate:*`
+        keys are checked together; SettingsError names each wrong key with what it allows."""
+        given = {key: value for key, value in context.items() if key.startswith(PREFIX)}
+        settings_file = given.pop(PREFIX + "settings", None)
+        if settings_file:
+            given |= _settings_file(Path(str(settings_file)))
+        errors = _unknown_keys(given)
+        values = {
+            key.removeprefix(PREFIX): value
+            for key, value in given.items()
+            if key.removeprefix(PREFIX) in _SETTINGS_KEYS and value is not None and value != ""
+        }
+        try:
+            settings = _Settings.model_validate(values)
+        except ValidationError as invalid:
+            errors += [_described(error) for error in invalid.errors()]
+        if errors:
+            raise SettingsError(errors)
+        config = cls(
+            province=settings.province,
+            stage=settings.stage,
+            stack_name=settings.stack_name,
+            account=settings.account,
+            region=settings.region,
+            log_level=settings.log_level,
+            max_receive_count=settings.max_receive_count,
+            public_base_url=settings.public_base_url,
+            platforms=settings.platforms,
+            staff_user_pool=settings.staff_user_pool,
+            edge=settings.edge,
+            alarms=settings.alarms,
+            integrity=integrity_settings(settings.integrity),
         )
+        if config.stage is StageKind.PROD:
+            config.refuse_demo_defaults()
+        return config
+
+    def refuse_demo_defaults(self) -> None:
+        """A production stage deployed with cdk.json's demo defaults is a mistake: say which to set."""
+        errors = []
+        if self.province == DEMO_PROVINCE:
+            errors.append(
+                f"{PREFIX}province: a prod stage needs the province's own name, not the demo default "
+                f"{DEMO_PROVINCE!r} (e.g. -c {PREFIX}settings=deploy/gd-prod.json, docs/deploy.md#settings)"
+            )
+        demo = sorted(p.platform_id for p in self.platforms if p.platform_id.startswith(DEMO_PROVINCE + "-"))
+        if demo:
+            errors.append(
+                f"{PREFIX}platforms: a prod stage lists its regions' own platforms, not the demo one "
+                f"({', '.join(demo)}); set {PREFIX}platforms (an empty list [] for none)"
+            )
+        if errors:
+            raise SettingsError(errors)
 
 
-def _json(value: Any) -> Any:
-    """A context object: JSON in cdk.json, or its text with `-c`; absent is the defaults."""
-    if value is None or value == "":
-        return {}
-    return json.loads(value) if isinstance(value, str) else value
+DEMO_PROVINCE = "demo"
 
 
-def _platforms(value: Any) -> tuple[PlatformContext, ...]:
-    """The platforms from context: a JSON list in cdk.json, or its text with `-c`; key ids must be unique."""
-    listed = json.loads(value) if isinstance(value, str) else value or []
-    platforms = tuple(PlatformContext.model_validate(entry) for entry in listed)
-    for attribute in ("platform_id", "key_id"):
-        values = [getattr(platform, attribute) for platform in platforms]
-        if len(set(values)) != len(values):
-            raise ValueError(f"govrate:platforms: every {attribute} must be unique")
-    return platforms
+class SettingsError(ValueError):
+    """Settings (CDK context) the stack cannot be built from; one line per wrong key."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("invalid settings:\n  " + "\n  ".join(errors))
+        self.errors = errors
 
 
-def _staff_user_pool(value: Any) -> StaffPoolContext | None:
-    """`{"userPoolId": …, "clientId": …}` in cdk.json, or its JSON text with `-c`."""
-    if value is None or value == "":
-        return None
-    return StaffPoolContext.model_validate(json.loads(value) if isinstance(value, str) else value)
+def _json_text(value: Any) -> Any:
+    """`-c` gives a JSON object or list as its text; cdk.json and a settings file give it as JSON."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        return json.loads(value)
+    return value
+
+
+class _Settings(BaseModel):
+    """Every `govrate:*` key (without the prefix), the one place they are checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    province: Annotated[str, StringConstraints(pattern=PROVINCE.pattern)] = DEMO_PROVINCE
+    stage: StageKind = StageKind.DEV
+    stack_name: str = Field(default="", alias="stackName")
+    account: Annotated[str, StringConstraints(pattern=r"^\d{12}$")] = ""
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(default="INFO", alias="logLevel")
+    max_receive_count: int = Field(default=5, ge=1, le=1000, alias="maxReceiveCount")
+    public_base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")] = Field(
+        default="", alias="publicBaseUrl"
+    )
+    platforms: tuple[PlatformContext, ...] = ()
+    staff_user_pool: StaffPoolContext | None = Field(default=None, alias="staffUserPool")
+    edge: EdgeContext = EdgeContext()
+    alarms: AlarmsContext = AlarmsContext()
+    integrity: dict[str, Any] = {}
+
+    @field_validator("platforms", "staff_user_pool", "edge", "alarms", "integrity", mode="before")
+    @classmethod
+    def _from_json_text(cls, value: Any) -> Any:
+        return _json_text(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("platforms")
+    @classmethod
+    def _unique_ids(cls, platforms: tuple[PlatformContext, ...]) -> tuple[PlatformContext, ...]:
+        for attribute in ("platform_id", "key_id"):
+            values = [getattr(platform, attribute) for platform in platforms]
+            if len(set(values)) != len(values):
+                raise ValueError(f"every {attribute} must be unique")
+        return platforms
+
+    @field_validator("integrity")
+    @classmethod
+    def _integrity(cls, value: dict[str, Any]) -> dict[str, Any]:
+        integrity_settings(value)
+        return value
+
+
+_SETTINGS_KEYS = {field.alias or name for name, field in _Settings.model_fields.items()}
+
+
+def _unknown_keys(given: Mapping[str, Any]) -> list[str]:
+    errors = []
+    for key in sorted(given):
+        name = key.removeprefix(PREFIX)
+        if name not in _SETTINGS_KEYS:
+            close = difflib.get_close_matches(name, sorted(_SETTINGS_KEYS | {"settings"}), n=1)
+            hint = f"; did you mean {PREFIX}{close[0]}?" if close else ""
+            errors.append(f"{key}: not a setting{hint} (known: {', '.join(sorted(_SETTINGS_KEYS | {'settings'}))})")
+    return errors
+
+
+def _described(error: ErrorDetails) -> str:
+    """`govrate:<key>[.field…]: <what is wrong> (got …)`, the key as the operator wrote it."""
+    location = ".".join(str(part) for part in error["loc"])
+    shown = "" if error["type"] in ("missing", "extra_forbidden") else f" (got {error['input']!r})"
+    return f"{PREFIX}{location}: {error['msg']}{shown}"
+
+
+def _settings_file(path: Path) -> dict[str, Any]:
+    """`govrate:settings`: a JSON object of `govrate:*` keys, which win over cdk.json's and `-c`'s."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as unreadable:
+        raise SettingsError([f"{PREFIX}settings: cannot read {path}: {unreadable}"]) from unreadable
+    if not isinstance(loaded, dict) or not all(isinstance(key, str) for key in loaded):
+        raise SettingsError([f"{PREFIX}settings: {path} must hold one JSON object of {PREFIX}* keys"])
+    outside = sorted(key for key in loaded if not key.startswith(PREFIX) or key == PREFIX + "settings")
+    if outside:
+        raise SettingsError([f"{PREFIX}settings: {path} may only hold {PREFIX}* settings, not {', '.join(outside)}"])
+    return loaded

@@ -1,6 +1,7 @@
 """Bring back items of a table from its point-in-time recovery: `python -m infra.restore`.
 
-    uv run python -m infra.restore --table <live table> --at 2026-03-14T01:59:00Z
+    .venv/bin/python -m infra.restore --table <live table> --at 2026-03-14T01:59:00Z
+    .venv/bin/python -m infra.restore --table <live table> --restored <a table restored already>
 
 Restores the table as it was at `--at` into a new table (`<live>-restored-<yyyymmddhhmm>`), waits for it,
 then copies into the live table every item the live table no longer has. It never overwrites an item
@@ -59,14 +60,23 @@ def _put_if_missing(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.restore", description=__doc__.split("\n")[0])
     parser.add_argument("--table", required=True, help="the live table (its physical name)")
-    parser.add_argument("--at", required=True, type=datetime.fromisoformat, help="RFC 3339, e.g. 2026-03-14T01:59Z")
-    parser.add_argument("--restored", help="an already restored table to copy from (skips the restore)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--at",
+        type=datetime.fromisoformat,
+        help="restore the table as of this moment, RFC 3339, e.g. 2026-03-14T01:59Z",
+    )
+    source.add_argument("--restored", help="copy from a table restored already (no restore is made)")
     args = parser.parse_args(argv)
-    if args.at.tzinfo is None:
-        parser.error("--at needs an offset (Z or +08:00)")
     client = boto3.client("dynamodb")
-    restored = args.restored or restore_copy(client, args.table, args.at)
-    print(f"restored {args.table} as of {args.at.isoformat()} into {restored}")
+    if args.restored:
+        restored = args.restored
+        print(f"copying from {restored}, restored already")
+    else:
+        if args.at.tzinfo is None:
+            parser.error("--at needs an offset (Z or +08:00)")
+        restored = restore_copy(client, args.table, args.at)
+        print(f"restored {args.table} as of {args.at.isoformat()} into {restored}")
     print(f"brought back {bring_back_missing(client, restored, args.table)} items missing from {args.table}")
     return 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import App, CfnOutput, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
@@ -80,21 +80,26 @@ class GovrateStack(Stack):
             retention=retention,
             access_logs=self.analytics.access_logs,
         )
+        dead_letter_queues = [*self.pipeline.dead_letter_queues, self.records.invitation_dlq, self.watch.failures]
+        for queue in dead_letter_queues:  # what they hold (bad reviews, stream positions) outlives the stack in prod
+            queue.apply_removal_policy(retention.removal_policy)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
             functions=factory.functions,
-            dead_letter_queues=[
-                *self.pipeline.dead_letter_queues,
-                self.records.invitation_dlq,
-                self.watch.failures,
-            ],
+            dead_letter_queues=dead_letter_queues,
             stream_consumers=[self.pipeline.relay, self.watch.watcher],
             api=self.api.rest_api,
             web_acl=self.edge.web_acl,
             settings=config.alarms,
             retention=retention,
             dashboard_name=config.stack_name,
+        )
+        CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="The alarms' SNS topic (in the nested monitoring stack): subscribe the on-call",
         )
 
 

@@ -1,6 +1,6 @@
 """`make dev`: start the local stack and run until Ctrl-C (SIGINT) or SIGTERM.
 
-    uv run python -m local.devstack [--port 8000] [--aws-port 0] [--schedule-every 60] [--no-seed]
+    .venv/bin/python -m local.devstack [--port 8000] [--aws-port 0] [--schedule-every 60] [--no-seed]
 
 When everything is up it prints the URLs, then one machine-readable line, `READY_PREFIX` followed by
 JSON (api_url, aws_endpoint, region, environment, qr_pages, …), which tests and scripts wait for.
@@ -93,7 +93,7 @@ def banner(ready: Ready) -> str:
             f"    pool {pool_id}, app client {ready.environment.get(STAFF_CLIENT_ID, '')}; "
             f"administer with AWS_ENDPOINT_URL={ready.aws_endpoint} AWS_DEFAULT_REGION={pool_id.split('_')[0]} "
             f"AWS_ACCESS_KEY_ID={DUMMY_KEY} AWS_SECRET_ACCESS_KEY={DUMMY_KEY} "
-            "python -m govrate.identity.staff_admin (docs/local-stack.md)"
+            ".venv/bin/python -m govrate.identity.staff_admin (docs/local-stack.md)"
         )
     if ready.left_out:
         left_out = ", ".join(f"{kind} ×{count}" for kind, count in sorted(ready.left_out.items()))

@@ -70,7 +70,7 @@ def _inputs_digest(root: Path, salt: str) -> str:
 def stack_name_of(root: Path) -> str:
     """The name of the stack cdk.json's context describes (`Govrate-<province>-<stage>`, or its stackName)."""
     context = json.loads((root / "cdk.json").read_text(encoding="utf-8")).get("context", {})
-    return GovrateConfig.from_values(context.get).stack_name
+    return GovrateConfig.from_mapping(context).stack_name
 
 
 def synthesize(root: Path, stack_name: str, *, account: str, region: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 from govrate.cases.machine import TRANSITIONS
 from govrate.cases.model import (
+    AGENCY_DETAILS,
     Action,
     AuditEntry,
     BoardOrder,
@@ -393,7 +394,9 @@ def _field(step: str, field: _Field, again: FormAgain | None, options: tuple[tup
         )
         return f'<fieldset class="choices"><legend>{escape(field.label)}</legend>{said}{choices}</fieldset>'
     if field.widget == "select":
-        chosen = "".join(
+        # No answer is chosen for the user: an empty first option lets `required` (and the service) refuse a
+        # form sent without a choice.
+        chosen = f'<option value=""{"" if value else " selected"}>请选择 Please choose</option>' + "".join(
             f'<option value="{escape(option)}"{" selected" if option == value else ""}>{escape(label)}</option>'
             for option, label in options
         )
@@ -497,11 +500,11 @@ def _list_entry(item: CaseListItem, base: str) -> str:
         + _reopened(item.reopen_count)
     )
     agency = escape(item.agency_name_zh or item.agency_code)
+    window = [f"窗口 Window {_by_name(item.window_name_zh, item.window_id)}"] if item.window_id else []
     if item.kind is CaseKind.BAD_REVIEW:
-        kind, title, facts = "", item_name, [_level(item.level), state, agency]
+        kind, title, facts = "", item_name, [_level(item.level), state, agency, *window]
     else:
         # A supervision case is named by its kind; what it is about follows.
-        window = [f"窗口 Window {_window(item.window_name_zh, item.window_id)}"] if item.window_id else []
         named_item = [item_name] if item.item_code else []
         kind, title, facts = " supervision", _named(KINDS, item.kind), [state, agency, *window, *named_item]
     return (
@@ -546,7 +549,7 @@ def case_page(
         + "</section>"
         + '<section class="card" aria-labelledby="history"><h2 id="history">处理记录 History</h2>'
         + _chain(view)
-        + _history(view.history)
+        + _history(view.history, view.history_agency_names)
         + "</section>"
     )
     return console.page(f"案件 Case {case.evaluation_id}", body, base, signed_in)
@@ -569,7 +572,7 @@ def _complaint(complaint: Complaint, case: Case, window_name_zh: str | None) -> 
         ("评价时间 Reviewed at", _time(complaint.created_at)),
     ]
     if complaint.window_id:
-        rows.append(("窗口 Window", _window(window_name_zh, complaint.window_id)))
+        rows.append(("窗口 Window", _by_name(window_name_zh, complaint.window_id)))
     if complaint.indicators:
         rows.append(
             (
@@ -603,13 +606,13 @@ def _item(name_zh: str | None, name_en: str | None, code: str | None) -> str:
     return f'{escape(name_zh)} {escape(name_en or "")} <span class="code">{escape(code or "")}</span>'
 
 
-def _window(name_zh: str | None, window_id: str | None) -> str:
-    """A window by its name in the registry, its id beside (small)."""
-    if window_id is None:
+def _by_name(name_zh: str | None, code: str | None) -> str:
+    """A window or an agency by its name (the registry's, the catalogue's), its code beside (small)."""
+    if code is None:
         return "—"
     if not name_zh:
-        return escape(window_id)
-    return f'{escape(name_zh)} <span class="code">{escape(window_id)}</span>'
+        return escape(code)
+    return f'{escape(name_zh)} <span class="code">{escape(code)}</span>'
 
 
 def _reopened(count: int) -> str:
@@ -633,7 +636,7 @@ def _report(view: CaseView) -> str:
     page = opened.detail.get("page") if opened else None
     rows = [
         ("类别 Kind", f"<strong>{_named(KINDS, case.kind)}</strong>"),
-        ("窗口 Window", _window(view.window_name_zh, case.window_id)),
+        ("窗口 Window", _by_name(view.window_name_zh, case.window_id)),
         ("部门 Agency", _agency(view.agency_name_zh, case.agency_code)),
         ("事项 Service item", _item(view.item_name_zh, view.item_name_en, case.item_code)),
         ("举报人留言 The citizen's comment", f'<p class="said">{escape(case.note)}</p>' if case.note else "—"),
@@ -658,7 +661,7 @@ def _burst(view: CaseView, base: str) -> str:
     held = len(view.burst)
     rows = [
         ("类别 Kind", f"<strong>{_burst_kind(case.burst_outcome)}</strong>"),
-        ("窗口 Window", _window(view.window_name_zh, case.window_id)),
+        ("窗口 Window", _by_name(view.window_name_zh, case.window_id)),
         ("部门 Agency", _agency(view.agency_name_zh, case.agency_code)),
         ("事项 Service item", _item(view.item_name_zh, view.item_name_en, case.item_code)),
         ("首条差评 First held review given", _time(case.evaluated_at)),
@@ -794,7 +797,7 @@ def _chain(view: CaseView) -> str:
     return f'<p class="error">审计链受损 Audit chain damaged: {escape(problems)}</p>'
 
 
-def _history(entries: list[AuditEntry]) -> str:
+def _history(entries: list[AuditEntry], agency_names: Mapping[str, str]) -> str:
     return (
         '<ol class="history">'
         + "".join(
@@ -802,7 +805,7 @@ def _history(entries: list[AuditEntry]) -> str:
             f"<strong>{_named(ACTIONS, entry.action)}</strong></p>"
             f"<p>{_actor(entry.actor)} · "
             f"{_named(STATES, entry.from_state) if entry.from_state else '—'} → {_named(STATES, entry.to_state)}</p>"
-            f"{_detail(entry)}</li>"
+            f"{_detail(entry, agency_names)}</li>"
             for entry in entries
         )
         + "</ol>"
@@ -816,8 +819,10 @@ def _actor(actor: Actor) -> str:
     return escape(ACTORS.get(actor.subject) or ROLES.get(actor.role, actor.subject))
 
 
-def _detail(entry: AuditEntry) -> str:
-    shown = [(DETAILS.get(key, key), _detail_value(key, value)) for key, value in sorted(entry.detail.items())]
+def _detail(entry: AuditEntry, agency_names: Mapping[str, str]) -> str:
+    shown = [
+        (DETAILS.get(key, key), _detail_value(key, value, agency_names)) for key, value in sorted(entry.detail.items())
+    ]
     kept = [(label, value) for label, value in shown if value]
     return _facts(kept) if kept else ""
 
@@ -831,18 +836,23 @@ _CODED_DETAILS: Mapping[str, Mapping[Any, str]] = {
 }
 
 
-def _detail_value(key: str, value: object) -> str:
+def _detail_value(key: str, value: object, agency_names: Mapping[str, str]) -> str:
     if value is None or value in ("", []):
         return ""
     if isinstance(value, bool):
         return "是 yes" if value else "否 no"
     if isinstance(value, list):
         return "<br>".join(escape(str(part)) for part in value)
-    text = str(value)
+    return _text_detail(key, str(value), agency_names)
+
+
+def _text_detail(key: str, text: str, agency_names: Mapping[str, str]) -> str:
     if key.endswith("due_at"):
         return _deadline(datetime.fromisoformat(text))
     if key == "subject":
         return _burst_subject(text)
+    if key in AGENCY_DETAILS:
+        return _by_name(agency_names.get(text), text)
     return _named(_CODED_DETAILS.get(key, {}), text)
 
 

@@ -101,6 +101,8 @@ def test_a_staff_member_signs_in_to_the_console_and_records_the_return_visit(
     expect(page.get_by_text("Audit chain intact")).to_be_visible()
     assert_accessible(page, "console-case")
     return_visit = page.locator("form.step").filter(has=page.get_by_role("heading", name="Return visit"))
+    return_visit.get_by_label("Reached").select_option(label="是 yes")
+    return_visit.get_by_label("Channel").select_option(label="电话 phone")
     return_visit.get_by_label("Note").fill("已电话回访，情况属实")
     return_visit.get_by_role("button", name="Record").click()
 

@@ -172,11 +172,11 @@ def test_a_bad_review_goes_round_the_loop_until_the_citizen_is_satisfied(
 
     record(desk, "Return visit", {"联系上 Reached": "否 no", "方式 Channel": "电话 phone"})  # no note: optional
     # A finding of blanks passes the browser's check: the same page comes back, the message beside the field.
-    record(desk, "Verification", {"核实情况 Finding": "   "})
+    record(desk, "Verification", {"属实 Substantiated": "是 yes", "核实情况 Finding": "   "})
     expect(desk.locator("#step-verification .field-error")).to_have_text("请填写此项 Please fill this in.")
     expect(desk.locator("#step-verification textarea[name=finding]")).to_have_attribute("aria-invalid", "true")
     console_step(desk, "04b-staff-form-again")
-    record(desk, "Verification", {"核实情况 Finding": "材料清单缺少户口簿复印件一项"})
+    record(desk, "Verification", {"属实 Substantiated": "是 yes", "核实情况 Finding": "材料清单缺少户口簿复印件一项"})
     record(desk, "Triage", {"处置方式 Outcome": "限期整改 rectify by a deadline", "说明 Note": "更新清单并培训"})
     record(desk, "Rectification", {"整改内容 What was rectified": "清单已更新，窗口人员已培训"})
     record(desk, "Answer the evaluator", {"答复内容 Message": "您反映的问题属实，清单已更新，感谢监督。"})
@@ -247,6 +247,7 @@ def test_back_from_the_receipt_and_submitting_again_lands_on_the_same_receipt(
     # Back shows the page as it was served, its token included, with the choices the browser kept.
     phone.go_back()
     expect(phone.get_by_label("意见建议（选填）")).to_have_value("材料清单没有讲清楚，跑了三趟")
+    expect(phone.get_by_text("办理慢、等候久")).to_be_visible()  # the restored bad review shows its reasons
     phone.get_by_role("button", name="提交评价").click()
     phone.wait_for_url(RECEIPT_PAGE)
     assert phone.url == receipt_url

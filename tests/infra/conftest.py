@@ -1,4 +1,4 @@
-"""The CDK app synthesized once per session as a production stage (`npx cdk synth -c govrate:stage=prod`, no
+"""The CDK app synthesized once per session as a production stage (`npx cdk synth -c govrate:settings=…`, no
 bundling); and once more as a dev stage deployed in a region without Cognito user pools (staff pool in
 another region)."""
 
@@ -81,13 +81,23 @@ class Synthesized:
         return cast(dict[str, list[dict[str, Any]]], metadata)
 
 
+# A province's production settings (a prod stage refuses cdk.json's demo province and platform).
+PROD_PLATFORM = {
+    "platform_id": "gd-platform",
+    "key_id": "gd-platform-2026",
+    "regions": ["440000", "440300"],
+    "throttle": {"rate": 20, "burst": 40},
+    "quota": {"limit": 200000, "period": "DAY"},
+}
+PROD_CONTEXT = {"govrate:province": "gd", "govrate:stage": "prod", "govrate:platforms": [PROD_PLATFORM]}
+
 # What an operator of a China-region deployment passes: a staff pool in a region that has Cognito.
 EXISTING_STAFF_POOL = {"userPoolId": "ap-east-1_Ab12Cd34E", "clientId": "1example23456789abcdefghij"}
 
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize(tmp_path_factory, {"govrate:stage": "prod"})
+    return synthesize(tmp_path_factory, PROD_CONTEXT)
 
 
 @pytest.fixture(scope="session")

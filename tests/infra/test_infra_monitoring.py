@@ -100,3 +100,14 @@ def test_the_dashboard_shows_business_events_and_technical_signals(synth: Synthe
     for signal in ("5XXError", "Latency", "Throttles", "IteratorAge", "ApproximateNumberOfMessagesVisible"):
         assert signal in body, signal
     assert "BlockedRequests" in body
+
+
+def test_the_main_stack_gives_the_alarm_topics_arn_as_an_output(synth: Synthesized) -> None:
+    output = synth.template.to_json()["Outputs"]["AlarmTopicArn"]
+    (nested_id,) = [
+        logical_id
+        for logical_id, resource in synth.resources.items()
+        if resource["Type"] == "AWS::CloudFormation::Stack" and "Monitoring" in logical_id
+    ]
+    assert output["Value"]["Fn::GetAtt"][0] == nested_id
+    assert output["Value"]["Fn::GetAtt"][1].startswith("Outputs.")

@@ -12,23 +12,15 @@ from aws_cdk import App
 from infra import environment
 from infra.config import GovrateConfig, PlatformContext
 from infra.http_apps import INTAKE
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import PROD_PLATFORM, Synthesized
 from tests.infra.test_infra_api import Methods, methods  # noqa: F401  (the fixture)
 
-DEMO = PlatformContext.model_validate(
-    {
-        "platform_id": "demo-platform",
-        "key_id": "demo-platform-2026",
-        "regions": ["110000", "440300"],
-        "throttle": {"rate": 20, "burst": 40},
-        "quota": {"limit": 200000, "period": "DAY"},
-    }
-)
+PLATFORM = PlatformContext.model_validate(PROD_PLATFORM)
 
 
-def test_cdk_json_onboards_the_demo_platform(synth: Synthesized) -> None:
+def test_the_context_onboards_the_platforms(synth: Synthesized) -> None:
     config = GovrateConfig.from_context(synth.stack.node)
-    assert config.platforms == (DEMO,)
+    assert config.platforms == (PLATFORM,)
 
 
 def test_each_platform_has_a_generated_key_in_secrets_manager(synth: Synthesized) -> None:
@@ -36,7 +28,7 @@ def test_each_platform_has_a_generated_key_in_secrets_manager(synth: Synthesized
         "AWS::SecretsManager::Secret",
         {
             "Properties": {
-                "Name": f"{synth.stack.stack_name}/platforms/demo-platform",
+                "Name": f"{synth.stack.stack_name}/platforms/gd-platform",
                 "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
             },
             "DeletionPolicy": "Retain",
@@ -47,7 +39,7 @@ def test_each_platform_has_a_generated_key_in_secrets_manager(synth: Synthesized
 def test_each_platform_has_an_api_key_and_a_usage_plan_with_its_throttle_and_quota(synth: Synthesized) -> None:
     (key_id, key), *others = synth.of_type("AWS::ApiGateway::ApiKey").items()
     assert not others
-    assert key["Properties"]["Name"] == f"{synth.stack.stack_name}-demo-platform"
+    assert key["Properties"]["Name"] == f"{synth.stack.stack_name}-gd-platform"
     (plan_id, plan), *others = synth.of_type("AWS::ApiGateway::UsagePlan").items()
     assert not others
     props = plan["Properties"]
@@ -65,12 +57,12 @@ def test_each_platform_has_an_api_key_and_a_usage_plan_with_its_throttle_and_quo
 def test_the_intake_function_gets_the_registry_by_key_id(synth: Synthesized) -> None:
     _, intake = synth.function("intake_api.app")
     registry = intake["Environment"]["Variables"][environment.PLATFORMS]
-    secret = synth.logical_id(synth.stack.api.platforms.keys["demo-platform-2026"])
+    secret = synth.logical_id(synth.stack.api.platforms.keys["gd-platform-2026"])
     # {"Fn::Join": ["", [json text before the ARN, {"Ref": secret}, json text after]]}
     before, reference, after = registry["Fn::Join"][1]
     assert reference == {"Ref": secret}
     assert json.loads(f"{before}ARN{after}") == {
-        "demo-platform-2026": {"platform_id": "demo-platform", "regions": ["110000", "440300"], "secret_arn": "ARN"}
+        "gd-platform-2026": {"platform_id": "gd-platform", "regions": ["440000", "440300"], "secret_arn": "ARN"}
     }
 
 

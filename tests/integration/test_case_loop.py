@@ -331,3 +331,14 @@ def test_tampering_with_the_audit_chain_is_detected(world: World, clock: Any) ->
     dynamodb.delete_item(TableName=world.aws.cases_table, Key={**key, "sk": {"S": newest}})
     chain = world.view(li, evaluation_id)["chain"]
     assert any(p["kind"] == "head_mismatch" for p in chain["problems"])
+
+
+def test_the_sweep_warns_once_in_december_when_next_years_holidays_are_unknown(
+    world: World, clock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    case_sweep._warn_unknown_year.cache_clear()
+    clock.move_to(at("2026-12-01T10:00:00"))  # the package stops at 2026
+    for tick in ("tick-1", "tick-2"):
+        case_sweep.handler({"id": tick}, world.ctx)
+    warnings = [record for record in caplog.records if "chinese-calendar package" in record.getMessage()]
+    assert [(warning.levelname, warning.__dict__["year"]) for warning in warnings] == [("WARNING", 2027)]

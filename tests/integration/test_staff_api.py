@@ -88,7 +88,11 @@ def test_staff_see_their_agency_and_supervisors_their_region(world: World, case_
     assert (moved["agency_code"], moved["state"]) == ("110105-SJ", "received")
     assert world.get(li, f"/v1/cases/{case_id}").status_code == 403
     assert [item["evaluation_id"] for item in json.loads(world.get(chen, "/v1/cases").body)["items"]] == [case_id]
-    assert world.view(chen, case_id)["contact"]["name"] == "张三"
+    moved_view = world.view(chen, case_id)
+    assert moved_view["contact"]["name"] == "张三"
+    # The history names both agencies of the reassignment by their catalogue names.
+    named = moved_view["history_agency_names"]
+    assert set(named) == {"110105-GA", "110105-SJ"} and all(named.values())
 
 
 def test_steps_out_of_order_conflict_and_bad_input_names_its_field(world: World, case_id: str) -> None:
@@ -171,6 +175,12 @@ def test_the_console_signs_in_lists_shows_and_records(world: World, case_id: str
     assert "13800138000" not in browser.get(f"/console/cases/{case_id}").body.decode()
 
     step = f"/console/cases/{case_id}"
+    # No answer is chosen for the user: sent as shown, the return visit is refused beside the field.
+    assert '<select name="reached" required><option value="" selected>请选择 Please choose</option>' in page
+    unchosen = browser.submit(step, f"{step}/contact", {"reached": "", "channel": "", "note": ""})
+    assert unchosen.status_code == 422
+    assert '<p class="field-error" id="contact-reached-error">' in unchosen.body.decode()
+    assert '<p class="field-error" id="contact-channel-error">' in unchosen.body.decode()
     recorded = browser.submit(
         step, f"{step}/contact", {"reached": "true", "channel": "phone", "note": "<script>alert(1)</script>"}
     )
@@ -205,5 +215,6 @@ def test_the_console_signs_in_lists_shows_and_records(world: World, case_id: str
     chen.sign_in("chen.jing")
     refused = chen.get(f"/console/cases/{case_id}")
     assert refused.status_code == 403
+    assert "This is not one you handle" in refused.body.decode()  # opened, not a form sent: no "reload"
     forged = world.cases.http.get("/console/cases", headers={"cookie": "__Host-govrate_session=forged"})
     assert forged.status_code == 303

@@ -72,3 +72,12 @@ def test_the_command_restores_and_reports(
         f"restored {live} as of {at} into {live}-restored-202603140159",
         f"brought back 0 items missing from {live}",
     ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(boto3, "client", lambda service: dynamodb)
+        assert main(["--table", live, "--restored", f"{live}-restored-202603140159"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"copying from {live}-restored-202603140159, restored already",
+        f"brought back 0 items missing from {live}",
+    ]
+    with pytest.raises(SystemExit):  # one of the two, not both
+        main(["--table", live, "--at", at, "--restored", "x"])

@@ -71,3 +71,17 @@ def test_the_package_years_are_covered_and_later_ones_are_not() -> None:
     assert not CALENDAR.covers(2099)
     # An unknown year falls back to Monday-Friday: Friday 1 October 2099 + 1 is Monday 4 October.
     assert CALENDAR.working_day_after(date(2099, 10, 2), 1) == date(2099, 10, 5)
+
+
+def test_the_first_year_the_package_lacks_falls_back_to_weekends_and_the_regions_own_calendar() -> None:
+    assert not CALENDAR.covers(2027)
+    # Friday 1 January 2027 (a State Council holiday every year) counts as working until someone says otherwise.
+    assert CALENDAR.is_working_day(date(2027, 1, 1))
+    assert CALENDAR.is_working_time(at("2027-02-10T10:00:00"))
+    assert CALENDAR.deadline(datetime(2026, 12, 30, 9, tzinfo=UTC), 5, 8) == at("2027-01-07T00:00:00")
+    province = WorkingCalendar(
+        [{2027: YearOverlay(holidays=frozenset({date(2027, 1, 1)}), workdays=frozenset({date(2027, 1, 2)}))}]
+    )
+    assert province.covers(2027)
+    assert not province.is_working_day(date(2027, 1, 1))
+    assert province.is_working_day(date(2027, 1, 2))

@@ -462,6 +462,10 @@ class HeldReview(NegativeReviewMessage):
     item_name_en: str | None = None
 
 
+# The audit details of a reassignment that name agencies.
+AGENCY_DETAILS = ("from_agency", "to_agency")
+
+
 class CaseView(Contract):
     """One case for its handlers: the case, the decrypted contact (this view is audited), the history."""
 
@@ -476,6 +480,9 @@ class CaseView(Contract):
     window_name_zh: str | None = Field(default=None, description="The window's name in its registry.")
     contact: EvaluatorContact | None
     history: list[AuditEntry]
+    history_agency_names: dict[str, str] = Field(
+        default_factory=dict, description="The catalogue names of the agencies the history names (reassignments)."
+    )
     chain: ChainReport
     burst: list[HeldReview] = Field(
         default_factory=list, description="A burst case: its bad reviews, oldest first (none for other kinds)."

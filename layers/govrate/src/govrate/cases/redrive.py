@@ -1,7 +1,7 @@
 """Move messages from the negative-review dead-letter queue back to the queue, after the cause of
 their failure is fixed. Opening a case is idempotent, so a message moved twice does no harm.
 
-    python -m govrate.cases.redrive [--dlq URL] [--queue URL] [--limit N]
+    .venv/bin/python -m govrate.cases.redrive [--dlq URL] [--queue URL] [--limit N]
 
 URLs default to GOVRATE_NEGATIVE_REVIEWS_DLQ_URL and GOVRATE_NEGATIVE_REVIEWS_QUEUE_URL. Each message
 is sent to the queue before it is deleted from the dead-letter queue: a crash in between leaves a
@@ -60,7 +60,11 @@ class DeadLetterRedrive:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m govrate.cases.redrive", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m govrate.cases.redrive",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--dlq", default=get_settings().negative_reviews_dlq_url, help="dead-letter queue URL")
     parser.add_argument("--queue", default=get_settings().negative_reviews_queue_url, help="queue URL")
     parser.add_argument("--limit", type=int, default=10_000, help="move at most this many messages")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from govrate.cases.audit import next_entry, verify_chain
 from govrate.cases.machine import CONTENT, target_of
 from govrate.cases.model import (
+    AGENCY_DETAILS,
     Action,
     AnswerRecord,
     AppealDecision,
@@ -356,6 +357,11 @@ def _urgency(item: CaseListItem, actor: Actor) -> tuple[int, datetime, str]:
     return rank, item.due_at or item.opened_at.replace(year=9999), item.evaluation_id
 
 
+def _agencies_named_in(history: list[AuditEntry], names: _Names) -> dict[str, str]:
+    codes = {str(entry.detail[key]) for entry in history for key in AGENCY_DETAILS if entry.detail.get(key)}
+    return {code: name for code in codes if (name := names.agency(code))}
+
+
 class _Names:
     """The names of items and agencies (the catalogue's) and of windows (the registry's), each read once
     per request."""
@@ -488,6 +494,7 @@ def view_case(
         window_name_zh=names.window(case.window_id),
         contact=contact,
         history=history,
+        history_agency_names=_agencies_named_in(history, names),
         chain=verify_chain(evaluation_id, history, count=case.audit_count, head=case.audit_head),
         burst=_held_reviews(case, stores, names),
     )

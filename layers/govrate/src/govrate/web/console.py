@@ -64,6 +64,11 @@ _REFUSALS = {
     422: "填写的内容有误或不完整，请返回修改。 Something in the form is missing or wrong: go back and correct it.",
     429: "尝试过于频繁，请稍后再试。 Too many attempts: wait a little and try again.",
 }
+# A page refused to someone who only opened it (no form was sent).
+_READING_REFUSALS = {
+    403: "该页面不属于您处理的范围（例如案件已改派给其他部门）。 "
+    "This is not one you handle (a case reassigned to another agency, for example).",
+}
 _ROLES = {Role.STAFF: "工作人员 staff", Role.SUPERVISOR: "督办人员 supervisor"}
 
 ConsoleView = Callable[..., Response]
@@ -190,9 +195,10 @@ def error_html(message: str | None) -> str:
     return f'<p class="error" role="alert">{escape(message)}</p>' if message else ""
 
 
-def message_page(message: str, base: str, back: str, status: int = 400) -> str:
-    """A refused request: what went wrong in plain words (the technical reason below), and the way back."""
-    plain = _REFUSALS.get(status, _REFUSALS[400])
+def message_page(message: str, base: str, back: str, status: int = 400, *, reading: bool = False) -> str:
+    """A refused request (`reading`: a page opened, not a form sent): what went wrong in plain words (the
+    technical reason below), and the way back."""
+    plain = (reading and _READING_REFUSALS.get(status)) or _REFUSALS.get(status, _REFUSALS[400])
     back_link = f'<p><a class="button" href="{escape(base + back)}">返回 Back</a></p>'
     said = f'<div class="error" role="alert"><p>{escape(plain)}</p><p><small>{escape(message)}</small></p></div>'
     return page("未完成 Not done", said + back_link, base)
@@ -289,7 +295,7 @@ def console_route(
                 said = error_text(exc)
                 if isinstance(exc, InvalidInput | ValidationError):
                     said = "; ".join(f"{field}: {message}" for field, message in field_messages(exc).items())
-                text = message_page(said, stage_base(request), back(kwargs), status)
+                text = message_page(said, stage_base(request), back(kwargs), status, reading=method == "GET")
                 return html_response(text, status)
 
         accepted = content_types or ([FORM] if method == "POST" else ["application/json"])

@@ -71,6 +71,15 @@
     });
   }
 
+  // Back to this page: the browser restores the chosen level after this script ran (or the whole page
+  // from its cache, the button still disabled by the last submit).
+  window.addEventListener("pageshow", function () {
+    submit.disabled = false;
+    if (reasons) {
+      showReasons();
+    }
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (submit.disabled) {
