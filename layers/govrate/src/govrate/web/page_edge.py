@@ -15,8 +15,6 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from govrate import runtime
-from govrate.cases.model import PressureReport
-from govrate.cases.service import report_pressure
 from govrate.evaluations.models import Channel, EvaluationAccepted
 from govrate.integrity.limits import IntakeGate
 from govrate.kernel.contracts import field_errors
@@ -297,6 +295,10 @@ def post_pressure_report(
         logger.info("pressure report refused", extra={"detail": str(exc)})
         return html(reported_page(ctx, back_url=back_url, refused=True))
     gate.admit(gate.arrival(client_address(request), window_id=target.window_id, item_code=None, now=now), now=now)
+    # The case loop only for the report itself: the pages of other routes load without it.
+    from govrate.cases.model import PressureReport
+    from govrate.cases.service import report_pressure
+
     report = PressureReport(
         report_id=PressureReport.id_for(form.nonce),
         agency_code=target.agency_code,
