@@ -116,3 +116,17 @@ def test_a_supervisor_of_another_division_changes_nothing(
     assert admin.main(["set", "110105", "--file", file, "--user", "xu.lin"]) == 1
     assert "supervisors of a division that holds it" in capsys.readouterr().err
     assert runtime.rules_repository().current("110105") is None
+
+
+def test_sign_in_keys_out_of_reach_are_one_error_line_not_a_traceback(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.account("wang.fang", "supervisor", "110000")
+    monkeypatch.setenv("GOVRATE_STAFF_JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json")
+    runtime.reset()
+    file = rules_file(tmp_path, '{"cases": {"answer_working_days": 5}}')
+    assert admin.main(["set", "110105", "--file", file, "--user", "wang.fang"]) == 1
+    assert capsys.readouterr().err == (
+        "error: the sign-in keys could not be fetched; the rules in force are unchanged\n"
+    )
+    assert runtime.rules_repository().current("110105") is None

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from govrate import runtime
-from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
+from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, StorageUnavailable, Unauthenticated
 from govrate.regions.service import change_rules, check_division, rules_report
 
 
@@ -73,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (Unauthenticated, Forbidden, Conflict) as exc:
         print(f"refused: {exc}; the rules in force are unchanged", file=sys.stderr)
+        return 1
+    except StorageUnavailable as exc:
+        # Against the local stack, most often GOVRATE_STAFF_JWKS_URL not exported from its ready line.
+        print(f"error: {exc}; the rules in force are unchanged", file=sys.stderr)
         return 1
     print(json.dumps({"message": "region rules changed", **change.model_dump(mode="json")}, ensure_ascii=False))
     return 0
