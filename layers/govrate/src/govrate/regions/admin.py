@@ -8,8 +8,9 @@ The reference table and the staff user pool and app client come from GOVRATE_REF
 GOVRATE_STAFF_USER_POOL_ID and GOVRATE_STAFF_CLIENT_ID (AWS credentials and region from the environment,
 as for any AWS CLI). `set` signs the supervisor in (the password is asked for, never an argument) and
 changes the rules only for a supervisor of a division that holds the region; a file that breaks a rule
-is refused with the line and field of each fault and nothing changes. Every change is stored with its
-audit entry (the supervisor, the operator's AWS identity, the time, the document before and after).
+is refused with the line and field of each fault, before the password is asked for, and nothing
+changes. Every change is stored with its audit entry (the supervisor, the operator's AWS identity, the
+time, the document before and after).
 Every function uses a change within a minute (GOVRATE_RULES_TTL_SECONDS of the functions).
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from govrate import runtime
 from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, StorageUnavailable, Unauthenticated
+from govrate.regions.document import parse_rules
 from govrate.regions.service import change_rules, check_division, rules_report
 
 
@@ -59,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         parser.error(f"cannot read {args.file}: {exc}")
     try:
+        parse_rules(text)  # a faulty file is refused before the password is asked for
         tokens = runtime.staff_accounts().sign_in(args.user, getpass.getpass(f"password of {args.user}: "))
         actor = runtime.token_verifier().actor(tokens.access_token)
         operator = _operator_identity()
