@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,7 +19,8 @@ if TYPE_CHECKING:
     from constructs import Node
 
 PREFIX = "govrate:"
-PROVINCE = re.compile(r"[a-z][a-z0-9]{1,15}")
+# A lowercase letter, then 1 to 15 lowercase letters or digits (part of every resource name).
+PROVINCE = r"^[a-z][a-z0-9]{1,15}$"
 
 
 class StageKind(StrEnum):
@@ -154,8 +154,6 @@ class GovrateConfig:
     integrity: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not PROVINCE.fullmatch(self.province):
-            raise ValueError(f"govrate:province must match {PROVINCE.pattern}, not {self.province!r}")
         if not self.stack_name:
             object.__setattr__(self, "stack_name", f"Govrate-{self.province}-{self.stage.value}")
 
@@ -248,7 +246,7 @@ class _Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
-    province: Annotated[str, StringConstraints(pattern=PROVINCE.pattern)] = DEMO_PROVINCE
+    province: Annotated[str, StringConstraints(pattern=PROVINCE)] = DEMO_PROVINCE
     stage: StageKind = StageKind.DEV
     stack_name: str = Field(default="", alias="stackName")
     account: Annotated[str, StringConstraints(pattern=r"^\d{12}$")] = ""

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from types import FrameType
 
 from local.provision import DUMMY_KEY
-from local.stack import STAFF_CLIENT_ID, STAFF_USER_POOL_ID, LocalStack, Ready
+from local.stack import STAFF_CLIENT_ID, STAFF_JWKS_URL, STAFF_USER_POOL_ID, LocalStack, Ready
 
 READY_PREFIX = "govrate-local-stack ready "
 # Every browser and script on this machine reaches the local stack from the same address, so what is
@@ -94,6 +94,15 @@ def banner(ready: Ready) -> str:
             f"administer with AWS_ENDPOINT_URL={ready.aws_endpoint} AWS_DEFAULT_REGION={pool_id.split('_')[0]} "
             f"AWS_ACCESS_KEY_ID={DUMMY_KEY} AWS_SECRET_ACCESS_KEY={DUMMY_KEY} "
             ".venv/bin/python -m govrate.identity.staff_admin (docs/local-stack.md)"
+        )
+        rules_environment = " ".join(
+            f"{name}={ready.environment.get(name, '')}"
+            for name in ("GOVRATE_REFERENCE_TABLE", STAFF_USER_POOL_ID, STAFF_CLIENT_ID, STAFF_JWKS_URL)
+        )
+        lines.append(
+            f"    region rules: AWS_ENDPOINT_URL={ready.aws_endpoint} AWS_DEFAULT_REGION={ready.region} "
+            f"AWS_ACCESS_KEY_ID={DUMMY_KEY} AWS_SECRET_ACCESS_KEY={DUMMY_KEY} {rules_environment} "
+            ".venv/bin/python -m govrate.regions.admin (docs/regions.md)"
         )
     if ready.left_out:
         left_out = ", ".join(f"{kind} ×{count}" for kind, count in sorted(ready.left_out.items()))

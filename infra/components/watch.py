@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from aws_cdk import CfnOutput
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -56,6 +57,12 @@ class Watch(Construct):
         # message attribute `region_code` (prefix `5132` for a city), see docs/integrity.md.
         self.topic = sns.Topic(
             self, "SupervisorAlerts", display_name="Govrate supervisor alerts", master_key=key, enforce_ssl=True
+        )
+        CfnOutput(
+            self,
+            "SupervisorAlertTopicArn",
+            value=self.topic.topic_arn,
+            description="The supervisors' integrity alerts: subscribe each division with a region_code filter",
         )
         self.failures = stream_failures_queue(self, "WatchFailures")
         self.watcher = factory.create(

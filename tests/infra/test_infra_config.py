@@ -85,3 +85,12 @@ def test_a_prod_stage_refuses_the_demo_province_and_platform() -> None:
     with pytest.raises(SettingsError, match="not the demo one"):
         GovrateConfig.from_mapping(CDK_JSON_CONTEXT | {"govrate:stage": "prod", "govrate:province": "gd"})
     assert GovrateConfig.from_mapping(CDK_JSON_CONTEXT).stack_name == "Govrate-demo-dev"  # dev may be the demo
+
+
+def test_a_wrong_province_is_listed_with_the_other_faults(tmp_path: Path) -> None:
+    settings = tmp_path / "sc-prod.json"
+    settings.write_text(json.dumps({"govrate:province": "Sichuan", "govrate:stage": "staging"}))
+    with pytest.raises(SettingsError) as refused:
+        GovrateConfig.from_mapping({"govrate:settings": str(settings)})
+    assert [error.split(":")[1] for error in refused.value.errors] == ["province", "stage"]
+    assert "(got 'Sichuan')" in refused.value.errors[0]

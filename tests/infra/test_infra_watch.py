@@ -123,3 +123,10 @@ def test_integrity_settings_come_from_context_per_region() -> None:
     ):
         with pytest.raises(ValueError, match=r"integrity|validation"):
             GovrateConfig.from_context(App(context={"govrate:integrity": wrong}).node)
+
+
+def test_the_alert_topics_arn_is_a_stack_output_for_the_supervisors_subscriptions(synth: Synthesized) -> None:
+    topic_id = synth.logical_id(synth.stack.watch.topic)
+    outputs = synth.template.to_json()["Outputs"]
+    (output_id,) = [key for key, output in outputs.items() if output["Value"] == {"Ref": topic_id}]
+    assert output_id.startswith("WatchSupervisorAlertTopicArn")

@@ -87,8 +87,12 @@ def test_a_changed_answer_deadline_reaches_new_cases_only(
     assert json.loads(entry)["before"] is None
 
 
+def asked_no_password(prompt: str) -> str:
+    raise AssertionError(f"a faulty file is refused before the password is asked for ({prompt})")
+
+
 def test_a_bad_file_is_refused_with_line_and_field_and_the_old_rules_kept(
-    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     world.account("wang.fang", "supervisor", "110000")
     good = rules_file(tmp_path, '{"cases": {"answer_working_days": 5}}')
@@ -96,6 +100,7 @@ def test_a_bad_file_is_refused_with_line_and_field_and_the_old_rules_kept(
     capsys.readouterr()
 
     bad = rules_file(tmp_path, '{\n  "cases": {\n    "answer_working_days": 500\n  }\n}\n')
+    monkeypatch.setattr(getpass, "getpass", asked_no_password)
     assert admin.main(["set", "110105", "--file", bad, "--user", "wang.fang"]) == 1
     refused = capsys.readouterr().err
     assert f"{bad}: line 3: cases.answer_working_days: Input should be less than or equal to 120" in refused
@@ -115,4 +120,18 @@ def test_a_supervisor_of_another_division_changes_nothing(
     file = rules_file(tmp_path, '{"cases": {"answer_working_days": 5}}')
     assert admin.main(["set", "110105", "--file", file, "--user", "xu.lin"]) == 1
     assert "supervisors of a division that holds it" in capsys.readouterr().err
+    assert runtime.rules_repository().current("110105") is None
+
+
+def test_sign_in_keys_out_of_reach_are_one_error_line_not_a_traceback(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.account("wang.fang", "supervisor", "110000")
+    monkeypatch.setenv("GOVRATE_STAFF_JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json")
+    runtime.reset()
+    file = rules_file(tmp_path, '{"cases": {"answer_working_days": 5}}')
+    assert admin.main(["set", "110105", "--file", file, "--user", "wang.fang"]) == 1
+    assert capsys.readouterr().err == (
+        "error: the sign-in keys could not be fetched; the rules in force are unchanged\n"
+    )
     assert runtime.rules_repository().current("110105") is None

@@ -8,8 +8,9 @@ The reference table and the staff user pool and app client come from GOVRATE_REF
 GOVRATE_STAFF_USER_POOL_ID and GOVRATE_STAFF_CLIENT_ID (AWS credentials and region from the environment,
 as for any AWS CLI). `set` signs the supervisor in (the password is asked for, never an argument) and
 changes the rules only for a supervisor of a division that holds the region; a file that breaks a rule
-is refused with the line and field of each fault and nothing changes. Every change is stored with its
-audit entry (the supervisor, the operator's AWS identity, the time, the document before and after).
+is refused with the line and field of each fault, before the password is asked for, and nothing
+changes. Every change is stored with its audit entry (the supervisor, the operator's AWS identity, the
+time, the document before and after).
 Every function uses a change within a minute (GOVRATE_RULES_TTL_SECONDS of the functions).
 """
 
@@ -23,7 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from govrate import runtime
-from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
+from govrate.kernel.errors import Conflict, Forbidden, InvalidInput, StorageUnavailable, Unauthenticated
+from govrate.regions.document import parse_rules
 from govrate.regions.service import change_rules, check_division, rules_report
 
 
@@ -59,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         parser.error(f"cannot read {args.file}: {exc}")
     try:
+        parse_rules(text)  # a faulty file is refused before the password is asked for
         tokens = runtime.staff_accounts().sign_in(args.user, getpass.getpass(f"password of {args.user}: "))
         actor = runtime.token_verifier().actor(tokens.access_token)
         operator = _operator_identity()
@@ -73,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (Unauthenticated, Forbidden, Conflict) as exc:
         print(f"refused: {exc}; the rules in force are unchanged", file=sys.stderr)
+        return 1
+    except StorageUnavailable as exc:
+        # Against the local stack, most often GOVRATE_STAFF_JWKS_URL not exported from its ready line.
+        print(f"error: {exc}; the rules in force are unchanged", file=sys.stderr)
         return 1
     print(json.dumps({"message": "region rules changed", **change.model_dump(mode="json")}, ensure_ascii=False))
     return 0

@@ -1,0 +1,36 @@
+"""The banner of `make dev` gives the administrators' commands with every variable they need filled in."""
+
+from __future__ import annotations
+
+import shlex
+
+from local.devstack import banner
+from local.stack import Ready
+
+ENVIRONMENT = {
+    "GOVRATE_REFERENCE_TABLE": "Govrate-demo-dev-Reference",
+    "GOVRATE_STAFF_USER_POOL_ID": "us-east-1_abc123",
+    "GOVRATE_STAFF_CLIENT_ID": "client123",
+    "GOVRATE_STAFF_JWKS_URL": "http://127.0.0.1:5000/us-east-1_abc123/.well-known/jwks.json",
+}
+STAFF = [
+    {
+        "username": "supervisor-demo",
+        "role": "supervisor",
+        "agency_code": "",
+        "region_code": "110000",
+        "password": "Govrate-Demo-2026",
+    }
+]
+
+
+def test_the_region_rules_line_names_the_sign_in_keys_of_the_local_pool() -> None:
+    ready = Ready("http://127.0.0.1:8000", "http://127.0.0.1:5000", "us-east-1", ENVIRONMENT, staff=STAFF)
+    (line,) = [line for line in banner(ready).splitlines() if "govrate.regions.admin" in line]
+    words = shlex.split(line.split(":", 1)[1])
+    assignments = dict(word.split("=", 1) for word in words if "=" in word and not word.startswith("("))
+    assert assignments | ENVIRONMENT == assignments
+    assert (assignments["AWS_ENDPOINT_URL"], assignments["AWS_DEFAULT_REGION"]) == (
+        "http://127.0.0.1:5000",
+        "us-east-1",
+    )
