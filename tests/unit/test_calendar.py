@@ -1,4 +1,4 @@
-"""Working days on the mainland China calendar and the adjusted weekends (regional overlays: test_region_rules)."""
+"""Working days on the mainland China calendar and the adjusted weekends (regional overlays: test_region_rules_unit)."""
 
 from __future__ import annotations
 
