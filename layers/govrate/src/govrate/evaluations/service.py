@@ -87,8 +87,11 @@ def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> No
 def fingerprint(submission: EvaluationSubmission) -> str:
     """Identifies what was submitted by its meaning, so a replay can be told from a different second
     evaluation (kernel.fingerprint): the reason codes are a set, the indicators an object. An unstated
-    evaluator kind stays out, so evaluations stored before the field existed replay alike."""
+    evaluator kind and no applied-for region stay out, so evaluations stored before those fields existed
+    replay alike."""
     unstated = {"evaluator_kind"} if submission.evaluator_kind is EvaluatorKind.UNKNOWN else set()
+    if submission.applied_region_code is None:
+        unstated.add("applied_region_code")
     return content_fingerprint(submission, sets={"reason_codes"}, exclude={"external_id", "ticket", *unstated})
 
 
@@ -143,6 +146,7 @@ def submit_evaluation(
         item_version=item_version,
         agency_code=submission.agency_code,
         region_code=submission.region_code,
+        applied_region_code=submission.applied_region_code,
         channel=submission.channel,
         stage=submission.stage,
         level=submission.level,
