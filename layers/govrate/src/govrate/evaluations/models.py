@@ -154,7 +154,6 @@ class EvaluationBody(Contract):
         default=EvaluatorKind.UNKNOWN, description="A citizen or an enterprise, if the evaluator says so."
     )
 
-
     @model_validator(mode="before")
     @classmethod
     def _applied_elsewhere_only(cls, data: Any) -> Any:
@@ -318,6 +317,19 @@ class EvaluationStatus(Contract):
         "review then has its own case).",
     )
     follow_up: FollowUp | None = None
+
+
+class EvaluationOutcome(EvaluationStatus):
+    """An evaluation as the platform that may read it follows it: what the evaluator's status page shows,
+    and of a bad review's case its deadlines too. Never the evaluator's contact, the staff's notes or
+    findings."""
+
+    applied_region_code: str | None = Field(
+        default=None, description="Where a trans-regional service was applied for; null when where it was handled."
+    )
+    case: CaseProgress | None = Field(  # the evaluator's summary, with the deadlines
+        default=None, description="The handling of a bad review; null until the case is opened."
+    )
 
 
 class NegativeReviewMessage(Contract):

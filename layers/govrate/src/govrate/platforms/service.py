@@ -71,7 +71,7 @@ def submit_platform_evaluation(
     """A platform's evaluation, in the channel it came from; the platform is trusted with service
     records (no ticket), and must name the record or its own id so that a retry is a replay. A
     trans-regional service is the platform's when it was handled or applied for in its regions."""
-    if submission.applied_region_code is None or not platform.covers(submission.applied_region_code):
+    if not platform.sees(submission.region_code, submission.applied_region_code):
         platform.check_region(submission.region_code)
     if submission.record_id is None and submission.external_id is None:
         raise InvalidInput(
