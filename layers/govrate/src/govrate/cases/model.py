@@ -24,6 +24,7 @@ from govrate.evaluations.models import (
 )
 from govrate.identity.model import Actor
 from govrate.kernel.contracts import AgencyCode, Contract
+from govrate.kernel.divisions import DivisionLevel, enclosing
 from govrate.kernel.ids import id_of
 from govrate.kernel.scale import Level
 
@@ -188,6 +189,15 @@ class Case(Contract):
     def visited_and_rectified(self) -> bool:
         """For the return-visit rectification rate: visited, and rectified or lawfully explained."""
         return self.visited and (self.rectified or (self.triage is Triage.EXPLAIN and self.answered_at is not None))
+
+    @property
+    def feed_provinces(self) -> set[str]:
+        """The provinces whose change feeds publish a bad review's case: the handling region's and the
+        applied-for region's (none for a supervision case)."""
+        if self.kind is not CaseKind.BAD_REVIEW:
+            return set()
+        regions = {self.region_code, *([self.applied_region_code] if self.applied_region_code else [])}
+        return {enclosing(region, DivisionLevel.PROVINCE) for region in regions}
 
     def overdue(self, now: datetime) -> bool:
         due = self.pending_due_at

@@ -87,12 +87,6 @@ def change_sk(seq: int) -> str:
     return f"{CHANGE_PREFIX}{seq:012d}"
 
 
-def feed_provinces(case: Case) -> set[str]:
-    """The provinces whose feeds publish the case's changes: the handling region's and the applied-for's."""
-    regions = {case.region_code, *([case.applied_region_code] if case.applied_region_code else [])}
-    return {enclosing(region, DivisionLevel.PROVINCE) for region in regions}
-
-
 def _utc_key(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -163,9 +157,7 @@ class CaseRepository:
         """Run the case's transaction `write`, with the change published to its provinces' feeds when the
         evaluator sees it. A transaction refused for the case's own items raises its TransactWriteError;
         one that lost a feed's head to another case's change is tried again on the new head."""
-        provinces = (
-            feed_provinces(case) if case.kind is CaseKind.BAD_REVIEW and any(e.public for e in entries) else set()
-        )
+        provinces = case.feed_provinces if any(entry.public for entry in entries) else set()
         for _ in range(_FEED_ATTEMPTS):
             heads = {province: self._feed_head(province) for province in sorted(provinces)}
             try:
