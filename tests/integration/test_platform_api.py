@@ -663,6 +663,29 @@ def test_changes_written_at_once_are_each_in_the_feed_once_numbered_without_a_ga
     assert sorted(item["evaluation_id"] for item in feed["Items"]) == sorted(ids)
 
 
+def test_a_change_that_lost_the_feeds_head_is_written_after_the_winner_not_refused(
+    platforms: Platforms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = (
+        post(platforms, "/v1/platform/evaluations", {**HOTLINE, "external_id": f"12345-2026-{n:04d}"}).body[
+            "evaluation_id"
+        ]
+        for n in (1, 2)
+    )
+    open_and_answer(first, answered=False)
+    repository = runtime.case_repository()
+    read_head = repository._feed_head
+    stale = [0]  # the second change read the head before the first one committed
+    monkeypatch.setattr(repository, "_feed_head", lambda province: stale.pop() if stale else read_head(province))
+
+    open_and_answer(second)
+
+    table = boto3.resource("dynamodb").Table(platforms.aws.cases_table)
+    feed = table.query(KeyConditionExpression=Key("pk").eq("FEED#110000") & Key("sk").begins_with("CHANGE#"))
+    assert [(int(item["seq"]), item["evaluation_id"]) for item in feed["Items"]][:2] == [(1, first), (2, second)]
+    assert [int(item["seq"]) for item in feed["Items"]] == list(range(1, 7))
+
+
 def test_a_trans_regional_review_is_handled_by_the_handling_agency_and_followed_by_both_platforms(
     platforms: Platforms,
 ) -> None:
