@@ -106,9 +106,10 @@ def changes(
     stack: dict[str, Any], since: str | None = None, *, limit: int = 100, region_code: str = BEIJING
 ) -> requests.Response:
     """A page of the change feed of the platform of `region_code`, after the cursor `since` (signed GET)."""
+    params: dict[str, str | int] = {"limit": limit, **({"since": since} if since else {})}
     return requests.get(
         f"{stack['api_url']}/v1/platform/evaluations",
-        params={"limit": limit, **({"since": since} if since else {})},
+        params=params,
         auth=_platform_signer(stack, region_code),
         timeout=TIMEOUT_S,
     )

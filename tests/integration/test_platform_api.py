@@ -648,6 +648,13 @@ def test_a_cursor_of_no_feed_is_a_problem_naming_since(platforms: Platforms) -> 
     assert (too_many.status, fields(too_many)) == (422, {"limit"})
 
 
+def beijing_feed(aws: AwsResources) -> list[tuple[int, str]]:
+    """The Beijing feed's changes as stored: number and evaluation id."""
+    table = boto3.resource("dynamodb").Table(aws.cases_table)
+    feed = table.query(KeyConditionExpression=Key("pk").eq("FEED#110000") & Key("sk").begins_with("CHANGE#"))
+    return [(int(str(item["seq"])), str(item["evaluation_id"])) for item in feed["Items"]]
+
+
 def test_changes_written_at_once_are_each_in_the_feed_once_numbered_without_a_gap(platforms: Platforms) -> None:
     ids = [
         post(platforms, "/v1/platform/evaluations", {**HOTLINE, "external_id": f"12345-2026-{n:04d}"}).body[
@@ -657,10 +664,9 @@ def test_changes_written_at_once_are_each_in_the_feed_once_numbered_without_a_ga
     ]
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(lambda evaluation_id: open_and_answer(evaluation_id, answered=False), ids))
-    table = boto3.resource("dynamodb").Table(platforms.aws.cases_table)
-    feed = table.query(KeyConditionExpression=Key("pk").eq("FEED#110000") & Key("sk").begins_with("CHANGE#"))
-    assert [int(item["seq"]) for item in feed["Items"]] == [1, 2, 3, 4, 5, 6]
-    assert sorted(item["evaluation_id"] for item in feed["Items"]) == sorted(ids)
+    feed = beijing_feed(platforms.aws)
+    assert [seq for seq, _ in feed] == [1, 2, 3, 4, 5, 6]
+    assert sorted(evaluation_id for _, evaluation_id in feed) == sorted(ids)
 
 
 def test_a_change_that_lost_the_feeds_head_is_written_after_the_winner_not_refused(
@@ -680,10 +686,9 @@ def test_a_change_that_lost_the_feeds_head_is_written_after_the_winner_not_refus
 
     open_and_answer(second)
 
-    table = boto3.resource("dynamodb").Table(platforms.aws.cases_table)
-    feed = table.query(KeyConditionExpression=Key("pk").eq("FEED#110000") & Key("sk").begins_with("CHANGE#"))
-    assert [(int(item["seq"]), item["evaluation_id"]) for item in feed["Items"]][:2] == [(1, first), (2, second)]
-    assert [int(item["seq"]) for item in feed["Items"]] == list(range(1, 7))
+    feed = beijing_feed(platforms.aws)
+    assert feed[:2] == [(1, first), (2, second)]
+    assert [seq for seq, _ in feed] == list(range(1, 7))
 
 
 def test_a_trans_regional_review_is_handled_by_the_handling_agency_and_followed_by_both_platforms(
