@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 from govrate.analytics.compute import Cell, MonthCells
 from govrate.analytics.queries import RateName
-from govrate.analytics.results import ScopeKind, build_documents, document_key, public_scope
+from govrate.analytics.results import build_documents, document_key, public_scope
+from govrate.analytics.scopes import ScopeKind
 
 GENERATED = datetime(2026, 12, 1, tzinfo=UTC)
 DAY = date(2026, 11, 3)
