@@ -4,6 +4,7 @@ posted where it was applied for, handled by the handling region's agency and fol
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -155,7 +156,18 @@ def test_a_city_platform_reads_only_its_citys_changes_and_its_cursor_passes_the_
 
 
 def test_a_cursor_that_is_not_one_of_the_feed_is_refused_naming_since(world: FakeWorld) -> None:
-    for cursor in ("not-a-cursor", "eyJ2IjoyfQ", "W10"):
+    forged = [
+        base64.urlsafe_b64encode(document.encode()).decode()
+        for document in (
+            '{"v":1,"after":{"110000":Infinity}}',
+            '{"v":1,"after":{"110000":-1}}',
+            '{"v":1,"after":{"110000":10000000000000}}',
+            '{"v":1,"after":[]}',
+            '{"v":2,"after":{}}',
+            "[]",
+        )
+    ]
+    for cursor in ("not-a-cursor", "游标", *forged):
         with pytest.raises(InvalidInput) as refused:
             changes(world, BEIJING, cursor)
         assert refused.value.errors[0]["field"] == "since"

@@ -108,8 +108,8 @@ class Action(StrEnum):
     CONCLUDE = "conclude"
 
 
-# What the staff do to a case that the evaluator does not see: a change of nothing they are shown.
-INTERNAL_ACTIONS = frozenset({Action.VIEW_CONTACT, Action.REASSIGN})
+# What the staff do to a case that changes nothing the evaluator is shown (the view is audited only).
+INTERNAL_ACTIONS = frozenset({Action.VIEW_CONTACT})
 
 
 class Case(Contract):

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from govrate.evaluations.ports import EvaluationStore, FollowUpStore
 
 _CURSOR_VERSION = 1
+# The feed numbers its changes with 12 digits.
+MAX_SEQ = 10**12
 
 
 def platform_outcome(
@@ -93,9 +95,9 @@ def _decode(cursor: str, platform: PlatformKey) -> dict[str, int]:
         if document.get("v") != _CURSOR_VERSION:
             raise _bad_cursor()
         positions = {str(province): int(seq) for province, seq in document["after"].items()}
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (binascii.Error, ValueError, OverflowError, TypeError, KeyError, AttributeError) as exc:
         raise _bad_cursor() from exc
-    if any(seq < 0 for seq in positions.values()):
+    if any(not 0 <= seq < MAX_SEQ for seq in positions.values()):
         raise _bad_cursor()
     return {province: seq for province, seq in positions.items() if province in platform.provinces}
 
