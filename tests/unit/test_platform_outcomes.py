@@ -198,6 +198,21 @@ def test_a_trans_regional_review_goes_to_the_handling_agency_and_both_regions_fo
     assert changes(world, GUANGDONG).changes == []
 
 
+def test_a_platform_of_both_provinces_reads_each_change_of_a_trans_regional_case_once(world: FakeWorld) -> None:
+    evaluation_id = bad_review(world, ZHEJIANG, 1, applied_region_code="330106")
+    answer(world, evaluation_id)
+    both = PlatformKey(platform_id="both", regions=("330000", "110000"), secret_arn="arn:both")
+    page = changes(world, both, limit=3)
+    states = [change.case.state for change in page.changes]
+    while page.more:
+        page = changes(world, both, page.next_cursor, limit=3)
+        states += [change.case.state for change in page.changes]
+    steps = [CaseState.RECEIVED, CaseState.CONTACTED, CaseState.VERIFIED, CaseState.TRIAGED, CaseState.ANSWERED]
+    assert states == steps
+    # Zhejiang's province alone: from its own feed.
+    assert [change.case.state for change in changes(world, ZHEJIANG).changes] == steps
+
+
 def test_a_platform_posts_a_trans_regional_evaluation_only_when_one_of_its_regions_is_named(world: FakeWorld) -> None:
     with pytest.raises(Forbidden) as refused:
         bad_review(world, GUANGDONG, 1, applied_region_code="330106")

@@ -4,7 +4,8 @@ cases of its regions' bad reviews, so that its own app can show the evaluator th
 An evaluation outside the platform's regions is not found (404), never forbidden: its id cannot be
 probed. The feed is read per province (`govrate.cases.store`): the cursor holds, for each province of
 the platform, the number of the last change it has passed, so a page resumes exactly after the last
-change returned; changes of the province outside the platform's regions are passed over, not returned.
+change returned; changes of the province outside the platform's regions are passed over, not returned,
+and so is a trans-regional case's change in the second of two feeds the platform reads.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import TYPE_CHECKING
 
 from govrate.evaluations.models import EvaluationOutcome
 from govrate.evaluations.service import evaluation_outcome
+from govrate.kernel import divisions
 from govrate.kernel.errors import Gone, InvalidInput, NotFound
 from govrate.platforms.models import ChangesQuery, OutcomeChange, OutcomeChanges
 from govrate.platforms.registry import PlatformKey
 
 if TYPE_CHECKING:
+    from govrate.cases.model import CaseChange
     from govrate.cases.ports import CaseFeed, CaseStatusReader
     from govrate.evaluations.ports import EvaluationStore, FollowUpStore
 
@@ -75,11 +78,21 @@ def outcome_changes(query: ChangesQuery, *, platform: PlatformKey, feed: CaseFee
             )
             for change in read
             if platform.sees(change.region_code, change.applied_region_code)
+            and _read_from(change, platform) == province
         )
         if read:
             positions[province] = read[-1].seq
         more = more or len(read) == room
     return OutcomeChanges(changes=changes, next_cursor=_encode(positions), more=more)
+
+
+def _read_from(change: CaseChange, platform: PlatformKey) -> str:
+    """The one feed a platform takes a change from, when it is in two (a trans-regional case's, for a
+    platform of both provinces): the handling region's province's if the platform reads it."""
+    handling = divisions.enclosing(change.region_code, divisions.DivisionLevel.PROVINCE)
+    if handling in platform.provinces or change.applied_region_code is None:
+        return handling
+    return divisions.enclosing(change.applied_region_code, divisions.DivisionLevel.PROVINCE)
 
 
 def _encode(positions: dict[str, int]) -> str:
