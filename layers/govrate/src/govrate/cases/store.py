@@ -10,8 +10,8 @@ the same transaction, to the change feed of its province (and of the applied-for
 the change item `FEED#<province>` / `CHANGE#<n>` and the feed's head `HEAD`, conditioned on being
 `n - 1` still. So the changes of a province are numbered without a gap in the order they commit: the
 change `n + 1` cannot commit before `n` has, and a reader that resumes after `n` misses nothing. The
-cost is that a province's case changes commit one at a time (a few tens per second); a write that
-lost the race for the head reads it again and retries.
+cost is that a province's case changes commit one at a time (staff steps and case openings, never the
+evaluations themselves); a write that lost the race for the head reads it again and retries.
 """
 
 from __future__ import annotations
