@@ -39,6 +39,7 @@ class StoredEvaluation(BaseModel):
     item_version: int | None = None
     agency_code: str
     region_code: str
+    applied_region_code: str | None = None
     channel: Channel
     stage: Stage
     level: Level
@@ -174,6 +175,7 @@ class EvaluationRepository:
             "item_version": evaluation.item_version,
             "agency_code": evaluation.agency_code,
             "region_code": evaluation.region_code,
+            "applied_region_code": evaluation.applied_region_code,
             "channel": evaluation.channel.value,
             "stage": evaluation.stage.value,
             "level": int(evaluation.level),
@@ -209,6 +211,7 @@ def _to_domain(item: EvaluationItem) -> StoredEvaluation:
         item_version=int(item.item_version) if item.item_version is not None else None,
         agency_code=item.agency_code,
         region_code=item.region_code,
+        applied_region_code=item.applied_region_code,
         channel=Channel(item.channel),
         stage=Stage(item.stage),
         level=Level(int(item.level)),
