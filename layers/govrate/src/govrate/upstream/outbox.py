@@ -23,7 +23,7 @@ from govrate.upstream.models import RelayedCaseState, RelayedEvaluation, Upstrea
 
 if TYPE_CHECKING:
     from govrate.evaluations.outbox import StreamChange
-    from govrate.storage.queue import FifoQueue
+    from govrate.upstream.ports import UpstreamQueue
 
 # What may cross, read by name: the contact, the comment, the answer and the notes are never read.
 _EVALUATION_FACTS = (
@@ -115,7 +115,7 @@ def _present(image: dict[str, Any]) -> dict[str, Any]:
 
 
 def relay_upstream(
-    changes: Sequence[StreamChange], queue: FifoQueue
+    changes: Sequence[StreamChange], queue: UpstreamQueue
 ) -> tuple[dict[str, UpstreamMessage], dict[str, GovrateError]]:
     """Publish the upstream messages among `changes` in their order: the messages published and the
     errors of the records not published, by sequence number. After the first failure nothing more is

@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from govrate.storage.queue import Published
     from govrate.upstream.models import RelayBatch, RelayBatchResult, RelayedCaseState, UpstreamMessage
+
+
+class UpstreamQueue(Protocol):
+    def publish_in_order(self, messages: Sequence[UpstreamMessage]) -> Published:
+        """Publish in order, stopping at the first message not published (FIFO: nothing overtakes it)."""
+        ...
 
 
 class UpstreamApi(Protocol):
