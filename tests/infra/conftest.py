@@ -27,6 +27,12 @@ class Synthesized:
     # the main stack passes: a reference to a function reads the same in both.
     nested_templates: list[dict[str, Any]]
     nested_resources: dict[str, dict[str, Any]]
+    # (nested stack resource, `Outputs.<name>`) -> the output's value inside the nested stack.
+    nested_outputs: dict[tuple[str, str], Any]
+
+    def resolved(self, value: Any) -> Any:
+        """`value` with every reference to a nested stack's output replaced by what the output holds."""
+        return _with_outputs(value, self.nested_outputs)
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -143,7 +149,7 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory, extra_context: dict[str
         resolved = {name: _with_outputs(value, outputs) for name, value in parameters.items()}
         nested_resources |= _with_parameters(nested_template["Resources"], resolved)
     return Synthesized(
-        stack, outdir, Template.from_json(template), validation_error, nested_templates, nested_resources
+        stack, outdir, Template.from_json(template), validation_error, nested_templates, nested_resources, outputs
     )
 
 

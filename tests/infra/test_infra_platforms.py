@@ -77,6 +77,7 @@ def test_exactly_the_platform_routes_require_an_api_key(methods: Methods) -> Non
         ("/v1/platform/service-records", "POST"),
         ("/v1/platform/evaluations", "POST"),
         ("/v1/platform/evaluations/batch", "POST"),
+        ("/v1/platform/relay/batch", "POST"),
     }
     for key, method in methods.items():
         assert method.get("ApiKeyRequired", False) == (key in platform_routes), key

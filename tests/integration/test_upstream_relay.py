@@ -125,9 +125,10 @@ def levels(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     credentials = secrets.create_secret(
         Name="province/upstream", SecretString=json.dumps({"key": KEY, "api_key": "from-the-national-operator"})
     )["ARN"]
-    fifo = {"FifoQueue": "true"}
-    dead_letters_url = sqs.create_queue(QueueName="province-upstream-dlq.fifo", Attributes=fifo)["QueueUrl"]
-    queue_url = sqs.create_queue(QueueName="province-upstream.fifo", Attributes=fifo)["QueueUrl"]
+    dead_letters_url = sqs.create_queue(QueueName="province-upstream-dlq.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    queue_url = sqs.create_queue(QueueName="province-upstream.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
     for name, value in {
         "GOVRATE_UPSTREAM_QUEUE_URL": queue_url,
         "GOVRATE_UPSTREAM_DEAD_LETTER_QUEUE_URL": dead_letters_url,
