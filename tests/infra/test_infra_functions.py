@@ -252,15 +252,20 @@ def test_intake_writes_evaluations_nonces_limits_and_sessions_only(synth: Synthe
 
 def test_only_qr_and_intake_read_the_signing_key(synth: Synthesized) -> None:
     """QR signs window codes with it; intake verifies the evaluation tickets of service records, and the
-    platforms' signatures with their keys."""
+    platforms' signatures with their keys. The upstream sender reads the upstream's credentials only."""
     secret = {"Ref": synth.logical_id(synth.stack.data.qr_signing_key)}
     platform_keys = [{"Ref": synth.logical_id(key)} for key in synth.stack.api.platforms.keys.values()]
+    assert synth.stack.upstream is not None
+    upstream_credentials = {"Ref": synth.logical_id(synth.stack.upstream.secret)}
     for handler in HANDLERS:
         reads = [s for s in synth.role_statements(handler) if "secretsmanager:GetSecretValue" in actions_of(s)]
-        assert bool(reads) == (handler in {"qr_api.app", "intake_api.app", "record_sweep.handler"})
+        readers = {"qr_api.app", "intake_api.app", "record_sweep.handler", "upstream_sender.handler"}
+        assert bool(reads) == (handler in readers)
         read = [resource for s in reads for resource in resources_of(s)]
         if handler == "intake_api.app":
             assert sorted(map(str, read)) == sorted(map(str, [secret, *platform_keys]))
+        elif handler == "upstream_sender.handler":
+            assert read == [upstream_credentials]
         elif reads:
             assert read == [secret]
 
