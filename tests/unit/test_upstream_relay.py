@@ -274,3 +274,16 @@ def test_a_relayed_bad_review_opens_no_case_and_is_not_watched_upstream() -> Non
     assert observed("INSERT", image, AT) is None
     # Its own stage's bad review still does.
     assert negative_review_from_stream("INSERT", evaluation_image(new_id(AT))) is not None
+
+
+def test_an_evaluation_without_a_service_item_or_record_crosses_too() -> None:
+    evaluation_id = new_id(AT)
+    image = {
+        key: value
+        for key, value in evaluation_image(evaluation_id, channel="hotline").items()
+        if key not in ("item_code", "item_version", "record_id", "window_id", "mode", "indicators")
+    }
+    message = upstream_message(StreamChange("1", "INSERT", image))
+    assert message is not None
+    assert message.evaluation is not None
+    assert (message.evaluation.item_code, message.evaluation.record_id) == (None, None)

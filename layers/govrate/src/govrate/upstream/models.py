@@ -38,7 +38,7 @@ class RelayedEvaluation(Contract):
     """An accepted evaluation's facts, as the level below stored them; idempotent by `evaluation_id`."""
 
     evaluation_id: Ulid
-    item_code: ItemCode | None
+    item_code: ItemCode | None = None
     item_version: int | None = Field(default=None, ge=1)
     agency_code: AgencyCode
     region_code: RegionCode
