@@ -93,7 +93,10 @@ class UpstreamMessage(Contract):
     @property
     def group_id(self) -> str:
         """Messages of one group are delivered in order: an evaluation and its case's states share one."""
-        return self.evaluation.evaluation_id if self.evaluation else self.case_state.case_id  # type: ignore[union-attr]
+        if self.evaluation is not None:
+            return self.evaluation.evaluation_id
+        assert self.case_state is not None
+        return self.case_state.case_id
 
     @property
     def deduplication_id(self) -> str:
