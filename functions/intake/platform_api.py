@@ -1,5 +1,6 @@
 """The regional platforms' signed API: service records and evaluations, one at a time or in batches,
-and what became of them (an evaluation's outcome, the change feed of the cases of their regions).
+and what became of them (an evaluation's outcome, the change feed of the cases of their regions), and
+what a downstream Govrate stage relays (docs/relay.md).
 
 Registered into the intake function's app (`intake_api.app`). Every request carries an RFC 9421
 signature made with the platform's key (see docs/integration.md) and, in the cloud, the platform's
@@ -27,6 +28,8 @@ from govrate.platforms.service import (
     submit_platform_evaluation,
 )
 from govrate.records.service import SignedTicketLinks
+from govrate.upstream.models import RelayBatch, RelayBatchResult
+from govrate.upstream.service import accept_relay_batch
 from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json, parse_json_body, parse_query, raw_body
 from govrate.web.operations import Auth, Operation
 from govrate.web.problems import item_problem
@@ -195,3 +198,29 @@ def get_outcome_changes() -> Response:
     query = parse_query(request, ChangesQuery)
     changes = outcome_changes(query, platform=platform, feed=runtime.case_repository())
     return json_response(changes, headers={"Cache-Control": "no-store"})
+
+
+@blueprint.route(
+    "/v1/platform/relay/batch",
+    methods=["POST"],
+    api_key_required=True,
+    doc=Operation(
+        summary="Relay evaluations and case states from a downstream Govrate stage; one result per item",
+        tag="platforms",
+        body=RelayBatch,
+        responses={200: RelayBatchResult},
+        auth=Auth.PLATFORM_SIGNATURE,
+        description="A downstream stage (city → province → national) is registered here as a platform for its "
+        "regions and relays the facts of every evaluation it accepted and every change of its cases, never "
+        "personal data (docs/relay.md). An evaluation is stored once by its id (`duplicate` after that) and "
+        "opens no case here; a case state is kept when its `version` is newer than the one kept (`stale` "
+        "otherwise). An item of another region is `rejected`. Retrying a whole batch is safe.",
+    ),
+)
+def post_relay_batch() -> Response:
+    request = blueprint.current_request
+    platform = _platform(request)
+    batch = RelayBatch.model_validate(parse_json(request, BATCH_MAX_BYTES))
+    return json_response(
+        accept_relay_batch(batch, platform=platform, stores=runtime.relay_stores(), problem_of=item_problem)
+    )

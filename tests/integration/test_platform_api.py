@@ -7,16 +7,13 @@ the stage prefix in the request context, the routed path apart, the body base64-
 
 from __future__ import annotations
 
-import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import boto3
-import intake_api
 import pytest
 import requests
 import time_machine
@@ -30,10 +27,9 @@ from govrate.kernel.clock import zone
 from govrate.storage.signing_keys import PlatformKeyRepository
 from requests_http_signature import HTTPSignatureAuth, algorithms
 
-from tests.integration.conftest import AwsResources, FakeLambdaContext
+from tests.integration.conftest import AwsResources
+from tests.integration.gateway_support import HOST, STAGE, Answer, deliver
 
-HOST = "abc123.execute-api.cn-north-1.amazonaws.com.cn"
-STAGE = "api"
 KEY_ID = "tp-2026"
 OTHER_KEY_ID = "op-2026"
 COVERED = ("@method", "@target-uri", "content-digest")
@@ -64,13 +60,6 @@ SHENZHEN = {
     "channel": "web_module",
     "level": 5,
 }
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -121,48 +110,6 @@ def signed(
     signing = auth or signer(platforms.secret)
     signing(prepared)
     return prepared
-
-
-def deliver(
-    prepared: requests.PreparedRequest, *, body: bytes | None = None, route: tuple[str, dict[str, str]] | None = None
-) -> Answer:
-    """Hand the request to the intake function as API Gateway does (REST API, proxy integration, stage STAGE);
-    `route`: the resource template and path parameters the request was routed by, if not its path."""
-    url = urlsplit(prepared.url or "")
-    client_path = url.path
-    routed_path = client_path.removeprefix(f"/{STAGE}")
-    raw = body if body is not None else (prepared.body or b"")
-    assert isinstance(raw, bytes)
-    # API Gateway hands the query over decoded, each name with its values.
-    query: dict[str, list[str]] = {}
-    for name, value in parse_qsl(url.query, keep_blank_values=True):
-        query.setdefault(name, []).append(value)
-    headers = {**prepared.headers, "Host": url.netloc, "X-Forwarded-Proto": "https"}
-    resource, path_parameters = route or (routed_path, None)
-    event = {
-        "resource": resource,
-        "path": routed_path,
-        "httpMethod": prepared.method,
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": {name: values[-1] for name, values in query.items()} or None,
-        "multiValueQueryStringParameters": query or None,
-        "pathParameters": path_parameters,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": prepared.method,
-            "path": client_path,
-            "stage": STAGE,
-            "requestId": "test-request",
-            "identity": {"sourceIp": "203.0.113.7", "apiKey": "test-api-key"},
-        },
-        # "*/*" is a binary media type of the API, so every body arrives base64-encoded.
-        "body": base64.b64encode(raw).decode() if raw else None,
-        "isBase64Encoded": bool(raw),
-    }
-    response = intake_api.app(event, FakeLambdaContext())
-    return Answer(response["statusCode"], response["headers"], json.loads(response["body"]))
 
 
 def post(platforms: Platforms, path: str, body: Any, **kwargs: Any) -> Answer:

@@ -37,7 +37,7 @@ from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
 from govrate.kernel.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from govrate.kernel.scale import Level
 from govrate.storage.errors import condition_failed, storage_error, translated
-from govrate.storage.items import AUDIT_PREFIX, NOTICE_PREFIX
+from govrate.storage.items import AUDIT_PREFIX, CASE_SK, NOTICE_PREFIX
 from govrate.storage.tables import (
     BurstMemberItem,
     BurstPointerItem,
@@ -50,7 +50,6 @@ from govrate.storage.tables import (
     bind,
 )
 
-CASE_SK = "CASE"
 MEMBER_PREFIX = "MEMBER#"
 HELD_SK = "BURST"
 _WATCH_PREFIX = "BURSTWATCH#"

@@ -93,6 +93,7 @@ class EvaluationItem(Model):
     client_key = UnicodeAttribute(null=True)
     intake_flags = ListAttribute[str](null=True)
     staff_network = UnicodeAttribute(null=True)
+    relayed_by = UnicodeAttribute(null=True)
     day_shard = UnicodeAttribute()
     created_key = UnicodeAttribute()
     by_day = ByDayIndex()
