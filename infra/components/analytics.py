@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Duration, NestedStack, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -101,18 +101,9 @@ class Analytics(Construct):
             ),
         )
 
-        # The SQL of every rate and ranking, as the analyze job runs it; `?` are execution parameters.
-        for query in all_queries():
-            named = athena.CfnNamedQuery(
-                self,
-                f"Query-{query.name}",
-                name=query.name,
-                database=database_name,
-                work_group=self.workgroup.name,
-                description=f"{query.description[:900]} Parameters: {', '.join(query.parameters)}.",
-                query_string=query.sql,
-            )
-            named.add_dependency(self.workgroup)
+        NamedQueries(
+            self, "NamedQueries", database_name=database_name, work_group_name=self.workgroup.name
+        ).node.add_dependency(self.workgroup)
 
         settings = environment.setting
         self.analyze = factory.create(
@@ -198,6 +189,25 @@ class Analytics(Construct):
                     "Reads the published results documents, one object per region, agency and item, whose keys "
                     "are only known at run time; nothing else of the bucket.",
                 )
+            )
+
+
+class NamedQueries(NestedStack):
+    """The SQL of every rate and ranking, as the analyze job runs it (`?` are execution parameters), as
+    Athena named queries: a nested stack, so that one resource per SQL file does not count against the
+    main stack's resource limit."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, database_name: str, work_group_name: str) -> None:
+        super().__init__(scope, construct_id, description="Govrate's rates and rankings as Athena named queries")
+        for query in all_queries():
+            athena.CfnNamedQuery(
+                self,
+                f"Query-{query.name}",
+                name=query.name,
+                database=database_name,
+                work_group=work_group_name,
+                description=f"{query.description[:900]} Parameters: {', '.join(query.parameters)}.",
+                query_string=query.sql,
             )
 
 
