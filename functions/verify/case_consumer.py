@@ -25,7 +25,6 @@ from govrate.kernel import observability
 from govrate.kernel.observability import logger
 from pydantic import ValidationError
 
-processor = BatchProcessor(event_type=EventType.SQS)
 _SAID = {
     Taken.OPENED: "case opened",
     Taken.HELD: "bad review held in a burst",
@@ -45,6 +44,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         taken = batch.take(message)
         logger.info(_SAID[taken], extra={"evaluation_id": message.evaluation_id})
 
+    # A processor of its own: it keeps the batch's results, and invocations may share the process (the
+    # local stack runs several at once).
+    processor = BatchProcessor(event_type=EventType.SQS)
     return process_partial_response(event=event, record_handler=open_case_for, processor=processor, context=context)
 
 
