@@ -10,7 +10,7 @@ import hashlib
 from chalice.app import Response
 from govrate import runtime
 from govrate.analytics.disclosure import MONTH_DESCRIPTION, Month
-from govrate.analytics.results import ScopeKind, scope_code
+from govrate.analytics.scopes import ScopeKind, scope_code
 from govrate.analytics.service import disclosure_of, results_index, scorecards_of
 from govrate.rating.models import PageQuery
 from govrate.web.chalice_edge import ApiBlueprint, parse_query

@@ -9,14 +9,14 @@ from __future__ import annotations
 from chalice.app import Request, Response
 from govrate import runtime
 from govrate.analytics.disclosure import RegionScorecards, ScorecardQuery
-from govrate.analytics.results import ResultsFormat, ResultsIndex, ResultsQuery, ScopeKind, ScopeResults, scope_code
+from govrate.analytics.results import ResultsIndex, ScopeResults
+from govrate.analytics.scopes import CSV_MEDIA_TYPE, ResultsFormat, ResultsQuery, ScopeKind, scope_code
 from govrate.analytics.service import PublishedResults, published_index, published_scope, published_scorecards
 from govrate.web.chalice_edge import ApiBlueprint, parse_query
 from govrate.web.operations import Media, Operation
 
 # Results change once a night; a page may be a few minutes behind a run.
 CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=3600"
-CSV = "text/csv; charset=utf-8"
 
 blueprint = ApiBlueprint(__name__)
 
@@ -34,7 +34,7 @@ def _operation(summary: str, model: type[ScopeResults] | type[ResultsIndex], des
         query=ResultsQuery,
         responses={200: model, 304: None},
         description=description + _SUPPRESSION,
-        alternatives=(Media(CSV, "The same rates as a CSV table"),),
+        alternatives=(Media(CSV_MEDIA_TYPE, "The same rates as a CSV table"),),
     )
 
 
@@ -46,7 +46,8 @@ def _answer(request: Request, published: PublishedResults, fmt: ResultsFormat, n
     if fmt is ResultsFormat.CSV:
         disposition = f'attachment; filename="govrate-results-{name}.csv"'
         return Response(
-            body=published.csv_body, headers={**headers, "Content-Type": CSV, "Content-Disposition": disposition}
+            body=published.csv_body,
+            headers={**headers, "Content-Type": CSV_MEDIA_TYPE, "Content-Disposition": disposition},
         )
     return Response(body=published.json_body.model_dump_json(), headers={**headers, "Content-Type": "application/json"})
 
@@ -133,7 +134,7 @@ def get_item_results(code: str) -> Response:
         description="For each agency of the region in the month: every rate with its counts, its change against "
         "the month before, its rank among the region's ranked agencies and the places gained. `?format=csv` for "
         "a CSV download." + _SUPPRESSION,
-        alternatives=(Media(CSV, "The same scorecards as a CSV table"),),
+        alternatives=(Media(CSV_MEDIA_TYPE, "The same scorecards as a CSV table"),),
     ),
 )
 def get_region_scorecards(code: str) -> Response:

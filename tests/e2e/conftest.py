@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ KIOSK_ENVIRONMENT = {
 # A citizen's page, its stylesheet and script included (QR images aside), must load within this.
 PAGE_BUDGET_BYTES = 50 * 1024
 SERIOUS = ("serious", "critical")
+HISTORY = "history_stack"
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +64,37 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield ready
 
 
+@pytest.fixture(scope="session", autouse=True)
+def history_stack_process(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartedStack | None]:
+    """The stack with the weeks of demo history, started with the session when a test reads the
+    published results: its analysis at start takes minutes, which the other tests (run first, see
+    `pytest_collection_modifyitems`) then cover. Started once the session's other stack is up, so the
+    two do not synthesize the CDK app at the same time."""
+    items = request.session.items
+    if not any(HISTORY in item.fixturenames for item in items):
+        yield None
+        return
+    if any("stack" in item.fixturenames for item in items):
+        request.getfixturevalue("stack")
+    with started_stack(tmp_path_factory) as started:
+        yield started
+
+
 @pytest.fixture(scope="session")
-def history_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A second local stack with the weeks of demo history, once its analysis at start has published
-    the results (the tests of the published results read them)."""
-    with running_stack(tmp_path_factory) as ready:
-        poll(lambda: published(ready["results_url"]), RESULTS_TIMEOUT_S)
-        yield ready
+def history_stack(history_stack_process: StartedStack | None) -> dict[str, Any]:
+    """The history stack once its analysis has published the results (the tests of the published
+    results read them)."""
+    assert history_stack_process is not None
+    ready = wait_until_ready(history_stack_process)
+    poll(lambda: published(ready["results_url"]), RESULTS_TIMEOUT_S)
+    return ready
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of the published results last: the history stack's analysis runs meanwhile."""
+    items.sort(key=lambda item: HISTORY in getattr(item, "fixturenames", ()))
 
 
 def published(results_url: str) -> bool:
@@ -79,8 +105,15 @@ def published(results_url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class StartedStack:
+    process: subprocess.Popen[bytes]
+    output: Path
+
+
 @contextmanager
-def running_stack(tmp_path_factory: pytest.TempPathFactory, *arguments: str) -> Iterator[dict[str, Any]]:
+def started_stack(tmp_path_factory: pytest.TempPathFactory, *arguments: str) -> Iterator[StartedStack]:
+    """`python -m local.devstack` in a subprocess, stopped (and checked to exit cleanly) at the end."""
     output = tmp_path_factory.mktemp("devstack") / "output.log"
     with output.open("w", encoding="utf-8") as sink:
         process = subprocess.Popen(
@@ -92,14 +125,21 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, *arguments: str) -> 
             env={**os.environ, **KIOSK_ENVIRONMENT, "PYTHONUNBUFFERED": "1"},
         )
         try:
-            yield wait_until_ready(process, output)
+            yield StartedStack(process, output)
         finally:
             process.send_signal(signal.SIGINT)
             code = process.wait(timeout=30)
         assert code == 0, output.read_text(encoding="utf-8")[-4000:]
 
 
-def wait_until_ready(process: subprocess.Popen[bytes], output: Path) -> dict[str, Any]:
+@contextmanager
+def running_stack(tmp_path_factory: pytest.TempPathFactory, *arguments: str) -> Iterator[dict[str, Any]]:
+    with started_stack(tmp_path_factory, *arguments) as started:
+        yield wait_until_ready(started)
+
+
+def wait_until_ready(started: StartedStack) -> dict[str, Any]:
+    process, output = started.process, started.output
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         for line in output.read_text(encoding="utf-8").splitlines():

@@ -15,7 +15,8 @@ from govrate.analytics.export import ExportWindow, window_to_export
 from govrate.analytics.facts import CASES, EVALUATIONS, RATED_WITHIN_DAYS, RECORDS
 from govrate.analytics.parquet import read_rows
 from govrate.analytics.queries import RateName
-from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeKind, ScopeResults, document_key
+from govrate.analytics.results import INDEX_KEY, ResultsIndex, ScopeResults, document_key
+from govrate.analytics.scopes import ScopeKind
 from govrate.analytics.service import analyze
 from govrate.analytics.store import AnalyticsBucket, partition_key
 from govrate.cases.model import Triage

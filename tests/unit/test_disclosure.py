@@ -10,7 +10,8 @@ from govrate.analytics.charts import Series, line_chart
 from govrate.analytics.compute import RankedEntry
 from govrate.analytics.disclosure import disclosure, region_scorecards, scorecards_csv
 from govrate.analytics.queries import RankingName, RateName
-from govrate.analytics.results import ChildResults, PeriodRates, Ranking, RateValue, ScopeKind, ScopeResults
+from govrate.analytics.results import ChildResults, PeriodRates, Ranking, RateValue, ScopeResults
+from govrate.analytics.scopes import ScopeKind
 from govrate.kernel.errors import InvalidInput
 
 GENERATED = datetime(2026, 11, 2, tzinfo=UTC)

@@ -9,7 +9,8 @@ from fractions import Fraction
 
 from govrate.analytics.compute import Cell, MonthCells
 from govrate.analytics.queries import RateName
-from govrate.analytics.results import Documents, ScopeKind, build_documents, document_key, public_index, public_scope
+from govrate.analytics.results import Documents, build_documents, document_key, public_index, public_scope
+from govrate.analytics.scopes import ScopeKind
 from govrate.analytics.suppression import Sum, hides_safely, withheld
 from hypothesis import given, settings
 from hypothesis import strategies as st

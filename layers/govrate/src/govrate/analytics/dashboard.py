@@ -15,12 +15,12 @@ from govrate.analytics.results import (
     INDEX_KEY,
     INDEX_MISSING,
     ResultsIndex,
-    ScopeKind,
     ScopeName,
     ScopeResults,
     document_key,
     missing_scope,
 )
+from govrate.analytics.scopes import ScopeKind
 from govrate.evaluations.models import CaseState
 from govrate.identity.auth import authorize_for
 from govrate.identity.model import Actor, Role

@@ -21,8 +21,6 @@ from govrate.analytics.results import (
     ChildResults,
     PeriodRates,
     RateValue,
-    ResultsQuery,
-    ScopeKind,
     ScopeName,
     ScopeResults,
     csv_cell,
@@ -31,6 +29,7 @@ from govrate.analytics.results import (
     public_scope,
     suppress,
 )
+from govrate.analytics.scopes import ResultsQuery, ScopeKind
 from govrate.analytics.suppression import hides_safely
 from govrate.kernel.errors import InvalidInput, NotFound
 

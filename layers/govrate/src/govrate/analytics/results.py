@@ -15,28 +15,21 @@ import io
 from collections import defaultdict
 from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from enum import StrEnum
 from functools import cache
-from typing import Annotated, Final, cast
+from typing import Final, cast
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from govrate.analytics.compute import Cell, MonthCells, RankedEntry, ReasonCell
 from govrate.analytics.queries import RankingName, RateName
+from govrate.analytics.scopes import SCOPE_PATHS, ScopeKind
 from govrate.analytics.suppression import REASONS, Sum, family, withheld
 from govrate.evaluations.models import ReasonCode, ServiceItem
-from govrate.kernel.contracts import RegionCode
 
 TREND_MONTHS: Final = 12
 DAILY_MONTHS: Final = 2
 # What each rate's value is: a fraction 0-1, except the satisfaction score (0-100).
 SCORE_RATES: Final = frozenset({RateName.SATISFACTION_SCORE})
-
-
-class ScopeKind(StrEnum):
-    REGION = "region"
-    AGENCY = "agency"
-    ITEM = "item"
 
 
 class _Document(BaseModel):
@@ -232,10 +225,6 @@ class Documents(BaseModel):
 
     index: ResultsIndex
     scopes: dict[str, ScopeResults]
-
-
-# A scope's segment in the results keys and URLs.
-SCOPE_PATHS: Final = {ScopeKind.REGION: "regions", ScopeKind.AGENCY: "agencies", ScopeKind.ITEM: "items"}
 
 
 def document_key(scope: ScopeKind, code: str) -> str:
@@ -642,46 +631,3 @@ def newest_months(today: date, count: int = TREND_MONTHS) -> list[date]:
         months.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months[::-1]
-
-
-# --- what the public asks -------------------------------------------------------------------------
-
-
-class ResultsFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
-
-
-class ResultsQuery(BaseModel):
-    """A public results URL's query. Parameters it does not know (the tracking tags a shared link
-    picks up, `utm_source`, `from`, …) are ignored, so that a shared link keeps working."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    format: ResultsFormat = Field(default=ResultsFormat.JSON, description="json, or csv for a download.")
-
-    @field_validator("format", mode="before")
-    @classmethod
-    def _any_case(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
-
-
-class ScopePath(BaseModel):
-    """The code in a results URL: a division, agency or service-item code of the catalogue."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{2,63}$")]
-
-
-class RegionPath(BaseModel):
-    """The code in a region's results URL: a GB/T 2260 division code."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    code: RegionCode
-
-
-def scope_code(scope: ScopeKind, code: str) -> str:
-    """The code of a results URL, checked for its scope (ValidationError naming `code` otherwise)."""
-    return RegionPath(code=code).code if scope is ScopeKind.REGION else ScopePath(code=code).code

@@ -14,7 +14,6 @@ from govrate.analytics.results import (
     INDEX_KEY,
     INDEX_MISSING,
     ResultsIndex,
-    ScopeKind,
     ScopeName,
     ScopeResults,
     build_documents,
@@ -26,6 +25,7 @@ from govrate.analytics.results import (
     public_scope,
     scope_csv,
 )
+from govrate.analytics.scopes import ScopeKind
 from govrate.kernel.errors import NotFound
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
 

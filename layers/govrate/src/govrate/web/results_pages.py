@@ -9,7 +9,8 @@ from typing import Any, Final
 from govrate.analytics.charts import Series, legend_styles, line_chart
 from govrate.analytics.disclosure import TREND_RATES, Disclosure, RegionScorecards
 from govrate.analytics.queries import RateName
-from govrate.analytics.results import SCOPE_PATHS, SCORE_RATES, ResultsIndex, ScopeKind, ScopeName
+from govrate.analytics.results import SCORE_RATES, ResultsIndex, ScopeName
+from govrate.analytics.scopes import SCOPE_PATHS, ScopeKind
 from govrate.kernel.clock import zone
 from govrate.rating.models import Lang
 from govrate.web import i18n
