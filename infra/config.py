@@ -60,6 +60,21 @@ class PlatformContext(_Context):
     quota: Quota = Quota()
 
 
+class UpstreamContext(_Context):
+    """The Govrate of the level above (context `govrate:upstream`), which registered this stage as a
+    platform: where to post, the key id it gave, and the secret holding the key and the API key
+    (docs/relay.md). Without it, the stage relays nothing upstream."""
+
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")] = Field(
+        description="The upstream API's base URL, with its stage prefix (e.g. https://…/api)."
+    )
+    key_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")]
+    secret_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$")] | None = Field(
+        default=None,
+        description="An existing Secrets Manager secret; none: the stack creates `<stack>/upstream` to be filled in.",
+    )
+
+
 class StaffPoolContext(_Context):
     """An existing staff user pool (context `govrate:staffUserPool`), for regions without Cognito user
     pools (the China regions): the pool lives in a region that has them, and the stack creates none."""
@@ -152,6 +167,8 @@ class GovrateConfig:
     alarms: AlarmsContext = field(default_factory=AlarmsContext)
     # Environment variables of the integrity settings this region tunes (context `govrate:integrity`).
     integrity: dict[str, str] = field(default_factory=dict)
+    # The Govrate of the level above; None: nothing is relayed upstream.
+    upstream: UpstreamContext | None = None
 
     def __post_init__(self) -> None:
         if not self.stack_name:
@@ -200,6 +217,7 @@ class GovrateConfig:
             edge=settings.edge,
             alarms=settings.alarms,
             integrity=integrity_settings(settings.integrity),
+            upstream=settings.upstream,
         )
         if config.stage is StageKind.PROD:
             config.refuse_demo_defaults()
@@ -261,8 +279,9 @@ class _Settings(BaseModel):
     edge: EdgeContext = EdgeContext()
     alarms: AlarmsContext = AlarmsContext()
     integrity: dict[str, Any] = {}
+    upstream: UpstreamContext | None = None
 
-    @field_validator("platforms", "staff_user_pool", "edge", "alarms", "integrity", mode="before")
+    @field_validator("platforms", "staff_user_pool", "edge", "alarms", "integrity", "upstream", mode="before")
     @classmethod
     def _from_json_text(cls, value: Any) -> Any:
         return _json_text(value)

@@ -18,6 +18,7 @@ from infra.components.monitoring import Monitoring
 from infra.components.pipeline import Pipeline
 from infra.components.records import Records
 from infra.components.staff import Staff
+from infra.components.upstream import UpstreamRelay
 from infra.components.watch import Watch
 from infra.config import GovrateConfig
 from infra.stages import Retention
@@ -41,7 +42,24 @@ class GovrateStack(Stack):
         factory = FunctionFactory(layers=[self.layers.domain], log_level=config.log_level, retention=retention)
         self.data = Data(self, "Data", retention=retention)
         self.pipeline = Pipeline(
-            self, "Pipeline", data=self.data, factory=factory, max_receive_count=config.max_receive_count
+            self,
+            "Pipeline",
+            data=self.data,
+            factory=factory,
+            max_receive_count=config.max_receive_count,
+            relays_upstream=config.upstream is not None,
+        )
+        self.upstream = (
+            UpstreamRelay(
+                self,
+                "Upstream",
+                settings=config.upstream,
+                factory=factory,
+                relay=self.pipeline.relay,
+                retention=retention,
+            )
+            if config.upstream is not None
+            else None
         )
         self.staff = Staff(self, "Staff", existing=config.staff_user_pool)
         self.api = Api(self, "Api", data=self.data, factory=factory, platforms=config.platforms, staff=self.staff)
@@ -81,6 +99,8 @@ class GovrateStack(Stack):
             access_logs=self.analytics.access_logs,
         )
         dead_letter_queues = [*self.pipeline.dead_letter_queues, self.records.invitation_dlq, self.watch.failures]
+        if self.upstream is not None:
+            dead_letter_queues.append(self.upstream.dead_letters)
         for queue in dead_letter_queues:  # what they hold (bad reviews, stream positions) outlives the stack in prod
             queue.apply_removal_policy(retention.removal_policy)
         self.monitoring = Monitoring(
@@ -94,6 +114,7 @@ class GovrateStack(Stack):
             settings=config.alarms,
             retention=retention,
             dashboard_name=config.stack_name,
+            upstream_queues=[self.upstream.queue] if self.upstream is not None else [],
         )
         CfnOutput(
             self,

@@ -1,6 +1,14 @@
 """`make dev`: start the local stack and run until Ctrl-C (SIGINT) or SIGTERM.
 
     .venv/bin/python -m local.devstack [--port 8000] [--aws-port 0] [--schedule-every 60] [--no-seed]
+        [--province NAME] [--platform ID:KEY_ID:REGION[,REGION…]]…
+        [--upstream URL --upstream-key-id ID --upstream-key KEY]
+
+Two levels (docs/relay.md): start the upstream with the downstream registered as a platform
+(`--province national --platform province:province-local:110000,440300`), then the downstream on
+another port, naming the upstream and the key it printed for that platform
+(`--province province --port 8001 --upstream http://127.0.0.1:8000 --upstream-key-id province-local
+--upstream-key …`).
 
 When everything is up it prints the URLs, then one machine-readable line, `READY_PREFIX` followed by
 JSON (api_url, aws_endpoint, region, environment, qr_pages, …), which tests and scripts wait for.
@@ -17,9 +25,10 @@ import sys
 import threading
 from dataclasses import asdict
 from types import FrameType
+from typing import Any
 
 from local.provision import DUMMY_KEY
-from local.stack import STAFF_CLIENT_ID, STAFF_JWKS_URL, STAFF_USER_POOL_ID, LocalStack, Ready
+from local.stack import REPO_ROOT, STAFF_CLIENT_ID, STAFF_JWKS_URL, STAFF_USER_POOL_ID, LocalStack, Ready
 
 READY_PREFIX = "govrate-local-stack ready "
 # Every browser and script on this machine reaches the local stack from the same address, so what is
@@ -44,10 +53,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run scheduled functions at start and then this often",
     )
     parser.add_argument("--no-seed", action="store_true", help="start without the demo catalogue and windows")
+    parser.add_argument("--province", help="the stack's province (cdk.json's by default): a second stack beside it")
+    parser.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        type=platform_setting,
+        metavar="ID:KEY_ID:REGION[,REGION…]",
+        help="register one more platform (a downstream stack) beside cdk.json's",
+    )
+    parser.add_argument("--upstream", metavar="URL", help="relay upstream to the stack at this URL (docs/relay.md)")
+    parser.add_argument("--upstream-key-id", metavar="ID", help="the key id the upstream registered this stack under")
+    parser.add_argument("--upstream-key", metavar="KEY", help="the key the upstream printed for that platform")
     parser.add_argument(
         "--no-history", action="store_true", help="start without the weeks of demo history behind the results"
     )
     return parser.parse_args(argv)
+
+
+def platform_setting(text: str) -> dict[str, Any]:
+    """`ID:KEY_ID:REGION[,REGION…]` as an entry of `govrate:platforms`."""
+    try:
+        platform_id, key_id, regions = text.split(":")
+    except ValueError:
+        raise argparse.ArgumentTypeError("give ID:KEY_ID:REGION[,REGION…]") from None
+    return {"platform_id": platform_id, "key_id": key_id, "regions": regions.split(",")}
+
+
+def stack_context(args: argparse.Namespace) -> dict[str, Any]:
+    """The `govrate:*` settings the options give over cdk.json's."""
+    context: dict[str, Any] = {}
+    if args.province:
+        context["govrate:province"] = args.province
+    if args.platform:
+        defaults = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+        context["govrate:platforms"] = [*defaults.get("govrate:platforms", []), *args.platform]
+    if args.upstream:
+        if not (args.upstream_key_id and args.upstream_key):
+            raise SystemExit("--upstream needs --upstream-key-id and --upstream-key")
+        context["govrate:upstream"] = {"url": args.upstream, "key_id": args.upstream_key_id}
+    return context
 
 
 def banner(ready: Ready) -> str:
@@ -132,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         schedule_interval=args.schedule_every,
         seed=not args.no_seed,
         history=not args.no_history,
+        context=stack_context(args),
+        upstream_key=args.upstream_key if args.upstream else None,
     )
     try:
         ready = stack.start()

@@ -7,6 +7,7 @@ has read its settings.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -82,14 +83,21 @@ class LocalStack:
         history: bool = True,
         root: Path = REPO_ROOT,
         stack_name: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        upstream_key: str | None = None,
     ) -> None:
+        """`context`: `govrate:*` settings over cdk.json's (another province, platforms, an upstream);
+        `upstream_key`: with `govrate:upstream`, the key the upstream stack gave this one, put into the
+        stack's upstream secret before any event is delivered."""
         self._port = port
         self._history = history
         self._aws_port = aws_port
         self._schedule_interval = schedule_interval
         self._seed = seed
         self._root = root
-        self._stack_name = stack_name or stack_name_of(root)
+        self._context = dict(context or {})
+        self._upstream_key = upstream_key
+        self._stack_name = stack_name or stack_name_of(root, self._context)
         self._stop = threading.Event()
         self._moto: MotoServer | None = None
         self._http: HttpServer | None = None
@@ -130,7 +138,9 @@ class LocalStack:
 
     def _start(self) -> Ready:
         log.info("reading the template of stack %s (synthesizing the CDK app if it changed)", self._stack_name)
-        document, cached = cached_template(self._root, self._stack_name, account=ACCOUNT, region=REGION)
+        document, cached = cached_template(
+            self._root, self._stack_name, account=ACCOUNT, region=REGION, context=self._context
+        )
         log.info("template %s", "unchanged since the last synthesis" if cached else "synthesized")
         template = CdkTemplate(document)
         self._moto = MotoServer(self._aws_port)
@@ -138,6 +148,8 @@ class LocalStack:
         point_clients_at(endpoint)
         log.info("creating the stack in moto at %s", endpoint)
         provisioned = provision(template, self._stack_name)
+        if self._upstream_key is not None:
+            put_upstream_key(self._stack_name, self._upstream_key)
 
         self._http = HttpServer("127.0.0.1", self._port)
         ready = Ready(self._http.base_url, endpoint, REGION, {}, left_out=dict(provisioned.left_out))
@@ -243,6 +255,15 @@ class LocalStack:
             QueuePoller(function, handler, source, queue_url=queue_url, queue_arn=queue_arn, stop=self._stop, number=n)
             for n in range(1, QUEUE_POLLERS + 1)
         ]
+
+
+def put_upstream_key(stack_name: str, key: str) -> None:
+    """What an operator puts into the stack's upstream secret (docs/relay.md); the API key is not checked locally."""
+    import boto3
+
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=f"{stack_name}/upstream", SecretString=json.dumps({"key": key, "api_key": "local"})
+    )
 
 
 def _event_handler(handlers: Mapping[str, Handler], function: FunctionSpec) -> Handler:

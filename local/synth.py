@@ -4,8 +4,11 @@ the cloud assembly protocol's environment (CDK_OUTDIR, CDK_CONTEXT_JSON) and rea
 Bundling is switched off (`aws:cdk:bundling-stacks` = []): the local stack never runs the packaged
 layers or functions, it imports the same modules from the source tree.
 
+The resources of the stack's nested stacks (monitoring, the upstream relay) are merged into its
+template (`local.template.flatten_nested`): locally it is one stack.
+
 Synthesis takes half a minute, so the template is kept under .local/synth/, keyed by a digest of
-everything it is made from; any change to those files synthesizes again.
+everything it is made from (and of the context given beside cdk.json's); any change synthesizes again.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from infra.config import GovrateConfig
+from local.template import flatten_nested
 
 BUNDLING_STACKS = "aws:cdk:bundling-stacks"
 STACK_ARTIFACT = "aws:cloudformation:stack"
+NESTED_STACK = "AWS::CloudFormation::Stack"
 
 
 # What the template is made from: the CDK app reads the domain package (table keys, settings names)
@@ -37,14 +43,18 @@ class SynthError(RuntimeError):
     """The CDK app did not synthesize, or has no stack of the expected name."""
 
 
-def cached_template(root: Path, stack_name: str, *, account: str, region: str) -> tuple[dict[str, Any], bool]:
-    """The stack's template and whether it came from the cache (its inputs are unchanged)."""
-    key = _inputs_digest(root, f"{stack_name} {account} {region}")
+def cached_template(
+    root: Path, stack_name: str, *, account: str, region: str, context: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The stack's template and whether it came from the cache (its inputs are unchanged). `context`:
+    CDK context beside cdk.json's (`govrate:*` settings), which wins over it."""
+    given = dict(context or {})
+    key = _inputs_digest(root, f"{stack_name} {account} {region} {json.dumps(given, sort_keys=True)}")
     path = root / CACHE_DIR / f"{stack_name}-{key[:20]}.json"
     if path.is_file():
         document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return document, True
-    template = synthesize(root, stack_name, account=account, region=region)
+    template = synthesize(root, stack_name, account=account, region=region, context=given)
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f"{stack_name}-*.json"):
         stale.unlink()
@@ -67,19 +77,23 @@ def _inputs_digest(root: Path, salt: str) -> str:
     return digest.hexdigest()
 
 
-def stack_name_of(root: Path) -> str:
-    """The name of the stack cdk.json's context describes (`Govrate-<province>-<stage>`, or its stackName)."""
-    context = json.loads((root / "cdk.json").read_text(encoding="utf-8")).get("context", {})
-    return GovrateConfig.from_mapping(context).stack_name
+def stack_name_of(root: Path, context: Mapping[str, Any] | None = None) -> str:
+    """The name of the stack cdk.json's context (and `context` over it) describes (`Govrate-<province>-<stage>`,
+    or its stackName)."""
+    defaults = json.loads((root / "cdk.json").read_text(encoding="utf-8")).get("context", {})
+    return GovrateConfig.from_mapping({**defaults, **(context or {})}).stack_name
 
 
-def synthesize(root: Path, stack_name: str, *, account: str, region: str) -> dict[str, Any]:
-    """The CloudFormation template of `stack_name`, synthesized from the CDK app under `root`."""
+def synthesize(
+    root: Path, stack_name: str, *, account: str, region: str, context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The CloudFormation template of `stack_name`, synthesized from the CDK app under `root`, its nested
+    stacks' resources merged into it."""
     cdk_json = root / "cdk.json"
     if not cdk_json.is_file():
         raise SynthError(f"{cdk_json} not found: the local stack is created from the CDK app")
     config = json.loads(cdk_json.read_text(encoding="utf-8"))
-    context = {**config.get("context", {}), BUNDLING_STACKS: []}
+    context = {**config.get("context", {}), **(context or {}), BUNDLING_STACKS: []}
     with tempfile.TemporaryDirectory(prefix="govrate-synth-") as outdir:
         env = {
             **os.environ,
@@ -113,5 +127,22 @@ def _stack_template(outdir: Path, stack_name: str) -> dict[str, Any]:
         # The manifest names the stack only when its name differs from the artifact id.
         if artifact.get("type") == STACK_ARTIFACT and properties.get("stackName", artifact_id) == stack_name:
             document: dict[str, Any] = json.loads((outdir / properties["templateFile"]).read_text(encoding="utf-8"))
-            return document
+            return flatten_nested(document, _nested_templates(outdir, document))
     raise SynthError(f"the CDK app has no stack named {stack_name}")
+
+
+def _nested_templates(outdir: Path, document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The template of each nested stack, by the logical id of its resource: its TemplateURL ends in the
+    asset's hash, which the asset manifests map to the file."""
+    files: dict[str, str] = {}
+    for manifest in outdir.glob("*.assets.json"):
+        for asset_hash, asset in json.loads(manifest.read_text(encoding="utf-8")).get("files", {}).items():
+            files[asset_hash] = asset["source"]["path"]
+    nested = {}
+    for logical_id, resource in document.get("Resources", {}).items():
+        if resource["Type"] != NESTED_STACK:
+            continue
+        url = json.dumps(resource["Properties"]["TemplateURL"])
+        (asset_hash,) = [h for h in files if f"/{h}.json" in url]
+        nested[logical_id] = json.loads((outdir / files[asset_hash]).read_text(encoding="utf-8"))
+    return nested

@@ -152,6 +152,7 @@ class CdkTemplate:
         resources: dict[str, Any] = {}
         for lid in in_stack:
             resource = copy.deepcopy(self.resources[lid])
+            _name_fifo_queue(lid, resource)
             depends = resource.pop("DependsOn", [])
             depends = [depends] if isinstance(depends, str) else depends
             if kept_depends := [name for name in depends if name in in_stack]:
@@ -260,6 +261,66 @@ class CdkTemplate:
                 seen.add(ref)
                 pending.append(ref)
         return seen
+
+
+def _name_fifo_queue(logical_id: str, resource: dict[str, Any]) -> None:
+    """CloudFormation names a FIFO queue it names itself with the `.fifo` its API demands; moto does not."""
+    properties = resource.get("Properties", {})
+    if resource["Type"] == "AWS::SQS::Queue" and properties.get("FifoQueue") and "QueueName" not in properties:
+        properties["QueueName"] = f"{logical_id[:75]}.fifo"
+
+
+def flatten_nested(document: Mapping[str, Any], nested: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The template with the resources of its nested stacks (`nested`: the template of each
+    AWS::CloudFormation::Stack resource, by logical id) in it, as one stack: a nested stack's parameters
+    replaced by what the parent passes, a reference to its outputs by what they hold. Nested stacks
+    that pass outputs to each other are merged in the order they need."""
+    resources: dict[str, Any] = copy.deepcopy(dict(document.get("Resources", {})))
+    outputs: dict[tuple[str, str], Any] = {}
+    pending = dict(nested)
+    while pending:
+        ready = {
+            stack_id: template
+            for stack_id, template in pending.items()
+            if not _names_outputs_of(_replaced(resources[stack_id].get("Properties", {}), outputs), pending)
+        }
+        if not ready:
+            raise ValueError(f"nested stacks {sorted(pending)} pass outputs to each other in a cycle")
+        for stack_id, template in ready.items():
+            parameters = _replaced(resources.pop(stack_id).get("Properties", {}).get("Parameters", {}), outputs)
+            inner = _with_parameters(copy.deepcopy(dict(template.get("Resources", {}))), parameters)
+            if clash := sorted(set(inner) & set(resources)):
+                raise ValueError(f"nested stack {stack_id} has logical ids of its parent: {clash}")
+            resources |= inner
+            for name, output in template.get("Outputs", {}).items():
+                outputs[(stack_id, f"Outputs.{name}")] = _with_parameters(output["Value"], parameters)
+            del pending[stack_id]
+    return {**document, "Resources": _replaced(resources, outputs)}
+
+
+def _replaced(node: Any, outputs: Mapping[tuple[str, str], Any]) -> Any:
+    """`node` with each `Fn::GetAtt` of a nested stack's output replaced by the output's value."""
+    if isinstance(node, list):
+        return [_replaced(item, outputs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Fn::GetAtt"} and _get_att(node["Fn::GetAtt"]) in outputs:
+        return copy.deepcopy(outputs[_get_att(node["Fn::GetAtt"])])
+    return {key: _replaced(value, outputs) for key, value in node.items()}
+
+
+def _names_outputs_of(node: Any, stacks: Mapping[str, Any]) -> bool:
+    return bool(references(node) & set(stacks))
+
+
+def _with_parameters(node: Any, parameters: Mapping[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_with_parameters(item, parameters) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Ref"} and node["Ref"] in parameters:
+        return copy.deepcopy(parameters[node["Ref"]])
+    return {key: _with_parameters(value, parameters) for key, value in node.items()}
 
 
 def _function_ref(value: Any) -> str | None:

@@ -1,4 +1,6 @@
-"""The regional platforms' signed API: service records and evaluations, one at a time or in batches.
+"""The regional platforms' signed API: service records and evaluations, one at a time or in batches,
+and what became of them (an evaluation's outcome, the change feed of the cases of their regions), and
+what a downstream Govrate stage relays (docs/relay.md).
 
 Registered into the intake function's app (`intake_api.app`). Every request carries an RFC 9421
 signature made with the platform's key (see docs/integration.md) and, in the cloud, the platform's
@@ -11,11 +13,13 @@ from chalice.app import Request, Response
 from govrate import runtime
 from govrate.evaluations.models import (
     EvaluationAccepted,
+    EvaluationOutcome,
     EvaluationSubmission,
     ServiceRecordRegistered,
     ServiceRecordRegistration,
 )
-from govrate.platforms.models import BatchItemResult, BatchResult, EvaluationBatch
+from govrate.platforms.models import BatchItemResult, BatchResult, ChangesQuery, EvaluationBatch, OutcomeChanges
+from govrate.platforms.outcomes import outcome_changes, platform_outcome
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.service import (
     authenticate_platform,
@@ -24,7 +28,9 @@ from govrate.platforms.service import (
     submit_platform_evaluation,
 )
 from govrate.records.service import SignedTicketLinks
-from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json, parse_json_body, raw_body
+from govrate.upstream.models import RelayBatch, RelayBatchResult
+from govrate.upstream.service import accept_relay_batch
+from govrate.web.chalice_edge import ApiBlueprint, json_response, parse_json, parse_json_body, parse_query, raw_body
 from govrate.web.operations import Auth, Operation
 from govrate.web.problems import item_problem
 from govrate.web.urls import public_base_url, target_uri
@@ -140,4 +146,81 @@ def post_evaluation_batch() -> Response:
     )
     return json_response(
         BatchResult.of([BatchItemResult.of(index, outcome, item_problem) for index, outcome in enumerate(outcomes)])
+    )
+
+
+@blueprint.route(
+    "/v1/platform/evaluations/{evaluation_id}",
+    methods=["GET"],
+    api_key_required=True,
+    doc=Operation(
+        summary="The outcome of an evaluation: its status and its case's progress",
+        tag="platforms",
+        responses={200: EvaluationOutcome},
+        auth=Auth.PLATFORM_SIGNATURE,
+        description="For an evaluation handled or applied for in the platform's regions, whoever posted it: what "
+        "the evaluator's status page shows (the case's state, the answer, the handling rating) with the case's "
+        "deadlines. Never the evaluator's contact or the staff's notes. Any other id is 404, like an unknown one.",
+    ),
+)
+def get_platform_evaluation(evaluation_id: str) -> Response:
+    platform = _platform(blueprint.current_request)
+    outcome = platform_outcome(
+        evaluation_id,
+        platform=platform,
+        evaluations=runtime.evaluation_repository(),
+        cases=runtime.case_repository(),
+        follow_ups=runtime.follow_up_repository(),
+    )
+    return json_response(outcome, headers={"Cache-Control": "no-store"})
+
+
+@blueprint.route(
+    "/v1/platform/evaluations",
+    methods=["GET"],
+    api_key_required=True,
+    doc=Operation(
+        summary="The change feed: every change of the cases of bad reviews in the platform's regions",
+        tag="platforms",
+        query=ChangesQuery,
+        responses={200: OutcomeChanges},
+        auth=Auth.PLATFORM_SIGNATURE,
+        description="Oldest first; pass `next_cursor` as `since` to resume exactly after the last change returned "
+        "(no gap, no repeat). Each change carries the case's progress as the outcome shows it. Changes are kept "
+        "30 days: a cursor whose next change is gone is 410 (fetch the outcomes you follow, then start again "
+        "without `since`).",
+        errors=(410,),
+    ),
+)
+def get_outcome_changes() -> Response:
+    request = blueprint.current_request
+    platform = _platform(request)
+    query = parse_query(request, ChangesQuery)
+    changes = outcome_changes(query, platform=platform, feed=runtime.case_repository())
+    return json_response(changes, headers={"Cache-Control": "no-store"})
+
+
+@blueprint.route(
+    "/v1/platform/relay/batch",
+    methods=["POST"],
+    api_key_required=True,
+    doc=Operation(
+        summary="Relay evaluations and case states from a downstream Govrate stage; one result per item",
+        tag="platforms",
+        body=RelayBatch,
+        responses={200: RelayBatchResult},
+        auth=Auth.PLATFORM_SIGNATURE,
+        description="A downstream stage (city → province → national) is registered here as a platform for its "
+        "regions and relays the facts of every evaluation it accepted and every change of its cases, never "
+        "personal data (docs/relay.md). An evaluation is stored once by its id (`duplicate` after that) and "
+        "opens no case here; a case state is kept when its `version` is newer than the one kept (`stale` "
+        "otherwise). An item of another region is `rejected`. Retrying a whole batch is safe.",
+    ),
+)
+def post_relay_batch() -> Response:
+    request = blueprint.current_request
+    platform = _platform(request)
+    batch = RelayBatch.model_validate(parse_json(request, BATCH_MAX_BYTES))
+    return json_response(
+        accept_relay_batch(batch, platform=platform, stores=runtime.relay_stores(), problem_of=item_problem)
     )

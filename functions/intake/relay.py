@@ -1,9 +1,10 @@
 """Relay: the tables' streams → the queues. Lambda handler: `relay.handler`.
 
 New bad reviews (evaluations stream) go to the negative-review queue; notices for evaluators (cases
-stream) to the notice queue of the region's SMS / e-mail gateway. The batch's messages are published
-10 to an SQS call; a record whose message was not published is reported as a batch item failure, so
-Lambda retries the stream from it: nothing written is left unsent.
+stream) to the notice queue of the region's SMS / e-mail gateway; on a stage with an upstream, every
+new evaluation and every case change to the upstream queue as well (govrate.upstream.outbox). The
+batch's messages are published 10 to an SQS call; a record whose message was not published is
+reported as a batch item failure, so Lambda retries the stream from it: nothing written is left unsent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from govrate import runtime
 from govrate.evaluations.outbox import OutboxQueues, RelayOutcome, StreamChange, relay_stream_changes
 from govrate.kernel import observability
+from govrate.kernel.errors import GovrateError
 from govrate.kernel.observability import logger
+from govrate.upstream.outbox import relay_upstream
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -32,15 +35,16 @@ def stream_change(record: DynamoDBRecord) -> StreamChange:
     )
 
 
-def settle(outcome: RelayOutcome) -> Callable[[DynamoDBRecord], None]:
+def settle(outcome: RelayOutcome, upstream_failed: dict[str, GovrateError]) -> Callable[[DynamoDBRecord], None]:
     """The batch processor's record handler: each record fails with its publish error, or is logged."""
 
     def record_outcome(record: DynamoDBRecord) -> None:
         # Each record its own correlation id: a batch holds the changes of many requests.
         logger.set_correlation_id(record.event_id)
         sequence_number = stream_change(record).sequence_number
-        if sequence_number in outcome.failed:
-            raise outcome.failed[sequence_number]
+        failure = outcome.failed.get(sequence_number) or upstream_failed.get(sequence_number)
+        if failure is not None:
+            raise failure
         relayed = outcome.published.get(sequence_number)
         if relayed is not None:
             logger.info(
@@ -60,4 +64,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     queues = OutboxQueues(negative_reviews=runtime.negative_review_queue(), notices=runtime.notice_queue())
     changes = [stream_change(record) for record in DynamoDBStreamEvent(event).records]
     outcome = relay_stream_changes(changes, queues)
-    return process_partial_response(event=event, record_handler=settle(outcome), processor=processor, context=context)
+    upstream = runtime.upstream_queue()
+    upstream_failed = relay_upstream(changes, upstream)[1] if upstream is not None else {}
+    return process_partial_response(
+        event=event, record_handler=settle(outcome, upstream_failed), processor=processor, context=context
+    )

@@ -28,6 +28,8 @@ from infra.stages import Retention
 # How far behind the evaluations stream the relay may fall before someone looks: a bad review should
 # become a case within minutes, and the stream keeps records for 24 hours only.
 MAX_ITERATOR_AGE = Duration.minutes(5)
+# The oldest message for the upstream older than this: the upstream is down, refuses the key, or is slow.
+MAX_UPSTREAM_LAG = Duration.minutes(5)
 RUNBOOK = "docs/operations.md#"
 
 
@@ -50,6 +52,7 @@ LATENCY = Runbook("alarm-p99-latency")
 CASES_OVERDUE = Runbook("alarm-cases-overdue")
 NO_EVALUATIONS = Runbook("alarm-no-evaluations")
 BAD_REVIEWS_WITHOUT_CASE = Runbook("alarm-bad-reviews-without-case")
+UPSTREAM_BEHIND = Runbook("alarm-upstream-behind")
 RUNBOOKS = (
     DEAD_LETTERS,
     ITERATOR_AGE,
@@ -59,6 +62,7 @@ RUNBOOKS = (
     LATENCY,
     CASES_OVERDUE,
     NO_EVALUATIONS,
+    UPSTREAM_BEHIND,
 )
 
 
@@ -83,6 +87,34 @@ def breakdown(event: BusinessEvent, dimension: str, period: Duration) -> cloudwa
     )
 
 
+def alarm(
+    scope: Construct,
+    subject: IConstruct,
+    what: str,
+    metric: cloudwatch.IMetric,
+    *,
+    threshold: float,
+    description: str,
+    runbook: Runbook,
+    action: cloudwatch.IAlarmAction,
+    evaluation_periods: int = 1,
+) -> cloudwatch.Alarm:
+    """An alarm above `threshold` on `subject`, to `action` when it fires and when it clears."""
+    created = cloudwatch.Alarm(
+        scope,
+        f"{Names.node_unique_id(subject.node)}{what}",
+        metric=metric,
+        threshold=threshold,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=evaluation_periods,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description=f"{description} ({subject.node.path}) Runbook: {runbook}",
+    )
+    created.add_alarm_action(action)
+    created.add_ok_action(action)
+    return created
+
+
 class Monitoring(NestedStack):
     def __init__(
         self,
@@ -97,6 +129,7 @@ class Monitoring(NestedStack):
         settings: AlarmsContext,
         retention: Retention,
         dashboard_name: str,
+        upstream_queues: Sequence[sqs.IQueue] = (),
     ) -> None:
         super().__init__(scope, construct_id, description="Govrate's alarms and operators' dashboard")
         # A key of our own: CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key.
@@ -121,6 +154,16 @@ class Monitoring(NestedStack):
                 threshold=0,
                 description="Messages wait in a dead-letter queue: a bad review may be without its case.",
                 runbook=DEAD_LETTERS,
+            )
+        for queue in upstream_queues:
+            self._alarm(
+                queue,
+                "OldestMessageAge",
+                queue.metric_approximate_age_of_oldest_message(period=Duration.minutes(1), statistic="Maximum"),
+                threshold=MAX_UPSTREAM_LAG.to_seconds(),
+                description=f"What this stage relays has waited more than {int(MAX_UPSTREAM_LAG.to_minutes())} "
+                "minutes for the upstream: it is down, slow, or refuses the key. Nothing is lost while it waits.",
+                runbook=UPSTREAM_BEHIND,
             )
         for function in stream_consumers:
             self._alarm(
@@ -214,7 +257,13 @@ class Monitoring(NestedStack):
         )
 
         self.dashboard = self._dashboard(
-            functions, dead_letter_queues, stream_consumers, api, web_acl, name=dashboard_name
+            functions,
+            dead_letter_queues,
+            stream_consumers,
+            api,
+            web_acl,
+            upstream_queues=upstream_queues,
+            name=dashboard_name,
         )
 
     def _alarm(
@@ -228,19 +277,19 @@ class Monitoring(NestedStack):
         runbook: Runbook,
         evaluation_periods: int = 1,
     ) -> None:
-        alarm = cloudwatch.Alarm(
-            self,
-            f"{Names.node_unique_id(subject.node)}{what}",
-            metric=metric,
-            threshold=threshold,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=evaluation_periods,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"{description} ({subject.node.path}) Runbook: {runbook}",
+        self.alarms.append(
+            alarm(
+                self,
+                subject,
+                what,
+                metric,
+                threshold=threshold,
+                description=description,
+                runbook=runbook,
+                action=self._action,
+                evaluation_periods=evaluation_periods,
+            )
         )
-        alarm.add_alarm_action(self._action)
-        alarm.add_ok_action(self._action)
-        self.alarms.append(alarm)
 
     def _dashboard(
         self,
@@ -250,6 +299,7 @@ class Monitoring(NestedStack):
         api: apigateway.RestApi,
         web_acl: wafv2.CfnWebACL,
         *,
+        upstream_queues: Sequence[sqs.IQueue],
         name: str,
     ) -> cloudwatch.Dashboard:
         hour = Duration.hours(1)
@@ -313,7 +363,7 @@ class Monitoring(NestedStack):
                 ],
             ),
             _graph(
-                "Queues: dead letters and relay lag",
+                "Queues: dead letters; relay lag (ms) and upstream lag (s)",
                 [
                     *(
                         queue.metric_approximate_number_of_messages_visible(period=five_minutes, statistic="Maximum")
@@ -321,8 +371,14 @@ class Monitoring(NestedStack):
                     ),
                 ],
                 right=[
-                    function.metric("IteratorAge", period=five_minutes, statistic="Maximum")
-                    for function in stream_consumers
+                    *(
+                        function.metric("IteratorAge", period=five_minutes, statistic="Maximum")
+                        for function in stream_consumers
+                    ),
+                    *(
+                        queue.metric_approximate_age_of_oldest_message(period=five_minutes, statistic="Maximum")
+                        for queue in upstream_queues
+                    ),
                 ],
             ),
         )

@@ -6,6 +6,7 @@ cases stream → relay → notice queue → the region's SMS / e-mail gateway (t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Duration, Validations
@@ -17,7 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from govrate.storage.items import NOTICE_PREFIX
+from govrate.storage.items import CASE_SK, EVALUATION_ENTITY, NOTICE_PREFIX, RELAYED_CASE_SK
 
 from infra import environment
 from infra.components.data import Data, grant_data, grant_region_rules
@@ -41,7 +42,14 @@ RECONCILE_EVERY = events.Schedule.rate(Duration.minutes(15))
 
 class Pipeline(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, data: Data, factory: FunctionFactory, max_receive_count: int
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data: Data,
+        factory: FunctionFactory,
+        max_receive_count: int,
+        relays_upstream: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.negative_reviews_dlq = _queue(self, "NegativeReviewsDlq")
@@ -77,9 +85,25 @@ class Pipeline(Construct):
         )
         self.negative_reviews.grant_send_messages(self.relay)
         self.notices.grant_send_messages(self.relay)
-        # Only new bad reviews and new notices wake the relay; every other write costs nothing.
-        self._relay_from(data.evaluations, {"NewImage": {"bad_review": {"BOOL": [True]}}})
-        self._relay_from(data.cases, {"Keys": {"sk": {"S": lambda_.FilterRule.begins_with(NOTICE_PREFIX)}}})
+        # Only new bad reviews and new notices wake the relay; every other write costs nothing. A stage
+        # with an upstream relays every new evaluation and every change of a case as well (UpstreamRelay).
+        if relays_upstream:
+            self._relay_from(data.evaluations, [_inserted({"NewImage": {"entity": {"S": [EVALUATION_ENTITY]}}})])
+            self._relay_from(
+                data.cases,
+                [
+                    _inserted(NOTICES),
+                    lambda_.FilterCriteria.filter(
+                        {
+                            "eventName": lambda_.FilterRule.or_("INSERT", "MODIFY"),
+                            "dynamodb": {"Keys": {"sk": {"S": [CASE_SK, RELAYED_CASE_SK]}}},
+                        }
+                    ),
+                ],
+            )
+        else:
+            self._relay_from(data.evaluations, [_inserted({"NewImage": {"bad_review": {"BOOL": [True]}}})])
+            self._relay_from(data.cases, [_inserted(NOTICES)])
 
         self.consumer = factory.create(
             self,
@@ -138,8 +162,8 @@ class Pipeline(Construct):
             targets=[targets.LambdaFunction(self.reconciler, retry_attempts=2)],
         )
 
-    def _relay_from(self, table: dynamodb.Table, new_records: dict[str, Any]) -> None:
-        self.relay.add_event_source(inserted_records(table, new_records, self.relay_failures))
+    def _relay_from(self, table: dynamodb.Table, filters: list[Mapping[str, Any]]) -> None:
+        self.relay.add_event_source(stream_records(table, filters, self.relay_failures))
 
     @property
     def dead_letter_queues(self) -> list[sqs.Queue]:
@@ -154,11 +178,25 @@ LIST_STREAMS = accepted(
 )
 
 
+NOTICES = {"Keys": {"sk": {"S": lambda_.FilterRule.begins_with(NOTICE_PREFIX)}}}
+
+
+def _inserted(new_records: dict[str, Any]) -> Mapping[str, Any]:
+    return lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT"), "dynamodb": new_records})
+
+
 def inserted_records(
     table: dynamodb.Table, new_records: dict[str, Any], failures: sqs.IQueue
 ) -> sources.DynamoEventSource:
-    """A stream consumer's source: the table's inserted records that match `new_records`, in batches
-    that are bisected on error and retried until their records grow too old for `failures`."""
+    """A stream consumer's source: the table's inserted records that match `new_records`."""
+    return stream_records(table, [_inserted(new_records)], failures)
+
+
+def stream_records(
+    table: dynamodb.Table, filters: list[Mapping[str, Any]], failures: sqs.IQueue
+) -> sources.DynamoEventSource:
+    """A stream consumer's source: the table's records that match any of `filters`, in batches that are
+    bisected on error and retried until their records grow too old for `failures`."""
     return sources.DynamoEventSource(
         table,
         starting_position=lambda_.StartingPosition.TRIM_HORIZON,
@@ -167,9 +205,7 @@ def inserted_records(
         max_record_age=STREAM_MAX_RECORD_AGE,
         report_batch_item_failures=True,
         on_failure=sources.SqsDlq(failures),
-        filters=[
-            lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT"), "dynamodb": new_records})
-        ],
+        filters=filters,
     )
 
 

@@ -73,10 +73,10 @@ def history_stack_process(
     `pytest_collection_modifyitems`) then cover. Started once the session's other stack is up, so the
     two do not synthesize the CDK app at the same time."""
     items = request.session.items
-    if not any(HISTORY in item.fixturenames for item in items):
+    if not any(uses(item, HISTORY) for item in items):
         yield None
         return
-    if any("stack" in item.fixturenames for item in items):
+    if any(uses(item, "stack") for item in items):
         request.getfixturevalue("stack")
     with started_stack(tmp_path_factory) as started:
         yield started
@@ -94,7 +94,11 @@ def history_stack(history_stack_process: StartedStack | None) -> dict[str, Any]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests of the published results last: the history stack's analysis runs meanwhile."""
-    items.sort(key=lambda item: HISTORY in getattr(item, "fixturenames", ()))
+    items.sort(key=lambda item: uses(item, HISTORY))
+
+
+def uses(item: pytest.Item, fixture: str) -> bool:
+    return fixture in getattr(item, "fixturenames", ())  # test functions have them, other items not
 
 
 def published(results_url: str) -> bool:

@@ -93,6 +93,28 @@ def post_platform_batch(stack: dict[str, Any], evaluations: list[dict[str, Any]]
     )
 
 
+def evaluation_outcome(stack: dict[str, Any], evaluation_id: str, *, region_code: str = BEIJING) -> requests.Response:
+    """What became of an evaluation, as the platform of `region_code` fetches it (signed GET)."""
+    return requests.get(
+        f"{stack['api_url']}/v1/platform/evaluations/{evaluation_id}",
+        auth=_platform_signer(stack, region_code),
+        timeout=TIMEOUT_S,
+    )
+
+
+def changes(
+    stack: dict[str, Any], since: str | None = None, *, limit: int = 100, region_code: str = BEIJING
+) -> requests.Response:
+    """A page of the change feed of the platform of `region_code`, after the cursor `since` (signed GET)."""
+    params: dict[str, str | int] = {"limit": limit, **({"since": since} if since else {})}
+    return requests.get(
+        f"{stack['api_url']}/v1/platform/evaluations",
+        params=params,
+        auth=_platform_signer(stack, region_code),
+        timeout=TIMEOUT_S,
+    )
+
+
 def push_transaction(stack: dict[str, Any], window_id: str, ticket_url: str) -> dict[str, Any]:
     """What a window system does when it has finished a transaction: offer it on the window's kiosk."""
     response = requests.post(

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 import requests
-from govrate.cases.store import CASE_SK, case_pk
+from govrate.cases.store import case_pk
 from govrate.evaluations.outbox import negative_review_from_stream
 from govrate.kernel.clock import local_day, now
+from govrate.storage.items import CASE_SK
 from ulid import ULID
 
 from tests.e2e.conftest import poll

@@ -25,7 +25,7 @@ def example_client() -> str:
     return found.group(1)
 
 
-def test_the_documented_client_registers_posts_and_retries_against_make_dev(
+def test_the_documented_client_registers_posts_retries_and_follows_the_outcome_against_make_dev(
     stack: dict[str, Any], tmp_path: Path
 ) -> None:
     (platform,) = stack["platforms"]
@@ -50,6 +50,9 @@ def test_the_documented_client_registers_posts_and_retries_against_make_dev(
         "batch: 2 accepted, 0 duplicate, 1 rejected",
         "  item 2 rejected (422): reason_codes: a bad review (level 1 or 2) needs a reason code",
         "batch sent again: 0 accepted, 2 duplicate, 1 rejected",
+        lines[6],
+        "change feed: the bad review's case is received",
         "done",
     ]
     assert lines[2].startswith("evaluation of the acceptance stage accepted: ")
+    assert re.fullmatch(r"outcome of the bad review: case received, to be answered by \d{4}-\d{2}-\d{2}", lines[6])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 
-from govrate.cases.model import AuditEntry, Case, CaseKind
+from govrate.cases.model import AuditEntry, Case, CaseChange, CaseKind
 from govrate.cases.ports import BadReviewNote, EvaluatorNotice, Handled, Joined
 from govrate.evaluations.models import CaseState, NegativeReviewMessage
 from govrate.kernel.divisions import holds
@@ -21,12 +21,14 @@ class InMemoryCases:
         self.current_burst: dict[str, str] = {}
         self.members: dict[str, dict[str, NegativeReviewMessage]] = {}
         self.held: dict[str, str] = {}
+        self.feeds: dict[str, list[CaseChange]] = {}
 
     def open(self, case: Case, entry: AuditEntry) -> bool:
         if case.evaluation_id in self.stored:
             return False
         self.stored[case.evaluation_id] = case
         self.chains[case.evaluation_id] = [entry]
+        self._publish(case, [entry])
         return True
 
     def save(
@@ -44,6 +46,26 @@ class InMemoryCases:
         self.stored[case.evaluation_id] = case
         self.chains[case.evaluation_id].extend(entries)
         self.notices.update(zip(keys, notices, strict=True))
+        self._publish(case, entries)
+
+    def _publish(self, case: Case, entries: Sequence[AuditEntry]) -> None:
+        """A change the evaluator sees goes to the feeds of the case's provinces, numbered on from 1."""
+        if not any(entry.public for entry in entries):
+            return
+        for province in case.feed_provinces:
+            feed = self.feeds.setdefault(province, [])
+            feed.append(
+                CaseChange(
+                    seq=len(feed) + 1,
+                    evaluation_id=case.evaluation_id,
+                    region_code=case.region_code,
+                    applied_region_code=case.applied_region_code,
+                    case=case.progress(),
+                )
+            )
+
+    def changes_after(self, province: str, seq: int, limit: int) -> list[CaseChange]:
+        return [change for change in self.feeds.get(province, []) if change.seq > seq][:limit]
 
     def get(self, evaluation_id: str) -> Case:
         if evaluation_id not in self.stored:

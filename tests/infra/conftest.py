@@ -27,6 +27,12 @@ class Synthesized:
     # the main stack passes: a reference to a function reads the same in both.
     nested_templates: list[dict[str, Any]]
     nested_resources: dict[str, dict[str, Any]]
+    # (nested stack resource, `Outputs.<name>`) -> the output's value inside the nested stack.
+    nested_outputs: dict[tuple[str, str], Any]
+
+    def resolved(self, value: Any) -> Any:
+        """`value` with every reference to a nested stack's output replaced by what the output holds."""
+        return _with_outputs(value, self.nested_outputs)
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -89,7 +95,14 @@ PROD_PLATFORM = {
     "throttle": {"rate": 20, "burst": 40},
     "quota": {"limit": 200000, "period": "DAY"},
 }
-PROD_CONTEXT = {"govrate:province": "gd", "govrate:stage": "prod", "govrate:platforms": [PROD_PLATFORM]}
+# The province relays to the national level, whose operator registered it as platform `gd-province`.
+PROD_UPSTREAM = {"url": "https://national.example.gov.cn/api", "key_id": "gd-province-2026"}
+PROD_CONTEXT = {
+    "govrate:province": "gd",
+    "govrate:stage": "prod",
+    "govrate:platforms": [PROD_PLATFORM],
+    "govrate:upstream": PROD_UPSTREAM,
+}
 
 # What an operator of a China-region deployment passes: a staff pool in a region that has Cognito.
 EXISTING_STAFF_POOL = {"userPoolId": "ap-east-1_Ab12Cd34E", "clientId": "1example23456789abcdefghij"}
@@ -122,15 +135,32 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory, extra_context: dict[str
     template = json.loads((outdir / stack.template_file).read_text())
     nested_templates: list[dict[str, Any]] = []
     nested_resources: dict[str, dict[str, Any]] = {}
+    # A nested stack's output, as a sibling's parameter names it: the expression inside the nested stack.
+    outputs: dict[tuple[str, str], Any] = {}
+    passed: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for nested in (c for c in stack.node.find_all() if isinstance(c, NestedStack)):
         nested_template = json.loads((outdir / nested.template_file).read_text())
         nested_templates.append(nested_template)
         resource_id = stack.get_logical_id(cast(CfnElement, nested.nested_stack_resource))
-        parameters = template["Resources"][resource_id]["Properties"].get("Parameters", {})
-        nested_resources |= _with_parameters(nested_template["Resources"], parameters)
+        for name, output in nested_template.get("Outputs", {}).items():
+            outputs[(resource_id, f"Outputs.{name}")] = output["Value"]
+        passed.append((nested_template, template["Resources"][resource_id]["Properties"].get("Parameters", {})))
+    for nested_template, parameters in passed:
+        resolved = {name: _with_outputs(value, outputs) for name, value in parameters.items()}
+        nested_resources |= _with_parameters(nested_template["Resources"], resolved)
     return Synthesized(
-        stack, outdir, Template.from_json(template), validation_error, nested_templates, nested_resources
+        stack, outdir, Template.from_json(template), validation_error, nested_templates, nested_resources, outputs
     )
+
+
+def _with_outputs(node: Any, outputs: dict[tuple[str, str], Any]) -> Any:
+    if isinstance(node, list):
+        return [_with_outputs(item, outputs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Fn::GetAtt"} and tuple(node["Fn::GetAtt"]) in outputs:
+        return outputs[tuple(node["Fn::GetAtt"])]
+    return {key: _with_outputs(value, outputs) for key, value in node.items()}
 
 
 def _with_parameters(node: Any, parameters: dict[str, Any]) -> Any:

@@ -28,6 +28,8 @@ CDK_JSON_CONTEXT: dict[str, Any] = json.loads((Path(__file__).parents[2] / "cdk.
         ({"govrate:alarms": {"quiet_hours": 0}}, "govrate:alarms.quiet_hours: Input should be greater than or equal"),
         ({"govrate:maxReceiveCount": "many"}, "govrate:maxReceiveCount: Input should be a valid integer"),
         ({"govrate:account": "1234"}, "govrate:account: String should match pattern"),
+        ({"govrate:upstream": {"url": "national.example", "key_id": "sc-2026"}}, "govrate:upstream.url: String"),
+        ({"govrate:upstream": '{"url": "https://national.example/api"}'}, "govrate:upstream.key_id: Field required"),
     ],
 )
 def test_a_wrong_setting_names_its_key_and_what_it_allows(context: dict[str, Any], expected: str) -> None:
@@ -41,6 +43,14 @@ def test_every_wrong_setting_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as refused:
         GovrateConfig.from_mapping({"govrate:stage": "staging", "govrate:logLevel": "loud", "govrate:edg": {}})
     assert [error.split(":")[1] for error in refused.value.errors] == ["edg", "stage", "logLevel"]
+
+
+def test_an_upstream_is_named_in_the_settings_or_not_at_all() -> None:
+    assert GovrateConfig.from_mapping(CDK_JSON_CONTEXT).upstream is None
+    given = {"url": "https://national.example/api", "key_id": "sc-2026", "secret_name": "govrate/upstream/national"}
+    upstream = GovrateConfig.from_mapping(CDK_JSON_CONTEXT | {"govrate:upstream": json.dumps(given)}).upstream
+    assert upstream is not None
+    assert upstream.model_dump() == given
 
 
 def test_the_log_level_is_taken_in_any_case() -> None:

@@ -7,13 +7,13 @@ import sys
 from typing import Any
 
 import pytest
-from constructs import Construct
+from constructs import IConstruct
 from govrate.kernel.observability import OBSERVED
 from govrate.regions.store import RULES_PK
 
 from infra import environment
 from infra.http_apps import FUNCTIONS_DIR
-from tests.infra.conftest import Synthesized, actions_of, resources_of
+from tests.infra.conftest import PROD_UPSTREAM, Synthesized, actions_of, resources_of
 
 # handler -> the variables it gets, beyond Powertools'
 Environments = dict[str, dict[str, Any]]
@@ -30,10 +30,11 @@ HANDLERS = (
     "bad_review_reconciler.handler",
     "integrity_watch.handler",
     "seal_job.handler",
+    "upstream_sender.handler",
 )
 
 
-def _ref(synth: Synthesized, construct: Construct) -> dict[str, str]:
+def _ref(synth: Synthesized, construct: IConstruct) -> dict[str, str]:
     return {"Ref": synth.logical_id(construct)}
 
 
@@ -47,10 +48,19 @@ def expected_environment(synth: Synthesized) -> Environments:
         environment.STAFF_USER_POOL_ID: _ref(synth, synth.stack.staff.user_pool),
         environment.STAFF_CLIENT_ID: {"Ref": staff_client},
     }
+    upstream = synth.stack.upstream
+    assert upstream is not None
     return {
         "relay.handler": {
             environment.NEGATIVE_REVIEWS_QUEUE_URL: _ref(synth, pipeline.negative_reviews),
             environment.NOTICE_QUEUE_URL: _ref(synth, pipeline.notices),
+            environment.UPSTREAM_QUEUE_URL: _ref(synth, upstream.queue),
+        },
+        "upstream_sender.handler": {
+            environment.UPSTREAM_DEAD_LETTER_QUEUE_URL: _ref(synth, upstream.dead_letters),
+            environment.UPSTREAM_URL: PROD_UPSTREAM["url"],
+            environment.UPSTREAM_KEY_ID: PROD_UPSTREAM["key_id"],
+            environment.UPSTREAM_SECRET_ARN: _ref(synth, upstream.secret),
         },
         "case_consumer.handler": {
             environment.CASES_TABLE: _ref(synth, data.cases),
@@ -158,7 +168,7 @@ def test_environment_is_powertools_plus_exactly_what_each_function_needs(
         assert variables.pop("POWERTOOLS_METRICS_NAMESPACE") == "Govrate"
         assert variables.pop("LOG_LEVEL") == "INFO"
         assert variables.pop("POWERTOOLS_TRACER_CAPTURE_RESPONSE") == "false"
-        assert variables == expected, handler
+        assert synth.resolved(variables) == expected, handler
 
 
 def test_only_analyze_gets_the_analytics_layer_and_its_size(synth: Synthesized) -> None:
@@ -183,7 +193,7 @@ def test_no_role_has_an_action_wildcard_or_a_managed_policy(synth: Synthesized) 
         f["Properties"]["Role"]["Fn::GetAtt"][0] for f in synth.of_type("AWS::Lambda::Function").values()
     }
     for role_id in functions_roles:
-        assert "ManagedPolicyArns" not in synth.resources[role_id]["Properties"]
+        assert "ManagedPolicyArns" not in (synth.resources | synth.nested_resources)[role_id]["Properties"]
 
 
 def test_relay_may_only_send_to_the_queues(synth: Synthesized) -> None:
@@ -242,15 +252,20 @@ def test_intake_writes_evaluations_nonces_limits_and_sessions_only(synth: Synthe
 
 def test_only_qr_and_intake_read_the_signing_key(synth: Synthesized) -> None:
     """QR signs window codes with it; intake verifies the evaluation tickets of service records, and the
-    platforms' signatures with their keys."""
+    platforms' signatures with their keys. The upstream sender reads the upstream's credentials only."""
     secret = {"Ref": synth.logical_id(synth.stack.data.qr_signing_key)}
     platform_keys = [{"Ref": synth.logical_id(key)} for key in synth.stack.api.platforms.keys.values()]
+    assert synth.stack.upstream is not None
+    upstream_credentials = {"Ref": synth.logical_id(synth.stack.upstream.secret)}
     for handler in HANDLERS:
         reads = [s for s in synth.role_statements(handler) if "secretsmanager:GetSecretValue" in actions_of(s)]
-        assert bool(reads) == (handler in {"qr_api.app", "intake_api.app", "record_sweep.handler"})
+        readers = {"qr_api.app", "intake_api.app", "record_sweep.handler", "upstream_sender.handler"}
+        assert bool(reads) == (handler in readers)
         read = [resource for s in reads for resource in resources_of(s)]
         if handler == "intake_api.app":
             assert sorted(map(str, read)) == sorted(map(str, [secret, *platform_keys]))
+        elif handler == "upstream_sender.handler":
+            assert read == [upstream_credentials]
         elif reads:
             assert read == [secret]
 

@@ -17,8 +17,9 @@ def _arn(synth: Synthesized, construct: Construct) -> dict[str, list[str]]:
 
 def test_queues_are_encrypted_and_refuse_plain_http(synth: Synthesized) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
-    # negative reviews, evaluator notices, invitations, a DLQ for each, and the relay's and watcher's failures
-    assert len(queues) == 8
+    # negative reviews, evaluator notices, invitations, upstream (FIFO), a DLQ for each, and the relay's and
+    # watcher's failures
+    assert len(queues) == 10
     assert all(q["Properties"]["SqsManagedSseEnabled"] is True for q in queues.values())
     protected: set[str] = set()
     for policy in synth.of_type("AWS::SQS::QueuePolicy").values():
@@ -71,11 +72,30 @@ def test_relay_reads_both_streams_with_bisect_bounded_retries_and_partial_failur
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
         assert destination == _arn(synth, synth.stack.pipeline.relay_failures)
-    # Only what is relayed wakes the function: new bad reviews, and new notices for evaluators.
-    (bad_reviews,) = [json.loads(f["Pattern"]) for f in mappings[evaluations]["FilterCriteria"]["Filters"]]
-    assert bad_reviews == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"bad_review": {"BOOL": [True]}}}}
-    (notices,) = [json.loads(f["Pattern"]) for f in mappings[cases]["FilterCriteria"]["Filters"]]
+    # Only what is relayed wakes the function: on a stage with an upstream (this one), every new evaluation
+    # and every new state of a case, besides the new notices for evaluators.
+    (evaluations_filter,) = [json.loads(f["Pattern"]) for f in mappings[evaluations]["FilterCriteria"]["Filters"]]
+    assert evaluations_filter == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["evaluation"]}}}}
+    notices, case_states = [json.loads(f["Pattern"]) for f in mappings[cases]["FilterCriteria"]["Filters"]]
     assert notices == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "NOTICE#"}]}}}}
+    assert case_states == {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {"sk": {"S": ["CASE", "RELAYED"]}}}}
+
+
+def test_without_an_upstream_the_relay_wakes_for_bad_reviews_and_notices_only(
+    synth_with_existing_staff_pool: Synthesized,
+) -> None:
+    synth = synth_with_existing_staff_pool
+    relay_id, _ = synth.function("relay.handler")
+    patterns = sorted(
+        json.dumps(json.loads(f["Pattern"]), sort_keys=True)
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": relay_id}
+        for f in m["Properties"]["FilterCriteria"]["Filters"]
+    )
+    assert [json.loads(p) for p in patterns] == [
+        {"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "NOTICE#"}]}}}, "eventName": ["INSERT"]},
+        {"dynamodb": {"NewImage": {"bad_review": {"BOOL": [True]}}}, "eventName": ["INSERT"]},
+    ]
 
 
 def test_consumer_reads_the_queue_with_partial_batch_failures(synth: Synthesized) -> None:

@@ -76,7 +76,10 @@ def test_exactly_the_platform_routes_require_an_api_key(methods: Methods) -> Non
     assert platform_routes == {
         ("/v1/platform/service-records", "POST"),
         ("/v1/platform/evaluations", "POST"),
+        ("/v1/platform/evaluations", "GET"),
+        ("/v1/platform/evaluations/{evaluation_id}", "GET"),
         ("/v1/platform/evaluations/batch", "POST"),
+        ("/v1/platform/relay/batch", "POST"),
     }
     for key, method in methods.items():
         assert method.get("ApiKeyRequired", False) == (key in platform_routes), key

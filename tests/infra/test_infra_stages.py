@@ -40,13 +40,18 @@ def test_production_tables_are_protected_from_deletion_and_kept(synth: Synthesiz
 def test_production_dead_letter_queues_are_kept_and_the_working_queues_are_not(synth: Synthesized) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
     kept = sorted(logical_id for logical_id, queue in queues.items() if queue["DeletionPolicy"] == "Retain")
+    upstream = synth.stack.upstream
+    assert upstream is not None
     dead_letter_queues = [
         *synth.stack.pipeline.dead_letter_queues,
         synth.stack.records.invitation_dlq,
         synth.stack.watch.failures,
+        upstream.dead_letters,
+        # What it holds has not reached the upstream yet: kept like the dead letters.
+        upstream.queue,
     ]
     assert kept == sorted(synth.logical_id(queue) for queue in dead_letter_queues)
-    assert len(kept) == 5 and len(queues) == 8
+    assert len(kept) == 7 and len(queues) == 10
 
 
 def test_a_dev_stage_is_removed_whole_but_still_recoverable(synth_with_existing_staff_pool: Synthesized) -> None:

@@ -130,6 +130,7 @@ def generate(seed: int, first_day: date, days: int, per_day: int = 40) -> FakeSo
     # Streams of their own for the reason codes and the flags, so that the rest of the data stays what it was.
     reasons_rng = random.Random(seed + 1)
     flags_rng = random.Random(seed + 2)
+    applied_rng = random.Random(seed + 3)
     sources = FakeSources()
     agencies = [agency for region in AGENCIES.values() for agency in region]
     for offset in range(days):
@@ -170,6 +171,9 @@ def generate(seed: int, first_day: date, days: int, per_day: int = 40) -> FakeSo
             )
             if evaluation.item_code is None:
                 evaluation = evaluation.model_copy(update={"channel": Channel.HOTLINE, "record_id": None})
+            if applied_rng.random() < 0.1:  # a trans-regional service, applied for in the other region
+                applied = "513231" if evaluation.region_code == "110105" else "110105"
+                evaluation = evaluation.model_copy(update={"applied_region_code": applied})
             sources.add_evaluation(evaluation)
             if not system_given and flags_rng.random() < 0.08:
                 sources.flags[evaluation.evaluation_id] = tuple(
@@ -258,6 +262,22 @@ def expected_cells(sources: FakeSources, month: date) -> dict[RateName, set[tupl
             satisfied = case.handling_rating in (HandlingRating.SATISFIED, HandlingRating.BASICALLY_SATISFIED)
             count(RateName.RECTIFICATION_SATISFACTION_RATE, key, int(satisfied))
     return {rate: {(*key, n, d) for key, (n, d) in by_key.items()} for rate, by_key in sums.items()}
+
+
+def expected_applied(sources: FakeSources, month: date) -> set[tuple[object, ...]]:
+    """The trans-regional evaluations of the month by applied-for region: good / rated, as `applied_elsewhere.sql`."""
+    first, last = month_start(month), month_end(month)
+    excluded = {case.evaluation_id for case in sources.cases.values() if case.excluded_from_rates}
+    sums: defaultdict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for day in list(sources.evaluations):
+        for evaluation in sources.evaluations[day]:
+            given = _day(evaluation.created_at)
+            if not first <= given <= last or evaluation.evaluation_id in excluded or not evaluation.applied_region_code:
+                continue
+            key = (given, evaluation.applied_region_code, evaluation.agency_code, evaluation.item_code)
+            sums[key][0] += int(evaluation.level >= 3)
+            sums[key][1] += 1
+    return {(*key, n, d) for key, (n, d) in sums.items()}
 
 
 def expected_reasons(sources: FakeSources, month: date) -> set[tuple[object, ...]]:

@@ -20,6 +20,7 @@ from tests.integration.analytics_support import (
     CST,
     FakeSources,
     cell_tuples,
+    expected_applied,
     expected_cells,
     expected_rankings,
     expected_reasons,
@@ -61,6 +62,27 @@ def test_every_rate_matches_the_python_computation(exported: tuple[FakeSources, 
     # The data has what makes the rates differ: the checks above would not hold by accident.
     assert computed.cells[RateName.GOOD_REVIEW_RATE] != computed.cells[RateName.ACTIVE_GOOD_REVIEW_RATE]
     assert any(cell.item_code is None for cell in computed.cells[RateName.GOOD_REVIEW_RATE])
+
+
+def test_trans_regional_evaluations_count_in_the_handling_region_and_apart_in_the_applied_for_one(
+    exported: tuple[FakeSources, AnalyticsBucket],
+) -> None:
+    sources, bucket = exported
+    november = compute_month(date(2026, 11, 1), bucket=bucket, ranking_min_count=MIN_COUNT)
+    assert cell_tuples(november.applied_elsewhere) == expected_applied(sources, date(2026, 11, 1))
+    applied_for = {cell.region_code for cell in november.applied_elsewhere}
+    assert applied_for == {"110105", "513231"}
+    # Each is in the rates once, in its handling region: the applied-for region's figure is no rate cell.
+    rated = sum(cell.denominator for cell in november.cells[RateName.GOOD_REVIEW_RATE])
+    given = sum(
+        1
+        for day, evaluations in sources.evaluations.items()
+        if day.month == 11
+        for evaluation in evaluations
+        if evaluation.evaluation_id
+        not in {case.evaluation_id for case in sources.cases.values() if case.excluded_from_rates}
+    )
+    assert rated == given
 
 
 def test_bad_reviews_by_reason_count_each_reason_named_and_leave_upheld_appeals_out(

@@ -7,27 +7,29 @@ the stage prefix in the request context, the routed path apart, the body base64-
 
 from __future__ import annotations
 
-import base64
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
-import intake_api
 import pytest
 import requests
 import time_machine
+from boto3.dynamodb.conditions import Key
 from govrate import runtime
+from govrate.cases.model import AnswerRecord, ContactRecord, TriageDecision, VerificationRecord
+from govrate.cases.service import act_on_case, open_case
+from govrate.evaluations.models import NegativeReviewMessage
+from govrate.identity.model import Actor, Role
 from govrate.kernel.clock import zone
 from govrate.storage.signing_keys import PlatformKeyRepository
 from requests_http_signature import HTTPSignatureAuth, algorithms
 
-from tests.integration.conftest import AwsResources, FakeLambdaContext
+from tests.integration.conftest import AwsResources
+from tests.integration.gateway_support import HOST, STAGE, Answer, deliver
 
-HOST = "abc123.execute-api.cn-north-1.amazonaws.com.cn"
-STAGE = "api"
 KEY_ID = "tp-2026"
 OTHER_KEY_ID = "op-2026"
 COVERED = ("@method", "@target-uri", "content-digest")
@@ -58,13 +60,6 @@ SHENZHEN = {
     "channel": "web_module",
     "level": 5,
 }
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -115,40 +110,6 @@ def signed(
     signing = auth or signer(platforms.secret)
     signing(prepared)
     return prepared
-
-
-def deliver(prepared: requests.PreparedRequest, *, body: bytes | None = None) -> Answer:
-    """Hand the request to the intake function as API Gateway does (REST API, proxy integration, stage STAGE)."""
-    url = urlsplit(prepared.url or "")
-    client_path = url.path
-    routed_path = client_path.removeprefix(f"/{STAGE}")
-    raw = body if body is not None else prepared.body
-    assert isinstance(raw, bytes)
-    headers = {**prepared.headers, "Host": url.netloc, "X-Forwarded-Proto": "https"}
-    event = {
-        "resource": routed_path,
-        "path": routed_path,
-        "httpMethod": prepared.method,
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": routed_path,
-            "httpMethod": prepared.method,
-            "path": client_path,
-            "stage": STAGE,
-            "requestId": "test-request",
-            "identity": {"sourceIp": "203.0.113.7", "apiKey": "test-api-key"},
-        },
-        # "*/*" is a binary media type of the API, so every body arrives base64-encoded.
-        "body": base64.b64encode(raw).decode(),
-        "isBase64Encoded": True,
-    }
-    response = intake_api.app(event, FakeLambdaContext())
-    return Answer(response["statusCode"], response["headers"], json.loads(response["body"]))
 
 
 def post(platforms: Platforms, path: str, body: Any, **kwargs: Any) -> Answer:
@@ -523,3 +484,186 @@ def test_a_registration_rebuilt_with_the_same_meaning_gets_the_same_ticket(
     assert again.status == 200, again.body
     assert again.body["replayed"] is True
     assert again.body["ticket_url"] == first.body["ticket_url"]
+
+
+# --- outcomes and the change feed -------------------------------------------------------------------
+
+LI = Actor(role=Role.STAFF, subject="li.ming", agency_code="110105-GA", region_code="110105")
+# Applied for in Hangzhou (Zhejiang), handled by a Beijing agency (跨省通办): Zhejiang's platform posts it.
+TRANS_REGIONAL = {**HOTLINE, "external_id": "ZJ-2026-0001", "applied_region_code": "330106"}
+
+
+def get(platforms: Platforms, path: str, *, key: bytes | None = None, key_id: str = KEY_ID, **query: Any) -> Answer:
+    """A signed GET of `https://HOST/api<path>?<query>`, signed by the same client as the posts."""
+    prepared = requests.Request("GET", f"https://{HOST}/{STAGE}{path}", params=query).prepare()
+    signer(key or platforms.secret, key_id)(prepared)
+    evaluation_id = path.removeprefix("/v1/platform/evaluations/")
+    route = (
+        ("/v1/platform/evaluations/{evaluation_id}", {"evaluation_id": evaluation_id})
+        if "/" not in evaluation_id
+        else None
+    )
+    return deliver(prepared, route=route)
+
+
+def open_and_answer(evaluation_id: str, *, answered: bool = True) -> None:
+    """The case opened as the queue consumer opens it, and answered by the handling agency's staff."""
+    stores = runtime.case_stores()
+    stored = stores.evaluations.get(evaluation_id)
+    message = NegativeReviewMessage(
+        evaluation_id=evaluation_id,
+        item_code=stored.item_code,
+        agency_code=stored.agency_code,
+        region_code=stored.region_code,
+        level=stored.level,
+        created_at=stored.created_at,
+    )
+    assert open_case(message, stores=stores, now=NOW)
+    if not answered:
+        return
+    for command in (
+        ContactRecord(reached=False, channel="phone"),
+        VerificationRecord(substantiated=True, finding="内部核实记录"),
+        TriageDecision(outcome="explain", note="内部备注"),
+        AnswerRecord(message="已核实并说明，感谢监督。"),
+    ):
+        act_on_case(evaluation_id, command, actor=LI, stores=stores, now=NOW)
+
+
+def test_a_platform_gets_the_outcome_of_an_evaluation_in_its_regions_and_404_elsewhere(platforms: Platforms) -> None:
+    evaluation_id = post(platforms, "/v1/platform/evaluations", HOTLINE).body["evaluation_id"]
+    open_and_answer(evaluation_id)
+
+    answer = get(platforms, f"/v1/platform/evaluations/{evaluation_id}")
+
+    assert answer.status == 200, answer.body
+    assert answer.headers["Cache-Control"] == "no-store"
+    case = answer.body["case"]
+    assert (case["state"], case["answer"], case["awaiting_rating"]) == ("answered", "已核实并说明，感谢监督。", True)
+    assert case["verify_due_at"] and case["answer_due_at"] and case["changed_at"]
+    assert "内部" not in json.dumps(answer.body, ensure_ascii=False)
+    elsewhere = get(
+        platforms, f"/v1/platform/evaluations/{evaluation_id}", key=platforms.other_secret, key_id=OTHER_KEY_ID
+    )
+    unknown = get(platforms, "/v1/platform/evaluations/01K0000000000000000000000X")
+    for refused in (elsewhere, unknown):
+        assert (refused.status, refused.body["type"]) == (404, "/problems/not-found")
+
+
+def test_a_get_signed_without_a_digest_verifies_and_a_changed_query_does_not(platforms: Platforms) -> None:
+    bare = requests.Request("GET", f"https://{HOST}/{STAGE}/v1/platform/evaluations", params={"limit": 5}).prepare()
+    signer(platforms.secret, covered=("@method", "@target-uri"))(bare)
+    assert "Content-Digest" not in bare.headers or bare.headers["Content-Digest"]
+    assert deliver(bare).status == 200
+    tampered = requests.Request("GET", f"https://{HOST}/{STAGE}/v1/platform/evaluations", params={"limit": 5}).prepare()
+    signer(platforms.secret)(tampered)
+    tampered.url = f"https://{HOST}/{STAGE}/v1/platform/evaluations?limit=6"
+    answer = deliver(tampered)
+    assert answer.status == 401
+    assert "does not verify" in answer.body["detail"]
+
+
+def test_the_change_feed_pages_exactly_through_the_changes_of_the_platforms_regions(platforms: Platforms) -> None:
+    first = post(platforms, "/v1/platform/evaluations", HOTLINE).body["evaluation_id"]
+    second = post(platforms, "/v1/platform/evaluations", {**HOTLINE, "external_id": "12345-2026-0002"}).body[
+        "evaluation_id"
+    ]
+    open_and_answer(first)
+    open_and_answer(second)
+    seen: list[tuple[str, str]] = []
+    since: dict[str, Any] = {}
+    for _ in range(10):
+        page = get(platforms, "/v1/platform/evaluations", limit=3, **since)
+        assert page.status == 200, page.body
+        seen += [(change["evaluation_id"], change["case"]["state"]) for change in page.body["changes"]]
+        since = {"since": page.body["next_cursor"]}
+        if not page.body["more"]:
+            break
+    states = ["received", "contacted", "verified", "triaged", "answered"]
+    assert [state for evaluation_id, state in seen if evaluation_id == first] == states
+    assert [state for evaluation_id, state in seen if evaluation_id == second] == states
+    assert len(seen) == 10
+    assert get(platforms, "/v1/platform/evaluations", **since).body["changes"] == []
+    zhejiang = get(platforms, "/v1/platform/evaluations", key=platforms.other_secret, key_id=OTHER_KEY_ID)
+    assert zhejiang.body["changes"] == []
+
+
+def test_a_cursor_of_no_feed_is_a_problem_naming_since(platforms: Platforms) -> None:
+    answer = get(platforms, "/v1/platform/evaluations", since="bm90LWEtY3Vyc29y")
+    assert (answer.status, answer.body["type"], fields(answer)) == (422, "/problems/validation-error", {"since"})
+    too_many = get(platforms, "/v1/platform/evaluations", limit=501)
+    assert (too_many.status, fields(too_many)) == (422, {"limit"})
+
+
+def beijing_feed(aws: AwsResources) -> list[tuple[int, str]]:
+    """The Beijing feed's changes as stored: number and evaluation id."""
+    table = boto3.resource("dynamodb").Table(aws.cases_table)
+    feed = table.query(KeyConditionExpression=Key("pk").eq("FEED#110000") & Key("sk").begins_with("CHANGE#"))
+    return [(int(str(item["seq"])), str(item["evaluation_id"])) for item in feed["Items"]]
+
+
+def test_changes_written_at_once_are_each_in_the_feed_once_numbered_without_a_gap(platforms: Platforms) -> None:
+    ids = [
+        post(platforms, "/v1/platform/evaluations", {**HOTLINE, "external_id": f"12345-2026-{n:04d}"}).body[
+            "evaluation_id"
+        ]
+        for n in range(6)
+    ]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda evaluation_id: open_and_answer(evaluation_id, answered=False), ids))
+    feed = beijing_feed(platforms.aws)
+    assert [seq for seq, _ in feed] == [1, 2, 3, 4, 5, 6]
+    assert sorted(evaluation_id for _, evaluation_id in feed) == sorted(ids)
+
+
+def test_a_change_that_lost_the_feeds_head_is_written_after_the_winner_not_refused(
+    platforms: Platforms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = (
+        post(platforms, "/v1/platform/evaluations", {**HOTLINE, "external_id": f"12345-2026-{n:04d}"}).body[
+            "evaluation_id"
+        ]
+        for n in (1, 2)
+    )
+    open_and_answer(first, answered=False)
+    repository = runtime.case_repository()
+    read_head = repository._feed_head
+    stale = [0]  # the second change read the head before the first one committed
+    monkeypatch.setattr(repository, "_feed_head", lambda province: stale.pop() if stale else read_head(province))
+
+    open_and_answer(second)
+
+    feed = beijing_feed(platforms.aws)
+    assert feed[:2] == [(1, first), (2, second)]
+    assert [seq for seq, _ in feed] == list(range(1, 7))
+
+
+def test_a_trans_regional_review_is_handled_by_the_handling_agency_and_followed_by_both_platforms(
+    platforms: Platforms,
+) -> None:
+    # Beijing's platform may post neither for Shenzhen nor for Hangzhou.
+    refused = post(
+        platforms, "/v1/platform/evaluations", {**TRANS_REGIONAL, "region_code": "440305", "agency_code": "440305-SJ"}
+    )
+    assert (refused.status, fields(refused)) == (403, {"region_code"})
+    posted = post(
+        platforms, "/v1/platform/evaluations", TRANS_REGIONAL, auth=signer(platforms.other_secret, OTHER_KEY_ID)
+    )
+    assert posted.status == 201, posted.body
+    evaluation_id = posted.body["evaluation_id"]
+    open_and_answer(evaluation_id)  # by the Beijing agency's staff: the case is theirs
+
+    assert runtime.case_repository().get(evaluation_id).agency_code == "110105-GA"
+    for key, key_id in ((platforms.secret, KEY_ID), (platforms.other_secret, OTHER_KEY_ID)):
+        outcome = get(platforms, f"/v1/platform/evaluations/{evaluation_id}", key=key, key_id=key_id)
+        assert (outcome.status, outcome.body["applied_region_code"]) == (200, "330106")
+        assert outcome.body["case"]["state"] == "answered"
+        feed = get(platforms, "/v1/platform/evaluations", key=key, key_id=key_id).body["changes"]
+        assert [change["case"]["state"] for change in feed] == [
+            "received",
+            "contacted",
+            "verified",
+            "triaged",
+            "answered",
+        ]
+        assert {change["applied_region_code"] for change in feed} == {"330106"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local.template import CdkTemplate, Resolver, Unresolvable
+from local.template import CdkTemplate, Resolver, Unresolvable, flatten_nested
 
 GET_ATT = "Fn::GetAtt"
 TEMPLATE: dict[str, Any] = {
@@ -125,3 +125,68 @@ def test_an_expression_on_something_not_created_is_unresolvable(expression: dict
     resolver = Resolver({}, lambda logical_id, name: "", {})
     with pytest.raises(Unresolvable):
         resolver.resolve(expression)
+
+
+def test_nested_stacks_are_merged_with_their_parameters_and_outputs_resolved() -> None:
+    parent = {
+        "Resources": {
+            "Relay": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Handler": "relay.handler",
+                    "Environment": {"Variables": {"QUEUE": {GET_ATT: ["UpstreamStack", "Outputs.QueueRef"]}}},
+                },
+            },
+            "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+            "UpstreamStack": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "…", "Parameters": {"TableName": {"Ref": "Table"}}},
+            },
+            "AlarmsStack": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {
+                    "TemplateURL": "…",
+                    "Parameters": {"QueueName": {GET_ATT: ["UpstreamStack", "Outputs.QueueName"]}},
+                },
+            },
+        }
+    }
+    upstream = {
+        "Parameters": {"TableName": {"Type": "String"}},
+        "Resources": {
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": True}},
+            "Sender": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Handler": "upstream_sender.handler",
+                    "Environment": {"Variables": {"T": {"Ref": "TableName"}}},
+                },
+            },
+        },
+        "Outputs": {"QueueRef": {"Value": {"Ref": "Queue"}}, "QueueName": {"Value": {GET_ATT: ["Queue", "QueueName"]}}},
+    }
+    alarms = {
+        "Parameters": {"QueueName": {"Type": "String"}},
+        "Resources": {"Age": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Dimensions": [{"Ref": "QueueName"}]}}},
+    }
+    # The alarms' stack waits for the upstream stack's output, whatever order they are given in.
+    flat = flatten_nested(parent, {"AlarmsStack": alarms, "UpstreamStack": upstream})
+    resources = flat["Resources"]
+    assert set(resources) == {"Relay", "Table", "Queue", "Sender", "Age"}
+    assert resources["Relay"]["Properties"]["Environment"]["Variables"]["QUEUE"] == {"Ref": "Queue"}
+    assert resources["Sender"]["Properties"]["Environment"]["Variables"]["T"] == {"Ref": "Table"}
+    assert resources["Age"]["Properties"]["Dimensions"] == [{GET_ATT: ["Queue", "QueueName"]}]
+    # moto's CloudFormation does not give a FIFO queue the `.fifo` its name needs; the local stack does.
+    local = CdkTemplate(flat).local_template(frozenset())
+    assert local.cloudformation["Resources"]["Queue"]["Properties"]["QueueName"] == "Queue.fifo"
+
+
+def test_a_nested_logical_id_the_parent_has_is_refused() -> None:
+    parent = {
+        "Resources": {
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+            "Inner": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "…"}},
+        }
+    }
+    with pytest.raises(ValueError, match="Queue"):
+        flatten_nested(parent, {"Inner": {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}})

@@ -42,8 +42,10 @@ if TYPE_CHECKING:
     from govrate.regions.store import RulesRepository
     from govrate.settings import Settings
     from govrate.storage.contact_vault import ContactVault
-    from govrate.storage.queue import MessageQueue
+    from govrate.storage.queue import FifoQueue, MessageQueue
     from govrate.storage.signing_keys import PlatformKeyRepository
+    from govrate.upstream.client import UpstreamClient
+    from govrate.upstream.service import RelayStores
     from govrate.windows.kiosk_store import KioskRepository
     from govrate.windows.site_key_store import SiteKeyRepository
     from govrate.windows.store import WindowRepository
@@ -224,6 +226,45 @@ def notice_queue() -> MessageQueue:
     from govrate.storage.queue import MessageQueue
 
     return MessageQueue(settings().notice_queue_url, "evaluator notice")
+
+
+@_once
+def upstream_queue() -> FifoQueue | None:
+    """The queue of what this stage relays upstream; None when it has no upstream."""
+    from govrate.storage.queue import FifoQueue
+
+    url = settings().upstream_queue_url
+    return FifoQueue(url, "upstream") if url else None
+
+
+@_once
+def upstream_dead_letters() -> FifoQueue:
+    from govrate.storage.queue import FifoQueue
+
+    return FifoQueue(settings().upstream_dead_letter_queue_url, "upstream dead-letter")
+
+
+@_once
+def upstream_client() -> UpstreamClient:
+    from govrate.upstream.client import UpstreamClient, UpstreamCredentials
+
+    configured = settings()
+    return UpstreamClient(
+        configured.upstream_url,
+        configured.upstream_key_id,
+        lambda: UpstreamCredentials.model_validate_json(platform_keys().key(configured.upstream_secret_arn)),
+    )
+
+
+@_once
+def relay_stores() -> RelayStores:
+    """Where what the downstream stages relay is kept."""
+    from govrate.upstream.service import RelayStores
+    from govrate.upstream.store import RelayedCaseStateRepository
+
+    return RelayStores(
+        evaluations=evaluation_repository(), case_states=RelayedCaseStateRepository(settings().cases_table)
+    )
 
 
 @_once

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     # The region's SMS / e-mail gateway reads invitations and evaluator notices from these queues.
     invitation_queue_url: str = ""
     notice_queue_url: str = ""
+    # The upstream relay (docs/relay.md): the FIFO queue the relay fills (empty: this stage has no
+    # upstream), its dead-letter queue, and the upstream's base URL, key id and credentials' secret.
+    upstream_queue_url: str = ""
+    upstream_dead_letter_queue_url: str = ""
+    upstream_url: str = ""
+    upstream_key_id: str = ""
+    upstream_secret_arn: str = ""
     analytics_bucket: str = ""
     # The analyze job re-exports this many closed days every night (late data, docs/analytics.md); more
     # than the 31 days within which an evaluation still rates its record (facts.RATED_WITHIN_DAYS), so

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from govrate.analytics.facts import CASES, EVALUATIONS, REASON_CODES, RECORDS
-from govrate.analytics.queries import BAD_REVIEWS_BY_REASON, RankingName, RateName, query, ranking_queries, rate_queries
+from govrate.analytics.queries import (
+    APPLIED_ELSEWHERE,
+    BAD_REVIEWS_BY_REASON,
+    RankingName,
+    RateName,
+    query,
+    ranking_queries,
+    rate_queries,
+)
 from govrate.evaluations.models import ReasonCode
 
 if TYPE_CHECKING:
@@ -80,6 +88,8 @@ class MonthCells(BaseModel):
     cells: dict[RateName, list[Cell]]
     # Empty in the cells of a month computed before the query existed, until a backfill recomputes it.
     reasons: list[ReasonCell] = Field(default_factory=list)
+    # Trans-regional evaluations by applied-for region (`applied_elsewhere.sql`): good / rated cells.
+    applied_elsewhere: list[Cell] = Field(default_factory=list)
     rankings: dict[RankingName, list[RankedEntry]]
 
 
@@ -129,10 +139,19 @@ def compute_month(
             reasons = [
                 ReasonCell.of_row(row) for row in fetch_rows(connection, by_reason.sql, by_reason.arguments(values))
             ]
+            applied = query(APPLIED_ELSEWHERE)
+            applied_elsewhere = [
+                Cell.model_validate(row) for row in fetch_rows(connection, applied.sql, applied.arguments(values))
+            ]
             rankings = {
                 ranking: [RankedEntry.model_validate(row) for row in fetch_rows(connection, q.sql, q.arguments(values))]
                 for ranking, q in ranking_queries().items()
             }
     return MonthCells(
-        month=f"{month:%Y-%m}", ranking_min_count=ranking_min_count, cells=cells, reasons=reasons, rankings=rankings
+        month=f"{month:%Y-%m}",
+        ranking_min_count=ranking_min_count,
+        cells=cells,
+        reasons=reasons,
+        applied_elsewhere=applied_elsewhere,
+        rankings=rankings,
     )

@@ -79,6 +79,9 @@ EVALUATIONS = FactTable(
         ("integrity_flags", STRING),
         *((f"indicator_{name}", INT) for name in INDICATOR_NAMES),
         *((f"reason_{code.value}", BOOLEAN) for code in REASON_CODES),
+        # Trans-regional services (跨省通办): where it was applied for, when not where it was handled
+        # (`region_code`). Last, so that the partitions written before it read it as null.
+        ("applied_region_code", STRING),
     ),
 )
 
@@ -174,6 +177,7 @@ def evaluation_row(
         "integrity_flags": ",".join(sorted(flags)) or None,
         **{f"indicator_{name}": _level(evaluation.indicators.get(name)) for name in INDICATOR_NAMES},
         **{f"reason_{code.value}": code in reasons for code in REASON_CODES},
+        "applied_region_code": evaluation.applied_region_code,
     }
 
 

@@ -81,13 +81,14 @@ def write_parquet(
 
 def register_table(connection: duckdb.DuckDBPyConnection, table: FactTable, files: Iterable[Path]) -> None:
     """Make `table` a view over Parquet files laid out as `<table>/dt=YYYY-MM-DD/…` (dt from the path),
-    or an empty table of the same columns when there are none."""
+    or an empty table of the same columns when there are none. Columns are matched by name: a file
+    written before a column was added reads it as null."""
     paths = sorted(str(path) for path in files)
     if paths:
         listed = ", ".join(f"'{_literal(path)}'" for path in paths)
         connection.execute(
             f"CREATE OR REPLACE VIEW {table.name} AS SELECT * FROM read_parquet([{listed}], "  # noqa: S608
-            "hive_partitioning = true, hive_types = {'dt': VARCHAR})"
+            "hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true)"
         )
         return
     columns = ", ".join(f"{name} {DUCKDB_TYPES[kind]}" for name, kind in (*table.columns, ("dt", STRING)))

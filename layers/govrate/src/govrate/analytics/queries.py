@@ -41,6 +41,10 @@ class RankingName(StrEnum):
 # Bad reviews by reason code: one row per cell, `bad_reviews` and one `reason_<code>` count per reason code.
 BAD_REVIEWS_BY_REASON: Final = "bad_reviews_by_reason"
 
+# Trans-regional evaluations by the region they were applied for in: cells like a rate's (good / rated),
+# `region_code` the applied-for region, shown apart in that region's results and counted in no rate.
+APPLIED_ELSEWHERE: Final = "applied_elsewhere"
+
 # Rate queries answer one row per cell with exactly these columns.
 RATE_COLUMNS: Final = ("dt", "region_code", "agency_code", "item_code", "numerator", "denominator")
 
@@ -83,4 +87,9 @@ def ranking_queries() -> dict[RankingName, Query]:
 
 
 def all_queries() -> list[Query]:
-    return [*rate_queries().values(), query(BAD_REVIEWS_BY_REASON), *ranking_queries().values()]
+    return [
+        *rate_queries().values(),
+        query(BAD_REVIEWS_BY_REASON),
+        query(APPLIED_ELSEWHERE),
+        *ranking_queries().values(),
+    ]

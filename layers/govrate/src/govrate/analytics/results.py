@@ -83,6 +83,15 @@ class ReasonCounts(_Document):
         )
 
 
+class AppliedHere(_Document):
+    """A month of the evaluations of services applied for in the region and handled in another (跨省通办,
+    异地办理). They count in the handling region's rates and once in the totals; here they stand apart,
+    in none of this region's rates."""
+
+    period: str = Field(description="YYYY-MM.")
+    good_review_rate: RateValue = Field(description="Rated 3-5 / rated, of the evaluations applied for here.")
+
+
 class ChildResults(_Document):
     scope: ScopeKind
     code: str
@@ -132,6 +141,11 @@ class ScopeResults(_Document):
     )
     children: list[ChildResults] = Field(description="A region's agencies, an agency's service items.")
     rankings: list[Ranking] = Field(description="A region's agencies, an agency's items, ranked by month.")
+    applied_here: list[AppliedHere] = Field(
+        default_factory=list,
+        description="A region's: the evaluations applied for here and handled in another region, by month (the "
+        "months of `months`); empty when there were none. Not part of this region's rates.",
+    )
     names: dict[str, ScopeName] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
@@ -260,7 +274,13 @@ def build_documents(
     reasons: defaultdict[tuple[ScopeKind, Key], defaultdict[str, list[ReasonCell]]] = defaultdict(
         lambda: defaultdict(list)
     )
+    applied: defaultdict[str, defaultdict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for month in newest:
+        for applied_cell in month.applied_elsewhere:
+            counts = applied[applied_cell.region_code][month.month]
+            counts[0] += applied_cell.numerator
+            counts[1] += applied_cell.denominator
+            sums.values[(ScopeKind.REGION, (applied_cell.region_code, None, None))]  # a document even without rates
         for reason_cell in month.reasons:
             for scope in _scopes_of(reason_cell):
                 reasons[scope][month.month].append(reason_cell)
@@ -313,6 +333,11 @@ def build_documents(
                 for child in kids
             ],
             rankings=_rankings_of(kind, region, agency, newest),
+            applied_here=[
+                AppliedHere(period=name, good_review_rate=RateValue.of(*applied[region][name])) for name in month_names
+            ]
+            if kind is ScopeKind.REGION and region in applied
+            else [],
             names={known: names[known] for known in sorted(mentioned) if known in names},
         )
     index = ResultsIndex(
@@ -515,6 +540,10 @@ def public_scope(document: ScopeResults, min_count: int) -> ScopeResults:
             "days": _suppressed(document.days, min_count),
             "bad_review_reasons": [suppress_reasons(counts, min_count) for counts in document.bad_review_reasons],
             "children": children,
+            "applied_here": [
+                month.model_copy(update={"good_review_rate": suppress(month.good_review_rate, min_count)})
+                for month in document.applied_here
+            ],
             "rankings": [
                 ranking.model_copy(
                     update={

@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 from pydantic_core import PydanticCustomError
 
 from govrate.evaluations.models import (
+    CaseProgress,
     CaseState,
     CaseSummary,
     Channel,
@@ -23,6 +24,7 @@ from govrate.evaluations.models import (
 )
 from govrate.identity.model import Actor
 from govrate.kernel.contracts import AgencyCode, Contract
+from govrate.kernel.divisions import DivisionLevel, enclosing
 from govrate.kernel.ids import id_of
 from govrate.kernel.scale import Level
 
@@ -106,6 +108,10 @@ class Action(StrEnum):
     CONCLUDE = "conclude"
 
 
+# What the staff do to a case that changes nothing the evaluator is shown (the view is audited only).
+INTERNAL_ACTIONS = frozenset({Action.VIEW_CONTACT})
+
+
 class Case(Contract):
     """A case as stored. `audit_count` and `audit_head` are the length and the last hash of its audit
     chain: every change of the case is written together with its audit entry, conditioned on them.
@@ -117,6 +123,9 @@ class Case(Contract):
     item_code: str | None
     agency_code: str
     region_code: str
+    applied_region_code: str | None = Field(
+        default=None, description="Where a trans-regional service was applied for; the case is the handling agency's."
+    )
     window_id: str | None = None
     level: Level | None = Field(description="The bad review's level; none for a supervision case.")
     state: CaseState
@@ -144,6 +153,9 @@ class Case(Contract):
     excluded_from_rates: bool = Field(default=False, description="An upheld appeal: kept, never counted.")
     note: str | None = Field(default=None, description="A pressure report's comment, as the citizen wrote it.")
     burst_outcome: BurstOutcome | None = None
+    changed_at: datetime | None = Field(
+        default=None, description="When the evaluator's view of it last changed (its latest public entry)."
+    )
     audit_count: int = 0
     audit_head: str = GENESIS_HASH
 
@@ -178,6 +190,15 @@ class Case(Contract):
         """For the return-visit rectification rate: visited, and rectified or lawfully explained."""
         return self.visited and (self.rectified or (self.triage is Triage.EXPLAIN and self.answered_at is not None))
 
+    @property
+    def feed_provinces(self) -> set[str]:
+        """The provinces whose change feeds publish a bad review's case: the handling region's and the
+        applied-for region's (none for a supervision case)."""
+        if self.kind is not CaseKind.BAD_REVIEW:
+            return set()
+        regions = {self.region_code, *([self.applied_region_code] if self.applied_region_code else [])}
+        return {enclosing(region, DivisionLevel.PROVINCE) for region in regions}
+
     def overdue(self, now: datetime) -> bool:
         due = self.pending_due_at
         return due is not None and now >= due
@@ -196,6 +217,17 @@ class Case(Contract):
             due_at=self.pending_due_at,
         )
 
+    def progress(self) -> CaseProgress:
+        """What the platform that posted the bad review may follow."""
+        return CaseProgress(
+            **self.summary().model_dump(),
+            verify_due_at=self.verify_due_at,
+            answer_due_at=self.answer_due_at,
+            answered_within_deadline=self.answered_within_deadline,
+            escalated=self.state is CaseState.ESCALATED,
+            changed_at=self.changed_at or self.opened_at,
+        )
+
 
 class AuditEntry(Contract):
     """One link of a case's audit chain. `hash` covers every other field, `prev_hash` included."""
@@ -210,6 +242,22 @@ class AuditEntry(Contract):
     detail: dict[str, Any] = Field(default_factory=dict)
     prev_hash: str
     hash: str
+
+    @property
+    def public(self) -> bool:
+        """The entry changes what the evaluator (and the platform that posted the review) is shown."""
+        return self.action not in INTERNAL_ACTIONS
+
+
+class CaseChange(Contract):
+    """One published change of a bad review's case, numbered in the change feed of a province (the
+    handling region's, and the applied-for region's when that is another province)."""
+
+    seq: int = Field(ge=1)
+    evaluation_id: str
+    region_code: str
+    applied_region_code: str | None
+    case: CaseProgress
 
 
 # --- what staff and supervisors send -------------------------------------------------------------

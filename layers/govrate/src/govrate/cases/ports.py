@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from govrate.evaluations.models import CaseState
 
 if TYPE_CHECKING:
-    from govrate.cases.model import AuditEntry, Case
+    from govrate.cases.model import AuditEntry, Case, CaseChange
     from govrate.evaluations.models import NegativeReviewMessage
 
 
@@ -167,3 +167,13 @@ class CaseStatusReader(Protocol):
     def get(self, evaluation_id: str) -> Case: ...
 
     def burst_holding(self, evaluation_id: str) -> str | None: ...
+
+
+class CaseFeed(Protocol):
+    """The published changes of bad reviews' cases, numbered per province without a gap in the order
+    they were stored (`govrate.cases.store.CaseRepository` in the cloud)."""
+
+    def changes_after(self, province: str, seq: int, limit: int) -> list[CaseChange]:
+        """The province's changes numbered after `seq`, oldest first, at most `limit`; those past the
+        feed's retention are gone."""
+        ...

@@ -194,6 +194,7 @@ def open_case(
         item_code=message.item_code,
         agency_code=message.agency_code,
         region_code=message.region_code,
+        applied_region_code=evaluation.applied_region_code,
         window_id=evaluation.window_id,
         level=message.level,
         state=CaseState.RECEIVED,
@@ -797,7 +798,8 @@ def _step(case: Case, effect: _Effect, *, actor: Actor, now: datetime) -> tuple[
 
 
 def _chained(case: Case, entry: AuditEntry) -> Case:
-    return case.model_copy(update={"audit_count": entry.seq, "audit_head": entry.hash})
+    changed_at = entry.at if entry.public else case.changed_at
+    return case.model_copy(update={"audit_count": entry.seq, "audit_head": entry.hash, "changed_at": changed_at})
 
 
 def _record_contact_view(case: Case, *, actor: Actor, stores: CaseStores, now: datetime) -> Case:

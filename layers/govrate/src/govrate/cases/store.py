@@ -4,6 +4,14 @@ A case and its audit chain share a partition. Every write puts the whole case it
 the chain length it was read with, together with the new audit entries (each conditioned on not
 existing) in one transaction: a change without its audit entry, or two concurrent changes, cannot
 happen. The index attributes are derived here from the case, so they can never disagree with it.
+
+A change the evaluator sees (an entry that is `public`) of a bad review's case is also published, in
+the same transaction, to the change feed of its province (and of the applied-for region's province):
+the change item `FEED#<province>` / `CHANGE#<n>` and the feed's head `HEAD`, conditioned on being
+`n - 1` still. So the changes of a province are numbered without a gap in the order they commit: the
+change `n + 1` cannot commit before `n` has, and a reader that resumes after `n` misses nothing. The
+cost is that a province's case changes commit one at a time (staff steps and case openings, never the
+evaluations themselves); a write that lost the race for the head reads it again and retries.
 """
 
 from __future__ import annotations
@@ -11,25 +19,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Collection, Iterator, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Collection, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from govrate.cases.model import Action, AuditEntry, BurstOutcome, Case, CaseKind, Triage
+from govrate.cases.model import Action, AuditEntry, BurstOutcome, Case, CaseChange, CaseKind, Triage
 from govrate.cases.ports import BadReviewNote, EvaluatorNotice, Handled, Joined
-from govrate.evaluations.models import CaseState, HandlingRating, NegativeReviewMessage
+from govrate.evaluations.models import CaseProgress, CaseState, HandlingRating, NegativeReviewMessage
 from govrate.evaluations.store import day_shard, shard_of
 from govrate.identity.model import Actor
 from govrate.kernel.clock import local_day
 from govrate.kernel.divisions import DivisionLevel, enclosing, level_of
-from govrate.kernel.errors import Conflict, InvalidInput, NotFound
+from govrate.kernel.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from govrate.kernel.scale import Level
 from govrate.storage.errors import condition_failed, storage_error, translated
-from govrate.storage.items import AUDIT_PREFIX, NOTICE_PREFIX
+from govrate.storage.items import AUDIT_PREFIX, CASE_SK, NOTICE_PREFIX
 from govrate.storage.tables import (
     BurstMemberItem,
     BurstPointerItem,
@@ -37,16 +45,24 @@ from govrate.storage.tables import (
     CaseAuditItem,
     CaseItem,
     CaseNoticeItem,
+    FeedChangeItem,
+    FeedHeadItem,
     bind,
 )
 
-CASE_SK = "CASE"
 MEMBER_PREFIX = "MEMBER#"
 HELD_SK = "BURST"
 _WATCH_PREFIX = "BURSTWATCH#"
 _CURRENT_BURST = "CURRENT"
 # Open cases without a pending deadline sort after every dated one.
 _NO_DEADLINE = "~"
+FEED_PREFIX = "FEED#"
+FEED_HEAD = "HEAD"
+CHANGE_PREFIX = "CHANGE#"
+# How long a published change stays in its province's feed.
+FEED_RETENTION = timedelta(days=30)
+# Writes that lose the race for a feed's head (to other cases' changes) read it again this often.
+_FEED_ATTEMPTS = 10
 
 
 def case_pk(evaluation_id: str) -> str:
@@ -60,6 +76,14 @@ def audit_sk(seq: int) -> str:
 def notice_sk(seq: int) -> str:
     """A notice is keyed by the audit entry that caused it: one notice per entry at most."""
     return f"{NOTICE_PREFIX}{seq:06d}"
+
+
+def feed_pk(province: str) -> str:
+    return f"{FEED_PREFIX}{province}"
+
+
+def change_sk(seq: int) -> str:
+    return f"{CHANGE_PREFIX}{seq:012d}"
 
 
 def _utc_key(moment: datetime) -> str:
@@ -76,6 +100,8 @@ class CaseRepository:
         self._watch = bind(BurstWatchItem, table_name)
         self._pointer = bind(BurstPointerItem, table_name)
         self._member = bind(BurstMemberItem, table_name)
+        self._head = bind(FeedHeadItem, table_name)
+        self._change = bind(FeedChangeItem, table_name)
         self._day_shards = day_shards
         self._due_shards = due_shards
         self._offset = utc_offset_hours
@@ -87,10 +113,13 @@ class CaseRepository:
     def open(self, case: Case, entry: AuditEntry) -> bool:
         """Store a new case with the first entry of its chain; False when the evaluation already has a
         case (a redelivered message), in which case nothing is written."""
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(self._item(case), condition=self._model.pk.does_not_exist())
+            transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
+
         try:
-            with TransactWrite(connection=self._connection) as transaction:
-                transaction.save(self._item(case), condition=self._model.pk.does_not_exist())
-                transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
+            self._publishing(write, case, [entry])
         except TransactWriteError as exc:
             if condition_failed(exc):
                 return False
@@ -108,17 +137,63 @@ class CaseRepository:
         """Store the changed case, the entries that record the change and the notices it gives the
         evaluator (the outbox the relay reads from the table's stream). Conflict when the case was
         changed (its chain grew) since it was read with `read_count` entries."""
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(self._item(case), condition=self._model.audit_count == read_count)
+            for entry in entries:
+                transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
+            for notice in notices:
+                transaction.save(self._notice_item(notice), condition=self._notice.pk.does_not_exist())
+
         try:
-            with TransactWrite(connection=self._connection) as transaction:
-                transaction.save(self._item(case), condition=self._model.audit_count == read_count)
-                for entry in entries:
-                    transaction.save(self._audit_item(entry), condition=self._audit.pk.does_not_exist())
-                for notice in notices:
-                    transaction.save(self._notice_item(notice), condition=self._notice.pk.does_not_exist())
+            self._publishing(write, case, entries)
         except TransactWriteError as exc:
             if condition_failed(exc):
                 raise Conflict(f"case {case.evaluation_id} was changed meanwhile; reload it and retry") from exc
             raise storage_error(exc, "cases table") from exc
+
+    def _publishing(self, write: Callable[[TransactWrite], None], case: Case, entries: Sequence[AuditEntry]) -> None:
+        """Run the case's transaction `write`, with the change published to its provinces' feeds when the
+        evaluator sees it. A transaction refused for the case's own items raises its TransactWriteError;
+        one that lost a feed's head to another case's change is tried again on the new head."""
+        provinces = case.feed_provinces if any(entry.public for entry in entries) else set()
+        for _ in range(_FEED_ATTEMPTS):
+            heads = {province: self._feed_head(province) for province in sorted(provinces)}
+            try:
+                with TransactWrite(connection=self._connection) as transaction:
+                    write(transaction)
+                    for province, head in heads.items():
+                        self._publish(transaction, province, head, case)
+                return
+            except TransactWriteError as exc:
+                if not provinces or not condition_failed(exc) or _refused_for_the_case(exc, len(heads)):
+                    raise
+        raise StorageUnavailable("the change feed is busy with other cases' changes; retry")
+
+    def _feed_head(self, province: str) -> int:
+        try:
+            return int(self._head.get(feed_pk(province), FEED_HEAD, consistent_read=True).seq)
+        except self._head.DoesNotExist:
+            return 0
+        except GetError as exc:
+            raise storage_error(exc, "cases table") from exc
+
+    def _publish(self, transaction: TransactWrite, province: str, head: int, case: Case) -> None:
+        progress = case.progress()
+        seq = head + 1
+        current = self._head.pk.does_not_exist() if head == 0 else self._head.seq == head
+        transaction.save(self._head(feed_pk(province), FEED_HEAD, seq=seq), condition=current)
+        change = self._change(
+            feed_pk(province),
+            change_sk(seq),
+            seq=seq,
+            evaluation_id=case.evaluation_id,
+            region_code=case.region_code,
+            applied_region_code=case.applied_region_code,
+            case=progress.model_dump_json(),
+            expires_at=progress.changed_at + FEED_RETENTION,
+        )
+        transaction.save(change, condition=self._change.pk.does_not_exist())
 
     # --- bursts -------------------------------------------------------------------------------------
 
@@ -254,6 +329,26 @@ class CaseRepository:
         }[level_of(region_code)]
         return self._page(index, hash_name, region_code, limit, cursor)
 
+    def changes_after(self, province: str, seq: int, limit: int) -> list[CaseChange]:
+        """The province's published changes numbered after `seq`, oldest first, at most `limit`."""
+        with translated("cases table"):
+            items = self._change.query(
+                feed_pk(province),
+                self._change.sk.between(change_sk(seq + 1), f"{CHANGE_PREFIX}~"),
+                consistent_read=True,
+                limit=limit,
+            )
+            return [
+                CaseChange(
+                    seq=int(item.seq),
+                    evaluation_id=item.evaluation_id,
+                    region_code=item.region_code,
+                    applied_region_code=item.applied_region_code,
+                    case=CaseProgress.model_validate_json(item.case),
+                )
+                for item in items
+            ]
+
     def overdue(self, now: datetime) -> Iterator[str]:
         """Evaluation ids of cases whose pending deadline has passed, from every shard of `by_due`."""
         with translated("cases index"):
@@ -298,6 +393,7 @@ class CaseRepository:
             item_code=case.item_code,
             agency_code=case.agency_code,
             region_code=case.region_code,
+            applied_region_code=case.applied_region_code,
             window_id=case.window_id,
             level=int(case.level) if case.level is not None else None,
             state=case.state.value,
@@ -320,6 +416,7 @@ class CaseRepository:
             visited_and_rectified=case.visited_and_rectified,
             note=case.note,
             burst_outcome=case.burst_outcome.value if case.burst_outcome else None,
+            changed_at=case.changed_at.isoformat() if case.changed_at else None,
             audit_count=case.audit_count,
             audit_head=case.audit_head,
             open_agency=case.agency_code if case.is_open and bad_review else None,
@@ -361,6 +458,16 @@ class CaseRepository:
         )
 
 
+def _refused_for_the_case(exc: TransactWriteError, feed_items: int) -> bool:
+    """Whether a transaction was refused by an item of the case (the case, its entries and notices: all
+    but the last two items per feed) rather than by a feed's head only."""
+    reasons = exc.cancellation_reasons or []
+    own = reasons[: len(reasons) - 2 * feed_items] if reasons else []
+    return not reasons or any(
+        reason is not None and reason.code in {"ConditionalCheckFailed", "TransactionConflict"} for reason in own
+    )
+
+
 def _due_shard(shard: int) -> str:
     return f"DUE#{shard:03d}"
 
@@ -376,6 +483,7 @@ def _case(item: CaseItem) -> Case:
         item_code=item.item_code,
         agency_code=item.agency_code,
         region_code=item.region_code,
+        applied_region_code=item.applied_region_code,
         window_id=item.window_id,
         level=Level(int(item.level)) if item.level is not None else None,
         state=CaseState(item.state),
@@ -397,6 +505,7 @@ def _case(item: CaseItem) -> Case:
         excluded_from_rates=bool(item.excluded_from_rates),
         note=item.note,
         burst_outcome=BurstOutcome(item.burst_outcome) if item.burst_outcome else None,
+        changed_at=_optional_time(item.changed_at),
         audit_count=int(item.audit_count),
         audit_head=item.audit_head,
     )

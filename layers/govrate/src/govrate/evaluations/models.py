@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
@@ -111,7 +111,15 @@ class EvaluationBody(Contract):
     )
     item_version: int | None = Field(default=None, ge=1, description="Catalogue version; default current.")
     agency_code: AgencyCode = Field(description="Code of the agency that delivered the service.")
-    region_code: RegionCode = Field(description="GB/T 2260 division code of the service location.")
+    region_code: RegionCode = Field(
+        description="GB/T 2260 division code of the region that handled the service (its agency's region)."
+    )
+    applied_region_code: RegionCode | None = Field(
+        default=None,
+        description="Trans-regional service (跨省通办 / 异地办理): the division where it was applied for, when another "
+        "than `region_code`. The case of a bad review goes to the handling agency; both regions see the evaluation. "
+        "The same code as `region_code` is the same as none.",
+    )
     level: Level = Field(description="Overall level: 5 very satisfied … 1 very dissatisfied.")
     stage: Stage = Field(default=Stage.OVERALL, description="The stage of a multi-stage service rated.")
     record_id: RecordId | None = Field(
@@ -146,9 +154,24 @@ class EvaluationBody(Contract):
         default=EvaluatorKind.UNKNOWN, description="A citizen or an enterprise, if the evaluator says so."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _applied_elsewhere_only(cls, data: Any) -> Any:
+        """Applied for where it was handled is no trans-regional service: one form of it, for replays."""
+        applied = data.get("applied_region_code") if isinstance(data, dict) else None
+        if applied is not None and applied == data.get("region_code"):
+            return {**data, "applied_region_code": None}
+        return data
+
 
 class PublicEvaluationSubmission(EvaluationBody):
     """An evaluation posted to the public endpoint, where the server decides the channel."""
+
+    applied_region_code: None = Field(
+        default=None,
+        description="Not on the public endpoint: who may state a trans-regional service is a platform or staff, "
+        "never an anonymous page (it would count in another region's results).",
+    )
 
     channel: Channel | None = Field(
         default=None,
@@ -237,6 +260,19 @@ class CaseSummary(Contract):
     )
 
 
+class CaseProgress(CaseSummary):
+    """A bad review's case as the platform that posted the review may follow it: what the evaluator sees,
+    with the deadlines and when it last changed. Never the contact, the staff's notes or findings."""
+
+    verify_due_at: datetime = Field(description="When the agency must have verified the review (return visit).")
+    answer_due_at: datetime = Field(description="When the agency must have answered the evaluator.")
+    answered_within_deadline: bool | None = Field(
+        default=None, description="Whether the first answer came before `answer_due_at`; null until answered."
+    )
+    escalated: bool = Field(default=False, description="With the supervisors now (dissatisfied, or overdue).")
+    changed_at: datetime = Field(description="When the case last changed as the evaluator sees it.")
+
+
 class FollowUpSubmission(Contract):
     """One follow-up review (追评) of an evaluation, by the holder of its receipt."""
 
@@ -281,6 +317,19 @@ class EvaluationStatus(Contract):
         "review then has its own case).",
     )
     follow_up: FollowUp | None = None
+
+
+class EvaluationOutcome(EvaluationStatus):
+    """An evaluation as the platform that may read it follows it: what the evaluator's status page shows,
+    and of a bad review's case its deadlines too. Never the evaluator's contact, the staff's notes or
+    findings."""
+
+    applied_region_code: str | None = Field(
+        default=None, description="Where a trans-regional service was applied for; null when where it was handled."
+    )
+    case: CaseProgress | None = Field(  # the evaluator's summary, with the deadlines
+        default=None, description="The handling of a bad review; null until the case is opened."
+    )
 
 
 class NegativeReviewMessage(Contract):

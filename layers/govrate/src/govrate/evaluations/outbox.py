@@ -34,6 +34,7 @@ _MESSAGE_ATTRIBUTES = (
     "region_code",
     "level",
     "created_at",
+    "relayed_by",
 )
 
 
@@ -42,7 +43,8 @@ def negative_review_from_stream(event_name: str, new_image: Mapping[str, Any] | 
     if event_name != "INSERT" or not new_image:
         return None
     image = stream_image(new_image, _MESSAGE_ATTRIBUTES)
-    if image.get("entity") != EVALUATION_ENTITY or not image.get("bad_review"):
+    # A relayed bad review has its case where it was given (govrate.upstream).
+    if image.get("entity") != EVALUATION_ENTITY or not image.get("bad_review") or image.get("relayed_by"):
         return None
     return NegativeReviewMessage(
         evaluation_id=image["evaluation_id"],

@@ -41,7 +41,8 @@ def reconcile_bad_reviews(
     report = ReconcileReport()
     for day in days:
         for evaluation in evaluations.on_day(day):
-            if not evaluation.bad_review or evaluation.created_at > settled_before:
+            # A relayed bad review has its case where it was given.
+            if not evaluation.bad_review or evaluation.relayed_by or evaluation.created_at > settled_before:
                 continue
             report.bad_reviews += 1
             try:

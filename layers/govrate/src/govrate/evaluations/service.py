@@ -9,13 +9,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govrate.evaluations.models import (
     BurstHold,
-    CaseSummary,
     Channel,
     EvaluationAccepted,
+    EvaluationOutcome,
     EvaluationStatus,
     EvaluationSubmission,
     EvaluatorKind,
@@ -32,6 +32,7 @@ from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
 
 if TYPE_CHECKING:
+    from govrate.cases.model import Case
     from govrate.cases.ports import CaseStatusReader, Encryptor
     from govrate.catalogue.ports import CatalogueReader
     from govrate.evaluations.ports import EvaluationStore, FollowUpStore
@@ -87,8 +88,11 @@ def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> No
 def fingerprint(submission: EvaluationSubmission) -> str:
     """Identifies what was submitted by its meaning, so a replay can be told from a different second
     evaluation (kernel.fingerprint): the reason codes are a set, the indicators an object. An unstated
-    evaluator kind stays out, so evaluations stored before the field existed replay alike."""
+    evaluator kind and no applied-for region stay out, so evaluations stored before those fields existed
+    replay alike."""
     unstated = {"evaluator_kind"} if submission.evaluator_kind is EvaluatorKind.UNKNOWN else set()
+    if submission.applied_region_code is None:
+        unstated.add("applied_region_code")
     return content_fingerprint(submission, sets={"reason_codes"}, exclude={"external_id", "ticket", *unstated})
 
 
@@ -143,6 +147,7 @@ def submit_evaluation(
         item_version=item_version,
         agency_code=submission.agency_code,
         region_code=submission.region_code,
+        applied_region_code=submission.applied_region_code,
         channel=submission.channel,
         stage=submission.stage,
         level=submission.level,
@@ -399,35 +404,56 @@ def evaluation_status(
 ) -> EvaluationStatus:
     """The evaluation, its case and its follow-up, for the holder of the receipt."""
     evaluation = _evaluation_for_receipt(evaluation_id, receipt, evaluations)
+    case, burst = _case_of(evaluation, cases)
+    return EvaluationStatus(**_shown(evaluation, follow_ups), case=case.summary() if case else None, burst=burst)
+
+
+def evaluation_outcome(
+    evaluation: StoredEvaluation, *, cases: CaseStatusReader, follow_ups: FollowUpStore
+) -> EvaluationOutcome:
+    """What the evaluator's status shows of the evaluation, with its case's deadlines: for the platform
+    that may read it (the caller decides which)."""
+    case, burst = _case_of(evaluation, cases)
+    return EvaluationOutcome(
+        **_shown(evaluation, follow_ups),
+        applied_region_code=evaluation.applied_region_code,
+        case=case.progress() if case else None,
+        burst=burst,
+    )
+
+
+def _shown(evaluation: StoredEvaluation, follow_ups: FollowUpStore) -> dict[str, Any]:
+    """The fields of an evaluation its evaluator is shown, and its follow-up: never the contact."""
     try:
-        follow_up: FollowUp | None = follow_ups.get(evaluation_id)
+        follow_up: FollowUp | None = follow_ups.get(evaluation.evaluation_id)
     except NotFound:
         follow_up = None
-    case: CaseSummary | None = None
-    burst: BurstHold | None = None
-    if evaluation.bad_review:
-        try:
-            case = cases.get(evaluation_id).summary()
-        except NotFound:
-            burst = _burst_hold(evaluation_id, cases)
-    return EvaluationStatus(
-        evaluation_id=evaluation.evaluation_id,
-        item_code=evaluation.item_code,
-        agency_code=evaluation.agency_code,
-        region_code=evaluation.region_code,
-        channel=evaluation.channel,
-        stage=evaluation.stage,
-        level=evaluation.level,
-        level_label_zh=evaluation.level.label_zh,
-        level_label_en=evaluation.level.label_en,
-        comment=evaluation.comment,
-        reason_codes=list(evaluation.reason_codes),
-        created_at=evaluation.created_at,
-        bad_review=evaluation.bad_review,
-        case=case,
-        burst=burst,
-        follow_up=follow_up,
-    )
+    return {
+        "evaluation_id": evaluation.evaluation_id,
+        "item_code": evaluation.item_code,
+        "agency_code": evaluation.agency_code,
+        "region_code": evaluation.region_code,
+        "channel": evaluation.channel,
+        "stage": evaluation.stage,
+        "level": evaluation.level,
+        "level_label_zh": evaluation.level.label_zh,
+        "level_label_en": evaluation.level.label_en,
+        "comment": evaluation.comment,
+        "reason_codes": list(evaluation.reason_codes),
+        "created_at": evaluation.created_at,
+        "bad_review": evaluation.bad_review,
+        "follow_up": follow_up,
+    }
+
+
+def _case_of(evaluation: StoredEvaluation, cases: CaseStatusReader) -> tuple[Case | None, BurstHold | None]:
+    """A bad review's case, or the burst that holds it instead."""
+    if not evaluation.bad_review:
+        return None, None
+    try:
+        return cases.get(evaluation.evaluation_id), None
+    except NotFound:
+        return None, _burst_hold(evaluation.evaluation_id, cases)
 
 
 def _burst_hold(evaluation_id: str, cases: CaseStatusReader) -> BurstHold | None:

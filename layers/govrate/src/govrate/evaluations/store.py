@@ -39,6 +39,7 @@ class StoredEvaluation(BaseModel):
     item_version: int | None = None
     agency_code: str
     region_code: str
+    applied_region_code: str | None = None
     channel: Channel
     stage: Stage
     level: Level
@@ -59,6 +60,10 @@ class StoredEvaluation(BaseModel):
     client_key: str | None = None
     intake_flags: tuple[Pattern, ...] = ()
     staff_network: str | None = None
+    # Relayed by a downstream stage (its platform id): its case is handled there, and only the fact
+    # that a contact was given came with it (govrate.upstream).
+    relayed_by: str | None = None
+    relayed_real_name: bool = False
 
     @property
     def bad_review(self) -> bool:
@@ -66,7 +71,7 @@ class StoredEvaluation(BaseModel):
 
     @property
     def real_name(self) -> bool:
-        return self.contact_cipher is not None
+        return self.contact_cipher is not None or self.relayed_real_name
 
 
 class AlreadyEvaluated(Conflict):
@@ -180,6 +185,7 @@ class EvaluationRepository:
             "item_version": evaluation.item_version,
             "agency_code": evaluation.agency_code,
             "region_code": evaluation.region_code,
+            "applied_region_code": evaluation.applied_region_code,
             "channel": evaluation.channel.value,
             "stage": evaluation.stage.value,
             "level": int(evaluation.level),
@@ -201,6 +207,7 @@ class EvaluationRepository:
             "client_key": evaluation.client_key,
             "intake_flags": [flag.value for flag in evaluation.intake_flags] or None,
             "staff_network": evaluation.staff_network,
+            "relayed_by": evaluation.relayed_by,
             "day_shard": day_shard(local_day(evaluation.created_at, self._offset), shard),
             "created_key": f"{created_utc.isoformat()}#{evaluation.evaluation_id}",
         }
@@ -215,6 +222,7 @@ def _to_domain(item: EvaluationItem) -> StoredEvaluation:
         item_version=int(item.item_version) if item.item_version is not None else None,
         agency_code=item.agency_code,
         region_code=item.region_code,
+        applied_region_code=item.applied_region_code,
         channel=Channel(item.channel),
         stage=Stage(item.stage),
         level=Level(int(item.level)),
@@ -233,4 +241,6 @@ def _to_domain(item: EvaluationItem) -> StoredEvaluation:
         client_key=item.client_key,
         intake_flags=tuple(Pattern(flag) for flag in item.intake_flags or ()),
         staff_network=item.staff_network,
+        relayed_by=item.relayed_by,
+        relayed_real_name=bool(item.relayed_by and item.real_name),
     )

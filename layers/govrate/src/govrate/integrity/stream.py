@@ -32,6 +32,7 @@ _ATTRIBUTES = (
     "comment",
     "intake_flags",
     "staff_network",
+    "relayed_by",
     "action",
     "at",
 )
@@ -46,7 +47,8 @@ def observed(
         return None
     image = stream_image(new_image, _ATTRIBUTES)
     entity = image.get("entity")
-    if entity == EVALUATION_ENTITY:
+    # A relayed evaluation was watched where it was given, by the supervisors of its region.
+    if entity == EVALUATION_ENTITY and not image.get("relayed_by"):
         return ObservedEvaluation(
             evaluation_id=image["evaluation_id"],
             region_code=image["region_code"],

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, ValidationError
+from pydantic import Field, StringConstraints, ValidationError
 
-from govrate.evaluations.models import EvaluationAccepted, EvaluationSubmission
+from govrate.evaluations.models import CaseProgress, EvaluationAccepted, EvaluationSubmission
 from govrate.kernel.contracts import Contract
 from govrate.kernel.errors import GovrateError
 
 MAX_BATCH_ITEMS = 100
+MAX_CHANGES = 500
 
 # What became of one item: its acceptance (possibly a replay), or why it was refused.
 BatchOutcome = EvaluationAccepted | GovrateError | ValidationError
@@ -109,3 +110,32 @@ class BatchResult(Contract):
             rejected=sum(result.status is BatchItemStatus.REJECTED for result in results),
             results=results,
         )
+
+
+class ChangesQuery(Contract):
+    """A page of the change feed: after `since` (the cursor of the page before), at most `limit` changes."""
+
+    since: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None,
+        description="`next_cursor` of the previous page; absent: from the oldest change kept (30 days).",
+    )
+    limit: int = Field(default=100, ge=1, le=MAX_CHANGES, description=f"At most this many changes (1–{MAX_CHANGES}).")
+
+
+class OutcomeChange(Contract):
+    """A bad review's case as it stood after one change: its evaluation, regions and progress."""
+
+    evaluation_id: str
+    region_code: str = Field(description="Where the service was handled (the case's agency).")
+    applied_region_code: str | None = Field(description="Where a trans-regional service was applied for.")
+    case: CaseProgress
+
+
+class OutcomeChanges(Contract):
+    """One page of the change feed, oldest first."""
+
+    changes: list[OutcomeChange]
+    next_cursor: str = Field(
+        description="Pass as `since` for the next page; it stays valid while the changes after it are kept (30 days)."
+    )
+    more: bool = Field(description="More changes may be waiting now: ask for the next page at once, else poll later.")

@@ -25,6 +25,16 @@ class PlatformKey(BaseModel):
     def covers(self, region_code: str) -> bool:
         return any(divisions.holds(region, region_code) for region in self.regions)
 
+    def sees(self, region_code: str, applied_region_code: str | None) -> bool:
+        """Whether an evaluation handled in `region_code` (and applied for in `applied_region_code`) is in
+        the platform's regions: either region will do."""
+        return self.covers(region_code) or (applied_region_code is not None and self.covers(applied_region_code))
+
+    @property
+    def provinces(self) -> tuple[str, ...]:
+        """The provinces the platform's regions lie in, in order."""
+        return tuple(sorted({divisions.enclosing(region, divisions.DivisionLevel.PROVINCE) for region in self.regions}))
+
     def check_region(self, region_code: str, field: str = "region_code") -> None:
         """Forbidden, naming the field, for a region that is not the platform's."""
         if not self.covers(region_code):

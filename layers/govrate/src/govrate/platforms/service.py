@@ -69,8 +69,10 @@ def submit_platform_evaluation(
     submission: EvaluationSubmission, *, platform: PlatformKey, stores: IntakeStores, now: datetime
 ) -> EvaluationAccepted:
     """A platform's evaluation, in the channel it came from; the platform is trusted with service
-    records (no ticket), and must name the record or its own id so that a retry is a replay."""
-    platform.check_region(submission.region_code)
+    records (no ticket), and must name the record or its own id so that a retry is a replay. A
+    trans-regional service is the platform's when it was handled or applied for in its regions."""
+    if not platform.sees(submission.region_code, submission.applied_region_code):
+        platform.check_region(submission.region_code)
     if submission.record_id is None and submission.external_id is None:
         raise InvalidInput(
             "a platform identifies each evaluation, so that a retry is recognised",

@@ -16,6 +16,10 @@ EVALUATION_ENTITY = "evaluation"
 RECORD_ENTITY = "service_record"
 # The sort keys of a case's audit entries and of the notices they caused (cases table).
 AUDIT_PREFIX = "AUDIT#"
+# The sort keys of a case item (cases table): one of this stage's cases, and the state of a case a
+# downstream stage relayed (govrate.upstream).
+CASE_SK = "CASE"
+RELAYED_CASE_SK = "RELAYED"
 NOTICE_PREFIX = "NOTICE#"
 
 

@@ -1,10 +1,11 @@
-"""SQS queues that carry the system's messages: negative reviews to the case consumer, and
-invitations and evaluator notices to the region's SMS / e-mail gateway."""
+"""SQS queues that carry the system's messages: negative reviews to the case consumer, invitations and
+evaluator notices to the region's SMS / e-mail gateway, and (FIFO) the facts relayed upstream."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import boto3
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 # SendMessageBatch takes at most 10 entries.
 BATCH_ENTRIES = 10
@@ -61,3 +63,71 @@ def _entry_error(resource: str, code: str, sender_fault: bool) -> GovrateError:
     if sender_fault:
         return StorageMisconfigured(f"{resource} refused a message ({code})")
     return StorageUnavailable(f"{resource} unavailable ({code})")
+
+
+class FifoMessage(Protocol):
+    """A message of a FIFO queue: delivered in order within its group, once per deduplication id."""
+
+    @property
+    def group_id(self) -> str: ...
+
+    @property
+    def deduplication_id(self) -> str: ...
+
+    def model_dump_json(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Published:
+    """How many messages were published, in order, before the first that was not, and its error."""
+
+    count: int
+    error: GovrateError | None = None
+
+
+class FifoQueue:
+    """A FIFO queue that publishes in order and stops at the first message it could not publish, so
+    that nothing overtakes a message of its group."""
+
+    def __init__(self, queue_url: str, purpose: str, client: SQSClient | None = None) -> None:
+        self._url = queue_url
+        self._resource = f"{purpose} queue"
+        self._client = client or boto3.client("sqs")
+
+    def publish_in_order(self, messages: Sequence[FifoMessage]) -> Published:
+        for start in range(0, len(messages), BATCH_ENTRIES):
+            chunk = messages[start : start + BATCH_ENTRIES]
+            try:
+                with translated(self._resource):
+                    answer = self._client.send_message_batch(QueueUrl=self._url, Entries=_entries(chunk, start))
+            except (StorageUnavailable, StorageMisconfigured) as exc:
+                return Published(start, exc)
+            refused = sorted(answer.get("Failed", []), key=lambda entry: int(entry["Id"]))
+            if refused:
+                first = refused[0]
+                return Published(
+                    int(first["Id"]), _entry_error(self._resource, first.get("Code", ""), first["SenderFault"])
+                )
+        return Published(len(messages))
+
+    def move(self, message: FifoMessage) -> None:
+        """Publish one message (to a dead-letter queue: its group and deduplication id kept)."""
+        with translated(self._resource):
+            self._client.send_message(
+                QueueUrl=self._url,
+                MessageBody=message.model_dump_json(),
+                MessageGroupId=message.group_id,
+                MessageDeduplicationId=message.deduplication_id,
+            )
+
+
+def _entries(messages: Sequence[FifoMessage], first_index: int) -> list[SendMessageBatchRequestEntryTypeDef]:
+    return [
+        {
+            "Id": str(first_index + offset),
+            "MessageBody": message.model_dump_json(),
+            "MessageGroupId": message.group_id,
+            "MessageDeduplicationId": message.deduplication_id,
+        }
+        for offset, message in enumerate(messages)
+    ]

@@ -70,6 +70,7 @@ class EvaluationItem(Model):
     item_code = UnicodeAttribute(null=True)
     agency_code = UnicodeAttribute()
     region_code = UnicodeAttribute()
+    applied_region_code = UnicodeAttribute(null=True)
     channel = UnicodeAttribute()
     stage = UnicodeAttribute()
     level = NumberAttribute()
@@ -92,6 +93,7 @@ class EvaluationItem(Model):
     client_key = UnicodeAttribute(null=True)
     intake_flags = ListAttribute[str](null=True)
     staff_network = UnicodeAttribute(null=True)
+    relayed_by = UnicodeAttribute(null=True)
     day_shard = UnicodeAttribute()
     created_key = UnicodeAttribute()
     by_day = ByDayIndex()
@@ -164,6 +166,7 @@ class CaseItem(Model):
     item_code = UnicodeAttribute(null=True)
     agency_code = UnicodeAttribute()
     region_code = UnicodeAttribute()
+    applied_region_code = UnicodeAttribute(null=True)
     window_id = UnicodeAttribute(null=True)
     level = NumberAttribute(null=True)
     state = UnicodeAttribute()
@@ -186,6 +189,7 @@ class CaseItem(Model):
     visited_and_rectified = BooleanAttribute(default=False)
     note = UnicodeAttribute(null=True)
     burst_outcome = UnicodeAttribute(null=True)
+    changed_at = UnicodeAttribute(null=True)
     audit_count = NumberAttribute()
     audit_head = UnicodeAttribute()
     open_agency = UnicodeAttribute(null=True)
@@ -237,6 +241,36 @@ class CaseNoticeItem(Model):
     seq = NumberAttribute()
     kind = UnicodeAttribute()
     state = UnicodeAttribute()
+
+
+class FeedHeadItem(Model):
+    """`FEED#<province>` / `HEAD`: the sequence number of the province's latest published case change.
+    Every change is written on condition that the head is still the one it read."""
+
+    class Meta:
+        table_name = "cases"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    seq = NumberAttribute()
+
+
+class FeedChangeItem(Model):
+    """`FEED#<province>` / `CHANGE#<seq, 12 digits>`: one published change of a bad review's case, for the
+    platforms' change feed; `case` is its progress as the platform sees it (JSON). Expires after the
+    feed's retention (`expires_at`)."""
+
+    class Meta:
+        table_name = "cases"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    seq = NumberAttribute()
+    evaluation_id = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    applied_region_code = UnicodeAttribute(null=True)
+    case = UnicodeAttribute()
+    expires_at = TTLAttribute()
 
 
 class BurstWatchItem(Model):

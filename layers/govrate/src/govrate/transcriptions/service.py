@@ -65,6 +65,7 @@ COLUMNS = (
     "item_version",
     "agency_code",
     "region_code",
+    "applied_region_code",
     "record_id",
     "stage",
     "window_id",
