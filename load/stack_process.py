@@ -19,12 +19,16 @@ START_TIMEOUT_S = 300  # a first synthesis of the CDK app is most of it
 # The load comes from one address and rates one item, standing in for many citizens at many windows:
 # the abuse limits (docs/integrity.md), which would refuse it, and the burst thresholds, which would
 # hold its bad reviews for a supervisor's decision instead of opening their cases, are lifted for the run.
+# Each bad review still counts the item's bad reviews of the burst period (up to the threshold, so all
+# of them when it is lifted): the period is cut to its shortest, a minute, so that each counts the last
+# minute's (about 200 at this pace) rather than the last ten minutes'.
 LIFTED_LIMITS = {
     "GOVRATE_LIMIT_PER_CLIENT_PER_HOUR": "10000000",
     "GOVRATE_LIMIT_PER_WINDOW_PER_MINUTE": "10000000",
     "GOVRATE_LIMIT_PER_ITEM_PER_MINUTE": "10000000",
     "GOVRATE_BURST_PER_WINDOW": "10000000",
     "GOVRATE_BURST_PER_ITEM": "10000000",
+    "GOVRATE_BURST_MINUTES": "1",
 }
 
 

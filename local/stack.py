@@ -22,7 +22,7 @@ from chalice.app import Chalice
 
 from local.http import HttpServer
 from local.lambdas import Handler, handler_module, import_handler
-from local.pollers import QueuePoller, ScheduleTicker, StreamPoller, Worker
+from local.pollers import QUEUE_POLLERS, QueuePoller, ScheduleTicker, StreamPoller, Worker
 from local.provision import (
     ACCOUNT,
     REGION,
@@ -216,10 +216,12 @@ class LocalStack:
         functions = template.functions()
         for source in template.event_sources():
             function = functions[source.function_id]
-            worker = self._poller(function, _event_handler(handlers, function), source, provisioned)
-            self._workers.append(worker)
+            workers = self._pollers(function, _event_handler(handlers, function), source, provisioned)
+            self._workers += workers
             source_name = provisioned.physical_ids[source.source_id].rsplit("/", 1)[-1]  # a queue's is its URL
-            ready.wiring.append(f"{worker.name} (from {source_name}, batch {source.batch_size})")
+            ready.wiring.append(
+                f"{workers[0].name} (from {source_name}, batch {source.batch_size}, {len(workers)} at once)"
+            )
         for schedule in template.schedules():
             function = functions[schedule.function_id]
             ticker = ScheduleTicker(
@@ -234,18 +236,25 @@ class LocalStack:
                 f"{ticker.name} ({schedule.expression} in the cloud, every {self._schedule_interval:g} s here)"
             )
 
-    def _poller(
+    def _pollers(
         self, function: FunctionSpec, handler: Handler, source: EventSourceSpec, provisioned: Provisioned
-    ) -> Worker:
+    ) -> list[Worker]:
+        """One poller for a stream (Lambda reads a shard with one invocation at a time); QUEUE_POLLERS
+        for a queue, which Lambda reads with several invocations at once."""
         if source.kind == "dynamodb":
             stream_arn = provisioned.resolver.resolve({"Fn::GetAtt": [source.source_id, "StreamArn"]})
             on_failure_url = provisioned.physical_ids[source.on_failure_id] if source.on_failure_id else None
-            return StreamPoller(
-                function, handler, source, stream_arn=stream_arn, on_failure_url=on_failure_url, stop=self._stop
-            )
+            return [
+                StreamPoller(
+                    function, handler, source, stream_arn=stream_arn, on_failure_url=on_failure_url, stop=self._stop
+                )
+            ]
         queue_url = provisioned.physical_ids[source.source_id]  # Ref of a queue is its URL
         queue_arn = provisioned.resolver.resolve({"Fn::GetAtt": [source.source_id, "Arn"]})
-        return QueuePoller(function, handler, source, queue_url=queue_url, queue_arn=queue_arn, stop=self._stop)
+        return [
+            QueuePoller(function, handler, source, queue_url=queue_url, queue_arn=queue_arn, stop=self._stop, number=n)
+            for n in range(1, QUEUE_POLLERS + 1)
+        ]
 
 
 def put_upstream_key(stack_name: str, key: str) -> None:

@@ -123,9 +123,12 @@ class Pipeline(Construct):
         grant_data(data.cases, self.consumer, write=True)
         # The deadlines of a new case are its region's rules.
         grant_region_rules(data, self.consumer)
-        # Reads the one evaluation a case is opened for (whether it was given under a real name).
+        # Reads the evaluations its cases are opened for (whether given under a real name, at which
+        # window): a batch's together, a review released from a burst on its own.
         self.consumer.add_to_role_policy(
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[data.evaluations.table_arn])
+            iam.PolicyStatement(
+                actions=["dynamodb:BatchGetItem", "dynamodb:GetItem"], resources=[data.evaluations.table_arn]
+            )
         )
         self.consumer.add_event_source(
             sources.SqsEventSource(self.negative_reviews, batch_size=10, report_batch_item_failures=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 
 from govrate.cases.model import AuditEntry, Case, CaseChange, CaseKind
-from govrate.cases.ports import EvaluatorNotice, Joined
+from govrate.cases.ports import BadReviewNote, EvaluatorNotice, Handled, Joined
 from govrate.evaluations.models import CaseState, NegativeReviewMessage
 from govrate.kernel.divisions import holds
 from govrate.kernel.errors import Conflict, NotFound, StorageMisconfigured
@@ -90,8 +90,15 @@ class InMemoryCases:
 
     # --- bursts: the same rules as the repository's conditional writes ---------------------------------
 
-    def note_bad_review(self, subject: str, evaluation_id: str, at: datetime, *, keep_until: datetime) -> None:
-        self.seen.setdefault(subject, set()).add((at, evaluation_id))
+    def handled(self, evaluation_ids: Collection[str]) -> Handled:
+        return Handled(
+            cased=frozenset(i for i in evaluation_ids if i in self.stored),
+            held={i: self.held[i] for i in evaluation_ids if i in self.held},
+        )
+
+    def note_bad_reviews(self, notes: Collection[BadReviewNote]) -> None:
+        for note in notes:
+            self.seen.setdefault(note.subject, set()).add((note.at, note.evaluation_id))
 
     def bad_reviews_between(self, subject: str, start: datetime, end: datetime, evaluation_id: str, most: int) -> int:
         within = [key for key in self.seen.get(subject, set()) if start <= key[0] and key <= (end, evaluation_id)]

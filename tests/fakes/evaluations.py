@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from govrate.evaluations.models import FollowUp
 from govrate.evaluations.store import AlreadyEvaluated, StoredEvaluation
 from govrate.kernel.errors import Conflict, NotFound
@@ -27,6 +29,9 @@ class InMemoryEvaluations:
         if evaluation_id not in self.stored:
             raise NotFound(f"evaluation {evaluation_id}")
         return self.stored[evaluation_id]
+
+    def get_many(self, evaluation_ids: Collection[str]) -> dict[str, StoredEvaluation]:
+        return {i: self.stored[i] for i in evaluation_ids if i in self.stored}
 
     def holder(self, natural_key: str) -> str | None:
         held = self._guards.get(natural_key)

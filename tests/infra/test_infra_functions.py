@@ -208,7 +208,7 @@ def test_relay_may_only_send_to_the_queues(synth: Synthesized) -> None:
     )
 
 
-def test_consumer_writes_cases_and_only_gets_single_evaluations_and_the_region_rules(synth: Synthesized) -> None:
+def test_consumer_writes_cases_and_only_gets_evaluations_and_the_region_rules(synth: Synthesized) -> None:
     data = synth.stack.data
     statements = [
         statement
@@ -220,8 +220,8 @@ def test_consumer_writes_cases_and_only_gets_single_evaluations_and_the_region_r
         if _touches(statement, synth.logical_id(data.reference)):  # the deadlines of the case's region
             assert actions_of(statement) == {"dynamodb:GetItem", "dynamodb:Query"}
             assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [RULES_PK]}}
-        if _touches(statement, synth.logical_id(data.evaluations)):
-            assert actions_of(statement) == {"dynamodb:GetItem"}
+        if _touches(statement, synth.logical_id(data.evaluations)):  # a batch's together, or one
+            assert actions_of(statement) == {"dynamodb:BatchGetItem", "dynamodb:GetItem"}
             assert resources_of(statement) == [{"Fn::GetAtt": [synth.logical_id(data.evaluations), "Arn"]}]
 
 

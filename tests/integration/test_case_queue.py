@@ -88,10 +88,10 @@ def test_messages_that_failed_for_a_passing_fault_are_redriven(
     world.relay_stream()
     evaluations = runtime.case_stores().evaluations
 
-    def unavailable(evaluation_id: str) -> Any:
+    def unavailable(evaluation_ids: Any) -> Any:
         raise StorageUnavailable("evaluations table unavailable")
 
-    monkeypatch.setattr(evaluations, "get", unavailable)
+    monkeypatch.setattr(evaluations, "get_many", unavailable)
     for _ in range(MAX_RECEIVE_COUNT + 1):
         world.consume_once()
     assert world.queue_depth(world.aws.dlq_url) == 1

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from chalice.test import Client
 from govrate import runtime
 from govrate.cases.ports import EvaluatorNotice
+from govrate.kernel.errors import StorageUnavailable
 
 from local.lambdas import dynamodb_event_record, failed_item_ids, sqs_event_record
 from tests.integration.conftest import AwsResources, FakeLambdaContext
@@ -140,7 +141,8 @@ class World(StaffPool):
         event = {"Records": [sqs_event_record(message, self._queue_arn) for message in messages]}
         try:
             failed = failed_item_ids(case_consumer.handler(event, self.ctx))
-        except BatchProcessingError:  # every record failed: the invocation fails, nothing is deleted
+        # The invocation fails, nothing is deleted: every record failed, or the batch's reads did.
+        except (BatchProcessingError, StorageUnavailable):
             failed = [message["MessageId"] for message in messages]
         done = [message for message in messages if message["MessageId"] not in failed]
         if acknowledge and done:

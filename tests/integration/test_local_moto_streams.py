@@ -185,6 +185,21 @@ def test_queries_read_their_key_in_order_and_page_as_dynamodb_does(clients: tupl
         ExpressionAttributeValues=p1 | {":s": {"S": "S30"}},
         ScanIndexForward=False,
     ) == [f"S{n:02d}" for n in reversed(range(31, 60)) if n % 3 == 1]
+    assert pages(
+        KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues=p1 | {":a": {"S": "S10"}, ":b": {"S": "S40"}},
+    ) == [f"S{n:02d}" for n in range(10, 41) if n % 3 == 1]
+    assert pages(
+        KeyConditionExpression="pk = :p AND begins_with(sk, :s)", ExpressionAttributeValues=p1 | {":s": {"S": "S2"}}
+    ) == ["S22", "S25", "S28"]
+    counted = dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :p AND sk <= :s",
+        ExpressionAttributeValues=p1 | {":s": {"S": "S30"}},
+        Select="COUNT",
+        Limit=5,
+    )
+    assert (counted["Count"], counted["LastEvaluatedKey"]["sk"]) == (5, {"S": "S13"})
     assert pages(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "P9"}}) == []
     assert pages(
         IndexName="by_day",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
@@ -98,12 +99,38 @@ class Joined(StrEnum):
     """The burst was decided meanwhile: it takes no more bad reviews."""
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What became of bad reviews already: those that have a case, and the burst holding each one held."""
+
+    cased: frozenset[str]
+    held: Mapping[str, str]
+
+    def __contains__(self, evaluation_id: object) -> bool:
+        return evaluation_id in self.cased or evaluation_id in self.held
+
+
+@dataclass(frozen=True)
+class BadReviewNote:
+    """A bad review of `subject` given `at`, counted for its burst threshold until `keep_until`."""
+
+    subject: str
+    evaluation_id: str
+    at: datetime
+    keep_until: datetime
+
+
 class BurstStore(Protocol):
     """The bad reviews seen per subject (a window, or an item of an agency) and the bursts they form
     (`govrate.cases.store.CaseRepository` in the cloud, the same table as the cases)."""
 
-    def note_bad_review(self, subject: str, evaluation_id: str, at: datetime, *, keep_until: datetime) -> None:
-        """Remember a bad review of `subject` given `at` (idempotent by the evaluation)."""
+    def handled(self, evaluation_ids: Collection[str]) -> Handled:
+        """Which of these bad reviews have a case, and which are held in a burst: read together."""
+        ...
+
+    def note_bad_reviews(self, notes: Collection[BadReviewNote]) -> None:
+        """Remember bad reviews for their subjects' counts, written together (idempotent by the
+        evaluation)."""
         ...
 
     def bad_reviews_between(self, subject: str, start: datetime, end: datetime, evaluation_id: str, most: int) -> int:

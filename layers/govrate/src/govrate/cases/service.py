@@ -7,7 +7,7 @@ chain gets the entry, and the repository writes both in one conditional transact
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -47,7 +47,7 @@ from govrate.cases.model import (
     TriageDecision,
     VerificationRecord,
 )
-from govrate.cases.ports import BurstStore, CaseStore, Encryptor, EvaluatorNotice, Joined, NoticeKind
+from govrate.cases.ports import BadReviewNote, BurstStore, CaseStore, Encryptor, EvaluatorNotice, Joined, NoticeKind
 from govrate.evaluations.models import CaseState, CaseSummary, EvaluatorContact, FollowUp, NegativeReviewMessage
 from govrate.evaluations.ports import EvaluationStore, FollowUpStore
 from govrate.evaluations.service import receipt_hash
@@ -61,6 +61,7 @@ from govrate.regions.rules import RegionRules, RulesBook
 if TYPE_CHECKING:
     from govrate.catalogue.ports import CatalogueReader
     from govrate.catalogue.store import Agency
+    from govrate.evaluations.store import StoredEvaluation
     from govrate.windows.ports import WindowStore
 
 # A contact view that races a change of the same case is retried this often before giving up.
@@ -113,24 +114,61 @@ class _Effect:
 # --- the queue -----------------------------------------------------------------------------------
 
 
+class BadReviewBatch:
+    """The bad reviews of one delivery from the queue, taken one by one (`take`) after what they need
+    was read and written for all of them together: which have a case or are held already, their
+    evaluations, and their notes for the burst counts. A review that fails then fails alone.
+
+    Every note is written before any review is counted, so each review counts the others of its
+    subject given before it, whatever their order in the batch. A crash part-way leaves the notes
+    (idempotent) and the cases opened so far, which the redelivery finds."""
+
+    def __init__(self, messages: Sequence[NegativeReviewMessage], *, stores: CaseStores, now: datetime) -> None:
+        self._stores = stores
+        self._now = now
+        self._handled = stores.bursts.handled({message.evaluation_id for message in messages})
+        fresh = {message.evaluation_id for message in messages} - self._handled.cased - set(self._handled.held)
+        self._evaluations = stores.evaluations.get_many(fresh) if fresh else {}
+        policy = stores.burst_policy
+        notes = [
+            BadReviewNote(
+                policy.subject(message, evaluation.window_id)[0],
+                message.evaluation_id,
+                message.created_at,
+                keep_until=max(now, message.created_at) + 2 * policy.period,
+            )
+            for message in messages
+            if (evaluation := self._evaluations.get(message.evaluation_id)) is not None
+        ]
+        if notes:
+            stores.bursts.note_bad_reviews(notes)
+
+    def take(self, message: NegativeReviewMessage) -> Taken:
+        """Its own case, unless bad reviews of its window (or of its item, without a window) are coming
+        faster than the burst policy allows; then it is held in the subject's burst case for a
+        supervisor's decision. Never dropped, never twice."""
+        stores, now = self._stores, self._now
+        if message.evaluation_id in self._handled.cased:
+            return Taken.ALREADY
+        holding = self._handled.held.get(message.evaluation_id)
+        if holding is not None:
+            return _released_late(message, holding, stores=stores, now=now)
+        evaluation = self._evaluations.get(message.evaluation_id)
+        if evaluation is None:
+            raise NotFound(f"evaluation {message.evaluation_id}")
+        policy = stores.burst_policy
+        subject, most = policy.subject(message, evaluation.window_id)
+        given = message.created_at
+        seen = stores.bursts.bad_reviews_between(subject, given - policy.period, given, message.evaluation_id, most + 1)
+        if seen <= most:
+            opened = open_case(message, stores=stores, now=now, evaluation=evaluation)
+            return Taken.OPENED if opened else Taken.ALREADY
+        return _hold_in_burst(message, subject, evaluation.window_id, stores=stores, now=now)
+
+
 def take_bad_review(message: NegativeReviewMessage, *, stores: CaseStores, now: datetime) -> Taken:
-    """The queue's handling of a bad review: its own case, unless bad reviews of its window (or of its
-    item, without a window) are coming faster than the burst policy allows; then it is held in the
-    subject's burst case for a supervisor's decision. Never dropped, never twice."""
-    if _has_case(message.evaluation_id, stores):
-        return Taken.ALREADY
-    holding = stores.bursts.burst_holding(message.evaluation_id)
-    if holding is not None:
-        return _released_late(message, holding, stores=stores, now=now)
-    evaluation = stores.evaluations.get(message.evaluation_id)
-    policy = stores.burst_policy
-    subject, most = policy.subject(message, evaluation.window_id)
-    given = message.created_at
-    stores.bursts.note_bad_review(subject, message.evaluation_id, given, keep_until=max(now, given) + 2 * policy.period)
-    seen = stores.bursts.bad_reviews_between(subject, given - policy.period, given, message.evaluation_id, most + 1)
-    if seen <= most:
-        return Taken.OPENED if open_case(message, stores=stores, now=now) else Taken.ALREADY
-    return _hold_in_burst(message, subject, evaluation.window_id, stores=stores, now=now)
+    """A bad review delivered on its own: a batch of one."""
+    return BadReviewBatch([message], stores=stores, now=now).take(message)
 
 
 def open_case(
@@ -139,14 +177,16 @@ def open_case(
     stores: CaseStores,
     now: datetime,
     released_by: tuple[Actor, str] | None = None,
+    evaluation: StoredEvaluation | None = None,
 ) -> bool:
     """Open the case of a bad review; False when a redelivered message finds it open already.
 
     Deadlines run from the moment the review was given, so a late delivery costs the agency no time;
     for a review released from a burst (`released_by`: the supervisor and the burst case), from the
-    decision, since the agency could not act on it while it waited.
+    decision, since the agency could not act on it while it waited. The review's evaluation is read
+    unless the caller has it already.
     """
-    evaluation = stores.evaluations.get(message.evaluation_id)
+    evaluation = evaluation or stores.evaluations.get(message.evaluation_id)
     rules = stores.rules.for_region(message.region_code)
     start = now if released_by else message.created_at
     case = Case(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,7 @@ from pynamodb.exceptions import GetError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from govrate.cases.model import Action, AuditEntry, BurstOutcome, Case, CaseChange, CaseKind, Triage
-from govrate.cases.ports import EvaluatorNotice, Joined
+from govrate.cases.ports import BadReviewNote, EvaluatorNotice, Handled, Joined
 from govrate.evaluations.models import CaseProgress, CaseState, HandlingRating, NegativeReviewMessage
 from govrate.evaluations.store import day_shard, shard_of
 from govrate.identity.model import Actor
@@ -197,21 +197,35 @@ class CaseRepository:
 
     # --- bursts -------------------------------------------------------------------------------------
 
-    def note_bad_review(self, subject: str, evaluation_id: str, at: datetime, *, keep_until: datetime) -> None:
-        item = self._watch(f"{_WATCH_PREFIX}{subject}", f"{_utc_key(at)}#{evaluation_id}", expires_at=keep_until)
+    def handled(self, evaluation_ids: Collection[str]) -> Handled:
+        """The case item and the burst marker of each review, by BatchGetItem (100 keys, 50 reviews, a call)."""
+        keys = [(case_pk(evaluation_id), sk) for evaluation_id in evaluation_ids for sk in (CASE_SK, HELD_SK)]
         with translated("cases table"):
-            item.save()
+            found = list(self._member.batch_get(keys, consistent_read=True, attributes_to_get=["pk", "sk", "burst_id"]))
+        return Handled(
+            cased=frozenset(item.pk.removeprefix("CASE#") for item in found if item.sk == CASE_SK),
+            held={item.pk.removeprefix("CASE#"): item.burst_id for item in found if item.sk == HELD_SK},
+        )
+
+    def note_bad_reviews(self, notes: Collection[BadReviewNote]) -> None:
+        """BatchWriteItem, 25 to a call; the same review noted twice is one item."""
+        items = {
+            (f"{_WATCH_PREFIX}{note.subject}", f"{_utc_key(note.at)}#{note.evaluation_id}"): note.keep_until
+            for note in notes
+        }
+        with translated("cases table"), self._watch.batch_write() as batch:
+            for (pk, sk), keep_until in items.items():
+                batch.save(self._watch(pk, sk, expires_at=keep_until))
 
     def bad_reviews_between(self, subject: str, start: datetime, end: datetime, evaluation_id: str, most: int) -> int:
+        """A count (Select=COUNT): DynamoDB reads at most `most` keys and returns none of them."""
         with translated("cases table"):
-            seen = self._watch.query(
+            return self._watch.count(
                 f"{_WATCH_PREFIX}{subject}",
                 self._watch.sk.between(_utc_key(start), f"{_utc_key(end)}#{evaluation_id}"),
                 consistent_read=True,
                 limit=most,
-                attributes_to_get=["pk"],
             )
-            return sum(1 for _ in seen)
 
     def burst_of(self, subject: str) -> str | None:
         try:

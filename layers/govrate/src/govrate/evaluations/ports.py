@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -17,6 +18,10 @@ class EvaluationStore(Protocol):
 
     def get(self, evaluation_id: str) -> StoredEvaluation:
         """NotFound when there is none."""
+        ...
+
+    def get_many(self, evaluation_ids: Collection[str]) -> dict[str, StoredEvaluation]:
+        """The evaluations of those ids that exist, by id, read together."""
         ...
 
     def holder(self, natural_key: str) -> str | None:

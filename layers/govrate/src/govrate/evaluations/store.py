@@ -7,7 +7,7 @@ can never become a second vote.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -151,6 +151,12 @@ class EvaluationRepository:
         except GetError as exc:
             raise storage_error(exc, "evaluations table") from exc
         return _to_domain(item)
+
+    def get_many(self, evaluation_ids: Collection[str]) -> dict[str, StoredEvaluation]:
+        """BatchGetItem, 100 keys to a call, consistent as `get` is."""
+        with translated("evaluations table"):
+            items = list(self._model.batch_get([f"EVAL#{i}" for i in evaluation_ids], consistent_read=True))
+        return {item.evaluation_id: _to_domain(item) for item in items}
 
     def on_day(self, day: date) -> Iterator[StoredEvaluation]:
         """Every evaluation created on a local calendar day, shard by shard."""
