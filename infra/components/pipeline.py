@@ -52,16 +52,16 @@ class Pipeline(Construct):
         relays_upstream: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.negative_reviews_dlq = _queue(self, "NegativeReviewsDlq")
-        self.negative_reviews = _queue(
+        self.negative_reviews_dlq = encrypted_queue(self, "NegativeReviewsDlq")
+        self.negative_reviews = encrypted_queue(
             self,
             "NegativeReviews",
             visibility_timeout=Duration.seconds(CONSUMER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.negative_reviews_dlq),
         )
         # Read by the region's SMS / e-mail gateway adapter; a notice names the case, never the contact.
-        self.notices_dlq = _queue(self, "EvaluatorNoticesDlq")
-        self.notices = _queue(
+        self.notices_dlq = encrypted_queue(self, "EvaluatorNoticesDlq")
+        self.notices = encrypted_queue(
             self,
             "EvaluatorNotices",
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.notices_dlq),
@@ -211,7 +211,7 @@ def stream_records(
 
 def stream_failures_queue(scope: Construct, construct_id: str) -> sqs.Queue:
     """Where a stream's records go once its consumer gave up on them, so that they can be replayed."""
-    queue = _queue(scope, construct_id)
+    queue = encrypted_queue(scope, construct_id)
     Validations.of(queue).acknowledge(
         accepted(
             "SQS3",
@@ -222,16 +222,19 @@ def stream_failures_queue(scope: Construct, construct_id: str) -> sqs.Queue:
     return queue
 
 
-def _queue(
+def encrypted_queue(
     scope: Construct,
     construct_id: str,
     *,
+    fifo: bool | None = None,
     visibility_timeout: Duration | None = None,
     dead_letter_queue: sqs.DeadLetterQueue | None = None,
 ) -> sqs.Queue:
+    """A queue as Govrate keeps them: encrypted, TLS only, messages kept 14 days."""
     return sqs.Queue(
         scope,
         construct_id,
+        fifo=fifo,
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
         retention_period=RETENTION,

@@ -20,7 +20,7 @@ from constructs import Construct
 
 from infra import environment
 from infra.components.functions import FunctionFactory, FunctionSpec
-from infra.components.pipeline import RETENTION, VISIBILITY_TIMEOUT_FACTOR
+from infra.components.pipeline import VISIBILITY_TIMEOUT_FACTOR, encrypted_queue
 from infra.config import UpstreamContext
 from infra.nag import accepted
 from infra.stages import Retention
@@ -49,13 +49,14 @@ class UpstreamRelay(NestedStack):
         stack_name = Stack.of(scope).stack_name
         super().__init__(scope, construct_id, description="Govrate's relay to the Govrate of the level above")
         assert VISIBILITY_TIMEOUT.to_seconds() >= SENDER_TIMEOUT_SECONDS * VISIBILITY_TIMEOUT_FACTOR
-        self.dead_letters = _fifo_queue(self, "UpstreamDlq")
+        self.dead_letters = encrypted_queue(self, "UpstreamDlq", fifo=True)
         Validations.of(self.dead_letters).acknowledge(
             accepted("SQS3", "This queue is itself the dead-letter queue of the upstream queue.")
         )
-        self.queue = _fifo_queue(
+        self.queue = encrypted_queue(
             self,
             "Upstream",
+            fifo=True,
             visibility_timeout=VISIBILITY_TIMEOUT,
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=self.dead_letters),
         )
@@ -112,22 +113,3 @@ class UpstreamRelay(NestedStack):
             )
         )
         return secret
-
-
-def _fifo_queue(
-    scope: Construct,
-    construct_id: str,
-    *,
-    visibility_timeout: Duration | None = None,
-    dead_letter_queue: sqs.DeadLetterQueue | None = None,
-) -> sqs.Queue:
-    return sqs.Queue(
-        scope,
-        construct_id,
-        fifo=True,
-        encryption=sqs.QueueEncryption.SQS_MANAGED,
-        enforce_ssl=True,
-        retention_period=RETENTION,
-        visibility_timeout=visibility_timeout,
-        dead_letter_queue=dead_letter_queue,
-    )
