@@ -34,10 +34,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     except GovrateError as failed:
         logger.warning("upstream not reached; the batch stays queued", extra={"reason": str(failed)})
         return {"batchItemFailures": [{"itemIdentifier": delivery.message_id} for delivery in deliveries]}
-    for message_id, problem in report.dead_lettered.items():
+    for message_id, refused in report.dead_lettered.items():
         logger.error(
             "the upstream refused a relayed item; moved to the dead-letter queue",
-            extra={"message_id": message_id, "problem": problem.model_dump(mode="json")},
+            extra={"message_id": message_id, "item": refused.item, "problem": refused.problem.model_dump(mode="json")},
         )
-    logger.info("relayed upstream", extra={"delivered": len(report.delivered)})
+    logger.info(
+        "relayed upstream",
+        extra={**report.counts(), "rejected_items": [refused.item for refused in report.dead_lettered.values()]},
+    )
     return {"batchItemFailures": []}

@@ -10,13 +10,13 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 from govrate.evaluations.outbox import StreamChange, negative_review_from_stream
 from govrate.integrity.stream import observed
+from govrate.kernel.errors import Forbidden
 from govrate.kernel.ids import new_id
 from govrate.platforms.registry import PlatformKey
 from govrate.upstream.models import (
     RelayBatch,
     RelayedCaseState,
     RelayedEvaluation,
-    RelayItemStatus,
     UpstreamMessage,
 )
 from govrate.upstream.outbox import relay_upstream, upstream_message
@@ -26,7 +26,7 @@ from tests.fakes.upstream import InMemoryDeadLetters, InMemoryFifoQueue, InMemor
 
 _serializer = TypeSerializer()
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-PROVINCE = PlatformKey(platform_id="sichuan-province", regions=("510000",), secret_arn="arn:secret")
+PROVINCE = PlatformKey(platform_id="sichuan-province", regions=("510000",), secret_arn="arn:secret", downstream=True)
 
 # What an evaluation item holds that must never leave its region.
 PERSONAL = {
@@ -52,6 +52,7 @@ def evaluation_image(evaluation_id: str, *, level: int = 1, **overrides: Any) ->
         "item_version": 2,
         "agency_code": "510104-GA",
         "region_code": "510104",
+        "applied_region_code": None,
         "channel": "window_device",
         "stage": "overall",
         "level": level,
@@ -231,8 +232,8 @@ def test_while_the_upstream_is_down_nothing_is_settled_and_afterwards_everything
     report = send_upstream(_deliveries(messages), upstream=upstream, dead_letters=dead_letters)
     assert report.delivered == ["m0", "m1", "m2"]
     # A redelivery (the batch was sent but its deletion failed) is a duplicate upstream, not a second vote.
-    again = upstream.post(RelayBatch.of(messages))
-    assert {r.status for r in again.evaluations} == {RelayItemStatus.DUPLICATE}
+    again = send_upstream(_deliveries(messages), upstream=upstream, dead_letters=dead_letters)
+    assert again.counts() == {"stored": 0, "duplicate": 3, "stale": 0, "rejected": 0}
     assert sorted(upstream.evaluations.stored) == sorted(ids)
     stored = upstream.evaluations.stored[ids[0]]
     assert (stored.relayed_by, stored.submitted_by, stored.comment, stored.contact_cipher) == (
@@ -251,6 +252,7 @@ def test_the_upstream_keeps_a_case_state_only_when_it_is_newer() -> None:
     newer, older = _relayed(case_image(case_id, 5, "answered"), case_image(case_id, 3, "verified"))
     report = send_upstream(_deliveries([newer, older]), upstream=upstream, dead_letters=InMemoryDeadLetters())
     assert report.delivered == ["m0", "m1"]
+    assert report.counts() == {"stored": 1, "duplicate": 0, "stale": 1, "rejected": 0}
     assert upstream.case_states.kept[case_id][0].version == 5
     assert upstream.case_states.applied == [(case_id, 5)]
 
@@ -262,8 +264,10 @@ def test_an_item_of_a_region_not_the_downstreams_goes_to_the_dead_letters_and_th
     messages = _relayed(inserted(ours), inserted(theirs, region_code="440300", agency_code="440300-GA"))
     report = send_upstream(_deliveries(messages), upstream=upstream, dead_letters=dead_letters)
     assert report.delivered == ["m0"]
-    assert report.dead_lettered["m1"].status == 403
-    assert report.dead_lettered["m1"].errors[0].field == "evaluations.region_code"
+    assert report.dead_lettered["m1"].problem.status == 403
+    assert report.dead_lettered["m1"].problem.errors[0].field == "evaluations.region_code"
+    assert report.dead_lettered["m1"].item == f"evaluation {theirs}"
+    assert report.counts() == {"stored": 1, "duplicate": 0, "stale": 0, "rejected": 1}
     assert [m.evaluation.evaluation_id for m in dead_letters.messages if m.evaluation] == [theirs]
     assert list(upstream.evaluations.stored) == [ours]
 
@@ -287,3 +291,43 @@ def test_an_evaluation_without_a_service_item_or_record_crosses_too() -> None:
     assert message is not None
     assert message.evaluation is not None
     assert (message.evaluation.item_code, message.evaluation.record_id) == (None, None)
+
+
+def test_a_trans_regional_evaluation_crosses_with_both_regions_and_is_taken_for_either() -> None:
+    """Handled in Guangdong but applied for in Sichuan: the Sichuan stage took it, and so does its upstream,
+    with its case's states; an item of neither region is still refused."""
+    upstream = InMemoryUpstream(PROVINCE)
+    dead_letters = InMemoryDeadLetters()
+    applied_here, neither = new_id(AT), new_id(AT + timedelta(seconds=1))
+    elsewhere = {"region_code": "440300", "agency_code": "440300-GA"}
+    case = case_image(applied_here, 2, "answered")
+    assert case.new_image is not None
+    case_change = StreamChange(
+        case.sequence_number,
+        case.event_name,
+        {**case.new_image, **_image(**elsewhere, applied_region_code="510104")},
+    )
+    messages = _relayed(
+        inserted(applied_here, applied_region_code="510104", **elsewhere),
+        case_change,
+        inserted(neither, applied_region_code="450100", **elsewhere),
+    )
+    first = messages[0].evaluation
+    assert first is not None
+    assert (first.region_code, first.applied_region_code) == ("440300", "510104")
+    report = send_upstream(_deliveries(messages), upstream=upstream, dead_letters=dead_letters)
+    assert report.counts() == {"stored": 2, "duplicate": 0, "stale": 0, "rejected": 1}
+    assert upstream.evaluations.stored[applied_here].applied_region_code == "510104"
+    assert upstream.case_states.kept[applied_here][0].applied_region_code == "510104"
+    assert [refused.item for refused in report.dead_lettered.values()] == [f"evaluation {neither}"]
+
+
+def test_only_a_downstream_stage_relays() -> None:
+    """A regional platform of the same regions may not relay: the whole batch is refused, nothing stored."""
+    platform = PlatformKey(platform_id="sichuan-gov", regions=("510000",), secret_arn="arn:secret")
+    upstream = InMemoryUpstream(platform)
+    messages = _relayed(inserted(new_id(AT)), case_image(new_id(AT), 99, "answered"))
+    with pytest.raises(Forbidden, match="not registered as a downstream"):
+        upstream.post(RelayBatch.of(messages))
+    assert not upstream.evaluations.stored
+    assert not upstream.case_states.kept

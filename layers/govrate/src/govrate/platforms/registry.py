@@ -2,6 +2,10 @@
 
 A platform posts only for its own regions. A region code covers itself and, by the GB/T 2260
 hierarchy, what lies under it: a province (`510000`) every `51xxxx`, a city (`510100`) every `5101xx`.
+
+A downstream Govrate stage (docs/relay.md) is registered like a platform, marked `downstream`: it alone
+may relay, and it relays instead of posting records and evaluations (which would open cases here).
+Both may read the outcomes of their regions.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ class PlatformKey(BaseModel):
     platform_id: str = Field(min_length=1, max_length=64)
     regions: tuple[RegionCode, ...] = Field(min_length=1, description="Division codes the platform posts for.")
     secret_arn: str = Field(min_length=1, description="Secrets Manager secret holding the HMAC key.")
+    downstream: bool = Field(default=False, description="A downstream Govrate stage, which relays its facts here.")
 
     def covers(self, region_code: str) -> bool:
         return any(divisions.holds(region, region_code) for region in self.regions)
@@ -41,4 +46,21 @@ class PlatformKey(BaseModel):
             raise Forbidden(
                 f"platform {self.platform_id} posts for {', '.join(self.regions)} only",
                 [{"field": field, "message": f"{region_code} is not a region of platform {self.platform_id}"}],
+            )
+
+    def check_downstream(self) -> None:
+        """Forbidden unless the platform is a downstream Govrate stage: only a stage relays."""
+        if not self.downstream:
+            raise Forbidden(
+                f"platform {self.platform_id} is not registered as a downstream Govrate stage: only a stage "
+                "relays (docs/relay.md#onboarding-a-downstream); a regional platform posts its evaluations to "
+                "/v1/platform/evaluations"
+            )
+
+    def check_not_downstream(self) -> None:
+        """Forbidden for a downstream Govrate stage: it relays what it took, which opens no case here."""
+        if self.downstream:
+            raise Forbidden(
+                f"platform {self.platform_id} is a downstream Govrate stage: it relays its evaluations to "
+                "/v1/platform/relay/batch and posts no service records or evaluations (docs/relay.md)"
             )

@@ -61,6 +61,7 @@ def authenticate_platform(
 def register_platform_record(
     registration: ServiceRecordRegistration, *, platform: PlatformKey, stores: IntakeStores, tickets: TicketIssuer
 ) -> ServiceRecordRegistered:
+    platform.check_not_downstream()
     platform.check_region(registration.region_code)
     return register_record(registration, stores=stores, tickets=tickets, registered_by=platform.platform_id)
 
@@ -71,6 +72,7 @@ def submit_platform_evaluation(
     """A platform's evaluation, in the channel it came from; the platform is trusted with service
     records (no ticket), and must name the record or its own id so that a retry is a replay. A
     trans-regional service is the platform's when it was handled or applied for in its regions."""
+    platform.check_not_downstream()
     if not platform.sees(submission.region_code, submission.applied_region_code):
         platform.check_region(submission.region_code)
     if submission.record_id is None and submission.external_id is None:
@@ -90,7 +92,8 @@ def submit_platform_batch(
 ) -> list[BatchOutcome]:
     """Each item on its own (`submit_each`), BATCH_WRITERS at a time; items with the same identity
     (record and stage, or external id) one after the other, so the second is a duplicate, never a race.
-    An outage stops the batch, and the platform retries it whole."""
+    An outage stops the batch, and the platform retries it whole. A downstream stage is refused whole."""
+    platform.check_not_downstream()
     return submit_each(
         items,
         lambda submission: submit_platform_evaluation(submission, platform=platform, stores=stores, now=now),

@@ -42,6 +42,9 @@ class RelayedEvaluation(Contract):
     item_version: int | None = Field(default=None, ge=1)
     agency_code: AgencyCode
     region_code: RegionCode
+    applied_region_code: RegionCode | None = Field(
+        default=None, description="Where a trans-regional service was applied for (handled in `region_code`)."
+    )
     channel: Channel
     stage: Stage
     level: Level
@@ -64,6 +67,9 @@ class RelayedCaseState(Contract):
     kind: CaseKind = CaseKind.BAD_REVIEW
     agency_code: AgencyCode
     region_code: RegionCode
+    applied_region_code: RegionCode | None = Field(
+        default=None, description="Where a trans-regional service was applied for (handled in `region_code`)."
+    )
     item_code: ItemCode | None = None
     state: CaseState
     version: int = Field(ge=1)
@@ -97,6 +103,14 @@ class UpstreamMessage(Contract):
             return self.evaluation.evaluation_id
         assert self.case_state is not None
         return self.case_state.case_id
+
+    @property
+    def label(self) -> str:
+        """What the message carries, as an operator looks it up: `evaluation <id>`, `case <id> version <n>`."""
+        if self.evaluation is not None:
+            return f"evaluation {self.evaluation.evaluation_id}"
+        assert self.case_state is not None
+        return f"case {self.case_state.case_id} version {self.case_state.version}"
 
     @property
     def deduplication_id(self) -> str:

@@ -48,10 +48,29 @@ class Delivery:
     message: UpstreamMessage
 
 
+@dataclass(frozen=True)
+class Refused:
+    """An item the upstream refused: what it was (`UpstreamMessage.label`) and why."""
+
+    item: str
+    problem: ItemProblem
+
+
 @dataclass
 class SendReport:
-    delivered: list[str] = field(default_factory=list)
-    dead_lettered: dict[str, ItemProblem] = field(default_factory=dict)
+    """What the upstream answered for each message of a batch, by message id."""
+
+    statuses: dict[str, RelayItemStatus] = field(default_factory=dict)
+    dead_lettered: dict[str, Refused] = field(default_factory=dict)
+
+    @property
+    def delivered(self) -> list[str]:
+        """The messages the upstream took (stored, or had already): settled, off the queue."""
+        return [message_id for message_id, status in self.statuses.items() if status is not RelayItemStatus.REJECTED]
+
+    def counts(self) -> dict[str, int]:
+        """How many items of each status, every status named (0 included)."""
+        return {status.value: list(self.statuses.values()).count(status) for status in RelayItemStatus}
 
 
 def send_upstream(deliveries: Sequence[Delivery], *, upstream: UpstreamApi, dead_letters: DeadLetters) -> SendReport:
@@ -67,9 +86,10 @@ def send_upstream(deliveries: Sequence[Delivery], *, upstream: UpstreamApi, dead
         for delivery, result in zip(sent, results, strict=True):
             if result.status is RelayItemStatus.REJECTED:
                 dead_letters.move(delivery.message)
-                report.dead_lettered[delivery.message_id] = result.problem or _unexplained()
-            else:
-                report.delivered.append(delivery.message_id)
+                report.dead_lettered[delivery.message_id] = Refused(
+                    delivery.message.label, result.problem or _unexplained()
+                )
+            report.statuses[delivery.message_id] = result.status
     return report
 
 
@@ -86,12 +106,15 @@ def accept_relay_batch(
     stores: RelayStores,
     problem_of: Callable[[GovrateError], ItemProblem],
 ) -> RelayBatchResult:
-    """Store what a downstream stage relayed, for the downstream's own regions only (an item of another
-    region is rejected). StorageUnavailable stops the batch: the downstream sends it again, whole."""
+    """Store what a downstream stage relayed, for the downstream's own regions only: an item handled or
+    applied for in them, as for a platform's evaluation (an item of neither is rejected). Forbidden, for
+    the whole batch, from a platform that is not a downstream stage. StorageUnavailable stops the batch:
+    the downstream sends it again, whole."""
+    platform.check_downstream()
 
     def evaluation_result(index: int, evaluation: RelayedEvaluation) -> RelayItemResult:
         try:
-            platform.check_region(evaluation.region_code, "evaluations.region_code")
+            _check_regions(platform, evaluation.region_code, evaluation.applied_region_code, "evaluations")
             stores.evaluations.add(_stored(evaluation, platform.platform_id))
         except StorageUnavailable:
             raise
@@ -103,7 +126,7 @@ def accept_relay_batch(
 
     def case_state_result(index: int, state: RelayedCaseState) -> RelayItemResult:
         try:
-            platform.check_region(state.region_code, "case_states.region_code")
+            _check_regions(platform, state.region_code, state.applied_region_code, "case_states")
             kept = stores.case_states.apply(state, platform.platform_id)
         except StorageUnavailable:
             raise
@@ -117,6 +140,11 @@ def accept_relay_batch(
     )
 
 
+def _check_regions(platform: PlatformKey, region_code: str, applied_region_code: str | None, items: str) -> None:
+    if not platform.sees(region_code, applied_region_code):
+        platform.check_region(region_code, f"{items}.region_code")
+
+
 def _stored(evaluation: RelayedEvaluation, relayed_by: str) -> StoredEvaluation:
     return StoredEvaluation(
         evaluation_id=evaluation.evaluation_id,
@@ -124,6 +152,7 @@ def _stored(evaluation: RelayedEvaluation, relayed_by: str) -> StoredEvaluation:
         item_version=evaluation.item_version,
         agency_code=evaluation.agency_code,
         region_code=evaluation.region_code,
+        applied_region_code=evaluation.applied_region_code,
         channel=evaluation.channel,
         stage=evaluation.stage,
         level=evaluation.level,

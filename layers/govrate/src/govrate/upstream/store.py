@@ -25,6 +25,7 @@ class RelayedCaseItem(Model):
     kind = UnicodeAttribute()
     agency_code = UnicodeAttribute()
     region_code = UnicodeAttribute()
+    applied_region_code = UnicodeAttribute(null=True)
     item_code = UnicodeAttribute(null=True)
     state = UnicodeAttribute()
     audit_count = NumberAttribute()
@@ -52,6 +53,7 @@ class RelayedCaseStateRepository:
             kind=state.kind.value,
             agency_code=state.agency_code,
             region_code=state.region_code,
+            applied_region_code=state.applied_region_code,
             item_code=state.item_code,
             state=state.state.value,
             audit_count=state.version,
