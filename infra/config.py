@@ -56,6 +56,11 @@ class PlatformContext(_Context):
     platform_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,47}$")]
     key_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")]
     regions: tuple[RegionCode, ...] = Field(min_length=1)
+    downstream: bool = Field(
+        default=False,
+        description="A downstream Govrate stage (docs/relay.md): it relays to /v1/platform/relay/batch, which it "
+        "alone may, and posts no records or evaluations.",
+    )
     throttle: Throttle = Throttle()
     quota: Quota = Quota()
 

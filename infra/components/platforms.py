@@ -50,13 +50,15 @@ class Platforms(Construct):
         )
 
     def registry(self) -> str:
-        """The `GOVRATE_PLATFORMS` value: key id -> platform id, regions and the ARN of its key's secret."""
+        """The `GOVRATE_PLATFORMS` value: key id -> platform id, regions, the ARN of its key's secret and
+        whether it is a downstream Govrate stage."""
         return Stack.of(self).to_json_string(
             {
                 platform.key_id: {
                     "platform_id": platform.platform_id,
                     "regions": list(platform.regions),
                     "secret_arn": self.keys[platform.key_id].secret_arn,
+                    "downstream": platform.downstream,
                 }
                 for platform in self._platforms
             }

@@ -62,7 +62,12 @@ def test_the_intake_function_gets_the_registry_by_key_id(synth: Synthesized) -> 
     before, reference, after = registry["Fn::Join"][1]
     assert reference == {"Ref": secret}
     assert json.loads(f"{before}ARN{after}") == {
-        "gd-platform-2026": {"platform_id": "gd-platform", "regions": ["440000", "440300"], "secret_arn": "ARN"}
+        "gd-platform-2026": {
+            "platform_id": "gd-platform",
+            "regions": ["440000", "440300"],
+            "secret_arn": "ARN",
+            "downstream": False,
+        }
     }
 
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -20,7 +21,11 @@ import pytest
 import requests
 import upstream_sender
 from govrate import runtime
+from govrate.kernel.ids import new_id
 from govrate.storage.schema import TABLES
+from govrate.upstream.client import UpstreamClient, UpstreamCredentials
+from govrate.upstream.models import RelayBatch, RelayedCaseState, RelayedEvaluation, RelayItemStatus
+from govrate.upstream.service import UpstreamFailed
 from govrate.upstream.store import RelayedCaseStateRepository
 
 from local.lambdas import failed_item_ids, sqs_event_record
@@ -31,6 +36,10 @@ from tests.integration.test_case_support import World, build_world
 UPSTREAM_URL = f"https://{HOST}/{STAGE}"
 KEY_ID = "beijing-2026"
 KEY = "n" * 64
+# A regional platform of the same region, registered at the national level as a platform, not as a stage.
+PLATFORM_KEY_ID = "beijing-gov-2026"
+PLATFORM_KEY = "p" * 64
+AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 @dataclass
@@ -114,11 +123,20 @@ def levels(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     sqs = boto3.client("sqs")
     # The national operator registered the province as a platform for Beijing, and handed over its key.
     national_key = secrets.create_secret(Name="national/platforms/beijing", SecretString=KEY)["ARN"]
+    platform_key = secrets.create_secret(Name="national/platforms/beijing-gov", SecretString=PLATFORM_KEY)["ARN"]
     national = National(
         {
             **_create_tables("national"),
             "GOVRATE_PLATFORMS": json.dumps(
-                {KEY_ID: {"platform_id": "beijing", "regions": ["110000"], "secret_arn": national_key}}
+                {
+                    KEY_ID: {
+                        "platform_id": "beijing",
+                        "regions": ["110000"],
+                        "secret_arn": national_key,
+                        "downstream": True,
+                    },
+                    PLATFORM_KEY_ID: {"platform_id": "beijing-gov", "regions": ["110000"], "secret_arn": platform_key},
+                }
             ),
         }
     )
@@ -226,3 +244,67 @@ def test_an_upstream_outage_loses_nothing_and_the_backlog_arrives_once_each_case
     }
     assert kept_states[posted[0]]["state"] == "contacted"
     assert province.world.queue_depth(province.dead_letters_url) == 0
+
+
+def _client(key_id: str, key: str) -> UpstreamClient:
+    return UpstreamClient(UPSTREAM_URL, key_id, lambda: UpstreamCredentials(key=key, api_key="from-the-operator"))
+
+
+def _trans_regional(case_id: str, version: int) -> RelayBatch:
+    """Handled in Shenzhen, applied for in Beijing: Beijing's stage took it, as a Beijing platform may."""
+    regions = {"agency_code": "440300-GA", "region_code": "440300", "applied_region_code": "110105"}
+    return RelayBatch(
+        evaluations=[
+            RelayedEvaluation(
+                evaluation_id=case_id,
+                channel="window_device",
+                stage="overall",
+                level=1,
+                real_name=True,
+                created_at=AT,
+                **regions,
+            )
+        ],
+        case_states=[
+            RelayedCaseState(
+                case_id=case_id,
+                state="answered",
+                version=version,
+                opened_at=AT,
+                evaluated_at=AT,
+                **regions,
+            )
+        ],
+    )
+
+
+def test_only_a_platform_registered_as_a_downstream_stage_may_relay(levels: tuple[Province, National]) -> None:
+    _, national = levels
+    case_id = new_id(AT)
+    with pytest.raises(UpstreamFailed, match="403") as refused:
+        _client(PLATFORM_KEY_ID, PLATFORM_KEY).post(_trans_regional(case_id, 99))
+    assert "beijing-gov is not registered as a downstream Govrate stage" in str(refused.value)
+    assert national.items("evaluations") == []
+    assert national.items("cases") == []
+
+    # The stage itself is answered 200: a later genuine state is not stale behind a forged one.
+    answer = _client(KEY_ID, KEY).post(_trans_regional(case_id, 2))
+    assert [r.status for r in [*answer.evaluations, *answer.case_states]] == [RelayItemStatus.STORED] * 2
+
+
+def test_a_trans_regional_evaluation_keeps_its_applied_for_region_upstream(levels: tuple[Province, National]) -> None:
+    _, national = levels
+    case_id = new_id(AT)
+    answer = _client(KEY_ID, KEY).post(_trans_regional(case_id, 3))
+    assert [r.status for r in [*answer.evaluations, *answer.case_states]] == [RelayItemStatus.STORED] * 2
+    (evaluation,) = [item for item in national.items("evaluations") if item["entity"] == "evaluation"]
+    assert (evaluation["region_code"], evaluation["applied_region_code"]) == ("440300", "110105")
+    (state,) = national.items("cases")
+    assert (state["sk"], state["region_code"], state["applied_region_code"]) == ("RELAYED", "440300", "110105")
+    # Neither region the stage's: refused, naming the field.
+    elsewhere = _trans_regional(new_id(AT), 1).model_copy(update={"case_states": []})
+    elsewhere.evaluations[0] = elsewhere.evaluations[0].model_copy(update={"applied_region_code": "450100"})
+    (result,) = _client(KEY_ID, KEY).post(elsewhere).evaluations
+    assert result.status is RelayItemStatus.REJECTED
+    assert result.problem is not None
+    assert [error.field for error in result.problem.errors] == ["evaluations.region_code"]
