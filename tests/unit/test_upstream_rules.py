@@ -10,9 +10,13 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 from govrate.evaluations.outbox import StreamChange, negative_review_from_stream
 from govrate.integrity.stream import observed
+from govrate.evaluations.models import EvaluationSubmission, ServiceRecordRegistration
 from govrate.kernel.errors import Forbidden
 from govrate.kernel.ids import new_id
+from govrate.platforms.outcomes import platform_outcome
 from govrate.platforms.registry import PlatformKey
+from govrate.platforms.service import register_platform_record, submit_platform_batch, submit_platform_evaluation
+from govrate.records.service import SignedTicketLinks
 from govrate.upstream.models import (
     RelayBatch,
     RelayedCaseState,
@@ -23,6 +27,7 @@ from govrate.upstream.outbox import relay_upstream, upstream_message
 from govrate.upstream.service import Delivery, UpstreamFailed, send_upstream
 
 from tests.fakes.upstream import InMemoryDeadLetters, InMemoryFifoQueue, InMemoryUpstream
+from tests.fakes.world import FakeWorld
 
 _serializer = TypeSerializer()
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -331,3 +336,34 @@ def test_only_a_downstream_stage_relays() -> None:
         upstream.post(RelayBatch.of(messages))
     assert not upstream.evaluations.stored
     assert not upstream.case_states.kept
+
+
+def test_a_downstream_stage_relays_instead_of_posting_and_reads_its_regions_outcomes() -> None:
+    """What a stage took opens its case at the stage: posted here as a platform's, it would open a second."""
+    world = FakeWorld()
+    beijing_stage = PlatformKey(platform_id="beijing", regions=("110000",), secret_arn="arn:stage", downstream=True)
+    beijing_gov = PlatformKey(platform_id="beijing-gov", regions=("110000",), secret_arn="arn:gov")
+    where = {"item_code": "110105-GA-002", "agency_code": "110105-GA", "region_code": "110105"}
+    submission = EvaluationSubmission.model_validate(
+        {**where, "channel": "window_device", "level": 4, "external_id": "EXT-0001"}
+    )
+    registration = ServiceRecordRegistration.model_validate(
+        {**where, "record_id": "BJ-2026-000123", "completed_at": AT.isoformat()}
+    )
+    tickets = SignedTicketLinks(world.tickets, "https://govrate.example")
+    refused = "beijing is a downstream Govrate stage"
+    with pytest.raises(Forbidden, match=refused):
+        submit_platform_evaluation(submission, platform=beijing_stage, stores=world.intake, now=AT)
+    with pytest.raises(Forbidden, match=refused):
+        submit_platform_batch([submission], platform=beijing_stage, stores=world.intake, now=AT)
+    with pytest.raises(Forbidden, match=refused):
+        register_platform_record(registration, platform=beijing_stage, stores=world.intake, tickets=tickets)
+    accepted = submit_platform_evaluation(submission, platform=beijing_gov, stores=world.intake, now=AT)
+    shown = platform_outcome(
+        accepted.evaluation_id,
+        platform=beijing_stage,
+        evaluations=world.evaluations,
+        cases=world.cases,
+        follow_ups=world.follow_ups,
+    )
+    assert shown.evaluation_id == accepted.evaluation_id
