@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeSerializer
+from govrate.evaluations.models import EvaluationSubmission, ServiceRecordRegistration
 from govrate.evaluations.outbox import StreamChange, negative_review_from_stream
 from govrate.integrity.stream import observed
-from govrate.evaluations.models import EvaluationSubmission, ServiceRecordRegistration
 from govrate.kernel.errors import Forbidden
 from govrate.kernel.ids import new_id
 from govrate.platforms.outcomes import platform_outcome
