@@ -159,13 +159,16 @@ class LocalPlatform:
     key_id: str
     regions: tuple[str, ...]
     key: str
+    downstream: bool
 
 
 def local_platforms() -> list[LocalPlatform]:
     """The platforms the intake function accepts, with their keys, so that a local client can sign."""
     keys = runtime.platform_keys()
     return [
-        LocalPlatform(platform.platform_id, key_id, platform.regions, keys.key(platform.secret_arn).decode())
+        LocalPlatform(
+            platform.platform_id, key_id, platform.regions, keys.key(platform.secret_arn).decode(), platform.downstream
+        )
         for key_id, platform in get_settings().platforms.items()
     ]
 

@@ -1,12 +1,12 @@
 """`make dev`: start the local stack and run until Ctrl-C (SIGINT) or SIGTERM.
 
     .venv/bin/python -m local.devstack [--port 8000] [--aws-port 0] [--schedule-every 60] [--no-seed]
-        [--province NAME] [--platform ID:KEY_ID:REGION[,REGION…]]…
+        [--province NAME] [--platform ID:KEY_ID:REGION[,REGION…]]… [--downstream ID:KEY_ID:REGION[,REGION…]]…
         [--upstream URL --upstream-key-id ID --upstream-key KEY]
 
-Two levels (docs/relay.md): start the upstream with the downstream registered as a platform
-(`--province national --platform province:province-local:110000,440300`), then the downstream on
-another port, naming the upstream and the key it printed for that platform
+Two levels (docs/relay.md): start the upstream with the downstream registered as a downstream stage
+(`--province national --downstream province:province-local:110000,440300`), then the downstream on
+another port, naming the upstream and the key it printed for that stage
 (`--province province --port 8001 --upstream http://127.0.0.1:8000 --upstream-key-id province-local
 --upstream-key …`).
 
@@ -60,7 +60,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         type=platform_setting,
         metavar="ID:KEY_ID:REGION[,REGION…]",
-        help="register one more platform (a downstream stack) beside cdk.json's",
+        help="register one more regional platform beside cdk.json's",
+    )
+    parser.add_argument(
+        "--downstream",
+        action="append",
+        default=[],
+        type=downstream_setting,
+        metavar="ID:KEY_ID:REGION[,REGION…]",
+        help="register a downstream stack (a Govrate stage that relays here, docs/relay.md) beside cdk.json's",
     )
     parser.add_argument("--upstream", metavar="URL", help="relay upstream to the stack at this URL (docs/relay.md)")
     parser.add_argument("--upstream-key-id", metavar="ID", help="the key id the upstream registered this stack under")
@@ -80,14 +88,19 @@ def platform_setting(text: str) -> dict[str, Any]:
     return {"platform_id": platform_id, "key_id": key_id, "regions": regions.split(",")}
 
 
+def downstream_setting(text: str) -> dict[str, Any]:
+    """`ID:KEY_ID:REGION[,REGION…]` as an entry of `govrate:platforms` for a downstream Govrate stage."""
+    return {**platform_setting(text), "downstream": True}
+
+
 def stack_context(args: argparse.Namespace) -> dict[str, Any]:
     """The `govrate:*` settings the options give over cdk.json's."""
     context: dict[str, Any] = {}
     if args.province:
         context["govrate:province"] = args.province
-    if args.platform:
+    if args.platform or args.downstream:
         defaults = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
-        context["govrate:platforms"] = [*defaults.get("govrate:platforms", []), *args.platform]
+        context["govrate:platforms"] = [*defaults.get("govrate:platforms", []), *args.platform, *args.downstream]
     if args.upstream:
         if not (args.upstream_key_id and args.upstream_key):
             raise SystemExit("--upstream needs --upstream-key-id and --upstream-key")
@@ -115,7 +128,8 @@ def banner(ready: Ready) -> str:
     if ready.platforms:
         lines.append("  Regional platforms (signed API, docs/integration.md; API keys are not checked locally):")
         lines += [
-            f"    {p['platform_id']}  regions {', '.join(p['regions'])}\n"
+            f"    {p['platform_id']}  regions {', '.join(p['regions'])}"
+            f"{'  (downstream stage: relays only, docs/relay.md)' if p['downstream'] else ''}\n"
             f"      GOVRATE_KEY_ID={p['key_id']} GOVRATE_KEY={p['key']}"
             for p in ready.platforms
         ]

@@ -29,13 +29,16 @@ def record_id(prefix: str) -> str:
 
 
 def _platform_signer(stack: dict[str, Any], region_code: str) -> HTTPSignatureAuth:
-    """Signs as the demo platform that covers the region, with its key from the stack's Secrets Manager."""
+    """Signs as the demo platform that covers the region (a downstream stage posts no evaluations), with its
+    key from the stack's Secrets Manager."""
     platforms = {
         key_id: PlatformKey.model_validate(platform)
         for key_id, platform in json.loads(stack["environment"]["GOVRATE_PLATFORMS"]).items()
     }
     key_id, platform = next(
-        (key_id, platform) for key_id, platform in platforms.items() if platform.covers(region_code)
+        (key_id, platform)
+        for key_id, platform in platforms.items()
+        if platform.covers(region_code) and not platform.downstream
     )
     secrets = boto3.client(
         "secretsmanager",

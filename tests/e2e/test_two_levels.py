@@ -113,7 +113,7 @@ def levels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str,
         "--no-history",
         "--province",
         "national",
-        "--platform",
+        "--downstream",
         f"province:{KEY_ID}:110000,440300",
     ) as national_process:
         national = wait_until_ready(national_process)

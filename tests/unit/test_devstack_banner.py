@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from local.devstack import banner
+from local.devstack import banner, parse_args, stack_context
 from local.stack import Ready
 
 ENVIRONMENT = {
@@ -34,3 +34,24 @@ def test_the_region_rules_line_names_the_sign_in_keys_of_the_local_pool() -> Non
         "http://127.0.0.1:5000",
         "us-east-1",
     )
+
+
+def test_a_downstream_stack_is_registered_as_a_downstream_stage_beside_the_platforms() -> None:
+    args = parse_args(["--platform", "city-gov:city-gov-1:110100", "--downstream", "province:province-local:110000"])
+    registered = {entry["platform_id"]: entry for entry in stack_context(args)["govrate:platforms"]}
+    assert registered["province"] == {
+        "platform_id": "province",
+        "key_id": "province-local",
+        "regions": ["110000"],
+        "downstream": True,
+    }
+    assert "downstream" not in registered["city-gov"]
+    platform = {"platform_id": "province", "key_id": "province-local", "regions": ["110000"], "key": "k"}
+    ready = Ready(
+        "http://127.0.0.1:8000",
+        "http://127.0.0.1:5000",
+        "us-east-1",
+        ENVIRONMENT,
+        platforms=[{**platform, "downstream": True}],
+    )
+    assert "province  regions 110000  (downstream stage: relays only" in banner(ready)
