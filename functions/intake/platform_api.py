@@ -210,11 +210,12 @@ def get_outcome_changes() -> Response:
         body=RelayBatch,
         responses={200: RelayBatchResult},
         auth=Auth.PLATFORM_SIGNATURE,
-        description="A downstream stage (city → province → national) is registered here as a platform for its "
-        "regions and relays the facts of every evaluation it accepted and every change of its cases, never "
-        "personal data (docs/relay.md). An evaluation is stored once by its id (`duplicate` after that) and "
-        "opens no case here; a case state is kept when its `version` is newer than the one kept (`stale` "
-        "otherwise). An item of another region is `rejected`. Retrying a whole batch is safe.",
+        description="For Govrate stages only: a downstream stage (city → province → national) is registered here "
+        "as a platform marked `downstream` for its regions (any other platform is 403) and relays the facts of "
+        "every evaluation it accepted and every change of its cases, never personal data (docs/relay.md). An "
+        "evaluation is stored once by its id (`duplicate` after that) and opens no case here; a case state is "
+        "kept when its `version` is newer than the one kept (`stale` otherwise). An item neither handled nor "
+        "applied for in the stage's regions is `rejected`. Retrying a whole batch is safe.",
     ),
 )
 def post_relay_batch() -> Response:
