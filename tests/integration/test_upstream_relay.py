@@ -308,3 +308,42 @@ def test_a_trans_regional_evaluation_keeps_its_applied_for_region_upstream(level
     assert result.status is RelayItemStatus.REJECTED
     assert result.problem is not None
     assert [error.field for error in result.problem.errors] == ["evaluations.region_code"]
+
+
+def test_the_senders_log_counts_each_outcome_and_names_the_refused_items(
+    levels: tuple[Province, National], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    province, national = levels
+    logged: list[tuple[str, dict[str, Any]]] = []
+
+    def record(message: str, *, extra: dict[str, Any]) -> None:
+        logged.append((message, extra))
+
+    monkeypatch.setattr(upstream_sender.logger, "info", record)
+    monkeypatch.setattr(upstream_sender.logger, "error", record)
+    evaluation_id = province.world.review(contact=False, level=5, reason_codes=[], comment="很好")["evaluation_id"]
+    province.settle()
+    assert province.send_round() == (1, 0)
+    assert logged == [
+        ("relayed upstream", {"stored": 1, "duplicate": 0, "stale": 0, "rejected": 0, "rejected_items": []})
+    ]
+
+    # The national operator narrowed the stage's regions to Tianjin: the next evaluation is refused.
+    registry = json.loads(national.environment["GOVRATE_PLATFORMS"])
+    registry[KEY_ID]["regions"] = ["120000"]
+    national.environment["GOVRATE_PLATFORMS"] = json.dumps(registry)
+    logged.clear()
+    refused_id = province.world.review(contact=False, level=5, reason_codes=[], comment="很好")["evaluation_id"]
+    province.settle()
+    assert province.send_round() == (1, 0)
+    (refused, summary) = logged
+    assert refused[0] == "the upstream refused a relayed item; moved to the dead-letter queue"
+    assert refused[1]["item"] == f"evaluation {refused_id}"
+    assert refused[1]["problem"]["status"] == 403
+    assert summary == (
+        "relayed upstream",
+        {"stored": 0, "duplicate": 0, "stale": 0, "rejected": 1, "rejected_items": [f"evaluation {refused_id}"]},
+    )
+    stored = [item["evaluation_id"] for item in national.items("evaluations") if item["entity"] == "evaluation"]
+    assert stored == [evaluation_id]
+    assert province.world.queue_depth(province.dead_letters_url) == 1
