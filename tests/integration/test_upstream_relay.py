@@ -22,6 +22,7 @@ import requests
 import upstream_sender
 from govrate import runtime
 from govrate.kernel.ids import new_id
+from govrate.kernel.observability import logger
 from govrate.storage.schema import TABLES
 from govrate.upstream.client import UpstreamClient, UpstreamCredentials
 from govrate.upstream.models import RelayBatch, RelayedCaseState, RelayedEvaluation, RelayItemStatus
@@ -319,8 +320,8 @@ def test_the_senders_log_counts_each_outcome_and_names_the_refused_items(
     def record(message: str, *, extra: dict[str, Any]) -> None:
         logged.append((message, extra))
 
-    monkeypatch.setattr(upstream_sender.logger, "info", record)
-    monkeypatch.setattr(upstream_sender.logger, "error", record)
+    monkeypatch.setattr(logger, "info", record)
+    monkeypatch.setattr(logger, "error", record)
     evaluation_id = province.world.review(contact=False, level=5, reason_codes=[], comment="很好")["evaluation_id"]
     province.settle()
     assert province.send_round() == (1, 0)
