@@ -38,17 +38,26 @@ from tests.integration.staff_support import StaffPool
 EXAMPLES = int(os.environ.get("GOVRATE_FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 KEY_ID = "fuzz-platform-2026"
+# The relay route takes downstream Govrate stages only: it is signed as one.
+STAGE_KEY_ID = "fuzz-stage-2026"
+RELAY_PATH = "/v1/platform/relay/batch"
 KEY = b"f" * 64
 
 
 @pytest.fixture
 def api_url(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The apps behind one local server; one platform that may post for every region."""
+    """The apps behind one local server; one platform that may post for every region, and one downstream
+    stage that may relay for every region (with the same key)."""
     arn = boto3.client("secretsmanager").create_secret(Name="fuzz", SecretString=KEY.decode())["ARN"]
     regions = [f"{province}0000" for province in range(11, 83)]
     monkeypatch.setenv(
         "GOVRATE_PLATFORMS",
-        json.dumps({KEY_ID: {"platform_id": "fuzz-platform", "regions": regions, "secret_arn": arn}}),
+        json.dumps(
+            {
+                KEY_ID: {"platform_id": "fuzz-platform", "regions": regions, "secret_arn": arn},
+                STAGE_KEY_ID: {"platform_id": "fuzz-stage", "regions": regions, "secret_arn": arn, "downstream": True},
+            }
+        ),
     )
     StaffPool(aws, monkeypatch)  # the staff user pool of the staff routes, named in the settings
     runtime.reset()
@@ -68,7 +77,7 @@ def signing(path: str) -> dict[str, Any]:
     auth = HTTPSignatureAuth(
         signature_algorithm=algorithms.HMAC_SHA256,
         key=KEY,
-        key_id=KEY_ID,
+        key_id=STAGE_KEY_ID if path == RELAY_PATH else KEY_ID,
         covered_component_ids=("@method", "@target-uri", "content-digest"),
         use_nonce=True,
     )
