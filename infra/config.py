@@ -67,7 +67,7 @@ class PlatformContext(_Context):
 
 class UpstreamContext(_Context):
     """The Govrate of the level above (context `govrate:upstream`), which registered this stage as a
-    platform: where to post, the key id it gave, and the secret holding the key and the API key
+    platform marked `downstream`: where to post, the key id it gave, and the secret holding the key and the API key
     (docs/relay.md). Without it, the stage relays nothing upstream."""
 
     url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")] = Field(
