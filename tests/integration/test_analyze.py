@@ -382,7 +382,8 @@ def test_a_case_counts_once_at_its_latest_relayed_state_and_never_beside_an_own_
     given = date(2026, 11, 3)
     bad = make_evaluation(at(given, 10), AGENCY, Level.VERY_DISSATISFIED, contact_cipher=CONTACT)
     case = case_of(bad)
-    nights.sources = relayed(FakeSources(evaluations=defaultdict(list, {given: [bad]}), cases={bad.evaluation_id: case}), "beijing")
+    downstream = FakeSources(evaluations=defaultdict(list, {given: [bad]}), cases={bad.evaluation_id: case})
+    nights.sources = relayed(downstream, "beijing")
     nights.run(given + timedelta(days=1))
     assert nights.day_rate(given, RateName.BAD_REVIEW_REPLY_RATE) == (0, 1)
 
