@@ -25,6 +25,7 @@ from govrate.upstream.models import (
 )
 from govrate.upstream.outbox import relay_upstream, upstream_message
 from govrate.upstream.service import Delivery, UpstreamFailed, send_upstream
+from pydantic import ValidationError
 
 from tests.fakes.upstream import InMemoryDeadLetters, InMemoryFifoQueue, InMemoryUpstream
 from tests.fakes.world import FakeWorld
@@ -367,3 +368,19 @@ def test_a_downstream_stage_relays_instead_of_posting_and_reads_its_regions_outc
         follow_ups=world.follow_ups,
     )
     assert shown.evaluation_id == accepted.evaluation_id
+
+
+def test_an_id_beyond_128_bits_is_no_ulid_and_is_refused_as_input() -> None:
+    with pytest.raises(ValidationError, match="evaluation_id"):
+        RelayedEvaluation.model_validate(
+            {
+                "evaluation_id": "8" + "0" * 25,
+                "agency_code": "510104-GA",
+                "region_code": "510104",
+                "channel": "window_device",
+                "stage": "overall",
+                "level": 3,
+                "real_name": False,
+                "created_at": AT.isoformat(),
+            }
+        )
