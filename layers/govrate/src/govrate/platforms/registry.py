@@ -48,6 +48,12 @@ class PlatformKey(BaseModel):
                 [{"field": field, "message": f"{region_code} is not a region of platform {self.platform_id}"}],
             )
 
+    def check_sees(self, region_code: str, applied_region_code: str | None, field: str = "region_code") -> None:
+        """Forbidden, naming the field, for an evaluation (or its case) neither handled nor applied for in the
+        platform's regions."""
+        if not self.sees(region_code, applied_region_code):
+            self.check_region(region_code, field)
+
     def check_downstream(self) -> None:
         """Forbidden unless the platform is a downstream Govrate stage: only a stage relays."""
         if not self.downstream:

@@ -73,8 +73,7 @@ def submit_platform_evaluation(
     records (no ticket), and must name the record or its own id so that a retry is a replay. A
     trans-regional service is the platform's when it was handled or applied for in its regions."""
     platform.check_not_downstream()
-    if not platform.sees(submission.region_code, submission.applied_region_code):
-        platform.check_region(submission.region_code)
+    platform.check_sees(submission.region_code, submission.applied_region_code)
     if submission.record_id is None and submission.external_id is None:
         raise InvalidInput(
             "a platform identifies each evaluation, so that a retry is recognised",

@@ -114,7 +114,7 @@ def accept_relay_batch(
 
     def evaluation_result(index: int, evaluation: RelayedEvaluation) -> RelayItemResult:
         try:
-            _check_regions(platform, evaluation.region_code, evaluation.applied_region_code, "evaluations")
+            platform.check_sees(evaluation.region_code, evaluation.applied_region_code, "evaluations.region_code")
             stores.evaluations.add(_stored(evaluation, platform.platform_id))
         except StorageUnavailable:
             raise
@@ -126,7 +126,7 @@ def accept_relay_batch(
 
     def case_state_result(index: int, state: RelayedCaseState) -> RelayItemResult:
         try:
-            _check_regions(platform, state.region_code, state.applied_region_code, "case_states")
+            platform.check_sees(state.region_code, state.applied_region_code, "case_states.region_code")
             kept = stores.case_states.apply(state, platform.platform_id)
         except StorageUnavailable:
             raise
@@ -138,11 +138,6 @@ def accept_relay_batch(
         evaluations=[evaluation_result(index, item) for index, item in enumerate(batch.evaluations)],
         case_states=[case_state_result(index, item) for index, item in enumerate(batch.case_states)],
     )
-
-
-def _check_regions(platform: PlatformKey, region_code: str, applied_region_code: str | None, items: str) -> None:
-    if not platform.sees(region_code, applied_region_code):
-        platform.check_region(region_code, f"{items}.region_code")
 
 
 def _stored(evaluation: RelayedEvaluation, relayed_by: str) -> StoredEvaluation:
