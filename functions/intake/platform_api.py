@@ -186,7 +186,8 @@ def get_platform_evaluation(evaluation_id: str) -> Response:
         responses={200: OutcomeChanges},
         auth=Auth.PLATFORM_SIGNATURE,
         description="Oldest first; pass `next_cursor` as `since` to resume exactly after the last change returned "
-        "(no gap, no repeat). Each change carries the case's progress as the outcome shows it. Changes are kept "
+        "(no gap, no repeat). Each change carries the case's progress as the outcome shows it. The cursor is "
+        "signed for the platform: an altered one, or another platform's, is 422 naming `since`. Changes are kept "
         "30 days: a cursor whose next change is gone is 410 (fetch the outcomes you follow, then start again "
         "without `since`).",
         errors=(410,),
@@ -196,7 +197,9 @@ def get_outcome_changes() -> Response:
     request = blueprint.current_request
     platform = _platform(request)
     query = parse_query(request, ChangesQuery)
-    changes = outcome_changes(query, platform=platform, feed=runtime.case_repository())
+    changes = outcome_changes(
+        query, platform=platform, feed=runtime.case_repository(), cursors=runtime.feed_cursors()
+    )
     return json_response(changes, headers={"Cache-Control": "no-store"})
 
 

@@ -586,6 +586,8 @@ def test_the_change_feed_pages_exactly_through_the_changes_of_the_platforms_regi
     assert get(platforms, "/v1/platform/evaluations", **since).body["changes"] == []
     zhejiang = get(platforms, "/v1/platform/evaluations", key=platforms.other_secret, key_id=OTHER_KEY_ID)
     assert zhejiang.body["changes"] == []
+    borrowed = get(platforms, "/v1/platform/evaluations", key=platforms.other_secret, key_id=OTHER_KEY_ID, **since)
+    assert (borrowed.status, fields(borrowed)) == (422, {"since"})  # Beijing's cursor is not Zhejiang's
 
 
 def test_a_cursor_of_no_feed_is_a_problem_naming_since(platforms: Platforms) -> None:
@@ -627,9 +629,9 @@ def test_a_change_that_lost_the_feeds_head_is_written_after_the_winner_not_refus
     )
     open_and_answer(first, answered=False)
     repository = runtime.case_repository()
-    read_head = repository._feed_head
+    read_head = repository.feed_head
     stale = [0]  # the second change read the head before the first one committed
-    monkeypatch.setattr(repository, "_feed_head", lambda province: stale.pop() if stale else read_head(province))
+    monkeypatch.setattr(repository, "feed_head", lambda province: stale.pop() if stale else read_head(province))
 
     open_and_answer(second)
 

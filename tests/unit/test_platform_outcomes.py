@@ -5,6 +5,7 @@ posted where it was applied for, handled by the handling region's agency and fol
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -20,7 +21,7 @@ from govrate.evaluations.models import (
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Forbidden, Gone, InvalidInput, NotFound
 from govrate.platforms.models import ChangesQuery, OutcomeChanges
-from govrate.platforms.outcomes import outcome_changes, platform_outcome
+from govrate.platforms.outcomes import FeedCursors, outcome_changes, platform_outcome
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.service import submit_platform_evaluation
 from pydantic import ValidationError
@@ -37,6 +38,7 @@ BEIJING_CITY = PlatformKey(platform_id="bj-city", regions=("110100",), secret_ar
 LI = Actor(role=Role.STAFF, subject="li.ming", agency_code="110105-GA", region_code="110105")
 CONTACT = {"name": "王女士", "phone": "13800138000", "consent": True}
 FINDING = "窗口人员未按规定一次性告知"
+CURSORS = FeedCursors("the stage's signing secret")
 
 
 @pytest.fixture
@@ -85,7 +87,9 @@ def answer(world: FakeWorld, evaluation_id: str) -> None:
 
 
 def changes(world: FakeWorld, platform: PlatformKey, since: str | None = None, limit: int = 100) -> OutcomeChanges:
-    return outcome_changes(ChangesQuery(since=since, limit=limit), platform=platform, feed=world.cases)
+    return outcome_changes(
+        ChangesQuery(since=since, limit=limit), platform=platform, feed=world.cases, cursors=CURSORS
+    )
 
 
 def outcome(world: FakeWorld, evaluation_id: str, platform: PlatformKey) -> Any:
@@ -155,22 +159,50 @@ def test_a_city_platform_reads_only_its_citys_changes_and_its_cursor_passes_the_
     assert {change.evaluation_id for change in changes(world, BEIJING_CITY).changes} == {chaoyang, yanqing}
 
 
-def test_a_cursor_that_is_not_one_of_the_feed_is_refused_naming_since(world: FakeWorld) -> None:
-    forged = [
-        base64.urlsafe_b64encode(document.encode()).decode()
-        for document in (
-            '{"v":1,"after":{"110000":Infinity}}',
-            '{"v":1,"after":{"110000":-1}}',
-            '{"v":1,"after":{"110000":10000000000000}}',
-            '{"v":1,"after":[]}',
-            '{"v":2,"after":{}}',
-            "[]",
-        )
+def refused_naming_since(world: FakeWorld, platform: PlatformKey, cursor: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        changes(world, platform, cursor)
+    assert refused.value.errors[0]["field"] == "since"
+
+
+def test_a_cursor_of_no_feed_is_refused_naming_since(world: FakeWorld) -> None:
+    unsigned = [
+        base64.urlsafe_b64encode(document.encode()).decode().rstrip("=")
+        for document in ('{"v":1,"after":{"110000":1}}', '{"v":1,"after":{}}', "[]")
     ]
-    for cursor in ("not-a-cursor", "游标", *forged):
-        with pytest.raises(InvalidInput) as refused:
-            changes(world, BEIJING, cursor)
-        assert refused.value.errors[0]["field"] == "since"
+    for cursor in ("not-a-cursor", "游标", "a.b", *unsigned):
+        refused_naming_since(world, BEIJING, cursor)
+    refused_naming_since(world, BEIJING, FeedCursors("another stage's secret").cursor({}, BEIJING))
+
+
+def test_an_edited_cursor_is_refused_naming_since(world: FakeWorld) -> None:
+    for number in range(3):
+        bad_review(world, BEIJING, number)
+    cursor = changes(world, BEIJING).next_cursor
+    payload, signature = cursor.rsplit(".", 1)
+    document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert document == {"v": 1, "after": {"110000": 3}}
+    for after in (1, 999):  # back, to read changes again; ahead, to skip the changes to come
+        edited = json.dumps({"v": 1, "after": {"110000": after}}, separators=(",", ":")).encode()
+        refused_naming_since(world, BEIJING, f"{base64.urlsafe_b64encode(edited).decode().rstrip('=')}.{signature}")
+    refused_naming_since(world, BEIJING, f"{payload}.{signature[:-2]}")
+    assert changes(world, BEIJING, cursor).changes == []  # the cursor as handed out is read
+
+
+def test_another_platforms_cursor_is_refused_naming_since(world: FakeWorld) -> None:
+    bad_review(world, BEIJING, 1)
+    city_cursor = changes(world, BEIJING_CITY).next_cursor  # the same province, another platform
+    refused_naming_since(world, BEIJING, city_cursor)
+    assert changes(world, BEIJING_CITY, city_cursor).changes == []
+
+
+def test_a_cursor_past_the_provinces_head_is_refused_lest_later_changes_be_skipped(world: FakeWorld) -> None:
+    bad_review(world, BEIJING, 1)
+    refused_naming_since(world, BEIJING, CURSORS.cursor({"110000": 2}, BEIJING))
+    at_head = CURSORS.cursor({"110000": 1}, BEIJING)
+    assert changes(world, BEIJING, at_head).changes == []
+    later = bad_review(world, BEIJING, 2)
+    assert [change.evaluation_id for change in changes(world, BEIJING, at_head).changes] == [later]
 
 
 def test_a_cursor_whose_next_change_has_expired_is_gone(world: FakeWorld) -> None:
