@@ -160,7 +160,8 @@ def post_evaluation_batch() -> Response:
         auth=Auth.PLATFORM_SIGNATURE,
         description="For an evaluation handled or applied for in the platform's regions, whoever posted it: what "
         "the evaluator's status page shows (the case's state, the answer, the handling rating) with the case's "
-        "deadlines. Never the evaluator's contact or the staff's notes. Any other id is 404, like an unknown one.",
+        "deadlines. Never the evaluator's contact or the staff's notes. Any other id is 404, like an unknown one. "
+        "An evaluation a downstream stage relayed shows its case's newest relayed state (`case.relayed_by`).",
     ),
 )
 def get_platform_evaluation(evaluation_id: str) -> Response:
@@ -171,6 +172,7 @@ def get_platform_evaluation(evaluation_id: str) -> Response:
         evaluations=runtime.evaluation_repository(),
         cases=runtime.case_repository(),
         follow_ups=runtime.follow_up_repository(),
+        relayed_cases=runtime.relay_stores().case_states,
     )
     return json_response(outcome, headers={"Cache-Control": "no-store"})
 
@@ -197,9 +199,7 @@ def get_outcome_changes() -> Response:
     request = blueprint.current_request
     platform = _platform(request)
     query = parse_query(request, ChangesQuery)
-    changes = outcome_changes(
-        query, platform=platform, feed=runtime.case_repository(), cursors=runtime.feed_cursors()
-    )
+    changes = outcome_changes(query, platform=platform, feed=runtime.case_repository(), cursors=runtime.feed_cursors())
     return json_response(changes, headers={"Cache-Control": "no-store"})
 
 

@@ -10,7 +10,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from govrate.cases.model import Action, AnswerRecord, ContactRecord, StaffCommand, TriageDecision, VerificationRecord
+from govrate.cases.model import (
+    Action,
+    AnswerRecord,
+    ContactRecord,
+    Reassignment,
+    StaffCommand,
+    TriageDecision,
+    VerificationRecord,
+)
 from govrate.cases.service import act_on_case, open_case, view_case
 from govrate.evaluations.models import (
     CaseState,
@@ -20,12 +28,15 @@ from govrate.evaluations.models import (
 )
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Forbidden, Gone, InvalidInput, NotFound
+from govrate.kernel.ids import new_id
 from govrate.platforms.models import ChangesQuery, OutcomeChanges
 from govrate.platforms.outcomes import FeedCursors, outcome_changes, platform_outcome
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.service import submit_platform_evaluation
+from govrate.upstream.models import RelayBatch, RelayedCaseState, RelayedEvaluation
 from pydantic import ValidationError
 
+from tests.fakes.upstream import InMemoryCaseStates, InMemoryUpstream
 from tests.fakes.world import FakeWorld
 
 CST = timezone(timedelta(hours=8))
@@ -39,6 +50,10 @@ LI = Actor(role=Role.STAFF, subject="li.ming", agency_code="110105-GA", region_c
 CONTACT = {"name": "王女士", "phone": "13800138000", "consent": True}
 FINDING = "窗口人员未按规定一次性告知"
 CURSORS = FeedCursors("the stage's signing secret")
+
+
+# The stage of Beijing's Chaoyang district, relaying to this one as a platform.
+CHAOYANG_STAGE = PlatformKey(platform_id="chaoyang-stage", regions=("110105",), secret_arn="arn:cy")
 
 
 @pytest.fixture
@@ -87,18 +102,19 @@ def answer(world: FakeWorld, evaluation_id: str) -> None:
 
 
 def changes(world: FakeWorld, platform: PlatformKey, since: str | None = None, limit: int = 100) -> OutcomeChanges:
-    return outcome_changes(
-        ChangesQuery(since=since, limit=limit), platform=platform, feed=world.cases, cursors=CURSORS
-    )
+    return outcome_changes(ChangesQuery(since=since, limit=limit), platform=platform, feed=world.cases, cursors=CURSORS)
 
 
-def outcome(world: FakeWorld, evaluation_id: str, platform: PlatformKey) -> Any:
+def outcome(
+    world: FakeWorld, evaluation_id: str, platform: PlatformKey, relayed_cases: InMemoryCaseStates | None = None
+) -> Any:
     return platform_outcome(
         evaluation_id,
         platform=platform,
         evaluations=world.evaluations,
         cases=world.cases,
         follow_ups=world.follow_ups,
+        relayed_cases=relayed_cases or InMemoryCaseStates(),
     )
 
 
@@ -265,3 +281,81 @@ def test_the_public_endpoint_takes_no_applied_for_region() -> None:
     with pytest.raises(ValidationError) as invalid:
         PublicEvaluationSubmission.model_validate(body)
     assert invalid.value.errors()[0]["loc"] == ("applied_region_code",)
+
+
+def relayed_state(case_id: str, version: int, state: CaseState, **fields: Any) -> RelayedCaseState:
+    given = {"agency_code": "110105-GA", "region_code": "110105", "opened_at": GIVEN + timedelta(seconds=2)}
+    return RelayedCaseState.model_validate(
+        {**given, "case_id": case_id, "state": state, "version": version, "evaluated_at": GIVEN, **fields}
+    )
+
+
+def test_a_relayed_bad_review_shows_its_case_as_the_newest_state_relayed(world: FakeWorld) -> None:
+    relayed_cases = InMemoryCaseStates()
+    upstream = InMemoryUpstream(CHAOYANG_STAGE, evaluations=world.evaluations, case_states=relayed_cases)
+    evaluation_id = new_id(GIVEN)
+    evaluation = RelayedEvaluation(
+        evaluation_id=evaluation_id,
+        agency_code="110105-GA",
+        region_code="110105",
+        channel="window_device",
+        stage="overall",
+        level=1,
+        real_name=True,
+        created_at=GIVEN,
+    )
+    upstream.post(RelayBatch(evaluations=[evaluation]))
+    assert outcome(world, evaluation_id, BEIJING, relayed_cases).case is None  # no state relayed yet
+
+    answered_at = GIVEN + timedelta(days=1)
+    answered = relayed_state(
+        evaluation_id,
+        7,
+        CaseState.ANSWERED,
+        agency_code="110105-SW",  # reassigned at the downstream
+        answered_at=answered_at,
+        answered_within_deadline=True,
+    )
+    upstream.post(RelayBatch(case_states=[answered, relayed_state(evaluation_id, 3, CaseState.VERIFIED)]))
+    case = outcome(world, evaluation_id, BEIJING, relayed_cases).case
+    assert case.model_dump(mode="json") == {
+        "state": "answered",
+        "opened_at": (GIVEN + timedelta(seconds=2)).isoformat(),
+        "answer": None,
+        "answered_at": answered_at.isoformat(),
+        "awaiting_rating": True,
+        "handling_rating": None,
+        "reopened": False,
+        "reopen_count": 0,
+        "due_at": None,
+        "agency_code": "110105-SW",
+        "verify_due_at": None,
+        "answer_due_at": None,
+        "answered_within_deadline": True,
+        "escalated": False,
+        "changed_at": None,
+        "relayed_by": "chaoyang-stage",
+    }
+    reopened = relayed_state(evaluation_id, 9, CaseState.VERIFIED, reopen_count=1, handling_rating="dissatisfied")
+    upstream.post(RelayBatch(case_states=[reopened]))
+    case = outcome(world, evaluation_id, BEIJING, relayed_cases).case
+    assert (case.state, case.reopened, case.handling_rating, case.awaiting_rating) == (
+        CaseState.VERIFIED,
+        True,
+        "dissatisfied",
+        False,
+    )
+    with pytest.raises(NotFound):
+        outcome(world, evaluation_id, ZHEJIANG, relayed_cases)
+    assert changes(world, BEIJING).changes == []  # the feed lists this stage's own cases
+
+
+def test_the_outcome_names_the_agency_handling_the_case_after_a_reassignment(world: FakeWorld) -> None:
+    evaluation_id = bad_review(world, BEIJING, 1)
+    assert outcome(world, evaluation_id, BEIJING).case.agency_code == "110105-GA"
+    supervisor = Actor(role=Role.SUPERVISOR, subject="wang.fang", region_code="110000")
+    reassignment = Reassignment(agency_code="110105-RS", reason="人社事项，转人社局办理")
+    act_on_case(evaluation_id, reassignment, actor=supervisor, stores=world.case_stores(), now=GIVEN)
+    shown = outcome(world, evaluation_id, BEIJING)
+    assert (shown.agency_code, shown.case.agency_code, shown.case.relayed_by) == ("110105-GA", "110105-RS", None)
+    assert changes(world, BEIJING).changes[-1].case.agency_code == "110105-RS"

@@ -192,7 +192,7 @@ class CaseRepository:
             region_code=case.region_code,
             applied_region_code=case.applied_region_code,
             case=progress.model_dump_json(),
-            expires_at=progress.changed_at + FEED_RETENTION,
+            expires_at=case.last_public_change_at + FEED_RETENTION,
         )
         transaction.save(change, condition=self._change.pk.does_not_exist())
 

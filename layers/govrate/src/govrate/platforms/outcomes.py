@@ -2,7 +2,10 @@
 cases of its regions' bad reviews, so that its own app can show the evaluator the answer.
 
 An evaluation outside the platform's regions is not found (404), never forbidden: its id cannot be
-probed. The feed is read per province (`govrate.cases.store`): the cursor holds, for each province of
+probed. A relayed evaluation's case is worked at the downstream stage that relayed it: its outcome
+shows the newest state relayed. The feed holds the changes of this stage's own cases only.
+
+The feed is read per province (`govrate.cases.store`): the cursor holds, for each province of
 the platform, the number of the last change it has passed, so a page resumes exactly after the last
 change returned; changes of the province outside the platform's regions are passed over, not returned,
 and so is a trans-regional case's change in the second of two feeds the platform reads. The cursor is
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from itsdangerous import BadData, URLSafeSerializer
 
-from govrate.evaluations.models import EvaluationOutcome
+from govrate.evaluations.models import CaseProgress, CaseState, EvaluationOutcome
 from govrate.evaluations.service import evaluation_outcome
 from govrate.kernel import divisions
 from govrate.kernel.errors import Gone, InvalidInput, NotFound
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from govrate.cases.model import CaseChange
     from govrate.cases.ports import CaseFeed, CaseStatusReader
     from govrate.evaluations.ports import EvaluationStore, FollowUpStore
+    from govrate.upstream.models import RelayedCaseState
+    from govrate.upstream.ports import CaseStateStore
 
 _CURSOR_VERSION: Final = 1
 CURSOR_SALT: Final = "govrate.feed-cursor"
@@ -40,12 +45,37 @@ def platform_outcome(
     evaluations: EvaluationStore,
     cases: CaseStatusReader,
     follow_ups: FollowUpStore,
+    relayed_cases: CaseStateStore,
 ) -> EvaluationOutcome:
     """The evaluation and its case's progress, when it was handled or applied for in the platform's regions."""
     evaluation = evaluations.get(evaluation_id)
     if not platform.sees(evaluation.region_code, evaluation.applied_region_code):
         raise NotFound(f"evaluation {evaluation_id}")
-    return evaluation_outcome(evaluation, cases=cases, follow_ups=follow_ups)
+    outcome = evaluation_outcome(evaluation, cases=cases, follow_ups=follow_ups)
+    if evaluation.relayed_by is None or not evaluation.bad_review:
+        return outcome
+    state = relayed_cases.latest(evaluation_id)
+    return outcome.model_copy(update={"case": _relayed_progress(state, evaluation.relayed_by) if state else None})
+
+
+def _relayed_progress(state: RelayedCaseState, relayed_by: str) -> CaseProgress:
+    """A relayed case as its newest state shows it: the downstream relays no answer's text, no deadlines."""
+    return CaseProgress(
+        state=state.state,
+        opened_at=state.opened_at,
+        answered_at=state.answered_at,
+        awaiting_rating=state.state is CaseState.ANSWERED,
+        handling_rating=state.handling_rating,
+        reopened=state.reopen_count > 0,
+        reopen_count=state.reopen_count,
+        agency_code=state.agency_code,
+        verify_due_at=None,
+        answer_due_at=None,
+        answered_within_deadline=state.answered_within_deadline,
+        escalated=state.state is CaseState.ESCALATED,
+        changed_at=None,
+        relayed_by=relayed_by,
+    )
 
 
 def outcome_changes(

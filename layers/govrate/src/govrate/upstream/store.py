@@ -5,11 +5,15 @@ agency here works them."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from govrate.storage.errors import condition_failed, storage_error
+from govrate.cases.model import CaseKind
+from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.items import RELAYED_CASE_SK
 from govrate.storage.tables import bind
 from govrate.upstream.models import RelayedCaseState
@@ -73,3 +77,31 @@ class RelayedCaseStateRepository:
                 return False
             raise storage_error(exc, "cases table") from exc
         return True
+
+    def latest(self, case_id: str) -> RelayedCaseState | None:
+        with translated("cases table"):
+            try:
+                return _state(self._model.get(f"CASE#{case_id}", RELAYED_CASE_SK, consistent_read=True))
+            except self._model.DoesNotExist:
+                return None
+
+
+def _state(item: RelayedCaseItem) -> RelayedCaseState:
+    return RelayedCaseState(
+        case_id=item.evaluation_id,
+        kind=CaseKind(item.kind),
+        agency_code=item.agency_code,
+        region_code=item.region_code,
+        item_code=item.item_code,
+        state=CaseState(item.state),
+        version=int(item.audit_count),
+        opened_at=datetime.fromisoformat(item.opened_at),
+        evaluated_at=datetime.fromisoformat(item.evaluated_at),
+        real_name=item.real_name,
+        answered_at=datetime.fromisoformat(item.answered_at) if item.answered_at else None,
+        answered_within_deadline=item.answered_within_deadline,
+        visited_and_rectified=item.visited_and_rectified,
+        handling_rating=HandlingRating(item.handling_rating) if item.handling_rating else None,
+        excluded_from_rates=item.excluded_from_rates,
+        reopen_count=int(item.reopen_count),
+    )
