@@ -22,21 +22,25 @@ from govrate.cases.model import (
 from govrate.cases.service import act_on_case, open_case, view_case
 from govrate.evaluations.models import (
     CaseState,
+    Channel,
     EvaluationSubmission,
     NegativeReviewMessage,
     PublicEvaluationSubmission,
+    Stage,
 )
+from govrate.evaluations.store import StoredEvaluation
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Forbidden, Gone, InvalidInput, NotFound
 from govrate.kernel.ids import new_id
+from govrate.kernel.scale import Level
 from govrate.platforms.models import ChangesQuery, OutcomeChanges
 from govrate.platforms.outcomes import FeedCursors, outcome_changes, platform_outcome
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.service import submit_platform_evaluation
-from govrate.upstream.models import RelayBatch, RelayedCaseState, RelayedEvaluation
+from govrate.upstream.models import RelayedCaseState
 from pydantic import ValidationError
 
-from tests.fakes.upstream import InMemoryCaseStates, InMemoryUpstream
+from tests.fakes.upstream import InMemoryCaseStates
 from tests.fakes.world import FakeWorld
 
 CST = timezone(timedelta(hours=8))
@@ -52,8 +56,8 @@ FINDING = "窗口人员未按规定一次性告知"
 CURSORS = FeedCursors("the stage's signing secret")
 
 
-# The stage of Beijing's Chaoyang district, relaying to this one as a platform.
-CHAOYANG_STAGE = PlatformKey(platform_id="chaoyang-stage", regions=("110105",), secret_arn="arn:cy")
+# The platform id of the stage of Beijing's Chaoyang district, which relays to this one.
+CHAOYANG_STAGE = "chaoyang-stage"
 
 
 @pytest.fixture
@@ -292,19 +296,24 @@ def relayed_state(case_id: str, version: int, state: CaseState, **fields: Any) -
 
 def test_a_relayed_bad_review_shows_its_case_as_the_newest_state_relayed(world: FakeWorld) -> None:
     relayed_cases = InMemoryCaseStates()
-    upstream = InMemoryUpstream(CHAOYANG_STAGE, evaluations=world.evaluations, case_states=relayed_cases)
     evaluation_id = new_id(GIVEN)
-    evaluation = RelayedEvaluation(
-        evaluation_id=evaluation_id,
-        agency_code="110105-GA",
-        region_code="110105",
-        channel="window_device",
-        stage="overall",
-        level=1,
-        real_name=True,
-        created_at=GIVEN,
+    world.evaluations.add(  # as the relay stores it: no comment, no receipt, no contact
+        StoredEvaluation(
+            evaluation_id=evaluation_id,
+            item_code=None,
+            agency_code="110105-GA",
+            region_code="110105",
+            channel=Channel.WINDOW_DEVICE,
+            stage=Stage.OVERALL,
+            level=Level(1),
+            comment=None,
+            created_at=GIVEN,
+            receipt_hash="",
+            submitted_by=CHAOYANG_STAGE,
+            relayed_by=CHAOYANG_STAGE,
+            relayed_real_name=True,
+        )
     )
-    upstream.post(RelayBatch(evaluations=[evaluation]))
     assert outcome(world, evaluation_id, BEIJING, relayed_cases).case is None  # no state relayed yet
 
     answered_at = GIVEN + timedelta(days=1)
@@ -316,7 +325,8 @@ def test_a_relayed_bad_review_shows_its_case_as_the_newest_state_relayed(world: 
         answered_at=answered_at,
         answered_within_deadline=True,
     )
-    upstream.post(RelayBatch(case_states=[answered, relayed_state(evaluation_id, 3, CaseState.VERIFIED)]))
+    for state in (answered, relayed_state(evaluation_id, 3, CaseState.VERIFIED)):  # the older one changes nothing
+        relayed_cases.apply(state, CHAOYANG_STAGE)
     case = outcome(world, evaluation_id, BEIJING, relayed_cases).case
     assert case.model_dump(mode="json") == {
         "state": "answered",
@@ -337,7 +347,7 @@ def test_a_relayed_bad_review_shows_its_case_as_the_newest_state_relayed(world: 
         "relayed_by": "chaoyang-stage",
     }
     reopened = relayed_state(evaluation_id, 9, CaseState.VERIFIED, reopen_count=1, handling_rating="dissatisfied")
-    upstream.post(RelayBatch(case_states=[reopened]))
+    relayed_cases.apply(reopened, CHAOYANG_STAGE)
     case = outcome(world, evaluation_id, BEIJING, relayed_cases).case
     assert (case.state, case.reopened, case.handling_rating, case.awaiting_rating) == (
         CaseState.VERIFIED,
