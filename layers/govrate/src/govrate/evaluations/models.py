@@ -322,7 +322,9 @@ class EvaluationStatus(Contract):
     created_at: datetime
     bad_review: bool
     case: CaseSummary | None = Field(
-        default=None, description="The handling of a bad review; null until the case is opened."
+        default=None,
+        description="The handling of a bad review; null until the case is opened (a relayed one's, until its first "
+        "state is relayed).",
     )
     burst: BurstHold | None = Field(
         default=None,
