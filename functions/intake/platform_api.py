@@ -172,7 +172,7 @@ def get_platform_evaluation(evaluation_id: str) -> Response:
         evaluations=runtime.evaluation_repository(),
         cases=runtime.case_repository(),
         follow_ups=runtime.follow_up_repository(),
-        relayed_cases=runtime.relay_stores().case_states,
+        relayed_cases=runtime.relayed_case_states(),
     )
     return json_response(outcome, headers={"Cache-Control": "no-store"})
 

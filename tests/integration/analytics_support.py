@@ -17,6 +17,7 @@ from govrate.evaluations.models import CaseState, Channel, EvaluatorKind, Handli
 from govrate.evaluations.store import StoredEvaluation
 from govrate.kernel.scale import DEFAULT_LEVEL_SCORES, Level
 from govrate.records.store import StoredRecord
+from govrate.upstream.models import RelayedCaseState
 from ulid import ULID
 
 CST = timezone(timedelta(hours=8))
@@ -32,6 +33,8 @@ ITEMS = {
 class FakeSources:
     evaluations: defaultdict[date, list[StoredEvaluation]] = field(default_factory=lambda: defaultdict(list))
     cases: dict[str, Case] = field(default_factory=dict)
+    # The latest states of the cases relayed by the downstream stages, by case id.
+    relayed: dict[str, RelayedCaseState] = field(default_factory=dict)
     records: defaultdict[date, list[StoredRecord]] = field(default_factory=lambda: defaultdict(list))
     # Interference patterns flagged on evaluations, by evaluation id.
     flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -41,6 +44,9 @@ class FakeSources:
 
     def cases_on(self, day: date) -> list[Case]:
         return [case for case in self.cases.values() if case.evaluated_at.astimezone(CST).date() == day]
+
+    def relayed_cases_on(self, day: date) -> list[RelayedCaseState]:
+        return [state for state in self.relayed.values() if state.evaluated_at.astimezone(CST).date() == day]
 
     def records_on(self, day: date) -> list[StoredRecord]:
         return self.records[day]
@@ -62,6 +68,9 @@ class FakeSources:
             if day < today:
                 kept.evaluations[day] = evaluations
         kept.cases = {key: case for key, case in self.cases.items() if case.evaluated_at.astimezone(CST).date() < today}
+        kept.relayed = {
+            key: state for key, state in self.relayed.items() if state.evaluated_at.astimezone(CST).date() < today
+        }
         return kept
 
 
@@ -119,6 +128,48 @@ def case_of(evaluation: StoredEvaluation, **fields: object) -> Case:
         "answer_due_at": evaluation.created_at + timedelta(days=21),
     }
     return Case.model_validate({**values, **fields})
+
+
+def relayed(sources: FakeSources, platform_id: str) -> FakeSources:
+    """What an upstream stage holds of `sources` once they are relayed: every evaluation as its facts
+    (no contact, no comment), every case as its latest state, and none of its own (no records, no flags)."""
+    upstream = FakeSources()
+    for evaluations in sources.evaluations.values():
+        for evaluation in evaluations:
+            upstream.add_evaluation(
+                evaluation.model_copy(
+                    update={
+                        "contact_cipher": None,
+                        "comment": None,
+                        "relayed_by": platform_id,
+                        "submitted_by": platform_id,
+                        "relayed_real_name": evaluation.real_name,
+                    }
+                )
+            )
+    upstream.relayed = {case_id: relayed_state(case) for case_id, case in sources.cases.items()}
+    return upstream
+
+
+def relayed_state(case: Case) -> RelayedCaseState:
+    return RelayedCaseState(
+        case_id=case.evaluation_id,
+        kind=case.kind,
+        agency_code=case.agency_code,
+        region_code=case.region_code,
+        item_code=case.item_code,
+        state=case.state,
+        version=case.audit_count + 1,
+        opened_at=case.opened_at,
+        evaluated_at=case.evaluated_at,
+        real_name=case.real_name,
+        answered_at=case.answered_at,
+        answered_within_deadline=case.answered_within_deadline,
+        visited_and_rectified=case.visited_and_rectified,
+        handling_rating=case.handling_rating,
+        excluded_from_rates=case.excluded_from_rates,
+        reopen_count=case.reopen_count,
+    )
 
 
 def generate(seed: int, first_day: date, days: int, per_day: int = 40) -> FakeSources:

@@ -3,6 +3,7 @@ late data counted, reruns never doubling, and no personal data in the facts."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,17 @@ from govrate.kernel.errors import InvalidInput, NotFound
 from govrate.kernel.scale import Level
 from govrate.records.store import ServiceRecordRepository
 
-from tests.integration.analytics_support import CST, FakeSources, at, case_of, make_evaluation, make_record
+from tests.integration.analytics_support import (
+    CST,
+    FakeSources,
+    at,
+    case_of,
+    generate,
+    make_evaluation,
+    make_record,
+    relayed,
+    relayed_state,
+)
 from tests.integration.conftest import AwsResources
 
 # EventBridge runs the job at 00:30 China time: 16:30 UTC of the last day exported.
@@ -185,10 +196,20 @@ class Nights:
             results_min_count=10,
         )
 
+    def document(self) -> ScopeResults:
+        return ScopeResults.model_validate_json(self.bucket.get_document(document_key(ScopeKind.REGION, REGION)).body)
+
+    def rates(self, rates: tuple[RateName, ...]) -> dict[tuple[str, RateName], tuple[int | None, int | None]]:
+        """(numerator, denominator) of `rates` on every day and month of the region's results."""
+        document = self.document()
+        return {
+            (period.period, rate): (period.rates[rate].numerator, period.rates[rate].denominator)
+            for period in [*document.days, *document.months]
+            for rate in rates
+        }
+
     def day_rate(self, day: date, rate: RateName) -> tuple[int | None, int | None]:
-        document = ScopeResults.model_validate_json(
-            self.bucket.get_document(document_key(ScopeKind.REGION, REGION)).body
-        )
+        document = self.document()
         for period in document.days:
             if period.period == day.isoformat():
                 return period.rates[rate].numerator, period.rates[rate].denominator
@@ -330,3 +351,56 @@ def test_rerunning_a_window_replaces_its_output_and_never_doubles_a_row(nights: 
     nights.run(day + timedelta(days=1))
     nights.run(day + timedelta(days=2))
     assert nights.day_rate(day, RateName.GOOD_REVIEW_RATE) == (3, 3)
+
+
+# --- an upstream stage: what its downstream relayed counts as its own -----------------------------------
+
+CASE_RATES = (
+    RateName.BAD_REVIEW_REPLY_RATE,
+    RateName.RETURN_VISIT_RECTIFICATION_RATE,
+    RateName.RECTIFICATION_SATISFACTION_RATE,
+)
+
+
+def test_an_upstream_counts_the_relayed_cases_in_the_rates_as_its_downstream_counts_them(nights: Nights) -> None:
+    first = date(2026, 10, 20)
+    night = date(2026, 11, 28)
+    nights.sources = generate(seed=11, first_day=first, days=20)
+    nights.run(night, window_days=45)
+    # Bad reviews excluded by an upheld appeal leave the evaluation-based rates too.
+    compared = (*CASE_RATES, RateName.GOOD_REVIEW_RATE, RateName.SATISFACTION_SCORE)
+    downstream = nights.rates(compared)
+    assert sum(denominator or 0 for (_, rate), (_, denominator) in downstream.items() if rate in CASE_RATES) > 20
+
+    nights.sources = relayed(nights.sources, "beijing")
+    nights.run(night, window_days=45)
+
+    assert nights.rates(compared) == downstream
+
+
+def test_a_case_counts_once_at_its_latest_relayed_state_and_never_beside_an_own_case(nights: Nights) -> None:
+    given = date(2026, 11, 3)
+    bad = make_evaluation(at(given, 10), AGENCY, Level.VERY_DISSATISFIED, contact_cipher=CONTACT)
+    case = case_of(bad)
+    downstream = FakeSources(evaluations=defaultdict(list, {given: [bad]}), cases={bad.evaluation_id: case})
+    nights.sources = relayed(downstream, "beijing")
+    nights.run(given + timedelta(days=1))
+    assert nights.day_rate(given, RateName.BAD_REVIEW_REPLY_RATE) == (0, 1)
+
+    answered = case_of(
+        bad,
+        state=CaseState.ANSWERED,
+        visited=True,
+        rectified=True,
+        answered_at=at(given + timedelta(days=5), 16),
+        answered_within_deadline=True,
+    )
+    nights.sources.relayed[bad.evaluation_id] = relayed_state(answered.model_copy(update={"audit_count": 6}))
+    nights.run(given + timedelta(days=6))
+    assert nights.day_rate(given, RateName.BAD_REVIEW_REPLY_RATE) == (1, 1)
+    assert nights.day_rate(given, RateName.RETURN_VISIT_RECTIFICATION_RATE) == (1, 1)
+
+    # An own case under a relayed case's id (which no downstream can relay rightly) is the one counted.
+    nights.sources.cases[bad.evaluation_id] = case
+    nights.run(given + timedelta(days=7))
+    assert nights.day_rate(given, RateName.BAD_REVIEW_REPLY_RATE) == (0, 1)

@@ -585,7 +585,7 @@ def test_a_relayed_bad_reviews_outcome_shows_the_newest_relayed_state_of_its_cas
         "answered_at": created + timedelta(days=2),
         "answered_within_deadline": True,
     }
-    case_states = runtime.relay_stores().case_states
+    case_states = runtime.relayed_case_states()
     for state in (answered, {**answered, "state": "verified", "version": 4, "answered_at": None}):
         case_states.apply(RelayedCaseState.model_validate(state), "chaoyang-stage")
 

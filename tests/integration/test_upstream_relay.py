@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -20,8 +21,13 @@ import pytest
 import requests
 import upstream_sender
 from govrate import runtime
+from govrate.cases.store import CaseRepository
+from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.integrity.seal_store import TableSealSources
 from govrate.storage.schema import TABLES
+from govrate.upstream.models import RelayedCaseState
 from govrate.upstream.store import RelayedCaseStateRepository
+from ulid import ULID
 
 from local.lambdas import failed_item_ids, sqs_event_record
 from tests.integration.conftest import AwsResources
@@ -31,6 +37,7 @@ from tests.integration.test_case_support import World, build_world
 UPSTREAM_URL = f"https://{HOST}/{STAGE}"
 KEY_ID = "beijing-2026"
 KEY = "n" * 64
+CST = timezone(timedelta(hours=8))
 
 
 @dataclass
@@ -226,3 +233,40 @@ def test_an_upstream_outage_loses_nothing_and_the_backlog_arrives_once_each_case
     }
     assert kept_states[posted[0]]["state"] == "contacted"
     assert province.world.queue_depth(province.dead_letters_url) == 0
+    # The upstream's nightly analysis reads them, each at its latest version, beside no case of its own.
+    with national.serving():
+        sources = runtime.fact_sources()
+        day = runtime.now().date()
+        assert list(sources.cases_on(day)) == []
+        counted = {state.case_id: state.version for state in sources.relayed_cases_on(day)}
+    assert counted == {case_id: versions[-1] for case_id, versions in by_case.items()}
+
+
+def test_a_relayed_case_state_is_read_by_its_days_analysis_only(aws: AwsResources) -> None:
+    repository = RelayedCaseStateRepository(aws.cases_table, day_shards=4)
+    given = datetime(2026, 11, 24, 23, 30, tzinfo=CST)  # 15:30 UTC: the local day counts
+    state = RelayedCaseState(
+        case_id=str(ULID.from_datetime(given)),
+        agency_code="110105-GA",
+        region_code="110105",
+        item_code="110105-GA-001",
+        state=CaseState.ANSWERED,
+        version=7,
+        opened_at=given,
+        evaluated_at=given,
+        real_name=True,
+        answered_at=given + timedelta(days=3),
+        answered_within_deadline=True,
+        visited_and_rectified=True,
+        handling_rating=HandlingRating.SATISFIED,
+    )
+    older = state.model_copy(update={"state": CaseState.CONTACTED, "version": 3, "answered_at": None})
+    assert repository.apply(state, "beijing")
+    assert not repository.apply(older, "beijing")
+
+    assert list(repository.states_on(date(2026, 11, 24))) == [state]
+    assert list(repository.states_on(date(2026, 11, 23))) == []
+    # Neither the stage's own cases of the day nor the seals of its audit chains meet it.
+    assert list(CaseRepository(aws.cases_table, day_shards=4).cases_on(date(2026, 11, 24))) == []
+    seals = TableSealSources(aws.evaluations_table, aws.cases_table, day_shards=4)
+    assert list(seals.cases_on(date(2026, 11, 24))) == []

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from govrate.storage.signing_keys import PlatformKeyRepository
     from govrate.upstream.client import UpstreamClient
     from govrate.upstream.service import RelayStores
+    from govrate.upstream.store import RelayedCaseStateRepository
     from govrate.windows.kiosk_store import KioskRepository
     from govrate.windows.site_key_store import SiteKeyRepository
     from govrate.windows.store import WindowRepository
@@ -143,6 +144,7 @@ def fact_sources() -> RepositorySources:
     return RepositorySources(
         evaluations=evaluation_repository(),
         cases=case_repository(),
+        relayed_cases=relayed_case_states(),
         records=service_record_repository(),
         flags=watch_store(),
     )
@@ -261,10 +263,17 @@ def upstream_client() -> UpstreamClient:
 def relay_stores() -> RelayStores:
     """Where what the downstream stages relay is kept."""
     from govrate.upstream.service import RelayStores
+
+    return RelayStores(evaluations=evaluation_repository(), case_states=relayed_case_states())
+
+
+@_once
+def relayed_case_states() -> RelayedCaseStateRepository:
     from govrate.upstream.store import RelayedCaseStateRepository
 
-    return RelayStores(
-        evaluations=evaluation_repository(), case_states=RelayedCaseStateRepository(settings().cases_table)
+    config = settings()
+    return RelayedCaseStateRepository(
+        config.cases_table, day_shards=config.day_shards, utc_offset_hours=config.utc_offset_hours
     )
 
 

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,6 +31,7 @@ from govrate.analytics.facts import (
     case_row,
     evaluation_row,
     record_row,
+    relayed_case_row,
 )
 from govrate.kernel.clock import days, local_day
 from govrate.kernel.errors import InvalidInput
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
     from govrate.evaluations.store import EvaluationRepository, StoredEvaluation
     from govrate.integrity.store import DynamoWatchStore
     from govrate.records.store import ServiceRecordRepository, StoredRecord
+    from govrate.upstream.models import RelayedCaseState
+    from govrate.upstream.store import RelayedCaseStateRepository
 
 # A day's facts are re-exported for this many days: past the 7-day rating period of a record, the
 # 15 working days (three weeks and more over a holiday) to answer a bad review and the rating of the
@@ -93,6 +97,10 @@ class FactSources(Protocol):
 
     def evaluations_on(self, day: date) -> Iterable[StoredEvaluation]: ...
     def cases_on(self, day: date) -> Iterable[Case]: ...
+    def relayed_cases_on(self, day: date) -> Iterable[RelayedCaseState]:
+        """The states of the cases the downstream stages relayed, of the bad reviews of a day."""
+        ...
+
     def records_on(self, day: date) -> Iterable[StoredRecord]: ...
     def integrity_flags_on(self, day: date) -> Mapping[str, Iterable[str]]:
         """The interference patterns flagged on the evaluations of a day, by evaluation id."""
@@ -105,6 +113,7 @@ class RepositorySources:
 
     evaluations: EvaluationRepository
     cases: CaseRepository
+    relayed_cases: RelayedCaseStateRepository
     records: ServiceRecordRepository
     flags: DynamoWatchStore
 
@@ -113,6 +122,9 @@ class RepositorySources:
 
     def cases_on(self, day: date) -> Iterable[Case]:
         return self.cases.cases_on(day)
+
+    def relayed_cases_on(self, day: date) -> Iterable[RelayedCaseState]:
+        return self.relayed_cases.states_on(day)
 
     def records_on(self, day: date) -> Iterable[StoredRecord]:
         return self.records.completed_on(day)
@@ -162,9 +174,12 @@ def export_window(
 ) -> list[PartitionWritten]:
     """Write every day of the window, each table of each day as one object replacing the last export.
 
+    The cases of a day are this stage's own and those the downstream stages relayed (their latest
+    states), one row each alike.
+
     Flags join the facts here, once, so that every rate is a single pass over one table: an evaluation
     carries the interference patterns flagged on it (`integrity_flags`) and is `excluded` when its case
-    (on the same day) says its appeal was upheld, and a record is `rated` when an evaluator-given
+    (on the same day, its own or relayed) says its appeal was upheld, and a record is `rated` when an evaluator-given
     evaluation of it came within RATED_WITHIN_DAYS days. For those, the evaluations of the closed days
     after a backfill's window are read too (and not uploaded).
     """
@@ -180,7 +195,12 @@ def export_window(
         evaluation_files = []
         for day in days(window.first_day, max(ratings_until, window.last_day)):
             cases = list(sources.cases_on(day))
-            excluded = {case.evaluation_id for case in cases if case.excluded_from_rates}
+            own = {case.evaluation_id for case in cases}
+            # A case is this stage's own or a downstream's, never both: an own one wins a (forged) clash.
+            relayed = [state for state in sources.relayed_cases_on(day) if state.case_id not in own]
+            excluded = {case.evaluation_id for case in cases if case.excluded_from_rates} | {
+                state.case_id for state in relayed if state.excluded_from_rates
+            }
             flagged = sources.integrity_flags_on(day)
             evaluations = (
                 evaluation_row(
@@ -199,7 +219,8 @@ def export_window(
             if day <= window.last_day:
                 written.append(_put(bucket, EVALUATIONS, day, path, count))
                 path = Path(scratch) / f"{CASES.name}.parquet"
-                count = write_parquet(connection, CASES, (case_row(case, now) for case in cases), path, Path(scratch))
+                rows = chain((case_row(case, now) for case in cases), (relayed_case_row(state) for state in relayed))
+                count = write_parquet(connection, CASES, rows, path, Path(scratch))
                 written.append(_put(bucket, CASES, day, path, count))
         register_table(connection, EVALUATIONS, evaluation_files)
         connection.execute(

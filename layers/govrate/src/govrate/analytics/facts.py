@@ -1,5 +1,5 @@
 """The fact tables: their columns (one list that the Parquet writer, the Glue tables and the SQL read)
-and how a stored evaluation, case or service record becomes a row.
+and how a stored evaluation, case (this stage's own or a relayed one) or service record becomes a row.
 
 No personal data: evaluator identity and contact, comment text and client addresses never leave
 DynamoDB. Of a comment only whether there was one; of a contact only whether there was one (real name).
@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the stores (pynamodb) and the cases load only where rows ar
     from govrate.cases.model import Case
     from govrate.evaluations.store import StoredEvaluation
     from govrate.records.store import StoredRecord
+    from govrate.upstream.models import RelayedCaseState
 
 # Glue/Hive column types; DuckDB writes the matching Parquet types (see govrate.analytics.parquet).
 STRING: Final = "string"
@@ -208,6 +209,39 @@ def case_row(case: Case, now: datetime) -> Row:
         "handling_rating": case.handling_rating.value if case.handling_rating else None,
         "appeal_outcome": _appeal_outcome(case),
         "excluded_from_rates": case.excluded_from_rates,
+    }
+
+
+def relayed_case_row(state: RelayedCaseState) -> Row:
+    """A case a downstream stage relayed, in the columns of a case: what the rates read crosses (see
+    docs/relay.md) and what its state tells is derived alike; what stays with the downstream (the level,
+    the handling steps, the deadlines) is null."""
+    return {
+        "evaluation_id": state.case_id,
+        "evaluated_at": _utc(state.evaluated_at),
+        "opened_at": _utc(state.opened_at),
+        "region_code": state.region_code,
+        "agency_code": state.agency_code,
+        "item_code": state.item_code,
+        "level": None,
+        "state": state.state.value,
+        "real_name": state.real_name,
+        "contacted": None,
+        "verified": state.state in _PAST_VERIFICATION,
+        "triage": None,
+        "rectified": None,
+        "answered": state.answered_at is not None,
+        "answered_at": _utc(state.answered_at) if state.answered_at else None,
+        "verify_due_at": None,
+        "answer_due_at": None,
+        "answered_within_deadline": bool(state.answered_within_deadline),
+        "overdue": None,
+        "reopened": state.reopen_count > 0,
+        "escalated": state.state is CaseState.ESCALATED,
+        "visited_and_rectified": state.visited_and_rectified,
+        "handling_rating": state.handling_rating.value if state.handling_rating else None,
+        "appeal_outcome": "upheld" if state.excluded_from_rates else None,
+        "excluded_from_rates": state.excluded_from_rates,
     }
 
 

@@ -1,22 +1,45 @@
 """The states of the cases a downstream relayed, in the cases table: `CASE#<case id>` / `RELAYED`, with
 the attribute names of a case item (`audit_count` is the version), so that this stage's own relay
-reads both alike and passes them on to its upstream. They are in none of the cases' indexes: no
-agency here works them."""
+reads both alike and passes them on to its upstream.
+
+No agency here works them: they are in none of the indexes of open or overdue cases. The nightly
+analysis counts them in the case-based rates, found through the cases' `by_rate_day` index under keys
+of their own (`RELAYED#<yyyymmdd>#<shard>`): the readers of this stage's own cases of a day (the
+analysis, the daily seals of the audit chains) never meet them, and reading them costs no extra index.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from govrate.cases.model import CaseKind
 from govrate.evaluations.models import CaseState, HandlingRating
+from govrate.evaluations.store import day_shard, shard_of
+from govrate.kernel.clock import local_day
 from govrate.storage.errors import condition_failed, storage_error, translated
 from govrate.storage.items import RELAYED_CASE_SK
-from govrate.storage.tables import bind
+from govrate.storage.tables import RateDayIndex, bind
 from govrate.upstream.models import RelayedCaseState
+
+
+def relayed_day_shard(day: date, shard: int) -> str:
+    """The `by_rate_day` key of the relayed case states of a local day's bad reviews, in one shard."""
+    return f"{RELAYED_CASE_SK}#{day_shard(day, shard)}"
+
+
+class RelayedRateDayIndex(GlobalSecondaryIndex["RelayedCaseItem"]):
+    class Meta:
+        index_name = RateDayIndex.Meta.index_name
+        projection = AllProjection()
+
+    rate_day_shard = UnicodeAttribute(hash_key=True)
+    evaluation_id = UnicodeAttribute(range_key=True)
 
 
 class RelayedCaseItem(Model):
@@ -42,11 +65,15 @@ class RelayedCaseItem(Model):
     excluded_from_rates = BooleanAttribute()
     reopen_count = NumberAttribute()
     relayed_by = UnicodeAttribute()
+    rate_day_shard = UnicodeAttribute()
+    by_rate_day = RelayedRateDayIndex()
 
 
 class RelayedCaseStateRepository:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, *, day_shards: int = 16, utc_offset_hours: int = 8) -> None:
         self._model = bind(RelayedCaseItem, table_name)
+        self._day_shards = day_shards
+        self._offset = utc_offset_hours
 
     def apply(self, state: RelayedCaseState, relayed_by: str) -> bool:
         item = self._model(
@@ -69,6 +96,9 @@ class RelayedCaseStateRepository:
             excluded_from_rates=state.excluded_from_rates,
             reopen_count=state.reopen_count,
             relayed_by=relayed_by,
+            rate_day_shard=relayed_day_shard(
+                local_day(state.evaluated_at, self._offset), shard_of(state.case_id, self._day_shards)
+            ),
         )
         try:
             item.save(condition=self._model.pk.does_not_exist() | (self._model.audit_count < state.version))
@@ -84,6 +114,16 @@ class RelayedCaseStateRepository:
                 return _state(self._model.get(f"CASE#{case_id}", RELAYED_CASE_SK, consistent_read=True))
             except self._model.DoesNotExist:
                 return None
+
+    def states_on(self, day: date) -> Iterator[RelayedCaseState]:
+        """The latest relayed state of each case of the bad reviews given on a local day (analyze's read);
+        relayed supervision cases count in no rate, as this stage's own do not."""
+        with translated("cases index"):
+            for shard in range(self._day_shards):
+                for item in self._model.by_rate_day.query(relayed_day_shard(day, shard)):
+                    state = _state(item)
+                    if state.kind is CaseKind.BAD_REVIEW:
+                        yield state
 
 
 def _state(item: RelayedCaseItem) -> RelayedCaseState:
