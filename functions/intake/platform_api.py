@@ -160,7 +160,8 @@ def post_evaluation_batch() -> Response:
         auth=Auth.PLATFORM_SIGNATURE,
         description="For an evaluation handled or applied for in the platform's regions, whoever posted it: what "
         "the evaluator's status page shows (the case's state, the answer, the handling rating) with the case's "
-        "deadlines. Never the evaluator's contact or the staff's notes. Any other id is 404, like an unknown one.",
+        "deadlines. Never the evaluator's contact or the staff's notes. Any other id is 404, like an unknown one. "
+        "An evaluation a downstream stage relayed shows its case's newest relayed state (`case.relayed_by`).",
     ),
 )
 def get_platform_evaluation(evaluation_id: str) -> Response:
@@ -171,6 +172,7 @@ def get_platform_evaluation(evaluation_id: str) -> Response:
         evaluations=runtime.evaluation_repository(),
         cases=runtime.case_repository(),
         follow_ups=runtime.follow_up_repository(),
+        relayed_cases=runtime.relayed_case_states(),
     )
     return json_response(outcome, headers={"Cache-Control": "no-store"})
 
@@ -186,7 +188,8 @@ def get_platform_evaluation(evaluation_id: str) -> Response:
         responses={200: OutcomeChanges},
         auth=Auth.PLATFORM_SIGNATURE,
         description="Oldest first; pass `next_cursor` as `since` to resume exactly after the last change returned "
-        "(no gap, no repeat). Each change carries the case's progress as the outcome shows it. Changes are kept "
+        "(no gap, no repeat). Each change carries the case's progress as the outcome shows it. The cursor is "
+        "signed for the platform: an altered one, or another platform's, is 422 naming `since`. Changes are kept "
         "30 days: a cursor whose next change is gone is 410 (fetch the outcomes you follow, then start again "
         "without `since`).",
         errors=(410,),
@@ -196,7 +199,7 @@ def get_outcome_changes() -> Response:
     request = blueprint.current_request
     platform = _platform(request)
     query = parse_query(request, ChangesQuery)
-    changes = outcome_changes(query, platform=platform, feed=runtime.case_repository())
+    changes = outcome_changes(query, platform=platform, feed=runtime.case_repository(), cursors=runtime.feed_cursors())
     return json_response(changes, headers={"Cache-Control": "no-store"})
 
 

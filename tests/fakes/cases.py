@@ -67,6 +67,10 @@ class InMemoryCases:
     def changes_after(self, province: str, seq: int, limit: int) -> list[CaseChange]:
         return [change for change in self.feeds.get(province, []) if change.seq > seq][:limit]
 
+    def feed_head(self, province: str) -> int:
+        feed = self.feeds.get(province, [])
+        return feed[-1].seq if feed else 0
+
     def get(self, evaluation_id: str) -> Case:
         if evaluation_id not in self.stored:
             raise NotFound(f"case of evaluation {evaluation_id}")

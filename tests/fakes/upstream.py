@@ -54,6 +54,10 @@ class InMemoryCaseStates:
         self.applied.append((state.case_id, state.version))
         return True
 
+    def latest(self, case_id: str) -> RelayedCaseState | None:
+        held = self.kept.get(case_id)
+        return held[0] if held else None
+
 
 @dataclass
 class InMemoryUpstream:

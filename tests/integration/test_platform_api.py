@@ -21,10 +21,14 @@ from boto3.dynamodb.conditions import Key
 from govrate import runtime
 from govrate.cases.model import AnswerRecord, ContactRecord, TriageDecision, VerificationRecord
 from govrate.cases.service import act_on_case, open_case
-from govrate.evaluations.models import NegativeReviewMessage
+from govrate.evaluations.models import Channel, NegativeReviewMessage, Stage
+from govrate.evaluations.store import StoredEvaluation
 from govrate.identity.model import Actor, Role
 from govrate.kernel.clock import zone
+from govrate.kernel.ids import new_id
+from govrate.kernel.scale import Level
 from govrate.storage.signing_keys import PlatformKeyRepository
+from govrate.upstream.models import RelayedCaseState
 from requests_http_signature import HTTPSignatureAuth, algorithms
 
 from tests.integration.conftest import AwsResources
@@ -550,6 +554,49 @@ def test_a_platform_gets_the_outcome_of_an_evaluation_in_its_regions_and_404_els
         assert (refused.status, refused.body["type"]) == (404, "/problems/not-found")
 
 
+def test_a_relayed_bad_reviews_outcome_shows_the_newest_relayed_state_of_its_case(platforms: Platforms) -> None:
+    created = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    evaluation_id = new_id(created)
+    runtime.evaluation_repository().add(  # as the relay stores it
+        StoredEvaluation(
+            evaluation_id=evaluation_id,
+            item_code=None,
+            agency_code="110105-GA",
+            region_code="110105",
+            channel=Channel.HOTLINE,
+            stage=Stage.OVERALL,
+            level=Level(1),
+            comment=None,
+            created_at=created,
+            receipt_hash="",
+            submitted_by="chaoyang-stage",
+            relayed_by="chaoyang-stage",
+        )
+    )
+    assert get(platforms, f"/v1/platform/evaluations/{evaluation_id}").body["case"] is None
+    answered = {
+        "case_id": evaluation_id,
+        "agency_code": "110105-RS",
+        "region_code": "110105",
+        "state": "answered",
+        "version": 8,
+        "opened_at": created + timedelta(seconds=3),
+        "evaluated_at": created,
+        "answered_at": created + timedelta(days=2),
+        "answered_within_deadline": True,
+    }
+    case_states = runtime.relayed_case_states()
+    for state in (answered, {**answered, "state": "verified", "version": 4, "answered_at": None}):
+        case_states.apply(RelayedCaseState.model_validate(state), "chaoyang-stage")
+
+    case = get(platforms, f"/v1/platform/evaluations/{evaluation_id}").body["case"]
+
+    assert (case["state"], case["agency_code"], case["relayed_by"]) == ("answered", "110105-RS", "chaoyang-stage")
+    assert datetime.fromisoformat(case["answered_at"]) == created + timedelta(days=2)
+    assert (case["answered_within_deadline"], case["awaiting_rating"], case["reopen_count"]) == (True, True, 0)
+    assert [case[field] for field in ("answer", "verify_due_at", "answer_due_at", "changed_at", "due_at")] == [None] * 5
+
+
 def test_a_get_signed_without_a_digest_verifies_and_a_changed_query_does_not(platforms: Platforms) -> None:
     bare = requests.Request("GET", f"https://{HOST}/{STAGE}/v1/platform/evaluations", params={"limit": 5}).prepare()
     signer(platforms.secret, covered=("@method", "@target-uri"))(bare)
@@ -586,6 +633,8 @@ def test_the_change_feed_pages_exactly_through_the_changes_of_the_platforms_regi
     assert get(platforms, "/v1/platform/evaluations", **since).body["changes"] == []
     zhejiang = get(platforms, "/v1/platform/evaluations", key=platforms.other_secret, key_id=OTHER_KEY_ID)
     assert zhejiang.body["changes"] == []
+    borrowed = get(platforms, "/v1/platform/evaluations", key=platforms.other_secret, key_id=OTHER_KEY_ID, **since)
+    assert (borrowed.status, fields(borrowed)) == (422, {"since"})  # Beijing's cursor is not Zhejiang's
 
 
 def test_a_cursor_of_no_feed_is_a_problem_naming_since(platforms: Platforms) -> None:
@@ -627,9 +676,9 @@ def test_a_change_that_lost_the_feeds_head_is_written_after_the_winner_not_refus
     )
     open_and_answer(first, answered=False)
     repository = runtime.case_repository()
-    read_head = repository._feed_head
+    read_head = repository.feed_head
     stale = [0]  # the second change read the head before the first one committed
-    monkeypatch.setattr(repository, "_feed_head", lambda province: stale.pop() if stale else read_head(province))
+    monkeypatch.setattr(repository, "feed_head", lambda province: stale.pop() if stale else read_head(province))
 
     open_and_answer(second)
 

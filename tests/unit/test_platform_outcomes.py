@@ -5,26 +5,42 @@ posted where it was applied for, handled by the handling region's agency and fol
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from govrate.cases.model import Action, AnswerRecord, ContactRecord, StaffCommand, TriageDecision, VerificationRecord
+from govrate.cases.model import (
+    Action,
+    AnswerRecord,
+    ContactRecord,
+    Reassignment,
+    StaffCommand,
+    TriageDecision,
+    VerificationRecord,
+)
 from govrate.cases.service import act_on_case, open_case, view_case
 from govrate.evaluations.models import (
     CaseState,
+    Channel,
     EvaluationSubmission,
     NegativeReviewMessage,
     PublicEvaluationSubmission,
+    Stage,
 )
+from govrate.evaluations.store import StoredEvaluation
 from govrate.identity.model import Actor, Role
 from govrate.kernel.errors import Forbidden, Gone, InvalidInput, NotFound
+from govrate.kernel.ids import new_id
+from govrate.kernel.scale import Level
 from govrate.platforms.models import ChangesQuery, OutcomeChanges
-from govrate.platforms.outcomes import outcome_changes, platform_outcome
+from govrate.platforms.outcomes import FeedCursors, outcome_changes, platform_outcome
 from govrate.platforms.registry import PlatformKey
 from govrate.platforms.service import submit_platform_evaluation
+from govrate.upstream.models import RelayedCaseState
 from pydantic import ValidationError
 
+from tests.fakes.upstream import InMemoryCaseStates
 from tests.fakes.world import FakeWorld
 
 CST = timezone(timedelta(hours=8))
@@ -37,6 +53,11 @@ BEIJING_CITY = PlatformKey(platform_id="bj-city", regions=("110100",), secret_ar
 LI = Actor(role=Role.STAFF, subject="li.ming", agency_code="110105-GA", region_code="110105")
 CONTACT = {"name": "王女士", "phone": "13800138000", "consent": True}
 FINDING = "窗口人员未按规定一次性告知"
+CURSORS = FeedCursors("the stage's signing secret")
+
+
+# The platform id of the stage of Beijing's Chaoyang district, which relays to this one.
+CHAOYANG_STAGE = "chaoyang-stage"
 
 
 @pytest.fixture
@@ -85,16 +106,19 @@ def answer(world: FakeWorld, evaluation_id: str) -> None:
 
 
 def changes(world: FakeWorld, platform: PlatformKey, since: str | None = None, limit: int = 100) -> OutcomeChanges:
-    return outcome_changes(ChangesQuery(since=since, limit=limit), platform=platform, feed=world.cases)
+    return outcome_changes(ChangesQuery(since=since, limit=limit), platform=platform, feed=world.cases, cursors=CURSORS)
 
 
-def outcome(world: FakeWorld, evaluation_id: str, platform: PlatformKey) -> Any:
+def outcome(
+    world: FakeWorld, evaluation_id: str, platform: PlatformKey, relayed_cases: InMemoryCaseStates | None = None
+) -> Any:
     return platform_outcome(
         evaluation_id,
         platform=platform,
         evaluations=world.evaluations,
         cases=world.cases,
         follow_ups=world.follow_ups,
+        relayed_cases=relayed_cases or InMemoryCaseStates(),
     )
 
 
@@ -155,22 +179,50 @@ def test_a_city_platform_reads_only_its_citys_changes_and_its_cursor_passes_the_
     assert {change.evaluation_id for change in changes(world, BEIJING_CITY).changes} == {chaoyang, yanqing}
 
 
-def test_a_cursor_that_is_not_one_of_the_feed_is_refused_naming_since(world: FakeWorld) -> None:
-    forged = [
-        base64.urlsafe_b64encode(document.encode()).decode()
-        for document in (
-            '{"v":1,"after":{"110000":Infinity}}',
-            '{"v":1,"after":{"110000":-1}}',
-            '{"v":1,"after":{"110000":10000000000000}}',
-            '{"v":1,"after":[]}',
-            '{"v":2,"after":{}}',
-            "[]",
-        )
+def refused_naming_since(world: FakeWorld, platform: PlatformKey, cursor: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        changes(world, platform, cursor)
+    assert refused.value.errors[0]["field"] == "since"
+
+
+def test_a_cursor_of_no_feed_is_refused_naming_since(world: FakeWorld) -> None:
+    unsigned = [
+        base64.urlsafe_b64encode(document.encode()).decode().rstrip("=")
+        for document in ('{"v":1,"after":{"110000":1}}', '{"v":1,"after":{}}', "[]")
     ]
-    for cursor in ("not-a-cursor", "游标", *forged):
-        with pytest.raises(InvalidInput) as refused:
-            changes(world, BEIJING, cursor)
-        assert refused.value.errors[0]["field"] == "since"
+    for cursor in ("not-a-cursor", "游标", "a.b", *unsigned):
+        refused_naming_since(world, BEIJING, cursor)
+    refused_naming_since(world, BEIJING, FeedCursors("another stage's secret").cursor({}, BEIJING))
+
+
+def test_an_edited_cursor_is_refused_naming_since(world: FakeWorld) -> None:
+    for number in range(3):
+        bad_review(world, BEIJING, number)
+    cursor = changes(world, BEIJING).next_cursor
+    payload, signature = cursor.rsplit(".", 1)
+    document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert document == {"v": 1, "after": {"110000": 3}}
+    for after in (1, 999):  # back, to read changes again; ahead, to skip the changes to come
+        edited = json.dumps({"v": 1, "after": {"110000": after}}, separators=(",", ":")).encode()
+        refused_naming_since(world, BEIJING, f"{base64.urlsafe_b64encode(edited).decode().rstrip('=')}.{signature}")
+    refused_naming_since(world, BEIJING, f"{payload}.{signature[:-2]}")
+    assert changes(world, BEIJING, cursor).changes == []  # the cursor as handed out is read
+
+
+def test_another_platforms_cursor_is_refused_naming_since(world: FakeWorld) -> None:
+    bad_review(world, BEIJING, 1)
+    city_cursor = changes(world, BEIJING_CITY).next_cursor  # the same province, another platform
+    refused_naming_since(world, BEIJING, city_cursor)
+    assert changes(world, BEIJING_CITY, city_cursor).changes == []
+
+
+def test_a_cursor_past_the_provinces_head_is_refused_lest_later_changes_be_skipped(world: FakeWorld) -> None:
+    bad_review(world, BEIJING, 1)
+    refused_naming_since(world, BEIJING, CURSORS.cursor({"110000": 2}, BEIJING))
+    at_head = CURSORS.cursor({"110000": 1}, BEIJING)
+    assert changes(world, BEIJING, at_head).changes == []
+    later = bad_review(world, BEIJING, 2)
+    assert [change.evaluation_id for change in changes(world, BEIJING, at_head).changes] == [later]
 
 
 def test_a_cursor_whose_next_change_has_expired_is_gone(world: FakeWorld) -> None:
@@ -233,3 +285,87 @@ def test_the_public_endpoint_takes_no_applied_for_region() -> None:
     with pytest.raises(ValidationError) as invalid:
         PublicEvaluationSubmission.model_validate(body)
     assert invalid.value.errors()[0]["loc"] == ("applied_region_code",)
+
+
+def relayed_state(case_id: str, version: int, state: CaseState, **fields: Any) -> RelayedCaseState:
+    given = {"agency_code": "110105-GA", "region_code": "110105", "opened_at": GIVEN + timedelta(seconds=2)}
+    return RelayedCaseState.model_validate(
+        {**given, "case_id": case_id, "state": state, "version": version, "evaluated_at": GIVEN, **fields}
+    )
+
+
+def test_a_relayed_bad_review_shows_its_case_as_the_newest_state_relayed(world: FakeWorld) -> None:
+    relayed_cases = InMemoryCaseStates()
+    evaluation_id = new_id(GIVEN)
+    world.evaluations.add(  # as the relay stores it: no comment, no receipt, no contact
+        StoredEvaluation(
+            evaluation_id=evaluation_id,
+            item_code=None,
+            agency_code="110105-GA",
+            region_code="110105",
+            channel=Channel.WINDOW_DEVICE,
+            stage=Stage.OVERALL,
+            level=Level(1),
+            comment=None,
+            created_at=GIVEN,
+            receipt_hash="",
+            submitted_by=CHAOYANG_STAGE,
+            relayed_by=CHAOYANG_STAGE,
+            relayed_real_name=True,
+        )
+    )
+    assert outcome(world, evaluation_id, BEIJING, relayed_cases).case is None  # no state relayed yet
+
+    answered_at = GIVEN + timedelta(days=1)
+    answered = relayed_state(
+        evaluation_id,
+        7,
+        CaseState.ANSWERED,
+        agency_code="110105-SW",  # reassigned at the downstream
+        answered_at=answered_at,
+        answered_within_deadline=True,
+    )
+    for state in (answered, relayed_state(evaluation_id, 3, CaseState.VERIFIED)):  # the older one changes nothing
+        relayed_cases.apply(state, CHAOYANG_STAGE)
+    case = outcome(world, evaluation_id, BEIJING, relayed_cases).case
+    assert case.model_dump(mode="json") == {
+        "state": "answered",
+        "opened_at": (GIVEN + timedelta(seconds=2)).isoformat(),
+        "answer": None,
+        "answered_at": answered_at.isoformat(),
+        "awaiting_rating": True,
+        "handling_rating": None,
+        "reopened": False,
+        "reopen_count": 0,
+        "due_at": None,
+        "agency_code": "110105-SW",
+        "verify_due_at": None,
+        "answer_due_at": None,
+        "answered_within_deadline": True,
+        "escalated": False,
+        "changed_at": None,
+        "relayed_by": "chaoyang-stage",
+    }
+    reopened = relayed_state(evaluation_id, 9, CaseState.VERIFIED, reopen_count=1, handling_rating="dissatisfied")
+    relayed_cases.apply(reopened, CHAOYANG_STAGE)
+    case = outcome(world, evaluation_id, BEIJING, relayed_cases).case
+    assert (case.state, case.reopened, case.handling_rating, case.awaiting_rating) == (
+        CaseState.VERIFIED,
+        True,
+        "dissatisfied",
+        False,
+    )
+    with pytest.raises(NotFound):
+        outcome(world, evaluation_id, ZHEJIANG, relayed_cases)
+    assert changes(world, BEIJING).changes == []  # the feed lists this stage's own cases
+
+
+def test_the_outcome_names_the_agency_handling_the_case_after_a_reassignment(world: FakeWorld) -> None:
+    evaluation_id = bad_review(world, BEIJING, 1)
+    assert outcome(world, evaluation_id, BEIJING).case.agency_code == "110105-GA"
+    supervisor = Actor(role=Role.SUPERVISOR, subject="wang.fang", region_code="110000")
+    reassignment = Reassignment(agency_code="110105-RS", reason="人社事项，转人社局办理")
+    act_on_case(evaluation_id, reassignment, actor=supervisor, stores=world.case_stores(), now=GIVEN)
+    shown = outcome(world, evaluation_id, BEIJING)
+    assert (shown.agency_code, shown.case.agency_code, shown.case.relayed_by) == ("110105-GA", "110105-RS", None)
+    assert changes(world, BEIJING).changes[-1].case.agency_code == "110105-RS"

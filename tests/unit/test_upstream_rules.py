@@ -27,7 +27,7 @@ from govrate.upstream.outbox import relay_upstream, upstream_message
 from govrate.upstream.service import Delivery, UpstreamFailed, send_upstream
 from pydantic import ValidationError
 
-from tests.fakes.upstream import InMemoryDeadLetters, InMemoryFifoQueue, InMemoryUpstream
+from tests.fakes.upstream import InMemoryCaseStates, InMemoryDeadLetters, InMemoryFifoQueue, InMemoryUpstream
 from tests.fakes.world import FakeWorld
 
 _serializer = TypeSerializer()
@@ -366,6 +366,7 @@ def test_a_downstream_stage_relays_instead_of_posting_and_reads_its_regions_outc
         evaluations=world.evaluations,
         cases=world.cases,
         follow_ups=world.follow_ups,
+        relayed_cases=InMemoryCaseStates(),
     )
     assert shown.evaluation_id == accepted.evaluation_id
 

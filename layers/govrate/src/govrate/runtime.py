@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from govrate.integrity.watch import Watcher
     from govrate.kernel.qr_codes import FormTokenSigner, TicketSigner, WindowTokenSigner
     from govrate.platforms.nonces import NonceRepository
+    from govrate.platforms.outcomes import FeedCursors
     from govrate.rating.service import RatingStores
     from govrate.records.store import ServiceRecordRepository
     from govrate.regions.rules import RulesBook
@@ -396,6 +397,13 @@ def ticket_signer() -> TicketSigner:
     from govrate.kernel.qr_codes import TicketSigner
 
     return TicketSigner(_signing_key())
+
+
+@_once
+def feed_cursors() -> FeedCursors:
+    from govrate.platforms.outcomes import FeedCursors
+
+    return FeedCursors(_signing_key())
 
 
 @_once

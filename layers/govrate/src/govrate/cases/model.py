@@ -203,6 +203,11 @@ class Case(Contract):
         due = self.pending_due_at
         return due is not None and now >= due
 
+    @property
+    def last_public_change_at(self) -> datetime:
+        """When the evaluator's view last changed: when it was opened, before any other public entry."""
+        return self.changed_at or self.opened_at
+
     def summary(self) -> CaseSummary:
         """What the evaluator sees through the status link."""
         return CaseSummary(
@@ -221,11 +226,12 @@ class Case(Contract):
         """What the platform that posted the bad review may follow."""
         return CaseProgress(
             **self.summary().model_dump(),
+            agency_code=self.agency_code,
             verify_due_at=self.verify_due_at,
             answer_due_at=self.answer_due_at,
             answered_within_deadline=self.answered_within_deadline,
             escalated=self.state is CaseState.ESCALATED,
-            changed_at=self.changed_at or self.opened_at,
+            changed_at=self.last_public_change_at,
         )
 
 

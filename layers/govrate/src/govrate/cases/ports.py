@@ -177,3 +177,7 @@ class CaseFeed(Protocol):
         """The province's changes numbered after `seq`, oldest first, at most `limit`; those past the
         feed's retention are gone."""
         ...
+
+    def feed_head(self, province: str) -> int:
+        """The number of the province's newest change; 0 before the first."""
+        ...

@@ -158,7 +158,7 @@ class CaseRepository:
         one that lost a feed's head to another case's change is tried again on the new head."""
         provinces = case.feed_provinces if any(entry.public for entry in entries) else set()
         for _ in range(_FEED_ATTEMPTS):
-            heads = {province: self._feed_head(province) for province in sorted(provinces)}
+            heads = {province: self.feed_head(province) for province in sorted(provinces)}
             try:
                 with TransactWrite(connection=self._connection) as transaction:
                     write(transaction)
@@ -170,7 +170,8 @@ class CaseRepository:
                     raise
         raise StorageUnavailable("the change feed is busy with other cases' changes; retry")
 
-    def _feed_head(self, province: str) -> int:
+    def feed_head(self, province: str) -> int:
+        """The number of the province's newest change; 0 before the first."""
         try:
             return int(self._head.get(feed_pk(province), FEED_HEAD, consistent_read=True).seq)
         except self._head.DoesNotExist:
@@ -191,7 +192,7 @@ class CaseRepository:
             region_code=case.region_code,
             applied_region_code=case.applied_region_code,
             case=progress.model_dump_json(),
-            expires_at=progress.changed_at + FEED_RETENTION,
+            expires_at=case.last_public_change_at + FEED_RETENTION,
         )
         transaction.save(change, condition=self._change.pk.does_not_exist())
 

@@ -264,13 +264,28 @@ class CaseProgress(CaseSummary):
     """A bad review's case as the platform that posted the review may follow it: what the evaluator sees,
     with the deadlines and when it last changed. Never the contact, the staff's notes or findings."""
 
-    verify_due_at: datetime = Field(description="When the agency must have verified the review (return visit).")
-    answer_due_at: datetime = Field(description="When the agency must have answered the evaluator.")
+    agency_code: str | None = Field(
+        default=None,
+        description="The agency handling the case now: the evaluation's agency until the case is reassigned.",
+    )
+    verify_due_at: datetime | None = Field(
+        description="When the agency must have verified the review (return visit); null for a relayed case."
+    )
+    answer_due_at: datetime | None = Field(
+        description="When the agency must have answered the evaluator; null for a relayed case."
+    )
     answered_within_deadline: bool | None = Field(
         default=None, description="Whether the first answer came before `answer_due_at`; null until answered."
     )
     escalated: bool = Field(default=False, description="With the supervisors now (dissatisfied, or overdue).")
-    changed_at: datetime = Field(description="When the case last changed as the evaluator sees it.")
+    changed_at: datetime | None = Field(
+        description="When the case last changed as the evaluator sees it; null for a relayed case."
+    )
+    relayed_by: str | None = Field(
+        default=None,
+        description="For a case handled at the downstream stage that relayed the evaluation: that stage (its "
+        "platform id here). The case is then its newest relayed state, without the answer's text and the deadlines.",
+    )
 
 
 class FollowUpSubmission(Contract):
@@ -307,7 +322,9 @@ class EvaluationStatus(Contract):
     created_at: datetime
     bad_review: bool
     case: CaseSummary | None = Field(
-        default=None, description="The handling of a bad review; null until the case is opened."
+        default=None,
+        description="The handling of a bad review; null until the case is opened (a relayed one's, until its first "
+        "state is relayed).",
     )
     burst: BurstHold | None = Field(
         default=None,

@@ -29,8 +29,7 @@ from govrate.kernel.indicators import ServiceMode
 from govrate.kernel.scale import Level
 from govrate.platforms.models import ItemProblem
 
-# A ULID in Crockford's base32: evaluation and case ids, unique across every level. 128 bits: the first
-# character is at most 7.
+# A ULID: 26 Crockford base32 characters, the first at most 7 (128 bits).
 Ulid = Annotated[str, StringConstraints(pattern=r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
 MAX_RELAY_ITEMS = 100
 

@@ -35,3 +35,7 @@ class CaseStateStore(Protocol):
     def apply(self, state: RelayedCaseState, relayed_by: str) -> bool:
         """Keep the state unless the case is at this version or a newer one already; whether it was kept."""
         ...
+
+    def latest(self, case_id: str) -> RelayedCaseState | None:
+        """The newest state kept of a relayed case; None before its first."""
+        ...

@@ -110,6 +110,13 @@ class RelayedCaseStateRepository:
             raise storage_error(exc, "cases table") from exc
         return True
 
+    def latest(self, case_id: str) -> RelayedCaseState | None:
+        with translated("cases table"):
+            try:
+                return _state(self._model.get(f"CASE#{case_id}", RELAYED_CASE_SK, consistent_read=True))
+            except self._model.DoesNotExist:
+                return None
+
     def states_on(self, day: date) -> Iterator[RelayedCaseState]:
         """The latest relayed state of each case of the bad reviews given on a local day (analyze's read);
         relayed supervision cases count in no rate, as this stage's own do not."""
