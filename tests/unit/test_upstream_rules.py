@@ -385,3 +385,21 @@ def test_an_id_beyond_128_bits_is_no_ulid_and_is_refused_as_input() -> None:
                 "created_at": AT.isoformat(),
             }
         )
+
+
+def test_a_relayed_evaluation_names_only_indicators_of_its_set() -> None:
+    facts = {
+        "evaluation_id": "01KAXB2N6Q3V9T0ZJ4W8R5M7C1",
+        "agency_code": "110105-GA",
+        "region_code": "110105",
+        "channel": "hotline",
+        "stage": "overall",
+        "level": 4,
+        "real_name": False,
+        "created_at": "2026-11-25T20:09:06+08:00",
+    }
+    assert RelayedEvaluation.model_validate({**facts, "mode": "onsite", "indicators": {"attitude": 4}}).indicators
+    for mode, indicators in ((None, {"\ud8a9": 3}), ("online", {"attitude": 4})):
+        with pytest.raises(ValidationError) as refused:
+            RelayedEvaluation.model_validate({**facts, "mode": mode, "indicators": indicators})
+        assert refused.value.errors()[0]["loc"] == ("indicators",)

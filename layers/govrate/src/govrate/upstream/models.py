@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from govrate.cases.model import CaseKind
 from govrate.evaluations.models import (
@@ -25,7 +25,7 @@ from govrate.evaluations.models import (
     WindowId,
 )
 from govrate.kernel.contracts import AgencyCode, Contract, ItemCode, RegionCode
-from govrate.kernel.indicators import ServiceMode
+from govrate.kernel.indicators import INDICATORS, ServiceMode
 from govrate.kernel.scale import Level
 from govrate.platforms.models import ItemProblem
 
@@ -57,6 +57,17 @@ class RelayedEvaluation(Contract):
     system_given: bool = False
     evaluator_kind: EvaluatorKind = EvaluatorKind.UNKNOWN
     created_at: AwareDatetime
+
+    @field_validator("indicators")
+    @classmethod
+    def _known_indicators(cls, indicators: dict[str, Level], info: ValidationInfo) -> dict[str, Level]:
+        """Only the indicators of the evaluation's indicator set (of either mode, when it has none)."""
+        mode = info.data.get("mode")
+        known = {name for each in ([mode] if mode else list(ServiceMode)) for name in INDICATORS[each]}
+        unknown = sorted(set(indicators) - known)
+        if unknown:
+            raise ValueError(f"not in the indicator set: {', '.join(map(repr, unknown))}")
+        return indicators
 
 
 class RelayedCaseState(Contract):
