@@ -1,6 +1,7 @@
 """What an HTTP function does not load at a cold start: DuckDB ships only in the analyze function's
 layer, so the functions that read results and render pages must start without it; the case function
-loads the dashboard's results documents only when a dashboard route is first asked for."""
+loads the dashboard's results documents only when a dashboard route is first asked for; the intake
+function loads the table models (pynamodb, and with it boto3) only when a route first stores or reads."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("intake", "intake_api", "duckdb"),
         ("qr", "qr_api", "duckdb"),
         ("verify", "case_api", "govrate.analytics.results"),
+        ("intake", "intake_api", "pynamodb"),
     ],
 )
 def test_an_http_function_starts_without(code_dir: str, module: str, not_loaded: str) -> None:

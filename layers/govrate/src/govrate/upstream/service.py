@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from govrate.evaluations.store import StoredEvaluation
 from govrate.kernel.errors import Conflict, GovrateError, StorageUnavailable
 from govrate.platforms.models import ItemProblem
 from govrate.upstream.models import (
@@ -32,6 +31,7 @@ from govrate.upstream.models import (
 
 if TYPE_CHECKING:
     from govrate.evaluations.ports import EvaluationStore
+    from govrate.evaluations.store import StoredEvaluation
     from govrate.platforms.registry import PlatformKey
     from govrate.upstream.ports import CaseStateStore, DeadLetters, UpstreamApi
 
@@ -141,6 +141,10 @@ def accept_relay_batch(
 
 
 def _stored(evaluation: RelayedEvaluation, relayed_by: str) -> StoredEvaluation:
+    # The store's module loads pynamodb and boto3: only when a relay batch comes, not at the intake
+    # function's cold start.
+    from govrate.evaluations.store import StoredEvaluation
+
     return StoredEvaluation(
         evaluation_id=evaluation.evaluation_id,
         item_code=evaluation.item_code,
