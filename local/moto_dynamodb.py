@@ -16,8 +16,8 @@ at a time:
 Here every DynamoDB and DynamoDB Streams request runs under one lock (moto's work is pure Python,
 which the GIL serializes anyway); a transaction saves only the items it touches and, when it is
 cancelled, puts back exactly those items and removes the stream records of its undone writes. Shard
-iterators expire after 15 minutes as in DynamoDB, and a stream record is dropped once every live
-iterator of its shard is past it. A Query reads only its partition, and of a partition with string
+iterators expire after 15 minutes as in DynamoDB, and a stream record is dropped a few minutes after
+every reader of its shard has passed it. A Query reads only its partition, and of a partition with string
 sort keys only the items its key condition matches.
 """
 
@@ -30,9 +30,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
+from moto.core.utils import utcnow
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import get_comparison_func
 from moto.dynamodb.models import DynamoDBBackend
@@ -45,6 +47,9 @@ from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 DYNAMODB_LOCK = threading.RLock()
 ITERATOR_LIFETIME_S = 15 * 60  # DynamoDB Streams: "a shard iterator expires 15 minutes after it is returned"
 TRIM_EVERY_S = 5.0
+# How long a record every reader has passed is still kept: long enough for a replay of a skipped batch
+# from its recorded positions (docs/reliability.md) a few minutes later; DynamoDB keeps 24 hours.
+READ_RECORDS_KEPT_S = 5 * 60
 
 
 @functools.cache  # once per process
@@ -211,6 +216,7 @@ def _stream_retention() -> None:
             raise JsonRESTError("ExpiredIteratorException", "Iterator expired: issued over 15 minutes ago")
         if iterator.sequence_number < iterator.stream_shard.starting_sequence_number:
             raise JsonRESTError("TrimmedDataAccessException", "The records at this position were trimmed")
+        iterator.read = True  # type: ignore[attr-defined]  # its reader goes on from the next iterator
         return iterator.get(limit)
 
     ShardIterator.__init__ = init  # type: ignore[method-assign,assignment]
@@ -226,16 +232,24 @@ def _expire_iterators(backend: DynamoDBStreamsBackend, now: float) -> None:
 
 
 def _trim_shards(backend: DynamoDBStreamsBackend) -> None:
-    """Drop the records every live iterator of their shard has passed; a shard starts at its oldest
-    record, as a trimmed shard does in DynamoDB (TRIM_HORIZON)."""
+    """Drop the records that every reader of their shard has passed (the position of each live
+    iterator not yet read: a reader goes on from the next iterator it was given) and that are older
+    than READ_RECORDS_KEPT_S; a shard starts at its oldest record, as a trimmed shard does in DynamoDB
+    (TRIM_HORIZON)."""
     positions: dict[int, tuple[StreamShard, int]] = {}
     for iterator in backend.shard_iterators.values():
+        if getattr(iterator, "read", False):
+            continue
         shard = iterator.stream_shard
         known = positions.get(id(shard))
         if known is None or iterator.sequence_number < known[1]:
             positions[id(shard)] = (shard, iterator.sequence_number)
+    kept_since = utcnow() - timedelta(seconds=READ_RECORDS_KEPT_S)
     for shard, position in positions.values():
-        read = min(position - shard.starting_sequence_number, len(shard.items))
-        if read > 0:
-            del shard.items[:read]
-            shard.starting_sequence_number += read
+        passed = min(position - shard.starting_sequence_number, len(shard.items))
+        old = 0
+        while old < passed and shard.items[old].record["dynamodb"]["ApproximateCreationDateTime"] <= kept_since:
+            old += 1
+        if old > 0:
+            del shard.items[:old]
+            shard.starting_sequence_number += old

@@ -30,10 +30,10 @@ log = logging.getLogger("local.events")
 IDLE_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 5.0
 SQS_MAX_MESSAGES = 10  # one ReceiveMessage returns at most 10; Lambda batches beyond that over a window
-# Lambda reads a queue with five invocations at once at first. Here they are threads of the one process,
-# which also serves every HTTP request in a thread of its own: with a single poller the consumer got one
-# turn of the GIL in twenty under load and fell minutes behind. Three keep it abreast on two cores.
-QUEUE_POLLERS = 3
+# Lambda reads a queue with five invocations at once at first; so do five threads here. They share the
+# process with every HTTP request's thread: with a single poller the consumer got one turn of the GIL
+# in twenty under load and fell minutes behind.
+QUEUE_POLLERS = 5
 STREAM_PAGE_RECORDS = 1000  # the most one GetRecords of DynamoDB Streams returns
 
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
-import threading
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore import xform_name
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
 
-from local.moto_cloudformation import honour_seal_properties
-from local.moto_cognito import add_revoke_token
-from local.moto_dynamodb import hold_under_concurrency
 from local.template import (
     CdkTemplate,
     FunctionSpec,
@@ -38,39 +34,53 @@ DUMMY_KEY = "local"  # moto accepts any credentials
 
 
 class MotoServer:
-    """moto's server app (every service on one port) on 127.0.0.1, in a thread; port 0 picks a free port.
+    """moto's server app (every service on one port) on 127.0.0.1, in a process of its own
+    (`local.moto_server`); port 0 picks a free port.
 
-    Built from the same pieces as moto's ThreadedMotoServer, whose stop() leaves the socket open.
+    A process, not a thread: the stack's process runs every function, and moto's request handling is
+    a large part of each call; in one process both shared one core (the GIL). The server has a session
+    of its own, so Ctrl-C reaches the stack, which stops it after its pollers; it also ends when the
+    stack's process is gone.
     """
 
     def __init__(self, port: int = 0) -> None:
-        hold_under_concurrency()
-        add_revoke_token()
-        honour_seal_properties()
-        self._server = make_server(
-            "127.0.0.1",
-            port,
-            DomainDispatcherApplication(create_backend_app),
-            threaded=True,
-            request_handler=MotoRequestHandler,
-        )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
-        # werkzeug logs every request at INFO; the handlers' own logs are the interesting ones
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._port = port
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> str:
-        self._thread.start()
+        self._process = subprocess.Popen(  # noqa: S603 - this interpreter and the project's own module
+            [sys.executable, "-m", "local.moto_server", str(self._port)],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+        )
+        assert self._process.stdout is not None
+        port = self._process.stdout.readline().strip()  # its first line, once it listens
+        if not port.isdigit():
+            self.stop()
+            raise RuntimeError("moto's server did not start")
+        self._port = int(port)
         return self.endpoint
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
+        if self._process is None:
+            return
+        assert self._process.stdin is not None
+        self._process.stdin.close()  # the server's cue to stop
+        try:
+            self._process.wait(timeout=MOTO_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+
+MOTO_STOP_TIMEOUT_S = 5.0
 
 
 # Variables of the shell that would send a client to a real account or another endpoint.

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from local import moto_dynamodb
-from local.provision import ACCOUNT, DUMMY_KEY, REGION, MotoServer
+from local.moto_dynamodb import hold_under_concurrency
+from local.provision import ACCOUNT, DUMMY_KEY, REGION
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -25,19 +27,19 @@ TABLE = "streamed"
 
 @pytest.fixture
 def clients() -> Iterator[tuple[Any, Any]]:
-    """DynamoDB and its streams on the local stack's moto server."""
-    server = MotoServer()
-    endpoint = server.start()
-    session = boto3.Session(aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY, region_name=REGION)
-    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
-    try:
-        yield dynamodb, session.client("dynamodbstreams", endpoint_url=endpoint)
-    finally:
-        # The server shares moto's state with the rest of the process (the other tests' world): only
-        # the test's own table goes, never a reset of everything.
-        if TABLE in dynamodb.list_tables()["TableNames"]:
-            dynamodb.delete_table(TableName=TABLE)
-        server.stop()
+    """DynamoDB and its streams on moto in this process, changed as the local stack's moto is."""
+    hold_under_concurrency()
+    with mock_aws():
+        session = boto3.Session(aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY, region_name=REGION)
+        dynamodb = session.client("dynamodb")
+        try:
+            # moto's in-process mock knows the streams' classic address only, not botocore's current one
+            streams = session.client("dynamodbstreams", endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+            yield dynamodb, streams
+        finally:
+            # moto's state may be the other tests' world: only the test's own table goes
+            if TABLE in dynamodb.list_tables()["TableNames"]:
+                dynamodb.delete_table(TableName=TABLE)
 
 
 def put(pk: str) -> TransactWriteItemTypeDef:
@@ -122,28 +124,40 @@ def test_a_cancelled_transaction_puts_back_the_items_it_changed(clients: tuple[A
     assert "Item" not in dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "EVAL#2"}})
 
 
-def test_stream_records_every_live_iterator_has_passed_are_dropped(
+def test_stream_records_every_reader_has_passed_are_dropped_after_a_while(
     clients: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dynamodb, streams = clients
     monkeypatch.setattr(moto_dynamodb, "TRIM_EVERY_S", 0.0)
     create_table(dynamodb)
+    abandoned = shard_iterator(dynamodb, streams)  # a reader that never reads
     iterator = shard_iterator(dynamodb, streams)
     for n in range(5):
         dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": f"EVAL#{n}"}})
     page = streams.get_records(ShardIterator=iterator)
     assert len(page["Records"]) == 5
-    # Every iterator but the one after the five records is past its lifetime.
-    for arn, issued in dynamodbstreams_backends[ACCOUNT][REGION].shard_iterators.items():
-        if arn != page["NextShardIterator"]:
-            issued.issued_at = time.monotonic() - moto_dynamodb.ITERATOR_LIFETIME_S - 1  # type: ignore[attr-defined]
+
+    def from_the_start() -> list[str]:
+        records = streams.get_records(ShardIterator=shard_iterator(dynamodb, streams, "TRIM_HORIZON"))["Records"]
+        return [record["dynamodb"]["NewImage"]["pk"]["S"] for record in records]
+
+    # The reader that has not read holds them; past its lifetime it does not (an iterator that was
+    # read never does: its reader goes on from the next), but the records are recent.
+    assert from_the_start() == [f"EVAL#{n}" for n in range(5)]
+    iterators = dynamodbstreams_backends[ACCOUNT][REGION].shard_iterators
+    for arn in list(iterators):  # the abandoned one and every one issued before it
+        iterators[arn].issued_at = time.monotonic() - moto_dynamodb.ITERATOR_LIFETIME_S - 1  # type: ignore[attr-defined]
+        if arn == abandoned:
+            break
+    assert from_the_start() == [f"EVAL#{n}" for n in range(5)]
+    # Once they are older than the time records are kept after every reader passed them, they go.
+    monkeypatch.setattr(moto_dynamodb, "READ_RECORDS_KEPT_S", 0)
     dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "EVAL#5"}})
 
     fresh = streams.get_records(ShardIterator=page["NextShardIterator"])
 
     assert [record["dynamodb"]["NewImage"]["pk"]["S"] for record in fresh["Records"]] == ["EVAL#5"]
-    from_the_start = streams.get_records(ShardIterator=shard_iterator(dynamodb, streams, "TRIM_HORIZON"))
-    assert [record["dynamodb"]["NewImage"]["pk"]["S"] for record in from_the_start["Records"]] == ["EVAL#5"]
+    assert from_the_start() == ["EVAL#5"]
 
 
 def test_queries_read_their_key_in_order_and_page_as_dynamodb_does(clients: tuple[Any, Any]) -> None:

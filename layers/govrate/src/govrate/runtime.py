@@ -11,9 +11,10 @@ the life of the container; a failed read is not cached, so the next request trie
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from govrate.kernel import clock
@@ -60,19 +61,29 @@ BuilderT = TypeVar("BuilderT", bound=Callable[[], Any])
 
 
 def _once(builder: BuilderT) -> BuilderT:
-    """`builder` cached for the life of the container (until `reset()`)."""
+    """`builder` cached for the life of the container (until `reset()`), and run once even when the
+    first requests come at once (a batch's writers, the local stack's threads)."""
     cached = cache(builder)
+    building = threading.Lock()
+
+    @wraps(builder)
+    def built() -> Any:
+        with building:
+            return cached()
+
     _BUILT.append(cached)
-    return cached  # type: ignore[return-value]
+    return built  # type: ignore[return-value]
 
 
 def reset() -> None:
     """Forget the settings and everything built from them: the next call reads the environment again."""
     from govrate.settings import get_settings
+    from govrate.storage.tables import forget_bindings
 
     get_settings.cache_clear()
     for cached in _BUILT:
         cached.cache_clear()
+    forget_bindings()
 
 
 def settings() -> Settings:

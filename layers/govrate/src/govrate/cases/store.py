@@ -23,7 +23,6 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -48,6 +47,7 @@ from govrate.storage.tables import (
     FeedChangeItem,
     FeedHeadItem,
     bind,
+    shared_connection,
 )
 
 MEMBER_PREFIX = "MEMBER#"
@@ -105,8 +105,7 @@ class CaseRepository:
         self._day_shards = day_shards
         self._due_shards = due_shards
         self._offset = utc_offset_hours
-        # One connection for the transactions: each new one would build a botocore client afresh.
-        self._connection = Connection()
+        self._connection = shared_connection()
 
     # --- writes -------------------------------------------------------------------------------------
 

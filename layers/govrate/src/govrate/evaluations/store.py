@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -26,7 +25,7 @@ from govrate.kernel.errors import Conflict, NotFound, StorageUnavailable
 from govrate.kernel.indicators import ServiceMode
 from govrate.kernel.scale import Level
 from govrate.storage.errors import condition_failed, storage_error, translated
-from govrate.storage.tables import EvaluationItem, bind
+from govrate.storage.tables import EvaluationItem, bind, shared_connection
 
 
 class StoredEvaluation(BaseModel):
@@ -110,7 +109,7 @@ class EvaluationRepository:
         self._guard = bind(EvaluationGuardItem, table_name)
         self._shards = day_shards
         self._offset = utc_offset_hours
-        self._connection = Connection()  # one client for every transaction: creating one costs milliseconds
+        self._connection = shared_connection()
 
     def add(self, evaluation: StoredEvaluation, natural_key: str | None = None, fingerprint: str = "") -> None:
         """Store a new evaluation, claiming its natural key in the same transaction.

@@ -8,7 +8,6 @@ import json
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -16,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from govrate.kernel.errors import Conflict
 from govrate.regions.rules import RulesChange, RulesDocument, StoredRules
 from govrate.storage.errors import condition_failed, storage_error, translated
-from govrate.storage.tables import bind
+from govrate.storage.tables import bind, shared_connection
 
 RULES_PK = "RULES"
 RULES_LOG_PREFIX = "RULESLOG#"
@@ -47,7 +46,7 @@ class RulesRepository:
     def __init__(self, table_name: str) -> None:
         self._rules = bind(RulesItem, table_name)
         self._log = bind(RulesLogItem, table_name)
-        self._connection = Connection()
+        self._connection = shared_connection()
 
     def documents(self) -> dict[str, RulesDocument]:
         with translated("reference table"):

@@ -25,6 +25,8 @@ Tables:
 
 from __future__ import annotations
 
+import threading
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from pynamodb.attributes import (
@@ -36,6 +38,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -44,11 +47,49 @@ from govrate.storage.items import EVALUATION_ENTITY
 M = TypeVar("M", bound=Model)
 
 
+# pynamodb gives every model class a connection of its own, and each built a botocore session and
+# client afresh on its first call: tens of milliseconds of CPU and megabytes each, for each of the
+# dozens of bound models; concurrent first calls (a batch's writers, the local stack's request
+# threads) each built their own (20 threads at once took a local stack from 0.3 GB to 0.9 GB).
+_BINDING = threading.Lock()
+
+
 def bind(model: type[M], table_name: str) -> type[M]:
-    """A subclass of `model` that talks to `table_name` (table names are only known at cold start)."""
+    """The subclass of `model` that talks to `table_name` (table names are only known at cold start),
+    built once per process and table; every bound model shares the process's one DynamoDB client."""
+    with _BINDING:
+        return _bound(model, table_name)
+
+
+def shared_connection() -> Connection:
+    """The process's pynamodb connection, for transactions and batch reads across models."""
+    with _BINDING:
+        return _connection()
+
+
+def forget_bindings() -> None:
+    """For tests that point the process at another endpoint: the next `bind` connects afresh."""
+    with _BINDING:
+        _bound.cache_clear()
+        _connection.cache_clear()
+
+
+@cache
+def _connection() -> Connection:
+    connection = Connection()
+    connection.client  # noqa: B018 - built now, under the lock, once
+    return connection
+
+
+@cache
+def _bound(model: type[M], table_name: str) -> type[M]:
     base_meta: Any = model.Meta
     meta = type("Meta", (base_meta,), {"table_name": table_name})
-    return cast(type[M], type(model.__name__, (model,), {"Meta": meta}))
+    bound = cast(type[M], type(model.__name__, (model,), {"Meta": meta}))
+    # The model's own connection keeps its table's schema; its client is the shared one (no extra
+    # headers or settings of its own, which is all that tells pynamodb's clients apart).
+    bound._get_connection().connection._client = _connection().client
+    return bound
 
 
 class ByDayIndex(GlobalSecondaryIndex["EvaluationItem"]):
