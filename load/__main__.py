@@ -2,10 +2,11 @@
 
     uv run python -m load [--duration 60] [--rate 20] [--memory-limit-mb 1024] [--name load]
 
-Starts `make dev`'s stack in a process of its own, runs locust headless on loopback with `rate`
-users that each send one request a second, samples the stack's memory, and afterwards checks the
-stack's tables (load/invariants.py). Prints the figures and writes them to .local/load/<name>.json;
-exits 1 when a 5xx was answered, an invariant broke, memory passed the limit or latency drifted.
+Starts `make dev`'s stack (without the demo history) in a process of its own, runs locust headless
+on loopback with `rate` users that each send one request a second, samples the stack's memory, and
+afterwards checks the stack's tables (load/invariants.py). Prints the figures and writes them to
+.local/load/<name>.json; exits 1 when a 5xx was answered, an invariant broke, memory passed the
+limit or latency drifted.
 """
 
 from __future__ import annotations

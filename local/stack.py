@@ -1,4 +1,5 @@
-"""LocalStack: the whole system in one process, created from the synthesized CDK template.
+"""LocalStack: the whole system, created from the synthesized CDK template: every function in this
+process, moto in a process of its own (`local.moto_server`).
 
 The stack configures this process's environment (AWS_ENDPOINT_URL, the functions' variables), so it
 runs in a process of its own (`python -m local.devstack`), or in a test process before any handler

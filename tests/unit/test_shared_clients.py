@@ -1,0 +1,74 @@
+"""A process builds each of its stores and its DynamoDB client once, even when its first requests come at
+once (a batch's writers, the local stack's request threads): every bound model shares one botocore
+client, and a composition-root builder runs once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from govrate import runtime
+from govrate.integrity.counters import CounterItem
+from govrate.storage.tables import EvaluationItem, bind, forget_bindings, shared_connection
+
+
+@pytest.fixture(autouse=True)
+def fresh_bindings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # botocore needs a region and credentials to build a client, never a network
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "cn-north-1")
+    forget_bindings()
+    yield
+    forget_bindings()
+
+
+def client_of(model: type[EvaluationItem] | type[CounterItem]) -> object:
+    return model._get_connection().connection.client
+
+
+def test_every_bound_model_shares_the_process_client_and_binding_twice_gives_the_same_class() -> None:
+    evaluations = bind(EvaluationItem, "evaluations")
+    counters = bind(CounterItem, "reference")
+
+    assert bind(EvaluationItem, "evaluations") is evaluations
+    assert client_of(evaluations) is client_of(counters) is shared_connection().client
+    # each keeps its own table's schema
+    assert evaluations._get_connection().table_name == "evaluations"
+    assert counters._get_connection().table_name == "reference"
+
+
+def test_concurrent_first_binds_build_one_class_and_one_client() -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        bound = list(pool.map(lambda _: bind(EvaluationItem, "evaluations"), range(8)))
+
+    assert len({id(model) for model in bound}) == 1
+    assert len({id(client_of(model)) for model in bound}) == 1
+
+
+def test_forgetting_the_bindings_connects_afresh() -> None:
+    before = client_of(bind(EvaluationItem, "evaluations"))
+    forget_bindings()
+
+    assert client_of(bind(EvaluationItem, "evaluations")) is not before
+
+
+def test_a_composition_root_builder_runs_once_under_concurrent_first_calls() -> None:
+    calls: list[int] = []
+    lock = threading.Lock()
+
+    def slow_builder() -> object:
+        with lock:
+            calls.append(1)
+        time.sleep(0.05)  # long enough for every thread to arrive while the first builds
+        return object()
+
+    built = runtime._once(slow_builder)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: built(), range(8)))
+
+    assert len(calls) == 1
+    assert len({id(result) for result in results}) == 1
+    runtime.reset()
+    assert built() is not results[0]
