@@ -224,7 +224,7 @@ def get_outcome_changes() -> Response:
 def post_relay_batch() -> Response:
     request = blueprint.current_request
     platform = _platform(request)
-    batch = RelayBatch.model_validate(parse_json(request, BATCH_MAX_BYTES))
+    batch = parse_json_body(request, RelayBatch, BATCH_MAX_BYTES)
     return json_response(
         accept_relay_batch(batch, platform=platform, stores=runtime.relay_stores(), problem_of=item_problem)
     )

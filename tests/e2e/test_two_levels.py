@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
+# Two stacks start in this module's set-up, each from a CDK synthesis of its own context: on a fresh
+# clone with the two cores shared, that alone passed the suite's 300 s per test.
+pytestmark = pytest.mark.timeout(900)
+
 RELAY_TIMEOUT_S = 120
 KEY_ID = "province-local"
 # The province retries a batch the national stack did not take after this, not after the cloud's 5 minutes.

@@ -1,5 +1,6 @@
 """The JSON edge is total: whatever bytes arrive, parsing gives a document or a 4xx error, never a
-crash; over-deep nesting and over-long numbers are refused while parsing."""
+crash; over-deep nesting and over-long numbers are refused while parsing; and a document's JSON types
+are taken strictly (no string for a number, no boolean or fraction for a level)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from govrate.evaluations.models import PublicEvaluationSubmission
+from govrate.kernel.contracts import field_errors, from_json
 from govrate.kernel.errors import BodyTooLarge, MalformedBody
+from govrate.kernel.scale import Level
 from govrate.web.chalice_edge import MAX_NESTING, parse_json
 from govrate.web.problems import problem_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 
 @dataclass
@@ -68,3 +73,30 @@ def test_a_document_within_the_limits_parses_to_itself(value: Any) -> None:
         assert parsed(body) == value
     except MalformedBody as refused:  # only for the limits: a long number or deep nesting
         assert "number" in str(refused) or "nested" in str(refused)
+
+
+PUBLIC_REVIEW = {"item_code": "110105-GA-001", "agency_code": "110105-GA", "region_code": "110105", "level": 4}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"level": "5"}, "level"),
+        ({"level": True, "reason_codes": ["slow"]}, "level"),  # would be a level-1 bad review
+        ({"level": 4.0}, "level"),
+        ({"indicators": {"overall": "4"}}, "indicators.overall"),
+        ({"indicators": {"overall": True}}, "indicators.overall"),
+        ({"item_code": 110105}, "item_code"),
+    ],
+)
+def test_json_types_are_taken_as_the_openapi_document_states_them(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        from_json(PublicEvaluationSubmission, {**PUBLIC_REVIEW, **change})
+
+    assert field in [error["field"] for error in field_errors(refused.value)]
+
+
+def test_a_well_typed_document_validates_and_a_stored_level_still_reads() -> None:
+    assert from_json(PublicEvaluationSubmission, PUBLIC_REVIEW).level is Level.SATISFIED
+    # Values read back from storage (Python mode) are not JSON: an integer level still reads.
+    assert PublicEvaluationSubmission.model_validate({**PUBLIC_REVIEW, "level": 2, "reason_codes": ["slow"]}).level == 2

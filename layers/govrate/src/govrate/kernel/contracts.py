@@ -3,7 +3,8 @@ errors name the offending field."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
@@ -19,6 +20,16 @@ class Contract(BaseModel):
     Its validator is built on first use, not at import: a function builds those of the routes it serves."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+ContractT = TypeVar("ContractT", bound=BaseModel)
+
+
+def from_json(model: type[ContractT], document: Any) -> ContractT:
+    """A parsed JSON document validated as `model` with JSON's types taken as the OpenAPI document
+    states them: no string for a number, no boolean or fraction for an integer or a level, no number
+    for a string (pydantic's strict mode, which for JSON still reads dates and enum values)."""
+    return model.model_validate_json(json.dumps(document), strict=True)
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler, ValidationInfo
+from pydantic_core import core_schema
 
 
 class Level(IntEnum):
@@ -24,6 +28,18 @@ class Level(IntEnum):
     def is_bad_review(self) -> bool:
         """A bad review (差评) is level 1 or 2; levels 3-5 count as good."""
         return self <= Level.DISSATISFIED
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        # An enum of integers compares equal to true and to 4.0, which pydantic would take as levels
+        # 1 and 4 even in strict mode: in a JSON document a level is a whole number, nothing else.
+        return core_schema.with_info_before_validator_function(_whole_number_in_json, handler(source))
+
+
+def _whole_number_in_json(value: Any, info: ValidationInfo) -> Any:
+    if info.mode == "json" and type(value) is not int:
+        raise ValueError("a level is a whole number from 1 to 5")
+    return value
 
 
 _LABELS_ZH = {

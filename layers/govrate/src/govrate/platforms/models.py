@@ -13,7 +13,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, StringConstraints, ValidationError
 
 from govrate.evaluations.models import CaseProgress, EvaluationAccepted, EvaluationSubmission
-from govrate.kernel.contracts import Contract
+from govrate.kernel.contracts import Contract, from_json
 from govrate.kernel.errors import GovrateError
 
 MAX_BATCH_ITEMS = 100
@@ -36,14 +36,14 @@ class EvaluationBatch(Contract):
         unknown member) raises the ValidationError; an invalid item only fails itself.
         """
         try:
-            return list(cls.model_validate(document).evaluations)
+            return list(from_json(cls, document).evaluations)
         except ValidationError as exc:
             if any(error["loc"][:1] != ("evaluations",) or len(error["loc"]) < 2 for error in exc.errors()):
                 raise
         items: list[EvaluationSubmission | ValidationError] = []
         for item in document["evaluations"]:
             try:
-                items.append(EvaluationSubmission.model_validate(item))
+                items.append(from_json(EvaluationSubmission, item))
             except ValidationError as invalid:
                 items.append(invalid)
         return items

@@ -14,6 +14,7 @@ from chalice.app import Blueprint, Chalice, ConvertToMiddleware, Request, Respon
 from pydantic import BaseModel
 
 from govrate.kernel import observability
+from govrate.kernel.contracts import from_json
 from govrate.kernel.errors import BodyTooLarge, MalformedBody, StorageUnavailable
 from govrate.kernel.observability import logger
 from govrate.web.operations import Operation
@@ -117,9 +118,10 @@ def _nesting(document: Any) -> int:
     return deepest
 
 
-def parse_json_body(request: Request, model: type[ModelT]) -> ModelT:
-    """The body validated as `model`; malformed JSON and invalid fields raise distinct errors."""
-    return model.model_validate(parse_json(request))
+def parse_json_body(request: Request, model: type[ModelT], max_bytes: int = MAX_BODY_BYTES) -> ModelT:
+    """The body validated as `model`, its JSON types taken strictly; malformed JSON and invalid fields
+    raise distinct errors."""
+    return from_json(model, parse_json(request, max_bytes))
 
 
 def client_address(request: Request) -> str:
