@@ -68,7 +68,7 @@ class Worker(threading.Thread, ABC):
                 failures = 0
             except Exception:
                 failures += 1
-                log.exception("%s: poll failed", self.name)
+                self._log_failure("poll failed")
                 busy = False
             if not busy:
                 self.stop_event.wait(min(MAX_BACKOFF_SECONDS, IDLE_SECONDS * 2**failures))
@@ -82,8 +82,16 @@ class Worker(threading.Thread, ABC):
         try:
             return True, invoke(self.function, self.handler, event)
         except Exception:
-            log.exception("%s: %s raised", self.name, self.function.handler)
+            self._log_failure(f"{self.function.handler} raised")
             return False, None
+
+    def _log_failure(self, what: str) -> None:
+        """With its traceback, unless the stack is stopping: then moto is going away under the work
+        in hand (Ctrl-C while the start-up jobs run), which is no fault."""
+        if self.stop_event.is_set():
+            log.info("%s: %s as the stack stopped", self.name, what)
+        else:
+            log.exception("%s: %s", self.name, what)
 
 
 @dataclass(frozen=True)

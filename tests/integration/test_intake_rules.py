@@ -87,7 +87,7 @@ def test_the_evaluator_contact_is_stored_encrypted(client: Any, aws: AwsResource
 
 
 def test_a_replayed_post_with_an_idempotency_key_is_not_a_second_vote(client: Any, aws: AwsResources) -> None:
-    headers = {**JSON, "Idempotency-Key": "3f6c1a9e-kiosk-17"}
+    headers = {**JSON, "Idempotency-Key": "3f6c1a9e-kiosk-17-Qx7mR2pL"}
     first = post(client, BAD, headers)
     again = post(client, BAD, headers)
     assert (first.status_code, again.status_code) == (201, 200)
@@ -95,6 +95,14 @@ def test_a_replayed_post_with_an_idempotency_key_is_not_a_second_vote(client: An
     assert json.loads(again.body)["replayed"] is True
     assert json.loads(again.body)["receipt"] == json.loads(first.body)["receipt"]
     assert post(client, GOOD, headers).status_code == 409
+
+
+@pytest.mark.parametrize("key", ["abc", "0123456789abcdef", "kiosk 17 with spaces in it", "k" * 129])
+def test_a_guessable_idempotency_key_is_refused_by_its_name(client: Any, aws: AwsResources, key: str) -> None:
+    response = post(client, BAD, {**JSON, "Idempotency-Key": key})
+    assert response.status_code == 422
+    assert fields(response) == {"Idempotency-Key"}
+    assert post(client, BAD, {**JSON, "Idempotency-Key": "Vb2nC1dZ0qX8rT4yK6mP3w"}).status_code == 201
 
 
 @pytest.mark.parametrize("lost_answers", [1, 4])

@@ -151,6 +151,24 @@ def test_the_same_submission_again_is_a_replay_and_a_different_one_a_conflict(wo
     assert len(world.evaluations.stored) == 1
 
 
+def test_what_intake_derives_written_out_on_a_retry_is_a_replay(world: FakeWorld) -> None:
+    """The catalogue version (current when none is given), the record's window and the mode the
+    channel implies count as given: a retry that writes them out is the same evaluation, and one that
+    leaves the version out means the original's, even once the catalogue has moved on."""
+    first = submit(world, GOOD, idempotency_key="derived-version")
+    written_out = {**GOOD, "item_version": 2, "mode": "onsite"}
+    assert submit(world, written_out, idempotency_key="derived-version").evaluation_id == first.evaluation_id
+    register_record(world)
+    of_window = submit(world, of_record(BAD, world))
+    assert submit(world, {**of_record(BAD, world), "window_id": "W01"}).evaluation_id == of_window.evaluation_id
+    world.catalogue.put(world.catalogue.get("110105-GA-002").model_copy(update={"version": 3}))
+    for body in (GOOD, written_out):
+        assert submit(world, body, idempotency_key="derived-version").evaluation_id == first.evaluation_id
+    with pytest.raises(Conflict):  # the version it names is not the original's
+        submit(world, {**GOOD, "item_version": 3}, idempotency_key="derived-version")
+    assert len(world.evaluations.stored) == 2
+
+
 def test_without_a_natural_key_every_submission_is_a_new_evaluation(world: FakeWorld) -> None:
     assert submit(world, GOOD).evaluation_id != submit(world, GOOD, now=COMPLETED + timedelta(seconds=1)).evaluation_id
     assert len(world.evaluations.stored) == 2

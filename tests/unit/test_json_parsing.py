@@ -5,13 +5,13 @@ are taken strictly (no string for a number, no boolean or fraction for a level).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from govrate.evaluations.models import PublicEvaluationSubmission
 from govrate.kernel.contracts import field_errors, from_json
-from govrate.kernel.errors import BodyTooLarge, MalformedBody
+from govrate.kernel.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
 from govrate.kernel.scale import Level
 from govrate.web.chalice_edge import MAX_NESTING, parse_json
 from govrate.web.problems import problem_for
@@ -25,10 +25,34 @@ class Request:
     """What parse_json reads of a Chalice request."""
 
     raw_body: bytes
+    headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
 
 
 def parsed(body: bytes) -> Any:
     return parse_json(Request(body))  # type: ignore[arg-type]
+
+
+def test_a_body_that_does_not_say_it_is_json_is_refused_as_415() -> None:
+    with pytest.raises(UnsupportedMediaType) as refused:
+        parse_json(Request(b'{"level": 5}', headers={}))  # type: ignore[arg-type]
+    assert problem_for(refused.value).status == 415
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"level": ' + b"5" * 5000 + b"}", "level"),
+        (b'{"indicators": {"attitude": 4, "wait": 1' + b"0" * 30 + b".5}}", "indicators.wait"),
+        (b'{"evaluations": [{"level": 5}, {"level": -' + b"9" * 40 + b"}]}", "evaluations[1].level"),
+        (b"1" * 30, "body"),
+    ],
+)
+def test_an_overlong_number_is_refused_by_its_field(body: bytes, field: str) -> None:
+    with pytest.raises(MalformedBody) as refused:
+        parsed(body)
+    problem = problem_for(refused.value)
+    assert problem.status == 400
+    assert [error["field"] for error in problem.errors] == [field]
 
 
 @pytest.mark.parametrize(

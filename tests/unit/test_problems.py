@@ -15,6 +15,7 @@ from govrate.kernel.errors import (
     NotFound,
     StorageUnavailable,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 from govrate.web.problems import problem_for
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from pydantic import ValidationError
     [
         (MalformedBody("x"), 400, "malformed-body"),
         (BodyTooLarge("x"), 413, "body-too-large"),
+        (UnsupportedMediaType("x"), 415, "unsupported-media-type"),
         (InvalidInput("x"), 422, "validation-error"),
         (EvaluationPeriodOver("x"), 422, "evaluation-period-over"),
         (NotFound("x"), 404, "not-found"),

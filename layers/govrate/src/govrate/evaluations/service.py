@@ -85,15 +85,28 @@ def _check_ticket(submission: EvaluationSubmission, tickets: TicketSigner) -> No
         )
 
 
-def fingerprint(submission: EvaluationSubmission) -> str:
+def fingerprint(submission: EvaluationSubmission, *, window_id: str | None) -> str:
     """Identifies what was submitted by its meaning, so a replay can be told from a different second
-    evaluation (kernel.fingerprint): the reason codes are a set, the indicators an object. An unstated
-    evaluator kind and no applied-for region stay out, so evaluations stored before those fields existed
-    replay alike."""
+    evaluation (kernel.fingerprint): the reason codes are a set, the indicators an object. What intake
+    derives counts as if it were written out: the window of the evaluation's service record and the
+    mode its channel implies. The catalogue version is left out (`_same_version` compares it).
+    An unstated evaluator kind and no applied-for region stay out, so evaluations stored before those
+    fields existed replay alike."""
     unstated = {"evaluator_kind"} if submission.evaluator_kind is EvaluatorKind.UNKNOWN else set()
     if submission.applied_region_code is None:
         unstated.add("applied_region_code")
-    return content_fingerprint(submission, sets={"reason_codes"}, exclude={"external_id", "ticket", *unstated})
+    derived = submission.model_copy(update={"window_id": window_id, "mode": submission.effective_mode})
+    return content_fingerprint(
+        derived, sets={"reason_codes"}, exclude={"external_id", "ticket", "item_version", *unstated}
+    )
+
+
+def _same_version(evaluation_id: str, submission: EvaluationSubmission, stores: IntakeStores) -> bool:
+    """A retry that leaves the catalogue version out means the version its original was taken under,
+    even when the catalogue has moved on since; one that names a version must name that one."""
+    return submission.item_version is None or stores.evaluations.get(evaluation_id).item_version == (
+        submission.item_version
+    )
 
 
 def submit_evaluation(
@@ -170,10 +183,10 @@ def submit_evaluation(
     )
     try:
         natural_key = _natural_key(submission, submitted_by, source_form, idempotency_key)
-        stores.evaluations.add(stored, natural_key, fingerprint(submission))
+        stores.evaluations.add(stored, natural_key, fingerprint(submission, window_id=window_id))
     except AlreadyEvaluated as taken:
         if taken.evaluation_id != evaluation_id:  # else: this very write, landed on an earlier attempt
-            if not taken.same:
+            if not (taken.same and _same_version(taken.evaluation_id, submission, stores)):
                 raise Conflict(
                     f"already evaluated as {taken.evaluation_id}; an evaluation is never changed or repeated"
                 ) from taken

@@ -49,7 +49,16 @@ class Gone(GovrateError):
 
 
 class MalformedBody(GovrateError):
-    """The body is not parseable JSON (or not the form the route takes)."""
+    """The body is not parseable JSON (or not the form the route takes); `errors` may name the field
+    where it breaks off (a number too long to be one the API takes)."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+
+class UnsupportedMediaType(GovrateError):
+    """The body is not in a media type the route takes, or does not say which it is."""
 
 
 class BodyTooLarge(GovrateError):

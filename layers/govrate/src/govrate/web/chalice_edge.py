@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 
@@ -15,7 +17,13 @@ from pydantic import BaseModel
 
 from govrate.kernel import observability
 from govrate.kernel.contracts import from_json
-from govrate.kernel.errors import BodyTooLarge, MalformedBody, StorageUnavailable
+from govrate.kernel.errors import (
+    BodyTooLarge,
+    InvalidInput,
+    MalformedBody,
+    StorageUnavailable,
+    UnsupportedMediaType,
+)
 from govrate.kernel.observability import logger
 from govrate.web.operations import Operation
 from govrate.web.problems import PROBLEM_JSON, Problem, problem_for
@@ -72,7 +80,11 @@ def raw_body(request: Request) -> bytes:
 
 
 def parse_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
-    """The body as a JSON document, not yet validated; too large and malformed raise distinct errors."""
+    """The body as a JSON document, not yet validated; too large and malformed raise distinct errors.
+    The body must say it is JSON: Chalice, like API Gateway, would take a body without a
+    Content-Type as JSON (a route's content types refuse any other)."""
+    if "content-type" not in request.headers:
+        raise UnsupportedMediaType("send the body with Content-Type: application/json")
     raw = raw_body(request)
     if len(raw) > max_bytes:
         raise BodyTooLarge(f"at most {max_bytes} bytes")
@@ -82,46 +94,75 @@ def parse_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
         raise MalformedBody(f"the body is nested more than {MAX_NESTING} levels deep") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from exc
-    if _nesting(document) > MAX_NESTING:
-        raise MalformedBody(f"the body is nested more than {MAX_NESTING} levels deep")
+    _check_shape(document)
     return document
 
 
-def _integer(text: str) -> int:
-    """An integer of the document, refused before it is converted when it is longer than any the API takes."""
-    if len(text) > MAX_NUMBER_CHARACTERS:
-        raise MalformedBody(f"a number of {len(text)} digits; at most {MAX_NUMBER_CHARACTERS}")
-    return int(text)
+@dataclass(frozen=True)
+class _OverlongNumber:
+    """Stands in for a number too long to be one the API takes, until its field is known."""
+
+    characters: int
 
 
-def _decimal(text: str) -> float:
-    if len(text) > MAX_NUMBER_CHARACTERS:
-        raise MalformedBody(f"a number of {len(text)} characters; at most {MAX_NUMBER_CHARACTERS}")
-    return float(text)
+def _integer(text: str) -> int | _OverlongNumber:
+    """An integer of the document; one longer than any the API takes is not converted."""
+    return _OverlongNumber(len(text)) if len(text) > MAX_NUMBER_CHARACTERS else int(text)
+
+
+def _decimal(text: str) -> float | _OverlongNumber:
+    return _OverlongNumber(len(text)) if len(text) > MAX_NUMBER_CHARACTERS else float(text)
 
 
 def _not_json(name: str) -> Any:
     raise MalformedBody(f"{name} is not a JSON value")
 
 
-def _nesting(document: Any) -> int:
-    """How deep arrays and objects nest (without recursion: the depth is what is being checked)."""
-    deepest = 0
-    pending: list[tuple[Any, int]] = [(document, 0)]
+def _check_shape(document: Any) -> None:
+    """Refuse a document nested deeper than MAX_NESTING or holding an overlong number, naming the
+    number's field (without recursion: the depth is what is being checked)."""
+    pending: list[tuple[Any, int, str]] = [(document, 0, "")]
     while pending:
-        node, depth = pending.pop()
+        node, depth, path = pending.pop()
+        if isinstance(node, _OverlongNumber):
+            message = f"a number of {node.characters} characters; at most {MAX_NUMBER_CHARACTERS}"
+            raise MalformedBody(message, [{"field": path or "body", "message": message}])
         if isinstance(node, dict | list):
-            deepest = max(deepest, depth + 1)
-            if deepest > MAX_NESTING:
-                return deepest
-            pending.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
+            if depth + 1 > MAX_NESTING:
+                raise MalformedBody(f"the body is nested more than {MAX_NESTING} levels deep")
+            children = node.items() if isinstance(node, dict) else enumerate(node)
+            pending.extend(
+                (child, depth + 1, f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key))
+                for key, child in children
+            )
 
 
 def parse_json_body(request: Request, model: type[ModelT], max_bytes: int = MAX_BODY_BYTES) -> ModelT:
     """The body validated as `model`, its JSON types taken strictly; malformed JSON and invalid fields
     raise distinct errors."""
     return from_json(model, parse_json(request, max_bytes))
+
+
+# At least 16 random bytes in base64url (22 characters) or a UUID: the key derives the receipt, so it
+# must be as hard to guess.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{22,128}")
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The client's `Idempotency-Key` (None without one); one too short to be unguessable is refused
+    (422, naming the header)."""
+    key = request.headers.get("idempotency-key")
+    if key is None or IDEMPOTENCY_KEY.fullmatch(key):
+        return key
+    raise InvalidInput(
+        "the Idempotency-Key is not a random key",
+        [
+            {
+                "field": "Idempotency-Key",
+                "message": "22 to 128 characters of base64url (16 random bytes or more) or a UUID",
+            }
+        ],
+    )
 
 
 def client_address(request: Request) -> str:

@@ -23,6 +23,7 @@ from govrate.kernel.errors import (
     TooManyAttempts,
     TooManyRequests,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 from govrate.platforms.models import FieldError, ItemProblem
 
@@ -57,6 +58,7 @@ class Problem:
 _BY_TYPE: list[tuple[type[Exception], str, str, int]] = [
     (MalformedBody, "malformed-body", "The request body could not be parsed", 400),
     (BodyTooLarge, "body-too-large", "The request body is too large", 413),
+    (UnsupportedMediaType, "unsupported-media-type", "Unsupported media type", 415),
     (EvaluationPeriodOver, "evaluation-period-over", "The evaluation period has ended", 422),
     (InvalidInput, "validation-error", "The request is not valid", 422),
     (NotFound, "not-found", "Not found", 404),
@@ -82,7 +84,7 @@ def problem_for(exc: Exception) -> Problem:
         )
     for kind_type, kind, title, status in _BY_TYPE:
         if isinstance(exc, kind_type):
-            errors = exc.errors if isinstance(exc, InvalidInput | Forbidden) else []
+            errors = exc.errors if isinstance(exc, InvalidInput | Forbidden | MalformedBody) else []
             headers = {"Retry-After": "5"} if status == 503 else {}
             if isinstance(exc, TooManyRequests):
                 headers = {"Retry-After": str(exc.retry_after_s)}
