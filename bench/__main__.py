@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import analytics, cold_start, costs, intake, partitions, publication
+from bench import analytics, cold_start, costs, intake, local_batch, partitions, publication
 
 partitions.run()
 print()
@@ -13,5 +13,7 @@ print()
 analytics_figures = analytics.run()
 print()
 costs.run(intake_figures, analytics_figures)
+print()
+local_batch.run()
 print()
 publication.run()
