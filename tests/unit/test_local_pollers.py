@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+
 from local.pollers import Worker
 from local.template import FunctionSpec
 
@@ -24,7 +25,9 @@ def failing_handler(event: dict[str, Any], context: Any) -> Any:
     raise ConnectionError("moto stopped")
 
 
-@pytest.mark.parametrize(("stopping", "level", "traceback"), [(False, logging.ERROR, True), (True, logging.INFO, False)])
+@pytest.mark.parametrize(
+    ("stopping", "level", "traceback"), [(False, logging.ERROR, True), (True, logging.INFO, False)]
+)
 def test_a_failure_is_logged_with_its_traceback_unless_the_stack_is_stopping(
     caplog: pytest.LogCaptureFixture, stopping: bool, level: int, traceback: bool
 ) -> None:
