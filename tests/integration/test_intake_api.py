@@ -103,6 +103,8 @@ def test_invalid_evaluations_are_refused_with_the_field_and_nothing_stored(
     [
         (b"{not json", JSON, 400, "malformed-body"),
         (b"\xff\xfe", JSON, 400, "malformed-body"),
+        (b'{"level": 2, "level": 5}', JSON, 400, "malformed-body"),
+        (b'{"comment": "\\ud800"}', JSON, 400, "malformed-body"),
         (b"{}", {"content-type": "text/plain"}, 415, "unsupported-media-type"),
         (b"{}", {}, 415, "unsupported-media-type"),
         (b'{"comment": "' + b"x" * 70_000 + b'"}', JSON, 413, "body-too-large"),

@@ -45,9 +45,15 @@ def test_a_body_that_does_not_say_it_is_json_is_refused_as_415() -> None:
         (b'{"indicators": {"attitude": 4, "wait": 1' + b"0" * 30 + b".5}}", "indicators.wait"),
         (b'{"evaluations": [{"level": 5}, {"level": -' + b"9" * 40 + b"}]}", "evaluations[1].level"),
         (b"1" * 30, "body"),
+        (b'{"level": 2, "level": 5}', "level"),
+        (b'{"evaluations": [{"indicators": {"wait": 4, "wait": 1}}]}', "evaluations[0].indicators.wait"),
+        (b'{"comment": "\\ud800 alone"}', "comment"),
+        (b'{"indicators": {"\\udfff": 4}}', "indicators"),
     ],
 )
-def test_an_overlong_number_is_refused_by_its_field(body: bytes, field: str) -> None:
+def test_an_unreadable_value_is_refused_by_its_field(body: bytes, field: str) -> None:
+    """An overlong number, a member given twice (JSON parsers disagree on which counts) and a string
+    with an unpaired surrogate are refused while parsing, naming the field."""
     with pytest.raises(MalformedBody) as refused:
         parsed(body)
     problem = problem_for(refused.value)

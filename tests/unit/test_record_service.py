@@ -4,7 +4,7 @@ region's evaluation period, and the daily sweep (one invitation, default ratings
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -101,6 +101,22 @@ def test_the_same_registration_again_is_a_replay_and_a_different_one_a_conflict(
     with pytest.raises(Conflict):
         register(world, {**RECORD, "stages": ["overall"]})
     assert world.records.get("110105", "BJ-2026-000001").stages == (Stage.ACCEPT, Stage.DELIVER)
+
+
+def test_the_catalogue_version_written_out_or_left_out_on_a_retry_is_the_same_record(world: FakeWorld) -> None:
+    """Left out, `item_version` means the version the record was registered under, even once the
+    catalogue has moved on; named, it must be that version. A replay answers the original's deadline."""
+    first = register(world, RECORD)
+    assert register(world, {**RECORD, "item_version": 2}).ticket_url == first.ticket_url
+    named = {**RECORD, "record_id": "BJ-2026-000002", "item_version": 2}
+    register(world, named)
+    world.catalogue.put(world.catalogue.get("110105-GA-002").model_copy(update={"version": 3}))
+    for body in (RECORD, {**named, "item_version": None}):
+        assert register(world, body).replayed
+    with pytest.raises(Conflict):
+        register(world, {**RECORD, "item_version": 3})
+    in_utc = {**RECORD, "completed_at": COMPLETED.astimezone(UTC).isoformat()}
+    assert register(world, in_utc).evaluation_deadline.isoformat() == first.evaluation_deadline.isoformat()
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from govrate.evaluations.models import (
 )
 from govrate.integrity.patterns import intake_flags
 from govrate.kernel.errors import Conflict, EvaluationPeriodOver, InvalidInput, NotFound
-from govrate.kernel.fingerprint import content_fingerprint
+from govrate.kernel.fingerprint import content_fingerprint, same_version
 from govrate.kernel.ids import new_id
 from govrate.kernel.observability import BusinessEvent, count
 from govrate.kernel.qr_codes import TicketSigner
@@ -102,10 +102,9 @@ def fingerprint(submission: EvaluationSubmission, *, window_id: str | None) -> s
 
 
 def _same_version(evaluation_id: str, submission: EvaluationSubmission, stores: IntakeStores) -> bool:
-    """A retry that leaves the catalogue version out means the version its original was taken under,
-    even when the catalogue has moved on since; one that names a version must name that one."""
-    return submission.item_version is None or stores.evaluations.get(evaluation_id).item_version == (
-        submission.item_version
+    """`same_version` with the stored evaluation's version, read only when the retry names one."""
+    return submission.item_version is None or same_version(
+        submission.item_version, stores.evaluations.get(evaluation_id).item_version
     )
 
 

@@ -28,6 +28,13 @@ def content_fingerprint(model: BaseModel, *, sets: Collection[str] = (), exclude
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+def same_version(named: int | None, taken: int | None) -> bool:
+    """Whether a resubmission's catalogue version agrees with the original's, which fingerprints leave
+    out: left out, it means the version the original was taken under (the current one then), even
+    after a catalogue import has made another current; named, it must be that one."""
+    return named is None or named == taken
+
+
 def _normal(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()

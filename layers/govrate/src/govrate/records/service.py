@@ -8,7 +8,7 @@ from typing import Protocol
 from govrate.evaluations.models import ServiceRecordRegistered, ServiceRecordRegistration, Stage
 from govrate.evaluations.service import IntakeStores
 from govrate.kernel.errors import Conflict, InvalidInput, NotFound
-from govrate.kernel.fingerprint import content_fingerprint
+from govrate.kernel.fingerprint import content_fingerprint, same_version
 from govrate.kernel.qr_codes import TicketSigner, ticket_url
 
 
@@ -66,7 +66,8 @@ def register_record(
         if registration.applicant is not None and (registration.applicant.phone or registration.applicant.email)
         else None
     )
-    record_fingerprint = content_fingerprint(registration, sets={"stages"})
+    # The catalogue version is compared apart (`same_version`), as for evaluations.
+    record_fingerprint = content_fingerprint(registration, sets={"stages"}, exclude={"item_version"})
     existing = stores.records.register(
         StoredRecord(
             record_id=registration.record_id,
@@ -82,13 +83,16 @@ def register_record(
             fingerprint=record_fingerprint,
         )
     )
-    if existing is not None and existing.fingerprint != record_fingerprint:
+    if existing is not None and not (
+        existing.fingerprint == record_fingerprint and same_version(registration.item_version, existing.item_version)
+    ):
         raise Conflict(f"record {registration.record_id} was registered with other details")
     policy = stores.rules.for_region(registration.region_code).evaluation
+    completed_at = existing.completed_at if existing is not None else registration.completed_at
     return ServiceRecordRegistered(
         record_id=registration.record_id,
         region_code=registration.region_code,
         ticket_url=tickets.ticket_url(registration.region_code, registration.record_id),
-        evaluation_deadline=policy.evaluation_deadline(registration.completed_at),
+        evaluation_deadline=policy.evaluation_deadline(completed_at),
         replayed=existing is not None,
     )

@@ -89,7 +89,9 @@ def parse_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
     if len(raw) > max_bytes:
         raise BodyTooLarge(f"at most {max_bytes} bytes")
     try:
-        document = json.loads(raw, parse_int=_integer, parse_float=_decimal, parse_constant=_not_json)
+        document = json.loads(
+            raw, parse_int=_integer, parse_float=_decimal, parse_constant=_not_json, object_pairs_hook=_object
+        )
     except RecursionError as exc:
         raise MalformedBody(f"the body is nested more than {MAX_NESTING} levels deep") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -105,6 +107,22 @@ class _OverlongNumber:
     characters: int
 
 
+@dataclass(frozen=True)
+class _RepeatedName:
+    """Stands in for an object that names a member twice (JSON parsers disagree on which one counts)."""
+
+    name: str
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _RepeatedName:
+    document: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in document:
+            return _RepeatedName(name)
+        document[name] = value
+    return document
+
+
 def _integer(text: str) -> int | _OverlongNumber:
     """An integer of the document; one longer than any the API takes is not converted."""
     return _OverlongNumber(len(text)) if len(text) > MAX_NUMBER_CHARACTERS else int(text)
@@ -114,27 +132,51 @@ def _decimal(text: str) -> float | _OverlongNumber:
     return _OverlongNumber(len(text)) if len(text) > MAX_NUMBER_CHARACTERS else float(text)
 
 
+def _unreadable(node: Any) -> str | None:
+    """Why a parsed value cannot be taken (None when it can)."""
+    if isinstance(node, _OverlongNumber):
+        return f"a number of {node.characters} characters; at most {MAX_NUMBER_CHARACTERS}"
+    if isinstance(node, _RepeatedName):
+        return f"the member {node.name!r} is given twice"
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            return "not a Unicode string (an unpaired surrogate escape)"
+    return None
+
+
 def _not_json(name: str) -> Any:
     raise MalformedBody(f"{name} is not a JSON value")
 
 
 def _check_shape(document: Any) -> None:
-    """Refuse a document nested deeper than MAX_NESTING or holding an overlong number, naming the
-    number's field (without recursion: the depth is what is being checked)."""
+    """Refuse a document nested deeper than MAX_NESTING, or holding an overlong number, a member named
+    twice or a string that is not Unicode (an unpaired surrogate escape), naming the field (without
+    recursion: the depth is what is being checked)."""
     pending: list[tuple[Any, int, str]] = [(document, 0, "")]
     while pending:
         node, depth, path = pending.pop()
-        if isinstance(node, _OverlongNumber):
-            message = f"a number of {node.characters} characters; at most {MAX_NUMBER_CHARACTERS}"
-            raise MalformedBody(message, [{"field": path or "body", "message": message}])
+        problem = _unreadable(node)
+        if problem is not None:
+            field = _member(path, node.name) if isinstance(node, _RepeatedName) else path
+            raise MalformedBody(problem, [{"field": field or "body", "message": problem}])
         if isinstance(node, dict | list):
             if depth + 1 > MAX_NESTING:
                 raise MalformedBody(f"the body is nested more than {MAX_NESTING} levels deep")
             children = node.items() if isinstance(node, dict) else enumerate(node)
-            pending.extend(
-                (child, depth + 1, f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key))
-                for key, child in children
-            )
+            for key, child in children:
+                problem = _unreadable(key)
+                if problem is not None:  # named by the object that holds it: the name cannot be written out
+                    raise MalformedBody(problem, [{"field": path or "body", "message": problem}])
+                pending.append((child, depth + 1, _member(path, key)))
+
+
+def _member(path: str, key: str | int) -> str:
+    """The field path of a member or an element, as validation errors name fields (`a.b[0]`)."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
 
 
 def parse_json_body(request: Request, model: type[ModelT], max_bytes: int = MAX_BODY_BYTES) -> ModelT:
