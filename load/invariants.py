@@ -7,17 +7,20 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from load.traffic import Accepted
+if TYPE_CHECKING:  # load.traffic imports locust, which patches the standard library as it loads
+    from load.traffic import Accepted
 
 # The cases of the bad reviews are waited for as long as the consumer makes progress: on a shared
 # two-core machine the local consumer drains its queue after the load rather than keeping pace with it
 # (docs/reliability.md). The check fails when no case is added for CASE_STALL_S (a consumer that
-# stopped, or messages lost), or after CASE_WAIT_MAX_S in all.
-CASE_STALL_S = 120
+# stopped, or messages lost), or after CASE_WAIT_MAX_S in all. A message whose handling failed (a
+# transaction that lost a race, say) returns to the queue only after its visibility timeout, 180 s:
+# the stall allowed is longer (tests/infra/test_infra_pipeline.py keeps it so).
+CASE_STALL_S = 240
 BATCH_GET_KEYS = 100  # the most one BatchGetItem takes
 CASE_WAIT_MAX_S = 15 * 60
 

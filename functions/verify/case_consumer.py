@@ -41,7 +41,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         # Each message its own correlation id: a batch holds the bad reviews of many evaluators.
         logger.set_correlation_id(record.message_id)
         message = NegativeReviewMessage.model_validate_json(record.body)  # a poison message fails here, alone
-        taken = batch.take(message)
+        try:
+            taken = batch.take(message)
+        except Exception:
+            # Powertools' batch processor keeps the failure to itself: say why this message returns.
+            logger.warning("bad review not taken now; it returns to the queue", exc_info=True)
+            raise
         logger.info(_SAID[taken], extra={"evaluation_id": message.evaluation_id})
 
     # A processor of its own: it keeps the batch's results, and invocations may share the process (the

@@ -8,6 +8,7 @@ from aws_cdk import App
 from constructs import Construct
 
 from infra.config import GovrateConfig
+from load.invariants import CASE_STALL_S
 from tests.infra.conftest import Synthesized
 
 
@@ -43,6 +44,8 @@ def test_visibility_timeout_is_at_least_six_consumer_timeouts(synth: Synthesized
     props = synth.resources[synth.logical_id(synth.stack.pipeline.negative_reviews)]["Properties"]
     _, consumer = synth.function("case_consumer.handler")
     assert props["VisibilityTimeout"] >= 6 * consumer["Timeout"]
+    # A load run waits out a failed message's return before it calls a bad review lost.
+    assert props["VisibilityTimeout"] < CASE_STALL_S
 
 
 def test_max_receive_count_comes_from_context() -> None:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import random
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -63,6 +65,7 @@ CHANGE_PREFIX = "CHANGE#"
 FEED_RETENTION = timedelta(days=30)
 # Writes that lose the race for a feed's head (to other cases' changes) read it again this often.
 _FEED_ATTEMPTS = 10
+_FEED_PAUSE_S = 0.02  # the most of the first pause; the n-th is at most n times it
 
 
 def case_pk(evaluation_id: str) -> str:
@@ -154,9 +157,13 @@ class CaseRepository:
     def _publishing(self, write: Callable[[TransactWrite], None], case: Case, entries: Sequence[AuditEntry]) -> None:
         """Run the case's transaction `write`, with the change published to its provinces' feeds when the
         evaluator sees it. A transaction refused for the case's own items raises its TransactWriteError;
-        one that lost a feed's head to another case's change is tried again on the new head."""
+        one that lost a feed's head to another case's change is tried again on the new head, after a
+        random pause that grows with each attempt: the consumers that raced for the head then take
+        turns instead of racing again."""
         provinces = case.feed_provinces if any(entry.public for entry in entries) else set()
-        for _ in range(_FEED_ATTEMPTS):
+        for attempt in range(_FEED_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, _FEED_PAUSE_S * attempt))  # noqa: S311 - spreading retries, not a secret
             heads = {province: self.feed_head(province) for province in sorted(provinces)}
             try:
                 with TransactWrite(connection=self._connection) as transaction:
