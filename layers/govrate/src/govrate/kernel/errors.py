@@ -50,7 +50,7 @@ class Gone(GovrateError):
 
 class MalformedBody(GovrateError):
     """The body is not parseable JSON (or not the form the route takes); `errors` may name the field
-    where it breaks off (a number too long to be one the API takes)."""
+    where it breaks off (a number too long for the API, a member given twice, a string not Unicode)."""
 
     def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail)
