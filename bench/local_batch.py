@@ -20,8 +20,8 @@ from typing import Any
 
 import psutil
 import requests
-from requests_http_signature import HTTPSignatureAuth, algorithms
 
+from load.signing import platform_signer
 from load.stack_process import start_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,13 +59,7 @@ def wait_until_idle(processes: list[psutil.Process]) -> float:
 
 
 def post_batch(api_url: str, platform: dict[str, Any]) -> tuple[float, requests.Response]:
-    signer = HTTPSignatureAuth(
-        signature_algorithm=algorithms.HMAC_SHA256,
-        key=platform["key"].encode(),
-        key_id=platform["key_id"],
-        covered_component_ids=("@method", "@target-uri", "content-digest"),
-        use_nonce=True,
-    )
+    signer = platform_signer(platform)
     started = time.perf_counter()
     answer = requests.post(
         f"{api_url}/v1/platform/evaluations/batch",

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from locust import HttpUser, constant_throughput, task
-from requests_http_signature import HTTPSignatureAuth, algorithms
+
+from load.signing import platform_signer
 
 ITEM = {"item_code": "110105-GA-001", "agency_code": "110105-GA", "region_code": "110105"}
 BATCH_SIZE = 10
@@ -101,7 +102,7 @@ class Citizen(HttpUser):
             with self.client.post(
                 "/v1/platform/evaluations/batch",
                 json={"evaluations": items},
-                auth=self._signer(),  # a new signature (nonce) for every attempt
+                auth=platform_signer(self.platform),  # a new signature (nonce) for every attempt
                 name="batch",
                 catch_response=True,
                 timeout=60,
@@ -121,15 +122,6 @@ class Citizen(HttpUser):
                         )
                 response.success()
                 return
-
-    def _signer(self) -> HTTPSignatureAuth:
-        return HTTPSignatureAuth(
-            signature_algorithm=algorithms.HMAC_SHA256,
-            key=self.platform["key"].encode(),
-            key_id=self.platform["key_id"],
-            covered_component_ids=("@method", "@target-uri", "content-digest"),
-            use_nonce=True,
-        )
 
     def _post_review(self, *, bad: bool) -> None:
         body = review(bad)
