@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from govrate.cases.kinds import CaseKind
 from govrate.cases.machine import TRANSITIONS
 from govrate.cases.model import (
     AGENCY_DETAILS,
@@ -25,7 +26,6 @@ from govrate.cases.model import (
     Case,
     CaseBoard,
     CaseBoardQuery,
-    CaseKind,
     CaseListItem,
     CaseView,
     Complaint,

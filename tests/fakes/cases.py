@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 
-from govrate.cases.model import AuditEntry, Case, CaseChange, CaseKind
+from govrate.cases.kinds import CaseKind
+from govrate.cases.model import AuditEntry, Case, CaseChange
 from govrate.cases.ports import BadReviewNote, EvaluatorNotice, Handled, Joined
 from govrate.evaluations.models import CaseState, NegativeReviewMessage
 from govrate.kernel.divisions import holds

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from case_console import case_page, list_page
-from govrate.cases.model import BurstPolicy, CaseBoardQuery, CaseKind, PressureReport
+from govrate.cases.kinds import CaseKind
+from govrate.cases.model import BurstPolicy, CaseBoardQuery, PressureReport
 from govrate.cases.service import CaseStores, case_board, report_pressure, take_bad_review, view_case
 from govrate.evaluations.models import EvaluationSubmission, NegativeReviewMessage
 from govrate.evaluations.service import submit_evaluation

@@ -13,7 +13,7 @@ import pytest
 import qr_api
 from chalice.test import Client
 from govrate import runtime
-from govrate.cases.model import CaseKind
+from govrate.cases.kinds import CaseKind
 from govrate.windows.models import ServiceWindow
 
 from tests.integration.conftest import AwsResources

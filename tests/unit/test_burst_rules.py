@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from govrate.cases.model import BurstDecision, BurstOutcome, BurstPolicy, CaseKind, Conclusion, ContactRecord
+from govrate.cases.kinds import CaseKind
+from govrate.cases.model import BurstDecision, BurstOutcome, BurstPolicy, Conclusion, ContactRecord
 from govrate.cases.service import Taken, act_on_case, list_cases, take_bad_review, view_case
 from govrate.evaluations.models import CaseState, EvaluationSubmission, NegativeReviewMessage
 from govrate.evaluations.service import submit_evaluation

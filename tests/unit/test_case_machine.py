@@ -6,8 +6,9 @@ import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from govrate.cases.kinds import CaseKind
 from govrate.cases.machine import TRANSITIONS, TransitionRefused, target_of
-from govrate.cases.model import Action, Case, CaseKind, Triage
+from govrate.cases.model import Action, Case, Triage
 from govrate.evaluations.models import CaseState, HandlingRating
 from govrate.identity.model import Role
 from govrate.kernel.errors import Forbidden

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from govrate.cases.model import CaseKind, Conclusion, PressureReport, VerificationRecord
+from govrate.cases.kinds import CaseKind
+from govrate.cases.model import Conclusion, PressureReport, VerificationRecord
 from govrate.cases.service import act_on_case, list_cases, report_pressure, view_case
 from govrate.evaluations.models import CaseState
 from govrate.identity.model import Actor, Role

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govrate.cases.model import Action, Case, CaseKind, Triage
+from govrate.cases.kinds import CaseKind
+from govrate.cases.model import Action, Case, Triage
 from govrate.evaluations.models import CaseState, HandlingRating
 from govrate.identity.model import Role
 from govrate.kernel.errors import Conflict, Forbidden

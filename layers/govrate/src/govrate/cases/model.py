@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from govrate.cases.kinds import SUPERVISION_KINDS, CaseKind
 from govrate.evaluations.models import (
     CaseProgress,
     CaseState,
@@ -41,20 +42,6 @@ class Triage(StrEnum):
     RECTIFY_BY_DEADLINE = "rectify_by_deadline"  # 限期整改
     EXPLAIN = "explain"  # 解释说明
     APPEAL = "appeal"  # 申诉复核
-
-
-class CaseKind(StrEnum):
-    """What a case is about. Bad reviews go to their agency; the other kinds are supervision cases,
-    worked by the supervisors of the region only (not listed to the agency, not swept, not in the rates)."""
-
-    BAD_REVIEW = "bad_review"
-    BURST = "burst"
-    """Bad reviews of one window (or item) arriving faster than the burst threshold, held for a decision."""
-    PRESSURE_REPORT = "pressure_report"
-    """A citizen reports that someone pressed them to rate (supervision channel, against a window)."""
-
-
-SUPERVISION_KINDS = frozenset({CaseKind.BURST, CaseKind.PRESSURE_REPORT})
 
 
 class BurstOutcome(StrEnum):

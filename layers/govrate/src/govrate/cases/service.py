@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from govrate.cases.audit import next_entry, verify_chain
+from govrate.cases.kinds import CaseKind
 from govrate.cases.machine import CONTENT, target_of
 from govrate.cases.model import (
     AGENCY_DETAILS,
@@ -28,7 +29,6 @@ from govrate.cases.model import (
     Case,
     CaseBoard,
     CaseBoardQuery,
-    CaseKind,
     CaseListItem,
     CasePage,
     CaseView,

@@ -28,7 +28,8 @@ from typing import Any
 from pynamodb.exceptions import GetError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from govrate.cases.model import Action, AuditEntry, BurstOutcome, Case, CaseChange, CaseKind, Triage
+from govrate.cases.kinds import CaseKind
+from govrate.cases.model import Action, AuditEntry, BurstOutcome, Case, CaseChange, Triage
 from govrate.cases.ports import BadReviewNote, EvaluatorNotice, Handled, Joined
 from govrate.evaluations.models import CaseProgress, CaseState, HandlingRating, NegativeReviewMessage
 from govrate.evaluations.store import day_shard, shard_of

@@ -13,7 +13,7 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from govrate.cases.model import CaseKind
+from govrate.cases.kinds import CaseKind
 from govrate.evaluations.models import (
     CaseState,
     Channel,

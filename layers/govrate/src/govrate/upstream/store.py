@@ -18,7 +18,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from govrate.cases.model import CaseKind
+from govrate.cases.kinds import CaseKind
 from govrate.evaluations.models import CaseState, HandlingRating
 from govrate.evaluations.store import day_shard, shard_of
 from govrate.kernel.clock import local_day
