@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from govrate import runtime
 from govrate.integrity.counters import CounterItem
-from govrate.storage.tables import EvaluationItem, bind, forget_bindings, shared_connection
+from govrate.platforms.service import BATCH_WRITERS
+from govrate.storage.tables import MAX_POOL_CONNECTIONS, EvaluationItem, bind, forget_bindings, shared_connection
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +35,9 @@ def test_every_bound_model_shares_the_process_client_and_binding_twice_gives_the
 
     assert bind(EvaluationItem, "evaluations") is evaluations
     assert client_of(evaluations) is client_of(counters) is shared_connection().client
+    # one pool, wide enough for a batch's writers and the local stack's request threads under load
+    config = shared_connection().client.meta.config
+    assert config.max_pool_connections == MAX_POOL_CONNECTIONS > BATCH_WRITERS  # type: ignore[attr-defined]  # set from its options, not declared in botocore's stubs
     # each keeps its own table's schema
     assert evaluations._get_connection().table_name == "evaluations"
     assert counters._get_connection().table_name == "reference"

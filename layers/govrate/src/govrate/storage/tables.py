@@ -52,6 +52,10 @@ M = TypeVar("M", bound=Model)
 # dozens of bound models; concurrent first calls (a batch's writers, the local stack's request
 # threads) each built their own (20 threads at once took a local stack from 0.3 GB to 0.9 GB).
 _BINDING = threading.Lock()
+# Connections the shared client keeps open to DynamoDB: more than a batch's writers, and than the local
+# stack's request threads under load, which share the client too (urllib3 closes each connection past
+# the pool's size, pynamodb's default 10, and warns every time).
+MAX_POOL_CONNECTIONS = 50
 
 
 def bind(model: type[M], table_name: str) -> type[M]:
@@ -76,7 +80,7 @@ def forget_bindings() -> None:
 
 @cache
 def _connection() -> Connection:
-    connection = Connection()
+    connection = Connection(max_pool_connections=MAX_POOL_CONNECTIONS)
     connection.client  # noqa: B018 - built now, under the lock, once
     return connection
 
