@@ -28,7 +28,7 @@ def route_without_listing_moto() -> None:
 
 def keep_no_model_registry() -> None:
     """moto keeps every model object it ever makes in a list per class (for its /moto-api/ dashboard,
-    which the local stack does not serve): every DynamoDB item it builds to answer a read, copy or
+    which the local stack does not use): every DynamoDB item it builds to answer a read, copy or
     delete, every stream record and every message stays in memory for good. A soak's memory was mostly
     those lists: some 170 items per evaluation, never freed."""
 
