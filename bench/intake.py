@@ -177,18 +177,12 @@ class _Bench:
     def _signed(self, path: str, body: Any) -> tuple[int, dict[str, Any]]:
         """A signed POST as API Gateway hands it to the function (REST API, proxy integration)."""
         import requests
-        from requests_http_signature import HTTPSignatureAuth, algorithms
+        from govrate.platforms.signing import platform_signer
 
         from local.lambdas import FakeLambdaContext
 
         prepared = requests.Request("POST", f"https://{HOST}/{STAGE}{path}", json=body).prepare()
-        HTTPSignatureAuth(
-            signature_algorithm=algorithms.HMAC_SHA256,
-            key=SECRET.encode(),
-            key_id=KEY_ID,
-            covered_component_ids=("@method", "@target-uri", "content-digest"),
-            use_nonce=True,
-        )(prepared)
+        platform_signer(KEY_ID, SECRET.encode())(prepared)
         assert isinstance(prepared.body, bytes)
         headers = {**prepared.headers, "Host": HOST, "X-Forwarded-Proto": "https"}
         event = {

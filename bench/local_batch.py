@@ -20,8 +20,8 @@ from typing import Any
 
 import psutil
 import requests
+from govrate.platforms.signing import platform_signer
 
-from load.signing import platform_signer
 from load.stack_process import start_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def wait_until_idle(processes: list[psutil.Process]) -> float:
 
 
 def post_batch(api_url: str, platform: dict[str, Any]) -> tuple[float, requests.Response]:
-    signer = platform_signer(platform)
+    signer = platform_signer(platform["key_id"], platform["key"].encode())
     started = time.perf_counter()
     answer = requests.post(
         f"{api_url}/v1/platform/evaluations/batch",

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from govrate.platforms.signing import platform_signer
 from locust import HttpUser, constant_throughput, task
-
-from load.signing import platform_signer
 
 ITEM = {"item_code": "110105-GA-001", "agency_code": "110105-GA", "region_code": "110105"}
 BATCH_SIZE = 10
@@ -102,7 +101,8 @@ class Citizen(HttpUser):
             with self.client.post(
                 "/v1/platform/evaluations/batch",
                 json={"evaluations": items},
-                auth=platform_signer(self.platform),  # a new signature (nonce) for every attempt
+                # a new signature (nonce) for every attempt
+                auth=platform_signer(self.platform["key_id"], self.platform["key"].encode()),
                 name="batch",
                 catch_response=True,
                 timeout=60,

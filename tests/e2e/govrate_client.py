@@ -12,7 +12,8 @@ import boto3
 import requests
 from govrate.kernel.clock import zone
 from govrate.platforms.registry import PlatformKey
-from requests_http_signature import HTTPSignatureAuth, algorithms
+from govrate.platforms.signing import platform_signer
+from requests_http_signature import HTTPSignatureAuth
 
 BEIJING = "110105"
 TIMEOUT_S = 10
@@ -48,13 +49,7 @@ def _platform_signer(stack: dict[str, Any], region_code: str) -> HTTPSignatureAu
         aws_secret_access_key="local",
     )
     secret = secrets.get_secret_value(SecretId=platform.secret_arn)["SecretString"]
-    return HTTPSignatureAuth(
-        signature_algorithm=algorithms.HMAC_SHA256,
-        key=secret.encode(),
-        key_id=key_id,
-        covered_component_ids=("@method", "@target-uri", "content-digest"),
-        use_nonce=True,
-    )
+    return platform_signer(key_id, secret.encode())
 
 
 def register_record(

@@ -17,8 +17,8 @@ import boto3
 import pytest
 import schemathesis
 from govrate import runtime
+from govrate.platforms.signing import platform_signer
 from hypothesis import HealthCheck, given, settings
-from requests_http_signature import HTTPSignatureAuth, algorithms
 from schemathesis import APIOperation
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -74,14 +74,7 @@ def api_url(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 def signing(path: str) -> dict[str, Any]:
     if not path.startswith("/v1/platform/"):
         return {}
-    auth = HTTPSignatureAuth(
-        signature_algorithm=algorithms.HMAC_SHA256,
-        key=KEY,
-        key_id=STAGE_KEY_ID if path == RELAY_PATH else KEY_ID,
-        covered_component_ids=("@method", "@target-uri", "content-digest"),
-        use_nonce=True,
-    )
-    return {"auth": auth}
+    return {"auth": platform_signer(STAGE_KEY_ID if path == RELAY_PATH else KEY_ID, KEY)}
 
 
 def test_no_generated_request_gets_a_5xx_or_an_answer_the_document_does_not_promise(api_url: str) -> None:
