@@ -45,6 +45,12 @@ PUBLIC_BASE_URL = "GOVRATE_PUBLIC_BASE_URL"
 STAFF_USER_POOL_ID = "GOVRATE_STAFF_USER_POOL_ID"
 STAFF_CLIENT_ID = "GOVRATE_STAFF_CLIENT_ID"
 STAFF_JWKS_URL = "GOVRATE_STAFF_JWKS_URL"
+# The upstream's address changes with each start (a free port) and reaches the template only in the
+# sender's environment: the template is synthesized with a stand-in, cached once, and the address set
+# here, as the public base URL is.
+UPSTREAM_URL = "GOVRATE_UPSTREAM_URL"
+UPSTREAM = "govrate:upstream"
+SYNTHESIZED_UPSTREAM_URL = "http://upstream.invalid"
 # Supervisor alerts are printed to the log of the local stack, not published (no SNS topic locally).
 SUPERVISOR_ALERT_TOPIC_ARN = "GOVRATE_SUPERVISOR_ALERT_TOPIC_ARN"
 # Outside Lambda there is no X-Ray daemon to send traces to.
@@ -96,7 +102,7 @@ class LocalStack:
         self._schedule_interval = schedule_interval
         self._seed = seed
         self._root = root
-        self._context = dict(context or {})
+        self._context, self._upstream_url = without_upstream_url(context or {})
         self._upstream_key = upstream_key
         self._stack_name = stack_name or stack_name_of(root, self._context)
         self._stop = threading.Event()
@@ -191,9 +197,10 @@ class LocalStack:
         functions = template.functions()
         modules = {lid: handler_module(self._root / "functions", function) for lid, function in functions.items()}
         runnable = [function for lid, function in functions.items() if modules[lid] is not None]
-        ready.environment = merged_environment(
-            runnable, provisioned, {PUBLIC_BASE_URL: ready.api_url, SUPERVISOR_ALERT_TOPIC_ARN: ""}
-        )
+        overrides = {PUBLIC_BASE_URL: ready.api_url, SUPERVISOR_ALERT_TOPIC_ARN: ""}
+        if self._upstream_url is not None:
+            overrides[UPSTREAM_URL] = self._upstream_url
+        ready.environment = merged_environment(runnable, provisioned, overrides)
         if STAFF_USER_POOL_ID in ready.environment:
             pool_id = ready.environment[STAFF_USER_POOL_ID]
             ready.environment[STAFF_JWKS_URL] = f"{ready.aws_endpoint}/{pool_id}/.well-known/jwks.json"
@@ -271,6 +278,14 @@ def _event_handler(handlers: Mapping[str, Handler], function: FunctionSpec) -> H
     if function.logical_id not in handlers:
         raise LookupError(f"{function.handler} receives events, but is not a Lambda handler under functions/")
     return handlers[function.logical_id]
+
+
+def without_upstream_url(context: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The context to synthesize, its upstream's address replaced by the stand-in; and that address."""
+    if UPSTREAM not in context:
+        return dict(context), None
+    upstream = context[UPSTREAM]
+    return {**context, UPSTREAM: {**upstream, "url": SYNTHESIZED_UPSTREAM_URL}}, upstream["url"]
 
 
 def merged_environment(

@@ -19,6 +19,8 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "GovrateTest")
 SHARED_SESSION_GROUPS = ("e2e", "infra")
 
 
+# Before xdist's own hook, which reads the groups from the markers.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests_dir = Path(__file__).parent
     for item in items:

@@ -151,10 +151,15 @@ def moto_holds_under_concurrency() -> None:
     hold_under_concurrency()
 
 
+# The tests' own HTTP servers (the schemathesis run's, on 127.0.0.1) are never moto's to answer: a path
+# that looks like an AWS host (`/q/lambda.amazonaws.com/report`) would otherwise match one of its URLs.
+LOCAL_SERVERS = r"http://127\.0\.0\.1:"
+
+
 @pytest.fixture(scope="package")
 def moto_world() -> Iterator[MotoWorld]:
     """The resources, created once for the integration tests of a process (each xdist worker has its own)."""
-    with mock_aws():
+    with mock_aws(config={"core": {"passthrough": {"urls": [LOCAL_SERVERS], "services": []}}}):
         yield create_world()
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 from unittest import mock
 
 import boto3
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 
 from tests.integration.staff_support import COGNITO_REGION
 
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 # moto refuses a second purge within 60 s, as SQS does; tests empty their queues far more often.
 LENIENT_PURGE = {"MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"}
-BATCH = 25  # DynamoDB's BatchWriteItem limit
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class MotoBaseline:
         self._dynamodb = boto3.client("dynamodb")
         self._sqs = boto3.client("sqs")
         self._s3 = boto3.client("s3")
+        # The items are compared and put back in moto's own DynamoDB, not over its API: a Scan of every
+        # table after every test cost more than most tests.
+        self._dynamodb_backend: DynamoDBBackend = dynamodb_backends[DEFAULT_ACCOUNT_ID][self._dynamodb.meta.region_name]
         self._secrets = boto3.client("secretsmanager")
         self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
         self._tables = {
@@ -66,7 +70,7 @@ class MotoBaseline:
             for arguments in table_arguments
         }
         for name, table in self._tables.items():
-            table.items.update((self._key(table, item), item) for item in self._scan(name))
+            table.items.update((self._key(table, item), item) for item in self._items(name))
         self._queues = {
             name: QueueBaseline(self._sqs.get_queue_url(QueueName=name)["QueueUrl"], attributes)
             for name, attributes in queue_attributes.items()
@@ -95,9 +99,10 @@ class MotoBaseline:
     def _key(table: TableBaseline, item: dict[str, Any]) -> tuple[str, ...]:
         return tuple(repr(item[name]) for name in table.key_names)
 
-    def _scan(self, table_name: str) -> Iterator[dict[str, Any]]:
-        for page in self._dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
-            yield from page["Items"]
+    def _items(self, table_name: str) -> Iterator[dict[str, Any]]:
+        """The table's items as DynamoDB's JSON has them (binary values in base64)."""
+        for item in self._dynamodb_backend.get_table(table_name).all_items():
+            yield item.to_json()["Attributes"]
 
     def _restore_tables(self) -> None:
         existing = set(self._dynamodb.list_tables()["TableNames"])
@@ -106,15 +111,15 @@ class MotoBaseline:
         for name, table in self._tables.items():
             if name not in existing:
                 self._dynamodb.create_table(**table.create_arguments)
-            current = {self._key(table, item): item for item in self._scan(name)}
-            writes: list[Any] = [
-                {"DeleteRequest": {"Key": {key: item[key] for key in table.key_names}}}
-                for key, item in current.items()
-                if key not in table.items
-            ]
-            writes += [{"PutRequest": {"Item": item}} for key, item in table.items.items() if current.get(key) != item]
-            for start in range(0, len(writes), BATCH):
-                self._dynamodb.batch_write_item(RequestItems={name: writes[start : start + BATCH]})
+            current = {self._key(table, item): item for item in self._items(name)}
+            for key, item in current.items():
+                if key not in table.items:
+                    self._dynamodb_backend.delete_item(
+                        name, {attribute: item[attribute] for attribute in table.key_names}
+                    )
+            for key, item in table.items.items():
+                if current.get(key) != item:
+                    self._dynamodb_backend.put_item(name, item)
 
     # --- SQS -------------------------------------------------------------------------------------
 

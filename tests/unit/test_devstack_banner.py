@@ -1,11 +1,12 @@
-"""The banner of `make dev` gives the administrators' commands with every variable they need filled in."""
+"""What `make dev` starts with: the banner gives the administrators' commands with every variable they need
+filled in; the options become the stack's context."""
 
 from __future__ import annotations
 
 import shlex
 
 from local.devstack import banner, parse_args, stack_context
-from local.stack import Ready
+from local.stack import SYNTHESIZED_UPSTREAM_URL, Ready, without_upstream_url
 
 ENVIRONMENT = {
     "GOVRATE_REFERENCE_TABLE": "Govrate-demo-dev-Reference",
@@ -55,3 +56,16 @@ def test_a_downstream_stack_is_registered_as_a_downstream_stage_beside_the_platf
         platforms=[{**platform, "downstream": True}],
     )
     assert "province  regions 110000  (downstream stage: relays only" in banner(ready)
+
+
+def test_an_upstream_at_another_port_synthesizes_the_same_template_and_is_set_in_the_environment() -> None:
+    """The upstream's address is a free port each start: it must not make every start synthesize again."""
+    contexts = [
+        stack_context(parse_args(["--upstream", url, "--upstream-key-id", "province-local", "--upstream-key", "k"]))
+        for url in ("http://127.0.0.1:41001", "http://127.0.0.1:52002")
+    ]
+    (first, first_url), (second, second_url) = [without_upstream_url(context) for context in contexts]
+    assert first == second
+    assert first["govrate:upstream"] == {"url": SYNTHESIZED_UPSTREAM_URL, "key_id": "province-local"}
+    assert (first_url, second_url) == ("http://127.0.0.1:41001", "http://127.0.0.1:52002")
+    assert without_upstream_url({"govrate:province": "gd"}) == ({"govrate:province": "gd"}, None)
