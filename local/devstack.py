@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="run scheduled functions at start and then this often",
+        help="run scheduled functions at start and then this often (0: never, they run only when invoked)",
     )
     parser.add_argument("--no-seed", action="store_true", help="start without the demo catalogue and windows")
     parser.add_argument("--province", help="the stack's province (cdk.json's by default): a second stack beside it")

@@ -232,6 +232,9 @@ class LocalStack:
             )
         for schedule in template.schedules():
             function = functions[schedule.function_id]
+            if not self._schedule_interval:
+                ready.wiring.append(f"schedule→{function.handler} ({schedule.expression} in the cloud, not run here)")
+                continue
             ticker = ScheduleTicker(
                 function,
                 _event_handler(handlers, function),

@@ -35,6 +35,8 @@ RELAY_TIMEOUT_S = 120
 KEY_ID = "province-local"
 # The province retries a batch the national stack did not take after this, not after the cloud's 5 minutes.
 RETRY_AFTER_S = "2"
+# The relay needs no scheduled function: neither level runs them (the last --schedule-every given wins).
+NO_SCHEDULE = ("--schedule-every", "0")
 
 
 def _local(stack: dict[str, Any]) -> dict[str, Any]:
@@ -114,6 +116,7 @@ def stopped(started: StartedStack) -> Iterator[None]:
 def levels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], StartedStack, dict[str, Any]]]:
     with started_stack(
         tmp_path_factory,
+        *NO_SCHEDULE,
         "--no-history",
         "--province",
         "national",
@@ -123,7 +126,9 @@ def levels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str,
         national = wait_until_ready(national_process)
         key = next(p["key"] for p in national["platforms"] if p["platform_id"] == "province")
         upstream = ["--upstream", national["api_url"], "--upstream-key-id", KEY_ID, "--upstream-key", key]
-        with started_stack(tmp_path_factory, "--no-history", "--province", "province", *upstream) as province_process:
+        with started_stack(
+            tmp_path_factory, *NO_SCHEDULE, "--no-history", "--province", "province", *upstream
+        ) as province_process:
             province = wait_until_ready(province_process)
             sqs(province).set_queue_attributes(
                 QueueUrl=province["environment"]["GOVRATE_UPSTREAM_QUEUE_URL"],
@@ -136,6 +141,7 @@ def test_what_a_province_takes_arrives_upstream_once_through_an_outage(
     levels: tuple[dict[str, Any], StartedStack, dict[str, Any]],
 ) -> None:
     national, national_process, province = levels
+    assert any(line.startswith("schedule→") and line.endswith("not run here)") for line in province["wiring"])
     before = post_evaluations(province, [1, 5, 4])
     poll(lambda: len(relayed(national)) == 3, RELAY_TIMEOUT_S)
 
