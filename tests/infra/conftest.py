@@ -22,6 +22,8 @@ class Synthesized:
     stack: GovrateStack
     outdir: Path
     template: Template
+    # The main stack's template as written (`template.to_json()` asks the CDK's node process each time).
+    document: dict[str, Any]
     validation_error: str | None
     # The nested stacks' templates as written, and their resources with every parameter replaced by what
     # the main stack passes: a reference to a function reads the same in both.
@@ -37,7 +39,7 @@ class Synthesized:
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
         """The main stack's resources (nested stacks count as one each, as CloudFormation counts them)."""
-        return cast(dict[str, dict[str, Any]], self.template.to_json()["Resources"])
+        return cast(dict[str, dict[str, Any]], self.document["Resources"])
 
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
         """Every resource of the type, in the main stack or a nested one."""
@@ -149,7 +151,14 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory, extra_context: dict[str
         resolved = {name: _with_outputs(value, outputs) for name, value in parameters.items()}
         nested_resources |= _with_parameters(nested_template["Resources"], resolved)
     return Synthesized(
-        stack, outdir, Template.from_json(template), validation_error, nested_templates, nested_resources, outputs
+        stack,
+        outdir,
+        Template.from_json(template),
+        template,
+        validation_error,
+        nested_templates,
+        nested_resources,
+        outputs,
     )
 
 

@@ -39,7 +39,7 @@ def test_every_acknowledged_finding_has_a_written_reason(synth: Synthesized) -> 
 
 def _lint(synthesized: Synthesized, regions: list[str]) -> list[str]:
     config = ManualArgs(regions=regions, ignore_checks=sorted(LINT_IGNORED))
-    templates = [synthesized.template.to_json(), *synthesized.nested_templates]
+    templates = [synthesized.document, *synthesized.nested_templates]
     assert len(templates) > 1  # the monitoring's nested stack is linted too
     return [str(m) for template in templates for m in lint(json.dumps(template), config=config)]
 

@@ -103,7 +103,7 @@ def test_the_dashboard_shows_business_events_and_technical_signals(synth: Synthe
 
 
 def test_the_main_stack_gives_the_alarm_topics_arn_as_an_output(synth: Synthesized) -> None:
-    output = synth.template.to_json()["Outputs"]["AlarmTopicArn"]
+    output = synth.document["Outputs"]["AlarmTopicArn"]
     (nested_id,) = [
         logical_id
         for logical_id, resource in synth.resources.items()

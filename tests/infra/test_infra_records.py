@@ -18,7 +18,7 @@ def test_invitation_links_point_at_the_api_unless_a_public_domain_is_configured(
 
 
 def test_the_invitation_queue_has_a_dead_letter_queue_and_an_alarm(synth: Synthesized) -> None:
-    queue = synth.template.to_json()["Resources"][synth.logical_id(synth.stack.records.invitations)]
+    queue = synth.document["Resources"][synth.logical_id(synth.stack.records.invitations)]
     dlq = synth.logical_id(synth.stack.records.invitation_dlq)
     assert queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [dlq, "Arn"]}
     alarms = synth.of_type("AWS::CloudWatch::Alarm").values()

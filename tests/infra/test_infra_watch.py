@@ -127,6 +127,6 @@ def test_integrity_settings_come_from_context_per_region() -> None:
 
 def test_the_alert_topics_arn_is_a_stack_output_for_the_supervisors_subscriptions(synth: Synthesized) -> None:
     topic_id = synth.logical_id(synth.stack.watch.topic)
-    outputs = synth.template.to_json()["Outputs"]
+    outputs = synth.document["Outputs"]
     (output_id,) = [key for key, output in outputs.items() if output["Value"] == {"Ref": topic_id}]
     assert output_id.startswith("WatchSupervisorAlertTopicArn")

@@ -9,23 +9,25 @@ Layout:
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 import boto3
-from boto3.exceptions import S3UploadFailedError
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from govrate.analytics.facts import FactTable
 from govrate.kernel.clock import days
 from govrate.kernel.errors import NotFound, StorageUnavailable
+from govrate.storage.errors import error_code, translated
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 RESULTS_PREFIX: Final = "results"
 _MISSING: Final = frozenset({"NoSuchKey", "404", "NotFound"})
+_RESOURCE: Final = "analytics bucket"
 
 
 def partition_key(table: FactTable, day: date) -> str:
@@ -49,10 +51,10 @@ class AnalyticsBucket:
     def put_partition(self, table: FactTable, day: date, path: Path) -> str:
         """Replace the day's object of the table; S3 swaps it whole, so no reader sees half a day."""
         key = partition_key(table, day)
-        try:
-            self._client.upload_file(str(path), self._bucket, key)
-        except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
-            raise StorageUnavailable("analytics bucket unavailable") from exc
+        # One request per object (a day's facts are far below S3's 5 GB for one): the transfer
+        # manager's threads and parts cost more than they save at this size.
+        with translated(_RESOURCE), path.open("rb") as body:
+            self._client.put_object(Bucket=self._bucket, Key=key, Body=body)
         return key
 
     def download_partitions(self, table: FactTable, first: date, last: date, target: Path) -> list[Path]:
@@ -63,40 +65,34 @@ class AnalyticsBucket:
             key = partition_key(table, day)
             path = target / key
             path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self._client.download_file(self._bucket, key, str(path))
-            except ClientError as exc:
-                if _code(exc) in _MISSING:
-                    continue
-                raise StorageUnavailable("analytics bucket unavailable") from exc
-            except BotoCoreError as exc:
-                raise StorageUnavailable("analytics bucket unavailable") from exc
+            with translated(_RESOURCE):
+                try:
+                    answer = self._client.get_object(Bucket=self._bucket, Key=key)
+                except ClientError as exc:
+                    if error_code(exc) in _MISSING:
+                        continue
+                    raise
+                with path.open("wb") as file:
+                    shutil.copyfileobj(answer["Body"], file)
             paths.append(path)
         return paths
 
     # --- results ------------------------------------------------------------------------------------
 
     def put_document(self, key: str, body: bytes) -> None:
-        try:
+        with translated(_RESOURCE):
             self._client.put_object(
                 Bucket=self._bucket, Key=f"{RESULTS_PREFIX}/{key}", Body=body, ContentType="application/json"
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageUnavailable("analytics bucket unavailable") from exc
 
     def get_document(self, key: str, missing: str = "") -> StoredDocument:
         """A stored document; NotFound saying `missing` (or naming the key) when there is none."""
-        try:
-            answer = self._client.get_object(Bucket=self._bucket, Key=f"{RESULTS_PREFIX}/{key}")
+        with translated(_RESOURCE):
+            try:
+                answer = self._client.get_object(Bucket=self._bucket, Key=f"{RESULTS_PREFIX}/{key}")
+            except ClientError as exc:
+                if error_code(exc) in _MISSING:
+                    raise NotFound(missing or f"results {key}") from exc
+                raise
             body = answer["Body"].read()
-        except ClientError as exc:
-            if _code(exc) in _MISSING:
-                raise NotFound(missing or f"results {key}") from exc
-            raise StorageUnavailable("analytics bucket unavailable") from exc
-        except BotoCoreError as exc:
-            raise StorageUnavailable("analytics bucket unavailable") from exc
         return StoredDocument(body, answer["ETag"])
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 
@@ -79,7 +78,7 @@ def storage_error(exc: BaseException, resource: str) -> GovrateError:
     return StorageMisconfigured(f"{resource} refused the request ({code})")
 
 
-AWS_ERRORS = (ClientError, BotoCoreError, PynamoDBException, S3UploadFailedError)
+AWS_ERRORS = (ClientError, BotoCoreError, PynamoDBException)
 
 
 @contextmanager
