@@ -134,13 +134,22 @@ def banner(ready: Ready) -> str:
             for p in ready.platforms
         ]
     if ready.results_url:
+        when = (
+            "its first run starts now and takes a minute or more, until then the results answer 404"
+            if ready.scheduled
+            else "not run here (--schedule-every 0), so the results answer 404"
+        )
         lines.append(
             f"  Public results    {ready.results_url}  (and /v1/results/regions/<code>, ?format=csv; "
-            "published by the analyze job's schedule, docs/analytics.md; its first run starts now and "
-            "takes a few minutes, until then the results answer 404)"
+            f"published by the analyze job's schedule, docs/analytics.md; {when})"
         )
         lines.append(f"  Disclosure pages  {ready.api_url}/disclosure  (公开; ?lang=en; docs/disclosure.md)")
         lines.append(f"  Dashboard         {ready.api_url}/console/dashboard  (sign in at the staff console)")
+    if ready.upstream_url:
+        lines.append(
+            f"  Upstream          {ready.upstream_url}  (what this stack takes is relayed there; the log says "
+            "`relayed upstream` with the counts by outcome, docs/relay.md)"
+        )
     if ready.staff:
         lines.append(f"  Staff console     {ready.api_url}/console/login  (docs/cases.md); accounts, password:")
         lines += [

@@ -75,6 +75,8 @@ class Ready:
     staff: list[dict[str, Any]] = field(default_factory=list)
     # the public results API (docs/analytics.md), filled by the analyze job's schedule
     results_url: str = ""
+    scheduled: bool = True  # whether the scheduled functions run (not with --schedule-every 0)
+    upstream_url: str = ""  # the stack this one relays to, if any
     left_out: dict[str, int] = field(default_factory=dict)
     not_run: list[str] = field(default_factory=list)  # functions whose code is not under functions/
 
@@ -159,7 +161,15 @@ class LocalStack:
             put_upstream_key(self._stack_name, self._upstream_key)
 
         self._http = HttpServer("127.0.0.1", self._port)
-        ready = Ready(self._http.base_url, endpoint, REGION, {}, left_out=dict(provisioned.left_out))
+        ready = Ready(
+            self._http.base_url,
+            endpoint,
+            REGION,
+            {},
+            left_out=dict(provisioned.left_out),
+            scheduled=bool(self._schedule_interval),
+            upstream_url=self._upstream_url or "",
+        )
         handlers = self._load_functions(template, provisioned, self._http, ready)
         # The domain package may be imported only now that the environment is set.
         from local.demo import demo_staff, local_platforms, seed, seed_history, seed_staff

@@ -69,3 +69,27 @@ def test_an_upstream_at_another_port_synthesizes_the_same_template_and_is_set_in
     assert first["govrate:upstream"] == {"url": SYNTHESIZED_UPSTREAM_URL, "key_id": "province-local"}
     assert (first_url, second_url) == ("http://127.0.0.1:41001", "http://127.0.0.1:52002")
     assert without_upstream_url({"govrate:province": "gd"}) == ({"govrate:province": "gd"}, None)
+
+
+def test_the_banner_says_when_the_results_come_and_where_the_stack_relays() -> None:
+    scheduled = banner(
+        Ready("http://127.0.0.1:8000", "http://127.0.0.1:5000", "us-east-1", ENVIRONMENT, results_url="r")
+    )
+    assert "its first run starts now" in scheduled
+    assert "Upstream" not in scheduled
+    idle = banner(
+        Ready(
+            "http://127.0.0.1:8001",
+            "http://127.0.0.1:5001",
+            "us-east-1",
+            ENVIRONMENT,
+            results_url="r",
+            scheduled=False,
+            upstream_url="http://127.0.0.1:8000",
+        )
+    )
+    (results,) = [line for line in idle.splitlines() if line.lstrip().startswith("Public results")]
+    assert "not run here (--schedule-every 0), so the results answer 404" in results
+    assert "first run starts now" not in results
+    (upstream,) = [line for line in idle.splitlines() if line.lstrip().startswith("Upstream")]
+    assert "http://127.0.0.1:8000" in upstream
