@@ -76,6 +76,8 @@ def test_the_banner_says_when_the_results_come_and_where_the_stack_relays() -> N
         Ready("http://127.0.0.1:8000", "http://127.0.0.1:5000", "us-east-1", ENVIRONMENT, results_url="r")
     )
     assert "its first run starts now" in scheduled
+    (scale,) = [line for line in scheduled.splitlines() if line.lstrip().startswith("Scale")]
+    assert "GOVRATE_DAY_SHARDS=" in scale
     assert "Upstream" not in scheduled
     idle = banner(
         Ready(
