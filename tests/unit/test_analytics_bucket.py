@@ -74,3 +74,8 @@ def test_a_document_never_written_is_not_found_naming_what_is_missing() -> None:
     stubber.add_client_error("get_object", "NoSuchKey", http_status_code=404)
     with stubber, pytest.raises(NotFound, match="no results for region 110105"):
         bucket.get_document("v1/regions/110105.json", "no results for region 110105")
+
+
+def test_a_stage_without_an_analytics_bucket_is_misconfigured_not_unavailable() -> None:
+    with pytest.raises(StorageMisconfigured, match="GOVRATE_ANALYTICS_BUCKET"):
+        AnalyticsBucket("", boto3.client("s3", region_name="cn-north-1"))

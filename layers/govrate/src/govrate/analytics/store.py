@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from govrate.analytics.facts import FactTable
 from govrate.kernel.clock import days
-from govrate.kernel.errors import NotFound, StorageUnavailable
+from govrate.kernel.errors import NotFound, StorageMisconfigured
 from govrate.storage.errors import error_code, translated
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class StoredDocument(NamedTuple):
 class AnalyticsBucket:
     def __init__(self, bucket: str, client: S3Client | None = None) -> None:
         if not bucket:
-            raise StorageUnavailable("no analytics bucket is configured")
+            raise StorageMisconfigured("no analytics bucket is configured (GOVRATE_ANALYTICS_BUCKET)")
         self._bucket = bucket
         self._client = client or boto3.client("s3")
 
