@@ -27,20 +27,21 @@ from dataclasses import asdict
 from types import FrameType
 from typing import Any
 
+from infra.environment import REFERENCE_TABLE, STAFF_CLIENT_ID, STAFF_USER_POOL_ID, setting
 from local.provision import DUMMY_KEY
-from local.stack import REPO_ROOT, STAFF_CLIENT_ID, STAFF_JWKS_URL, STAFF_USER_POOL_ID, LocalStack, Ready
+from local.stack import REPO_ROOT, STAFF_JWKS_URL, LocalStack, Ready
 
 READY_PREFIX = "govrate-local-stack ready "
 # Every browser and script on this machine reaches the local stack from the same address, so what is
 # counted per client would treat them all as one citizen: raised here unless the shell sets them.
 LOCAL_CLIENT_SETTINGS = {
-    "GOVRATE_LIMIT_PER_CLIENT_PER_HOUR": "1000",
-    "GOVRATE_WATCH_CLIENT_RECORDS_PER_DAY": "1000",
+    setting("limit_per_client_per_hour"): "1000",
+    setting("watch_client_records_per_day"): "1000",
 }
 # The by-day indexes are sharded so that the cloud's busiest key stays below a partition's write limit
 # at 10,000 evaluations/s; one machine writes a few a second. Fewer shards locally: every reader still
 # queries each shard, and the analysis and the seals at start make a quarter of the queries.
-LOCAL_SCALE_SETTINGS = {"GOVRATE_DAY_SHARDS": "4"}
+LOCAL_SCALE_SETTINGS = {setting("day_shards"): "4"}
 
 log = logging.getLogger("local.devstack")
 
@@ -172,7 +173,7 @@ def banner(ready: Ready) -> str:
         )
         rules_environment = " ".join(
             f"{name}={ready.environment.get(name, '')}"
-            for name in ("GOVRATE_REFERENCE_TABLE", STAFF_USER_POOL_ID, STAFF_CLIENT_ID, STAFF_JWKS_URL)
+            for name in (REFERENCE_TABLE, STAFF_USER_POOL_ID, STAFF_CLIENT_ID, STAFF_JWKS_URL)
         )
         lines.append(
             f"    region rules: AWS_ENDPOINT_URL={ready.aws_endpoint} AWS_DEFAULT_REGION={ready.region} "

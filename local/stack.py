@@ -21,6 +21,13 @@ from typing import Any
 
 from chalice.app import Chalice
 
+from infra.environment import (
+    PUBLIC_BASE_URL,
+    STAFF_USER_POOL_ID,
+    SUPERVISOR_ALERT_TOPIC_ARN,
+    UPSTREAM_URL,
+    setting,
+)
 from local.http import HttpServer
 from local.lambdas import Handler, handler_module, import_handler
 from local.pollers import QUEUE_POLLERS, QueuePoller, ScheduleTicker, StreamPoller, Worker
@@ -39,20 +46,14 @@ log = logging.getLogger("local.stack")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_PREFIX = "GOVRATE_"
-# Pointing at the local server, whatever the cloud sets it to.
-PUBLIC_BASE_URL = "GOVRATE_PUBLIC_BASE_URL"
-# moto serves a user pool's signing keys at its own address, not at Cognito's.
-STAFF_USER_POOL_ID = "GOVRATE_STAFF_USER_POOL_ID"
-STAFF_CLIENT_ID = "GOVRATE_STAFF_CLIENT_ID"
-STAFF_JWKS_URL = "GOVRATE_STAFF_JWKS_URL"
-# The upstream's address changes with each start (a free port) and reaches the template only in the
-# sender's environment: the template is synthesized with a stand-in, cached once, and the address set
-# here, as the public base URL is.
-UPSTREAM_URL = "GOVRATE_UPSTREAM_URL"
+# The public base URL points at the local server, whatever the cloud sets it to. moto serves a user
+# pool's signing keys at its own address, not at Cognito's (STAFF_JWKS_URL). The upstream's address
+# changes with each start (a free port) and reaches the template only in the sender's environment: the
+# template is synthesized with a stand-in, cached once, and the address set here (UPSTREAM_URL).
+# Supervisor alerts are printed to the log of the local stack, not published (no SNS topic locally).
+STAFF_JWKS_URL = setting("staff_jwks_url")
 UPSTREAM = "govrate:upstream"
 SYNTHESIZED_UPSTREAM_URL = "http://upstream.invalid"
-# Supervisor alerts are printed to the log of the local stack, not published (no SNS topic locally).
-SUPERVISOR_ALERT_TOPIC_ARN = "GOVRATE_SUPERVISOR_ALERT_TOPIC_ARN"
 # Outside Lambda there is no X-Ray daemon to send traces to.
 LOCAL_ONLY_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
 STOP_GRACE_SECONDS = 5.0

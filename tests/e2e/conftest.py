@@ -116,13 +116,25 @@ class StartedStack:
 
 
 @contextmanager
-def started_stack(tmp_path_factory: pytest.TempPathFactory, *arguments: str) -> Iterator[StartedStack]:
-    """`python -m local.devstack` in a subprocess, stopped (and checked to exit cleanly) at the end."""
+def started_stack(
+    tmp_path_factory: pytest.TempPathFactory, *arguments: str, schedule_every: int = 3600
+) -> Iterator[StartedStack]:
+    """`python -m local.devstack` in a subprocess, stopped (and checked to exit cleanly) at the end. The
+    scheduled functions run at start only (`schedule_every` 0: never): a ticker during the tests would
+    only add noise."""
     output = tmp_path_factory.mktemp("devstack") / "output.log"
     with output.open("w", encoding="utf-8") as sink:
         process = subprocess.Popen(
-            # The scheduled functions run at start only: a ticker during the tests would only add noise.
-            [sys.executable, "-m", "local.devstack", "--port", "0", "--schedule-every", "3600", *arguments],
+            [
+                sys.executable,
+                "-m",
+                "local.devstack",
+                "--port",
+                "0",
+                "--schedule-every",
+                f"{schedule_every}",
+                *arguments,
+            ],
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,

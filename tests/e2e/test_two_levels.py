@@ -35,8 +35,6 @@ RELAY_TIMEOUT_S = 120
 KEY_ID = "province-local"
 # The province retries a batch the national stack did not take after this, not after the cloud's 5 minutes.
 RETRY_AFTER_S = "2"
-# The relay needs no scheduled function: neither level runs them (the last --schedule-every given wins).
-NO_SCHEDULE = ("--schedule-every", "0")
 
 
 def _local(stack: dict[str, Any]) -> dict[str, Any]:
@@ -114,20 +112,21 @@ def stopped(started: StartedStack) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def levels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], StartedStack, dict[str, Any]]]:
+    # The relay needs no scheduled function: neither level runs them.
     with started_stack(
         tmp_path_factory,
-        *NO_SCHEDULE,
         "--no-history",
         "--province",
         "national",
         "--downstream",
         f"province:{KEY_ID}:110000,440300",
+        schedule_every=0,
     ) as national_process:
         national = wait_until_ready(national_process)
         key = next(p["key"] for p in national["platforms"] if p["platform_id"] == "province")
         upstream = ["--upstream", national["api_url"], "--upstream-key-id", KEY_ID, "--upstream-key", key]
         with started_stack(
-            tmp_path_factory, *NO_SCHEDULE, "--no-history", "--province", "province", *upstream
+            tmp_path_factory, "--no-history", "--province", "province", *upstream, schedule_every=0
         ) as province_process:
             province = wait_until_ready(province_process)
             sqs(province).set_queue_attributes(
