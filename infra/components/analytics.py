@@ -162,7 +162,8 @@ class Analytics(Construct):
                 actions=["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"], resources=[*facts, results]
             )
         )
-        # Without ListBucket a missing day would answer 403, not 404 (a day never exported is skipped).
+        # The analysis lists a table's days to read only those exported (and a missing document then
+        # answers 404, not 403).
         self.analyze.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
         )

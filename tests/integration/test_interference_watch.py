@@ -174,6 +174,48 @@ def test_records_registered_en_masse_as_their_rating_period_ends_are_flagged(
     assert flag.evidence["records"] == 20
 
 
+class SeriesReads(DynamoWatchStore):
+    """The store, counting how many times a series is read in full."""
+
+    reads = 0
+
+    def members(self, series: str, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
+        self.reads += 1
+        return super().members(series, since, until)
+
+
+def test_a_long_burst_reads_each_series_once_when_its_flag_is_raised_and_every_event_joins_it(
+    aws: AwsResources, alerts: RecordedAlerts
+) -> None:
+    store = SeriesReads(aws.reference_table, shards=4)
+    watcher = Watcher(
+        store=store,
+        alerts=alerts,
+        thresholds=WatchThresholds(),
+        evaluation_deadline=lambda _region, completed_at: completed_at + timedelta(days=7),
+        case_division=lambda _evaluation_id: ("110105", AGENCY),
+    )
+    completed = START - timedelta(days=6, hours=12)
+    late = [
+        ObservedRecord(f"BJ-{i:03d}", "110105", AGENCY, completed, START + timedelta(seconds=10 * i))
+        for i in range(120)
+    ]
+    burst = [rating(START + timedelta(seconds=i)) for i in range(60)]  # one window, one item
+    for seen in late:
+        watcher.record(seen)
+    for evaluation in burst:
+        watcher.evaluation(evaluation)
+
+    assert store.reads == 3  # the late records' series, then the window's and the item's top ratings
+    by_pattern = {(flag.pattern, flag.window_id): flag for flag in all_flags(store)}
+    records = by_pattern[Pattern.LATE_RECORDS, None]
+    assert set(records.record_ids) == {seen.record_id for seen in late}
+    assert records.evidence["records"] == 20  # as raised
+    for window in ("W01", None):
+        assert set(by_pattern[Pattern.TOP_BURST, window].evaluation_ids) == {seen.evaluation_id for seen in burst}
+    assert len(alerts.sent) == 3
+
+
 def test_late_records_registered_in_utc_are_flagged_and_alerted_in_local_time(
     watcher: Watcher, store: DynamoWatchStore, alerts: RecordedAlerts
 ) -> None:

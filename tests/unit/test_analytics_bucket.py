@@ -1,5 +1,6 @@
-"""The analytics bucket's day objects: one request each way, a missing day skipped, and S3's failures as
-the domain's storage errors (the analyze job's run then fails whole: retried, or alarmed at ERROR)."""
+"""The analytics bucket's day objects: one request each way (reads found by one listing), a missing day
+skipped, and S3's failures as the domain's storage errors (the analyze job's run then fails whole:
+retried, or alarmed at ERROR)."""
 
 from __future__ import annotations
 
@@ -30,9 +31,16 @@ def test_a_day_is_put_in_one_request_and_read_back_into_the_same_layout(tmp_path
     facts.write_bytes(b"PAR1 facts PAR1")
     key = partition_key(EVALUATIONS, DAY)
     stubber.add_response("put_object", {"ETag": '"e"'}, {"Bucket": BUCKET, "Key": key, "Body": ANY})
+    # One listing from the day before the first: the first day, a day after the last (not read); the
+    # day between was never exported and costs no request.
+    listed = [key, partition_key(EVALUATIONS, date(2026, 11, 27))]
+    stubber.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": listed_key} for listed_key in listed], "IsTruncated": False},
+        {"Bucket": BUCKET, "Prefix": "evaluations/dt=", "StartAfter": partition_key(EVALUATIONS, date(2026, 11, 23))},
+    )
     body = StreamingBody(io.BytesIO(b"PAR1 facts PAR1"), 15)
     stubber.add_response("get_object", {"Body": body}, {"Bucket": BUCKET, "Key": key})
-    stubber.add_client_error("get_object", "NoSuchKey", http_status_code=404)  # the next day: never exported
     with stubber:
         assert bucket.put_partition(EVALUATIONS, DAY, facts) == key
         (read,) = bucket.download_partitions(EVALUATIONS, DAY, date(2026, 11, 25), tmp_path / "in")
@@ -55,7 +63,7 @@ def test_s3_refusing_a_day_or_a_document_is_a_storage_error_retryable_or_not(
     bucket, stubber = stubbed()
     facts = tmp_path / "out.parquet"
     facts.write_bytes(b"PAR1")
-    for operation in ("put_object", "get_object", "put_object", "get_object"):
+    for operation in ("put_object", "list_objects_v2", "put_object", "get_object"):
         stubber.add_client_error(operation, code, http_status_code=503)
     with stubber:
         with pytest.raises(error):

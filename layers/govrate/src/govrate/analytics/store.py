@@ -10,7 +10,7 @@ Layout:
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -18,7 +18,6 @@ import boto3
 from botocore.exceptions import ClientError
 
 from govrate.analytics.facts import FactTable
-from govrate.kernel.clock import days
 from govrate.kernel.errors import NotFound, StorageMisconfigured
 from govrate.storage.errors import error_code, translated
 
@@ -59,23 +58,33 @@ class AnalyticsBucket:
 
     def download_partitions(self, table: FactTable, first: date, last: date, target: Path) -> list[Path]:
         """The table's objects of the days first..last into `target` (same layout); days never exported
-        are skipped."""
+        are skipped. One listing finds them, so a missing day costs no request of its own."""
         paths = []
-        for day in days(first, last):
-            key = partition_key(table, day)
+        for key in self._partition_keys(table, first, last):
             path = target / key
             path.parent.mkdir(parents=True, exist_ok=True)
             with translated(_RESOURCE):
-                try:
-                    answer = self._client.get_object(Bucket=self._bucket, Key=key)
-                except ClientError as exc:
-                    if error_code(exc) in _MISSING:
-                        continue
-                    raise
+                answer = self._client.get_object(Bucket=self._bucket, Key=key)
                 with path.open("wb") as file:
                     shutil.copyfileobj(answer["Body"], file)
             paths.append(path)
         return paths
+
+    def _partition_keys(self, table: FactTable, first: date, last: date) -> list[str]:
+        # Keys sort by day: list from just before the first day's key, and stop after the last day's.
+        start_after, final = partition_key(table, first - timedelta(days=1)), partition_key(table, last)
+        keys: list[str] = []
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=f"{table.name}/dt=", StartAfter=start_after
+        )
+        with translated(_RESOURCE):
+            for page in pages:
+                for entry in page.get("Contents", []):
+                    if entry["Key"] > final:
+                        return keys
+                    if entry["Key"].endswith(f"/{table.name}.parquet"):
+                        keys.append(entry["Key"])
+        return keys
 
     # --- results ------------------------------------------------------------------------------------
 

@@ -20,8 +20,9 @@ class WatchStore(Protocol):
         """The members noted in the series from `since` to `until`, both included, with their times."""
         ...
 
-    def count(self, series: str, since: datetime, until: datetime) -> int:
-        """How many members were noted in the series from `since` to `until`."""
+    def count(self, series: str, since: datetime, until: datetime, *, up_to: int | None = None) -> int:
+        """How many members were noted in the series from `since` to `until`, counted no further than
+        `up_to` when it is given (what a threshold needs, whatever the series holds)."""
         ...
 
     def flag_exists(self, flag: Flag) -> bool: ...

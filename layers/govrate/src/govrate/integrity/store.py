@@ -99,9 +99,19 @@ class DynamoWatchStore:
             items = self._series.query(f"SERIES#{series}", self._between(since, until), consistent_read=True)
             return [(stamp_member[1], _parse(stamp_member[0])) for stamp_member in (i.sk.split("#", 1) for i in items)]
 
-    def count(self, series: str, since: datetime, until: datetime) -> int:
+    def count(self, series: str, since: datetime, until: datetime, *, up_to: int | None = None) -> int:
         with translated("reference table"):
-            return self._series.count(f"SERIES#{series}", self._between(since, until), consistent_read=True)
+            if up_to is None:
+                return self._series.count(f"SERIES#{series}", self._between(since, until), consistent_read=True)
+            # One request for at most `up_to` keys (pynamodb's count with a limit pages on through all).
+            keys = self._series.query(
+                f"SERIES#{series}",
+                self._between(since, until),
+                consistent_read=True,
+                limit=up_to,
+                attributes_to_get=["pk", "sk"],
+            )
+            return sum(1 for _ in keys)
 
     def _between(self, since: datetime, until: datetime) -> Condition:
         return self._series.sk.between(_stamp(since), f"{_stamp(until)}#\uffff")

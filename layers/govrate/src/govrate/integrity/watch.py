@@ -6,7 +6,9 @@ window, item, agency, client of the day or comment — whose members are stored 
 so that noting the same stream record twice changes nothing and a count is exact over any window.
 Crossing a threshold raises a flag (one per pattern, subject and period) that attaches every
 evaluation of the window, and one alert per cause and period. Times are the evaluations' own, so a
-late or re-delivered batch gives the flags it would have given on time.
+late or re-delivered batch gives the flags it would have given on time. A series is counted only up
+to its threshold and read in full only by the event that raises its flag; the later events of a
+burst join the standing flag, so each costs the same however long the burst grows.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import TypeAlias, overload
 
 from govrate.integrity.alerts import Alert, AlertKind
 from govrate.integrity.patterns import Flag, Pattern, WatchThresholds, comment_digest
@@ -25,6 +28,8 @@ from govrate.kernel.scale import Level
 # How long a claimed alert key is kept: longer than any period it names.
 ALERT_KEY_DAYS = 3
 _SERIES_MARGIN = timedelta(hours=1)
+# A flag as it is first raised (its evidence and record ids) and the evaluations it attaches.
+_Raised: TypeAlias = tuple[Flag, Sequence[tuple[str, datetime]]]
 
 
 @dataclass(frozen=True)
@@ -122,48 +127,48 @@ class Watcher:
             seen.created_at,
             evidence,
         )
-        return self._raise(flag, [(seen.evaluation_id, seen.created_at)], newly=[(seen.evaluation_id, seen.created_at)])
+        this = [(seen.evaluation_id, seen.created_at)]
+        return self._raise(flag, this, lambda: (flag, this))
 
     def _top_bursts(self, seen: ObservedEvaluation, subject: _Subject) -> list[Flag]:
-        span = self._limits.top_burst_window
-        flags: list[Flag] = []
-        for kind, code, most in (
-            ("window", seen.window_id, self._limits.top_burst_per_window),
-            ("item", seen.item_code, self._limits.top_burst_per_item),
-        ):
-            if code is None:
-                continue
-            series = f"top#{kind}#{code}"
-            self._note(series, seen.evaluation_id, seen.created_at, span)
-            members = self._store.members(series, seen.created_at - span, seen.created_at)
-            if len(members) < most:
-                continue
-            period = _hour(seen.created_at, self._zone)
-            flag = self._flag(
-                f"{Pattern.TOP_BURST}#{kind}#{code}#{period.isoformat()}",
-                Pattern.TOP_BURST,
-                _Subject(
-                    subject.region_code,
-                    subject.agency_code,
-                    seen.window_id if kind == "window" else None,
-                    seen.item_code,
-                ),
-                seen.created_at,
-                {"top_ratings": len(members), "threshold": most, "seconds": self._limits.top_burst_seconds},
-                period,
+        flags = [
+            self._top_burst(seen, subject, kind, code, most)
+            for kind, code, most in (
+                ("window", seen.window_id, self._limits.top_burst_per_window),
+                ("item", seen.item_code, self._limits.top_burst_per_item),
             )
-            flags.append(self._raise(flag, members, newly=[(seen.evaluation_id, seen.created_at)]))
-        return flags
+            if code is not None
+        ]
+        return [flag for flag in flags if flag is not None]
+
+    def _top_burst(self, seen: ObservedEvaluation, subject: _Subject, kind: str, code: str, most: int) -> Flag | None:
+        series, span = f"top#{kind}#{code}", self._limits.top_burst_window
+        if not self._reached(series, seen.evaluation_id, seen.created_at, span, most):
+            return None
+        period = _hour(seen.created_at, self._zone)
+        flag = self._flag(
+            f"{Pattern.TOP_BURST}#{kind}#{code}#{period.isoformat()}",
+            Pattern.TOP_BURST,
+            _Subject(
+                subject.region_code, subject.agency_code, seen.window_id if kind == "window" else None, seen.item_code
+            ),
+            seen.created_at,
+            {"threshold": most, "seconds": self._limits.top_burst_seconds},
+            period,
+        )
+
+        def first() -> _Raised:
+            members = self._store.members(series, seen.created_at - span, seen.created_at)
+            return _with_evidence(flag, top_ratings=len(members)), members
+
+        return self._raise(flag, [(seen.evaluation_id, seen.created_at)], first)
 
     def _client_many_records(self, seen: ObservedEvaluation) -> list[Flag]:
         assert seen.client_key is not None and seen.record_id is not None
-        # The client key changes every day, so the series is the client's day.
-        series = f"client#{seen.client_key}"
-        span = timedelta(days=1)
-        self._note(series, f"{seen.record_id}@{seen.evaluation_id}", seen.created_at, span)
-        members = self._store.members(series, seen.created_at - span, seen.created_at)
-        records = {member.partition("@")[0] for member, _ in members}
-        if len(records) < self._limits.client_records_per_day:
+        # The client key changes every day, so the series is the client's day. Its members are the
+        # client's evaluations; fewer of them than the threshold cannot be that many records.
+        series, span, most = f"client#{seen.client_key}", timedelta(days=1), self._limits.client_records_per_day
+        if not self._reached(series, f"{seen.record_id}@{seen.evaluation_id}", seen.created_at, span, most):
             return []
         # The flag names neither the client nor its hash: a digest of the hash is its subject.
         client = hashlib.sha256(seen.client_key.encode()).hexdigest()[:16]
@@ -172,17 +177,24 @@ class Watcher:
             Pattern.CLIENT_MANY_RECORDS,
             _Subject(seen.region_code, seen.agency_code),
             seen.created_at,
-            {"records": len(records), "threshold": self._limits.client_records_per_day},
+            {"threshold": most},
         )
-        evaluations = [(member.partition("@")[2], at) for member, at in members]
-        return [self._raise(flag, evaluations, newly=[(seen.evaluation_id, seen.created_at)])]
+
+        def first() -> _Raised | None:
+            members = self._store.members(series, seen.created_at - span, seen.created_at)
+            records = {member.partition("@")[0] for member, _ in members}
+            if len(records) < most:
+                return None
+            evaluations = [(member.partition("@")[2], at) for member, at in members]
+            return _with_evidence(flag, records=len(records)), evaluations
+
+        raised = self._raise(flag, [(seen.evaluation_id, seen.created_at)], first)
+        return [raised] if raised else []
 
     def _identical_comments(self, seen: ObservedEvaluation, digest: str) -> list[Flag]:
         series = f"comment#{seen.agency_code}#{digest}"
-        span = timedelta(hours=self._limits.identical_comment_hours)
-        self._note(series, seen.evaluation_id, seen.created_at, span)
-        members = self._store.members(series, seen.created_at - span, seen.created_at)
-        if len(members) < self._limits.identical_comments:
+        span, most = timedelta(hours=self._limits.identical_comment_hours), self._limits.identical_comments
+        if not self._reached(series, seen.evaluation_id, seen.created_at, span, most):
             return []
         period = seen.created_at.astimezone(self._zone).replace(hour=0, minute=0, second=0, microsecond=0)
         flag = self._flag(
@@ -190,14 +202,15 @@ class Watcher:
             Pattern.IDENTICAL_COMMENTS,
             _Subject(seen.region_code, seen.agency_code),
             seen.created_at,
-            {
-                "evaluations": len(members),
-                "threshold": self._limits.identical_comments,
-                "hours": self._limits.identical_comment_hours,
-            },
+            {"threshold": most, "hours": self._limits.identical_comment_hours},
             period,
         )
-        return [self._raise(flag, members, newly=[(seen.evaluation_id, seen.created_at)])]
+
+        def first() -> _Raised:
+            members = self._store.members(series, seen.created_at - span, seen.created_at)
+            return _with_evidence(flag, evaluations=len(members)), members
+
+        return [self._raise(flag, [(seen.evaluation_id, seen.created_at)], first)]
 
     def _bad_review_share(self, seen: ObservedEvaluation) -> None:
         span = timedelta(minutes=self._limits.bad_share_minutes)
@@ -241,11 +254,8 @@ class Watcher:
         left = self._deadline(seen.region_code, seen.completed_at) - seen.registered_at
         if left > timedelta(hours=self._limits.late_record_hours):
             return None
-        series = f"late#{seen.agency_code}"
-        span = timedelta(hours=1)
-        self._note(series, seen.record_id, seen.registered_at, span)
-        members = self._store.members(series, seen.registered_at - span, seen.registered_at)
-        if len(members) < self._limits.late_records_per_hour:
+        series, span, most = f"late#{seen.agency_code}", timedelta(hours=1), self._limits.late_records_per_hour
+        if not self._reached(series, seen.record_id, seen.registered_at, span, most):
             return None
         period = _hour(seen.registered_at, self._zone)
         flag = self._flag(
@@ -253,15 +263,16 @@ class Watcher:
             Pattern.LATE_RECORDS,
             _Subject(seen.region_code, seen.agency_code),
             seen.registered_at.astimezone(self._zone),
-            {
-                "records": len(members),
-                "threshold": self._limits.late_records_per_hour,
-                "hours_left_at_most": self._limits.late_record_hours,
-            },
+            {"threshold": most, "hours_left_at_most": self._limits.late_record_hours},
             period,
         )
-        record_ids = tuple(member for member, _ in members)
-        return self._raise(flag.model_copy(update={"record_ids": record_ids}), [], newly=[])
+
+        def first() -> _Raised:
+            members = self._store.members(series, seen.registered_at - span, seen.registered_at)
+            record_ids = tuple(member for member, _ in members)
+            return _with_evidence(flag, records=len(members)).model_copy(update={"record_ids": record_ids}), []
+
+        return self._raise(flag.model_copy(update={"record_ids": (seen.record_id,)}), [], first)
 
     # --- cases ---------------------------------------------------------------------------------------
 
@@ -289,6 +300,12 @@ class Watcher:
     def _note(self, series: str, member: str, at: datetime, span: timedelta) -> None:
         self._store.note(series, member, at, keep_until=at + span + _SERIES_MARGIN)
 
+    def _reached(self, series: str, member: str, at: datetime, span: timedelta, threshold: int) -> bool:
+        """Note the member; whether the series holds `threshold` members in the span up to `at` (counted
+        no further than the threshold)."""
+        self._note(series, member, at, span)
+        return self._store.count(series, at - span, at, up_to=threshold) >= threshold
+
     def _flag(  # noqa: PLR0917 (the parts of a flag, in the order they are read)
         self,
         key: str,
@@ -310,13 +327,29 @@ class Watcher:
             evidence=evidence,
         )
 
+    @overload
+    def _raise(self, flag: Flag, newly: Sequence[tuple[str, datetime]], first: Callable[[], _Raised]) -> Flag: ...
+
+    @overload
     def _raise(
-        self, flag: Flag, evaluations: Sequence[tuple[str, datetime]], *, newly: Sequence[tuple[str, datetime]]
-    ) -> Flag:
-        """Raise the flag with every evaluation of its window, or, when it stands already, join the new
-        one to it. The marks are written before the flag, so a retry after a failure in between marks
-        them all again; the alert is claimed after, once per flag."""
-        attach = newly if self._store.flag_exists(flag) else evaluations
+        self, flag: Flag, newly: Sequence[tuple[str, datetime]], first: Callable[[], _Raised | None]
+    ) -> Flag | None: ...
+
+    def _raise(
+        self, flag: Flag, newly: Sequence[tuple[str, datetime]], first: Callable[[], _Raised | None]
+    ) -> Flag | None:
+        """When the flag stands, join to it the new evaluations (`newly`) and the record ids `flag`
+        carries; else raise it as `first` makes it (its evidence and record ids), with every evaluation
+        of its window, or raise nothing when `first` finds no cause. The marks are written before the
+        flag, so a retry after a failure in between marks them all again; the alert is claimed after,
+        once per flag."""
+        if self._store.flag_exists(flag):
+            attach = newly
+        else:
+            raised = first()
+            if raised is None:
+                return None
+            flag, attach = raised
         self._store.mark(flag, attach)
         flag = flag.model_copy(update={"evaluation_ids": tuple(evaluation_id for evaluation_id, _ in attach)})
         self._store.raise_flag(flag)
@@ -345,6 +378,10 @@ class Watcher:
         except Exception:
             self._store.release_alert(alert.key)
             raise
+
+
+def _with_evidence(flag: Flag, **counted: int) -> Flag:
+    return flag.model_copy(update={"evidence": {**counted, **flag.evidence}})
 
 
 def _hour(moment: datetime, local_zone: tzinfo) -> datetime:
