@@ -7,12 +7,13 @@ layers or functions, it imports the same modules from the source tree.
 The resources of the stack's nested stacks (monitoring, the upstream relay) are merged into its
 template (`local.template.flatten_nested`): locally it is one stack.
 
-Synthesis takes half a minute, so the template is kept under .local/synth/, keyed by a digest of
-everything it is made from (and of the context given beside cdk.json's); any change synthesizes again.
+Synthesis takes 10–30 s, so the template is kept under .local/synth/, keyed by a digest of everything
+it is made from (and of the context given beside cdk.json's); any change synthesizes again.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -51,17 +52,21 @@ def cached_template(
     given = dict(context or {})
     key = _inputs_digest(root, f"{stack_name} {account} {region} {json.dumps(given, sort_keys=True)}")
     path = root / CACHE_DIR / f"{stack_name}-{key[:20]}.json"
-    if path.is_file():
-        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return document, True
-    template = synthesize(root, stack_name, account=account, region=region, context=given)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f"{stack_name}-*.json"):
-        stale.unlink()
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(template), encoding="utf-8")
-    partial.replace(path)  # atomic: a concurrent start never reads half a template
-    return template, False
+    # Stacks of one name started at once (the e2e tests' two) synthesize once: the others wait for the
+    # first and read its template.
+    with (path.parent / f"{stack_name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return document, True
+        template = synthesize(root, stack_name, account=account, region=region, context=given)
+        for stale in path.parent.glob(f"{stack_name}-*.json"):
+            stale.unlink()
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(template), encoding="utf-8")
+        partial.replace(path)  # atomic: a start that does not lock (an older checkout) never reads half of it
+        return template, False
 
 
 def _inputs_digest(root: Path, salt: str) -> str:

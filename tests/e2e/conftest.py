@@ -24,6 +24,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
 
 from local.devstack import READY_PREFIX
+from tests.conftest import E2E_SESSION_STACK
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -64,29 +65,27 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield ready
 
 
-@pytest.fixture(scope="session", autouse=True)
-def history_stack_process(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[StartedStack | None]:
-    """The stack with the weeks of demo history, started with the session when a test reads the
-    published results: its analysis at start takes minutes, which the other tests (run first, see
-    `pytest_collection_modifyitems`) then cover. Started once the session's other stack is up, so the
-    two do not synthesize the CDK app at the same time."""
-    items = request.session.items
-    if not any(uses(item, HISTORY) for item in items):
-        yield None
-        return
-    if any(uses(item, "stack") for item in items):
-        request.getfixturevalue("stack")
+@pytest.fixture(scope="session")
+def history_stack_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedStack]:
+    """The stack with the weeks of demo history, started (see `history_under_way`) but not yet ready."""
     with started_stack(tmp_path_factory) as started:
         yield started
 
 
+@pytest.fixture(autouse=True)
+def history_under_way(request: pytest.FixtureRequest) -> None:
+    """The history stack starts with the first test that does without the session stack, when a test
+    of the session reads the published results: its analysis at start takes a minute, which the
+    tests before them cover (they run last, see `pytest_collection_modifyitems`). Under xdist these
+    tests run in a worker of their own (tests/conftest.py), beside those of the session stack."""
+    if not uses(request.node, E2E_SESSION_STACK) and any(uses(item, HISTORY) for item in request.session.items):
+        request.getfixturevalue("history_stack_process")
+
+
 @pytest.fixture(scope="session")
-def history_stack(history_stack_process: StartedStack | None) -> dict[str, Any]:
+def history_stack(history_stack_process: StartedStack) -> dict[str, Any]:
     """The history stack once its analysis has published the results (the tests of the published
     results read them)."""
-    assert history_stack_process is not None
     ready = wait_until_ready(history_stack_process)
     poll(lambda: published(ready["results_url"]), RESULTS_TIMEOUT_S)
     return ready
