@@ -7,6 +7,11 @@ export UV_SYSTEM_CERTS := 1
 
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 
+# Where the shell sets PYTHONDONTWRITEBYTECODE, every process (each test worker, each local stack and
+# pytest's rewriting of each test module) would compile the project's sources again: let them be
+# written once into the (git-ignored) __pycache__ folders, which the CDK assets leave out.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: help install lint test unit integration infra e2e openapi fuzz synth dev smoke bench load soak clean
 
 help: ## list the targets
