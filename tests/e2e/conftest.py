@@ -1,11 +1,13 @@
 """What the e2e tests share: one local stack for the session (`python -m local.devstack` in a subprocess
-on free ports), and a real browser (Debian's chromium, driven by Playwright) with axe-core in every page.
+on free ports), and a real browser (Debian's chromium, driven by Playwright) with axe-core to check a
+page with.
 
 Screenshots, PDFs and accessibility reports go to test-artifacts/e2e/ (git-ignored; CI keeps them).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -207,10 +209,8 @@ WITHOUT_SCRIPT_MARK = "window.govrateTestWithoutScript = true;"
 
 
 def new_context(browser: Browser, *, javascript: bool = True, **options: Any) -> BrowserContext:
-    """A fresh context (cookies, storage) with axe-core in every page and frame, before the page's own
-    scripts (an init script is not subject to the page's Content-Security-Policy)."""
+    """A fresh context (cookies, storage)."""
     context = browser.new_context(java_script_enabled=javascript, locale="zh-CN", **options)
-    context.add_init_script(path=str(AXE))
     if not javascript:
         context.add_init_script(WITHOUT_SCRIPT_MARK)
     return context
@@ -251,6 +251,10 @@ def assert_accessible(page: Page, name: str) -> None:
         finally:
             checker.close()
         return
+    # axe-core into the page and each of its frames only now, not into every page the tests load (a
+    # script evaluated over the DevTools protocol is not subject to the page's Content-Security-Policy).
+    for frame in page.frames:
+        frame.evaluate(axe_source())
     violations: list[dict[str, Any]] = page.evaluate(
         """async () => {
             const results = await axe.run(document, {resultTypes: ["violations"]});
@@ -262,6 +266,11 @@ def assert_accessible(page: Page, name: str) -> None:
     (ARTIFACTS / f"{name}.axe.json").write_text(json.dumps(violations, ensure_ascii=False, indent=2), encoding="utf-8")
     serious = [violation for violation in violations if violation["impact"] in SERIOUS]
     assert not serious, f"{name}: {json.dumps(serious, ensure_ascii=False, indent=2)}"
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
 
 
 class Transfer:

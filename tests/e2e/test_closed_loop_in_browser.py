@@ -114,7 +114,8 @@ def record(page: Page, title: str, fields: dict[str, str]) -> None:
             field.select_option(label=value)
         else:
             field.fill(value)
-    form.get_by_role("button", name="Record").click()
+    with page.expect_navigation():  # the post answers with the case page again
+        form.get_by_role("button", name="Record").click()
 
 
 def test_a_bad_review_goes_round_the_loop_until_the_citizen_is_satisfied(
