@@ -16,8 +16,13 @@ from typing import TYPE_CHECKING, Any, cast
 from unittest import mock
 
 import boto3
+from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.s3.models import S3Backend, s3_backends
+from moto.secretsmanager.models import SecretsManagerBackend, secretsmanager_backends
+from moto.sqs.models import SQSBackend, sqs_backends
+from moto.utilities.utils import get_partition
 
 from tests.integration.staff_support import COGNITO_REGION
 
@@ -56,11 +61,16 @@ class MotoBaseline:
         self._dynamodb = boto3.client("dynamodb")
         self._sqs = boto3.client("sqs")
         self._s3 = boto3.client("s3")
-        # The items are compared and put back in moto's own DynamoDB, not over its API: a Scan of every
-        # table after every test cost more than most tests.
-        self._dynamodb_backend: DynamoDBBackend = dynamodb_backends[DEFAULT_ACCOUNT_ID][self._dynamodb.meta.region_name]
         self._secrets = boto3.client("secretsmanager")
         self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+        # What every test leaves is read (and mostly put back) in moto's own backends, not over its API:
+        # the twenty-odd calls through botocore after every test cost more than most tests.
+        region = self._dynamodb.meta.region_name
+        self._dynamodb_backend: DynamoDBBackend = dynamodb_backends[DEFAULT_ACCOUNT_ID][region]
+        self._sqs_backend: SQSBackend = sqs_backends[DEFAULT_ACCOUNT_ID][region]
+        self._s3_backend: S3Backend = s3_backends[DEFAULT_ACCOUNT_ID][get_partition(region)]
+        self._secrets_backend: SecretsManagerBackend = secretsmanager_backends[DEFAULT_ACCOUNT_ID][region]
+        self._cognito_backend: CognitoIdpBackend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][COGNITO_REGION]
         self._tables = {
             arguments["TableName"]: TableBaseline(
                 arguments,
@@ -105,7 +115,7 @@ class MotoBaseline:
             yield item.to_json()["Attributes"]
 
     def _restore_tables(self) -> None:
-        existing = set(self._dynamodb.list_tables()["TableNames"])
+        existing = set(self._dynamodb_backend.tables)
         for name in existing - self._tables.keys():
             self._dynamodb.delete_table(TableName=name)
         for name, table in self._tables.items():
@@ -124,22 +134,25 @@ class MotoBaseline:
     # --- SQS -------------------------------------------------------------------------------------
 
     def _restore_queues(self) -> None:
-        urls = {url.rsplit("/", 1)[1]: url for url in self._sqs.list_queues().get("QueueUrls", [])}
-        for name, url in urls.items():
-            if name not in self._queues:
-                self._sqs.delete_queue(QueueUrl=url)
+        existing = set(self._sqs_backend.queues)
+        for name in existing - self._queues.keys():
+            self._sqs_backend.delete_queue(name)
         # Dead-letter queues first: a redrive policy names its queue.
-        for name, queue in sorted(self._queues.items(), key=lambda entry: "RedrivePolicy" in entry[1].attributes):
-            if name not in urls:
-                self._sqs.create_queue(QueueName=name, Attributes=queue.attributes)
-            with mock.patch.dict(os.environ, LENIENT_PURGE):
-                self._sqs.purge_queue(QueueUrl=queue.url)
+        with mock.patch.dict(os.environ, LENIENT_PURGE):
+            for name, queue in sorted(self._queues.items(), key=lambda entry: "RedrivePolicy" in entry[1].attributes):
+                if name not in existing:
+                    self._sqs.create_queue(QueueName=name, Attributes=queue.attributes)
+                self._sqs_backend.purge_queue(name)
 
     # --- S3 --------------------------------------------------------------------------------------
 
     def _restore_buckets(self) -> None:
-        existing = {bucket["Name"] for bucket in self._s3.list_buckets()["Buckets"]}
+        existing = set(self._s3_backend.buckets)
         for name in existing:
+            if not self._s3_backend.buckets[name].keys:
+                if name not in self._buckets:
+                    self._s3.delete_bucket(Bucket=name)
+                continue
             for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=name):
                 objects: list[ObjectIdentifierTypeDef] = [{"Key": entry["Key"]} for entry in page.get("Contents", [])]
                 if objects:
@@ -161,12 +174,15 @@ class MotoBaseline:
             yield from page["SecretList"]
 
     def _restore_secrets(self) -> None:
-        for secret in self._list_secrets():
-            arn = secret["ARN"]
+        for secret in list(self._secrets_backend.secrets.values()):
+            arn = secret.arn
             if arn not in self._secret_values:
                 self._secrets.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
-            elif self._secrets.get_secret_value(SecretId=arn)["SecretString"] != self._secret_values[arn]:
+            elif self._secret_string(arn) != self._secret_values[arn]:
                 self._secrets.put_secret_value(SecretId=arn, SecretString=self._secret_values[arn])
+
+    def _secret_string(self, arn: str) -> str:
+        return str(self._secrets_backend.get_secret_value(arn, None, None)["SecretString"])  # type: ignore[arg-type]
 
     # --- Cognito ---------------------------------------------------------------------------------
 
@@ -181,17 +197,15 @@ class MotoBaseline:
             yield from (group["GroupName"] for group in page["Groups"])
 
     def _restore_staff_pools(self) -> None:
-        for pool in self._cognito.list_user_pools(MaxResults=60)["UserPools"]:
-            pool_id = pool["Id"]
+        backend = self._cognito_backend
+        for pool_id, pool in list(backend.user_pools.items()):
             if pool_id not in self._pool_clients:
-                self._cognito.delete_user_pool(UserPoolId=pool_id)
+                backend.delete_user_pool(pool_id)
                 continue
-            for client in self._pool_clients_of(pool_id):
-                if client["ClientId"] not in self._pool_clients[pool_id]:
-                    self._cognito.delete_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])
-            for page in self._cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
-                for user in page["Users"]:
-                    self._cognito.admin_delete_user(UserPoolId=pool_id, Username=user["Username"])
+            for client_id in set(pool.clients) - self._pool_clients[pool_id]:
+                backend.delete_user_pool_client(pool_id, client_id)
+            for username in list(pool.users):
+                backend.admin_delete_user(pool_id, username)
             # The groups the staff administrators' command created (`role:`, `agency:`, `division:`).
-            for group in set(self._group_names(pool_id)) - self._pool_groups[pool_id]:
-                self._cognito.delete_group(UserPoolId=pool_id, GroupName=group)
+            for group in set(pool.groups) - self._pool_groups[pool_id]:
+                backend.delete_group(pool_id, group)

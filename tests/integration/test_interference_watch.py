@@ -197,10 +197,9 @@ def test_a_long_burst_reads_each_series_once_when_its_flag_is_raised_and_every_e
     )
     completed = START - timedelta(days=6, hours=12)
     late = [
-        ObservedRecord(f"BJ-{i:03d}", "110105", AGENCY, completed, START + timedelta(seconds=10 * i))
-        for i in range(120)
+        ObservedRecord(f"BJ-{i:03d}", "110105", AGENCY, completed, START + timedelta(seconds=10 * i)) for i in range(50)
     ]
-    burst = [rating(START + timedelta(seconds=i)) for i in range(60)]  # one window, one item
+    burst = [rating(START + timedelta(seconds=i)) for i in range(40)]  # one window, one item
     for seen in late:
         watcher.record(seen)
     for evaluation in burst:
