@@ -156,12 +156,7 @@ class Watcher:
             {"threshold": most, "seconds": self._limits.top_burst_seconds},
             period,
         )
-
-        def first() -> _Raised:
-            members = self._store.members(series, seen.created_at - span, seen.created_at)
-            return _with_evidence(flag, top_ratings=len(members)), members
-
-        return self._raise(flag, [(seen.evaluation_id, seen.created_at)], first)
+        return self._raise_on_series(flag, (seen.evaluation_id, seen.created_at), series, span, "top_ratings")
 
     def _client_many_records(self, seen: ObservedEvaluation) -> list[Flag]:
         assert seen.client_key is not None and seen.record_id is not None
@@ -205,12 +200,7 @@ class Watcher:
             {"threshold": most, "hours": self._limits.identical_comment_hours},
             period,
         )
-
-        def first() -> _Raised:
-            members = self._store.members(series, seen.created_at - span, seen.created_at)
-            return _with_evidence(flag, evaluations=len(members)), members
-
-        return [self._raise(flag, [(seen.evaluation_id, seen.created_at)], first)]
+        return [self._raise_on_series(flag, (seen.evaluation_id, seen.created_at), series, span, "evaluations")]
 
     def _bad_review_share(self, seen: ObservedEvaluation) -> None:
         span = timedelta(minutes=self._limits.bad_share_minutes)
@@ -326,6 +316,19 @@ class Watcher:
             period_start=period or at,
             evidence=evidence,
         )
+
+    def _raise_on_series(
+        self, flag: Flag, seen: tuple[str, datetime], series: str, span: timedelta, counted_as: str
+    ) -> Flag:
+        """Raise the flag with every evaluation of the series in the span up to `seen` (their number its
+        evidence `counted_as`), or join `seen` to it when it stands."""
+        at = seen[1]
+
+        def first() -> _Raised:
+            members = self._store.members(series, at - span, at)
+            return _with_evidence(flag, **{counted_as: len(members)}), members
+
+        return self._raise(flag, [seen], first)
 
     @overload
     def _raise(self, flag: Flag, newly: Sequence[tuple[str, datetime]], first: Callable[[], _Raised]) -> Flag: ...
