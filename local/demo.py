@@ -123,13 +123,17 @@ DEMO_PASSWORD = "Govrate-Demo-2026"  # noqa: S105 (demo accounts in moto, gone w
 
 
 def demo_staff(windows: Iterable[DemoWindow]) -> list[DemoStaff]:
-    """A staff member of each demo window's agency, and a supervisor of the first window's province."""
+    """A staff member of each demo window's agency, and a supervisor of each demo province: the first
+    window's is `supervisor-demo`, the others' `supervisor-<province code>`."""
     accounts = [
         DemoStaff(f"staff-{window.agency_code}".lower(), DEMO_PASSWORD, "staff", window.region_code, window.agency_code)
         for window in windows
     ]
-    if accounts:
-        accounts.append(DemoStaff("supervisor-demo", DEMO_PASSWORD, "supervisor", f"{accounts[0].region_code[:2]}0000"))
+    provinces = list(dict.fromkeys(f"{account.region_code[:2]}0000" for account in accounts))
+    accounts += [
+        DemoStaff("supervisor-demo" if n == 0 else f"supervisor-{province}", DEMO_PASSWORD, "supervisor", province)
+        for n, province in enumerate(provinces)
+    ]
     return accounts
 
 

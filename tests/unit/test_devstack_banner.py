@@ -1,10 +1,11 @@
 """What `make dev` starts with: the banner gives the administrators' commands with every variable they need
-filled in; the options become the stack's context."""
+filled in; the options become the stack's context; every demo province has a supervisor."""
 
 from __future__ import annotations
 
 import shlex
 
+from local.demo import DemoWindow, demo_staff
 from local.devstack import banner, parse_args, stack_context
 from local.stack import SYNTHESIZED_UPSTREAM_URL, Ready, without_upstream_url
 
@@ -95,3 +96,12 @@ def test_the_banner_says_when_the_results_come_and_where_the_stack_relays() -> N
     assert "first run starts now" not in results
     (upstream,) = [line for line in idle.splitlines() if line.lstrip().startswith("Upstream")]
     assert "http://127.0.0.1:8000" in upstream
+
+
+def test_every_demo_province_has_a_supervisor_and_the_first_keeps_the_documented_name() -> None:
+    windows = [
+        DemoWindow(f"{region}-W01", "1号窗口", "", f"http://127.0.0.1:8000/q/{region}", agency, region)
+        for region, agency in (("110105", "110105-GA"), ("330106", "330106-GA"), ("330100", "330100-JJ"))
+    ]
+    supervisors = [(a.username, a.region_code) for a in demo_staff(windows) if a.role == "supervisor"]
+    assert supervisors == [("supervisor-demo", "110000"), ("supervisor-330000", "330000")]
