@@ -124,10 +124,10 @@ def banner(ready: Ready) -> str:
         "  Events            " + "\n                    ".join(ready.wiring),
         "  Per client        every client here is this machine, so the per-client limit and pattern are "
         "raised: "
-        + ", ".join(f"{name}={os.environ.get(name, value)}" for name, value in LOCAL_CLIENT_SETTINGS.items())
+        + _in_effect(LOCAL_CLIENT_SETTINGS)
         + " (set them in the shell to try the real ones, docs/integrity.md)",
         "  Scale             "
-        + ", ".join(f"{name}={os.environ.get(name, value)}" for name, value in LOCAL_SCALE_SETTINGS.items())
+        + _in_effect(LOCAL_SCALE_SETTINGS)
         + " (the cloud's default is 16; the readers query every shard either way, docs/local-stack.md)",
     ]
     if ready.qr_pages:
@@ -186,6 +186,11 @@ def banner(ready: Ready) -> str:
     if ready.not_run:
         lines.append(f"  Functions not run locally (no code under functions/): {', '.join(ready.not_run)}")
     return "\n".join(lines) + "\n"
+
+
+def _in_effect(defaults: dict[str, str]) -> str:
+    """The settings as the functions get them: the shell's value, else the local default."""
+    return ", ".join(f"{name}={os.environ.get(name, value)}" for name, value in defaults.items())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,10 +27,8 @@ from moto.utilities.utils import get_partition
 from tests.integration.staff_support import COGNITO_REGION
 
 if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp.type_defs import UserPoolClientDescriptionTypeDef
     from mypy_boto3_s3.literals import BucketLocationConstraintType
     from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
-    from mypy_boto3_secretsmanager.type_defs import SecretListEntryTypeDef
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
     QueueAttributes = dict[QueueAttributeNameType, str]
@@ -46,12 +44,6 @@ class TableBaseline:
     items: dict[tuple[str, ...], dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class QueueBaseline:
-    url: str
-    attributes: QueueAttributes
-
-
 class MotoBaseline:
     """A snapshot of the moto account, taken once the shared resources exist, and `restore()` to it."""
 
@@ -62,9 +54,8 @@ class MotoBaseline:
         self._sqs = boto3.client("sqs")
         self._s3 = boto3.client("s3")
         self._secrets = boto3.client("secretsmanager")
-        self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
-        # What every test leaves is read (and mostly put back) in moto's own backends, not over its API:
-        # the twenty-odd calls through botocore after every test cost more than most tests.
+        # The account is read (and mostly put back) in moto's own backends, not over its API: the
+        # twenty-odd calls through botocore after every test cost more than most tests.
         region = self._dynamodb.meta.region_name
         self._dynamodb_backend: DynamoDBBackend = dynamodb_backends[DEFAULT_ACCOUNT_ID][region]
         self._sqs_backend: SQSBackend = sqs_backends[DEFAULT_ACCOUNT_ID][region]
@@ -81,20 +72,14 @@ class MotoBaseline:
         }
         for name, table in self._tables.items():
             table.items.update((self._key(table, item), item) for item in self._items(name))
-        self._queues = {
-            name: QueueBaseline(self._sqs.get_queue_url(QueueName=name)["QueueUrl"], attributes)
-            for name, attributes in queue_attributes.items()
-        }
-        self._buckets = {bucket["Name"] for bucket in self._s3.list_buckets()["Buckets"]}
+        self._queues = dict(queue_attributes)
+        self._buckets = set(self._s3_backend.buckets)
         self._secret_values = {
-            secret["ARN"]: self._secrets.get_secret_value(SecretId=secret["ARN"])["SecretString"]
-            for secret in self._list_secrets()
+            secret.arn: self._secret_string(secret.arn) for secret in self._secrets_backend.secrets.values()
         }
-        pools = [pool["Id"] for pool in self._cognito.list_user_pools(MaxResults=60)["UserPools"]]
-        self._pool_clients = {
-            pool_id: {client["ClientId"] for client in self._pool_clients_of(pool_id)} for pool_id in pools
-        }
-        self._pool_groups = {pool_id: set(self._group_names(pool_id)) for pool_id in pools}
+        pools = self._cognito_backend.user_pools
+        self._pool_clients = {pool_id: set(pool.clients) for pool_id, pool in pools.items()}
+        self._pool_groups = {pool_id: set(pool.groups) for pool_id, pool in pools.items()}
 
     def restore(self) -> None:
         self._restore_tables()
@@ -139,9 +124,9 @@ class MotoBaseline:
             self._sqs_backend.delete_queue(name)
         # Dead-letter queues first: a redrive policy names its queue.
         with mock.patch.dict(os.environ, LENIENT_PURGE):
-            for name, queue in sorted(self._queues.items(), key=lambda entry: "RedrivePolicy" in entry[1].attributes):
+            for name, attributes in sorted(self._queues.items(), key=lambda entry: "RedrivePolicy" in entry[1]):
                 if name not in existing:
-                    self._sqs.create_queue(QueueName=name, Attributes=queue.attributes)
+                    self._sqs.create_queue(QueueName=name, Attributes=attributes)
                 self._sqs_backend.purge_queue(name)
 
     # --- S3 --------------------------------------------------------------------------------------
@@ -169,10 +154,6 @@ class MotoBaseline:
 
     # --- Secrets Manager -------------------------------------------------------------------------
 
-    def _list_secrets(self) -> Iterator[SecretListEntryTypeDef]:
-        for page in self._secrets.get_paginator("list_secrets").paginate():
-            yield from page["SecretList"]
-
     def _restore_secrets(self) -> None:
         for secret in list(self._secrets_backend.secrets.values()):
             arn = secret.arn
@@ -185,16 +166,6 @@ class MotoBaseline:
         return str(self._secrets_backend.get_secret_value(arn, None, None)["SecretString"])  # type: ignore[arg-type]
 
     # --- Cognito ---------------------------------------------------------------------------------
-
-    def _pool_clients_of(self, pool_id: str) -> list[UserPoolClientDescriptionTypeDef]:
-        clients: list[UserPoolClientDescriptionTypeDef] = self._cognito.list_user_pool_clients(
-            UserPoolId=pool_id, MaxResults=60
-        )["UserPoolClients"]
-        return clients
-
-    def _group_names(self, pool_id: str) -> Iterator[str]:
-        for page in self._cognito.get_paginator("list_groups").paginate(UserPoolId=pool_id):
-            yield from (group["GroupName"] for group in page["Groups"])
 
     def _restore_staff_pools(self) -> None:
         backend = self._cognito_backend
