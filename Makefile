@@ -41,9 +41,9 @@ lint: install ## ruff, mypy and the import contracts (import-linter)
 
 test: install lint ## everything CI runs: lint, unit, integration, infra and e2e tests (one worker per core)
 	$(UV) run pytest -n auto --dist loadgroup --durations=25 --ignore=tests/e2e
-	# The e2e tests run in their own processes: some point boto3 at a moto server of their own. Two
-	# workers: the session stack's tests in one, the history stack's and the two levels' in the other.
-	$(UV) run pytest tests/e2e -n 2 --dist loadgroup --durations=10
+	# The e2e tests run in their own processes: some point boto3 at a moto server of their own. Their
+	# two workers share the local stacks (tests/e2e/shared_stacks.py).
+	$(UV) run pytest tests/e2e -n 2 --durations=10
 
 unit: install ## unit tests (no network, no moto)
 	$(UV) run pytest tests/unit -q
@@ -55,7 +55,7 @@ infra: install ## CDK assertions, cdk-nag and cfn-lint
 	$(UV) run pytest tests/infra -q
 
 e2e: install ## the local stack over HTTP, and the browser tests
-	$(UV) run pytest tests/e2e -q -n 2 --dist loadgroup
+	$(UV) run pytest tests/e2e -q -n 2
 
 openapi: install ## regenerate the committed OpenAPI document from the routes
 	$(UV) run python -m infra.openapi

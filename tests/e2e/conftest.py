@@ -12,12 +12,9 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +23,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
 
 from local.devstack import READY_PREFIX
-from tests.conftest import E2E_SESSION_STACK
+from tests.e2e.shared_stacks import StartedStack, launch, shared_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -58,37 +55,38 @@ SERIOUS = ("serious", "critical")
 HISTORY = "history_stack"
 
 
+# The scheduled functions run at start only: a ticker during the tests would only add noise.
+SCHEDULE_ONCE = ["--schedule-every", "3600"]
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The running local stack, as its ready line describes it (api_url, aws_endpoint, environment, …).
+def stack() -> dict[str, Any]:
+    """The running local stack, as its ready line describes it (api_url, aws_endpoint, environment, …),
+    one for every worker of the run (tests/e2e/shared_stacks.py).
 
     No history: its thousands of stream records would queue ahead of the tests' bad reviews."""
-    with running_stack(tmp_path_factory, "--no-history") as ready:
-        yield ready
+    return wait_until_ready(shared_stack("session", ["--port", "0", *SCHEDULE_ONCE, "--no-history"], KIOSK_ENVIRONMENT))
 
 
-@pytest.fixture(scope="session")
-def history_stack_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedStack]:
-    """The stack with the weeks of demo history, started (see `history_under_way`) but not yet ready."""
-    with started_stack(tmp_path_factory) as started:
-        yield started
+def history_under_way() -> StartedStack:
+    """The stack with the weeks of demo history, started if no test has started it yet."""
+    return shared_stack("history", ["--port", "0", *SCHEDULE_ONCE], KIOSK_ENVIRONMENT)
 
 
 @pytest.fixture(autouse=True)
-def history_under_way(request: pytest.FixtureRequest) -> None:
-    """The history stack starts with the first test that does without the session stack, when a test
-    of the session reads the published results: its analysis at start takes a minute, which the
-    tests before them cover (they run last, see `pytest_collection_modifyitems`). Under xdist these
-    tests run in a worker of their own (tests/conftest.py), beside those of the session stack."""
-    if not uses(request.node, E2E_SESSION_STACK) and any(uses(item, HISTORY) for item in request.session.items):
-        request.getfixturevalue("history_stack_process")
+def _history_started_early(request: pytest.FixtureRequest) -> None:
+    """The history stack starts with the run's first test when a test reads the published results: its
+    analysis at start takes a minute, which the tests before them cover (they run last, see
+    `pytest_collection_modifyitems`)."""
+    if any(uses(item, HISTORY) for item in request.session.items):
+        history_under_way()
 
 
 @pytest.fixture(scope="session")
-def history_stack(history_stack_process: StartedStack) -> dict[str, Any]:
+def history_stack() -> dict[str, Any]:
     """The history stack once its analysis has published the results (the tests of the published
     results read them)."""
-    ready = wait_until_ready(history_stack_process)
+    ready = wait_until_ready(history_under_way())
     poll(lambda: published(ready["results_url"]), RESULTS_TIMEOUT_S)
     return ready
 
@@ -110,65 +108,35 @@ def published(results_url: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class StartedStack:
-    process: subprocess.Popen[bytes]
-    output: Path
-
-
 @contextmanager
 def started_stack(
     tmp_path_factory: pytest.TempPathFactory, *arguments: str, schedule_every: int = 3600
 ) -> Iterator[StartedStack]:
-    """`python -m local.devstack` in a subprocess, stopped (and checked to exit cleanly) at the end. The
-    scheduled functions run at start only (`schedule_every` 0: never): a ticker during the tests would
-    only add noise."""
+    """A stack of a test's own, stopped (and checked to exit cleanly) at the end. `schedule_every` 0:
+    the scheduled functions never run."""
     output = tmp_path_factory.mktemp("devstack") / "output.log"
-    with output.open("w", encoding="utf-8") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "local.devstack",
-                "--port",
-                "0",
-                "--schedule-every",
-                f"{schedule_every}",
-                *arguments,
-            ],
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **KIOSK_ENVIRONMENT, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            yield StartedStack(process, output)
-        finally:
-            process.send_signal(signal.SIGINT)
-            code = process.wait(timeout=30)
-        assert code == 0, output.read_text(encoding="utf-8")[-4000:]
-
-
-@contextmanager
-def running_stack(tmp_path_factory: pytest.TempPathFactory, *arguments: str) -> Iterator[dict[str, Any]]:
-    with started_stack(tmp_path_factory, *arguments) as started:
-        yield wait_until_ready(started)
+    process = launch(output, ["--port", "0", "--schedule-every", f"{schedule_every}", *arguments], KIOSK_ENVIRONMENT)
+    try:
+        yield StartedStack(process.pid, output)
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+    assert code == 0, output.read_text(encoding="utf-8")[-4000:]
 
 
 def wait_until_ready(started: StartedStack) -> dict[str, Any]:
-    process, output = started.process, started.output
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        for line in output.read_text(encoding="utf-8").splitlines():
+        for line in started.output.read_text(encoding="utf-8").splitlines():
             if line.startswith(READY_PREFIX):
                 ready: dict[str, Any] = json.loads(line[len(READY_PREFIX) :])
-                ready["output_log"] = str(output)  # what the stack prints, e.g. supervisor alerts
+                ready["output_log"] = str(started.output)  # what the stack prints, e.g. supervisor alerts
                 return ready
-        if process.poll() is not None:
-            pytest.fail(f"the local stack exited with {process.returncode}:\n{output.read_text(encoding='utf-8')}")
+        if started.exited():
+            pytest.fail(f"the local stack exited:\n{started.output.read_text(encoding='utf-8')}")
         time.sleep(0.2)
-    process.kill()
-    pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{output.read_text(encoding='utf-8')}")
+    os.kill(started.pid, signal.SIGKILL)
+    pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{started.output.read_text(encoding='utf-8')}")
 
 
 def poll(condition: Callable[[], Any], timeout_s: float) -> Any:

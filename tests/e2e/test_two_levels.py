@@ -21,7 +21,8 @@ import pytest
 import requests
 from govrate.platforms.signing import platform_signer
 
-from tests.e2e.conftest import StartedStack, poll, started_stack, wait_until_ready
+from tests.e2e.conftest import poll, started_stack, wait_until_ready
+from tests.e2e.shared_stacks import StartedStack
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -103,11 +104,11 @@ def queued(province: dict[str, Any]) -> int:
 
 @contextmanager
 def stopped(started: StartedStack) -> Iterator[None]:
-    os.kill(started.process.pid, signal.SIGSTOP)
+    os.kill(started.pid, signal.SIGSTOP)
     try:
         yield
     finally:
-        os.kill(started.process.pid, signal.SIGCONT)
+        os.kill(started.pid, signal.SIGCONT)
 
 
 @pytest.fixture(scope="module")
