@@ -177,11 +177,8 @@ def local_platforms() -> list[LocalPlatform]:
     ]
 
 
-HISTORY_DAYS = 35
-
-
-def seed_history(items: list[ServiceItem] | None = None, days: int = HISTORY_DAYS, seed: int = 2019) -> int:
-    """Several weeks of past service records and evaluations, so that the results have a trend: a few
+def seed_history(days: int, items: list[ServiceItem] | None = None, seed: int = 2019) -> int:
+    """`days` of past service records and evaluations up to yesterday, so that the results have a trend: a few
     busy items, quiet weekends, about 3 % bad reviews, some records never rated, paper forms entered
     days late. Written through the repositories (bad reviews reach the case loop through the stream).
     Returns the number of evaluations."""

@@ -29,7 +29,7 @@ from typing import Any
 
 from infra.environment import REFERENCE_TABLE, STAFF_CLIENT_ID, STAFF_USER_POOL_ID, setting
 from local.provision import DUMMY_KEY
-from local.stack import REPO_ROOT, STAFF_JWKS_URL, LocalStack, Ready
+from local.stack import HISTORY_DAYS, REPO_ROOT, STAFF_JWKS_URL, LocalStack, Ready
 
 READY_PREFIX = "govrate-local-stack ready "
 # Every browser and script on this machine reaches the local stack from the same address, so what is
@@ -78,10 +78,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--upstream", metavar="URL", help="relay upstream to the stack at this URL (docs/relay.md)")
     parser.add_argument("--upstream-key-id", metavar="ID", help="the key id the upstream registered this stack under")
     parser.add_argument("--upstream-key", metavar="KEY", help="the key the upstream printed for that platform")
-    parser.add_argument(
-        "--no-history", action="store_true", help="start without the weeks of demo history behind the results"
+    history = parser.add_mutually_exclusive_group()
+    history.add_argument(
+        "--history-days",
+        type=int,
+        default=HISTORY_DAYS,
+        help=f"days of demo history behind the results, up to yesterday (default {HISTORY_DAYS})",
     )
-    return parser.parse_args(argv)
+    history.add_argument("--no-history", action="store_true", help="start without the demo history behind the results")
+    args = parser.parse_args(argv)
+    if args.history_days < 0:
+        parser.error("--history-days: 0 or more")
+    return args
 
 
 def platform_setting(text: str) -> dict[str, Any]:
@@ -212,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         aws_port=args.aws_port,
         schedule_interval=args.schedule_every,
         seed=not args.no_seed,
-        history=not args.no_history,
+        history_days=0 if args.no_history else args.history_days,
         context=stack_context(args),
         upstream_key=args.upstream_key if args.upstream else None,
     )

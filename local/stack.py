@@ -57,6 +57,9 @@ SYNTHESIZED_UPSTREAM_URL = "http://upstream.invalid"
 # Outside Lambda there is no X-Ray daemon to send traces to.
 LOCAL_ONLY_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
 STOP_GRACE_SECONDS = 5.0
+# Days of demo history seeded at start (`--history-days`): five weeks, so that the results show two
+# months and the weeks in between.
+HISTORY_DAYS = 35
 
 
 @dataclass
@@ -90,7 +93,7 @@ class LocalStack:
         aws_port: int = 0,
         schedule_interval: float = 60.0,
         seed: bool = True,
-        history: bool = True,
+        history_days: int = HISTORY_DAYS,
         root: Path = REPO_ROOT,
         stack_name: str | None = None,
         context: Mapping[str, Any] | None = None,
@@ -100,7 +103,7 @@ class LocalStack:
         `upstream_key`: with `govrate:upstream`, the key the upstream stack gave this one, put into the
         stack's upstream secret before any event is delivered."""
         self._port = port
-        self._history = history
+        self._history_days = history_days
         self._aws_port = aws_port
         self._schedule_interval = schedule_interval
         self._seed = seed
@@ -182,8 +185,8 @@ class LocalStack:
                 {"window_id": w.window_id, "name": w.name_zh, "region": w.region_name_zh, "url": w.landing_url}
                 for w in windows
             ]
-            if self._history:
-                seed_history()
+            if self._history_days:
+                seed_history(self._history_days)
             ready.results_url = f"{ready.api_url}/v1/results"
             if STAFF_USER_POOL_ID in ready.environment:
                 accounts = demo_staff(windows)

@@ -1,13 +1,16 @@
 """What `make dev` starts with: the banner gives the administrators' commands with every variable they need
-filled in; the options become the stack's context; every demo province has a supervisor."""
+filled in; the options become the stack's context; every demo province has a supervisor; the demo
+history is five weeks unless told otherwise."""
 
 from __future__ import annotations
 
 import shlex
 
+import pytest
+
 from local.demo import DemoWindow, demo_staff
 from local.devstack import banner, parse_args, stack_context
-from local.stack import SYNTHESIZED_UPSTREAM_URL, Ready, without_upstream_url
+from local.stack import HISTORY_DAYS, SYNTHESIZED_UPSTREAM_URL, Ready, without_upstream_url
 
 ENVIRONMENT = {
     "GOVRATE_REFERENCE_TABLE": "Govrate-demo-dev-Reference",
@@ -105,3 +108,12 @@ def test_every_demo_province_has_a_supervisor_and_the_first_keeps_the_documented
     ]
     supervisors = [(a.username, a.region_code) for a in demo_staff(windows) if a.role == "supervisor"]
     assert supervisors == [("supervisor-demo", "110000"), ("supervisor-330000", "330000")]
+
+
+def test_the_demo_history_is_five_weeks_or_the_days_asked_for_and_never_both_none_and_some() -> None:
+    assert (parse_args([]).history_days, parse_args([]).no_history) == (HISTORY_DAYS, False) == (35, False)
+    assert parse_args(["--history-days", "14"]).history_days == 14
+    assert parse_args(["--no-history"]).no_history
+    for contradictory in (["--history-days", "-1"], ["--no-history", "--history-days", "14"]):
+        with pytest.raises(SystemExit):
+            parse_args(contradictory)
