@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import boto3
 import pytest
 from govrate import runtime
 from govrate.identity import staff_admin
 from govrate.identity.model import Role
+from govrate.storage.clients import aws_client
 
 from local.moto_cognito import add_revoke_token
 
@@ -39,7 +39,7 @@ class Staff:
 def create_staff_pool(custom_attributes: Sequence[str] = ()) -> tuple[str, str]:
     """A staff user pool and its app client, as the stack creates them (password sign-in, no custom
     attributes unless named, as an older stack had them): (pool id, client id)."""
-    cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+    cognito = aws_client("cognito-idp", COGNITO_REGION)
     pool_id = cognito.create_user_pool(PoolName="govrate-staff")["UserPool"]["Id"]
     if custom_attributes:
         cognito.add_custom_attributes(
@@ -59,7 +59,7 @@ class StaffPool:
     administrators create them."""
 
     def __init__(self, aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._cognito = boto3.client("cognito-idp", region_name=COGNITO_REGION)
+        self._cognito = aws_client("cognito-idp", COGNITO_REGION)
         self.cognito: CognitoIdentityProviderClient = self._cognito
         self._monkeypatch = monkeypatch
         add_revoke_token()

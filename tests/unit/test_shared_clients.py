@@ -1,6 +1,6 @@
-"""A process builds each of its stores and its DynamoDB client once, even when its first requests come at
+"""A process builds each of its stores and its AWS clients once, even when its first requests come at
 once (a batch's writers, the local stack's request threads): every bound model shares one botocore
-client, and a composition-root builder runs once."""
+client, every adapter of a service one client of it, and a composition-root builder runs once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import pytest
 from govrate import runtime
 from govrate.integrity.counters import CounterItem
 from govrate.platforms.service import BATCH_WRITERS
+from govrate.storage.clients import aws_client
+from govrate.storage.queue import MessageQueue
 from govrate.storage.tables import MAX_POOL_CONNECTIONS, EvaluationItem, bind, forget_bindings, shared_connection
 
 
@@ -51,11 +53,32 @@ def test_concurrent_first_binds_build_one_class_and_one_client() -> None:
     assert len({id(client_of(model)) for model in bound}) == 1
 
 
-def test_forgetting_the_bindings_connects_afresh() -> None:
-    before = client_of(bind(EvaluationItem, "evaluations"))
+def test_forgetting_the_bindings_binds_again_on_the_client_of_the_environment_in_effect(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = bind(EvaluationItem, "evaluations")
     forget_bindings()
+    again = bind(EvaluationItem, "evaluations")
 
-    assert client_of(bind(EvaluationItem, "evaluations")) is not before
+    assert again is not before
+    assert client_of(again) is client_of(before)  # the same endpoint: the client is kept
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    forget_bindings()
+    elsewhere = client_of(bind(EvaluationItem, "evaluations"))
+    assert elsewhere is not client_of(before)
+    assert elsewhere.meta.endpoint_url == "http://127.0.0.1:5000"  # type: ignore[attr-defined]
+
+
+def test_every_adapter_of_a_service_shares_its_client_per_region_and_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    sqs = aws_client("sqs")
+
+    assert MessageQueue("https://sqs.cn-north-1.amazonaws.com.cn/1/a", "negative reviews")._client is sqs
+    assert aws_client("sqs") is sqs
+    assert aws_client("sqs", "us-east-1") is not sqs
+    assert aws_client("sqs", "us-east-1").meta.region_name == "us-east-1"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:5000")
+    assert aws_client("sqs").meta.endpoint_url == "http://127.0.0.1:5000"
+    assert aws_client("s3") is aws_client("s3") is not aws_client("sqs")
 
 
 def test_a_composition_root_builder_runs_once_under_concurrent_first_calls() -> None:

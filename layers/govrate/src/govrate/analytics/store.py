@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-import boto3
 from botocore.exceptions import ClientError
 
 from govrate.analytics.facts import FactTable
 from govrate.kernel.errors import NotFound, StorageMisconfigured
+from govrate.storage.clients import aws_client
 from govrate.storage.errors import error_code, translated
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class AnalyticsBucket:
         if not bucket:
             raise StorageMisconfigured("no analytics bucket is configured (GOVRATE_ANALYTICS_BUCKET)")
         self._bucket = bucket
-        self._client = client or boto3.client("s3")
+        self._client = client or aws_client("s3")
 
     # --- facts --------------------------------------------------------------------------------------
 

@@ -15,11 +15,11 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govrate.kernel.errors import StorageUnavailable
 from govrate.settings import get_settings
+from govrate.storage.clients import aws_client
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -29,7 +29,7 @@ _BATCH = 10
 
 class DeadLetterRedrive:
     def __init__(self, client: SQSClient | None = None) -> None:
-        self._client = client or boto3.client("sqs")
+        self._client = client or aws_client("sqs")
 
     def move(self, dead_letter_url: str, queue_url: str, *, limit: int) -> int:
         """Move up to `limit` messages; the number moved."""

@@ -22,10 +22,9 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import boto3
-
 from govrate.evaluations.outbox import OutboxQueues, StreamChange, relay_stream_changes
 from govrate.kernel.errors import GovrateError
+from govrate.storage.clients import aws_client
 from govrate.storage.errors import AWS_ERRORS, translated
 from govrate.storage.queue import MessageQueue
 
@@ -48,8 +47,8 @@ class RelayReplay:
         self, queues: OutboxQueues, sqs: SQSClient | None = None, streams: DynamoDBStreamsClient | None = None
     ) -> None:
         self._queues = queues
-        self._sqs = sqs or boto3.client("sqs")
-        self._streams = streams or boto3.client("dynamodbstreams")
+        self._sqs = sqs or aws_client("sqs")
+        self._streams = streams or aws_client("dynamodbstreams")
 
     def replay(self, failures_url: str, *, limit: int) -> tuple[int, int]:
         """Replay up to `limit` failed batches: (batches replayed, records published)."""

@@ -251,15 +251,15 @@ class CognitoAccounts:
         self._call("RevokeToken", lambda cognito: cognito.revoke_token(Token=refresh_token, ClientId=self._client_id))
 
     def _call(self, what: str, call: Callable[[CognitoIdentityProviderClient], Any]) -> Any:
-        import boto3  # the console's and the staff API's routes only
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from govrate.storage.clients import aws_client  # boto3: the console's and the staff API's routes only
         from govrate.storage.errors import storage_error
 
         if not self._client_id:
             raise NotSignedIn("staff sign-in is not configured")
         if self._client is None:
-            self._client = boto3.client("cognito-idp", region_name=self._region)
+            self._client = aws_client("cognito-idp", self._region)
         try:
             return call(self._client)
         except ClientError as exc:

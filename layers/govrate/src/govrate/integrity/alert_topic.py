@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-
 from govrate.integrity.alerts import Alert
 from govrate.kernel.observability import logger
+from govrate.storage.clients import aws_client
 from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ class SnsAlerts:
 
     def __init__(self, topic_arn: str, client: SNSClient | None = None) -> None:
         self._topic_arn = topic_arn
-        self._client = client or boto3.client("sns")
+        self._client = client or aws_client("sns")
 
     def send(self, alert: Alert) -> None:
         with translated("supervisor alert topic"):

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govrate.evaluations.store import day_shard
 from govrate.integrity.seals import MAC_ALGORITHM, CaseChainSource, Item
 from govrate.kernel.errors import StorageMisconfigured
+from govrate.storage.clients import aws_client
 from govrate.storage.errors import error_code, storage_error, translated
 from govrate.storage.items import AUDIT_PREFIX
 from govrate.storage.tables import ByDayIndex, RateDayIndex
@@ -43,7 +43,7 @@ class TableSealSources:
         self._evaluations = evaluations_table
         self._cases = cases_table
         self._shards = day_shards
-        self._client = client or boto3.client("dynamodb")
+        self._client = client or aws_client("dynamodb")
 
     def evaluations_on(self, day: date) -> Iterator[Item]:
         for shard in range(self._shards):
@@ -87,7 +87,7 @@ class SealBucket:
         if not bucket:
             raise StorageMisconfigured("no seal bucket is configured (GOVRATE_SEAL_BUCKET)")
         self._bucket = bucket
-        self._client = client or boto3.client("s3")
+        self._client = client or aws_client("s3")
 
     def keys(self, day: date) -> list[str]:
         with translated(f"seal bucket {self._bucket}"):
@@ -117,7 +117,7 @@ class KmsMacKey:
         if not key_id:
             raise StorageMisconfigured("no seal key is configured (GOVRATE_SEAL_KEY_ID)")
         self._key_id = key_id
-        self._client = client or boto3.client("kms")
+        self._client = client or aws_client("kms")
 
     def generate(self, message: bytes) -> bytes:
         with translated(f"seal key {self._key_id}"):

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-
+from govrate.storage.clients import aws_client
 from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 class ContactVault:
     def __init__(self, key_id: str, client: KMSClient | None = None) -> None:
         self._key_id = key_id
-        self._client = client or boto3.client("kms")
+        self._client = client or aws_client("kms")
 
     def seal(self, plaintext: str, owner: str) -> bytes:
         with translated("contact encryption"):

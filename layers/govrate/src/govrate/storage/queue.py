@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import boto3
 from pydantic import BaseModel
 
 from govrate.kernel.errors import GovrateError, StorageMisconfigured, StorageUnavailable
+from govrate.storage.clients import aws_client
 from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class MessageQueue:
     def __init__(self, queue_url: str, purpose: str, client: SQSClient | None = None) -> None:
         self._url = queue_url
         self._purpose = purpose
-        self._client = client or boto3.client("sqs")
+        self._client = client or aws_client("sqs")
 
     def publish(self, message: BaseModel) -> None:
         with translated(f"{self._purpose} queue"):
@@ -92,7 +92,7 @@ class FifoQueue:
     def __init__(self, queue_url: str, purpose: str, client: SQSClient | None = None) -> None:
         self._url = queue_url
         self._resource = f"{purpose} queue"
-        self._client = client or boto3.client("sqs")
+        self._client = client or aws_client("sqs")
 
     def publish_in_order(self, messages: Sequence[FifoMessage]) -> Published:
         for start in range(0, len(messages), BATCH_ENTRIES):

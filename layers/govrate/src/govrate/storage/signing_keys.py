@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import boto3
-
 from govrate.kernel.errors import StorageMisconfigured
+from govrate.storage.clients import aws_client
 from govrate.storage.errors import translated
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ def _secret_string(client: SecretsManagerClient, secret_arn: str, purpose: str) 
 class SigningKeyRepository:
     def __init__(self, secret_arn: str, client: SecretsManagerClient | None = None) -> None:
         self._secret_arn = secret_arn
-        self._client = client or boto3.client("secretsmanager")
+        self._client = client or aws_client("secretsmanager")
 
     def qr_signing_key(self) -> str:
         """The current value of the secret (its SecretString)."""
@@ -49,7 +48,7 @@ class PlatformKeyRepository:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ttl = ttl_seconds
-        self._client = client or boto3.client("secretsmanager")
+        self._client = client or aws_client("secretsmanager")
         self._clock = clock
         self._keys: dict[str, tuple[float, bytes]] = {}
 

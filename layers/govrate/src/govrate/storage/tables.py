@@ -43,6 +43,7 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from govrate.storage.clients import client_environment
 from govrate.storage.items import EVALUATION_ENTITY
 
 M = TypeVar("M", bound=Model)
@@ -73,10 +74,10 @@ def shared_connection() -> Connection:
 
 
 def forget_bindings() -> None:
-    """For tests that point the process at another endpoint: the next `bind` connects afresh."""
+    """For tests that point the process at another endpoint or tables: the next `bind` binds afresh, on
+    the connection of the environment then in effect."""
     with _BINDING:
         _bound.cache_clear()
-        _connection.cache_clear()
 
 
 class _SharedSessionConnection(Connection):
@@ -95,8 +96,13 @@ def _botocore_session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
-@cache
 def _connection() -> Connection:
+    return _connection_in(client_environment("dynamodb"))
+
+
+@cache
+def _connection_in(_environment: tuple[str | None, ...]) -> Connection:
+    """One per environment that chooses the endpoint and credentials (`govrate.storage.clients`)."""
     connection = _SharedSessionConnection(max_pool_connections=MAX_POOL_CONNECTIONS)
     connection.client  # noqa: B018 - built now, under the lock, once
     return connection
