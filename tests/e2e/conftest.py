@@ -1,6 +1,6 @@
-"""What the e2e tests share: one local stack for the session (`python -m local.devstack` in a subprocess
-on free ports), and a real browser (Debian's chromium, driven by Playwright) with axe-core to check a
-page with.
+"""What the e2e tests share: the run's local stacks (`python -m local.devstack` in a subprocess on free
+ports, one of each kind for all the workers, see shared_stacks.py), and a real browser (Debian's
+chromium, driven by Playwright) with axe-core to check a page with.
 
 Screenshots, PDFs and accessibility reports go to test-artifacts/e2e/ (git-ignored; CI keeps them).
 """
@@ -62,7 +62,7 @@ SCHEDULE_ONCE = ["--schedule-every", "3600"]
 @pytest.fixture(scope="session")
 def stack() -> dict[str, Any]:
     """The running local stack, as its ready line describes it (api_url, aws_endpoint, environment, …),
-    one for every worker of the run (tests/e2e/shared_stacks.py).
+    shared by every worker of the run.
 
     No history: its thousands of stream records would queue ahead of the tests' bad reviews."""
     return wait_until_ready(shared_stack("session", ["--port", "0", *SCHEDULE_ONCE, "--no-history"], KIOSK_ENVIRONMENT))
