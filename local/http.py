@@ -10,6 +10,8 @@ function's own app has registered already comes out wrong a second time (every r
 from __future__ import annotations
 
 import json
+import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -20,6 +22,7 @@ from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, L
 from govrate.web.chalice_edge import secure
 
 LOCAL_APP_NAME = "govrate-local"
+log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -107,6 +110,14 @@ class _RequestHandler(ChaliceRequestHandler):
 class _Server(ThreadedHTTPServer):
     # Python's default backlog of 5 refuses connections when a few dozen clients post at once.
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away before its answer was written (a tab closed, a poll cut short, a
+        timeout) is routine: a line, not a traceback. Anything else is printed as socketserver does."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.info("the client at %s:%s went away before its answer was written", *client_address[:2])
+            return
+        super().handle_error(request, client_address)
 
 
 class HttpServer:
