@@ -44,9 +44,9 @@ class StartedStack:
 
 
 def set_run_directory() -> None:
-    """In the main process, before any worker starts: the directory the run's shared stacks are
-    recorded in, handed to the workers through the environment (created by the first that needs it)."""
-    os.environ[RUN_DIRECTORY] = str(Path(tempfile.gettempdir()) / f"govrate-test-run-{os.getpid()}")
+    """In the main process, before any worker starts: a new directory to record the run's shared stacks
+    in, handed to the workers through the environment (removed at the end unless a stack did not stop)."""
+    os.environ[RUN_DIRECTORY] = tempfile.mkdtemp(prefix="govrate-test-run-")
 
 
 def launch(output: Path, arguments: list[str], environment: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -64,7 +64,6 @@ def launch(output: Path, arguments: list[str], environment: dict[str, str]) -> s
 def shared_stack(name: str, arguments: list[str], environment: dict[str, str]) -> StartedStack:
     """The run's stack of this name, started now if no process of the run has started it yet."""
     run = Path(os.environ[RUN_DIRECTORY])
-    run.mkdir(exist_ok=True)
     record = run / f"{name}.json"
     with _locked(run / f"{name}.lock"):
         if not record.exists():
@@ -93,9 +92,9 @@ def stop_all() -> list[str]:
         log = output.read_text(encoding="utf-8")
         if not exited(stack["pid"]):
             os.kill(stack["pid"], signal.SIGKILL)
-            problems.append(f"{output.stem}: still running {STOP_TIMEOUT_S} s after SIGINT\n{log[-4000:]}")
+            problems.append(f"{output}: still running {STOP_TIMEOUT_S} s after SIGINT\n{log[-4000:]}")
         elif not log.rstrip().endswith(STOPPED):  # nothing after it: no error on the way out
-            problems.append(f"{output.stem}: did not stop cleanly on SIGINT\n{log[-4000:]}")
+            problems.append(f"{output}: did not stop cleanly on SIGINT\n{log[-4000:]}")
     if not problems:
         for path in run.iterdir():
             path.unlink()
