@@ -13,7 +13,6 @@ it is made from (and of the context given beside cdk.json's); any change synthes
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import GovrateConfig
+from local.locks import exclusive
 from local.template import flatten_nested
 
 BUNDLING_STACKS = "aws:cdk:bundling-stacks"
@@ -55,8 +55,7 @@ def cached_template(
     path.parent.mkdir(parents=True, exist_ok=True)
     # Stacks of one name started at once (the e2e tests' two) synthesize once: the others wait for the
     # first and read its template.
-    with (path.parent / f"{stack_name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(path.parent / f"{stack_name}.lock"):
         if path.is_file():
             document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             return document, True

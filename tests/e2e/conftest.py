@@ -23,9 +23,8 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
 
 from local.devstack import READY_PREFIX
-from tests.e2e.shared_stacks import StartedStack, launch, shared_stack
+from tests.e2e.shared_stacks import ROOT, StartedStack, launch, shared_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 START_TIMEOUT_S = 300  # synthesizing the CDK app on a fresh clone is most of it
 RESULTS_TIMEOUT_S = 600  # the analysis of the demo history at start, beside the seals and the watcher
@@ -55,24 +54,20 @@ SERIOUS = ("serious", "critical")
 HISTORY = "history_stack"
 
 
-# The scheduled functions run at start only: a ticker during the tests would only add noise.
-SCHEDULE_ONCE = ["--schedule-every", "3600"]
-
-
 @pytest.fixture(scope="session")
 def stack() -> dict[str, Any]:
     """The running local stack, as its ready line describes it (api_url, aws_endpoint, environment, …),
     shared by every worker of the run.
 
     No history: its thousands of stream records would queue ahead of the tests' bad reviews."""
-    return wait_until_ready(shared_stack("session", ["--port", "0", *SCHEDULE_ONCE, "--no-history"], KIOSK_ENVIRONMENT))
+    return wait_until_ready(shared_stack("session", devstack_arguments("--no-history"), KIOSK_ENVIRONMENT))
 
 
 def history_under_way() -> StartedStack:
     """The stack with demo history, started if no test has started it yet. Two weeks of it (`make dev`
     seeds five): every page the tests read has its rates, trend and rankings, for about half the CPU
     at start (the watcher and the analysis go through a third of the records)."""
-    return shared_stack("history", ["--port", "0", *SCHEDULE_ONCE, "--history-days", "14"], KIOSK_ENVIRONMENT)
+    return shared_stack("history", devstack_arguments("--history-days", "14"), KIOSK_ENVIRONMENT)
 
 
 @pytest.fixture(autouse=True)
@@ -110,14 +105,19 @@ def published(results_url: str) -> bool:
         return False
 
 
+def devstack_arguments(*arguments: str, schedule_every: int = 3600) -> list[str]:
+    """A test stack's options: any free port; the scheduled functions at start only (a ticker during
+    the tests would only add noise), or never with `schedule_every` 0."""
+    return ["--port", "0", "--schedule-every", f"{schedule_every}", *arguments]
+
+
 @contextmanager
 def started_stack(
     tmp_path_factory: pytest.TempPathFactory, *arguments: str, schedule_every: int = 3600
 ) -> Iterator[StartedStack]:
-    """A stack of a test's own, stopped (and checked to exit cleanly) at the end. `schedule_every` 0:
-    the scheduled functions never run."""
+    """A stack of a test's own, stopped (and checked to exit cleanly) at the end."""
     output = tmp_path_factory.mktemp("devstack") / "output.log"
-    process = launch(output, ["--port", "0", "--schedule-every", f"{schedule_every}", *arguments], KIOSK_ENVIRONMENT)
+    process = launch(output, devstack_arguments(*arguments, schedule_every=schedule_every), KIOSK_ENVIRONMENT)
     try:
         yield StartedStack(process.pid, output)
     finally:

@@ -9,7 +9,6 @@ stack, so no worker stops one: the main pytest process stops them all once every
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
@@ -17,10 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from local.locks import exclusive
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_DIRECTORY = "GOVRATE_TEST_RUN_DIRECTORY"
@@ -65,7 +64,7 @@ def shared_stack(name: str, arguments: list[str], environment: dict[str, str]) -
     """The run's stack of this name, started now if no process of the run has started it yet."""
     run = Path(os.environ[RUN_DIRECTORY])
     record = run / f"{name}.json"
-    with _locked(run / f"{name}.lock"):
+    with exclusive(run / f"{name}.lock"):
         if not record.exists():
             output = run / f"{name}.log"
             process = launch(output, arguments, environment)
@@ -110,13 +109,3 @@ def exited(pid: int) -> bool:
     except FileNotFoundError:
         return True
     return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.shared_stacks import ROOT
 
 pytestmark = pytest.mark.e2e
 
